@@ -1,0 +1,59 @@
+#include "cli/exit_codes.hpp"
+
+#include "cli/commands.hpp"
+
+namespace sluice::cli {
+
+int exit_code(Errc code) {
+  switch (code) {
+    case Errc::unsupported_protocol: return 1;
+    case Errc::bad_argument: return 2;
+    case Errc::bad_url: return 3;
+    case Errc::resolve_failed: return 6;
+    case Errc::connect_failed: return 7;
+    case Errc::bad_response: return 8;
+    case Errc::partial_body: return 18;
+    case Errc::http_status: return 22;
+    case Errc::write_failed: return 23;
+    case Errc::read_failed: return 26;
+    case Errc::timeout: return 28;
+    case Errc::tls_handshake: return 35;
+    case Errc::too_many_redirects: return 47;
+    case Errc::empty_reply: return 52;
+    case Errc::send_failed: return 55;
+    case Errc::recv_failed: return 56;
+    case Errc::cert_verify: return 60;
+    case Errc::filesize_exceeded: return 63;
+    case Errc::address_in_use: return 7;
+    case Errc::cancelled: return 130;
+    case Errc::internal: return 2;
+  }
+  return 2;
+}
+
+const std::string& exit_code_table() {
+  static const std::string table =
+      "0    success\n"
+      "1    unsupported protocol (only http:// and https://)\n"
+      "2    bad command line or internal error\n"
+      "3    malformed URL\n"
+      "6    could not resolve host\n"
+      "7    could not connect (or, for serve, could not listen)\n"
+      "8    weird server reply (malformed response head)\n"
+      "18   partial body: connection closed before the announced length\n"
+      "22   HTTP status >= 400 with -f/--fail\n"
+      "23   write error (output file or closed pipe)\n"
+      "26   read error (--data @file)\n"
+      "28   timeout (--connect-timeout, -m/--max-time)\n"
+      "35   TLS handshake failed\n"
+      "47   too many redirects (--max-redirs)\n"
+      "52   empty reply from server\n"
+      "55   send failure\n"
+      "56   receive failure\n"
+      "60   certificate verification failed\n"
+      "63   maximum file size exceeded (--max-filesize)\n"
+      "130  interrupted (SIGINT/SIGTERM)";
+  return table;
+}
+
+}  // namespace sluice::cli

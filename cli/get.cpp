@@ -1,0 +1,248 @@
+// `sluice get`: curl-compatible fetching. Parses flags into fetch::Config,
+// renders -v, -w and the progress meter, and maps errors to curl's exit codes.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/progress.hpp"
+#include "cli/size_arg.hpp"
+#include "cli/write_out.hpp"
+#include "core/fetch/fetch.hpp"
+
+namespace sluice::cli {
+
+struct GetArgs {
+  std::vector<std::string> urls, outputs, headers, data, data_binary, resolve;
+  int remote_name = 0;
+  bool include = false, head = false, location = false, fail = false, silent = false;
+  bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
+  bool progress_bar = false;
+  int verbose = 0;
+  std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
+  std::string max_filesize, max_buffer = "1M";
+  int max_redirs = 50, retry = 0;
+  double connect_timeout = 0, max_time = 0, retry_delay = 0;
+};
+
+std::shared_ptr<GetArgs> make_get_args() { return std::make_shared<GetArgs>(); }
+
+CommandSpec get_spec(GetArgs& a) {
+  CommandSpec s;
+  s.name = "get";
+  s.usage = "sluice get [OPTIONS] URL...";
+  s.summary = "Fetch URLs over HTTP/1.1 (plain or TLS) with curl-compatible flags and exit codes.";
+  s.description =
+      "Several URLs are fetched in order over one kept-alive connection per origin. Bodies go to "
+      "stdout unless -o/-O name a file. Output is written from the event loop: a slow consumer "
+      "on a pipe never blocks it, and at most --max-buffer bytes wait in memory (past that the "
+      "socket is not read and TCP's window closes).";
+  s.options = {
+      value("urls", "URL", "URLs to fetch", a.urls),
+      value("-o,--output", "FILE", "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
+      counted("-O,--remote-name", "Write the body to a file named like the URL's last path segment", a.remote_name),
+      flag("-i,--include", "Include the response headers in the output", a.include),
+      flag("-I,--head", "Send HEAD and print the response headers only", a.head),
+      value("-X,--request", "METHOD", "Request method to use", a.request),
+      value("-H,--header", "LINE", "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty); repeatable", a.headers),
+      value("-d,--data", "DATA", "POST data; @FILE reads a file (CR/LF stripped), @- reads stdin; repeated -d are joined with &", a.data),
+      value("--data-binary", "DATA", "POST data sent exactly as given; @FILE and @- read it unchanged", a.data_binary),
+      value("-A,--user-agent", "NAME", "User-Agent header to send", a.user_agent),
+      flag("-L,--location", "Follow redirects (301/302/303/307/308), reusing the connection", a.location),
+      value("--max-redirs", "N", "Maximum number of redirects with -L (default 50)", a.max_redirs),
+      flag("-f,--fail", "Fail with exit code 22 on HTTP status >= 400, without writing the body", a.fail),
+      flag("-s,--silent", "No progress meter and no error messages", a.silent),
+      flag("-S,--show-error", "With -s, still show error messages", a.show_error),
+      counted("-v,--verbose", "Show connection events and request/response headers on stderr", a.verbose),
+      value("-w,--write-out", "FORMAT", "Print FORMAT after each transfer: %{http_code}, %{time_total}, %{json}, ... (@FILE reads it)", a.write_out),
+      value("--connect-timeout", "SECONDS", "Maximum time for the connection (TCP + TLS) to be set up", a.connect_timeout),
+      value("-m,--max-time", "SECONDS", "Maximum time for each transfer", a.max_time),
+      value("--retry", "N", "Retry transient failures (timeouts, 408/429/500/502/503/504) N times with backoff", a.retry),
+      value("--retry-delay", "SECONDS", "Fixed wait between retries instead of exponential backoff", a.retry_delay),
+      value("--max-filesize", "SIZE", "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
+      flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
+      value("--cacert", "FILE", "Trust the CA certificates in FILE (PEM) instead of the system store", a.cacert, true),
+      value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable", a.resolve),
+      flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
+      flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
+      flag("--http1.1", "Use HTTP/1.1 (the only protocol so far; accepted for curl compatibility)", a.http11),
+      value("--max-buffer", "SIZE", "High-water mark for body bytes waiting for the consumer (default 1M; reading resumes below a quarter of it)", a.max_buffer),
+      flag("-#,--progress-bar", "Show a progress bar instead of the meter (also when stderr is not a terminal)", a.progress_bar),
+  };
+  s.extra_sections = {{"Exit codes", exit_code_table()}};
+  return s;
+}
+
+namespace {
+
+Result<std::string> read_data_arg(const std::string& arg, bool binary) {
+  if (!arg.starts_with('@')) return arg;
+  std::string path = arg.substr(1);
+  std::string content;
+  if (path == "-") {
+    content.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return fail(Errc::read_failed, fmt::format("Failed to open {}", path));
+    content.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  if (!binary) std::erase_if(content, [](char c) { return c == '\r' || c == '\n'; });
+  return content;
+}
+
+Result<std::vector<fetch::ResolveEntry>> parse_resolve(const std::vector<std::string>& list) {
+  std::vector<fetch::ResolveEntry> out;
+  for (const auto& item : list) {
+    auto c1 = item.find(':');
+    auto c2 = c1 == std::string::npos ? c1 : item.find(':', c1 + 1);
+    if (c2 == std::string::npos)
+      return fail(Errc::bad_argument, fmt::format("--resolve '{}': expected HOST:PORT:ADDR", item));
+    unsigned port = 0;
+    try {
+      port = static_cast<unsigned>(std::stoul(item.substr(c1 + 1, c2 - c1 - 1)));
+    } catch (...) {
+      port = 70000;
+    }
+    if (port == 0 || port > 65535)
+      return fail(Errc::bad_argument, fmt::format("--resolve '{}': bad port", item));
+    auto addr = parse_numeric(item.substr(c2 + 1), static_cast<uint16_t>(port));
+    if (!addr) return fail(Errc::bad_argument, fmt::format("--resolve '{}': {}", item, addr.error().message));
+    out.push_back({item.substr(0, c1), static_cast<uint16_t>(port), *addr});
+  }
+  return out;
+}
+
+Millis seconds_to_ms(double s) { return Millis(static_cast<long long>(s * 1000)); }
+
+Result<fetch::Config> make_config(const GetArgs& a) {
+  fetch::Config c;
+  if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
+  std::size_t next_output = 0;
+  int remote_left = a.remote_name;
+  for (const auto& u : a.urls) {
+    fetch::Target t{u, ""};
+    if (next_output < a.outputs.size()) {
+      t.output_path = a.outputs[next_output++];
+      if (t.output_path == "-") t.output_path.clear();
+    } else if (remote_left > 0) {
+      --remote_left;
+      auto parsed = parse_url(u);
+      std::string name = parsed ? parsed->file_name() : "";
+      if (name.empty()) return fail(Errc::write_failed, "Remote file name has no length");
+      t.output_path = name;
+    }
+    c.targets.push_back(std::move(t));
+  }
+  c.method = a.request;
+  c.headers = a.headers;
+  if (!a.data.empty() || !a.data_binary.empty()) {
+    std::string body;
+    for (const auto& d : a.data) {
+      auto v = read_data_arg(d, false);
+      if (!v) return std::unexpected(v.error());
+      body += (body.empty() ? "" : "&") + *v;
+    }
+    for (const auto& d : a.data_binary) {
+      auto v = read_data_arg(d, true);
+      if (!v) return std::unexpected(v.error());
+      body += (body.empty() ? "" : "&") + *v;
+    }
+    c.data = std::move(body);
+  }
+  c.head_only = a.head;
+  c.include_headers = a.include;
+  c.user_agent = a.user_agent;
+  c.follow = a.location;
+  c.max_redirs = a.max_redirs;
+  c.fail_on_error = a.fail;
+  if (a.connect_timeout < 0 || a.max_time < 0 || a.retry < 0 || a.retry_delay < 0)
+    return fail(Errc::bad_argument, "timeouts and retry counts must not be negative");
+  if (a.connect_timeout > 0) c.connect_timeout = seconds_to_ms(a.connect_timeout);
+  if (a.max_time > 0) {
+    c.max_time = seconds_to_ms(a.max_time);
+    c.connect_timeout = std::min(c.connect_timeout, c.max_time);
+  }
+  c.retries = a.retry;
+  c.retry_delay = seconds_to_ms(a.retry_delay);
+  if (!a.max_filesize.empty()) {
+    auto v = parse_size(a.max_filesize);
+    if (!v) return fail(Errc::bad_argument, fmt::format("--max-filesize: bad size '{}'", a.max_filesize));
+    c.max_filesize = *v;
+  }
+  auto mb = parse_size(a.max_buffer);
+  if (!mb || *mb < 16 * 1024)
+    return fail(Errc::bad_argument, fmt::format("--max-buffer: bad size '{}' (at least 16k)", a.max_buffer));
+  c.max_buffer = *mb;
+  c.tls.verify = !a.insecure;
+  c.tls.ca_file = a.cacert;
+  auto res = parse_resolve(a.resolve);
+  if (!res) return std::unexpected(res.error());
+  c.resolve = std::move(*res);
+  if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
+  c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
+  return c;
+}
+
+void print_verbose(char kind, std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    out += fmt::format("{} {}\n", kind, line);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  (void)!::write(STDERR_FILENO, out.data(), out.size());
+}
+
+}  // namespace
+
+int run_get(GetArgs& a) {
+  bool show_errors = !a.silent || a.show_error;
+  auto cfg = make_config(a);
+  if (!cfg) {
+    int code = exit_code(cfg.error().code);
+    if (show_errors) fmt::print(stderr, "sluice: ({}) {}\n", code, cfg.error().message);
+    return code;
+  }
+  std::string write_out = a.write_out;
+  if (write_out.starts_with('@')) {
+    std::ifstream f(write_out.substr(1));
+    std::stringstream ss;
+    ss << f.rdbuf();
+    write_out = ss.str();
+  }
+  fetch::Callbacks cb;
+  if (a.verbose) cb.verbose = print_verbose;
+  if (!write_out.empty())
+    cb.write_out = [&](const fetch::Report& r) {
+      return render_write_out(write_out, r, r.error ? exit_code(r.error->code) : 0);
+    };
+  bool any_file = std::any_of(cfg->targets.begin(), cfg->targets.end(),
+                              [](auto& t) { return !t.output_path.empty(); });
+  bool meter = !a.silent && !a.verbose && (a.progress_bar || (::isatty(STDERR_FILENO) &&
+                                                              (any_file || !::isatty(STDOUT_FILENO))));
+  ProgressMeter pm(a.progress_bar);
+  if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
+  if (show_errors) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };
+
+  auto reports = fetch::run(*cfg, cb);
+  int code = 0;
+  for (const auto& r : reports) {
+    if (!r.error) continue;
+    code = exit_code(r.error->code);
+    if (show_errors && r.error->code != Errc::cancelled)
+      fmt::print(stderr, "sluice: ({}) {}\n", code, r.error->message);
+  }
+  return code;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,63 @@
+// One option table per subcommand: the single source of --help, man/sluice.1 and
+// the shell completions (`sluice --generate man|bash|zsh|fish`).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sluice::cli {
+
+struct OptionSpec {
+  std::string names;    // CLI11 form: "-o,--output"
+  std::string metavar;  // empty for a switch
+  std::string help;
+  std::function<CLI::Option*(CLI::App&, const OptionSpec&)> bind;
+  bool file_arg = false;  // completion offers file names
+  bool positional() const { return !names.starts_with('-'); }
+};
+
+struct CommandSpec {
+  std::string name;         // "get"
+  std::string usage;        // "sluice get [OPTIONS] URL..."
+  std::string summary;      // one line
+  std::string description;  // paragraphs for --help and the man page
+  std::vector<OptionSpec> options;
+  std::vector<std::pair<std::string, std::string>> extra_sections;  // title, body
+};
+
+template <class T>
+OptionSpec value(std::string names, std::string metavar, std::string help, T& target,
+                 bool file_arg = false) {
+  return {std::move(names), std::move(metavar), std::move(help),
+          [&target](CLI::App& app, const OptionSpec& s) {
+            return app.add_option(s.names, target, s.help)->type_name(s.metavar);
+          },
+          file_arg};
+}
+
+inline OptionSpec flag(std::string names, std::string help, bool& target) {
+  return {std::move(names), "", std::move(help),
+          [&target](CLI::App& app, const OptionSpec& s) { return app.add_flag(s.names, target, s.help); }};
+}
+
+inline OptionSpec counted(std::string names, std::string help, int& target) {
+  return {std::move(names), "", std::move(help),
+          [&target](CLI::App& app, const OptionSpec& s) { return app.add_flag(s.names, target, s.help); }};
+}
+
+// Long and short names of an option, e.g. {"-o", "--output"}.
+std::vector<std::string> split_names(const std::string& names);
+
+// Registers every option of spec on app (help is ours, not CLI11's).
+void bind_all(CLI::App& app, const CommandSpec& spec);
+
+std::string render_help(const CommandSpec& spec);
+std::string render_man(const std::vector<CommandSpec>& specs, const std::string& exit_codes);
+std::string render_bash(const std::vector<CommandSpec>& specs);
+std::string render_zsh(const std::vector<CommandSpec>& specs);
+std::string render_fish(const std::vector<CommandSpec>& specs);
+
+}  // namespace sluice::cli

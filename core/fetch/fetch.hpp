@@ -1,0 +1,86 @@
+// The engine behind `sluice get`: fetches URLs in order over pooled
+// connections, follows redirects, retries, and writes bodies to stdout or files
+// through OutputWriter with backpressure. Never prints: reports via callbacks.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/http/message.hpp"
+#include "core/loop/loop.hpp"
+#include "core/net/address.hpp"
+#include "core/tls/tls.hpp"
+
+namespace sluice::fetch {
+
+struct Target {
+  std::string url;          // as typed
+  std::string output_path;  // empty: stdout
+};
+
+struct ResolveEntry {  // --resolve HOST:PORT:ADDR
+  std::string host;
+  uint16_t port = 0;
+  SocketAddr addr;
+};
+
+struct Config {
+  std::vector<Target> targets;
+  std::string method;                // empty: GET, POST with data, HEAD with head_only
+  std::vector<std::string> headers;  // "Name: value", "Name:" removes, "Name;" empty
+  std::optional<std::string> data;   // request body, already loaded
+  bool head_only = false;            // -I
+  bool include_headers = false;      // -i
+  std::string user_agent = "sluice/0.1.0";
+  bool follow = false;
+  int max_redirs = 50;
+  bool fail_on_error = false;
+  Millis connect_timeout{300000};
+  Millis max_time{0};  // 0: none
+  int retries = 0;
+  Millis retry_delay{0};  // 0: exponential backoff from 1 s
+  std::optional<uint64_t> max_filesize;
+  TlsClientConfig tls;
+  std::vector<ResolveEntry> resolve;
+  Family family = Family::any;
+  std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
+};
+
+struct Report {
+  std::string url_effective;
+  int http_code = 0;
+  std::string http_version;
+  uint64_t size_download = 0, size_header = 0, size_upload = 0;
+  double time_namelookup = 0, time_connect = 0, time_appconnect = 0, time_starttransfer = 0,
+         time_total = 0;
+  int num_connects = 0, num_redirects = 0;
+  std::string remote_ip, content_type;
+  uint16_t remote_port = 0;
+  std::optional<Error> error;
+  double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }
+};
+
+struct Progress {
+  std::optional<uint64_t> download_total;
+  uint64_t downloaded = 0;
+  uint64_t upload_total = 0, uploaded = 0;
+  double elapsed = 0;
+  bool final = false;
+};
+
+struct Callbacks {
+  // kind: '*' connection events, '>' request head, '<' response head.
+  std::function<void(char kind, std::string_view text)> verbose;
+  // Text to append to stdout after each transfer (-w); empty for none.
+  std::function<std::string(const Report&)> write_out;
+  std::function<void(const Progress&)> progress;  // about every 500 ms and once at the end
+  std::function<void(std::string_view)> warning;  // e.g. "Will retry in 1 seconds"
+};
+
+// Runs all targets; returns one report per target that was attempted. Stops
+// early on a write error to stdout or on a signal (the error says which).
+std::vector<Report> run(const Config& cfg, const Callbacks& cb);
+
+}  // namespace sluice::fetch

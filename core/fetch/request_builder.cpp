@@ -1,0 +1,69 @@
+#include "core/fetch/request_builder.hpp"
+
+namespace sluice::fetch {
+
+namespace {
+// Applies one -H argument: "Name: value" replaces, "Name:" removes, "Name;" sends empty.
+void apply_header(Headers& h, std::string_view line) {
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) {
+    if (line.ends_with(';')) h.set(line.substr(0, line.size() - 1), "");
+    return;
+  }
+  std::string_view name = line.substr(0, colon);
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  if (value.empty()) {
+    h.remove(name);
+    return;
+  }
+  h.set(name, std::string(value));
+}
+}  // namespace
+
+Request build_request(const Config& cfg, const Url& url) {
+  Request r;
+  r.url = url;
+  if (!cfg.method.empty())
+    r.method = cfg.method;
+  else if (cfg.head_only)
+    r.method = "HEAD";
+  else if (cfg.data)
+    r.method = "POST";
+  r.headers.add("User-Agent", cfg.user_agent);
+  r.headers.add("Accept", "*/*");
+  if (cfg.data) {
+    r.body = *cfg.data;
+    r.has_body = true;
+    r.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  }
+  for (const auto& line : cfg.headers) apply_header(r.headers, line);
+  return r;
+}
+
+Request redirect_request(const Request& prev, int status, const Url& next) {
+  Request r = prev;
+  r.url = next;
+  bool to_get = (status == 303 && prev.method != "HEAD") ||
+                ((status == 301 || status == 302) && prev.method == "POST");
+  if (to_get) {
+    r.method = "GET";
+    r.body.clear();
+    r.has_body = false;
+    r.headers.remove("content-type");
+    r.headers.remove("content-length");
+  }
+  if (next.host != prev.url.host) r.headers.remove("authorization");
+  return r;
+}
+
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+bool is_transient_status(int status) {
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+         status == 504;
+}
+
+}  // namespace sluice::fetch

@@ -1,0 +1,18 @@
+// Builds the Request for one hop of a transfer from the user's options, with
+// curl's defaults and header override rules.
+#pragma once
+
+#include "core/fetch/fetch.hpp"
+
+namespace sluice::fetch {
+
+Request build_request(const Config& cfg, const Url& url);
+
+// The request for the next hop of a redirect (curl's rules: 301/302 turn a POST
+// into a GET, 303 turns anything but HEAD into a GET).
+Request redirect_request(const Request& prev, int status, const Url& next);
+
+bool is_redirect(int status);
+bool is_transient_status(int status);  // worth a --retry
+
+}  // namespace sluice::fetch

@@ -1,0 +1,366 @@
+#include "core/fetch/transfer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/fetch/request_builder.hpp"
+#include "core/h1/client_session.hpp"
+
+namespace sluice::fetch {
+
+namespace {
+// Redirect bodies up to this size are read so the connection can be reused.
+constexpr uint64_t kMaxDrain = 1 << 20;
+
+std::string head_text(const Response& r) {
+  std::string s = fmt::format("HTTP/{} {} {}\r\n", r.version_string(), r.status, r.reason);
+  for (const auto& [n, v] : r.headers.list()) s += fmt::format("{}: {}\r\n", n, v);
+  return s + "\r\n";
+}
+}  // namespace
+
+Transfer::Transfer(TransferEnv env, Target target, std::function<void(Report)> done)
+    : env_(env), target_(std::move(target)), done_(std::move(done)) {
+  retries_left_ = env_.cfg.retries;
+}
+
+Transfer::~Transfer() {
+  *alive_ = false;
+  cancel_timers();
+  if (out_) out_->on_low = nullptr;
+}
+
+double Transfer::since_start(TimePoint t) const {
+  return std::chrono::duration<double>(t - t0_).count();
+}
+
+void Transfer::start() {
+  t0_ = Clock::now();
+  rep_.url_effective = target_.url;
+  auto url = parse_url(target_.url);
+  if (!url) return finish(url.error());
+  rep_.url_effective = url->str();
+  req_ = build_request(env_.cfg, *url);
+  if (auto r = open_output(); !r) return finish(r.error());
+  arm_progress();
+  attempt(true);
+}
+
+Result<void> Transfer::open_output() {
+  if (target_.output_path.empty()) {
+    out_ = &env_.stdout_writer();
+  } else {
+    int fd = ::open(target_.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return fail(Errc::write_failed, fmt::format("Failed to open the file {}: {}",
+                                                  target_.output_path, std::strerror(errno)));
+    std::size_t high = env_.cfg.max_buffer;
+    file_out_ = std::make_unique<OutputWriter>(env_.loop, fd, true, high, high / 4);
+    out_ = file_out_.get();
+  }
+  out_->on_low = [this] {
+    if (session_) session_->resume();
+  };
+  return {};
+}
+
+void Transfer::arm_progress() {
+  if (!env_.cb.progress) return;
+  progress_timer_ = env_.loop.after(Millis(500), [this] {
+    Progress p{content_length_, body_written_, 0, 0, since_start(Clock::now()), false};
+    env_.cb.progress(p);
+    arm_progress();
+  });
+}
+
+void Transfer::attempt(bool allow_reuse) {
+  mode_ = Mode::write;
+  redirect_to_.reset();
+  pending_error_.reset();
+  retry_status_ = false;
+  drained_ = 0;
+  env_.loop.cancel(max_timer_);
+  if (env_.cfg.max_time.count() > 0) {
+    max_timer_ = env_.loop.after(env_.cfg.max_time, [this] {
+      max_timer_ = 0;
+      handle_error({Errc::timeout,
+                    fmt::format("Operation timed out after {} milliseconds with {} bytes received",
+                                env_.cfg.max_time.count(), body_written_)});
+    });
+  }
+  const Url& u = req_.url;
+  pool_key_ = Pool::key(u.scheme, u.host, u.port);
+  if (allow_reuse) session_ = env_.pool.take(pool_key_);
+  reused_ = session_ != nullptr;
+  if (reused_) {
+    if (env_.cb.verbose) env_.cb.verbose('*', fmt::format("Re-using existing connection to {}", u.authority()));
+    return submit();
+  }
+  ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr};
+  for (const auto& r : env_.cfg.resolve)
+    if (r.host == u.host && r.port == u.port) spec.pinned.push_back(r.addr);
+  if (u.tls()) {
+    auto ctx = env_.tls_ctx();
+    if (!ctx) return finish(ctx.error());
+    spec.tls_ctx = *ctx;
+  }
+  connector_ = std::make_unique<Connector>(env_.loop, std::move(spec),
+                                           [this](Result<Connected> r) { on_connected(std::move(r)); });
+  if (env_.cb.verbose) connector_->trace = [this](std::string_view t) { env_.cb.verbose('*', t); };
+  auto timeout = env_.cfg.connect_timeout;
+  connect_timer_ = env_.loop.after(timeout, [this, timeout] {
+    connect_timer_ = 0;
+    connector_.reset();
+    handle_error({Errc::timeout, fmt::format("Failed to connect to {} port {} after {} ms: Timeout was reached",
+                                             req_.url.host, req_.url.port, timeout.count())});
+  });
+  connector_->start();
+}
+
+void Transfer::on_connected(Result<Connected> r) {
+  env_.loop.cancel(connect_timer_);
+  connect_timer_ = 0;
+  connector_.reset();
+  if (!r) return handle_error(r.error());
+  rep_.num_connects++;
+  rep_.time_namelookup = since_start(r->resolved);
+  rep_.time_connect = since_start(r->tcp_done);
+  rep_.time_appconnect = req_.url.tls() ? since_start(r->tls_done) : 0;
+  rep_.remote_ip = r->remote.ip();
+  rep_.remote_port = r->remote.port();
+  std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer, 64 * 1024);
+  auto s = std::make_unique<H1ClientSession>(env_.loop, std::move(r->transport), read_size);
+  if (env_.cb.verbose)
+    s->trace_request = [this](std::string_view head) { env_.cb.verbose('>', head); };
+  session_ = std::move(s);
+  submit();
+}
+
+void Transfer::submit() {
+  if (auto r = session_->submit(req_, *this); !r) handle_error(r.error());
+}
+
+void Transfer::trace_head(const Response& r) {
+  if (env_.cb.verbose) env_.cb.verbose('<', head_text(r));
+}
+
+void Transfer::on_informational(const Response& r) {
+  trace_head(r);
+  if (env_.cfg.include_headers && out_) out_->write(head_text(r));
+}
+
+void Transfer::on_headers(const Response& r) {
+  if (!got_first_byte_) {
+    got_first_byte_ = true;
+    rep_.time_starttransfer = since_start(Clock::now());
+  }
+  trace_head(r);
+  rep_.http_code = r.status;
+  rep_.http_version = r.version_string();
+  rep_.size_header += r.header_bytes;
+  rep_.content_type = std::string(r.headers.get("content-type").value_or(""));
+  content_length_ = r.content_length;
+  mode_ = Mode::write;
+  auto location = r.headers.get("location");
+  if (env_.cfg.follow && is_redirect(r.status) && location) {
+    auto next = resolve_reference(req_.url, *location);
+    if (!next) {
+      pending_error_ = next.error();
+    } else {
+      redirect_to_ = *next;
+      mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;
+    }
+  } else if (retries_left_ > 0 && is_transient_status(r.status)) {
+    retry_status_ = true;
+    mode_ = Mode::discard;
+  } else if (env_.cfg.fail_on_error && r.status >= 400) {
+    pending_error_ = Error{Errc::http_status,
+                           fmt::format("The requested URL returned error: {}", r.status)};
+    mode_ = Mode::discard;
+  } else if (env_.cfg.max_filesize && r.content_length && *r.content_length > *env_.cfg.max_filesize) {
+    pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
+    mode_ = Mode::discard;
+  }
+  if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
+}
+
+Backpressure Transfer::on_body(std::span<const char> bytes) {
+  switch (mode_) {
+    case Mode::discard:
+      return Backpressure::abort;
+    case Mode::drain:
+      drained_ += bytes.size();
+      if (drained_ > kMaxDrain) {
+        mode_ = Mode::discard;
+        return Backpressure::abort;
+      }
+      return Backpressure::ok;
+    case Mode::write:
+      return write_body(bytes);
+  }
+  return Backpressure::ok;
+}
+
+Backpressure Transfer::write_body(std::span<const char> bytes) {
+  if (env_.cfg.max_filesize && body_written_ + bytes.size() > *env_.cfg.max_filesize) {
+    pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
+    mode_ = Mode::discard;
+    return Backpressure::abort;
+  }
+  body_written_ += bytes.size();
+  rep_.size_download += bytes.size();
+  if (!out_->write({bytes.data(), bytes.size()})) {
+    mode_ = Mode::discard;
+    return Backpressure::abort;
+  }
+  return out_->above_high() ? Backpressure::pause : Backpressure::ok;
+}
+
+// A body the session stopped reading because we asked it to (abort) ends here.
+void Transfer::on_end() {
+  auto alive = alive_;
+  env_.loop.defer([this, alive] {
+    if (*alive) after_response();
+  });
+}
+
+void Transfer::on_error(const Error& e) {
+  auto alive = alive_;
+  env_.loop.defer([this, alive, e] {
+    if (*alive) handle_error(e);
+  });
+}
+
+void Transfer::after_response() {
+  if (finished_) return;
+  env_.loop.cancel(max_timer_);
+  max_timer_ = 0;
+  if (session_) env_.pool.release(pool_key_, std::move(session_));
+  session_.reset();
+  if (out_->error()) return finish(*out_->error());
+  if (pending_error_) return finish(pending_error_);
+  if (retry_status_ && retry_later({Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
+    return;
+  if (redirect_to_) {
+    if (rep_.num_redirects >= env_.cfg.max_redirs)
+      return finish(Error{Errc::too_many_redirects,
+                          fmt::format("Maximum ({}) redirects followed", env_.cfg.max_redirs)});
+    rep_.num_redirects++;
+    req_ = redirect_request(req_, rep_.http_code, *redirect_to_);
+    rep_.url_effective = req_.url.str();
+    if (env_.cb.verbose) env_.cb.verbose('*', fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));
+    return attempt(true);
+  }
+  finish(std::nullopt);
+}
+
+void Transfer::handle_error(const Error& e) {
+  if (finished_) return;
+  bool had_session = session_ != nullptr;
+  bool before_response = had_session && !session_->stats().got_response_byte;
+  if (session_) session_->cancel();
+  session_.reset();
+  connector_.reset();
+  env_.loop.cancel(connect_timer_);
+  connect_timer_ = 0;
+  // The write error from the consumer wins over whatever the aborted stream reports.
+  if (out_ && out_->error()) return finish(*out_->error());
+  if (pending_error_ && mode_ == Mode::discard) return finish(pending_error_);
+  if (mode_ == Mode::discard && redirect_to_) return after_response();  // too big to drain: reconnect
+  if (retry_status_) return after_response();
+  // A kept-alive connection the server had closed: retry once, fresh.
+  if (reused_ && before_response && req_.idempotent() && !stale_retried_ &&
+      (e.code == Errc::empty_reply || e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
+    stale_retried_ = true;
+    if (env_.cb.verbose) env_.cb.verbose('*', "Connection died, retrying a fresh connect");
+    return attempt(false);
+  }
+  if (retry_later(e)) return;
+  finish(e);
+}
+
+bool Transfer::retry_later(const Error& e) {
+  bool transient = e.code == Errc::timeout || e.code == Errc::resolve_failed ||
+                   (e.code == Errc::connect_failed && e.sys != ECONNREFUSED) || retry_status_;
+  if (!transient || retries_left_ <= 0) return false;
+  // Bytes already handed to stdout cannot be taken back.
+  if (body_written_ > 0 && !file_out_) return false;
+  if (file_out_ && body_written_ > 0) {
+    ::ftruncate(file_out_->fd(), 0);
+    ::lseek(file_out_->fd(), 0, SEEK_SET);
+  }
+  body_written_ = 0;
+  rep_.size_download = 0;
+  --retries_left_;
+  Millis delay = env_.cfg.retry_delay.count() > 0 ? env_.cfg.retry_delay
+                                                   : Millis(1000LL << std::min(retry_count_, 9));
+  ++retry_count_;
+  if (env_.cb.warning)
+    env_.cb.warning(fmt::format("Problem: {}. Will retry in {} seconds. {} retries left.",
+                                e.message, delay.count() / 1000, retries_left_));
+  auto alive = alive_;
+  max_timer_ = env_.loop.after(delay, [this, alive] {
+    if (*alive) attempt(true);
+  });
+  return true;
+}
+
+void Transfer::finish(std::optional<Error> err) {
+  if (finished_) return;
+  finished_ = true;
+  cancel_timers();
+  if (session_) session_->cancel();
+  session_.reset();
+  connector_.reset();
+  rep_.error = std::move(err);
+  // What was received stays written: wait until the consumer has it all.
+  if (out_ && !out_->idle() && !out_->error()) {
+    out_->on_empty = [this] { complete(); };
+    out_->on_failed = [this] {
+      if (!rep_.error) rep_.error = *out_->error();
+      complete();
+    };
+    return;
+  }
+  complete();
+}
+
+void Transfer::complete() {
+  if (out_) {
+    out_->on_empty = nullptr;
+    out_->on_failed = nullptr;
+    out_->on_low = nullptr;
+    if (!rep_.error && out_->error()) rep_.error = *out_->error();
+  }
+  rep_.time_total = since_start(Clock::now());
+  if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
+  if (env_.cb.progress)
+    env_.cb.progress({content_length_, body_written_, 0, 0, rep_.time_total, true});
+  auto alive = alive_;
+  auto done = done_;
+  Report rep = rep_;
+  env_.loop.defer([done, rep] { done(rep); });
+}
+
+void Transfer::interrupt(const Error& e) {
+  if (finished_) return;
+  finished_ = true;
+  cancel_timers();
+  if (session_) session_->cancel();
+  session_.reset();
+  connector_.reset();
+  rep_.error = e;
+  complete();
+}
+
+void Transfer::cancel_timers() {
+  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_}) {
+    if (*t) env_.loop.cancel(*t);
+    *t = 0;
+  }
+}
+
+}  // namespace sluice::fetch

@@ -1,0 +1,80 @@
+// One URL of `sluice get`: connect or reuse, send, follow redirects, retry,
+// write the body with backpressure, and produce the Report.
+#pragma once
+
+#include <memory>
+
+#include "core/fetch/fetch.hpp"
+#include "core/http/connector.hpp"
+#include "core/http/output.hpp"
+#include "core/http/pool.hpp"
+#include "core/http/session.hpp"
+
+namespace sluice::fetch {
+
+// What a transfer needs from the engine that runs it.
+struct TransferEnv {
+  Loop& loop;
+  Pool& pool;
+  const Config& cfg;
+  const Callbacks& cb;
+  std::function<Result<std::shared_ptr<TlsContext>>()> tls_ctx;
+  std::function<OutputWriter&()> stdout_writer;
+};
+
+class Transfer final : public ResponseSink {
+ public:
+  Transfer(TransferEnv env, Target target, std::function<void(Report)> done);
+  ~Transfer() override;
+  void start();
+  void interrupt(const Error& e);  // SIGINT/SIGTERM: stop now
+
+  // ResponseSink
+  void on_informational(const Response& r) override;
+  void on_headers(const Response& r) override;
+  Backpressure on_body(std::span<const char> bytes) override;
+  void on_end() override;
+  void on_error(const Error& e) override;
+
+ private:
+  enum class Mode { write, drain, discard };
+
+  Result<void> open_output();
+  void attempt(bool allow_reuse);
+  void on_connected(Result<Connected> r);
+  void submit();
+  void after_response();
+  void handle_error(const Error& e);
+  bool retry_later(const Error& e);
+  void finish(std::optional<Error> err);
+  void complete();
+  void trace_head(const Response& r);
+  Backpressure write_body(std::span<const char> bytes);
+  void cancel_timers();
+  void arm_progress();
+  double since_start(TimePoint t) const;
+
+  TransferEnv env_;
+  Target target_;
+  std::function<void(Report)> done_;
+  Report rep_;
+  Request req_;
+  std::string pool_key_;
+  OutputWriter* out_ = nullptr;
+  std::unique_ptr<OutputWriter> file_out_;
+  std::unique_ptr<Session> session_;
+  std::unique_ptr<Connector> connector_;
+  TimePoint t0_;
+  TimerId max_timer_ = 0, connect_timer_ = 0, progress_timer_ = 0;
+  Mode mode_ = Mode::write;
+  std::optional<Url> redirect_to_;
+  std::optional<Error> pending_error_;  // decided at the headers, reported at the end
+  bool retry_status_ = false;
+  bool reused_ = false, stale_retried_ = false, finished_ = false, got_first_byte_ = false;
+  int retries_left_ = 0, retry_count_ = 0;
+  uint64_t drained_ = 0, body_written_ = 0;
+  std::optional<uint64_t> content_length_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sluice::fetch

@@ -1,0 +1,186 @@
+#include "core/h1/client_session.hpp"
+
+namespace sluice {
+
+H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
+                                 std::size_t read_size)
+    : loop_(loop),
+      transport_(std::move(transport)),
+      parser_(ResponseParser::Events{
+          .informational = [this](const Response& r) { sink_->on_informational(r); },
+          .headers = [this](Response& r) { sink_->on_headers(r); },
+          .body =
+              [this](std::span<const char> b) {
+                if (aborted_) return;
+                switch (sink_->on_body(b)) {
+                  case Backpressure::ok: break;
+                  case Backpressure::pause: paused_ = true; break;
+                  case Backpressure::abort: aborted_ = true; break;
+                }
+              },
+          .trailers = [this](const Headers& t) { sink_->on_trailers(t); },
+          .complete = nullptr,
+      }),
+      read_buf_(read_size) {
+  // Watch for readability even while idle, so a pooled connection notices the
+  // server closing it.
+  (void)loop_.add(transport_->fd(), EPOLLIN | EPOLLRDHUP, this);
+}
+
+H1ClientSession::~H1ClientSession() {
+  *alive_ = false;
+  close();
+}
+
+std::string H1ClientSession::serialize_head(const Request& req) {
+  std::string head = fmt::format("{} {} HTTP/1.1\r\n", req.method, req.url.target);
+  if (!req.headers.has("host")) head += fmt::format("Host: {}\r\n", req.url.authority());
+  for (const auto& [n, v] : req.headers.list()) head += fmt::format("{}: {}\r\n", n, v);
+  if (req.has_body && !req.headers.has("content-length") &&
+      !req.headers.has("transfer-encoding"))
+    head += fmt::format("Content-Length: {}\r\n", req.body.size());
+  head += "\r\n";
+  return head;
+}
+
+Result<void> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
+  if (!can_submit()) return fail(Errc::internal, "session busy or closed");
+  sink_ = &sink;
+  parser_.reset();
+  parser_.expect_head_response(req.head());
+  stats_.got_response_byte = false;
+  paused_ = aborted_ = false;
+  std::string head = serialize_head(req);
+  if (trace_request) trace_request(head);
+  out_.append(head);
+  if (req.has_body) out_.append(req.body);
+  do_write();
+  if (!closed_) update_interest();
+  return {};
+}
+
+void H1ClientSession::on_io(uint32_t events) {
+  auto alive = alive_;
+  if (events & (EPOLLOUT | EPOLLERR)) do_write();
+  if (*alive && !closed_ && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLOUT)))
+    do_read();
+  if (*alive && !closed_) update_interest();
+}
+
+void H1ClientSession::update_interest() {
+  uint32_t ev = EPOLLRDHUP;
+  if (!paused_) ev |= EPOLLIN;
+  if (!out_.empty() || transport_->wants() == EPOLLOUT) ev |= EPOLLOUT;
+  loop_.modify(transport_->fd(), ev);
+}
+
+void H1ClientSession::do_write() {
+  while (!out_.empty() && !closed_) {
+    iovec iov[16];
+    int n = out_.peek(iov, 16);
+    auto w = transport_->writev(iov, n);
+    if (!w) {
+      // A send error often means the server already answered and closed
+      // (e.g. 413): let the read side report what arrived first.
+      out_.clear();
+      if (sink_ && !stats_.got_response_byte) {
+        auto alive = alive_;
+        do_read();
+        if (*alive && sink_ && !closed_) fail_response(w.error());
+      }
+      return;
+    }
+    if (*w == kWouldBlock) return;
+    stats_.bytes_out += static_cast<uint64_t>(*w);
+    out_.consume(static_cast<std::size_t>(*w));
+  }
+}
+
+void H1ClientSession::do_read() {
+  auto alive = alive_;
+  while (!paused_ && !closed_) {
+    auto n = transport_->read(read_buf_);
+    if (!n) {
+      if (sink_) fail_response(n.error());
+      else close();
+      return;
+    }
+    if (*n == kWouldBlock) return;
+    if (*n == 0) return on_eof();
+    stats_.bytes_in += static_cast<uint64_t>(*n);
+    if (!sink_) {  // bytes nobody asked for: the connection cannot be trusted
+      keep_alive_ = false;
+      close();
+      return;
+    }
+    stats_.got_response_byte = true;
+    std::size_t used = 0;
+    auto r = parser_.feed({read_buf_.data(), static_cast<std::size_t>(*n)}, used);
+    if (!*alive) return;
+    if (!r) return fail_response(r.error());
+    if (aborted_) return fail_response({Errc::cancelled, "response abandoned by the consumer"});
+    if (parser_.done()) {
+      if (used < static_cast<std::size_t>(*n)) keep_alive_ = false;  // extra bytes: no reuse
+      return finish_response();
+    }
+  }
+}
+
+void H1ClientSession::on_eof() {
+  keep_alive_ = false;
+  if (!sink_) return close();
+  auto r = parser_.finish();
+  if (!r) return fail_response(r.error());
+  finish_response();
+}
+
+void H1ClientSession::finish_response() {
+  keep_alive_ = keep_alive_ && parser_.keep_alive();
+  ResponseSink* sink = sink_;
+  sink_ = nullptr;
+  if (!keep_alive_) close();
+  sink->on_end();
+}
+
+void H1ClientSession::fail_response(const Error& e) {
+  keep_alive_ = false;
+  ResponseSink* sink = sink_;
+  sink_ = nullptr;
+  close();
+  if (sink) sink->on_error(e);
+}
+
+void H1ClientSession::resume() {
+  if (!paused_ || closed_) return;
+  paused_ = false;
+  update_interest();
+  // TLS may hold decrypted bytes that no readiness event will announce.
+  auto alive = alive_;
+  loop_.defer([this, alive] {
+    if (*alive && !closed_ && !paused_) {
+      do_read();
+      if (*alive && !closed_) update_interest();
+    }
+  });
+}
+
+void H1ClientSession::cancel() {
+  sink_ = nullptr;
+  keep_alive_ = false;
+  close();
+}
+
+void H1ClientSession::close() {
+  if (closed_) return;
+  closed_ = true;
+  loop_.remove(transport_->fd());
+  // The fd is closed after this iteration, so its number cannot be reused by
+  // another handler while events for it may still be pending.
+  loop_.defer([t = std::shared_ptr<Transport>(std::move(transport_))] {});
+  if (on_idle_close && !sink_) {
+    auto cb = on_idle_close;
+    loop_.defer(cb);
+  }
+}
+
+}  // namespace sluice

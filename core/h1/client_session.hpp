@@ -1,0 +1,58 @@
+// HTTP/1.1 client session: one request at a time over a Transport, response
+// parsed by llhttp, body handed to a ResponseSink with backpressure (the socket
+// is not read while the sink is above its high-water mark).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/h1/response_parser.hpp"
+#include "core/http/session.hpp"
+#include "core/loop/loop.hpp"
+#include "core/util/buffer.hpp"
+
+namespace sluice {
+
+class H1ClientSession final : public Session, private IoHandler {
+ public:
+  H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport, std::size_t read_size);
+  ~H1ClientSession() override;
+
+  Result<void> submit(const Request& req, ResponseSink& sink) override;
+  void resume() override;
+  void cancel() override;
+  bool can_submit() const override { return !sink_ && !closed_; }
+  bool reusable() const override { return !sink_ && !closed_ && keep_alive_ && !paused_; }
+  std::string protocol() const override { return "1.1"; }
+  const SessionStats& stats() const override { return stats_; }
+
+  // Receives the request head as sent, for -v.
+  std::function<void(std::string_view)> trace_request;
+
+  static std::string serialize_head(const Request& req);
+
+ private:
+  void on_io(uint32_t events) override;
+  void do_read();
+  void do_write();
+  void on_eof();
+  void update_interest();
+  void finish_response();
+  void fail_response(const Error& e);
+  void close();
+
+  Loop& loop_;
+  std::unique_ptr<Transport> transport_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  ResponseParser parser_;
+  ResponseSink* sink_ = nullptr;
+  ChainBuffer out_;
+  std::vector<char> read_buf_;
+  SessionStats stats_;
+  bool paused_ = false;
+  bool aborted_ = false;
+  bool closed_ = false;
+  bool keep_alive_ = true;
+};
+
+}  // namespace sluice

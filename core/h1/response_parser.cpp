@@ -1,0 +1,146 @@
+#include "core/h1/response_parser.hpp"
+
+#include <charconv>
+
+namespace sluice {
+
+ResponseParser::ResponseParser(Events ev) : ev_(std::move(ev)) {
+  llhttp_settings_init(&settings_);
+  settings_.on_message_begin = on_message_begin;
+  settings_.on_status = on_status;
+  settings_.on_header_field = on_header_field;
+  settings_.on_header_value = on_header_value;
+  settings_.on_header_value_complete = on_header_value_complete;
+  settings_.on_headers_complete = on_headers_complete;
+  settings_.on_body = on_body;
+  settings_.on_message_complete = on_message_complete;
+  reset();
+}
+
+void ResponseParser::reset() {
+  llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+  parser_.data = this;
+  resp_ = Response{};
+  field_.clear();
+  value_.clear();
+  in_trailers_ = started_ = head_done_ = done_ = keep_alive_ = false;
+  body_bytes_ = 0;
+}
+
+int ResponseParser::on_message_begin(llhttp_t* p) {
+  auto& s = self(p);
+  s.started_ = true;
+  std::size_t hb = s.resp_.header_bytes;  // keep the size of earlier 1xx heads
+  s.resp_ = Response{};
+  s.resp_.header_bytes = hb;
+  s.in_trailers_ = false;
+  return 0;
+}
+
+int ResponseParser::on_status(llhttp_t* p, const char* at, size_t n) {
+  self(p).resp_.reason.append(at, n);
+  return 0;
+}
+
+int ResponseParser::on_header_field(llhttp_t* p, const char* at, size_t n) {
+  self(p).field_.append(at, n);
+  return 0;
+}
+
+int ResponseParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
+  self(p).value_.append(at, n);
+  return 0;
+}
+
+int ResponseParser::on_header_value_complete(llhttp_t* p) {
+  auto& s = self(p);
+  auto& target = s.in_trailers_ ? s.resp_.trailers : s.resp_.headers;
+  target.add(std::move(s.field_), std::move(s.value_));
+  s.field_.clear();
+  s.value_.clear();
+  return 0;
+}
+
+int ResponseParser::on_headers_complete(llhttp_t* p) {
+  auto& s = self(p);
+  Response& r = s.resp_;
+  r.status = llhttp_get_status_code(p);
+  r.version_major = llhttp_get_http_major(p);
+  r.version_minor = llhttp_get_http_minor(p);
+  s.in_trailers_ = true;  // any header after this point is a trailer
+  // Head size as on the wire: status line, each header line, the blank line.
+  std::size_t head = 12 + 1 + r.reason.size() + 2 + 2;
+  for (const auto& [n, v] : r.headers.list()) head += n.size() + 2 + v.size() + 2;
+  r.header_bytes += head;
+  if (auto cl = r.headers.get("content-length")) {
+    uint64_t v = 0;
+    auto [ptr, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), v);
+    if (ec == std::errc()) r.content_length = v;
+  }
+  if (r.status >= 100 && r.status < 200 && r.status != 101) {
+    if (s.ev_.informational) s.ev_.informational(r);
+    return 0;
+  }
+  s.head_done_ = true;
+  if (s.ev_.headers) s.ev_.headers(r);
+  // HEAD answers carry the headers of a GET but no body.
+  return s.head_request_ ? 1 : 0;
+}
+
+int ResponseParser::on_body(llhttp_t* p, const char* at, size_t n) {
+  auto& s = self(p);
+  s.body_bytes_ += n;
+  if (s.ev_.body) s.ev_.body({at, n});
+  return 0;
+}
+
+int ResponseParser::on_message_complete(llhttp_t* p) {
+  auto& s = self(p);
+  if (!s.head_done_) return 0;  // an informational response ended; the final one follows
+  s.done_ = true;
+  s.keep_alive_ = llhttp_should_keep_alive(p);
+  if (!s.resp_.trailers.empty() && s.ev_.trailers) s.ev_.trailers(s.resp_.trailers);
+  if (s.ev_.complete) s.ev_.complete();
+  return HPE_PAUSED;  // one final response at a time; bytes after it are not ours yet
+}
+
+Error ResponseParser::parse_error(llhttp_errno_t err) const {
+  const char* reason = llhttp_get_error_reason(&parser_);
+  if (!head_done_)
+    return {Errc::bad_response,
+            fmt::format("Weird server reply: {}", reason ? reason : llhttp_errno_name(err))};
+  return {Errc::recv_failed, fmt::format("Malformed response body: {}",
+                                         reason ? reason : llhttp_errno_name(err))};
+}
+
+Result<void> ResponseParser::feed(std::span<const char> data, std::size_t& consumed) {
+  consumed = 0;
+  if (done_) return {};
+  llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
+  if (err == HPE_OK) {
+    consumed = data.size();
+  } else if (err == HPE_PAUSED) {
+    consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
+  } else {
+    return std::unexpected(parse_error(err));
+  }
+  return {};
+}
+
+Result<void> ResponseParser::finish() {
+  if (done_) return {};
+  if (!started_) return fail(Errc::empty_reply, "Empty reply from server");
+  llhttp_errno_t err = llhttp_finish(&parser_);
+  if (err == HPE_OK || err == HPE_PAUSED) {
+    if (done_) return {};
+  }
+  if (!head_done_)
+    return fail(Errc::recv_failed, "Connection closed before the response headers were complete");
+  if (resp_.content_length)
+    return fail(Errc::partial_body,
+                fmt::format("transfer closed with {} bytes remaining to read",
+                            *resp_.content_length - std::min(*resp_.content_length, body_bytes_)));
+  return fail(Errc::partial_body, "transfer closed with outstanding read data remaining");
+}
+
+}  // namespace sluice

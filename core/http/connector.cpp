@@ -1,0 +1,111 @@
+#include "core/http/connector.hpp"
+
+namespace sluice {
+
+Connector::Connector(Loop& loop, ConnectSpec spec, Done done)
+    : loop_(loop), spec_(std::move(spec)), done_(std::move(done)) {}
+
+Connector::~Connector() {
+  *alive_ = false;
+  int fd = transport_ ? transport_->fd() : fd_.get();
+  if (watching_ && fd >= 0) loop_.remove(fd);
+}
+
+void Connector::start() {
+  if (!spec_.pinned.empty()) {
+    addrs_ = spec_.pinned;
+  } else {
+    auto r = resolve(spec_.host, spec_.port, spec_.family);
+    if (!r) return finish(std::unexpected(r.error()));
+    addrs_ = std::move(*r);
+  }
+  result_.resolved = Clock::now();
+  try_next();
+}
+
+void Connector::try_next() {
+  while (next_ < addrs_.size()) {
+    const SocketAddr& a = addrs_[next_++];
+    if (trace) trace(fmt::format("Trying {}...", a.to_string()));
+    auto fd = tcp_connect_start(a);
+    if (!fd) {
+      last_error_ = fd.error();
+      continue;
+    }
+    fd_ = std::move(*fd);
+    result_.remote = a;
+    if (loop_.add(fd_.get(), EPOLLOUT, this)) {
+      watching_ = true;
+      return;
+    }
+  }
+  finish(std::unexpected(last_error_.value_or(
+      Error{Errc::connect_failed, fmt::format("Failed to connect to {}", spec_.host)})));
+}
+
+void Connector::on_io(uint32_t) {
+  if (!transport_) return tcp_connected();
+  drive_handshake();
+}
+
+void Connector::tcp_connected() {
+  loop_.remove(fd_.get());
+  watching_ = false;
+  if (auto r = connect_result(fd_.get(), result_.remote); !r) {
+    last_error_ = r.error();
+    fd_.reset();
+    return try_next();
+  }
+  result_.tcp_done = Clock::now();
+  if (trace)
+    trace(fmt::format("Connected to {} ({}) port {}", spec_.host, result_.remote.ip(),
+                      result_.remote.port()));
+  if (!spec_.tls) {
+    result_.tls_done = result_.tcp_done;
+    result_.transport = std::make_unique<PlainTransport>(std::move(fd_));
+    return finish(std::move(result_));
+  }
+  auto t = TlsTransport::connect(std::move(fd_), spec_.tls_ctx, spec_.host);
+  if (!t) return finish(std::unexpected(t.error()));
+  transport_ = std::move(*t);
+  drive_handshake();
+}
+
+void Connector::drive_handshake() {
+  auto r = transport_->handshake();
+  if (!r) {
+    if (watching_) loop_.remove(transport_->fd());
+    watching_ = false;
+    return finish(std::unexpected(r.error()));
+  }
+  if (!*r) {
+    uint32_t ev = transport_->wants();
+    if (!watching_) {
+      watching_ = loop_.add(transport_->fd(), ev, this).has_value();
+    } else {
+      loop_.modify(transport_->fd(), ev);
+    }
+    return;
+  }
+  if (watching_) loop_.remove(transport_->fd());
+  watching_ = false;
+  result_.tls_done = Clock::now();
+  if (trace) trace(fmt::format("TLS handshake done, ALPN: {}",
+                               transport_->alpn().empty() ? "none" : transport_->alpn()));
+  result_.transport = std::move(transport_);
+  finish(std::move(result_));
+}
+
+void Connector::finish(Result<Connected> r) {
+  if (finished_) return;
+  finished_ = true;
+  // Always deliver from the loop, never from inside start(): the caller may
+  // destroy us in the callback.
+  auto alive = alive_;
+  auto shared = std::make_shared<Result<Connected>>(std::move(r));
+  loop_.defer([this, alive, shared] {
+    if (*alive) done_(std::move(*shared));
+  });
+}
+
+}  // namespace sluice

@@ -1,0 +1,33 @@
+// Header list that keeps order and case as received; lookups are case-insensitive.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sluice {
+
+bool iequals(std::string_view a, std::string_view b);
+
+class Headers {
+ public:
+  void add(std::string name, std::string value) {
+    list_.emplace_back(std::move(name), std::move(value));
+  }
+  void set(std::string_view name, std::string value);  // replaces all of that name
+  void remove(std::string_view name);
+  std::optional<std::string_view> get(std::string_view name) const;
+  bool has(std::string_view name) const { return get(name).has_value(); }
+  // True when a comma-separated header (e.g. Connection) holds token.
+  bool has_token(std::string_view name, std::string_view token) const;
+  const auto& list() const { return list_; }
+  bool empty() const { return list_.empty(); }
+  void clear() { list_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> list_;
+};
+
+}  // namespace sluice

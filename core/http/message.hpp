@@ -1,0 +1,62 @@
+// The request/response model shared by every protocol session, and the sink a
+// session writes a response into.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/http/headers.hpp"
+#include "core/http/url.hpp"
+#include "core/util/error.hpp"
+
+namespace sluice {
+
+struct Request {
+  std::string method = "GET";
+  Url url;
+  Headers headers;  // as given by the user; Host etc. are added by the session
+  std::string body;
+  bool has_body = false;  // a body (maybe empty) is sent with Content-Length
+
+  bool idempotent() const {
+    return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+           method == "OPTIONS" || method == "TRACE";
+  }
+  bool head() const { return method == "HEAD"; }
+};
+
+struct Response {
+  int status = 0;
+  int version_major = 1, version_minor = 1;
+  std::string reason;
+  Headers headers;
+  Headers trailers;
+  std::size_t header_bytes = 0;  // bytes of the head on the wire (all hops of 1xx included)
+  std::optional<uint64_t> content_length;
+
+  std::string version_string() const {
+    return version_major >= 2 ? std::to_string(version_major)
+                              : fmt::format("{}.{}", version_major, version_minor);
+  }
+};
+
+// What a sink tells the session after taking body bytes.
+enum class Backpressure {
+  ok,     // keep going
+  pause,  // buffered past high water: stop reading until resume
+  abort,  // stop this response and close the connection (error already recorded)
+};
+
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  virtual void on_informational(const Response&) {}
+  virtual void on_headers(const Response& r) = 0;
+  virtual Backpressure on_body(std::span<const char> bytes) = 0;
+  virtual void on_trailers(const Headers&) {}
+  virtual void on_end() = 0;
+  virtual void on_error(const Error& e) = 0;
+};
+
+}  // namespace sluice

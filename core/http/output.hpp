@@ -1,0 +1,63 @@
+// Writes bytes to an fd (stdout, a file) from the loop without ever blocking it.
+// Pipes, sockets and terminals are switched to O_NONBLOCK (restored on
+// destruction) and drained on EPOLLOUT; regular files and /dev/null are written
+// directly, since they never block for long and epoll cannot watch them.
+// Tracks buffered bytes against high/low water marks for backpressure.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "core/loop/loop.hpp"
+#include "core/util/buffer.hpp"
+
+namespace sluice {
+
+class OutputWriter final : private IoHandler {
+ public:
+  // fd is not owned unless own_fd. high: pause threshold; low: resume threshold.
+  OutputWriter(Loop& loop, int fd, bool own_fd, std::size_t high, std::size_t low);
+  ~OutputWriter() override;
+  OutputWriter(const OutputWriter&) = delete;
+  OutputWriter& operator=(const OutputWriter&) = delete;
+
+  // Queues or writes bytes. Returns false once the output has failed.
+  bool write(std::string_view bytes);
+  bool above_high() const { return queue_.size() >= high_; }
+  std::size_t buffered() const { return queue_.size(); }
+  bool idle() const { return queue_.empty(); }
+  const std::optional<Error>& error() const { return error_; }
+  uint64_t written() const { return written_; }
+  int fd() const { return fd_; }
+
+  // Fired (from the loop) when the queue drains below low water after being
+  // above high water, and when it becomes empty.
+  std::function<void()> on_low;
+  std::function<void()> on_empty;
+  std::function<void()> on_failed;
+
+  // Restores the original file status flags of every fd we made non-blocking
+  // (safe to call from anywhere, e.g. before exit).
+  static void restore_all();
+
+ private:
+  void on_io(uint32_t events) override;
+  void flush();
+  bool write_now(std::string_view& bytes);
+  void set_failed(int err);
+
+  Loop& loop_;
+  int fd_;
+  bool own_fd_;
+  bool pollable_ = false;
+  bool registered_ = false;
+  bool was_high_ = false;
+  int saved_flags_ = -1;
+  std::size_t high_, low_;
+  ChainBuffer queue_;
+  uint64_t written_ = 0;
+  std::optional<Error> error_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,31 @@
+// URL parsing for http:// and https:// (RFC 3986 subset that curl users type).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/util/error.hpp"
+
+namespace sluice {
+
+struct Url {
+  std::string scheme;  // "http" or "https", lower case
+  std::string host;    // lower case, IPv6 without brackets
+  uint16_t port = 0;   // always set (default from scheme)
+  std::string target;  // path + "?query", at least "/"; no fragment
+
+  bool tls() const { return scheme == "https"; }
+  bool default_port() const { return port == (tls() ? 443 : 80); }
+  std::string authority() const;  // Host header value: host[:port], v6 bracketed
+  std::string origin() const;     // scheme://authority
+  std::string str() const { return origin() + target; }
+  std::string file_name() const;  // last path segment, for -O
+};
+
+// A URL without a scheme is taken as http:// like curl does.
+Result<Url> parse_url(std::string_view s);
+// Resolves a Location header against the base URL.
+Result<Url> resolve_reference(const Url& base, std::string_view ref);
+
+}  // namespace sluice

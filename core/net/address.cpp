@@ -1,0 +1,101 @@
+#include "core/net/address.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace sluice {
+
+std::string SocketAddr::ip() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET)
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, buf, sizeof buf);
+  else if (ss.ss_family == AF_INET6)
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr, buf, sizeof buf);
+  return buf;
+}
+
+uint16_t SocketAddr::port() const {
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port);
+  return 0;
+}
+
+std::string SocketAddr::to_string() const {
+  if (ss.ss_family == AF_INET6) return fmt::format("[{}]:{}", ip(), port());
+  return fmt::format("{}:{}", ip(), port());
+}
+
+Result<HostPort> parse_host_port(std::string_view s) {
+  HostPort hp;
+  std::string_view port_part;
+  if (s.starts_with('[')) {
+    auto close = s.find(']');
+    if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
+      return fail(Errc::bad_argument, fmt::format("bad address '{}': expected [v6]:PORT", s));
+    hp.host = std::string(s.substr(1, close - 1));
+    port_part = s.substr(close + 2);
+  } else {
+    auto colon = s.rfind(':');
+    if (colon == std::string_view::npos)
+      return fail(Errc::bad_argument, fmt::format("bad address '{}': expected HOST:PORT", s));
+    hp.host = std::string(s.substr(0, colon));
+    port_part = s.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [p, ec] = std::from_chars(port_part.data(), port_part.data() + port_part.size(), port);
+  if (ec != std::errc() || p != port_part.data() + port_part.size() || port > 65535 ||
+      port_part.empty())
+    return fail(Errc::bad_argument, fmt::format("bad port in '{}'", s));
+  hp.port = static_cast<uint16_t>(port);
+  return hp;
+}
+
+Result<SocketAddr> parse_numeric(std::string_view host, uint16_t port) {
+  SocketAddr a;
+  std::string h(host);
+  if (h.size() > 1 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&a.ss);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&a.ss);
+  if (::inet_pton(AF_INET, h.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    a.len = sizeof(sockaddr_in);
+    return a;
+  }
+  if (::inet_pton(AF_INET6, h.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(port);
+    a.len = sizeof(sockaddr_in6);
+    return a;
+  }
+  return fail(Errc::bad_argument, fmt::format("'{}' is not a numeric IP address", host));
+}
+
+Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, Family family) {
+  addrinfo hints{};
+  hints.ai_family = family == Family::v4 ? AF_INET : family == Family::v6 ? AF_INET6 : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  if (host == "localhost") hints.ai_flags = 0;  // ::1 / 127.0.0.1 even without a global address
+  addrinfo* res = nullptr;
+  std::string service = std::to_string(port);
+  int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
+  if (rc != 0)
+    return fail(Errc::resolve_failed, fmt::format("Could not resolve host: {}", host));
+  std::vector<SocketAddr> out;
+  for (auto* ai = res; ai; ai = ai->ai_next) {
+    SocketAddr a;
+    std::memcpy(&a.ss, ai->ai_addr, ai->ai_addrlen);
+    a.len = ai->ai_addrlen;
+    out.push_back(a);
+  }
+  ::freeaddrinfo(res);
+  if (out.empty()) return fail(Errc::resolve_failed, fmt::format("Could not resolve host: {}", host));
+  return out;
+}
+
+}  // namespace sluice

@@ -1,0 +1,42 @@
+// Socket addresses: parsing "HOST:PORT" / "[v6]:PORT", name resolution, printing.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/error.hpp"
+
+namespace sluice {
+
+enum class Family { any, v4, v6 };
+
+struct SocketAddr {
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+
+  int family() const { return ss.ss_family; }
+  std::string ip() const;  // numeric host, no brackets
+  uint16_t port() const;
+  std::string to_string() const;  // "1.2.3.4:80" or "[::1]:80"
+  const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
+};
+
+struct HostPort {
+  std::string host;  // brackets stripped
+  uint16_t port = 0;
+};
+
+// "host:port", "[v6]:port"; port required.
+Result<HostPort> parse_host_port(std::string_view s);
+
+// Numeric addresses only (no DNS): for --listen and --resolve.
+Result<SocketAddr> parse_numeric(std::string_view host, uint16_t port);
+
+// Blocking getaddrinfo (fast for numeric hosts and /etc/hosts names).
+Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, Family family);
+
+}  // namespace sluice

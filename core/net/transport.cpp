@@ -1,0 +1,36 @@
+#include "core/net/transport.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sluice {
+
+Result<ssize_t> PlainTransport::read(std::span<char> buf) {
+  for (;;) {
+    ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
+    return fail(Errc::recv_failed, fmt::format("Recv failure: {}", std::strerror(errno)), errno);
+  }
+}
+
+Result<ssize_t> PlainTransport::writev(const iovec* iov, int count) {
+  msghdr msg{};
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = static_cast<size_t>(count);
+  for (;;) {
+    ssize_t n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;
+    return fail(Errc::send_failed, fmt::format("Send failure: {}", std::strerror(errno)), errno);
+  }
+}
+
+void PlainTransport::shutdown() { ::shutdown(fd_.get(), SHUT_WR); }
+
+}  // namespace sluice

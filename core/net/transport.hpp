@@ -1,0 +1,52 @@
+// A transport moves bytes over a connected socket: plain TCP or TCP+TLS.
+// Sessions (h1, later h2) talk to this interface only.
+#pragma once
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <span>
+#include <string>
+
+#include "core/net/tcp.hpp"
+
+namespace sluice {
+
+inline constexpr ssize_t kWouldBlock = -1;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual int fd() const = 0;
+
+  // Drives the TLS handshake; plain TCP is done at once. Returns true when done.
+  virtual Result<bool> handshake() { return true; }
+  // Which readiness the unfinished handshake (or a TLS read/write) waits for.
+  virtual uint32_t wants() const { return 0; }
+
+  // > 0 bytes, 0 on orderly EOF, kWouldBlock when nothing is available.
+  virtual Result<ssize_t> read(std::span<char> buf) = 0;
+  // Bytes written (may be partial) or kWouldBlock.
+  virtual Result<ssize_t> writev(const iovec* iov, int count) = 0;
+  // Decrypted bytes already inside the transport (TLS records read ahead):
+  // readiness on the fd will not announce them.
+  virtual bool has_buffered_read() const { return false; }
+  virtual std::string alpn() const { return {}; }
+  virtual bool is_tls() const { return false; }
+  // Sends close_notify / FIN where it makes sense; fd closed by destructor.
+  virtual void shutdown() {}
+};
+
+class PlainTransport final : public Transport {
+ public:
+  explicit PlainTransport(Fd fd) : fd_(std::move(fd)) {}
+  int fd() const override { return fd_.get(); }
+  Result<ssize_t> read(std::span<char> buf) override;
+  Result<ssize_t> writev(const iovec* iov, int count) override;
+  void shutdown() override;
+
+ private:
+  Fd fd_;
+};
+
+}  // namespace sluice

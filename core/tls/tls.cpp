@@ -1,0 +1,226 @@
+#include "core/tls/tls.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/epoll.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/tls/selfsigned.hpp"
+
+namespace sluice {
+
+static std::string ssl_errors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out;
+}
+
+static std::vector<unsigned char> alpn_wire(const std::vector<std::string>& protos) {
+  std::vector<unsigned char> wire;
+  for (const auto& p : protos) {
+    wire.push_back(static_cast<unsigned char>(p.size()));
+    wire.insert(wire.end(), p.begin(), p.end());
+  }
+  return wire;
+}
+
+TlsContext::~TlsContext() {
+  if (ctx_) SSL_CTX_free(ctx_);
+}
+
+Result<std::shared_ptr<TlsContext>> TlsContext::client(const TlsClientConfig& cfg) {
+  auto c = std::shared_ptr<TlsContext>(new TlsContext);
+  c->ctx_ = SSL_CTX_new(TLS_client_method());
+  if (!c->ctx_) return fail(Errc::tls_handshake, "SSL_CTX_new: " + ssl_errors());
+  SSL_CTX_set_min_proto_version(c->ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_mode(c->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                SSL_MODE_RELEASE_BUFFERS);
+  c->verify_ = cfg.verify;
+  if (cfg.verify) {
+    SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_PEER, nullptr);
+    if (!cfg.ca_file.empty()) {
+      if (SSL_CTX_load_verify_file(c->ctx_, cfg.ca_file.c_str()) != 1)
+        return fail(Errc::cert_verify,
+                    fmt::format("error setting certificate file: {}", cfg.ca_file));
+    } else {
+      // Hashed-directory lookup loads only the CAs a handshake needs (DESIGN.md memory budget).
+      SSL_CTX_load_verify_dir(c->ctx_, "/etc/ssl/certs");
+    }
+  }
+  auto wire = alpn_wire(cfg.alpn);
+  if (!wire.empty()) SSL_CTX_set_alpn_protos(c->ctx_, wire.data(), static_cast<unsigned>(wire.size()));
+  return c;
+}
+
+int TlsContext::select_alpn(SSL*, const unsigned char** out, unsigned char* outlen,
+                            const unsigned char* in, unsigned inlen, void* arg) {
+  auto* self = static_cast<TlsContext*>(arg);
+  unsigned char* sel = nullptr;
+  if (SSL_select_next_proto(&sel, outlen, self->alpn_wire_.data(),
+                            static_cast<unsigned>(self->alpn_wire_.size()), in,
+                            inlen) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = sel;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+Result<std::shared_ptr<TlsContext>> TlsContext::server(const TlsServerConfig& cfg) {
+  auto c = std::shared_ptr<TlsContext>(new TlsContext);
+  c->ctx_ = SSL_CTX_new(TLS_server_method());
+  if (!c->ctx_) return fail(Errc::internal, "SSL_CTX_new: " + ssl_errors());
+  SSL_CTX_set_min_proto_version(c->ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_mode(c->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                SSL_MODE_RELEASE_BUFFERS);
+  if (!cfg.cert_file.empty()) {
+    if (SSL_CTX_use_certificate_chain_file(c->ctx_, cfg.cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(c->ctx_, cfg.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(c->ctx_) != 1)
+      return fail(Errc::bad_argument,
+                  fmt::format("cannot load certificate/key {} / {}: {}", cfg.cert_file,
+                              cfg.key_file, ssl_errors()));
+  } else {
+    auto kp = make_self_signed();
+    if (!kp) return std::unexpected(kp.error());
+    SSL_CTX_use_certificate(c->ctx_, kp->cert.get());
+    SSL_CTX_use_PrivateKey(c->ctx_, kp->key.get());
+  }
+  c->fingerprint_ = cert_fingerprint(SSL_CTX_get0_certificate(c->ctx_));
+  c->alpn_wire_ = alpn_wire(cfg.alpn);
+  SSL_CTX_set_alpn_select_cb(c->ctx_, &TlsContext::select_alpn, c.get());
+  return c;
+}
+
+Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_ptr<TlsContext> ctx,
+                                                            const std::string& host) {
+  SSL* ssl = SSL_new(ctx->get());
+  if (!ssl) return fail(Errc::tls_handshake, "SSL_new: " + ssl_errors());
+  SSL_set_fd(ssl, fd.get());
+  SSL_set_connect_state(ssl);
+  in6_addr ip;
+  bool literal = ::inet_pton(AF_INET, host.c_str(), &ip) == 1 ||
+                 ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
+  if (!literal) SSL_set_tlsext_host_name(ssl, host.c_str());  // SNI is for names only
+  if (ctx->verify()) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (literal)
+      X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+    else
+      SSL_set1_host(ssl, host.c_str());
+  }
+  auto t = std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, true));
+  t->host_ = host;
+  return t;
+}
+
+Result<std::unique_ptr<TlsTransport>> TlsTransport::accept(Fd fd, std::shared_ptr<TlsContext> ctx) {
+  SSL* ssl = SSL_new(ctx->get());
+  if (!ssl) return fail(Errc::tls_handshake, "SSL_new: " + ssl_errors());
+  SSL_set_fd(ssl, fd.get());
+  SSL_set_accept_state(ssl);
+  return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, false));
+}
+
+TlsTransport::~TlsTransport() { SSL_free(ssl_); }
+
+Result<bool> TlsTransport::handshake() {
+  ERR_clear_error();
+  int rc = SSL_do_handshake(ssl_);
+  if (rc == 1) {
+    wants_ = 0;
+    return true;
+  }
+  int err = SSL_get_error(ssl_, rc);
+  if (err == SSL_ERROR_WANT_READ) {
+    wants_ = EPOLLIN;
+    return false;
+  }
+  if (err == SSL_ERROR_WANT_WRITE) {
+    wants_ = EPOLLOUT;
+    return false;
+  }
+  long vr = SSL_get_verify_result(ssl_);
+  if (client_ && vr != X509_V_OK)
+    return fail(Errc::cert_verify,
+                fmt::format("SSL certificate problem: {}", X509_verify_cert_error_string(vr)));
+  std::string detail = ssl_errors();
+  if (detail.empty())
+    detail = err == SSL_ERROR_SYSCALL && errno ? std::strerror(errno) : "connection closed";
+  return fail(Errc::tls_handshake, fmt::format("TLS handshake failed: {}", detail));
+}
+
+Result<ssize_t> TlsTransport::io_error(int rc, bool reading) {
+  int err = SSL_get_error(ssl_, rc);
+  switch (err) {
+    case SSL_ERROR_WANT_READ:
+      wants_ = EPOLLIN;
+      return kWouldBlock;
+    case SSL_ERROR_WANT_WRITE:
+      wants_ = EPOLLOUT;
+      return kWouldBlock;
+    case SSL_ERROR_ZERO_RETURN:
+      return 0;
+    default:
+      break;
+  }
+  std::string detail = ssl_errors();
+  if (reading && err == SSL_ERROR_SYSCALL && detail.empty() && errno == 0)
+    return 0;  // peer closed without close_notify: treat as EOF, framing decides truncation
+  if (detail.empty()) detail = errno ? std::strerror(errno) : "unexpected EOF";
+  if (reading) return fail(Errc::recv_failed, fmt::format("Recv failure: {}", detail));
+  return fail(Errc::send_failed, fmt::format("Send failure: {}", detail));
+}
+
+Result<ssize_t> TlsTransport::read(std::span<char> buf) {
+  ERR_clear_error();
+  errno = 0;
+  size_t got = 0;
+  int rc = SSL_read_ex(ssl_, buf.data(), buf.size(), &got);
+  if (rc == 1) {
+    wants_ = 0;
+    return static_cast<ssize_t>(got);
+  }
+  return io_error(rc, true);
+}
+
+Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
+  ssize_t total = 0;
+  for (int i = 0; i < count; ++i) {
+    ERR_clear_error();
+    errno = 0;
+    size_t done = 0;
+    int rc = SSL_write_ex(ssl_, iov[i].iov_base, iov[i].iov_len, &done);
+    if (rc != 1) {
+      if (total > 0) return total;
+      return io_error(rc, false);
+    }
+    wants_ = 0;
+    total += static_cast<ssize_t>(done);
+    if (done < iov[i].iov_len) break;
+  }
+  return total;
+}
+
+bool TlsTransport::has_buffered_read() const { return SSL_pending(ssl_) > 0; }
+
+std::string TlsTransport::alpn() const {
+  const unsigned char* p = nullptr;
+  unsigned len = 0;
+  SSL_get0_alpn_selected(ssl_, &p, &len);
+  return std::string(reinterpret_cast<const char*>(p), len);
+}
+
+void TlsTransport::shutdown() {
+  ERR_clear_error();
+  SSL_shutdown(ssl_);
+}
+
+}  // namespace sluice

@@ -1,0 +1,75 @@
+// OpenSSL for TLS over TCP: client/server contexts and the TLS transport.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/net/transport.hpp"
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_st SSL;
+
+namespace sluice {
+
+struct TlsClientConfig {
+  bool verify = true;                        // -k turns it off
+  std::string ca_file;                       // --cacert; empty: system store by directory
+  std::vector<std::string> alpn{"http/1.1"};
+};
+
+struct TlsServerConfig {
+  std::string cert_file, key_file;  // empty: generate a self-signed certificate
+  std::vector<std::string> alpn{"http/1.1"};
+};
+
+class TlsContext {
+ public:
+  static Result<std::shared_ptr<TlsContext>> client(const TlsClientConfig& cfg);
+  static Result<std::shared_ptr<TlsContext>> server(const TlsServerConfig& cfg);
+  ~TlsContext();
+  SSL_CTX* get() const { return ctx_; }
+  bool verify() const { return verify_; }
+  // SHA-256 fingerprint of the server certificate ("AB:CD:..."), server side only.
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  SSL_CTX* ctx_ = nullptr;
+  bool verify_ = true;
+  std::string fingerprint_;
+  std::vector<unsigned char> alpn_wire_;  // for the server's select callback
+  static int select_alpn(SSL*, const unsigned char**, unsigned char*, const unsigned char*,
+                         unsigned, void*);
+};
+
+class TlsTransport final : public Transport {
+ public:
+  // Client side: host is used for SNI and verification.
+  static Result<std::unique_ptr<TlsTransport>> connect(Fd fd, std::shared_ptr<TlsContext> ctx,
+                                                       const std::string& host);
+  static Result<std::unique_ptr<TlsTransport>> accept(Fd fd, std::shared_ptr<TlsContext> ctx);
+  ~TlsTransport() override;
+
+  int fd() const override { return fd_.get(); }
+  Result<bool> handshake() override;
+  uint32_t wants() const override { return wants_; }
+  Result<ssize_t> read(std::span<char> buf) override;
+  Result<ssize_t> writev(const iovec* iov, int count) override;
+  bool has_buffered_read() const override;
+  std::string alpn() const override;
+  bool is_tls() const override { return true; }
+  void shutdown() override;
+
+ private:
+  TlsTransport(Fd fd, std::shared_ptr<TlsContext> ctx, SSL* ssl, bool client)
+      : fd_(std::move(fd)), ctx_(std::move(ctx)), ssl_(ssl), client_(client) {}
+  Result<ssize_t> io_error(int rc, bool reading);
+  Fd fd_;
+  std::shared_ptr<TlsContext> ctx_;
+  SSL* ssl_;
+  bool client_;
+  uint32_t wants_ = 0;
+  std::string host_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,86 @@
+#include "core/util/buffer.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace sluice {
+
+namespace {
+// Kept small: a few blocks per thread absorb the churn of a busy connection.
+constexpr std::size_t kPoolMax = 16;
+thread_local std::vector<std::unique_ptr<Block>> free_blocks;
+}  // namespace
+
+std::unique_ptr<Block> BlockPool::get() {
+  if (free_blocks.empty()) return std::make_unique<Block>();
+  auto b = std::move(free_blocks.back());
+  free_blocks.pop_back();
+  b->begin = b->end = 0;
+  return b;
+}
+
+void BlockPool::put(std::unique_ptr<Block> b) {
+  if (free_blocks.size() < kPoolMax) free_blocks.push_back(std::move(b));
+}
+
+void ChainBuffer::append(std::string_view bytes) {
+  while (!bytes.empty()) {
+    auto room = tail_room();
+    std::size_t n = std::min(room.size(), bytes.size());
+    std::memcpy(room.data(), bytes.data(), n);
+    commit(n);
+    bytes.remove_prefix(n);
+  }
+}
+
+std::span<char> ChainBuffer::tail_room() {
+  if (blocks_.empty() || blocks_.back()->room() == 0) blocks_.push_back(BlockPool::get());
+  Block& b = *blocks_.back();
+  return {b.data + b.end, b.room()};
+}
+
+void ChainBuffer::commit(std::size_t n) {
+  blocks_.back()->end += n;
+  size_ += n;
+}
+
+int ChainBuffer::peek(iovec* iov, int max) const {
+  int n = 0;
+  for (const auto& b : blocks_) {
+    if (n == max) break;
+    if (b->size() == 0) continue;
+    iov[n].iov_base = const_cast<char*>(b->data + b->begin);
+    iov[n].iov_len = b->size();
+    ++n;
+  }
+  return n;
+}
+
+std::string_view ChainBuffer::front() const {
+  for (const auto& b : blocks_)
+    if (b->size()) return {b->data + b->begin, b->size()};
+  return {};
+}
+
+void ChainBuffer::consume(std::size_t n) {
+  size_ -= std::min(n, size_);
+  while (n > 0 && !blocks_.empty()) {
+    Block& b = *blocks_.front();
+    std::size_t take = std::min(n, b.size());
+    b.begin += take;
+    n -= take;
+    if (b.size() == 0) {
+      BlockPool::put(std::move(blocks_.front()));
+      blocks_.pop_front();
+    }
+  }
+  if (size_ == 0) clear();
+}
+
+void ChainBuffer::clear() {
+  for (auto& b : blocks_) BlockPool::put(std::move(b));
+  blocks_.clear();
+  size_ = 0;
+}
+
+}  // namespace sluice

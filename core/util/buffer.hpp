@@ -1,0 +1,62 @@
+// A chain of fixed-size blocks: the one queue type for bytes waiting to be written.
+// Blocks are recycled through a small per-thread free list so steady state does
+// not allocate.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace sluice {
+
+inline constexpr std::size_t kBlockSize = 16 * 1024;
+
+struct Block {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  char data[kBlockSize];
+  std::size_t room() const { return kBlockSize - end; }
+  std::size_t size() const { return end - begin; }
+};
+
+class BlockPool {
+ public:
+  static std::unique_ptr<Block> get();
+  static void put(std::unique_ptr<Block> b);
+};
+
+class ChainBuffer {
+ public:
+  ChainBuffer() = default;
+  ChainBuffer(ChainBuffer&&) = default;
+  ChainBuffer& operator=(ChainBuffer&&) = default;
+  ~ChainBuffer() { clear(); }
+
+  void append(std::string_view bytes);
+  void append(std::span<const std::byte> bytes) {
+    append(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+  // Writable room at the tail (allocates a block when the tail is full).
+  std::span<char> tail_room();
+  void commit(std::size_t n);  // after writing n bytes into tail_room()
+
+  // Fills up to max iovecs with the queued bytes, returns how many were used.
+  int peek(iovec* iov, int max) const;
+  std::string_view front() const;
+  void consume(std::size_t n);
+  void clear();
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  std::deque<std::unique_ptr<Block>> blocks_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace sluice

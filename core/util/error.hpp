@@ -1,0 +1,55 @@
+// The one error type core returns. cli/ maps Errc to curl-compatible exit codes.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <expected>
+#include <string>
+
+namespace sluice {
+
+enum class Errc {
+  unsupported_protocol,  // scheme we do not speak
+  bad_url,               // URL could not be parsed
+  resolve_failed,        // host name did not resolve
+  connect_failed,        // TCP connect refused/unreachable
+  http_status,           // HTTP >= 400 with --fail
+  write_failed,          // consumer (stdout/file) refused bytes
+  read_failed,           // a local file (e.g. --data @file) could not be read
+  timeout,               // connect/overall/idle deadline passed
+  tls_handshake,         // TLS handshake failed
+  cert_verify,           // peer certificate not trusted / wrong host
+  too_many_redirects,    // --max-redirs exceeded
+  empty_reply,           // connection closed before any response byte
+  partial_body,          // closed before Content-Length / last chunk
+  recv_failed,           // error while receiving
+  send_failed,           // error while sending
+  bad_response,          // malformed HTTP response
+  filesize_exceeded,     // --max-filesize
+  bad_argument,          // invalid option value
+  address_in_use,        // bind failed
+  cancelled,             // stopped by a signal
+  internal,
+};
+
+struct Error {
+  Errc code = Errc::internal;
+  std::string message;  // one line, human readable, no trailing newline
+  int sys = 0;          // errno where one applies
+};
+
+template <class T>
+using Result = std::expected<T, Error>;
+
+inline std::unexpected<Error> fail(Errc code, std::string message, int sys = 0) {
+  return std::unexpected(Error{code, std::move(message), sys});
+}
+
+}  // namespace sluice
+
+template <>
+struct fmt::formatter<sluice::Error> : fmt::formatter<std::string_view> {
+  auto format(const sluice::Error& e, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(e.message, ctx);
+  }
+};

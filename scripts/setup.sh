@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything sluice needs from Debian 12 + bookworm-backports.
+# Idempotent and non-interactive. Usage: scripts/setup.sh [--test]
+#   --test  also installs the test/benchmark peers (curl, nghttp2, wrk, pv, ...).
+set -euo pipefail
+
+want_test=0
+[[ "${1:-}" == "--test" ]] && want_test=1
+
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+
+backports=/etc/apt/sources.list.d/bookworm-backports.sources
+if [[ ! -f $backports ]]; then
+  $SUDO tee "$backports" >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  $SUDO rm -f /var/lib/apt/.sluice-updated
+fi
+
+build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls28-dev
+            node-llhttp libcli11-dev libfmt-dev zlib1g-dev clang-format ca-certificates)
+bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
+test_pkgs=(curl nghttp2-client nghttp2-server ngtcp2-client ngtcp2-server wrk python3 pv
+           procps time man-db)
+
+missing() { # prints the packages of "$@" that are not installed
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+  done
+}
+
+need=($(missing "${build_pkgs[@]}"))
+need_bp=($(missing "${bp_pkgs[@]}"))
+need_test=()
+((want_test)) && need_test=($(missing "${test_pkgs[@]}"))
+
+if ((${#need[@]} + ${#need_bp[@]} + ${#need_test[@]})); then
+  if [[ ! -f /var/lib/apt/.sluice-updated ]] || ! apt-cache policy catch2 | grep -q backports; then
+    $SUDO apt-get update -qq
+    $SUDO touch /var/lib/apt/.sluice-updated
+  fi
+  ((${#need[@]})) && $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
+  ((${#need_bp[@]})) && $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need_bp[@]}"
+  ((${#need_test[@]})) && $SUDO apt-get install -y -qq --no-install-recommends "${need_test[@]}"
+fi
+echo "setup: dependencies present"

@@ -1,0 +1,159 @@
+#include "support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace e2e {
+
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int reap(pid_t pid, int timeout_ms, int* status) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    pid_t r = ::waitpid(pid, status, WNOHANG);
+    if (r == pid) return 0;
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+int decode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+pid_t spawn_bash(const std::string& cmd, const std::string& out, const std::string& err) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);  // own process group, so a kill reaches the whole pipeline
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::execl("/bin/bash", "bash", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  return pid;
+}
+}  // namespace
+
+std::string tmpdir() {
+  static std::string dir = [] {
+    char tmpl[] = "/tmp/sluice-e2e-XXXXXX";
+    return std::string(::mkdtemp(tmpl));
+  }();
+  return dir;
+}
+
+RunResult sh(const std::string& cmd, int timeout_s) {
+  static int counter = 0;
+  std::string base = tmpdir() + "/sh" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  pid_t pid = spawn_bash(cmd, base + ".out", base + ".err");
+  int status = 0;
+  RunResult r;
+  if (reap(pid, timeout_s * 1000, &status) != 0) {
+    ::kill(-pid, SIGKILL);
+    reap(pid, 5000, &status);
+    r.exit_code = -1;
+  } else {
+    r.exit_code = decode(status);
+  }
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  ::unlink((base + ".out").c_str());
+  ::unlink((base + ".err").c_str());
+  return r;
+}
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool wait_port(int port, int timeout_ms, bool v6) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    int rc;
+    if (v6) {
+      sockaddr_in6 a{};
+      a.sin6_family = AF_INET6;
+      a.sin6_addr = in6addr_loopback;
+      a.sin6_port = htons(static_cast<uint16_t>(port));
+      rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    } else {
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<uint16_t>(port));
+      rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    }
+    ::close(fd);
+    if (rc == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+Process::Process(const std::string& cmd) {
+  static int counter = 0;
+  log_ = tmpdir() + "/proc" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".log";
+  pid_ = spawn_bash("exec " + cmd, log_ + ".out", log_);
+}
+
+Process::~Process() {
+  if (!reaped_) {
+    ::kill(-pid_, SIGKILL);
+    int status;
+    reap(pid_, 5000, &status);
+  }
+}
+
+void Process::signal(int sig) { ::kill(pid_, sig); }
+
+int Process::wait(int timeout_s) {
+  if (reaped_) return decode(status_);
+  if (reap(pid_, timeout_s * 1000, &status_) != 0) return -1;
+  reaped_ = true;
+  return decode(status_);
+}
+
+std::string Process::log() const { return slurp(log_); }
+
+Server::Server(const std::string& extra_args, bool tls)
+    : port(free_port()),
+      base(std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port)),
+      proc(std::string(sluice_bin()) + " serve --listen 127.0.0.1:" + std::to_string(port) +
+           (tls ? " --tls " : " ") + extra_args) {
+  wait_port(port);
+}
+
+}  // namespace e2e

@@ -1,0 +1,58 @@
+// Helpers for e2e tests: spawn the real binary (or a peer), find free loopback
+// ports, run shell pipelines, and always clean up the processes we started.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+inline const char* sluice_bin() { return SLUICE_BIN; }
+
+struct RunResult {
+  int exit_code = -1;  // 128+signal when killed
+  std::string out, err;
+};
+
+// Runs `bash -c cmd` with a hard timeout (seconds); captures stdout and stderr.
+RunResult sh(const std::string& cmd, int timeout_s = 60);
+
+// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+int free_port();
+
+// A background process (started with bash -c), killed by PID when destroyed.
+class Process {
+ public:
+  explicit Process(const std::string& cmd);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  pid_t pid() const { return pid_; }
+  void signal(int sig);
+  int wait(int timeout_s = 30);  // exit code, 128+signal, or -1 on timeout
+  const std::string& log_path() const { return log_; }
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  int status_ = -1;
+  bool reaped_ = false;
+  std::string log_;
+};
+
+// Waits until something accepts on 127.0.0.1:port (or [::1]:port).
+bool wait_port(int port, int timeout_ms = 10000, bool v6 = false);
+
+// `sluice serve` on a free port, ready when constructed.
+struct Server {
+  explicit Server(const std::string& extra_args = "", bool tls = false);
+  int port;
+  std::string base;  // "http://127.0.0.1:PORT" or https
+  Process proc;
+};
+
+std::string tmpdir();  // a fresh directory under /tmp, per test process
+
+}  // namespace e2e

@@ -33,7 +33,11 @@ OptionSpec value(std::string names, std::string metavar, std::string help, T& ta
                  bool file_arg = false) {
   return {std::move(names), std::move(metavar), std::move(help),
           [&target](CLI::App& app, const OptionSpec& s) {
-            return app.add_option(s.names, target, s.help)->type_name(s.metavar);
+            auto* o = app.add_option(s.names, target, s.help)->type_name(s.metavar);
+            // Each occurrence of a repeatable option takes exactly one value,
+            // so "-o FILE URL" leaves URL positional, as in curl.
+            if (!s.positional()) o->allow_extra_args(false);
+            return o;
           },
           file_arg};
 }

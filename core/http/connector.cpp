@@ -9,6 +9,10 @@ Connector::~Connector() {
   *alive_ = false;
   int fd = transport_ ? transport_->fd() : fd_.get();
   if (watching_ && fd >= 0) loop_.remove(fd);
+  // Close after this iteration: an event already fetched for this fd number must
+  // not reach a socket that reuses it.
+  loop_.defer([f = std::make_shared<Fd>(std::move(fd_)),
+               t = std::shared_ptr<Transport>(std::move(transport_))] {});
 }
 
 void Connector::start() {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -35,6 +36,9 @@ OutputWriter::OutputWriter(Loop& loop, int fd, bool own_fd, std::size_t high, st
       ::fcntl(fd, F_SETFL, saved_flags_ | O_NONBLOCK);
     }
     pollable_ = true;
+    // A bigger pipe means fewer EAGAIN/EPOLLOUT rounds per megabyte; the pages
+    // are the kernel's, not our RSS. Best effort: capped by pipe-max-size.
+    if (S_ISFIFO(st.st_mode)) ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(std::min<std::size_t>(high, 1 << 20)));
   }
 }
 

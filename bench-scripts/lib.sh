@@ -1,0 +1,22 @@
+# Shared helpers for the benchmark scripts (sourced). Loopback only; every
+# process started here is stopped by PID on exit.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SLUICE=${SLUICE:-$ROOT/build/default/sluice}
+RESULTS=$ROOT/bench-scripts/results
+mkdir -p "$RESULTS"
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
+# start_bg CMD... : runs in the background, remembers the PID in $LAST_PID
+start_bg() { "$@" & LAST_PID=$!; PIDS+=("$LAST_PID"); }
+# seconds CMD... : wall-clock seconds of a command (stdout discarded)
+seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+ratio() { echo "scale=3; $1 / $2" | bc -l; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+need() { for c in "$@"; do command -v "$c" >/dev/null || { echo "missing $c: run scripts/setup.sh --test" >&2; exit 1; }; done; }
+need curl python3 bc pv
+[[ -x $SLUICE ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Slow consumer: `get URL | pv -qL RATE > /dev/null` for 100 MiB and 1 GiB,
+# plain and TLS; peak RSS of sluice vs curl, sha256 checked.
+# Output: results/slow_consumer_rss.json
+source "$(dirname "$0")/lib.sh"
+RATE=${RATE:-20m}
+SIZES=${SIZES:-"104857600 1073741824"}
+port=$(free_port); tport=$(free_port)
+start_bg "$SLUICE" serve -q --listen 127.0.0.1:$port
+start_bg "$SLUICE" serve -q --tls --listen 127.0.0.1:$tport
+wait_port $port; wait_port $tport
+tmp=$(mktemp -d)
+peak() {  # peak KiB of "$@" with stdout into pv; prints "KiB sha"
+  local sha
+  sha=$( { /usr/bin/time -f %M -o "$tmp/rss" "$@" | pv -qL "$RATE" | sha256sum | cut -c1-16; } )
+  echo "$(cat "$tmp/rss") $sha"
+}
+json="{\"rate\":\"$RATE\""
+for proto in http https; do
+  p=$port; [[ $proto == https ]] && p=$tport
+  for size in $SIZES; do
+    url=$proto://127.0.0.1:$p/bytes/$size
+    read -r s_kb s_sha < <(peak "$SLUICE" get -sk "$url")
+    read -r c_kb c_sha < <(peak curl -sk "$url")
+    [[ $s_sha == "$c_sha" ]] || { echo "sha mismatch for $url" >&2; exit 1; }
+    printf '%-5s %5d MiB: sluice %6d KiB   curl %6d KiB   ratio %s\n' $proto $((size>>20)) "$s_kb" "$c_kb" "$(ratio "$s_kb" "$c_kb")"
+    json+=",\"${proto}_${size}\":{\"sluice_kib\":$s_kb,\"curl_kib\":$c_kb,\"ratio\":$(ratio "$s_kb" "$c_kb")}"
+  done
+done
+echo "$json}" > "$RESULTS/slow_consumer_rss.json"
+echo "wrote $RESULTS/slow_consumer_rss.json"

@@ -1,0 +1,47 @@
+// The man page and completions are generated from the option tables and checked
+// in: this fails when a checked-in file differs from what the binary prints.
+#include <catch2/catch_test_macros.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "support.hpp"
+
+namespace {
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+TEST_CASE("checked-in man page and completions are up to date", "[docs]") {
+  const std::pair<const char*, const char*> files[] = {
+      {"man", "man/sluice.1"},
+      {"bash", "completions/sluice.bash"},
+      {"zsh", "completions/_sluice"},
+      {"fish", "completions/sluice.fish"},
+  };
+  for (auto [kind, path] : files) {
+    auto r = e2e::sh(std::string(e2e::sluice_bin()) + " --generate " + kind);
+    REQUIRE(r.exit_code == 0);
+    INFO(path << " is stale: run scripts/generate-docs.sh");
+    CHECK(r.out == read_file(std::string(SLUICE_SOURCE_DIR) + "/" + path));
+  }
+}
+
+TEST_CASE("every subcommand is listed in --help and documented in the man page", "[docs]") {
+  auto help = e2e::sh(std::string(e2e::sluice_bin()) + " --help");
+  CHECK(help.exit_code == 0);
+  auto man = e2e::sh(std::string(e2e::sluice_bin()) + " --generate man");
+  for (const char* cmd : {"get", "serve", "udp-probe", "bench"}) {
+    INFO(cmd);
+    CHECK(help.out.find(cmd) != std::string::npos);
+    CHECK(man.out.find(std::string("SLUICE ") + cmd) != std::string::npos);
+  }
+  for (const char* flag : {"\\-\\-max\\-buffer", "\\-\\-write\\-out", "EXIT CODES"}) {
+    INFO(flag);
+    CHECK(man.out.find(flag) != std::string::npos);
+  }
+}

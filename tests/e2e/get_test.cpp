@@ -1,0 +1,230 @@
+// e2e: `sluice get` against `sluice serve`, python3's http.server and a
+// misbehaving server, cross-checked with curl. Loopback only; every process
+// is stopped by PID when the test ends.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "support.hpp"
+
+using namespace e2e;
+using Catch::Matchers::ContainsSubstring;
+
+namespace {
+
+std::string get(const std::string& args) { return std::string(sluice_bin()) + " get " + args; }
+
+std::string sha(const std::string& cmd) {
+  auto r = sh("set -o pipefail; " + cmd + " | sha256sum | cut -c1-64");
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+struct BadServer {
+  explicit BadServer(const std::string& mode)
+      : port(free_port()),
+        url("http://127.0.0.1:" + std::to_string(port) + "/"),
+        proc("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py " + mode + " " +
+             std::to_string(port)) {
+    REQUIRE(wait_port(port));
+  }
+  int port;
+  std::string url;
+  Process proc;
+};
+
+int count_lines(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("get fetches bodies byte-exact over plain and TLS, as curl does", "[get]") {
+  Server plain;
+  Server tls("", true);
+  std::string want = sha("curl -s " + plain.base + "/bytes/3000000");
+  CHECK(sha(get("-s " + plain.base + "/bytes/3000000")) == want);
+  CHECK(sha(get("-sk " + tls.base + "/bytes/3000000")) == want);
+  CHECK(sha(get("-s '" + plain.base + "/bytes/3000000?chunked=1'")) == want);
+  CHECK(sha(get("-sk '" + tls.base + "/bytes/3000000?chunked=1'")) == want);
+}
+
+TEST_CASE("get against python3's http.server (a server that is not ours)", "[get][peer]") {
+  std::string dir = tmpdir() + "/www";
+  REQUIRE(sh("mkdir -p " + dir + " && head -c 2000000 /dev/urandom > " + dir + "/f.bin").exit_code == 0);
+  int port = free_port();
+  Process py("python3 -m http.server " + std::to_string(port) + " --bind 127.0.0.1 --directory " + dir);
+  REQUIRE(wait_port(port));
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/f.bin";
+  CHECK(sha(get("-s " + url)) == sha("cat " + dir + "/f.bin"));
+  auto r = sh(get("-s -o /dev/null -w '%{http_code} %{size_download} %{http_version}' " + url));
+  CHECK(r.out == "200 2000000 1.0");
+  auto nf = sh(get("-sf http://127.0.0.1:" + std::to_string(port) + "/missing"));
+  CHECK(nf.exit_code == 22);
+}
+
+TEST_CASE("several URLs share one kept-alive connection; redirects reuse it", "[get][pool]") {
+  Server s;
+  auto r = sh(get("-s -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects},' " + s.base +
+                  "/bytes/10 " + s.base + "/bytes/20 " + s.base + "/status/404"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "1,0,0,");
+  auto chain = sh(get("-sL -o /dev/null -w '%{http_code} %{num_redirects} %{num_connects} %{url_effective}' " +
+                      s.base + "/redirect/5"));
+  CHECK(chain.exit_code == 0);
+  CHECK(chain.out == "200 5 1 " + s.base + "/redirect/0");
+  auto many = sh(get("-sL --max-redirs 2 " + s.base + "/redirect/5"));
+  CHECK(many.exit_code == 47);
+}
+
+TEST_CASE("a pooled connection the server closed is retried once, fresh", "[get][pool]") {
+  BadServer bs("stale");
+  auto r = sh(get("-s -w '%{http_code}/%{num_connects} ' " + bs.url + "a " + bs.url + "b"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "hello\n200/1 hello\n200/1 ");
+  CHECK(count_lines(bs.proc.log(), "accepted") == 2);
+  // POST is not idempotent: no silent retry, the failure is reported.
+  auto post = sh(get("-s -X POST -w '%{http_code} ' " + bs.url + "a " + bs.url + "b"));
+  CHECK(post.exit_code == 52);
+}
+
+TEST_CASE("every failure maps to curl's exit code", "[get][exit]") {
+  Server s;
+  Server tls("", true);
+  auto code = [](const std::string& args) { return sh(get("-s " + args), 30).exit_code; };
+  CHECK(code("ftp://127.0.0.1/") == 1);
+  CHECK(code("'http://[::1/'") == 3);
+  CHECK(code("http://127.0.0.1:99999/") == 3);
+  CHECK(code("http://no-such-host.invalid/") == 6);
+  CHECK(code("http://127.0.0.1:" + std::to_string(free_port()) + "/") == 7);
+  CHECK(code("-f " + s.base + "/status/404") == 22);
+  CHECK(code("-f " + s.base + "/status/500") == 22);
+  CHECK(code(s.base + "/status/500") == 0);
+  CHECK(code("-o /nonexistent-dir/x " + s.base + "/bytes/10") == 23);
+  CHECK(code("-m 0.5 " + s.base + "/delay/5000") == 28);
+  CHECK(code("https://127.0.0.1:" + std::to_string(s.port) + "/") == 35);
+  CHECK(code(tls.base + "/") == 60);
+  CHECK(code("-k " + tls.base + "/") == 0);
+  CHECK(code("--max-filesize 1000 " + s.base + "/bytes/5000") == 63);
+  CHECK(code("--max-filesize 1000 '" + s.base + "/bytes/5000?chunked=1'") == 63);
+  CHECK(code("--bogus-flag " + s.base) == 2);
+}
+
+TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][exit]") {
+  SECTION("short body") {
+    BadServer bs("lying-cl");
+    auto r = sh(get("-sS " + bs.url));
+    CHECK(r.exit_code == 18);
+    CHECK(r.out.size() == 500);
+    CHECK_THAT(r.err, ContainsSubstring("500 bytes remaining"));
+  }
+  SECTION("empty reply") { CHECK(sh(get("-s " + BadServer("empty").url)).exit_code == 52); }
+  SECTION("not HTTP") { CHECK(sh(get("-s " + BadServer("garbage").url)).exit_code == 8); }
+  SECTION("reset mid-body") {
+    BadServer bs("reset");
+    auto r = sh(get("-s " + bs.url));
+    CHECK(r.exit_code == 56);
+    CHECK(r.out.size() == 1000);
+  }
+  SECTION("stalled body with -m") {
+    BadServer bs("stall-body");
+    auto r = sh(get("-s -m 1 " + bs.url));
+    CHECK(r.exit_code == 28);
+    CHECK(r.out.size() == 100);
+  }
+}
+
+TEST_CASE("a consumer that closes the pipe ends the fetch with 23, at once", "[get][backpressure]") {
+  Server s;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = sh(get("-s " + s.base + "/bytes/1000000000") + " | head -c 1000 > /dev/null; echo ${PIPESTATUS[0]}");
+  CHECK(r.out == "23\n");
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));  // generous: no 1 GB read
+}
+
+TEST_CASE("slow consumer: peak RSS does not grow with the body size", "[get][backpressure]") {
+  Server s;
+  Server tls("", true);
+  auto peak_kb = [](const std::string& url, const std::string& flags) {
+    auto p = sh("set -o pipefail; /usr/bin/time -f '%M' " + get(flags + " " + url) +
+                    " 2>" + tmpdir() + "/rss | pv -qL 400m | sha256sum | cut -c1-64",
+                120);
+    REQUIRE(p.exit_code == 0);
+    auto kb = sh("tail -1 " + tmpdir() + "/rss").out;
+    return std::make_pair(std::stol(kb), p.out);
+  };
+  for (auto& [base, flags] : {std::pair{s.base, std::string("-s")}, std::pair{tls.base, std::string("-sk")}}) {
+    auto [small_kb, small_sha] = peak_kb(base + "/bytes/104857600", flags);
+    auto [big_kb, big_sha] = peak_kb(base + "/bytes/1073741824", flags);
+    INFO(base << ": 100 MiB peak " << small_kb << " KiB, 1 GiB peak " << big_kb << " KiB");
+    CHECK(big_kb < 40 * 1024);
+    CHECK(big_kb - small_kb < 4 * 1024);
+    CHECK(small_sha == sha("curl -sk " + base + "/bytes/104857600"));
+  }
+}
+
+TEST_CASE("request options reach the server: -X, -H, -d, -A, -I, -i", "[get]") {
+  Server s;
+  std::string f = tmpdir() + "/post.txt";
+  { std::ofstream(f) << "line1\nline2\n"; }
+  CHECK(sh(get("-s -d hello " + s.base + "/echo")).out == "hello");
+  CHECK(sh(get("-s -d a -d b " + s.base + "/echo")).out == "a&b");
+  CHECK(sh(get("-s -d @" + f + " " + s.base + "/echo")).out == "line1line2");
+  CHECK(sh(get("-s --data-binary @" + f + " " + s.base + "/echo")).out == "line1\nline2\n");
+  CHECK(sh("printf piped | " + get("-s --data-binary @- " + s.base + "/echo")).out == "piped");
+  auto head = sh(get("-sI " + s.base + "/bytes/1234"));
+  CHECK_THAT(head.out, ContainsSubstring("HTTP/1.1 200"));
+  CHECK_THAT(head.out, ContainsSubstring("Content-Length: 1234"));
+  auto inc = sh(get("-si " + s.base + "/bytes/5"));
+  CHECK_THAT(inc.out, ContainsSubstring("HTTP/1.1 200"));
+  CHECK(inc.out.size() > 5);
+  auto v = sh(get("-sv -A agent/1 -H 'X-Test: yes' -X PUT -d x " + s.base + "/echo"));
+  CHECK_THAT(v.err, ContainsSubstring("> PUT /echo HTTP/1.1"));
+  CHECK_THAT(v.err, ContainsSubstring("> User-Agent: agent/1"));
+  CHECK_THAT(v.err, ContainsSubstring("> X-Test: yes"));
+  CHECK_THAT(v.err, ContainsSubstring("< HTTP/1.1 200"));
+}
+
+TEST_CASE("--resolve, -4/-6 and IPv6 literals", "[get]") {
+  int port = free_port();
+  Process v6(std::string(sluice_bin()) + " serve -q --listen [::1]:" + std::to_string(port));
+  REQUIRE(wait_port(port, 10000, true));
+  std::string p = std::to_string(port);
+  CHECK(sh(get("-s -o /dev/null -w '%{remote_ip}' http://[::1]:" + p + "/bytes/1")).out == "::1");
+  CHECK(sh(get("-s -6 -o /dev/null -w '%{http_code}' http://localhost:" + p + "/bytes/1")).out == "200");
+  CHECK(sh(get("-s --resolve example.test:" + p + ":::1 -o /dev/null -w '%{http_code}' http://example.test:" + p + "/bytes/1")).out == "200");
+}
+
+TEST_CASE("-w renders curl's variables and %{json}", "[get][writeout]") {
+  Server s;
+  auto r = sh(get("-s -o /dev/null -w '%{http_code}|%{size_download}|%{num_connects}|%{http_version}|%{remote_port}|%{exitcode}' " +
+                  s.base + "/bytes/777"));
+  CHECK(r.out == "200|777|1|1.1|" + std::to_string(s.port) + "|0");
+  auto j = sh(get("-s -o /dev/null -w '%{json}' " + s.base + "/bytes/1") +
+              " | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"http_code\"], d[\"size_download\"])'");
+  CHECK(j.out == "200 1\n");
+  auto e = sh(get("-s -w '%{exitcode} %{errormsg}' http://127.0.0.1:1/"));
+  CHECK(e.exit_code == 7);
+  CHECK_THAT(e.out, ContainsSubstring("7 Failed to connect to 127.0.0.1 port 1"));
+}
+
+TEST_CASE("SIGTERM during a transfer stops it promptly and keeps what arrived", "[get][signal]") {
+  Server s;
+  std::string out = tmpdir() + "/drip.out";
+  Process p(get("-s -o " + out + " '" + s.base + "/drip?bytes=100000&rate=10000'"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  p.signal(SIGTERM);
+  int rc = p.wait(10);
+  CHECK(rc == 130);
+  auto size = sh("stat -c %s " + out).out;
+  CHECK(std::stol(size) > 0);
+  CHECK(std::stol(size) < 100000);
+}

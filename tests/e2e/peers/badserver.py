@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""A misbehaving HTTP/1.1 server for e2e tests of `sluice get` (loopback only).
+
+usage: badserver.py MODE PORT
+Each connection is handled by MODE:
+  lying-cl     Content-Length: 1000, sends 500 bytes, closes        -> exit 18
+  empty        accepts, reads the request, closes                   -> exit 52
+  garbage      answers with a line that is not HTTP                 -> exit 8
+  reset        sends headers and part of the body, then RST         -> exit 56
+  stall        reads the request and never answers                  -> exit 28 with -m
+  stall-body   headers + 100 bytes of a 1000-byte body, then stalls -> exit 28, 100 bytes kept
+  stale        keep-alive: answers the first request on a connection,
+               closes on the second without a byte                  -> retried once
+Prints "accepted N" to stderr for each connection, so tests can count them.
+"""
+import socket
+import struct
+import sys
+import threading
+import time
+
+MODE, PORT = sys.argv[1], int(sys.argv[2])
+accepted = 0
+lock = threading.Lock()
+
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def ok(body=b"hello\n", extra=b""):
+    return (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(body)) + extra + b"\r\n" + body
+
+
+def handle(conn):
+    try:
+        if read_request(conn) is None:
+            return
+        if MODE == "lying-cl":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 500)
+        elif MODE == "empty":
+            pass
+        elif MODE == "garbage":
+            conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
+        elif MODE == "reset":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000)
+            time.sleep(0.2)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        elif MODE == "stall":
+            time.sleep(30)
+        elif MODE == "stall-body":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"z" * 100)
+            time.sleep(30)
+        elif MODE == "stale":
+            conn.sendall(ok())
+            read_request(conn)  # the next request on this connection gets nothing
+    finally:
+        conn.close()
+
+
+def main():
+    global accepted
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", PORT))
+    srv.listen(64)
+    srv.settimeout(60)  # stops by itself when nobody comes for a minute
+    while True:
+        try:
+            conn, _ = srv.accept()
+        except socket.timeout:
+            return
+        with lock:
+            accepted += 1
+            print("accepted", accepted, file=sys.stderr, flush=True)
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+main()

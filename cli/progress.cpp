@@ -7,19 +7,21 @@
 
 namespace sluice::cli {
 
+// Five columns, like curl: "12345", "97.6k", " 976k", "1024M".
 std::string ProgressMeter::size5(double b) {
   if (b < 100000) return fmt::format("{:5.0f}", b);
-  const char* units = "kMGTP";
-  for (int i = 0; i < 5; ++i) {
+  const char* units = "kMGTPE";
+  for (int i = 0; i < 6; ++i) {
     b /= 1024;
-    if (b < 100) return fmt::format("{:4.1f}{}", b, units[i]);
-    if (b < 10000) return fmt::format("{:4.0f}{}", b, units[i]);
+    if (b < 99.95) return fmt::format("{:4.1f}{}", b, units[i]);
+    if (b < 9999.5) return fmt::format("{:4.0f}{}", b, units[i]);
   }
-  return fmt::format("{:4.0f}P", b);
+  return "  big";
 }
 
 std::string ProgressMeter::hms(double s) {
   if (s < 0 || !std::isfinite(s)) return "--:--:--";
+  s = std::min(s, 9999.0 * 3600 + 3599);  // longer than 9999 hours shows as 9999:59:59
   auto t = static_cast<long>(s);
   return fmt::format("{}:{:02d}:{:02d}", t / 3600, (t / 60) % 60, t % 60);
 }

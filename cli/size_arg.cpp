@@ -12,7 +12,7 @@ std::optional<uint64_t> parse_size(std::string_view s) {
   std::string_view rest(p, static_cast<std::size_t>(s.data() + s.size() - p));
   if (rest.empty()) return v;
   if (rest.size() > 1 && !(rest.size() == 2 && (rest[1] == 'B' || rest[1] == 'b')) &&
-      rest != "KiB" && rest != "MiB" && rest != "GiB")
+      rest != "KiB" && rest != "MiB" && rest != "GiB" && rest != "TiB")
     return std::nullopt;
   int shift = 0;
   switch (std::tolower(static_cast<unsigned char>(rest[0]))) {

@@ -71,6 +71,7 @@ std::string report_json(const fetch::Report& r, int exit_code) {
   bool first = true;
   for (const auto& [name, var] : variables()) {
     std::string v = var.get(r, exit_code);
+    if (name == "http_code" || name == "response_code") v = std::to_string(r.http_code);
     if (!var.string && v.empty()) v = "null";
     out += fmt::format("{}\"{}\":{}", first ? "" : ",", name,
                        var.string ? "\"" + json_escape(v) + "\"" : v);

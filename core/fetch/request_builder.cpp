@@ -53,7 +53,11 @@ Request redirect_request(const Request& prev, int status, const Url& next) {
     r.headers.remove("content-type");
     r.headers.remove("content-length");
   }
-  if (next.host != prev.url.host) r.headers.remove("authorization");
+  // Credentials stay with their origin, as curl does without --location-trusted.
+  if (next.origin() != prev.url.origin()) {
+    r.headers.remove("authorization");
+    r.headers.remove("cookie");
+  }
   return r;
 }
 

@@ -84,7 +84,8 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   s.head_done_ = true;
   if (s.ev_.headers) s.ev_.headers(r);
   // HEAD answers carry the headers of a GET but no body.
-  return s.head_request_ ? 1 : 0;
+  // 204 and 304 never have content, whatever Content-Length says (RFC 9110).
+  return s.head_request_ || r.status == 204 || r.status == 304 ? 1 : 0;
 }
 
 int ResponseParser::on_body(llhttp_t* p, const char* at, size_t n) {

@@ -38,7 +38,10 @@ OutputWriter::OutputWriter(Loop& loop, int fd, bool own_fd, std::size_t high, st
     pollable_ = true;
     // A bigger pipe means fewer EAGAIN/EPOLLOUT rounds per megabyte; the pages
     // are the kernel's, not our RSS. Best effort: capped by pipe-max-size.
-    if (S_ISFIFO(st.st_mode)) ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(std::min<std::size_t>(high, 1 << 20)));
+    if (S_ISFIFO(st.st_mode)) {
+      int want = static_cast<int>(std::min<std::size_t>(high, 1 << 20));
+      if (::fcntl(fd, F_GETPIPE_SZ) < want) ::fcntl(fd, F_SETPIPE_SZ, want);
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <vector>
 
 namespace sluice {
 
@@ -22,6 +23,50 @@ bool valid_host_char(unsigned char c) {
 }
 
 bool bad_target_char(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+
+bool scheme_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+}
+
+// Length of "scheme" when s starts with "scheme://", else npos. A "://" later
+// on (in a query, say) is not a scheme separator.
+std::size_t scheme_length(std::string_view s) {
+  auto sep = s.find("://");
+  if (sep == std::string_view::npos || sep == 0) return std::string_view::npos;
+  if (!std::isalpha(static_cast<unsigned char>(s[0]))) return std::string_view::npos;
+  for (std::size_t i = 0; i < sep; ++i)
+    if (!scheme_char(s[i])) return std::string_view::npos;
+  return sep;
+}
+
+// RFC 3986 5.2.4: removes "." and ".." segments from the path, keeps the query.
+std::string remove_dot_segments(std::string_view target) {
+  auto q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q);
+  std::vector<std::string_view> out;
+  std::size_t pos = 1;  // path starts with '/'
+  bool trailing_slash = false;
+  while (pos <= path.size()) {
+    auto end = path.find('/', pos);
+    std::string_view seg = path.substr(pos, end == std::string_view::npos ? end : end - pos);
+    trailing_slash = false;
+    if (seg == "..") {
+      if (!out.empty()) out.pop_back();
+      trailing_slash = true;
+    } else if (seg == ".") {
+      trailing_slash = true;
+    } else {
+      out.push_back(seg);
+    }
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  std::string result;
+  for (auto seg : out) (result += '/') += seg;
+  if (trailing_slash || result.empty()) result += '/';
+  return result + std::string(query);
+}
 
 Result<void> parse_authority(std::string_view auth, Url& u) {
   if (auto at = auth.rfind('@'); at != std::string_view::npos) auth.remove_prefix(at + 1);
@@ -79,14 +124,12 @@ Result<Url> parse_url(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   if (s.empty()) return fail(Errc::bad_url, "URL rejected: No URL given");
   Url u;
-  auto sep = s.find("://");
+  auto sep = scheme_length(s);
   if (sep != std::string_view::npos) {
     u.scheme = lower(s.substr(0, sep));
     s.remove_prefix(sep + 3);
-    if (u.scheme.empty() || !std::all_of(u.scheme.begin(), u.scheme.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-        }))
-      return fail(Errc::bad_url, "URL rejected: Bad scheme");
+  } else if (auto bad = s.find("://"); bad != std::string_view::npos && bad < s.find_first_of("/?#")) {
+    return fail(Errc::bad_url, "URL rejected: Bad scheme");
   } else {
     u.scheme = "http";
   }
@@ -101,12 +144,12 @@ Result<Url> parse_url(std::string_view s) {
   if (std::any_of(rest.begin(), rest.end(),
                   [](char c) { return bad_target_char(static_cast<unsigned char>(c)); }))
     return fail(Errc::bad_url, "URL rejected: Malformed input to a URL function");
-  u.target = rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest);
+  u.target = remove_dot_segments(rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest));
   return u;
 }
 
 Result<Url> resolve_reference(const Url& base, std::string_view ref) {
-  if (ref.find("://") != std::string_view::npos) return parse_url(ref);
+  if (scheme_length(ref) != std::string_view::npos) return parse_url(ref);
   if (ref.starts_with("//")) return parse_url(base.scheme + ":" + std::string(ref));
   Url u = base;
   ref = ref.substr(0, ref.find('#'));
@@ -119,6 +162,7 @@ Result<Url> resolve_reference(const Url& base, std::string_view ref) {
     dir = dir.substr(0, dir.rfind('/') + 1);
     u.target = dir + std::string(ref);
   }
+  u.target = remove_dot_segments(u.target);
   if (std::any_of(u.target.begin(), u.target.end(),
                   [](char c) { return bad_target_char(static_cast<unsigned char>(c)); }))
     return fail(Errc::bad_url, "URL rejected: Malformed Location header");

@@ -60,7 +60,10 @@ class Loop {
   struct Timer {
     TimePoint deadline;
     TimerId id;
-    bool operator>(const Timer& o) const { return deadline > o.deadline; }
+    // Equal deadlines fire in the order they were set (ids grow).
+    bool operator>(const Timer& o) const {
+      return deadline != o.deadline ? deadline > o.deadline : id > o.id;
+    }
   };
   int next_timeout_ms();
   void run_timers();

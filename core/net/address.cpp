@@ -75,12 +75,23 @@ Result<SocketAddr> parse_numeric(std::string_view host, uint16_t port) {
   return fail(Errc::bad_argument, fmt::format("'{}' is not a numeric IP address", host));
 }
 
+// "localhost" and "*.localhost" are loopback without asking anyone (RFC 6761,
+// and curl does the same), so -6 works even when /etc/hosts lacks ::1.
+static bool is_localhost(std::string_view host) {
+  return host == "localhost" || host.ends_with(".localhost");
+}
+
 Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, Family family) {
+  if (is_localhost(host)) {
+    std::vector<SocketAddr> out;
+    if (family != Family::v4) out.push_back(*parse_numeric("::1", port));
+    if (family != Family::v6) out.push_back(*parse_numeric("127.0.0.1", port));
+    return out;
+  }
   addrinfo hints{};
   hints.ai_family = family == Family::v4 ? AF_INET : family == Family::v6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_ADDRCONFIG;
-  if (host == "localhost") hints.ai_flags = 0;  // ::1 / 127.0.0.1 even without a global address
   addrinfo* res = nullptr;
   std::string service = std::to_string(port);
   int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 
 namespace sluice {
 
@@ -33,8 +34,19 @@ class BlockPool {
 class ChainBuffer {
  public:
   ChainBuffer() = default;
-  ChainBuffer(ChainBuffer&&) = default;
-  ChainBuffer& operator=(ChainBuffer&&) = default;
+  ChainBuffer(ChainBuffer&& o) noexcept
+      : blocks_(std::move(o.blocks_)), size_(std::exchange(o.size_, 0)) {
+    o.blocks_.clear();
+  }
+  ChainBuffer& operator=(ChainBuffer&& o) noexcept {
+    if (this != &o) {
+      clear();
+      blocks_ = std::move(o.blocks_);
+      o.blocks_.clear();
+      size_ = std::exchange(o.size_, 0);
+    }
+    return *this;
+  }
   ~ChainBuffer() { clear(); }
 
   void append(std::string_view bytes);

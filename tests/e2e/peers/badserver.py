@@ -11,7 +11,8 @@ Each connection is handled by MODE:
   stall-body   headers + 100 bytes of a 1000-byte body, then stalls -> exit 28, 100 bytes kept
   stale        keep-alive: answers the first request on a connection,
                closes on the second without a byte                  -> retried once
-Prints "accepted N" to stderr for each connection, so tests can count them.
+Prints "request on connection N" to stderr for each connection that sent a
+request (a bare readiness probe is not counted), so tests can count them.
 """
 import socket
 import struct
@@ -38,10 +39,11 @@ def ok(body=b"hello\n", extra=b""):
     return (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(body)) + extra + b"\r\n" + body
 
 
-def handle(conn):
+def handle(conn, number):
     try:
         if read_request(conn) is None:
             return
+        print("request on connection", number, file=sys.stderr, flush=True)
         if MODE == "lying-cl":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 500)
         elif MODE == "empty":
@@ -78,8 +80,7 @@ def main():
             return
         with lock:
             accepted += 1
-            print("accepted", accepted, file=sys.stderr, flush=True)
-        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+        threading.Thread(target=handle, args=(conn, accepted), daemon=True).start()
 
 
 main()

@@ -3,21 +3,23 @@
 namespace sluice::fetch {
 
 namespace {
-// Applies one -H argument: "Name: value" replaces, "Name:" removes, "Name;" sends empty.
-void apply_header(Headers& h, std::string_view line) {
+// Applies one -H argument like curl: "Name: value" replaces a header sluice
+// would add itself and is otherwise added (so a repeated -H sends both);
+// "Name:" removes, "Name;" sends it empty.
+void apply_header(Headers& h, Headers& defaults, std::string_view line) {
   auto colon = line.find(':');
-  if (colon == std::string_view::npos) {
-    if (line.ends_with(';')) h.set(line.substr(0, line.size() - 1), "");
-    return;
+  std::string_view name = line.substr(0, colon == std::string_view::npos ? line.size() - 1 : colon);
+  if (colon == std::string_view::npos && !line.ends_with(';')) return;
+  if (defaults.has(name)) {
+    h.remove(name);
+    defaults.remove(name);
   }
-  std::string_view name = line.substr(0, colon);
+  if (colon == std::string_view::npos) return h.add(std::string(name), "");
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  if (value.empty()) {
-    h.remove(name);
-    return;
-  }
-  h.set(name, std::string(value));
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return h.remove(name);
+  h.add(std::string(name), std::string(value));
 }
 }  // namespace
 
@@ -37,7 +39,9 @@ Request build_request(const Config& cfg, const Url& url) {
     r.has_body = true;
     r.headers.add("Content-Type", "application/x-www-form-urlencoded");
   }
-  for (const auto& line : cfg.headers) apply_header(r.headers, line);
+  Headers defaults = r.headers;  // what a user's -H replaces rather than adds to
+  defaults.add("Host", "");
+  for (const auto& line : cfg.headers) apply_header(r.headers, defaults, line);
   return r;
 }
 

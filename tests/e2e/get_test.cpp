@@ -228,3 +228,36 @@ TEST_CASE("SIGTERM during a transfer stops it promptly and keeps what arrived", 
   CHECK(std::stol(size) > 0);
   CHECK(std::stol(size) < 100000);
 }
+
+TEST_CASE("get --retry retries transient statuses with a delay, then reports the last", "[get][retry]") {
+  Server s;
+  auto stats = [&] { return sh("curl -s " + s.base + "/stats").out; };
+  auto before = stats();
+  auto r = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null -w '%{http_code}' " + s.base + "/status/503"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "503");
+  CHECK(count_lines(r.err, "Will retry") == 2);
+  // Not transient: no retry.
+  auto nf = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null " + s.base + "/status/404"));
+  CHECK(count_lines(nf.err, "Will retry") == 0);
+  // A refused connection is not transient either (curl needs --retry-connrefused).
+  auto refused = sh(get("-sS --retry 2 --retry-delay 0.1 http://127.0.0.1:1/"));
+  CHECK(refused.exit_code == 7);
+  CHECK(count_lines(refused.err, "Will retry") == 0);
+  // A timeout is.
+  auto slow = sh(get("-sS --retry 1 --retry-delay 0.1 -m 0.3 " + s.base + "/delay/2000"));
+  CHECK(slow.exit_code == 28);
+  CHECK(count_lines(slow.err, "Will retry") == 1);
+}
+
+TEST_CASE("get -O names the file after the URL and --progress-bar draws a bar", "[get]") {
+  Server s;
+  std::string dir = tmpdir() + "/remote";
+  auto r = sh("mkdir -p " + dir + " && cd " + dir + " && " + get("-O --progress-bar " + s.base + "/bytes/12345") +
+              " && stat -c %s 12345");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "12345\n");
+  CHECK_THAT(r.err, ContainsSubstring("100.0%"));
+  auto silent = sh(get("-s -o /dev/null " + s.base + "/bytes/10"));
+  CHECK(silent.err.empty());
+}

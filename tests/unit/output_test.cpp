@@ -1,0 +1,264 @@
+#include "core/http/output.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <string>
+
+using sluice::Errc;
+using sluice::IoHandler;
+using sluice::Loop;
+using sluice::Millis;
+using sluice::OutputWriter;
+
+namespace {
+
+void ignore_sigpipe() {
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+// A blocking pipe (as a shell hands one to us), closed on scope exit.
+struct Pipe {
+  int r = -1, w = -1;
+  Pipe() {
+    int fds[2];
+    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+    r = fds[0];
+    w = fds[1];
+  }
+  ~Pipe() {
+    close_r();
+    close_w();
+  }
+  void close_r() {
+    if (r >= 0) ::close(r);
+    r = -1;
+  }
+  void close_w() {
+    if (w >= 0) ::close(w);
+    w = -1;
+  }
+  std::size_t capacity() const { return static_cast<std::size_t>(::fcntl(w, F_GETPIPE_SZ)); }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+};
+
+struct FnHandler : IoHandler {
+  std::function<void(uint32_t)> fn;
+  explicit FnHandler(std::function<void(uint32_t)> f) : fn(std::move(f)) {}
+  void on_io(uint32_t events) override { fn(events); }
+};
+
+bool nonblocking(int fd) {
+  return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
+}
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 31 % 251);
+  return s;
+}
+
+constexpr std::size_t kChunk = 16 * 1024;
+constexpr std::size_t kHigh = 128 * 1024;
+constexpr std::size_t kLow = 32 * 1024;
+
+// Writes data in kChunk pieces; every write must be accepted (queued or written).
+void write_all(OutputWriter& out, std::string_view data) {
+  for (std::size_t off = 0; off < data.size(); off += kChunk)
+    REQUIRE(out.write(data.substr(off, kChunk)));
+}
+
+}  // namespace
+
+TEST_CASE("OutputWriter: queues past the pipe capacity, drains in the loop", "[output]") {
+  ignore_sigpipe();
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  // The writer may resize the pipe: measure it afterwards.
+  const std::size_t cap = p.capacity();
+  REQUIRE(cap > 0);
+  const std::string data = pattern(cap + 2 * kHigh);
+
+  CHECK(out.fd() == p.w);
+  CHECK(out.idle());
+  CHECK_FALSE(out.above_high());
+
+  int low_calls = 0, empty_calls = 0;
+  std::size_t buffered_at_low = 0, buffered_at_empty = 1;
+  out.on_low = [&] {
+    ++low_calls;
+    buffered_at_low = out.buffered();
+  };
+  out.on_empty = [&] {
+    ++empty_calls;
+    buffered_at_empty = out.buffered();
+  };
+
+  write_all(out, data);
+  // The reader has not read: the pipe took at most its capacity, the rest waits.
+  CHECK(out.written() <= cap);
+  CHECK(out.written() > 0);
+  CHECK(out.buffered() == data.size() - out.written());
+  CHECK(out.buffered() >= 2 * kHigh);
+  CHECK(out.above_high());
+  CHECK_FALSE(out.idle());
+  CHECK_FALSE(out.error());
+  CHECK(low_calls == 0);
+  CHECK(empty_calls == 0);
+
+  // Now read, a little per wake-up so the queue drains gradually.
+  REQUIRE(::fcntl(p.r, F_SETFL, ::fcntl(p.r, F_GETFL) | O_NONBLOCK) == 0);
+  std::string got;
+  FnHandler reader([&](uint32_t) {
+    char buf[4096];
+    ssize_t n = ::read(p.r, buf, sizeof buf);
+    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+    if (got.size() == data.size() || n == 0) loop.remove(p.r);
+  });
+  REQUIRE(loop.add(p.r, EPOLLIN, &reader));
+  loop.run();
+
+  CHECK(got.size() == data.size());
+  CHECK(got == data);
+  CHECK(out.written() == data.size());
+  CHECK(low_calls == 1);
+  CHECK(buffered_at_low < kLow);
+  CHECK(empty_calls == 1);
+  CHECK(buffered_at_empty == 0);
+  CHECK(out.idle());
+  CHECK_FALSE(out.above_high());
+  CHECK_FALSE(out.error());
+}
+
+TEST_CASE("OutputWriter: a small high water mark does not shrink the pipe", "[output][bug]") {
+  // The constructor sets F_SETPIPE_SZ to min(high, 1 MiB) "for a bigger pipe"; with a
+  // high water below the pipe's size that shrinks the caller's pipe instead.
+  Loop loop;
+  Pipe p;
+  const std::size_t before = p.capacity();
+  REQUIRE(before >= 16 * 1024);
+  OutputWriter out(loop, p.w, false, 4096, 1024);
+  CHECK(p.capacity() >= before);
+}
+
+TEST_CASE("OutputWriter: small writes go straight to the pipe", "[output]") {
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  REQUIRE(out.write("hello"));
+  REQUIRE(out.write(""));
+  CHECK(out.written() == 5);
+  CHECK(out.idle());
+  CHECK(loop.interest(p.w) == 0);  // nothing queued: not watched
+  char buf[16];
+  REQUIRE(::read(p.r, buf, sizeof buf) == 5);
+  CHECK(std::string_view(buf, 5) == "hello");
+}
+
+TEST_CASE("OutputWriter: O_NONBLOCK is set while alive and restored afterwards", "[output]") {
+  Loop loop;
+  Pipe p;
+  REQUIRE_FALSE(nonblocking(p.w));
+  {
+    OutputWriter out(loop, p.w, false, kHigh, kLow);
+    CHECK(nonblocking(p.w));
+  }
+  CHECK_FALSE(nonblocking(p.w));
+  // The fd was not ours: still open.
+  CHECK(::fcntl(p.w, F_GETFD) != -1);
+}
+
+TEST_CASE("OutputWriter: restore_all() restores flags of live writers", "[output]") {
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  REQUIRE(nonblocking(p.w));
+  OutputWriter::restore_all();
+  CHECK_FALSE(nonblocking(p.w));
+}
+
+TEST_CASE("OutputWriter: an fd that was already non-blocking stays so", "[output]") {
+  Loop loop;
+  Pipe p;
+  REQUIRE(::fcntl(p.w, F_SETFL, ::fcntl(p.w, F_GETFL) | O_NONBLOCK) == 0);
+  { OutputWriter out(loop, p.w, false, kHigh, kLow); }
+  CHECK(nonblocking(p.w));
+}
+
+TEST_CASE("OutputWriter: writing after the reader closed fails with EPIPE", "[output]") {
+  ignore_sigpipe();
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  int failed = 0;
+  out.on_failed = [&] { ++failed; };
+  p.close_r();
+
+  CHECK_FALSE(out.write("data"));
+  REQUIRE(out.error());
+  CHECK(out.error()->code == Errc::write_failed);
+  CHECK(out.error()->sys == EPIPE);
+  CHECK_FALSE(out.error()->message.empty());
+  CHECK_FALSE(out.write("more"));  // stays failed
+  CHECK(out.written() == 0);
+
+  loop.run();  // on_failed is deferred to the loop
+  CHECK(failed == 1);
+}
+
+TEST_CASE("OutputWriter: the reader closing while bytes are queued fails the writer", "[output]") {
+  ignore_sigpipe();
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  const std::string data = pattern(p.capacity() + 3 * kChunk);
+  int failed = 0, emptied = 0;
+  out.on_failed = [&] { ++failed; };
+  out.on_empty = [&] { ++emptied; };
+  write_all(out, data);
+  REQUIRE(out.buffered() > 0);
+
+  loop.after(Millis(1), [&] { p.close_r(); });
+  loop.run();  // ends once the writer stops watching the broken pipe
+
+  REQUIRE(out.error());
+  CHECK(out.error()->code == Errc::write_failed);
+  CHECK(out.error()->sys == EPIPE);
+  CHECK(failed == 1);
+  CHECK(emptied == 0);
+  CHECK(out.buffered() == 0);  // queue dropped
+  CHECK_FALSE(out.write("x"));
+}
+
+TEST_CASE("OutputWriter: regular files are written directly", "[output]") {
+  Loop loop;
+  char path[] = "/tmp/sluice-output-test-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::unlink(path);
+  const int flags = ::fcntl(fd, F_GETFL);
+  const std::string data = pattern(3 * kHigh);
+  {
+    OutputWriter out(loop, fd, true, kHigh, kLow);
+    CHECK((::fcntl(fd, F_GETFL) & O_NONBLOCK) == (flags & O_NONBLOCK));
+    write_all(out, data);
+    CHECK(out.written() == data.size());
+    CHECK(out.idle());
+    CHECK_FALSE(out.above_high());
+    CHECK(loop.interest(fd) == 0);
+    std::string back(data.size(), '\0');
+    REQUIRE(::pread(fd, back.data(), back.size(), 0) == static_cast<ssize_t>(back.size()));
+    CHECK(back == data);
+  }
+  // own_fd: closed with the writer.
+  errno = 0;
+  CHECK(::fcntl(fd, F_GETFD) == -1);
+  CHECK(errno == EBADF);
+}

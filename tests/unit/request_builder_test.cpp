@@ -1,0 +1,213 @@
+#include "core/fetch/request_builder.hpp"
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+#include <string>
+
+using sluice::Request;
+using sluice::Url;
+using sluice::fetch::build_request;
+using sluice::fetch::Config;
+using sluice::fetch::is_redirect;
+using sluice::fetch::is_transient_status;
+using sluice::fetch::redirect_request;
+
+namespace {
+
+Url url(std::string_view s) {
+  auto u = sluice::parse_url(s);
+  REQUIRE(u);
+  return *u;
+}
+
+std::string header(const Request& r, std::string_view name) {
+  auto v = r.headers.get(name);
+  return v ? std::string(*v) : "<absent>";
+}
+
+}  // namespace
+
+TEST_CASE("build_request: defaults", "[request_builder]") {
+  Config cfg;
+  auto r = build_request(cfg, url("http://example.com/x?y=1"));
+  CHECK(r.method == "GET");
+  CHECK(r.url.str() == "http://example.com/x?y=1");
+  CHECK_FALSE(r.has_body);
+  CHECK(r.body.empty());
+  CHECK(header(r, "User-Agent") == "sluice/0.1.0");
+  CHECK(header(r, "Accept") == "*/*");
+  CHECK(r.headers.list().size() == 2);
+  CHECK_FALSE(r.headers.has("Content-Type"));
+}
+
+TEST_CASE("build_request: user agent, HEAD and explicit method", "[request_builder]") {
+  Config cfg;
+  cfg.user_agent = "agent/2";
+  CHECK(header(build_request(cfg, url("http://h/")), "user-agent") == "agent/2");
+
+  cfg.head_only = true;
+  CHECK(build_request(cfg, url("http://h/")).method == "HEAD");
+  cfg.method = "OPTIONS";  // -X wins over -I
+  CHECK(build_request(cfg, url("http://h/")).method == "OPTIONS");
+}
+
+TEST_CASE("build_request: -H replaces a default header", "[request_builder]") {
+  Config cfg;
+  cfg.headers = {"accept: text/html", "User-Agent:   custom/1"};
+  auto r = build_request(cfg, url("http://h/"));
+  CHECK(header(r, "Accept") == "text/html");
+  CHECK(header(r, "User-Agent") == "custom/1");  // leading blanks trimmed
+  CHECK(r.headers.list().size() == 2);
+  int accepts = 0;
+  for (const auto& [n, v] : r.headers.list())
+    if (sluice::iequals(n, "accept")) ++accepts;
+  CHECK(accepts == 1);
+}
+
+TEST_CASE("build_request: -H 'Name:' removes, -H 'Name;' sends it empty", "[request_builder]") {
+  Config cfg;
+  cfg.headers = {"User-Agent:", "X-Empty;", "Accept: \t"};
+  auto r = build_request(cfg, url("http://h/"));
+  CHECK_FALSE(r.headers.has("User-Agent"));
+  CHECK_FALSE(r.headers.has("Accept"));  // only blanks after the colon: removed too
+  REQUIRE(r.headers.has("X-Empty"));
+  CHECK(header(r, "x-empty") == "");
+  CHECK(r.headers.list().size() == 1);
+}
+
+TEST_CASE("build_request: extra headers and lines without ':' or ';'", "[request_builder]") {
+  Config cfg;
+  cfg.headers = {"X-Trace: abc:def", "NoColonHere", "X-Two: 2"};
+  auto r = build_request(cfg, url("http://h/"));
+  CHECK(header(r, "X-Trace") == "abc:def");
+  CHECK(header(r, "X-Two") == "2");
+  CHECK_FALSE(r.headers.has("NoColonHere"));
+  CHECK(r.headers.list().size() == 4);
+}
+
+TEST_CASE("build_request: data makes a form POST", "[request_builder]") {
+  Config cfg;
+  cfg.data = "a=1&b=2";
+  auto r = build_request(cfg, url("http://h/form"));
+  CHECK(r.method == "POST");
+  CHECK(r.has_body);
+  CHECK(r.body == "a=1&b=2");
+  CHECK(header(r, "Content-Type") == "application/x-www-form-urlencoded");
+
+  SECTION("-H overrides the content type") {
+    cfg.headers = {"content-type: application/json"};
+    auto j = build_request(cfg, url("http://h/form"));
+    CHECK(header(j, "Content-Type") == "application/json");
+  }
+  SECTION("-X with data keeps the body") {
+    cfg.method = "PUT";
+    auto p = build_request(cfg, url("http://h/form"));
+    CHECK(p.method == "PUT");
+    CHECK(p.has_body);
+    CHECK(p.body == "a=1&b=2");
+  }
+  SECTION("empty data is still a body") {
+    cfg.data = "";
+    auto e = build_request(cfg, url("http://h/form"));
+    CHECK(e.method == "POST");
+    CHECK(e.has_body);
+    CHECK(e.body.empty());
+  }
+}
+
+TEST_CASE("redirect_request: method rules", "[request_builder]") {
+  Config cfg;
+  cfg.data = "x=1";
+  const Request post = build_request(cfg, url("http://h/form"));
+  const Url next = url("http://h/next");
+
+  SECTION("301 and 302 turn POST into GET without a body") {
+    auto status = GENERATE(301, 302);
+    auto r = redirect_request(post, status, next);
+    CHECK(r.method == "GET");
+    CHECK_FALSE(r.has_body);
+    CHECK(r.body.empty());
+    CHECK_FALSE(r.headers.has("Content-Type"));
+    CHECK(r.url.str() == "http://h/next");
+    CHECK(header(r, "User-Agent") == "sluice/0.1.0");
+  }
+  SECTION("303 turns anything but HEAD into GET") {
+    auto method = GENERATE(as<std::string>{}, "POST", "PUT", "DELETE", "GET");
+    Request prev = post;
+    prev.method = method;
+    auto r = redirect_request(prev, 303, next);
+    CHECK(r.method == "GET");
+    CHECK_FALSE(r.has_body);
+    CHECK_FALSE(r.headers.has("content-type"));
+  }
+  SECTION("303 keeps HEAD") {
+    Request head = build_request(Config{}, url("http://h/"));
+    head.method = "HEAD";
+    CHECK(redirect_request(head, 303, next).method == "HEAD");
+  }
+  SECTION("307 and 308 keep method and body") {
+    auto status = GENERATE(307, 308);
+    auto r = redirect_request(post, status, next);
+    CHECK(r.method == "POST");
+    CHECK(r.has_body);
+    CHECK(r.body == "x=1");
+    CHECK(header(r, "Content-Type") == "application/x-www-form-urlencoded");
+  }
+  SECTION("301 and 302 keep PUT") {
+    auto status = GENERATE(301, 302);
+    Request put = post;
+    put.method = "PUT";
+    auto r = redirect_request(put, status, next);
+    CHECK(r.method == "PUT");
+    CHECK(r.has_body);
+  }
+}
+
+TEST_CASE("redirect_request: Authorization stays on the same host only", "[request_builder]") {
+  Config cfg;
+  cfg.headers = {"Authorization: Bearer secret"};
+  const Request prev = build_request(cfg, url("http://h/a"));
+  CHECK(header(redirect_request(prev, 302, url("http://h/b")), "authorization") == "Bearer secret");
+  CHECK_FALSE(redirect_request(prev, 302, url("http://other/b")).headers.has("Authorization"));
+}
+
+TEST_CASE("redirect_request: Authorization is dropped on a port or scheme change",
+          "[request_builder][bug]") {
+  // curl (CVE-2022-27776) sends credentials only to the same host, port and scheme.
+  Config cfg;
+  cfg.headers = {"Authorization: Bearer secret"};
+  const Request prev = build_request(cfg, url("https://h/a"));
+  CHECK_FALSE(redirect_request(prev, 302, url("https://h:8443/b")).headers.has("Authorization"));
+  CHECK_FALSE(redirect_request(prev, 302, url("http://h/b")).headers.has("Authorization"));
+}
+
+TEST_CASE("redirect_request: a custom Cookie header is not sent to another host",
+          "[request_builder][bug]") {
+  // curl drops -H "Cookie: ..." together with Authorization when following to another host.
+  Config cfg;
+  cfg.headers = {"Cookie: session=secret"};
+  const Request prev = build_request(cfg, url("http://h/a"));
+  CHECK_FALSE(redirect_request(prev, 302, url("http://other/b")).headers.has("Cookie"));
+}
+
+TEST_CASE("is_redirect and is_transient_status", "[request_builder]") {
+  for (int s : {301, 302, 303, 307, 308}) CHECK(is_redirect(s));
+  for (int s : {200, 300, 304, 305, 306, 400}) CHECK_FALSE(is_redirect(s));
+  for (int s : {408, 429, 500, 502, 503, 504}) CHECK(is_transient_status(s));
+  for (int s : {200, 404, 501, 505}) CHECK_FALSE(is_transient_status(s));
+}
+
+TEST_CASE("build_request: a repeated -H sends every value, a default is replaced once",
+          "[request_builder]") {
+  Config cfg;
+  cfg.headers = {"X-A: 1", "X-A: 2", "Accept: text/plain", "Accept: text/html", "Host: other"};
+  auto r = build_request(cfg, url("http://example.com/"));
+  int xa = 0, accept = 0;
+  for (const auto& [n, v] : r.headers.list()) {
+    if (n == "X-A") ++xa;
+    if (n == "Accept") ++accept;
+  }
+  CHECK(xa == 2);
+  CHECK(accept == 2);
+  CHECK(header(r, "Host") == "other");
+}

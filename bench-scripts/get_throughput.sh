@@ -1,23 +1,70 @@
 #!/usr/bin/env bash
 # `get` throughput: 1 GiB to /dev/null over loopback, plain and TLS, sluice vs
-# curl against the same server (sluice serve), median of RUNS runs each.
+# curl against the same servers (nginx with sendfile, and sluice serve), the
+# client pinned to core 1 and the server to core 0. Median of RUNS runs; wall
+# time and the client's CPU time (user+sys), which is what the client controls.
 # Output: results/get_throughput.json
 source "$(dirname "$0")/lib.sh"
 SIZE=${SIZE:-1073741824}
 RUNS=${RUNS:-5}
-port=$(free_port); tport=$(free_port)
+command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+tmp=$(mktemp -d); chmod 755 "$tmp"; truncate -s "$SIZE" "$tmp/big.bin"; chmod 644 "$tmp/big.bin"  # nginx workers read it
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+nport=$(free_port); ntport=$(free_port); port=$(free_port); tport=$(free_port)
+cat > "$tmp/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx.pid;
+error_log $tmp/error.log;
+events { worker_connections 64; }
+http {
+  access_log off; sendfile on;
+  server { listen 127.0.0.1:$nport; root $tmp; }
+  server { listen 127.0.0.1:$ntport ssl; root $tmp; ssl_certificate $tmp/cert.pem; ssl_certificate_key $tmp/key.pem; }
+}
+CONF
+start_bg taskset -c 0 nginx -c "$tmp/nginx.conf" -p "$tmp"
 start_bg taskset -c 0 "$SLUICE" serve -q --listen 127.0.0.1:$port
-start_bg taskset -c 0 "$SLUICE" serve -q --tls --listen 127.0.0.1:$tport
-wait_port $port; wait_port $tport
+start_bg taskset -c 0 "$SLUICE" serve -q --tls --cert "$tmp/cert.pem" --key "$tmp/key.pem" --listen 127.0.0.1:$tport
+for p in $nport $ntport $port $tport; do wait_port $p; done
+
+# Every URL must deliver the whole body before anything is timed.
+for url in http://127.0.0.1:$nport/big.bin https://127.0.0.1:$ntport/big.bin \
+           http://127.0.0.1:$port/bytes/$SIZE https://127.0.0.1:$tport/bytes/$SIZE; do
+  got=$("$SLUICE" get -sSk -o /dev/null -w '%{size_download}' "$url")
+  [[ $got == "$SIZE" ]] || { echo "$url delivered $got bytes, not $SIZE" >&2; exit 1; }
+done
+
+# run CLIENT URL -> "wall cpu" (seconds), median over RUNS by wall time
+run() {
+  local client=$1 url=$2
+  for _ in $(seq "$RUNS"); do
+    if [[ $client == sluice ]]; then
+      /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$url"
+    else
+      /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 curl -sk -o /dev/null "$url"
+    fi
+    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/t"
+  done | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
+}
+
 json="{\"size\":$SIZE,\"runs\":$RUNS"
-for proto in http https; do
-  p=$port; [[ $proto == https ]] && p=$tport
-  url=$proto://127.0.0.1:$p/bytes/$SIZE
-  s=$(for _ in $(seq $RUNS); do seconds taskset -c 1 "$SLUICE" get -sk -o /dev/null "$url"; done | median)
-  c=$(for _ in $(seq $RUNS); do seconds taskset -c 1 curl -sk -o /dev/null "$url"; done | median)
-  sm=$(echo "$SIZE / $s / 1048576" | bc -l); cm=$(echo "$SIZE / $c / 1048576" | bc -l)
-  printf '%-5s sluice %6.0f MiB/s   curl %6.0f MiB/s   ratio %s\n' $proto "$sm" "$cm" "$(ratio "$c" "$s")"
-  json+=",\"$proto\":{\"sluice_s\":$s,\"curl_s\":$c,\"sluice_mib_s\":$(printf %.1f "$sm"),\"curl_mib_s\":$(printf %.1f "$cm"),\"speedup\":$(ratio "$c" "$s")}"
+for server in nginx sluice; do
+  for proto in http https; do
+    case $server/$proto in
+      nginx/http) url=http://127.0.0.1:$nport/big.bin ;;
+      nginx/https) url=https://127.0.0.1:$ntport/big.bin ;;
+      sluice/http) url=http://127.0.0.1:$port/bytes/$SIZE ;;
+      sluice/https) url=https://127.0.0.1:$tport/bytes/$SIZE ;;
+    esac
+    read -r sw scpu < <(run sluice "$url")
+    read -r cw ccpu < <(run curl "$url")
+    sm=$(echo "$SIZE / $sw / 1048576" | bc -l); cm=$(echo "$SIZE / $cw / 1048576" | bc -l)
+    printf '%-6s %-5s sluice %5.0f MiB/s cpu %5.2fs | curl %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
+      $server $proto "$sm" "$scpu" "$cm" "$ccpu" "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"
+    json+=",\"${server}_${proto}\":{\"sluice_s\":$sw,\"curl_s\":$cw,\"sluice_cpu_s\":$scpu,\"curl_cpu_s\":$ccpu,\"speedup\":$(ratio "$cw" "$sw"),\"cpu_ratio\":$(ratio "$scpu" "$ccpu")}"
+  done
 done
 echo "$json}" > "$RESULTS/get_throughput.json"
 echo "wrote $RESULTS/get_throughput.json"

@@ -24,6 +24,7 @@ int exit_code(Errc code) {
     case Errc::recv_failed: return 56;
     case Errc::cert_verify: return 60;
     case Errc::filesize_exceeded: return 63;
+    case Errc::ca_file: return 77;
     case Errc::address_in_use: return 7;
     case Errc::cancelled: return 130;
     case Errc::internal: return 2;
@@ -52,6 +53,7 @@ const std::string& exit_code_table() {
       "56   receive failure\n"
       "60   certificate verification failed\n"
       "63   maximum file size exceeded (--max-filesize)\n"
+      "77   the --cacert file could not be read\n"
       "130  interrupted (SIGINT/SIGTERM)";
   return table;
 }

@@ -49,7 +49,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::client(const TlsClientConfig& cf
     SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_PEER, nullptr);
     if (!cfg.ca_file.empty()) {
       if (SSL_CTX_load_verify_file(c->ctx_, cfg.ca_file.c_str()) != 1)
-        return fail(Errc::cert_verify,
+        return fail(Errc::ca_file,
                     fmt::format("error setting certificate file: {}", cfg.ca_file));
     } else {
       // Hashed-directory lookup loads only the CAs a handshake needs (DESIGN.md memory budget).

@@ -19,6 +19,7 @@ enum class Errc {
   timeout,               // connect/overall/idle deadline passed
   tls_handshake,         // TLS handshake failed
   cert_verify,           // peer certificate not trusted / wrong host
+  ca_file,               // --cacert could not be read
   too_many_redirects,    // --max-redirs exceeded
   empty_reply,           // connection closed before any response byte
   partial_body,          // closed before Content-Length / last chunk

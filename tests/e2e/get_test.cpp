@@ -261,3 +261,25 @@ TEST_CASE("get -O names the file after the URL and --progress-bar draws a bar", 
   auto silent = sh(get("-s -o /dev/null " + s.base + "/bytes/10"));
   CHECK(silent.err.empty());
 }
+
+TEST_CASE("get verifies the certificate chain and the host name", "[get][tls]") {
+  std::string dir = tmpdir() + "/pki";
+  REQUIRE(sh("mkdir -p " + dir + " && cd " + dir +
+             " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+             " -subj /CN=good.test -addext subjectAltName=DNS:good.test"
+             " -keyout key.pem -out cert.pem 2>/dev/null")
+              .exit_code == 0);
+  Server s("--cert " + dir + "/cert.pem --key " + dir + "/key.pem", true);
+  std::string p = std::to_string(s.port);
+  auto fetch = [&](const std::string& host, const std::string& extra) {
+    return sh(get("-sS " + extra + " --resolve " + host + ":" + p + ":127.0.0.1 -o /dev/null -w '%{http_code}' https://" +
+                  host + ":" + p + "/bytes/10"));
+  };
+  CHECK(fetch("good.test", "--cacert " + dir + "/cert.pem").out == "200");
+  auto wrong_name = fetch("bad.test", "--cacert " + dir + "/cert.pem");
+  CHECK(wrong_name.exit_code == 60);
+  auto untrusted = fetch("good.test", "");
+  CHECK(untrusted.exit_code == 60);
+  CHECK(fetch("bad.test", "-k").out == "200");
+  CHECK(sh(get("-s --cacert /nonexistent.pem https://good.test:" + p + "/")).exit_code == 77);
+}

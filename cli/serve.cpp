@@ -1,0 +1,168 @@
+// `sluice serve`: flags -> serve::ServeConfig, start-up lines on stderr, and
+// the exit code: 0 after a graceful stop, 2 for bad flags (or an unusable
+// --root/--cert), 7 when an address cannot be listened on.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/size_arg.hpp"
+#include "core/serve/server.hpp"
+#include "core/serve/synthetic.hpp"
+
+namespace sluice::cli {
+
+struct ServeArgs {
+  std::vector<std::string> listen;
+  bool tls = false;
+  std::string cert, key, root;
+  int threads = 1;
+  uint64_t max_connections = 0;
+  std::string max_header_size = "16k", max_body_size = "1G";
+  double request_timeout = 10, keepalive_timeout = 30, shutdown_timeout = 10;
+  bool no_defer_accept = false;
+  bool quiet = false;
+};
+
+std::shared_ptr<ServeArgs> make_serve_args() {
+  return std::make_shared<ServeArgs>();
+}
+
+namespace {
+
+const char* kRouting =
+    "Synthetic endpoints always own their paths. With --root DIR, every other path\n"
+    "(\"/\" included) is a file under DIR: GET and HEAD only (else 405), one Range\n"
+    "(206/416), Last-Modified, a directory serves its index.html (else 403), a\n"
+    "missing file is 404. \"..\" above the root is 403; a symlink leading out of the\n"
+    "root is 404. Without --root, \"/\" is this index and other paths are 404.\n"
+    "Plain connections send files with sendfile(2); TLS ones read and encrypt.";
+
+const char* kBehaviour =
+    "HTTP/1.1 keep-alive and pipelining (responses in request order); Connection:\n"
+    "close and HTTP/1.0 without keep-alive close after the response; HEAD sends\n"
+    "headers only; Expect: 100-continue is answered. A malformed request gets 400,\n"
+    "a head over --max-header-size 431, a body over --max-body-size 413, a head not\n"
+    "complete within --request-timeout 408; each then closes the connection.\n"
+    "Responses are produced only while the connection's output queue is under\n"
+    "256 KiB, so a slow reader costs bounded memory.\n"
+    "SIGINT/SIGTERM: stop accepting, finish in-flight responses (at most\n"
+    "--shutdown-timeout), exit 0. A second signal closes everything at once.\n"
+    "Exit status: 0 after a stop, 2 for bad options, 7 when it cannot listen.";
+
+std::string endpoint_section() {
+  std::string text(serve::endpoint_index());
+  if (text.ends_with('\n')) text.pop_back();  // sections are separated by the renderer
+  return text;
+}
+
+Result<serve::ServeConfig> make_config(const ServeArgs& a) {
+  serve::ServeConfig c;
+  std::vector<std::string> listen = a.listen;
+  if (listen.empty()) listen.push_back("127.0.0.1:8080");
+  for (const auto& l : listen) {
+    auto hp = parse_host_port(l);
+    if (!hp) return std::unexpected(hp.error());
+    auto addr = parse_numeric(hp->host, hp->port);
+    if (!addr)
+      return fail(Errc::bad_argument, fmt::format("--listen {}: {}", l, addr.error().message));
+    c.listen.push_back(*addr);
+  }
+  if (a.cert.empty() != a.key.empty())
+    return fail(Errc::bad_argument, "--cert and --key go together");
+  if (!a.cert.empty() && !a.tls) return fail(Errc::bad_argument, "--cert/--key need --tls");
+  if (a.threads < 1 || a.threads > 1024) return fail(Errc::bad_argument, "--threads: 1..1024");
+  auto header = parse_size(a.max_header_size);
+  auto body = parse_size(a.max_body_size);
+  if (!header || *header < 256) return fail(Errc::bad_argument, "--max-header-size: at least 256");
+  if (!body) return fail(Errc::bad_argument, "--max-body-size: a size like 1048576, 64k, 1G");
+  for (double t : {a.request_timeout, a.keepalive_timeout, a.shutdown_timeout})
+    if (!(t > 0) || t > 86400) return fail(Errc::bad_argument, "timeouts: seconds in (0, 86400]");
+  auto ms = [](double s) { return Millis(static_cast<int64_t>(std::ceil(s * 1000))); };
+  c.tls = a.tls;
+  c.cert_file = a.cert;
+  c.key_file = a.key;
+  c.root = a.root;
+  c.threads = a.threads;
+  c.max_connections = a.max_connections;
+  c.limits.max_header_size = *header;
+  c.limits.max_body_size = *body;
+  c.request_timeout = ms(a.request_timeout);
+  c.keepalive_timeout = ms(a.keepalive_timeout);
+  c.shutdown_timeout = ms(a.shutdown_timeout);
+  c.defer_accept = !a.no_defer_accept;
+  return c;
+}
+
+}  // namespace
+
+CommandSpec serve_spec(ServeArgs& a) {
+  CommandSpec s;
+  s.name = "serve";
+  s.usage = "sluice serve [OPTIONS]";
+  s.summary = "Serve HTTP/1.1 (plain or TLS): static files and synthetic test endpoints.";
+  s.description =
+      "A fast loopback/LAN test server for CI smoke tests and client benchmarks. Each\n"
+      "--threads worker runs its own event loop with its own SO_REUSEPORT sockets.\n"
+      "At start it prints one 'sluice serve: listening on URL' line per --listen.";
+  s.options = {
+      value("--listen", "ADDR:PORT",
+            "Listen here (repeatable; IPv6 as [::1]:PORT; default 127.0.0.1:8080)", a.listen),
+      flag("--tls", "Serve HTTPS (self-signed certificate unless --cert/--key)", a.tls),
+      value("--cert", "FILE", "PEM certificate chain for --tls", a.cert, true),
+      value("--key", "FILE", "PEM private key for --tls", a.key, true),
+      value("--root", "DIR", "Serve static files from DIR", a.root, true),
+      value("--threads", "N", "Worker threads, each with its own loop (default 1)", a.threads),
+      value("--max-connections", "N",
+            "Open connections per process; more are closed at once (0: no limit)",
+            a.max_connections),
+      value("--max-header-size", "BYTES", "Largest request head, else 431 (default 16k)",
+            a.max_header_size),
+      value("--max-body-size", "BYTES", "Largest request body, else 413 (default 1G)",
+            a.max_body_size),
+      value("--request-timeout", "SECONDS",
+            "A request head must arrive within this, else 408 (default 10)", a.request_timeout),
+      value("--keepalive-timeout", "SECONDS",
+            "Close idle (or stalled) connections after this (default 30)", a.keepalive_timeout),
+      value("--shutdown-timeout", "SECONDS",
+            "On SIGINT/SIGTERM, in-flight responses get this long (default 10)",
+            a.shutdown_timeout),
+      flag("--no-defer-accept", "Do not set TCP_DEFER_ACCEPT (1 s) on the listeners",
+           a.no_defer_accept),
+      flag("-q,--quiet", "Print nothing at start-up", a.quiet),
+  };
+  s.extra_sections = {
+      {"Endpoints", endpoint_section()},
+      {"Routing", kRouting},
+      {"Behaviour", kBehaviour},
+  };
+  return s;
+}
+
+int run_serve(ServeArgs& a) {
+  auto cfg = make_config(a);
+  if (!cfg) {
+    fmt::print(stderr, "sluice serve: {}\n", cfg.error());
+    return 2;
+  }
+  serve::ServeEvents ev;
+  if (!a.quiet) {
+    ev.listening = [](const std::string& url) {
+      fmt::print(stderr, "sluice serve: listening on {}\n", url);
+    };
+    ev.certificate = [](const std::string& fp) {
+      fmt::print(stderr, "sluice serve: TLS certificate SHA-256 fingerprint {}\n", fp);
+    };
+    ev.stopping = [](int) { fmt::print(stderr, "sluice serve: stopping\n"); };
+  }
+  auto report = serve::run(*cfg, ev);
+  if (!report) {
+    fmt::print(stderr, "sluice serve: {}\n", report.error());
+    return exit_code(report.error().code);
+  }
+  return 0;
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,295 @@
+#include "core/h1/server_session.hpp"
+
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "core/h1/http_date.hpp"
+
+namespace sluice {
+
+namespace {
+constexpr std::pair<int, std::string_view> kReasons[] = {
+    {100, "Continue"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {204, "No Content"},
+    {206, "Partial Content"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {303, "See Other"},
+    {304, "Not Modified"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {410, "Gone"},
+    {411, "Length Required"},
+    {413, "Content Too Large"},
+    {414, "URI Too Long"},
+    {416, "Range Not Satisfiable"},
+    {417, "Expectation Failed"},
+    {418, "I'm a teapot"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+};
+}  // namespace
+
+std::string_view reason_phrase(int status) {
+  for (const auto& [code, reason] : kReasons)
+    if (code == status) return reason;
+  return "Status";
+}
+
+const llhttp_settings_t& H1ServerSession::settings() {
+  // llhttp keeps a pointer to its settings: they must outlive every parser.
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t v;
+    llhttp_settings_init(&v);
+    v.on_message_begin = &H1ServerSession::on_message_begin;
+    v.on_url = &H1ServerSession::on_url;
+    v.on_header_field = &H1ServerSession::on_header_field;
+    v.on_header_value = &H1ServerSession::on_header_value;
+    v.on_header_value_complete = &H1ServerSession::on_header_value_complete;
+    v.on_headers_complete = &H1ServerSession::on_headers_complete;
+    v.on_body = &H1ServerSession::on_body;
+    v.on_message_complete = &H1ServerSession::on_message_complete;
+    return v;
+  }();
+  return s;
+}
+
+H1ServerSession::H1ServerSession(RequestEvents& events, ServerLimits limits)
+    : events_(events), limits_(limits) {
+  llhttp_init(&parser_, HTTP_REQUEST, &settings());
+  parser_.data = this;
+}
+
+// ---- parsing ---------------------------------------------------------------
+
+H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
+  if (failed_) return {0, Parse::error};
+  if (paused_) return {0, Parse::paused};
+  const char* pos = data.data();
+  const char* end = data.data() + data.size();
+  llhttp_errno_t err = llhttp_execute(&parser_, pos, data.size());
+  // We never switch protocols: a request with Upgrade is answered as plain
+  // HTTP/1.1, and parsing simply continues after it.
+  while (err == HPE_PAUSED_UPGRADE) {
+    pos = llhttp_get_error_pos(&parser_);
+    llhttp_resume_after_upgrade(&parser_);
+    err = llhttp_execute(&parser_, pos, static_cast<std::size_t>(end - pos));
+  }
+  if (err == HPE_OK) return {data.size(), Parse::more};
+  std::size_t consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
+  if (err == HPE_PAUSED) {
+    paused_ = true;
+    return {consumed, Parse::paused};
+  }
+  failed_ = true;
+  in_request_ = false;
+  if (error_status_ == 0) error_status_ = 400;
+  return {consumed, Parse::error};
+}
+
+void H1ServerSession::next_request() {
+  head_ = RequestHead{};
+  framing_ = Framing::none;
+  body_left_ = 0;
+  keep_alive_ = true;
+  head_sent_ = response_ended_ = false;
+  if (paused_) {
+    paused_ = false;
+    llhttp_resume(&parser_);
+  }
+}
+
+bool H1ServerSession::count_head_bytes(std::size_t n) {
+  head_bytes_ += n;
+  if (head_bytes_ <= limits_.max_header_size) return true;
+  error_status_ = 431;
+  return false;
+}
+
+int H1ServerSession::on_message_begin(llhttp_t* p) {
+  auto& s = self(p);
+  s.in_request_ = true;
+  s.headers_done_ = false;
+  s.head_bytes_ = 0;
+  s.body_bytes_ = 0;
+  s.head_ = RequestHead{};
+  return 0;
+}
+
+int H1ServerSession::on_url(llhttp_t* p, const char* at, size_t n) {
+  auto& s = self(p);
+  if (!s.count_head_bytes(n)) return HPE_USER;
+  s.head_.target.append(at, n);
+  return 0;
+}
+
+int H1ServerSession::on_header_field(llhttp_t* p, const char* at, size_t n) {
+  auto& s = self(p);
+  if (!s.count_head_bytes(n + 4)) return HPE_USER;  // + ": " and CRLF, roughly
+  s.field_.append(at, n);
+  return 0;
+}
+
+int H1ServerSession::on_header_value(llhttp_t* p, const char* at, size_t n) {
+  auto& s = self(p);
+  if (!s.count_head_bytes(n)) return HPE_USER;
+  s.value_.append(at, n);
+  return 0;
+}
+
+int H1ServerSession::on_header_value_complete(llhttp_t* p) {
+  auto& s = self(p);
+  if (!s.headers_done_) s.head_.headers.add(std::move(s.field_), std::move(s.value_));
+  s.field_.clear();  // trailers are parsed (and size-limited) but not kept
+  s.value_.clear();
+  return 0;
+}
+
+int H1ServerSession::on_headers_complete(llhttp_t* p) {
+  return self(p).headers_complete();
+}
+
+int H1ServerSession::headers_complete() {
+  headers_done_ = true;
+  head_bytes_ = 0;  // trailers get a budget of their own
+  head_.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
+  head_.version_major = parser_.http_major;
+  head_.version_minor = parser_.http_minor;
+  head_.chunked = (parser_.flags & F_CHUNKED) != 0;
+  if (parser_.flags & F_CONTENT_LENGTH) head_.content_length = parser_.content_length;
+  head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
+  head_.expect_continue = head_.http11() && head_.headers.has_token("Expect", "100-continue");
+  if (parser_.method == HTTP_CONNECT) {
+    error_status_ = 405;  // we are no proxy
+    return -1;
+  }
+  if (head_.content_length.value_or(0) > limits_.max_body_size) {
+    error_status_ = 413;
+    return -1;
+  }
+  keep_alive_ = head_.keep_alive;
+  events_.on_request_head(head_);
+  return 0;
+}
+
+int H1ServerSession::on_body(llhttp_t* p, const char* at, size_t n) {
+  auto& s = self(p);
+  s.body_bytes_ += n;
+  if (s.body_bytes_ > s.limits_.max_body_size) {  // chunked bodies have no length up front
+    s.error_status_ = 413;
+    return HPE_USER;
+  }
+  s.events_.on_request_body(std::string_view(at, n));
+  return 0;
+}
+
+int H1ServerSession::on_message_complete(llhttp_t* p) {
+  auto& s = self(p);
+  s.in_request_ = false;
+  s.events_.on_request_end();
+  return HPE_PAUSED;  // one request at a time: responses stay in request order
+}
+
+// ---- response framing ------------------------------------------------------
+
+void H1ServerSession::send_continue() {
+  out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+H1ServerSession::Framing H1ServerSession::choose_framing(int status,
+                                                         std::optional<uint64_t> length) {
+  if (status < 200 || status == 204 || status == 304) return Framing::none;
+  if (length) return Framing::length;
+  if (head_.http11()) return Framing::chunked;
+  keep_alive_ = false;  // HTTP/1.0 without a length: the close ends the body
+  return Framing::until_close;
+}
+
+void H1ServerSession::send_head(int status, const Headers& headers,
+                                std::optional<uint64_t> length) {
+  framing_ = choose_framing(status, length);
+  fmt::memory_buffer b;
+  fmt::format_to(std::back_inserter(b), "HTTP/1.1 {} {}\r\nServer: sluice\r\nDate: {}\r\n", status,
+                 reason_phrase(status), current_http_date());
+  for (const auto& [name, value] : headers.list())
+    fmt::format_to(std::back_inserter(b), "{}: {}\r\n", name, value);
+  if (framing_ == Framing::length)
+    fmt::format_to(std::back_inserter(b), "Content-Length: {}\r\n", *length);
+  if (framing_ == Framing::chunked)
+    fmt::format_to(std::back_inserter(b), "Transfer-Encoding: chunked\r\n");
+  if (!keep_alive_)
+    fmt::format_to(std::back_inserter(b), "Connection: close\r\n");
+  else if (!head_.http11())
+    fmt::format_to(std::back_inserter(b), "Connection: keep-alive\r\n");
+  fmt::format_to(std::back_inserter(b), "\r\n");
+  out_.append(std::string_view(b.data(), b.size()));
+  head_sent_ = true;
+  body_left_ = length.value_or(0);
+  if (head_.is_head()) framing_ = Framing::none;  // the head says what GET would send
+  if (framing_ == Framing::none) response_ended_ = true;
+}
+
+void H1ServerSession::send_body(std::string_view bytes) {
+  if (response_ended_ || bytes.empty()) return;
+  switch (framing_) {
+    case Framing::none:
+      return;
+    case Framing::length:
+      // Never more than announced: extra bytes would be read as the next response.
+      if (bytes.size() > body_left_) bytes = bytes.substr(0, body_left_);
+      body_left_ -= bytes.size();
+      out_.append(bytes);
+      return;
+    case Framing::chunked: {
+      char size_line[24];
+      auto r = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", bytes.size());
+      out_.append(std::string_view(size_line, r.size));
+      out_.append(bytes);
+      out_.append("\r\n");
+      return;
+    }
+    case Framing::until_close:
+      out_.append(bytes);
+      return;
+  }
+}
+
+void H1ServerSession::sent_out_of_band(uint64_t n) {
+  body_left_ -= std::min(n, body_left_);
+}
+
+void H1ServerSession::end_response() {
+  if (response_ended_) return;
+  if (framing_ == Framing::chunked) out_.append("0\r\n\r\n");
+  // A body shorter than announced leaves the framing broken: only a close ends it.
+  if (framing_ == Framing::length && body_left_ > 0) keep_alive_ = false;
+  response_ended_ = true;
+}
+
+void H1ServerSession::send_error(int status, const Headers& extra) {
+  keep_alive_ = false;
+  Headers h = extra;
+  h.add("Content-Type", "text/plain; charset=utf-8");
+  std::string body = fmt::format("{} {}\n", status, reason_phrase(status));
+  send_head(status, h, body.size());
+  send_body(body);
+  end_response();
+}
+
+}  // namespace sluice

@@ -1,0 +1,130 @@
+// HTTP/1.1 server side of one connection, without I/O: llhttp parses requests
+// (one at a time: the parser pauses after each complete request so responses
+// go out in request order), and the response framer writes status line,
+// headers and body framing (Content-Length, chunked or close-delimited) into
+// the connection's output queue.
+#pragma once
+
+#include <llhttp.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/http/headers.hpp"
+#include "core/util/buffer.hpp"
+
+namespace sluice {
+
+struct RequestHead {
+  std::string method;  // "GET"
+  std::string target;  // request-target as sent: "/bytes/10?chunked=1"
+  int version_major = 1, version_minor = 1;
+  Headers headers;
+  std::optional<uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;
+  bool expect_continue = false;
+
+  bool http11() const { return version_major > 1 || (version_major == 1 && version_minor >= 1); }
+  bool is_head() const { return method == "HEAD"; }
+  bool has_body() const { return chunked || content_length.value_or(0) > 0; }
+};
+
+struct ServerLimits {
+  std::size_t max_header_size = 16 * 1024;     // request line + headers, else 431
+  uint64_t max_body_size = uint64_t{1} << 30;  // request body, else 413
+};
+
+// What the session reports while parsing; called from inside feed().
+class RequestEvents {
+ public:
+  virtual ~RequestEvents() = default;
+  virtual void on_request_head(const RequestHead& head) = 0;
+  virtual void on_request_body(std::string_view bytes) = 0;  // de-chunked
+  virtual void on_request_end() = 0;
+};
+
+std::string_view reason_phrase(int status);
+
+class H1ServerSession {
+ public:
+  enum class Parse { more, paused, error };
+  struct Fed {
+    std::size_t consumed;
+    Parse state;
+  };
+
+  H1ServerSession(RequestEvents& events, ServerLimits limits);
+  H1ServerSession(const H1ServerSession&) = delete;
+  H1ServerSession& operator=(const H1ServerSession&) = delete;
+
+  // Parses data. After a complete request the parser pauses (Parse::paused,
+  // the rest of data unconsumed) until next_request(). Parse::error: answer
+  // with send_error(error_status()) and close.
+  Fed feed(std::string_view data);
+  void next_request();  // the current exchange is over
+  bool in_request() const { return in_request_; }
+  bool paused() const { return paused_; }
+  int error_status() const { return error_status_; }
+  const RequestHead& request() const { return head_; }
+
+  // Response to the current request.
+  void send_continue();  // "100 Continue", for Expect: 100-continue
+  // length: Content-Length when known; otherwise chunked (HTTP/1.1) or
+  // close-delimited (HTTP/1.0). Adds Date, Server and Connection.
+  void send_head(int status, const Headers& headers, std::optional<uint64_t> length);
+  void send_body(std::string_view bytes);
+  void sent_out_of_band(uint64_t n);  // body bytes the connection sent itself (sendfile)
+  void end_response();
+  // A complete short response that ends the connection (400, 408, 413, 431...).
+  void send_error(int status, const Headers& extra = {});
+
+  void force_close() { keep_alive_ = false; }
+  bool keep_alive() const { return keep_alive_; }
+  bool head_sent() const { return head_sent_; }
+  bool response_ended() const { return response_ended_; }
+  bool body_suppressed() const { return framing_ == Framing::none; }
+  ChainBuffer& out() { return out_; }
+  const ChainBuffer& out() const { return out_; }
+
+ private:
+  enum class Framing { none, length, chunked, until_close };
+  static int on_message_begin(llhttp_t* p);
+  static int on_url(llhttp_t* p, const char* at, size_t n);
+  static int on_header_field(llhttp_t* p, const char* at, size_t n);
+  static int on_header_value(llhttp_t* p, const char* at, size_t n);
+  static int on_header_value_complete(llhttp_t* p);
+  static int on_headers_complete(llhttp_t* p);
+  static int on_body(llhttp_t* p, const char* at, size_t n);
+  static int on_message_complete(llhttp_t* p);
+  static H1ServerSession& self(llhttp_t* p) { return *static_cast<H1ServerSession*>(p->data); }
+  static const llhttp_settings_t& settings();
+
+  bool count_head_bytes(std::size_t n);
+  int headers_complete();
+  Framing choose_framing(int status, std::optional<uint64_t> length);
+
+  RequestEvents& events_;
+  ServerLimits limits_;
+  llhttp_t parser_;
+  RequestHead head_;
+  std::string field_, value_;
+  std::size_t head_bytes_ = 0;
+  uint64_t body_bytes_ = 0;
+  bool in_request_ = false;
+  bool headers_done_ = false;  // later header callbacks are trailers
+  bool paused_ = false;
+  bool failed_ = false;
+  int error_status_ = 0;
+
+  ChainBuffer out_;
+  Framing framing_ = Framing::none;
+  uint64_t body_left_ = 0;  // Framing::length
+  bool keep_alive_ = true;
+  bool head_sent_ = false;
+  bool response_ended_ = false;
+};
+
+}  // namespace sluice

@@ -1,0 +1,43 @@
+// What `sluice serve` is asked to do, and what it reports back. core never
+// prints: the listening addresses and the certificate fingerprint go to the
+// caller through ServeEvents.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/h1/server_session.hpp"
+#include "core/loop/loop.hpp"
+#include "core/net/address.hpp"
+
+namespace sluice::serve {
+
+struct ServeConfig {
+  std::vector<SocketAddr> listen;  // port 0 picks a free port
+  bool tls = false;
+  std::string cert_file, key_file;   // both empty with tls: self-signed at start-up
+  std::string root;                  // static files; empty: synthetic endpoints only
+  int threads = 1;                   // one loop and one SO_REUSEPORT socket set each
+  uint64_t max_connections = 0;      // per process, 0: no limit but the fd limit
+  ServerLimits limits;               // request head (431) and body (413) sizes
+  Millis request_timeout{10'000};    // whole request head, else 408
+  Millis keepalive_timeout{30'000};  // idle between requests; also a stalled peer mid-response
+  Millis shutdown_timeout{10'000};   // SIGINT/SIGTERM: in-flight responses get this long
+  bool defer_accept = true;          // TCP_DEFER_ACCEPT, 1 s
+};
+
+struct ServeEvents {
+  std::function<void(const std::string& url)>
+      listening;  // once per --listen: "http://127.0.0.1:8080"
+  std::function<void(const std::string& sha256)> certificate;  // with tls: "AB:CD:..."
+  std::function<void(int signal)> stopping;  // first SIGINT/SIGTERM: graceful stop begins
+};
+
+struct ServeReport {
+  uint64_t requests = 0;
+  uint64_t connections = 0;
+};
+
+}  // namespace sluice::serve

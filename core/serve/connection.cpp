@@ -1,0 +1,436 @@
+#include "core/serve/connection.hpp"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+#include "core/serve/worker.hpp"
+
+namespace sluice::serve {
+
+namespace {
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadBudget = 256 * 1024;  // per drive(): fairness between connections
+constexpr int kMaxPulls = 64;                    // per produce()
+constexpr int kRounds = 16;                      // produce/flush/next-request rounds per drive()
+constexpr std::size_t kSendfileChunk = 1 << 20;
+constexpr Millis kLinger{2000};              // after our last byte, for the peer's FIN
+constexpr std::size_t kLingerMax = 1 << 20;  // bytes we are willing to discard meanwhile
+}  // namespace
+
+Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport)
+    : worker_(worker),
+      loop_(worker.loop()),
+      transport_(std::move(transport)),
+      session_(*this, worker.config().limits) {}
+
+Connection::~Connection() {
+  if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
+  if (timer_) loop_.cancel(timer_);
+  endpoint_.reset();  // cancels the endpoint's timers while the loop is still there
+}
+
+void Connection::start() {
+  accepted_ = head_started_ = last_progress_ = loop_.now();
+  state_ = transport_->is_tls() ? State::handshake : State::open;
+  if (!loop_.add(transport_->fd(), EPOLLIN, this)) {
+    state_ = State::closed;
+    worker_.release(this);
+    return;
+  }
+  // With TCP_DEFER_ACCEPT the first bytes are already here: no epoll round trip.
+  if (state_ == State::handshake)
+    continue_handshake();
+  else
+    drive();
+}
+
+void Connection::on_io(uint32_t events) {
+  if (state_ == State::closed) return;
+  // EPOLLERR: reset by the peer. EPOLLHUP: both directions are gone, nothing
+  // can be sent any more. Either way this connection is over.
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    close_now();
+    return;
+  }
+  if (state_ == State::handshake)
+    continue_handshake();
+  else
+    drive();
+}
+
+void Connection::continue_handshake() {
+  auto done = transport_->handshake();
+  if (!done) {
+    close_now();
+    return;
+  }
+  if (!*done) {
+    loop_.modify(transport_->fd(), transport_->wants() ? transport_->wants() : EPOLLIN);
+    arm_deadline();
+    return;
+  }
+  state_ = State::open;
+  drive();
+}
+
+// The one place that advances the state machine: read, produce, write, and
+// move on to the next pipelined request. Bounded, so a busy connection yields
+// to the others; level-triggered epoll brings it back.
+void Connection::drive() {
+  if (state_ == State::lingering) {
+    linger_read();
+  } else if (state_ == State::open || state_ == State::closing) {
+    read_input();
+    for (int round = 0; round < kRounds && state_ != State::closed; ++round) {
+      produce();
+      if (!flush()) return;
+      if (!complete_exchange()) break;
+    }
+    if (state_ == State::closing && output_empty()) start_lingering();
+  }
+  if (state_ == State::closed) return;
+  update_interest();
+  arm_deadline();
+  // TLS may hold decrypted bytes that epoll will never announce.
+  if (reading_allowed() && transport_->has_buffered_read()) schedule_drive();
+}
+
+void Connection::schedule_drive() {
+  if (drive_scheduled_) return;
+  drive_scheduled_ = true;
+  // `this` is alive when it runs: a close queues the destruction behind it,
+  // and nothing schedules a drive once closed.
+  loop_.defer([this] {
+    drive_scheduled_ = false;
+    if (state_ != State::closed) drive();
+  });
+}
+
+bool Connection::reading_allowed() const {
+  return state_ == State::open && !peer_eof_ && session_.out().size() < kHighWater &&
+         in_.size() < kMaxPending;
+}
+
+void Connection::read_input() {
+  std::array<char, kReadChunk> buf;
+  std::size_t budget = kReadBudget;
+  while (reading_allowed() && budget > 0) {
+    auto r = transport_->read(buf);
+    if (!r) {
+      close_now();
+      return;
+    }
+    if (*r == kWouldBlock) {
+      read_wants_ = transport_->wants();  // TLS: a read may need the socket writable
+      return;
+    }
+    if (*r == 0) {
+      peer_eof_ = true;
+      // Idle or mid-request: nothing (more) to answer. With the request
+      // complete, a half-close is legal: finish the response first.
+      if (!endpoint_ || !request_done_) close_now();
+      return;
+    }
+    auto n = static_cast<std::size_t>(*r);
+    last_progress_ = loop_.now();
+    budget -= std::min(budget, n);
+    feed(std::string_view(buf.data(), n));
+  }
+}
+
+void Connection::feed(std::string_view data) {
+  if (idle_) {  // first byte of the next request: its head must now arrive in time
+    idle_ = false;
+    head_started_ = loop_.now();
+  }
+  if (session_.paused() || !in_.empty()) {
+    in_.append(data);  // a pipelined request: parsed once the current exchange is over
+    return;
+  }
+  auto fed = session_.feed(data);
+  if (fed.state == H1ServerSession::Parse::error) {
+    fail_request(session_.error_status());
+    return;
+  }
+  if (fed.consumed < data.size()) in_.append(data.substr(fed.consumed));
+}
+
+void Connection::parse_pending() {
+  while (state_ == State::open && !in_.empty() && !session_.paused()) {
+    std::string_view chunk = in_.front();
+    auto fed = session_.feed(chunk);
+    if (fed.state == H1ServerSession::Parse::error) {
+      fail_request(session_.error_status());
+      return;
+    }
+    in_.consume(fed.consumed);
+  }
+}
+
+void Connection::produce() {
+  // Bounded: an endpoint that says `more` without writing cannot spin the loop.
+  for (int i = 0; i < kMaxPulls && state_ == State::open && endpoint_ &&
+                  pull_state_ == Pull::more && !session_.response_ended() && has_room();
+       ++i)
+    pull_state_ = endpoint_->pull(*this);
+}
+
+// Writes what is queued; false when the connection died.
+bool Connection::flush() {
+  if (state_ == State::closed) return false;
+  ChainBuffer& out = session_.out();
+  while (!out.empty()) {
+    std::array<iovec, 32> iov;
+    int n = out.peek(iov.data(), static_cast<int>(iov.size()));
+    auto r = transport_->writev(iov.data(), n);
+    if (!r) {
+      close_now();
+      return false;
+    }
+    if (*r == kWouldBlock) {
+      write_wants_ = transport_->wants() ? transport_->wants() : EPOLLOUT;
+      return true;
+    }
+    out.consume(static_cast<std::size_t>(*r));
+    last_progress_ = loop_.now();
+  }
+  return send_file();
+}
+
+bool Connection::send_file() {
+  while (file_.left > 0) {
+    auto off = static_cast<off_t>(file_.offset);
+    ssize_t n =
+        ::sendfile(transport_->fd(), file_.fd, &off,
+                   static_cast<std::size_t>(std::min<uint64_t>(file_.left, kSendfileChunk)));
+    if (n > 0) {
+      file_.offset += static_cast<uint64_t>(n);
+      file_.left -= static_cast<uint64_t>(n);
+      last_progress_ = loop_.now();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return true;
+    close_now();  // peer gone, or the file shrank under us (n == 0)
+    return false;
+  }
+  return true;
+}
+
+// When the response is out and the request fully read, the exchange is over:
+// close, or start on the next request. True when another request may follow.
+bool Connection::complete_exchange() {
+  if (state_ != State::open || !endpoint_ || !session_.response_ended() || !output_empty())
+    return false;
+  if (!session_.keep_alive() || draining_) {
+    begin_close();
+    return false;
+  }
+  if (!request_done_) return false;  // still reading (and dropping) the request body
+  endpoint_.reset();
+  session_.next_request();
+  idle_since_ = head_started_ = loop_.now();
+  idle_ = in_.empty();
+  if (peer_eof_ && in_.empty()) {
+    begin_close();
+    return false;
+  }
+  parse_pending();
+  if (peer_eof_ && !endpoint_) begin_close();  // a pipelined head cut short by the EOF
+  return true;
+}
+
+// A request we cannot serve (400, 408, 413, 431, 405): a last response, then close.
+void Connection::fail_request(int status) {
+  if (session_.head_sent() && !session_.response_ended()) {
+    close_now();  // mid-response: only a close can tell the client
+    return;
+  }
+  in_.clear();
+  if (session_.head_sent()) {  // this request's response is complete: let it leave, then close
+    begin_close();
+    return;
+  }
+  endpoint_.reset();
+  Headers extra;
+  if (status == 405) extra.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  session_.send_error(status, extra);
+  begin_close();
+}
+
+void Connection::begin_close() {
+  if (state_ != State::open) return;
+  state_ = State::closing;
+  closing_since_ = loop_.now();
+}
+
+// Closing right away with unread request bytes in the kernel would send a
+// RST, which can destroy the response before the client reads it. So shut
+// down our side, then read and drop until the peer closes (bounded).
+void Connection::start_lingering() {
+  endpoint_.reset();
+  in_.clear();
+  transport_->shutdown();  // TLS close_notify / plain FIN
+  if (transport_->is_tls()) ::shutdown(transport_->fd(), SHUT_WR);
+  state_ = State::lingering;
+  linger_until_ = loop_.now() + kLinger;
+  linger_read();
+}
+
+void Connection::linger_read() {
+  std::array<char, kReadChunk> buf;
+  for (;;) {
+    // Raw recv even under TLS: these bytes are dropped, not decrypted.
+    ssize_t n = ::recv(transport_->fd(), buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    lingered_ += n > 0 ? static_cast<std::size_t>(n) : 0;
+    if (n <= 0 || lingered_ > kLingerMax) {
+      close_now();
+      return;
+    }
+  }
+}
+
+void Connection::update_interest() {
+  uint32_t ev = 0;
+  if (state_ == State::lingering) {
+    ev = EPOLLIN;
+  } else {
+    // A TLS read can need the socket writable, and a TLS write readable.
+    if (reading_allowed()) ev |= read_wants_ == EPOLLOUT ? EPOLLOUT : EPOLLIN;
+    if (!output_empty()) ev |= write_wants_;
+    bool more_to_produce = endpoint_ && pull_state_ == Pull::more && !session_.response_ended();
+    if (more_to_produce && has_room()) ev |= EPOLLOUT;  // fires at once: continue next round
+  }
+  loop_.modify(transport_->fd(), ev);
+}
+
+void Connection::drain() {
+  draining_ = true;
+  bool idle = state_ == State::open && !endpoint_ && !session_.in_request() && in_.empty();
+  if (state_ == State::handshake || idle) {
+    close_now();
+    return;
+  }
+  if (state_ == State::open && endpoint_ && !session_.head_sent()) session_.force_close();
+}
+
+void Connection::close_now() {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  loop_.remove(transport_->fd());
+  if (timer_) loop_.cancel(timer_);
+  timer_ = 0;
+  worker_.release(this);
+}
+
+// ---- deadlines -------------------------------------------------------------
+
+TimePoint Connection::deadline() const {
+  const ServeConfig& cfg = worker_.config();
+  switch (state_) {
+    case State::handshake:
+      return accepted_ + cfg.request_timeout;
+    case State::closing:
+      return closing_since_ + cfg.request_timeout;
+    case State::lingering:
+      return linger_until_;
+    case State::closed:
+      return TimePoint::max();
+    case State::open:
+      break;
+  }
+  if (endpoint_) {
+    // Only the peer can stall us: a full output queue, or a body still to come.
+    // An endpoint waiting on its own timer (/delay, /drip) is not idle.
+    bool waiting_on_peer = !output_empty() || (!request_done_ && reading_allowed());
+    return waiting_on_peer ? last_progress_ + cfg.keepalive_timeout : TimePoint::max();
+  }
+  if (idle_) return idle_since_ + cfg.keepalive_timeout;
+  return head_started_ + cfg.request_timeout;  // slowloris: the whole head, in time
+}
+
+void Connection::arm_deadline() {
+  TimePoint due = deadline();
+  if (due == TimePoint::max()) return;      // a pending timer re-checks when it fires
+  if (timer_ && timer_due_ <= due) return;  // fires early, then re-arms: no churn
+  if (timer_) loop_.cancel(timer_);
+  timer_due_ = due;
+  timer_ = loop_.timer(due, [this] {
+    timer_ = 0;
+    on_deadline();
+  });
+}
+
+void Connection::on_deadline() {
+  if (deadline() > loop_.now()) {
+    arm_deadline();
+    return;
+  }
+  expire();
+}
+
+void Connection::expire() {
+  bool head_in_progress =
+      state_ == State::open && !endpoint_ && (session_.in_request() || !in_.empty());
+  if (!head_in_progress) {  // idle, stalled mid-response, or a close that takes too long
+    close_now();
+    return;
+  }
+  fail_request(408);
+  drive();
+}
+
+// ---- RequestEvents ---------------------------------------------------------
+
+void Connection::on_request_head(const RequestHead& head) {
+  worker_.counters().requests.fetch_add(1, std::memory_order_relaxed);
+  if (draining_) session_.force_close();
+  if (head.expect_continue && head.has_body()) session_.send_continue();
+  request_done_ = false;
+  endpoint_ = route(head, worker_.env());
+  // First pull now, before any body byte reaches the endpoint: it sends its
+  // head first (or starts its timer).
+  pull_state_ = endpoint_->pull(*this);
+}
+
+void Connection::on_request_body(std::string_view bytes) {
+  if (endpoint_) endpoint_->on_body(*this, bytes);
+}
+
+void Connection::on_request_end() {
+  request_done_ = true;
+  if (endpoint_) endpoint_->on_body_end(*this);
+}
+
+// ---- ResponseWriter --------------------------------------------------------
+
+void Connection::head(int status, const Headers& headers, std::optional<uint64_t> length) {
+  if (!session_.head_sent()) session_.send_head(status, headers, length);
+}
+
+void Connection::write(std::string_view bytes) {
+  if (session_.head_sent()) session_.send_body(bytes);
+}
+
+bool Connection::has_room() const {
+  return session_.out().size() < kHighWater && file_.left == 0;
+}
+
+void Connection::sendfile(int fd, uint64_t offset, uint64_t length) {
+  if (!session_.head_sent() || session_.response_ended() || session_.body_suppressed()) return;
+  file_ = {fd, offset, length};
+  session_.sent_out_of_band(length);  // accounted now: the framing is Content-Length
+}
+
+void Connection::wake() {
+  if (state_ != State::open || !endpoint_) return;
+  pull_state_ = Pull::more;
+  schedule_drive();  // never re-enter the endpoint from its own callback
+}
+
+}  // namespace sluice::serve

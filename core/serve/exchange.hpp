@@ -1,0 +1,59 @@
+// The contract between a connection and the endpoint producing one response.
+//
+// Backpressure: the connection calls pull() only while its output queue is
+// below its high-water mark (has_room()); an endpoint writes about one block
+// (16 KiB) per has_room() check and returns Pull::more, so a slow client
+// never makes the server hold more than the mark plus one block.
+//
+// Re-entrancy: writer methods only queue bytes and flags; they never call
+// back into the endpoint. The connection calls the endpoint only from its own
+// event handling.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/h1/server_session.hpp"
+#include "core/loop/loop.hpp"
+
+namespace sluice::serve {
+
+enum class Pull {
+  more,  // call again when there is room
+  wait,  // waiting on a timer or on the request body: call again after wake()
+  done,  // end() was called
+};
+
+class ResponseWriter {
+ public:
+  virtual ~ResponseWriter() = default;
+  virtual const RequestHead& request() const = 0;
+  // length: Content-Length; nullopt: chunked (or close-delimited for HTTP/1.0).
+  // For HEAD (and 204/304) the response is complete once the head is queued.
+  virtual void head(int status, const Headers& headers, std::optional<uint64_t> length) = 0;
+  virtual void write(std::string_view bytes) = 0;
+  virtual void end() = 0;
+  virtual bool has_room() const = 0;
+  // Zero-copy file bytes (plain TCP only), sent after what is already queued.
+  // The fd must stay open until the endpoint is destroyed.
+  virtual bool can_sendfile() const = 0;
+  virtual void sendfile(int fd, uint64_t offset, uint64_t length) = 0;
+  virtual void wake() = 0;   // after Pull::wait, from the endpoint's timer
+  virtual void abort() = 0;  // cannot finish (e.g. read error): close the connection
+  virtual Loop& loop() = 0;
+};
+
+// Created by the router once a request head is parsed; destroyed when the
+// exchange is over or the connection closes. Destructors cancel their timers,
+// so nothing an endpoint scheduled outlives it.
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  // First called right after the head is parsed (before any body byte).
+  virtual Pull pull(ResponseWriter& w) = 0;
+  virtual void on_body(ResponseWriter&, std::string_view) {}  // de-chunked request body
+  virtual void on_body_end(ResponseWriter&) {}
+};
+
+}  // namespace sluice::serve

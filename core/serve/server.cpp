@@ -1,0 +1,120 @@
+#include "core/serve/server.hpp"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "core/serve/worker.hpp"
+#include "core/tls/tls.hpp"
+
+namespace sluice::serve {
+
+namespace {
+
+// Many connections need many descriptors: take the hard limit.
+void raise_fd_limit() {
+  rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+Result<std::string> canonical_root(const std::string& root) {
+  if (root.empty()) return std::string();
+  char buf[PATH_MAX];
+  if (!::realpath(root.c_str(), buf))
+    return fail(Errc::bad_argument, fmt::format("--root {}: {}", root, std::strerror(errno)),
+                errno);
+  struct stat st;
+  if (::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+    return fail(Errc::bad_argument, fmt::format("--root {}: not a directory", root));
+  return std::string(buf);
+}
+
+std::string url_for(const SocketAddr& a, bool tls) {
+  return fmt::format("{}://{}", tls ? "https" : "http", a.to_string());
+}
+
+// Every worker gets its own socket per address (SO_REUSEPORT spreads the
+// connections); all are bound here, before any thread starts, so that a
+// failure is reported once and nothing half-starts.
+Result<void> bind_listeners(const ServeConfig& cfg, std::vector<std::unique_ptr<Worker>>& workers,
+                            const ServeEvents& events) {
+  ListenOptions opt;
+  // Only with several threads: otherwise a second server on the same port
+  // would silently share it instead of failing.
+  opt.reuse_port = workers.size() > 1;
+  opt.defer_accept_s = cfg.defer_accept ? 1 : 0;
+  for (SocketAddr addr : cfg.listen) {
+    for (auto& w : workers) {
+      auto fd = tcp_listen(addr, opt);
+      if (!fd) return std::unexpected(fd.error());
+      addr = local_address(fd->get());  // port 0: the others bind the port the first got
+      w->add_listener(std::move(*fd));
+    }
+    if (events.listening) events.listening(url_for(addr, cfg.tls));
+  }
+  return {};
+}
+
+// The first SIGINT/SIGTERM drains every worker, a second one closes everything.
+Result<void> watch_stop_signals(Worker& main, std::vector<std::unique_ptr<Worker>>& workers,
+                                const ServeEvents& events) {
+  auto on_signal = [&workers, &events, count = 0](int sig) mutable {
+    bool force = ++count > 1;
+    if (!force && events.stopping) events.stopping(sig);
+    for (auto& w : workers) w->request_stop(force);
+  };
+  return main.loop().watch_signals({SIGINT, SIGTERM}, on_signal);
+}
+
+}  // namespace
+
+Result<ServeReport> run(const ServeConfig& cfg, const ServeEvents& events) {
+  if (cfg.listen.empty()) return fail(Errc::bad_argument, "nothing to listen on");
+  if (cfg.threads < 1) return fail(Errc::bad_argument, "--threads must be at least 1");
+  ::signal(SIGPIPE, SIG_IGN);  // sendfile and OpenSSL's socket writes raise it on a closed peer
+  raise_fd_limit();
+
+  Env env;
+  auto root = canonical_root(cfg.root);
+  if (!root) return std::unexpected(root.error());
+  env.root = *root;
+
+  std::shared_ptr<TlsContext> tls;
+  if (cfg.tls) {
+    auto ctx = TlsContext::server({cfg.cert_file, cfg.key_file, {"http/1.1"}});
+    if (!ctx) return std::unexpected(ctx.error());
+    tls = *ctx;
+    if (events.certificate) events.certificate(tls->fingerprint());
+  }
+
+  Stats stats(cfg.threads);
+  env.stats = &stats;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int i = 0; i < cfg.threads; ++i) {
+    workers.push_back(std::make_unique<Worker>(i, cfg, env, stats, tls));
+    if (auto r = workers.back()->init(); !r) return std::unexpected(r.error());
+  }
+  if (auto r = bind_listeners(cfg, workers, events); !r) return std::unexpected(r.error());
+  // Before the threads start: they inherit the blocked signal mask, so the
+  // signals reach only the signalfd of worker 0.
+  if (auto r = watch_stop_signals(*workers[0], workers, events); !r)
+    return std::unexpected(r.error());
+
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < workers.size(); ++i)
+    threads.emplace_back([w = workers[i].get()] { w->run(); });
+  workers[0]->run();
+  for (auto& t : threads) t.join();
+  return ServeReport{stats.requests(), stats.connections()};
+}
+
+}  // namespace sluice::serve

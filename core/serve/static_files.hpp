@@ -1,0 +1,23 @@
+// Files under --root: GET and HEAD, one Range (206/416), Last-Modified and
+// If-Modified-Since, index.html for directories (else 403). No path leaves the
+// root: ".." is resolved lexically first (climbing above the root is 403),
+// then the real path (symlinks followed) must still be inside the root (else
+// 404, so nothing outside is even confirmed to exist).
+//
+// Disk reads happen on the loop thread: a test server's files sit in the page
+// cache, and plain connections send them with sendfile(2) anyway.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/serve/exchange.hpp"
+#include "core/serve/target.hpp"
+
+namespace sluice::serve {
+
+// root: canonical absolute path (realpath of --root).
+std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t,
+                                      const std::string& root);
+
+}  // namespace sluice::serve

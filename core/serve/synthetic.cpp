@@ -1,0 +1,266 @@
+#include "core/serve/synthetic.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/serve/fixed_response.hpp"
+#include "core/serve/pattern.hpp"
+#include "core/serve/range.hpp"
+
+namespace sluice::serve {
+
+namespace {
+
+constexpr std::string_view kOctets = "application/octet-stream";
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+constexpr int kBlocksPerPull = 4;  // bound the work one pull() does for one connection
+constexpr uint64_t kMaxDelayMs = 3'600'000;
+
+Headers content_type(std::string_view type) {
+  Headers h;
+  h.add("Content-Type", std::string(type));
+  return h;
+}
+
+std::unique_ptr<Endpoint> text(int status, std::string body, Headers h = {}) {
+  h.add("Content-Type", std::string(kText));
+  return std::make_unique<FixedResponse>(status, std::move(h), std::move(body));
+}
+
+// /bytes/N (and a Range of it): the pattern from `offset`, `length` bytes.
+class PatternBody final : public Endpoint {
+ public:
+  PatternBody(int status, Headers h, uint64_t offset, uint64_t length, bool chunked)
+      : status_(status),
+        headers_(std::move(h)),
+        offset_(offset),
+        left_(length),
+        chunked_(chunked) {}
+
+  Pull pull(ResponseWriter& w) override {
+    if (!started_) {
+      started_ = true;
+      w.head(status_, headers_, chunked_ ? std::nullopt : std::optional<uint64_t>(left_));
+    }
+    for (int i = 0; i < kBlocksPerPull && left_ > 0 && w.has_room(); ++i) {
+      std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left_, kPatternMaxSlice));
+      w.write(pattern_slice(offset_, n));
+      offset_ += n;
+      left_ -= n;
+    }
+    if (left_ > 0) return Pull::more;
+    w.end();
+    return Pull::done;
+  }
+
+ private:
+  int status_;
+  Headers headers_;
+  uint64_t offset_, left_;
+  bool chunked_;
+  bool started_ = false;
+};
+
+// /drip: `total` pattern bytes at `rate` bytes/s, paced by a loop timer.
+class Drip final : public Endpoint {
+ public:
+  Drip(uint64_t total, uint64_t rate) : total_(total), rate_(rate) {}
+  ~Drip() override {
+    if (timer_) loop_->cancel(timer_);
+  }
+
+  Pull pull(ResponseWriter& w) override {
+    if (!loop_) {
+      loop_ = &w.loop();
+      start_ = loop_->now();
+      w.head(200, content_type(kOctets), total_);
+    }
+    uint64_t due = due_by(loop_->now());
+    while (sent_ < due && w.has_room()) {
+      std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(due - sent_, kPatternMaxSlice));
+      w.write(pattern_slice(sent_, n));
+      sent_ += n;
+    }
+    if (sent_ == total_) {
+      w.end();
+      return Pull::done;
+    }
+    if (sent_ < due) return Pull::more;  // the client is slower than the rate
+    schedule_next(w);
+    return Pull::wait;
+  }
+
+ private:
+  uint64_t due_by(TimePoint now) const {
+    double secs = std::chrono::duration<double>(now - start_).count();
+    return std::min<uint64_t>(total_, static_cast<uint64_t>(secs * static_cast<double>(rate_)));
+  }
+  void schedule_next(ResponseWriter& w) {
+    // When the next byte is due, but at most ~50 wake-ups a second at high rates.
+    auto next_byte = std::chrono::duration<double>(static_cast<double>(sent_ + 1) / rate_);
+    TimePoint at = start_ + std::chrono::duration_cast<Clock::duration>(next_byte);
+    at = std::max(at, loop_->now() + Millis(20));
+    timer_ = loop_->timer(at, [this, &w] {
+      timer_ = 0;
+      w.wake();
+    });
+  }
+
+  uint64_t total_, rate_;
+  uint64_t sent_ = 0;
+  Loop* loop_ = nullptr;
+  TimePoint start_;
+  TimerId timer_ = 0;
+};
+
+// /delay/MS: nothing until a timer fires, then the inner response.
+class Delay final : public Endpoint {
+ public:
+  Delay(Millis delay, std::unique_ptr<Endpoint> then) : delay_(delay), then_(std::move(then)) {}
+  ~Delay() override {
+    if (timer_) loop_->cancel(timer_);
+  }
+
+  Pull pull(ResponseWriter& w) override {
+    if (fired_) return then_->pull(w);
+    if (!loop_) {
+      loop_ = &w.loop();
+      timer_ = loop_->after(delay_, [this, &w] {
+        timer_ = 0;
+        fired_ = true;
+        w.wake();
+      });
+    }
+    return Pull::wait;
+  }
+
+ private:
+  Millis delay_;
+  std::unique_ptr<Endpoint> then_;
+  Loop* loop_ = nullptr;
+  TimerId timer_ = 0;
+  bool fired_ = false;
+};
+
+// /echo: the request body streamed back as it arrives. Backpressure comes
+// from the connection: it stops reading the socket while its output queue is
+// above the mark, so the client's own upload stalls.
+class Echo final : public Endpoint {
+ public:
+  Pull pull(ResponseWriter& w) override {
+    if (started_) return Pull::wait;
+    started_ = true;
+    const RequestHead& req = w.request();
+    Headers h = content_type(req.headers.get("Content-Type").value_or(kOctets));
+    std::optional<uint64_t> length;
+    if (!req.chunked) length = req.content_length.value_or(0);
+    w.head(200, h, length);
+    return Pull::wait;  // on_body / on_body_end drive the rest
+  }
+  void on_body(ResponseWriter& w, std::string_view bytes) override { w.write(bytes); }
+  void on_body_end(ResponseWriter& w) override { w.end(); }
+
+ private:
+  bool started_ = false;
+};
+
+std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req, const Target& t) {
+  auto n = parse_u64(n_text);
+  if (!n) return text(400, "/bytes/N: N must be a byte count\n");
+  bool chunked = query_param(t.query, "chunked").value_or("0") == "1";
+  Headers h = content_type(kOctets);
+  if (chunked) return std::make_unique<PatternBody>(200, std::move(h), 0, *n, true);
+  h.add("Accept-Ranges", "bytes");
+  auto range_header = req.headers.get("Range");
+  RangeRequest r = range_header ? parse_range(*range_header, *n) : RangeRequest{};
+  if (r.kind == RangeRequest::unsatisfiable) {
+    Headers e;
+    e.add("Content-Range", fmt::format("bytes */{}", *n));
+    return error_response(416, std::move(e));
+  }
+  if (r.kind == RangeRequest::satisfiable) {
+    h.add("Content-Range", fmt::format("bytes {}-{}/{}", r.first, r.last, *n));
+    return std::make_unique<PatternBody>(206, std::move(h), r.first, r.length(), false);
+  }
+  return std::make_unique<PatternBody>(200, std::move(h), 0, *n, false);
+}
+
+std::unique_ptr<Endpoint> drip(const Target& t) {
+  auto total = parse_u64(query_param(t.query, "bytes").value_or("1024"));
+  auto rate = parse_u64(query_param(t.query, "rate").value_or("1024"));
+  if (!total || !rate || *rate == 0)
+    return text(400, "/drip?bytes=N&rate=BYTES_PER_SECOND: N >= 0, rate >= 1\n");
+  return std::make_unique<Drip>(*total, *rate);
+}
+
+std::unique_ptr<Endpoint> redirect(std::string_view n_text) {
+  auto n = parse_u64(n_text);
+  if (!n) return text(400, "/redirect/N: N must be a number\n");
+  if (*n == 0) return text(200, "redirect chain done\n");
+  std::string next = fmt::format("/redirect/{}", *n - 1);
+  Headers h;
+  h.add("Location", next);
+  return text(302, fmt::format("redirecting to {}\n", next), std::move(h));
+}
+
+std::unique_ptr<Endpoint> status(std::string_view code_text) {
+  auto code = parse_u64(code_text);
+  if (!code || *code < 200 || *code > 599) return text(400, "/status/CODE: CODE in 200..599\n");
+  int c = static_cast<int>(*code);
+  return text(c, fmt::format("{} {}\n", c, reason_phrase(c)));
+}
+
+std::unique_ptr<Endpoint> delay(std::string_view ms_text) {
+  auto ms = parse_u64(ms_text);
+  if (!ms || *ms > kMaxDelayMs) return text(400, "/delay/MS: MS in 0..3600000\n");
+  return std::make_unique<Delay>(Millis(*ms), text(200, fmt::format("delayed {} ms\n", *ms)));
+}
+
+std::unique_ptr<Endpoint> stats_json(const Stats* s) {
+  std::string body =
+      fmt::format("{{\"requests\":{},\"connections\":{},\"open\":{}}}\n", s ? s->requests() : 0,
+                  s ? s->connections() : 0, s ? s->open.load() : 0);
+  Headers h = content_type("application/json");
+  h.add("Cache-Control", "no-store");
+  return std::make_unique<FixedResponse>(200, std::move(h), std::move(body));
+}
+
+// "/bytes/12" with prefix "/bytes/" -> "12"
+bool strip(std::string_view path, std::string_view prefix, std::string_view& rest) {
+  if (!path.starts_with(prefix)) return false;
+  rest = path.substr(prefix.size());
+  return true;
+}
+
+}  // namespace
+
+std::string_view endpoint_index() {
+  return "/bytes/N              N bytes of a fixed pattern: byte i is\n"
+         "                      \"abcdefghijklmnopqrstuvwxyz0123456789\"[i % 36];\n"
+         "                      ?chunked=1 for chunked framing; one Range -> 206/416\n"
+         "/drip?bytes=N&rate=R  N pattern bytes paced at R bytes/s (defaults 1024, 1024)\n"
+         "/redirect/N           302 to /redirect/N-1; /redirect/0 is 200\n"
+         "/status/CODE          that status (200..599) with a short text body\n"
+         "/delay/MS             200 after MS milliseconds (at most 3600000)\n"
+         "/echo                 the request body streamed back, with its Content-Type\n"
+         "/stats                JSON {\"requests\":N,\"connections\":M,\"open\":K}, this process\n"
+         "/                     this index (with --root: the root directory instead)\n";
+}
+
+std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const Target& t,
+                                         const Stats* stats, bool have_root) {
+  std::string_view rest;
+  if (strip(t.path, "/bytes/", rest)) return bytes(rest, req, t);
+  if (t.path == "/drip") return drip(t);
+  if (strip(t.path, "/redirect/", rest)) return redirect(rest);
+  if (strip(t.path, "/status/", rest)) return status(rest);
+  if (strip(t.path, "/delay/", rest)) return delay(rest);
+  if (t.path == "/echo") return std::make_unique<Echo>();
+  if (t.path == "/stats") return stats_json(stats);
+  if (t.path == "/" && !have_root)
+    return text(200, fmt::format("sluice serve\n\n{}", endpoint_index()));
+  return nullptr;
+}
+
+}  // namespace sluice::serve

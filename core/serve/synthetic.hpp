@@ -1,0 +1,25 @@
+// Synthetic endpoints: bodies generated on the fly, never held whole.
+//
+//   /bytes/N  /drip  /redirect/N  /status/CODE  /delay/MS  /echo  /stats  /
+//
+// They answer every method (a request body is read and dropped, except by
+// /echo). endpoint_index() is the text of "/" and of the --help section.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "core/serve/exchange.hpp"
+#include "core/serve/stats.hpp"
+#include "core/serve/target.hpp"
+
+namespace sluice::serve {
+
+// nullptr when t.path is not synthetic. With a --root, "/" belongs to the
+// static tree and is not synthetic.
+std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const Target& t,
+                                         const Stats* stats, bool have_root);
+
+std::string_view endpoint_index();
+
+}  // namespace sluice::serve

@@ -1,0 +1,100 @@
+#include "core/serve/target.hpp"
+
+#include <charconv>
+#include <vector>
+
+namespace sluice::serve {
+
+std::optional<Target> split_target(std::string_view t) {
+  if (!t.starts_with('/')) {
+    // absolute-form: a client talking to us as if we were a proxy; keep the path.
+    auto scheme_end = t.find("://");
+    if (scheme_end == std::string_view::npos) return std::nullopt;
+    auto slash = t.find('/', scheme_end + 3);
+    t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+  }
+  Target out;
+  auto q = t.find('?');
+  out.path = t.substr(0, q);
+  if (q != std::string_view::npos) out.query = t.substr(q + 1);
+  auto hash = out.query.find('#');  // never sent by a correct client, but harmless to drop
+  if (hash != std::string_view::npos) out.query = out.query.substr(0, hash);
+  return out;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    char c = static_cast<char>(hi * 16 + lo);
+    if (c == '\0') return std::nullopt;
+    out += c;
+    i += 2;
+  }
+  return out;
+}
+
+std::optional<std::string> normalize_path(std::string_view decoded) {
+  if (decoded.find('\0') != std::string_view::npos) return std::nullopt;
+  std::vector<std::string_view> segments;
+  while (!decoded.empty()) {
+    auto slash = decoded.find('/');
+    std::string_view seg = decoded.substr(0, slash);
+    decoded = slash == std::string_view::npos ? std::string_view() : decoded.substr(slash + 1);
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (segments.empty()) return std::nullopt;  // would leave the root
+      segments.pop_back();
+      continue;
+    }
+    segments.push_back(seg);
+  }
+  std::string out;
+  for (auto seg : segments) {
+    if (!out.empty()) out += '/';
+    out += seg;
+  }
+  return out;
+}
+
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    return eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<uint64_t> parse_u64(std::string_view s) {
+  uint64_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool path_within(std::string_view path, std::string_view base) {
+  if (base == "/") return path.starts_with('/');
+  if (!path.starts_with(base)) return false;
+  return path.size() == base.size() || path[base.size()] == '/';
+}
+
+}  // namespace sluice::serve

@@ -1,0 +1,37 @@
+// Request-target handling: path/query split, percent-decoding, and the path
+// normalisation that keeps static files inside --root.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice::serve {
+
+struct Target {
+  std::string_view path;   // raw, still percent-encoded: "/a%20b"
+  std::string_view query;  // after '?', without it
+};
+
+// Origin-form ("/p?q") and absolute-form ("http://host/p?q"); nullopt for
+// anything else ("*", authority-form).
+std::optional<Target> split_target(std::string_view target);
+
+// "%41" -> "A". nullopt on a malformed escape or an encoded NUL.
+std::optional<std::string> percent_decode(std::string_view s);
+
+// Decoded path -> path relative to the root, "." and ".." resolved, empty
+// segments dropped: "/a/./b/../c/" -> "a/c". nullopt when ".." would climb
+// above the root or the path holds a NUL.
+std::optional<std::string> normalize_path(std::string_view decoded);
+
+// Value of name in "a=1&b=2" (first match, not decoded); nullopt if absent.
+std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
+
+// Whole-string unsigned decimal; nullopt on anything else or overflow.
+std::optional<uint64_t> parse_u64(std::string_view s);
+
+// True when path is base itself or inside it ("base/..."): both absolute, canonical.
+bool path_within(std::string_view path, std::string_view base);
+
+}  // namespace sluice::serve

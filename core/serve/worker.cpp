@@ -1,0 +1,121 @@
+#include "core/serve/worker.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/serve/connection.hpp"
+#include "core/serve/listener.hpp"
+#include "core/tls/tls.hpp"
+
+namespace sluice::serve {
+
+Worker::Worker(int index, const ServeConfig& cfg, const Env& env, Stats& stats,
+               std::shared_ptr<TlsContext> tls)
+    : index_(index), cfg_(cfg), env_(env), stats_(stats), tls_(std::move(tls)) {}
+
+Worker::~Worker() {
+  // Connections first: they deregister from the loop and cancel their timers.
+  connections_.clear();
+  listeners_.clear();
+  if (wake_fd_) loop_.remove(wake_fd_.get());
+}
+
+Result<void> Worker::init() {
+  wake_fd_ = Fd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!wake_fd_)
+    return fail(Errc::internal, fmt::format("eventfd: {}", std::strerror(errno)), errno);
+  return loop_.add(wake_fd_.get(), EPOLLIN, this);
+}
+
+void Worker::add_listener(Fd fd) {
+  listeners_.push_back(std::make_unique<Listener>(*this, std::move(fd)));
+}
+
+void Worker::run() {
+  for (auto& l : listeners_) (void)l->start();
+  loop_.run();
+}
+
+void Worker::request_stop(bool force) {
+  int want = force ? 2 : 1;
+  int cur = command_.load();
+  while (cur < want && !command_.compare_exchange_weak(cur, want)) {
+  }
+  uint64_t one = 1;
+  (void)!::write(wake_fd_.get(), &one, sizeof one);
+}
+
+void Worker::on_io(uint32_t) {
+  uint64_t n;
+  (void)!::read(wake_fd_.get(), &n, sizeof n);
+  if (command_.load() >= 2)
+    force_close();
+  else
+    begin_drain();
+}
+
+void Worker::accept(Fd fd) {
+  if (draining_) return;  // closes fd
+  // Per process: over the limit the socket is accepted and closed at once.
+  int64_t open = stats_.open.fetch_add(1) + 1;
+  if (cfg_.max_connections && open > static_cast<int64_t>(cfg_.max_connections)) {
+    stats_.open.fetch_sub(1);
+    return;
+  }
+  counters().connections.fetch_add(1, std::memory_order_relaxed);
+  set_nodelay(fd.get());
+  std::unique_ptr<Transport> t;
+  if (tls_) {
+    auto tt = TlsTransport::accept(std::move(fd), tls_);
+    if (!tt) {
+      stats_.open.fetch_sub(1);
+      return;
+    }
+    t = std::move(*tt);
+  } else {
+    t = std::make_unique<PlainTransport>(std::move(fd));
+  }
+  auto c = std::make_unique<Connection>(*this, std::move(t));
+  Connection* raw = c.get();
+  connections_.emplace(raw, std::move(c));
+  raw->start();
+}
+
+void Worker::release(Connection* c) {
+  // Deferred: c may be deep in its own call stack right now.
+  loop_.defer([this, c] {
+    if (connections_.erase(c)) stats_.open.fetch_sub(1);
+    finish_if_drained();
+  });
+}
+
+void Worker::begin_drain() {
+  if (draining_) return;
+  draining_ = true;
+  for (auto& l : listeners_) l->close();
+  for (auto& [raw, c] : connections_) c->drain();
+  grace_timer_ = loop_.after(cfg_.shutdown_timeout, [this] {
+    grace_timer_ = 0;
+    force_close();
+  });
+  loop_.defer([this] { finish_if_drained(); });
+}
+
+void Worker::force_close() {
+  draining_ = true;
+  for (auto& l : listeners_) l->close();
+  for (auto& [raw, c] : connections_) c->close_now();
+  loop_.defer([this] { finish_if_drained(); });
+}
+
+void Worker::finish_if_drained() {
+  if (!draining_ || !connections_.empty()) return;
+  if (grace_timer_) loop_.cancel(grace_timer_);
+  grace_timer_ = 0;
+  loop_.stop();
+}
+
+}  // namespace sluice::serve

@@ -1,0 +1,69 @@
+// One worker per thread: its own Loop, its own SO_REUSEPORT listening sockets
+// and the connections they accepted. Nothing is shared with other workers
+// except the read-only Env and the Stats counters.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "core/loop/loop.hpp"
+#include "core/net/tcp.hpp"
+#include "core/serve/config.hpp"
+#include "core/serve/router.hpp"
+#include "core/serve/stats.hpp"
+
+namespace sluice {
+class TlsContext;
+}
+
+namespace sluice::serve {
+
+class Connection;
+class Listener;
+
+class Worker final : private IoHandler {
+ public:
+  Worker(int index, const ServeConfig& cfg, const Env& env, Stats& stats,
+         std::shared_ptr<TlsContext> tls);
+  ~Worker() override;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  Result<void> init();  // before run(), on any thread
+  void add_listener(Fd fd);
+  void run();  // returns once drained (or force-closed)
+  // Thread-safe: graceful (finish in-flight responses, bounded by
+  // shutdown_timeout) or forced (close everything now).
+  void request_stop(bool force);
+
+  // For listeners and connections of this worker.
+  Loop& loop() { return loop_; }
+  const ServeConfig& config() const { return cfg_; }
+  const Env& env() const { return env_; }
+  WorkerCounters& counters() { return stats_.worker(index_); }
+  void accept(Fd fd);
+  void release(Connection* c);  // c has closed: destroy it after this iteration
+
+ private:
+  void on_io(uint32_t events) override;  // wake-up from request_stop
+  void begin_drain();
+  void force_close();
+  void finish_if_drained();
+
+  int index_;
+  const ServeConfig& cfg_;
+  const Env& env_;
+  Stats& stats_;
+  std::shared_ptr<TlsContext> tls_;
+  Loop loop_;
+  Fd wake_fd_;                   // eventfd: other threads' stop requests
+  std::atomic<int> command_{0};  // 1: drain, 2: force
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  bool draining_ = false;
+  TimerId grace_timer_ = 0;
+};
+
+}  // namespace sluice::serve

@@ -1,0 +1,233 @@
+// H1ServerSession: request parsing fed whole and byte by byte, pipelining
+// pauses, limits, and the response framer's output.
+#include <catch2/catch_test_macros.hpp>
+#include <string>
+#include <vector>
+
+#include "core/h1/server_session.hpp"
+
+using namespace sluice;
+
+namespace {
+
+struct Recorder : RequestEvents {
+  std::vector<RequestHead> heads;
+  std::string body;
+  int ends = 0;
+  void on_request_head(const RequestHead& h) override { heads.push_back(h); }
+  void on_request_body(std::string_view b) override { body += b; }
+  void on_request_end() override { ++ends; }
+};
+
+std::string drain(ChainBuffer& b) {
+  std::string s;
+  while (!b.empty()) {
+    auto f = b.front();
+    s += f;
+    b.consume(f.size());
+  }
+  return s;
+}
+
+// Feeds data in pieces of `step` bytes, resuming after each complete request
+// (as the connection does once the response is out). Returns the last state.
+H1ServerSession::Parse feed_all(H1ServerSession& s, std::string_view data, std::size_t step) {
+  auto state = H1ServerSession::Parse::more;
+  std::string pending;
+  for (std::size_t i = 0; i < data.size(); i += step) {
+    pending += data.substr(i, step);
+    for (;;) {
+      auto fed = s.feed(pending);
+      state = fed.state;
+      pending.erase(0, fed.consumed);
+      if (state == H1ServerSession::Parse::error) return state;
+      if (state != H1ServerSession::Parse::paused) break;
+      s.next_request();
+    }
+  }
+  return state;
+}
+
+// Strips the Date line so responses compare exactly.
+std::string without_date(std::string s) {
+  auto d = s.find("Date: ");
+  if (d != std::string::npos) s.erase(d, s.find("\r\n", d) + 2 - d);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("serve session: pipelined requests parse the same whole and byte by byte") {
+  const std::string wire =
+      "GET /bytes/3?x=1 HTTP/1.1\r\nHost: a\r\nX-Multi: one\r\n\r\n"
+      "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
+      "PUT /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nT: "
+      "x\r\n\r\n"
+      "GET /old HTTP/1.0\r\n\r\n";
+  for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{7}}) {
+    Recorder r;
+    H1ServerSession s(r, {});
+    feed_all(s, wire, step);
+    REQUIRE(r.heads.size() == 4);
+    CHECK(r.ends == 4);
+    CHECK(r.heads[0].method == "GET");
+    CHECK(r.heads[0].target == "/bytes/3?x=1");
+    CHECK(r.heads[0].headers.get("x-multi") == "one");
+    CHECK(r.heads[0].keep_alive);
+    CHECK(r.heads[1].content_length == 5u);
+    CHECK(r.heads[1].expect_continue);
+    CHECK(r.heads[2].chunked);
+    CHECK_FALSE(r.heads[2].headers.has("T"));  // trailers are not headers
+    CHECK(r.body == "helloabcde");
+    CHECK(r.heads[3].version_minor == 0);
+    CHECK_FALSE(r.heads[3].keep_alive);
+  }
+}
+
+TEST_CASE("serve session: the parser pauses after each request") {
+  Recorder r;
+  H1ServerSession s(r, {});
+  std::string two = "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n";
+  auto fed = s.feed(two);
+  CHECK(fed.state == H1ServerSession::Parse::paused);
+  CHECK(fed.consumed == two.size() / 2);
+  CHECK(r.heads.size() == 1);
+  CHECK(s.feed("x").consumed == 0);  // still paused
+  s.next_request();
+  fed = s.feed(std::string_view(two).substr(fed.consumed));
+  CHECK(fed.state == H1ServerSession::Parse::paused);
+  CHECK(r.heads.size() == 2);
+  CHECK(r.heads[1].target == "/2");
+}
+
+TEST_CASE("serve session: Upgrade is ignored and parsing continues") {
+  Recorder r;
+  H1ServerSession s(r, {});
+  auto st = feed_all(
+      s, "GET /a HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
+      1);
+  CHECK(st != H1ServerSession::Parse::error);
+  REQUIRE(r.heads.size() == 2);
+  CHECK(r.heads[1].target == "/b");
+}
+
+TEST_CASE("serve session: limits and malformed requests") {
+  Recorder r;
+  SECTION("oversized head is 431") {
+    H1ServerSession s(r, {.max_header_size = 1024});
+    std::string req = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a') + "\r\n\r\n";
+    CHECK(feed_all(s, req, 1) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 431);
+    CHECK(r.heads.empty());
+  }
+  SECTION("Content-Length over the body limit is 413 before any body byte") {
+    H1ServerSession s(r, {.max_body_size = 10});
+    CHECK(feed_all(s, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", 1) ==
+          H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 413);
+  }
+  SECTION("a chunked body passing the limit is 413") {
+    H1ServerSession s(r, {.max_body_size = 4});
+    CHECK(feed_all(s, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", 1) ==
+          H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 413);
+  }
+  SECTION("garbage is 400") {
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, "HELLO THERE\r\n\r\n", 1) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 400);
+  }
+  SECTION("a bad chunk size is 400") {
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 1) ==
+          H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 400);
+  }
+  SECTION("CONNECT is 405") {
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, "CONNECT a:443 HTTP/1.1\r\n\r\n", 1) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 405);
+  }
+  SECTION("a partial head is in progress") {
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, "GET / HTTP/1.1\r\nHo", 1) == H1ServerSession::Parse::more);
+    CHECK(s.in_request());
+  }
+}
+
+TEST_CASE("serve session: response framing") {
+  Recorder r;
+  H1ServerSession s(r, {});
+  Headers h;
+  h.add("Content-Type", "text/plain");
+
+  SECTION("Content-Length, keep-alive on HTTP/1.1") {
+    s.feed("GET / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.send_head(200, h, 5);
+    s.send_body("hello world");  // never more than announced
+    s.end_response();
+    CHECK(without_date(drain(s.out())) ==
+          "HTTP/1.1 200 OK\r\nServer: sluice\r\nContent-Type: text/plain\r\nContent-Length: "
+          "5\r\n\r\nhello");
+    CHECK(s.keep_alive());
+    CHECK(s.response_ended());
+  }
+  SECTION("chunked when the length is unknown") {
+    s.feed("GET / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.send_head(200, {}, std::nullopt);
+    s.send_body(std::string(20, 'x'));
+    s.end_response();
+    CHECK(without_date(drain(s.out())) ==
+          "HTTP/1.1 200 OK\r\nServer: sluice\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n" +
+              std::string(20, 'x') + "\r\n0\r\n\r\n");
+  }
+  SECTION("HTTP/1.0 without length: close-delimited") {
+    s.feed("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");  // paused on this request
+    s.send_head(200, {}, std::nullopt);
+    s.send_body("abc");
+    s.end_response();
+    CHECK(without_date(drain(s.out())) ==
+          "HTTP/1.1 200 OK\r\nServer: sluice\r\nConnection: close\r\n\r\nabc");
+    CHECK_FALSE(s.keep_alive());
+  }
+  SECTION("HTTP/1.0 keep-alive is acknowledged") {
+    s.feed("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");  // paused on this request
+    s.send_head(204, {}, std::nullopt);
+    CHECK(without_date(drain(s.out())) ==
+          "HTTP/1.1 204 No Content\r\nServer: sluice\r\nConnection: keep-alive\r\n\r\n");
+    CHECK(s.response_ended());
+  }
+  SECTION("HEAD: the head GET would send, no body") {
+    s.feed("HEAD / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.send_head(200, {}, 100);
+    s.send_body("ignored");
+    CHECK(s.response_ended());
+    CHECK(without_date(drain(s.out())) ==
+          "HTTP/1.1 200 OK\r\nServer: sluice\r\nContent-Length: 100\r\n\r\n");
+  }
+  SECTION("Connection: close is honoured") {
+    s.feed("GET / HTTP/1.1\r\nConnection: close\r\n\r\n");  // paused on this request
+    s.send_head(200, {}, 0);
+    s.end_response();
+    CHECK(without_date(drain(s.out())).find("Connection: close\r\n") != std::string::npos);
+    CHECK_FALSE(s.keep_alive());
+  }
+  SECTION("a body shorter than announced forces a close") {
+    s.feed("GET / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.send_head(200, {}, 10);
+    s.send_body("abc");
+    s.end_response();
+    CHECK_FALSE(s.keep_alive());
+  }
+  SECTION("error responses close") {
+    s.send_error(431);
+    std::string out = without_date(drain(s.out()));
+    CHECK(out.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    CHECK(out.find("Connection: close\r\n") != std::string::npos);
+    CHECK(out.ends_with("\r\n\r\n431 Request Header Fields Too Large\n"));
+  }
+  SECTION("100 Continue") {
+    s.send_continue();
+    CHECK(drain(s.out()) == "HTTP/1.1 100 Continue\r\n\r\n");
+  }
+}

@@ -24,6 +24,8 @@ int exit_code(Errc code) {
     case Errc::recv_failed: return 56;
     case Errc::cert_verify: return 60;
     case Errc::filesize_exceeded: return 63;
+    case Errc::http2: return 16;
+    case Errc::http2_stream: return 92;
     case Errc::ca_file: return 77;
     case Errc::address_in_use: return 7;
     case Errc::cancelled: return 130;
@@ -41,6 +43,7 @@ const std::string& exit_code_table() {
       "6    could not resolve host\n"
       "7    could not connect (or, for serve, could not listen)\n"
       "8    weird server reply (malformed response head)\n"
+      "16   HTTP/2 framing layer error (GOAWAY)\n"
       "18   partial body: connection closed before the announced length\n"
       "22   HTTP status >= 400 with -f/--fail\n"
       "23   write error (output file or closed pipe)\n"
@@ -54,6 +57,7 @@ const std::string& exit_code_table() {
       "60   certificate verification failed\n"
       "63   maximum file size exceeded (--max-filesize)\n"
       "77   the --cacert file could not be read\n"
+      "92   HTTP/2 stream error (RST_STREAM, or the stream was not closed cleanly)\n"
       "130  interrupted (SIGINT/SIGTERM)";
   return table;
 }

@@ -23,7 +23,8 @@ struct GetArgs {
   int remote_name = 0;
   bool include = false, head = false, location = false, fail = false, silent = false;
   bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
-  bool progress_bar = false;
+  bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
+  int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string max_filesize, max_buffer = "1M";
@@ -37,12 +38,14 @@ CommandSpec get_spec(GetArgs& a) {
   CommandSpec s;
   s.name = "get";
   s.usage = "sluice get [OPTIONS] URL...";
-  s.summary = "Fetch URLs over HTTP/1.1 (plain or TLS) with curl-compatible flags and exit codes.";
+  s.summary = "Fetch URLs over HTTP/1.1 or HTTP/2 (plain or TLS) with curl-compatible flags and exit codes.";
   s.description =
-      "Several URLs are fetched in order over one kept-alive connection per origin. Bodies go to "
-      "stdout unless -o/-O name a file. Output is written from the event loop: a slow consumer "
-      "on a pipe never blocks it, and at most --max-buffer bytes wait in memory (past that the "
-      "socket is not read and TCP's window closes).";
+      "Several URLs are fetched in order over one kept-alive connection per origin, or with -Z "
+      "concurrently (over HTTP/2 as streams of one connection). Bodies go to stdout, in URL order "
+      "and never interleaved, unless -o/-O name a file. Output is written from the event loop: a "
+      "slow consumer on a pipe never blocks it, and at most --max-buffer bytes per transfer wait "
+      "in memory (past that HTTP/1.1 stops reading the socket and TCP's window closes; HTTP/2 "
+      "gives a stream window back only for bytes the consumer has taken).";
   s.options = {
       value("urls", "URL", "URLs to fetch", a.urls),
       value("-o,--output", "FILE", "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
@@ -71,7 +74,11 @@ CommandSpec get_spec(GetArgs& a) {
       value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable", a.resolve),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
-      flag("--http1.1", "Use HTTP/1.1 (the only protocol so far; accepted for curl compatibility)", a.http11),
+      flag("--http1.1", "Use HTTP/1.1 only (https offers only http/1.1 by ALPN)", a.http11),
+      flag("--http2", "Use HTTP/2 where the server agrees by ALPN (the default for https; http stays 1.1)", a.http2),
+      flag("--http2-prior-knowledge", "Speak HTTP/2 at once, without negotiation (h2c on plain http)", a.http2_prior),
+      flag("-Z,--parallel", "Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order", a.parallel),
+      value("--parallel-max", "N", "At most N transfers at once with -Z (default 50)", a.parallel_max),
       value("--max-buffer", "SIZE", "High-water mark for body bytes waiting for the consumer (default 1M; reading resumes below a quarter of it)", a.max_buffer),
       flag("-#,--progress-bar", "Show a progress bar instead of the meter (also when stderr is not a terminal)", a.progress_bar),
   };
@@ -186,6 +193,14 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.resolve = std::move(*res);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
+  if (int(a.http11) + int(a.http2) + int(a.http2_prior) > 1)
+    return fail(Errc::bad_argument, "choose one of --http1.1, --http2 and --http2-prior-knowledge");
+  c.http_version = a.http11 ? fetch::HttpVersion::http1_1
+                   : a.http2_prior ? fetch::HttpVersion::http2_prior
+                                   : fetch::HttpVersion::negotiate;
+  if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
+  c.parallel = a.parallel;
+  c.parallel_max = a.parallel_max;
   return c;
 }
 

@@ -1,89 +1,113 @@
 #include "core/fetch/fetch.hpp"
 
 #include <signal.h>
-#include <unistd.h>
 
+#include <list>
+
+#include "core/fetch/ordered_stdout.hpp"
 #include "core/fetch/transfer.hpp"
 
 namespace sluice::fetch {
 
 namespace {
 
-// Runs the targets one after another on one loop, sharing the pool and stdout.
+// Runs the targets on one loop: in order, or with -Z up to parallel_max at a
+// time; they share the connection pool and an ordered stdout.
 class Engine {
  public:
-  Engine(const Config& cfg, const Callbacks& cb) : cfg_(cfg), cb_(cb), pool_(loop_) {}
+  Engine(const Config& cfg, const Callbacks& cb)
+      : cfg_(cfg), cb_(cb), pool_(loop_), stdout_(loop_, cfg.max_buffer) {
+    reports_.resize(cfg_.targets.size());
+    done_.resize(cfg_.targets.size());
+  }
 
   std::vector<Report> run() {
     (void)loop_.watch_signals({SIGINT, SIGTERM}, [this](int sig) { on_signal(sig); });
-    loop_.defer([this] { next(); });
+    loop_.defer([this] { start_more(); });
     loop_.run();
-    current_.reset();
+    for (auto& a : active_)  // a loop that ran dry with work left is our bug: say so
+      if (!done_[a.index])
+        reports_[a.index].error = Error{Errc::internal, "transfer stopped without a result"};
+    active_.clear();
+    reports_.resize(started_);  // targets never started (after a fatal error) have no report
     return std::move(reports_);
   }
 
  private:
-  TransferEnv env() {
-    return TransferEnv{loop_, pool_, cfg_, cb_, [this] { return tls_ctx(); },
-                       [this]() -> OutputWriter& { return stdout_writer(); }};
-  }
+  struct Active {
+    std::size_t index;
+    std::unique_ptr<Transfer> transfer;
+  };
 
   Result<std::shared_ptr<TlsContext>> tls_ctx() {
     if (!tls_) {  // created on first https:// use only: plain http pays nothing for TLS
-      auto c = TlsContext::client(cfg_.tls);
+      TlsClientConfig tc = cfg_.tls;
+      tc.alpn = cfg_.http_version == HttpVersion::http1_1 ? std::vector<std::string>{"http/1.1"}
+                                                          : std::vector<std::string>{"h2", "http/1.1"};
+      auto c = TlsContext::client(tc);
       if (!c) return std::unexpected(c.error());
       tls_ = *c;
     }
     return tls_;
   }
 
-  OutputWriter& stdout_writer() {
-    if (!stdout_)
-      stdout_ = std::make_unique<OutputWriter>(loop_, STDOUT_FILENO, false, cfg_.max_buffer,
-                                               cfg_.max_buffer / 4);
-    return *stdout_;
+  std::size_t limit() const {
+    return cfg_.parallel ? static_cast<std::size_t>(std::max(1, cfg_.parallel_max)) : 1;
   }
 
-  void next() {
-    if (index_ >= cfg_.targets.size() || stop_after_current_) return finish_all();
-    current_ = std::make_unique<Transfer>(env(), cfg_.targets[index_++],
-                                          [this](Report r) { on_done(std::move(r)); });
-    current_->start();
+  void start_more() {
+    while (!stopping_ && started_ < cfg_.targets.size() && active_.size() < limit()) {
+      std::size_t index = started_++;
+      TransferEnv env{loop_, pool_, cfg_, cb_, [this] { return tls_ctx(); }};
+      const Target& t = cfg_.targets[index];
+      std::unique_ptr<Output> lane;
+      if (t.output_path.empty()) lane = stdout_.open();
+      auto transfer = std::make_unique<Transfer>(env, t, std::move(lane), [this, index](Report r) {
+        on_done(index, std::move(r));
+      });
+      Transfer* raw = transfer.get();
+      active_.push_back({index, std::move(transfer)});
+      raw->start();
+    }
+    if (active_.empty() && (stopping_ || started_ == cfg_.targets.size()))
+      stdout_.finish_when_idle([this] { loop_.stop(); });
   }
 
-  void on_done(Report r) {
-    bool stdout_failed = stdout_ && stdout_->error();
-    if (cb_.write_out && !stdout_failed) {
+  void on_done(std::size_t index, Report r) {
+    auto it = std::find_if(active_.begin(), active_.end(), [index](auto& a) { return a.index == index; });
+    if (it == active_.end()) return;
+    Transfer* t = it->transfer.get();
+    // -w goes to stdout after this transfer's body, in URL order.
+    if (cb_.write_out && !stdout_.error()) {
       std::string text = cb_.write_out(r);
-      if (!text.empty()) stdout_writer().write(text);
+      if (!text.empty()) {
+        if (target_uses_stdout(index)) t->output().write(text);
+        else stdout_.write_raw(text);
+      }
     }
     // A consumer that went away takes the remaining transfers with it.
-    if (r.error && r.error->code == Errc::write_failed) stop_after_current_ = true;
-    reports_.push_back(std::move(r));
-    loop_.defer([this] {
-      current_.reset();
-      next();
+    if (r.error && r.error->code == Errc::write_failed && target_uses_stdout(index)) stop_all(*r.error);
+    reports_[index] = std::move(r);
+    done_[index] = true;
+    // Destroyed from the loop: the transfer is on the call stack here.
+    auto doomed = std::make_shared<Active>(std::move(*it));
+    active_.erase(it);
+    loop_.defer([this, doomed] {
+      doomed->transfer.reset();  // closes its lane: the next one reaches stdout
+      start_more();
     });
   }
 
-  void finish_all() {
-    if (stdout_ && !stdout_->idle() && !stdout_->error()) {
-      stdout_->on_empty = [this] { loop_.stop(); };
-      stdout_->on_failed = [this] { loop_.stop(); };
-      return;
-    }
-    loop_.stop();
+  bool target_uses_stdout(std::size_t index) const { return cfg_.targets[index].output_path.empty(); }
+
+  void stop_all(const Error& e) {
+    stopping_ = true;
+    for (auto& a : active_) a.transfer->interrupt(e);
   }
 
   void on_signal(int sig) {
-    stop_after_current_ = true;
-    Error e{Errc::cancelled, fmt::format("Interrupted by signal {}", sig), sig};
-    if (current_) {
-      current_->interrupt(e);
-    } else {
-      loop_.stop();
-    }
-    if (stdout_) stdout_->on_empty = nullptr;
+    if (stopping_) return loop_.stop();  // a second signal: out at once
+    stop_all({Errc::cancelled, fmt::format("Interrupted by signal {}", sig), sig});
     loop_.defer([this] { loop_.stop(); });
   }
 
@@ -91,12 +115,13 @@ class Engine {
   Callbacks cb_;
   Loop loop_;
   Pool pool_;
+  OrderedStdout stdout_;
   std::shared_ptr<TlsContext> tls_;
-  std::unique_ptr<OutputWriter> stdout_;
-  std::unique_ptr<Transfer> current_;
+  std::list<Active> active_;
   std::vector<Report> reports_;
-  std::size_t index_ = 0;
-  bool stop_after_current_ = false;
+  std::vector<bool> done_;
+  std::size_t started_ = 0;
+  bool stopping_ = false;
 };
 
 }  // namespace

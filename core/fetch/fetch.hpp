@@ -26,6 +26,14 @@ struct ResolveEntry {  // --resolve HOST:PORT:ADDR
   SocketAddr addr;
 };
 
+// Which HTTP version to speak, as curl's --http1.1 / --http2 /
+// --http2-prior-knowledge choose it.
+enum class HttpVersion {
+  negotiate,   // https: offer h2 and http/1.1 by ALPN; http: HTTP/1.1
+  http1_1,     // HTTP/1.1 only
+  http2_prior  // h2 without negotiation, also on plain TCP (h2c)
+};
+
 struct Config {
   std::vector<Target> targets;
   std::string method;                // empty: GET, POST with data, HEAD with head_only
@@ -46,6 +54,9 @@ struct Config {
   std::vector<ResolveEntry> resolve;
   Family family = Family::any;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
+  HttpVersion http_version = HttpVersion::negotiate;
+  bool parallel = false;    // -Z: run transfers concurrently
+  int parallel_max = 50;    // at most this many at once
 };
 
 struct Report {

@@ -8,6 +8,7 @@
 
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
+#include "core/h2/client_session.hpp"
 
 namespace sluice::fetch {
 
@@ -16,21 +17,27 @@ namespace {
 constexpr uint64_t kMaxDrain = 1 << 20;
 
 std::string head_text(const Response& r) {
-  std::string s = fmt::format("HTTP/{} {} {}\r\n", r.version_string(), r.status, r.reason);
+  std::string s = r.version_major >= 2 ? fmt::format("HTTP/2 {}\r\n", r.status)
+                                       : fmt::format("HTTP/{} {} {}\r\n", r.version_string(),
+                                                     r.status, r.reason);
   for (const auto& [n, v] : r.headers.list()) s += fmt::format("{}: {}\r\n", n, v);
   return s + "\r\n";
 }
 }  // namespace
 
-Transfer::Transfer(TransferEnv env, Target target, std::function<void(Report)> done)
-    : env_(env), target_(std::move(target)), done_(std::move(done)) {
+Transfer::Transfer(TransferEnv env, Target target, std::unique_ptr<Output> stdout_lane,
+                   std::function<void(Report)> done)
+    : env_(env), target_(std::move(target)), done_(std::move(done)), out_(std::move(stdout_lane)) {
   retries_left_ = env_.cfg.retries;
 }
 
 Transfer::~Transfer() {
   *alive_ = false;
   cancel_timers();
-  if (out_) out_->on_low = nullptr;
+  stop_connecting();
+  release_session(true);
+  if (out_) out_->on_low = out_->on_empty = out_->on_failed = nullptr;
+  if (out_) out_->on_written = nullptr;
 }
 
 double Transfer::since_start(TimePoint t) const {
@@ -40,38 +47,44 @@ double Transfer::since_start(TimePoint t) const {
 void Transfer::start() {
   t0_ = Clock::now();
   rep_.url_effective = target_.url;
+  if (auto r = open_output(); !r) return finish(r.error());
   auto url = parse_url(target_.url);
   if (!url) return finish(url.error());
   rep_.url_effective = url->str();
   req_ = build_request(env_.cfg, *url);
-  if (auto r = open_output(); !r) return finish(r.error());
   arm_progress();
   attempt(true);
 }
 
 Result<void> Transfer::open_output() {
-  if (target_.output_path.empty()) {
-    out_ = &env_.stdout_writer();
-  } else {
+  if (!target_.output_path.empty()) {
     int fd = ::open(target_.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
       return fail(Errc::write_failed, fmt::format("Failed to open the file {}: {}",
                                                   target_.output_path, std::strerror(errno)));
     std::size_t high = env_.cfg.max_buffer;
-    file_out_ = std::make_unique<OutputWriter>(env_.loop, fd, true, high, high / 4);
-    out_ = file_out_.get();
+    out_ = std::make_unique<OutputWriter>(env_.loop, fd, true, high, high / 4);
   }
   out_->on_low = [this] {
-    if (session_) session_->resume();
+    if (session_) session_->resume(stream_);
   };
+  out_->on_written = [this](std::size_t n) { body_written(n); };
   return {};
+}
+
+// Bytes reached the destination: for h2 that is when the stream gets its
+// window back (consumption-gated flow control).
+void Transfer::body_written(std::size_t n) {
+  std::size_t body = std::min<uint64_t>(n, body_queued_);
+  body_queued_ -= body;
+  body_written_ += body;
+  if (body && session_) session_->consumed(stream_, body);
 }
 
 void Transfer::arm_progress() {
   if (!env_.cb.progress) return;
   progress_timer_ = env_.loop.after(Millis(500), [this] {
-    Progress p{content_length_, body_written_, 0, 0, since_start(Clock::now()), false};
-    env_.cb.progress(p);
+    env_.cb.progress({content_length_, body_written_, 0, 0, since_start(Clock::now()), false});
     arm_progress();
   });
 }
@@ -80,25 +93,41 @@ void Transfer::attempt(bool allow_reuse) {
   mode_ = Mode::write;
   redirect_to_.reset();
   pending_error_.reset();
-  retry_status_ = false;
+  retry_status_ = got_response_ = false;
   drained_ = 0;
   env_.loop.cancel(max_timer_);
+  max_timer_ = 0;
   if (env_.cfg.max_time.count() > 0) {
     max_timer_ = env_.loop.after(env_.cfg.max_time, [this] {
       max_timer_ = 0;
       handle_error({Errc::timeout,
                     fmt::format("Operation timed out after {} milliseconds with {} bytes received",
-                                env_.cfg.max_time.count(), body_written_)});
+                                env_.cfg.max_time.count(), body_written_ + body_queued_)});
     });
   }
   const Url& u = req_.url;
   pool_key_ = Pool::key(u.scheme, u.host, u.port);
-  if (allow_reuse) session_ = env_.pool.take(pool_key_);
+  if (allow_reuse) session_ = env_.pool.acquire(pool_key_);
   reused_ = session_ != nullptr;
   if (reused_) {
-    if (env_.cb.verbose) env_.cb.verbose('*', fmt::format("Re-using existing connection to {}", u.authority()));
+    if (env_.cb.verbose)
+      env_.cb.verbose('*', fmt::format("Re-using existing connection to {}", u.authority()));
     return submit();
   }
+  // With -Z, transfers to one origin wait for the first connection: it may be
+  // h2 and take them all.
+  if (allow_reuse && env_.cfg.parallel && env_.pool.connecting(pool_key_)) {
+    auto alive = alive_;
+    env_.pool.wait(pool_key_, [this, alive] {
+      if (*alive && !finished_) attempt(true);
+    });
+    return;
+  }
+  connect();
+}
+
+void Transfer::connect() {
+  const Url& u = req_.url;
   ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr};
   for (const auto& r : env_.cfg.resolve)
     if (r.host == u.host && r.port == u.port) spec.pinned.push_back(r.addr);
@@ -107,42 +136,74 @@ void Transfer::attempt(bool allow_reuse) {
     if (!ctx) return finish(ctx.error());
     spec.tls_ctx = *ctx;
   }
-  connector_ = std::make_unique<Connector>(env_.loop, std::move(spec),
-                                           [this](Result<Connected> r) { on_connected(std::move(r)); });
+  connector_ = std::make_unique<Connector>(env_.loop, std::move(spec), [this](Result<Connected> r) {
+    on_connected(std::move(r));
+  });
   if (env_.cb.verbose) connector_->trace = [this](std::string_view t) { env_.cb.verbose('*', t); };
+  env_.pool.connect_started(pool_key_);
+  connecting_ = true;
   auto timeout = env_.cfg.connect_timeout;
   connect_timer_ = env_.loop.after(timeout, [this, timeout] {
     connect_timer_ = 0;
-    connector_.reset();
-    handle_error({Errc::timeout, fmt::format("Failed to connect to {} port {} after {} ms: Timeout was reached",
-                                             req_.url.host, req_.url.port, timeout.count())});
+    stop_connecting();
+    handle_error({Errc::timeout,
+                  fmt::format("Failed to connect to {} port {} after {} ms: Timeout was reached",
+                              req_.url.host, req_.url.port, timeout.count())});
   });
   connector_->start();
 }
 
-void Transfer::on_connected(Result<Connected> r) {
-  env_.loop.cancel(connect_timer_);
-  connect_timer_ = 0;
+// The connection attempt is over (done, failed or abandoned): followers waiting
+// for it may go on.
+void Transfer::stop_connecting() {
   connector_.reset();
-  if (!r) return handle_error(r.error());
+  if (connect_timer_) env_.loop.cancel(connect_timer_);
+  connect_timer_ = 0;
+  if (connecting_) {
+    connecting_ = false;
+    env_.pool.connect_finished(pool_key_);
+  }
+}
+
+std::unique_ptr<Session> Transfer::make_session(Connected& c) {
+  bool h2 = env_.cfg.http_version == HttpVersion::http2_prior || c.transport->alpn() == "h2";
+  if (h2) {
+    H2ClientConfig h2cfg;
+    h2cfg.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
+    auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
+    if (env_.cb.verbose) s->trace = [this](char kind, std::string_view t) { env_.cb.verbose(kind, t); };
+    return s;
+  }
+  std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
+  auto s = std::make_unique<H1ClientSession>(env_.loop, std::move(c.transport), read_size);
+  if (env_.cb.verbose)
+    s->trace_request = [this](std::string_view head) { env_.cb.verbose('>', head); };
+  return s;
+}
+
+void Transfer::on_connected(Result<Connected> r) {
+  connector_.reset();  // not stop_connecting(): the session joins the pool first
+  if (connect_timer_) env_.loop.cancel(connect_timer_);
+  connect_timer_ = 0;
+  if (!r) {
+    stop_connecting();
+    return handle_error(r.error());
+  }
   rep_.num_connects++;
   rep_.time_namelookup = since_start(r->resolved);
   rep_.time_connect = since_start(r->tcp_done);
   rep_.time_appconnect = req_.url.tls() ? since_start(r->tls_done) : 0;
   rep_.remote_ip = r->remote.ip();
   rep_.remote_port = r->remote.port();
-  // Big reads mean few syscalls; a quarter of the high-water mark keeps the
-  // overshoot past it small.
-  std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
-  auto s = std::make_unique<H1ClientSession>(env_.loop, std::move(r->transport), read_size);
-  if (env_.cb.verbose)
-    s->trace_request = [this](std::string_view head) { env_.cb.verbose('>', head); };
-  session_ = std::move(s);
+  session_ = env_.pool.add(pool_key_, make_session(*r));
+  stop_connecting();
   submit();
 }
 
 void Transfer::submit() {
-  if (auto r = session_->submit(req_, *this); !r) handle_error(r.error());
+  auto id = session_->submit(req_, *this);
+  if (!id) return handle_error(id.error());
+  stream_ = *id;
 }
 
 void Transfer::trace_head(const Response& r) {
@@ -151,10 +212,11 @@ void Transfer::trace_head(const Response& r) {
 
 void Transfer::on_informational(const Response& r) {
   trace_head(r);
-  if (env_.cfg.include_headers && out_) out_->write(head_text(r));
+  if (env_.cfg.include_headers) out_->write(head_text(r));
 }
 
 void Transfer::on_headers(const Response& r) {
+  got_response_ = true;
   if (!got_first_byte_) {
     got_first_byte_ = true;
     rep_.time_starttransfer = since_start(Clock::now());
@@ -182,7 +244,8 @@ void Transfer::on_headers(const Response& r) {
     pending_error_ = Error{Errc::http_status,
                            fmt::format("The requested URL returned error: {}", r.status)};
     mode_ = Mode::discard;
-  } else if (env_.cfg.max_filesize && r.content_length && *r.content_length > *env_.cfg.max_filesize) {
+  } else if (env_.cfg.max_filesize && r.content_length &&
+             *r.content_length > *env_.cfg.max_filesize) {
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
     mode_ = Mode::discard;
   }
@@ -195,6 +258,7 @@ Backpressure Transfer::on_body(std::span<const char> bytes) {
       return Backpressure::abort;
     case Mode::drain:
       drained_ += bytes.size();
+      if (session_) session_->consumed(stream_, bytes.size());  // nobody waits for these
       if (drained_ > kMaxDrain) {
         mode_ = Mode::discard;
         return Backpressure::abort;
@@ -207,13 +271,14 @@ Backpressure Transfer::on_body(std::span<const char> bytes) {
 }
 
 Backpressure Transfer::write_body(std::span<const char> bytes) {
-  if (env_.cfg.max_filesize && body_written_ + bytes.size() > *env_.cfg.max_filesize) {
+  uint64_t total = body_written_ + body_queued_;
+  if (env_.cfg.max_filesize && total + bytes.size() > *env_.cfg.max_filesize) {
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
     mode_ = Mode::discard;
     return Backpressure::abort;
   }
-  body_written_ += bytes.size();
   rep_.size_download += bytes.size();
+  body_queued_ += bytes.size();
   if (!out_->write({bytes.data(), bytes.size()})) {
     mode_ = Mode::discard;
     return Backpressure::abort;
@@ -221,7 +286,7 @@ Backpressure Transfer::write_body(std::span<const char> bytes) {
   return out_->above_high() ? Backpressure::pause : Backpressure::ok;
 }
 
-// A body the session stopped reading because we asked it to (abort) ends here.
+// Session callbacks may come from deep inside the session: act from the loop.
 void Transfer::on_end() {
   auto alive = alive_;
   env_.loop.defer([this, alive] {
@@ -236,15 +301,23 @@ void Transfer::on_error(const Error& e) {
   });
 }
 
+void Transfer::release_session(bool cancel) {
+  if (!session_) return;
+  if (cancel) session_->cancel(stream_);
+  Session* s = session_;
+  session_ = nullptr;
+  env_.pool.release(s);
+}
+
 void Transfer::after_response() {
   if (finished_) return;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
-  if (session_) env_.pool.release(pool_key_, std::move(session_));
-  session_.reset();
+  release_session(false);
   if (out_->error()) return finish(*out_->error());
   if (pending_error_) return finish(pending_error_);
-  if (retry_status_ && retry_later({Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
+  if (retry_status_ &&
+      retry_later({Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
     return;
   if (redirect_to_) {
     if (rep_.num_redirects >= env_.cfg.max_redirs)
@@ -253,7 +326,8 @@ void Transfer::after_response() {
     rep_.num_redirects++;
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_);
     rep_.url_effective = req_.url.str();
-    if (env_.cb.verbose) env_.cb.verbose('*', fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));
+    if (env_.cb.verbose)
+      env_.cb.verbose('*', fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));
     return attempt(true);
   }
   finish(std::nullopt);
@@ -261,20 +335,15 @@ void Transfer::after_response() {
 
 void Transfer::handle_error(const Error& e) {
   if (finished_) return;
-  bool had_session = session_ != nullptr;
-  bool before_response = had_session && !session_->stats().got_response_byte;
-  if (session_) session_->cancel();
-  session_.reset();
-  connector_.reset();
-  env_.loop.cancel(connect_timer_);
-  connect_timer_ = 0;
+  release_session(true);
+  stop_connecting();
   // The write error from the consumer wins over whatever the aborted stream reports.
-  if (out_ && out_->error()) return finish(*out_->error());
+  if (out_->error()) return finish(*out_->error());
   if (pending_error_ && mode_ == Mode::discard) return finish(pending_error_);
-  if (mode_ == Mode::discard && redirect_to_) return after_response();  // too big to drain: reconnect
+  if (mode_ == Mode::discard && redirect_to_) return after_response();  // too big to drain
   if (retry_status_) return after_response();
   // A kept-alive connection the server had closed: retry once, fresh.
-  if (reused_ && before_response && req_.idempotent() && !stale_retried_ &&
+  if (reused_ && !got_response_ && req_.idempotent() && !stale_retried_ &&
       (e.code == Errc::empty_reply || e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
     stale_retried_ = true;
     if (env_.cb.verbose) env_.cb.verbose('*', "Connection died, retrying a fresh connect");
@@ -288,13 +357,9 @@ bool Transfer::retry_later(const Error& e) {
   bool transient = e.code == Errc::timeout || e.code == Errc::resolve_failed ||
                    (e.code == Errc::connect_failed && e.sys != ECONNREFUSED) || retry_status_;
   if (!transient || retries_left_ <= 0) return false;
-  // Bytes already handed to stdout cannot be taken back.
-  if (body_written_ > 0 && !file_out_) return false;
-  if (file_out_ && body_written_ > 0) {
-    ::ftruncate(file_out_->fd(), 0);
-    ::lseek(file_out_->fd(), 0, SEEK_SET);
-  }
-  body_written_ = 0;
+  // Bytes already handed to stdout cannot be taken back; a file can start over.
+  if (body_written_ + body_queued_ > 0 && !out_->rewind()) return false;
+  body_written_ = body_queued_ = 0;
   rep_.size_download = 0;
   --retries_left_;
   Millis delay = env_.cfg.retry_delay.count() > 0 ? env_.cfg.retry_delay
@@ -302,7 +367,7 @@ bool Transfer::retry_later(const Error& e) {
   ++retry_count_;
   if (env_.cb.warning)
     env_.cb.warning(fmt::format("Problem: {}. Will retry in {} seconds. {} retries left.",
-                                e.message, delay.count() / 1000, retries_left_));
+                                e.message, delay.count() / 1000.0, retries_left_));
   auto alive = alive_;
   max_timer_ = env_.loop.after(delay, [this, alive] {
     if (*alive) attempt(true);
@@ -314,9 +379,8 @@ void Transfer::finish(std::optional<Error> err) {
   if (finished_) return;
   finished_ = true;
   cancel_timers();
-  if (session_) session_->cancel();
-  session_.reset();
-  connector_.reset();
+  release_session(true);
+  stop_connecting();
   rep_.error = std::move(err);
   // What was received stays written: wait until the consumer has it all.
   if (out_ && !out_->idle() && !out_->error()) {
@@ -332,16 +396,13 @@ void Transfer::finish(std::optional<Error> err) {
 
 void Transfer::complete() {
   if (out_) {
-    out_->on_empty = nullptr;
-    out_->on_failed = nullptr;
-    out_->on_low = nullptr;
+    out_->on_empty = out_->on_failed = out_->on_low = nullptr;
     if (!rep_.error && out_->error()) rep_.error = *out_->error();
   }
   rep_.time_total = since_start(Clock::now());
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
   if (env_.cb.progress)
     env_.cb.progress({content_length_, body_written_, 0, 0, rep_.time_total, true});
-  auto alive = alive_;
   auto done = done_;
   Report rep = rep_;
   env_.loop.defer([done, rep] { done(rep); });
@@ -351,9 +412,8 @@ void Transfer::interrupt(const Error& e) {
   if (finished_) return;
   finished_ = true;
   cancel_timers();
-  if (session_) session_->cancel();
-  session_.reset();
-  connector_.reset();
+  release_session(true);
+  stop_connecting();
   rep_.error = e;
   complete();
 }

@@ -1,5 +1,5 @@
-// One URL of `sluice get`: connect or reuse, send, follow redirects, retry,
-// write the body with backpressure, and produce the Report.
+// One URL of `sluice get`: lease or open a connection, send, follow redirects,
+// retry, write the body with backpressure, and produce the Report.
 #pragma once
 
 #include <memory>
@@ -19,15 +19,17 @@ struct TransferEnv {
   const Config& cfg;
   const Callbacks& cb;
   std::function<Result<std::shared_ptr<TlsContext>>()> tls_ctx;
-  std::function<OutputWriter&()> stdout_writer;
 };
 
 class Transfer final : public ResponseSink {
  public:
-  Transfer(TransferEnv env, Target target, std::function<void(Report)> done);
+  // stdout_lane is used when the target has no output file.
+  Transfer(TransferEnv env, Target target, std::unique_ptr<Output> stdout_lane,
+           std::function<void(Report)> done);
   ~Transfer() override;
   void start();
-  void interrupt(const Error& e);  // SIGINT/SIGTERM: stop now
+  void interrupt(const Error& e);  // SIGINT/SIGTERM or stdout gone: stop now
+  Output& output() { return *out_; }
 
   // ResponseSink
   void on_informational(const Response& r) override;
@@ -41,15 +43,20 @@ class Transfer final : public ResponseSink {
 
   Result<void> open_output();
   void attempt(bool allow_reuse);
+  void connect();
   void on_connected(Result<Connected> r);
+  std::unique_ptr<Session> make_session(Connected& c);
   void submit();
   void after_response();
   void handle_error(const Error& e);
   bool retry_later(const Error& e);
+  void release_session(bool cancel);
+  void stop_connecting();
   void finish(std::optional<Error> err);
   void complete();
   void trace_head(const Response& r);
   Backpressure write_body(std::span<const char> bytes);
+  void body_written(std::size_t n);
   void cancel_timers();
   void arm_progress();
   double since_start(TimePoint t) const;
@@ -60,20 +67,23 @@ class Transfer final : public ResponseSink {
   Report rep_;
   Request req_;
   std::string pool_key_;
-  OutputWriter* out_ = nullptr;
-  std::unique_ptr<OutputWriter> file_out_;
-  std::unique_ptr<Session> session_;
+  std::unique_ptr<Output> out_;
+  Session* session_ = nullptr;  // leased from the pool
+  StreamId stream_ = 0;
   std::unique_ptr<Connector> connector_;
+  bool connecting_ = false;  // counted in the pool's connect bookkeeping
   TimePoint t0_;
   TimerId max_timer_ = 0, connect_timer_ = 0, progress_timer_ = 0;
   Mode mode_ = Mode::write;
   std::optional<Url> redirect_to_;
   std::optional<Error> pending_error_;  // decided at the headers, reported at the end
+  std::optional<uint64_t> content_length_;
   bool retry_status_ = false;
   bool reused_ = false, stale_retried_ = false, finished_ = false, got_first_byte_ = false;
+  bool got_response_ = false;  // a response head arrived for the current attempt
   int retries_left_ = 0, retry_count_ = 0;
   uint64_t drained_ = 0, body_written_ = 0;
-  std::optional<uint64_t> content_length_;
+  uint64_t body_queued_ = 0;  // body bytes handed to the output, not yet written out
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

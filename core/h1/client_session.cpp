@@ -43,12 +43,11 @@ std::string H1ClientSession::serialize_head(const Request& req) {
   return head;
 }
 
-Result<void> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
+Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "session busy or closed");
   sink_ = &sink;
   parser_.reset();
   parser_.expect_head_response(req.head());
-  stats_.got_response_byte = false;
   paused_ = aborted_ = false;
   std::string head = serialize_head(req);
   if (trace_request) trace_request(head);
@@ -56,7 +55,7 @@ Result<void> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (req.has_body) out_.append(req.body);
   do_write();
   if (!closed_) update_interest();
-  return {};
+  return 1;  // one exchange at a time: the id only has to be valid
 }
 
 void H1ClientSession::on_io(uint32_t events) {
@@ -83,7 +82,7 @@ void H1ClientSession::do_write() {
       // A send error often means the server already answered and closed
       // (e.g. 413): let the read side report what arrived first.
       out_.clear();
-      if (sink_ && !stats_.got_response_byte) {
+      if (sink_ && !parser_.started()) {
         auto alive = alive_;
         do_read();
         if (*alive && sink_ && !closed_) fail_response(w.error());
@@ -113,7 +112,6 @@ void H1ClientSession::do_read() {
       close();
       return;
     }
-    stats_.got_response_byte = true;
     std::size_t used = 0;
     auto r = parser_.feed({read_buf_.data(), static_cast<std::size_t>(*n)}, used);
     if (!*alive) return;
@@ -150,7 +148,9 @@ void H1ClientSession::fail_response(const Error& e) {
   if (sink) sink->on_error(e);
 }
 
-void H1ClientSession::resume() {
+void H1ClientSession::resume(StreamId) { resume_reading(); }
+
+void H1ClientSession::resume_reading() {
   if (!paused_ || closed_) return;
   paused_ = false;
   update_interest();
@@ -164,7 +164,7 @@ void H1ClientSession::resume() {
   });
 }
 
-void H1ClientSession::cancel() {
+void H1ClientSession::cancel(StreamId) {
   sink_ = nullptr;
   keep_alive_ = false;
   close();

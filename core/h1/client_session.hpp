@@ -18,9 +18,10 @@ class H1ClientSession final : public Session, private IoHandler {
   H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport, std::size_t read_size);
   ~H1ClientSession() override;
 
-  Result<void> submit(const Request& req, ResponseSink& sink) override;
-  void resume() override;
-  void cancel() override;
+  Result<StreamId> submit(const Request& req, ResponseSink& sink) override;
+  void consumed(StreamId, std::size_t) override {}  // TCP's window is the socket buffer
+  void resume(StreamId) override;
+  void cancel(StreamId) override;
   bool can_submit() const override { return !sink_ && !closed_; }
   bool reusable() const override { return !sink_ && !closed_ && keep_alive_ && !paused_; }
   std::string protocol() const override { return "1.1"; }
@@ -40,6 +41,7 @@ class H1ClientSession final : public Session, private IoHandler {
   void finish_response();
   void fail_response(const Error& e);
   void close();
+  void resume_reading();
 
   Loop& loop_;
   std::unique_ptr<Transport> transport_;

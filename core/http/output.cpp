@@ -62,12 +62,24 @@ void OutputWriter::set_failed(int err) {
   if (on_failed) loop_.defer(on_failed);
 }
 
+void OutputWriter::count_written(std::size_t n) {
+  written_ += n;
+  if (on_written) on_written(n);
+}
+
+bool OutputWriter::rewind() {
+  struct stat st{};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  queue_.clear();
+  return ::ftruncate(fd_, 0) == 0 && ::lseek(fd_, 0, SEEK_SET) == 0;
+}
+
 // Writes as much of bytes as the fd takes now; advances bytes past what went.
 bool OutputWriter::write_now(std::string_view& bytes) {
   while (!bytes.empty()) {
     ssize_t n = ::write(fd_, bytes.data(), bytes.size());
     if (n > 0) {
-      written_ += static_cast<uint64_t>(n);
+      count_written(static_cast<std::size_t>(n));
       bytes.remove_prefix(static_cast<std::size_t>(n));
       continue;
     }
@@ -100,7 +112,7 @@ void OutputWriter::flush() {
     int n = queue_.peek(iov, 32);
     ssize_t w = ::writev(fd_, iov, n);
     if (w > 0) {
-      written_ += static_cast<uint64_t>(w);
+      count_written(static_cast<std::size_t>(w));
       queue_.consume(static_cast<std::size_t>(w));
       continue;
     }

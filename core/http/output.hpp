@@ -14,7 +14,25 @@
 
 namespace sluice {
 
-class OutputWriter final : private IoHandler {
+// Where a transfer's bytes go: a file, stdout, or a lane of ordered stdout.
+class Output {
+ public:
+  virtual ~Output() = default;
+  // Queues or writes bytes. Returns false once the output has failed.
+  virtual bool write(std::string_view bytes) = 0;
+  virtual bool above_high() const = 0;
+  virtual bool idle() const = 0;  // everything written reached the destination
+  virtual const std::optional<Error>& error() const = 0;
+  // Starts over (a retried transfer): only files can take bytes back.
+  virtual bool rewind() { return false; }
+
+  std::function<void()> on_low;    // drained below low water after being above high
+  std::function<void()> on_empty;  // everything written
+  std::function<void()> on_failed;
+  std::function<void(std::size_t)> on_written;  // n bytes reached the destination
+};
+
+class OutputWriter final : public Output, private IoHandler {
  public:
   // fd is not owned unless own_fd. high: pause threshold; low: resume threshold.
   OutputWriter(Loop& loop, int fd, bool own_fd, std::size_t high, std::size_t low);
@@ -22,20 +40,15 @@ class OutputWriter final : private IoHandler {
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
 
-  // Queues or writes bytes. Returns false once the output has failed.
-  bool write(std::string_view bytes);
-  bool above_high() const { return queue_.size() >= high_; }
+  bool write(std::string_view bytes) override;
+  bool above_high() const override { return queue_.size() >= high_; }
+  bool idle() const override { return queue_.empty(); }
+  const std::optional<Error>& error() const override { return error_; }
+  bool rewind() override;
   std::size_t buffered() const { return queue_.size(); }
-  bool idle() const { return queue_.empty(); }
-  const std::optional<Error>& error() const { return error_; }
   uint64_t written() const { return written_; }
   int fd() const { return fd_; }
-
-  // Fired (from the loop) when the queue drains below low water after being
-  // above high water, and when it becomes empty.
-  std::function<void()> on_low;
-  std::function<void()> on_empty;
-  std::function<void()> on_failed;
+  std::size_t high() const { return high_; }
 
   // Restores the original file status flags of every fd we made non-blocking
   // (safe to call from anywhere, e.g. before exit).
@@ -46,6 +59,7 @@ class OutputWriter final : private IoHandler {
   void flush();
   bool write_now(std::string_view& bytes);
   void set_failed(int err);
+  void count_written(std::size_t n);
 
   Loop& loop_;
   int fd_;

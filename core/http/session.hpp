@@ -1,7 +1,8 @@
-// A client protocol session over one transport (h1 now; h2 next). The fetch and
-// bench engines talk to this interface only.
+// A client protocol session over one connection (h1 or h2). The fetch and bench
+// engines talk to this interface only, never to a concrete protocol type.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -10,26 +11,33 @@
 
 namespace sluice {
 
+using StreamId = int32_t;
+
 struct SessionStats {
   uint64_t bytes_in = 0;   // wire bytes received
   uint64_t bytes_out = 0;  // wire bytes sent
-  bool got_response_byte = false;
 };
 
 class Session {
  public:
   virtual ~Session() = default;
-  // One request at a time on h1; the sink receives the response.
-  virtual Result<void> submit(const Request& req, ResponseSink& sink) = 0;
-  // The consumer drained below low water: read again.
-  virtual void resume() = 0;
-  // Abandon the current response (consumer gone); the session is then unusable.
-  virtual void cancel() = 0;
+  // Starts a request; the sink receives the response. h1 takes one at a time,
+  // h2 as many as the peer's SETTINGS_MAX_CONCURRENT_STREAMS allows.
+  virtual Result<StreamId> submit(const Request& req, ResponseSink& sink) = 0;
+  // The consumer has taken n more body bytes of the stream (written them out):
+  // h2 gives that much window back.
+  virtual void consumed(StreamId id, std::size_t n) = 0;
+  // The consumer drained below its low-water mark: h1 reads the socket again.
+  virtual void resume(StreamId id) = 0;
+  // Abandons a stream (consumer gone): h2 sends RST_STREAM(CANCEL), h1 closes.
+  // The sink hears nothing more.
+  virtual void cancel(StreamId id) = 0;
   virtual bool can_submit() const = 0;
+  // No stream open and able to take requests later: may wait in the pool.
   virtual bool reusable() const = 0;
-  virtual std::string protocol() const = 0;  // "1.1"
+  virtual std::string protocol() const = 0;  // "1.1" or "2"
   virtual const SessionStats& stats() const = 0;
-  // Called (deferred) when the connection is gone while idle in a pool.
+  // Called (from the loop) when the connection is gone while no stream is open.
   std::function<void()> on_idle_close;
 };
 

@@ -24,6 +24,8 @@ enum class Errc {
   empty_reply,           // connection closed before any response byte
   partial_body,          // closed before Content-Length / last chunk
   recv_failed,           // error while receiving
+  http2,                 // HTTP/2 framing layer error (connection level)
+  http2_stream,          // HTTP/2 stream reset or not closed cleanly
   send_failed,           // error while sending
   bad_response,          // malformed HTTP response
   filesize_exceeded,     // --max-filesize

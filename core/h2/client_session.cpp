@@ -1,0 +1,357 @@
+#include "core/h2/client_session.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+namespace sluice {
+
+namespace {
+
+constexpr std::size_t kOutHighWater = 256 * 1024;  // stop packing frames past this
+
+std::string_view as_sv(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
+
+nghttp2_nv make_nv(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+          NGHTTP2_NV_FLAG_NONE};
+}
+
+// Hop-by-hop headers have no meaning in HTTP/2 (RFC 9113 8.2.2).
+bool connection_specific(std::string_view name) {
+  for (auto h : {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"})
+    if (iequals(name, h)) return true;
+  return false;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+}  // namespace
+
+nghttp2_session_callbacks* H2ClientSession::callbacks() {
+  static nghttp2_session_callbacks* cbs = [] {
+    nghttp2_session_callbacks* c;
+    nghttp2_session_callbacks_new(&c);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(c, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(c, on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(c, on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(c, on_stream_close);
+    return c;
+  }();
+  return cbs;
+}
+
+H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
+                                 H2ClientConfig cfg)
+    : loop_(loop), transport_(std::move(transport)), cfg_(cfg), read_buf_(64 * 1024) {
+  nghttp2_option* opt;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_no_auto_window_update(opt, 1);  // windows follow the consumer
+  nghttp2_session_client_new2(&ng_, callbacks(), this, opt);
+  nghttp2_option_del(opt);
+  nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, cfg_.stream_window},
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, cfg_.max_concurrent_streams},
+  };
+  nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, cfg_.connection_window);
+  (void)loop_.add(transport_->fd(), EPOLLIN | EPOLLRDHUP, this);
+  flush();
+}
+
+H2ClientSession::~H2ClientSession() {
+  *alive_ = false;
+  for (auto& [id, s] : streams_) s.sink = nullptr;
+  close();
+  nghttp2_session_del(ng_);
+}
+
+H2ClientSession::Stream* H2ClientSession::stream(int32_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
+bool H2ClientSession::can_submit() const {
+  if (closed_ || goaway_ || !nghttp2_session_check_request_allowed(ng_)) return false;
+  uint32_t peer_max = nghttp2_session_get_remote_settings(ng_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+  return streams_.size() < std::min(peer_max, cfg_.max_concurrent_streams);
+}
+
+Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink) {
+  if (!can_submit()) return fail(Errc::internal, "HTTP/2 session cannot take a stream now");
+  std::string authority(req.headers.get("host").value_or(req.url.authority()));
+  std::vector<std::string> names;  // lower-cased names must outlive the nv array
+  names.reserve(req.headers.list().size());
+  std::vector<nghttp2_nv> nv{make_nv(":method", req.method), make_nv(":scheme", req.url.scheme),
+                             make_nv(":authority", authority), make_nv(":path", req.url.target)};
+  for (const auto& [n, v] : req.headers.list()) {
+    if (connection_specific(n)) continue;
+    names.push_back(lower(n));
+    nv.push_back(make_nv(names.back(), v));
+  }
+  std::string length = std::to_string(req.body.size());
+  if (req.has_body && !req.headers.has("content-length")) nv.push_back(make_nv("content-length", length));
+  Stream s;
+  s.sink = &sink;
+  s.body = req.has_body ? req.body : std::string();
+  nghttp2_data_provider provider{};
+  provider.read_callback = read_body;
+  int32_t id = nghttp2_submit_request(ng_, nullptr, nv.data(), nv.size(),
+                                      req.has_body ? &provider : nullptr, nullptr);
+  if (id < 0) return fail(Errc::send_failed, fmt::format("HTTP/2 request failed: {}", nghttp2_strerror(id)));
+  s.resp.version_major = 2;
+  s.resp.version_minor = 0;
+  streams_.emplace(id, std::move(s));
+  if (trace) {
+    trace('*', fmt::format("[HTTP/2] [{}] OPENED stream for {}", id, req.url.str()));
+    std::string head = fmt::format("{} {} HTTP/2\r\n", req.method, req.url.target);
+    for (std::size_t i = 2; i < nv.size(); ++i)
+      if (i != 3)  // :path is on the request line
+        head += fmt::format("{}: {}\r\n", as_sv(nv[i].name, nv[i].namelen), as_sv(nv[i].value, nv[i].valuelen));
+    trace('>', head);
+  }
+  flush();
+  return id;
+}
+
+ssize_t H2ClientSession::read_body(nghttp2_session*, int32_t id, uint8_t* buf, size_t len,
+                                   uint32_t* flags, nghttp2_data_source*, void* user) {
+  auto* self = static_cast<H2ClientSession*>(user);
+  Stream* s = self->stream(id);
+  if (!s) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  std::size_t n = std::min(len, s->body.size() - s->body_sent);
+  std::memcpy(buf, s->body.data() + s->body_sent, n);
+  s->body_sent += n;
+  if (s->body_sent == s->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(n);
+}
+
+int H2ClientSession::on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*) { return 0; }
+
+int H2ClientSession::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                               size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                               void* user) {
+  auto* self = static_cast<H2ClientSession*>(user);
+  Stream* s = self->stream(frame->hd.stream_id);
+  if (!s || frame->hd.type != NGHTTP2_HEADERS) return 0;
+  std::string_view n = as_sv(name, namelen), v = as_sv(value, valuelen);
+  if (n == ":status") {
+    std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
+    return 0;
+  }
+  (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
+  s->resp.header_bytes += namelen + valuelen + 4;  // as if "name: value\r\n"
+  return 0;
+}
+
+void H2ClientSession::headers_complete(Stream& s) {
+  if (s.head_done) {  // a second HEADERS block: trailers
+    if (s.sink) s.sink->on_trailers(s.resp.trailers);
+    return;
+  }
+  if (s.resp.status >= 100 && s.resp.status < 200) {
+    if (s.sink) s.sink->on_informational(s.resp);
+    s.resp.headers.clear();
+    return;
+  }
+  s.head_done = true;
+  s.resp.header_bytes += 13;  // "HTTP/2 200\r\n" + the blank line
+  if (auto cl = s.resp.headers.get("content-length")) {
+    uint64_t v = 0;
+    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc()) s.resp.content_length = v;
+  }
+  if (s.sink) s.sink->on_headers(s.resp);
+}
+
+int H2ClientSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  auto* self = static_cast<H2ClientSession*>(user);
+  switch (frame->hd.type) {
+    case NGHTTP2_HEADERS:
+      if (Stream* s = self->stream(frame->hd.stream_id)) {
+        self->headers_complete(*s);
+        if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) s->end_seen = true;
+      }
+      break;
+    case NGHTTP2_DATA:
+      if (Stream* s = self->stream(frame->hd.stream_id))
+        if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) s->end_seen = true;
+      break;
+    case NGHTTP2_GOAWAY:
+      self->goaway_ = true;
+      self->goaway_code_ = frame->goaway.error_code;
+      if (self->trace)
+        self->trace('*', fmt::format("HTTP/2 GOAWAY received: {} (last stream {})",
+                                     nghttp2_http2_strerror(frame->goaway.error_code),
+                                     frame->goaway.last_stream_id));
+      break;
+    case NGHTTP2_RST_STREAM:
+      if (self->trace)
+        self->trace('*', fmt::format("HTTP/2 stream {} reset by the server: {}", frame->hd.stream_id,
+                                     nghttp2_http2_strerror(frame->rst_stream.error_code)));
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+int H2ClientSession::on_data_chunk(nghttp2_session* ng, uint8_t, int32_t id, const uint8_t* data,
+                                   size_t len, void* user) {
+  auto* self = static_cast<H2ClientSession*>(user);
+  // The connection window is credited at once: only the stream waits for its consumer.
+  nghttp2_session_consume_connection(ng, len);
+  Stream* s = self->stream(id);
+  if (!s || !s->sink || s->aborted) return 0;
+  s->unconsumed += len;
+  if (s->sink->on_body({reinterpret_cast<const char*>(data), len}) == Backpressure::abort) {
+    s->aborted = true;
+    nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  }
+  return 0;
+}
+
+int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t error_code, void* user) {
+  auto* self = static_cast<H2ClientSession*>(user);
+  auto it = self->streams_.find(id);
+  if (it == self->streams_.end()) return 0;
+  Stream s = std::move(it->second);
+  self->streams_.erase(it);
+  if (!s.sink) return 0;
+  if (s.aborted) {
+    s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+  } else if (error_code == NGHTTP2_NO_ERROR && s.end_seen && s.head_done) {
+    s.sink->on_end();
+  } else if (!s.head_done && self->goaway_ && self->goaway_code_ != NGHTTP2_NO_ERROR) {
+    s.sink->on_error({Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
+                                               nghttp2_http2_strerror(self->goaway_code_),
+                                               self->goaway_code_)});
+  } else if (error_code == NGHTTP2_REFUSED_STREAM || (!s.head_done && self->goaway_)) {
+    // Never processed by the server (RFC 9113 8.7): safe to retry elsewhere.
+    s.sink->on_error({Errc::empty_reply, fmt::format("HTTP/2 stream {} was refused by the server", id)});
+  } else {
+    s.sink->on_error({Errc::http2_stream,
+                      fmt::format("HTTP/2 stream {} was not closed cleanly: {} (err {})", id,
+                                  nghttp2_http2_strerror(error_code), error_code)});
+  }
+  return 0;
+}
+
+void H2ClientSession::consumed(StreamId id, std::size_t n) {
+  Stream* s = stream(id);
+  if (!s || closed_) return;
+  std::size_t credit = std::min(n, s->unconsumed);  // never more than arrived
+  s->unconsumed -= credit;
+  nghttp2_session_consume_stream(ng_, id, credit);
+  flush();
+}
+
+void H2ClientSession::cancel(StreamId id) {
+  Stream* s = stream(id);
+  if (!s) return;
+  s->sink = nullptr;
+  if (closed_) return;
+  nghttp2_submit_rst_stream(ng_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+  flush();
+}
+
+void H2ClientSession::on_io(uint32_t events) {
+  auto alive = alive_;
+  if (events & EPOLLOUT) flush();
+  if (*alive && !closed_ && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLOUT))) do_read();
+  if (*alive && !closed_) update_interest();
+}
+
+void H2ClientSession::do_read() {
+  auto alive = alive_;
+  for (int rounds = 0; rounds < 64 && !closed_; ++rounds) {  // let other fds have a turn
+    auto n = transport_->read(read_buf_);
+    if (!n) return fail_all(n.error());
+    if (*n == kWouldBlock) break;
+    if (*n == 0) {
+      return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"});
+    }
+    stats_.bytes_in += static_cast<uint64_t>(*n);
+    ssize_t rv = nghttp2_session_mem_recv(ng_, reinterpret_cast<const uint8_t*>(read_buf_.data()),
+                                          static_cast<std::size_t>(*n));
+    if (!*alive) return;
+    if (rv < 0) {
+      flush();  // our GOAWAY, if nghttp2 queued one
+      return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}", nghttp2_strerror(static_cast<int>(rv)))});
+    }
+  }
+  flush();
+  // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).
+  if (*alive && !closed_ && !nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) &&
+      out_.empty())
+    fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
+}
+
+void H2ClientSession::flush() {
+  if (closed_) return;
+  while (out_.size() < kOutHighWater) {
+    const uint8_t* data;
+    ssize_t n = nghttp2_session_mem_send(ng_, &data);
+    if (n < 0) return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}", nghttp2_strerror(static_cast<int>(n)))});
+    if (n == 0) break;
+    out_.append(std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
+  }
+  while (!out_.empty()) {
+    iovec iov[16];
+    int cnt = out_.peek(iov, 16);
+    auto w = transport_->writev(iov, cnt);
+    if (!w) return fail_all(w.error());
+    if (*w == kWouldBlock) break;
+    stats_.bytes_out += static_cast<uint64_t>(*w);
+    out_.consume(static_cast<std::size_t>(*w));
+    if (out_.size() < kOutHighWater / 2 && nghttp2_session_want_write(ng_)) {
+      const uint8_t* data;
+      ssize_t n = nghttp2_session_mem_send(ng_, &data);
+      if (n > 0) out_.append(std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
+    }
+  }
+  update_interest();
+}
+
+void H2ClientSession::update_interest() {
+  if (closed_) return;
+  uint32_t ev = EPOLLIN | EPOLLRDHUP;
+  if (!out_.empty() || transport_->wants() == EPOLLOUT) ev |= EPOLLOUT;
+  loop_.modify(transport_->fd(), ev);
+}
+
+void H2ClientSession::fail_all(const Error& e) {
+  auto streams = std::move(streams_);
+  streams_.clear();
+  close();
+  for (auto& [id, s] : streams) {
+    if (!s.sink) continue;
+    if (s.aborted) {
+      s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+    } else if (!s.head_done && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
+      s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
+    } else if (e.code == Errc::recv_failed) {
+      s.sink->on_error({Errc::http2_stream,
+                        fmt::format("HTTP/2 stream {} was not closed cleanly before end of the underlying stream", id)});
+    } else {
+      s.sink->on_error(e);
+    }
+  }
+}
+
+void H2ClientSession::close() {
+  if (closed_) return;
+  closed_ = true;
+  loop_.remove(transport_->fd());
+  loop_.defer([t = std::shared_ptr<Transport>(std::move(transport_))] {});
+  if (on_idle_close && streams_.empty()) loop_.defer(on_idle_close);
+}
+
+}  // namespace sluice

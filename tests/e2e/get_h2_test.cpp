@@ -1,0 +1,149 @@
+// e2e: `sluice get` over HTTP/2 against nghttpd (TLS and h2c) and a raw-bytes
+// misbehaving h2 server; -Z concurrency and ordering; consumption-gated flow
+// control measured, not assumed.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "support.hpp"
+
+using namespace e2e;
+using Catch::Matchers::ContainsSubstring;
+
+namespace {
+
+std::string get(const std::string& args) { return std::string(sluice_bin()) + " get " + args; }
+
+std::string sha(const std::string& cmd) {
+  auto r = sh("set -o pipefail; " + cmd + " | sha256sum | cut -c1-64");
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+// nghttpd serving a directory with a few files, over TLS and over h2c.
+struct Nghttpd {
+  Nghttpd() : dir(tmpdir() + "/h2www") {
+    REQUIRE(sh("mkdir -p " + dir + " && cd " + dir +
+               " && head -c 3000000 /dev/urandom > small.bin"
+               " && head -c 100000000 /dev/urandom > big.bin"
+               " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+               " -subj /CN=localhost -keyout key.pem -out cert.pem 2>/dev/null")
+                .exit_code == 0);
+    tls_port = free_port();
+    plain_port = free_port();
+    tls = std::make_unique<Process>("nghttpd -d " + dir + " " + std::to_string(tls_port) + " " + dir +
+                                    "/key.pem " + dir + "/cert.pem");
+    plain = std::make_unique<Process>("nghttpd --padding=200 --no-tls -d " + dir + " " + std::to_string(plain_port));
+    REQUIRE(wait_port(tls_port));
+    REQUIRE(wait_port(plain_port));
+  }
+  std::string https(const std::string& file) const {
+    return "https://127.0.0.1:" + std::to_string(tls_port) + "/" + file;
+  }
+  std::string h2c(const std::string& file) const {
+    return "http://127.0.0.1:" + std::to_string(plain_port) + "/" + file;
+  }
+  std::string dir;
+  int tls_port, plain_port;
+  std::unique_ptr<Process> tls, plain;
+};
+
+// Bytes the kernel has received on the client's connection to port (ss -ti).
+long bytes_received_from(int port) {
+  auto r = sh("ss -tinH state established dport = :" + std::to_string(port) +
+              " | grep -o 'bytes_received:[0-9]*' | cut -d: -f2 | head -1");
+  return r.out.empty() ? -1 : std::stol(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2]") {
+  Nghttpd n;
+  std::string want = sha("cat " + n.dir + "/small.bin");
+  CHECK(sha(get("-sk " + n.https("small.bin"))) == want);
+  CHECK(sha(get("-s --http2-prior-knowledge " + n.h2c("small.bin"))) == want);  // padded DATA
+  auto v = sh(get("-sk -o /dev/null -w '%{http_version} %{http_code}' " + n.https("small.bin")));
+  CHECK(v.out == "2 200");
+  auto h1 = sh(get("-sk --http1.1 -o /dev/null -w '%{http_version}' " + n.https("small.bin")));
+  CHECK(h1.exit_code != 0);  // nghttpd speaks only h2: ALPN fails or the reply is not HTTP/1
+  auto nf = sh(get("-skf " + n.https("missing")));
+  CHECK(nf.exit_code == 22);
+  auto head = sh(get("-skI " + n.https("small.bin")));
+  CHECK_THAT(head.out, ContainsSubstring("HTTP/2 200"));
+  CHECK_THAT(head.out, ContainsSubstring("content-length: 3000000"));
+}
+
+TEST_CASE("get -Z runs h2 transfers as streams of one connection, output in URL order", "[get][h2]") {
+  Nghttpd n;
+  auto r = sh(get("-sk -Z -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}' " +
+                  n.https("small.bin") + " " + n.https("big.bin") + " " + n.https("small.bin")));
+  CHECK(r.exit_code == 0);
+  CHECK((r.out == "100" || r.out == "010" || r.out == "001"));  // one connection in all
+  std::string want = sha("cat " + n.dir + "/big.bin " + n.dir + "/small.bin " + n.dir + "/big.bin");
+  CHECK(sha(get("-sk -Z " + n.https("big.bin") + " " + n.https("small.bin") + " " + n.https("big.bin"))) == want);
+  CHECK(sha(get("-s -Z --http2-prior-knowledge " + n.h2c("big.bin") + " " + n.h2c("small.bin"))) ==
+        sha("cat " + n.dir + "/big.bin " + n.dir + "/small.bin"));
+}
+
+TEST_CASE("h2 flow control: a stalled stream plateaus near high water while its sibling completes",
+          "[get][h2][backpressure]") {
+  Nghttpd n;
+  std::string out2 = tmpdir() + "/sibling.bin";
+  std::string fifo = tmpdir() + "/stall.fifo";
+  REQUIRE(sh("rm -f " + fifo + " && mkfifo " + fifo).exit_code == 0);
+  // Stream 1 goes to stdout, a fifo nobody reads yet; stream 2 goes to a file.
+  Process p(get("-s -Z --http2-prior-knowledge --max-buffer 1M -o - -o " + out2 + " " +
+                n.h2c("big.bin") + " " + n.h2c("small.bin") + " > " + fifo));
+  // Opening the fifo for writing blocks until a reader exists: give it one that reads nothing.
+  Process holder("sleep 30 3<" + fifo);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (sh("stat -c %s " + out2 + " 2>/dev/null").out != "3000000\n" &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(sh("stat -c %s " + out2).out == "3000000\n");  // the sibling finished during the stall
+  long a = bytes_received_from(n.plain_port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  long b = bytes_received_from(n.plain_port);
+  INFO("received " << a << " then " << b << " bytes");
+  CHECK(a > 3000000);
+  CHECK(a == b);  // plateau: the stalled stream gets no more window
+  // About the sibling, plus the high-water mark, the pipe's buffer and framing.
+  CHECK(b < 3000000 + 6 * (1 << 20));
+  // Resume: everything arrives, bytes unchanged.
+  auto got = sh("set -o pipefail; sha256sum < " + fifo + " | cut -c1-64", 60);
+  CHECK(got.out == sha("cat " + n.dir + "/big.bin"));
+  CHECK(p.wait(30) == 0);
+}
+
+TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 16", "[get][h2][exit]") {
+  for (auto [mode, code] : {std::pair{"rst", 92}, std::pair{"goaway", 16}, std::pair{"garbage", 16}}) {
+    int port = free_port();
+    Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py " + std::string(mode) +
+                 " " + std::to_string(port));
+    REQUIRE(wait_port(port));
+    auto r = sh(get("-sS --http2-prior-knowledge http://127.0.0.1:" + std::to_string(port) + "/"), 30);
+    INFO(mode << ": " << r.err);
+    CHECK(r.exit_code == code);
+  }
+}
+
+TEST_CASE("h2 slow consumer: peak RSS does not grow with the body size", "[get][h2][backpressure]") {
+  Nghttpd n;
+  auto peak_kb = [&](const std::string& url) {
+    auto p = sh("set -o pipefail; /usr/bin/time -f '%M' " + get("-sk " + url) + " 2>" + tmpdir() +
+                    "/rss2 | pv -qL 300m | sha256sum | cut -c1-64",
+                120);
+    REQUIRE(p.exit_code == 0);
+    return std::stol(sh("tail -1 " + tmpdir() + "/rss2").out);
+  };
+  long small_kb = peak_kb(n.https("small.bin"));
+  long big_kb = peak_kb(n.https("big.bin"));
+  INFO("3 MB peak " << small_kb << " KiB, 100 MB peak " << big_kb << " KiB");
+  CHECK(big_kb < 40 * 1024);
+  CHECK(big_kb - small_kb < 4 * 1024);
+}

@@ -69,6 +69,9 @@ Result<void> Transfer::open_output() {
     if (session_) session_->resume(stream_);
   };
   out_->on_written = [this](std::size_t n) { body_written(n); };
+  // The consumer may go away while the session is paused waiting for it: then
+  // nothing else would wake us.
+  out_->on_failed = [this] { handle_error(*out_->error()); };
   return {};
 }
 

@@ -3,24 +3,25 @@
 namespace sluice {
 
 H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
-                                 std::size_t read_size)
+                                 std::size_t read_size, std::size_t max_pipeline)
     : loop_(loop),
       transport_(std::move(transport)),
       parser_(ResponseParser::Events{
-          .informational = [this](const Response& r) { sink_->on_informational(r); },
-          .headers = [this](Response& r) { sink_->on_headers(r); },
+          .informational = [this](const Response& r) { sink()->on_informational(r); },
+          .headers = [this](Response& r) { sink()->on_headers(r); },
           .body =
               [this](std::span<const char> b) {
                 if (aborted_) return;
-                switch (sink_->on_body(b)) {
+                switch (sink()->on_body(b)) {
                   case Backpressure::ok: break;
                   case Backpressure::pause: paused_ = true; break;
                   case Backpressure::abort: aborted_ = true; break;
                 }
               },
-          .trailers = [this](const Headers& t) { sink_->on_trailers(t); },
+          .trailers = [this](const Headers& t) { sink()->on_trailers(t); },
           .complete = nullptr,
       }),
+      max_pipeline_(std::max<std::size_t>(1, max_pipeline)),
       read_buf_(read_size) {
   // Watch for readability even while idle, so a pooled connection notices the
   // server closing it.
@@ -29,6 +30,7 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
 
 H1ClientSession::~H1ClientSession() {
   *alive_ = false;
+  queue_.clear();
   close();
 }
 
@@ -45,17 +47,21 @@ std::string H1ClientSession::serialize_head(const Request& req) {
 
 Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "session busy or closed");
-  sink_ = &sink;
-  parser_.reset();
-  parser_.expect_head_response(req.head());
-  paused_ = aborted_ = false;
+  StreamId id = next_id_++;
+  queue_.push_back({id, &sink, req.head()});
+  if (queue_.size() == 1) {
+    parser_.reset();
+    parser_.expect_head_response(req.head());
+    aborted_ = false;
+  }
+  if (req.headers.has_token("connection", "close")) keep_alive_ = false;  // nothing after it
   std::string head = serialize_head(req);
   if (trace_request) trace_request(head);
   out_.append(head);
   if (req.has_body) out_.append(req.body);
   do_write();
   if (!closed_) update_interest();
-  return 1;  // one exchange at a time: the id only has to be valid
+  return id;
 }
 
 void H1ClientSession::on_io(uint32_t events) {
@@ -82,10 +88,10 @@ void H1ClientSession::do_write() {
       // A send error often means the server already answered and closed
       // (e.g. 413): let the read side report what arrived first.
       out_.clear();
-      if (sink_ && !parser_.started()) {
+      if (sink() && !parser_.started()) {
         auto alive = alive_;
         do_read();
-        if (*alive && sink_ && !closed_) fail_response(w.error());
+        if (*alive && sink() && !closed_) fail_response(w.error());
       }
       return;
     }
@@ -96,56 +102,84 @@ void H1ClientSession::do_write() {
 }
 
 void H1ClientSession::do_read() {
-  auto alive = alive_;
   while (!paused_ && !closed_) {
     auto n = transport_->read(read_buf_);
     if (!n) {
-      if (sink_) fail_response(n.error());
+      if (sink()) fail_response(n.error());
       else close();
       return;
     }
     if (*n == kWouldBlock) return;
     if (*n == 0) return on_eof();
     stats_.bytes_in += static_cast<uint64_t>(*n);
-    if (!sink_) {  // bytes nobody asked for: the connection cannot be trusted
+    if (!feed({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
+  }
+}
+
+// Parses data, completing as many pipelined responses as it holds.
+bool H1ClientSession::feed(std::span<const char> data) {
+  auto alive = alive_;
+  while (!data.empty()) {
+    if (!sink()) {  // bytes nobody asked for: the connection cannot be trusted
       keep_alive_ = false;
       close();
-      return;
+      return false;
     }
     std::size_t used = 0;
-    auto r = parser_.feed({read_buf_.data(), static_cast<std::size_t>(*n)}, used);
-    if (!*alive) return;
-    if (!r) return fail_response(r.error());
-    if (aborted_) return fail_response({Errc::cancelled, "response abandoned by the consumer"});
-    if (parser_.done()) {
-      if (used < static_cast<std::size_t>(*n)) keep_alive_ = false;  // extra bytes: no reuse
-      return finish_response();
+    auto r = parser_.feed(data, used);
+    if (!*alive) return false;
+    if (!r) {
+      fail_response(r.error());
+      return false;
     }
+    if (aborted_) {
+      fail_response({Errc::cancelled, "response abandoned by the consumer"});
+      return false;
+    }
+    data = data.subspan(used);
+    if (!parser_.done()) return !closed_;
+    finish_response();
+    if (!*alive || closed_) return false;
   }
+  return true;
 }
 
 void H1ClientSession::on_eof() {
   keep_alive_ = false;
-  if (!sink_) return close();
+  if (!sink()) return close();
   auto r = parser_.finish();
   if (!r) return fail_response(r.error());
   finish_response();
+  if (sink()) fail_response({Errc::empty_reply, "Empty reply from server"});
 }
 
 void H1ClientSession::finish_response() {
   keep_alive_ = keep_alive_ && parser_.keep_alive();
-  ResponseSink* sink = sink_;
-  sink_ = nullptr;
-  if (!keep_alive_) close();
-  sink->on_end();
+  ResponseSink* done = queue_.front().sink;
+  queue_.pop_front();
+  if (!queue_.empty()) {  // the next pipelined response starts right after
+    parser_.reset();
+    parser_.expect_head_response(queue_.front().head);
+  }
+  if (!keep_alive_ && queue_.empty()) close();
+  done->on_end();
+  if (!keep_alive_ && !queue_.empty() && !closed_) {
+    // The server closes after this response: the rest will never be answered.
+    fail_response({Errc::empty_reply, "Connection closed by the server before the response"});
+  }
 }
 
 void H1ClientSession::fail_response(const Error& e) {
   keep_alive_ = false;
-  ResponseSink* sink = sink_;
-  sink_ = nullptr;
+  auto pending = std::move(queue_);
+  queue_.clear();
   close();
-  if (sink) sink->on_error(e);
+  bool first = true;
+  for (auto& x : pending) {
+    // Requests behind the failed one never got a byte: empty, so retryable.
+    x.sink->on_error(first ? e : Error{Errc::empty_reply, "Empty reply from server"});
+    first = false;
+  }
 }
 
 void H1ClientSession::resume(StreamId) { resume_reading(); }
@@ -164,8 +198,14 @@ void H1ClientSession::resume_reading() {
   });
 }
 
-void H1ClientSession::cancel(StreamId) {
-  sink_ = nullptr;
+void H1ClientSession::cancel(StreamId id) {
+  auto it = std::find_if(queue_.begin(), queue_.end(), [id](auto& x) { return x.id == id; });
+  if (it == queue_.end()) return;
+  it->sink = nullptr;
+  // HTTP/1.1 cannot abandon one response and keep the connection: close, and
+  // tell the others (they were not cancelled).
+  queue_.erase(it);
+  if (!queue_.empty()) fail_response({Errc::recv_failed, "connection closed: a pipelined request was cancelled"});
   keep_alive_ = false;
   close();
 }
@@ -177,7 +217,7 @@ void H1ClientSession::close() {
   // The fd is closed after this iteration, so its number cannot be reused by
   // another handler while events for it may still be pending.
   loop_.defer([t = std::shared_ptr<Transport>(std::move(transport_))] {});
-  if (on_idle_close && !sink_) {
+  if (on_idle_close && queue_.empty()) {
     auto cb = on_idle_close;
     loop_.defer(cb);
   }

@@ -1,8 +1,10 @@
-// HTTP/1.1 client session: one request at a time over a Transport, response
-// parsed by llhttp, body handed to a ResponseSink with backpressure (the socket
-// is not read while the sink is above its high-water mark).
+// HTTP/1.1 client session: requests over a Transport, optionally pipelined
+// (responses come back in order), responses parsed by llhttp, bodies handed to
+// a ResponseSink with backpressure (the socket is not read while the sink is
+// above its high-water mark).
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -15,15 +17,19 @@ namespace sluice {
 
 class H1ClientSession final : public Session, private IoHandler {
  public:
-  H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport, std::size_t read_size);
+  // max_pipeline: requests that may be outstanding at once (1: no pipelining).
+  H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport, std::size_t read_size,
+                  std::size_t max_pipeline = 1);
   ~H1ClientSession() override;
 
   Result<StreamId> submit(const Request& req, ResponseSink& sink) override;
   void consumed(StreamId, std::size_t) override {}  // TCP's window is the socket buffer
   void resume(StreamId) override;
   void cancel(StreamId) override;
-  bool can_submit() const override { return !sink_ && !closed_; }
-  bool reusable() const override { return !sink_ && !closed_ && keep_alive_ && !paused_; }
+  bool can_submit() const override {
+    return !closed_ && keep_alive_ && !paused_ && queue_.size() < max_pipeline_;
+  }
+  bool reusable() const override { return queue_.empty() && !closed_ && keep_alive_ && !paused_; }
   std::string protocol() const override { return "1.1"; }
   const SessionStats& stats() const override { return stats_; }
 
@@ -33,8 +39,15 @@ class H1ClientSession final : public Session, private IoHandler {
   static std::string serialize_head(const Request& req);
 
  private:
+  struct Exchange {
+    StreamId id;
+    ResponseSink* sink;
+    bool head;  // a HEAD request: the response has no body
+  };
+
   void on_io(uint32_t events) override;
   void do_read();
+  bool feed(std::span<const char> data);  // false when the session is done reading
   void do_write();
   void on_eof();
   void update_interest();
@@ -42,12 +55,15 @@ class H1ClientSession final : public Session, private IoHandler {
   void fail_response(const Error& e);
   void close();
   void resume_reading();
+  ResponseSink* sink() const { return queue_.empty() ? nullptr : queue_.front().sink; }
 
   Loop& loop_;
   std::unique_ptr<Transport> transport_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   ResponseParser parser_;
-  ResponseSink* sink_ = nullptr;
+  std::deque<Exchange> queue_;  // front: the response being parsed
+  std::size_t max_pipeline_;
+  StreamId next_id_ = 1;
   ChainBuffer out_;
   std::vector<char> read_buf_;
   SessionStats stats_;

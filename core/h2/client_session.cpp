@@ -279,9 +279,11 @@ void H2ClientSession::do_read() {
       return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"});
     }
     stats_.bytes_in += static_cast<uint64_t>(*n);
+    in_recv_ = true;
     ssize_t rv = nghttp2_session_mem_recv(ng_, reinterpret_cast<const uint8_t*>(read_buf_.data()),
                                           static_cast<std::size_t>(*n));
     if (!*alive) return;
+    in_recv_ = false;
     if (rv < 0) {
       flush();  // our GOAWAY, if nghttp2 queued one
       return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}", nghttp2_strerror(static_cast<int>(rv)))});
@@ -295,7 +297,9 @@ void H2ClientSession::do_read() {
 }
 
 void H2ClientSession::flush() {
-  if (closed_) return;
+  // nghttp2 forbids mem_send from inside its callbacks (a sink that consumed or
+  // submitted from there): do_read flushes once mem_recv has returned.
+  if (closed_ || in_recv_) return;
   while (out_.size() < kOutHighWater) {
     const uint8_t* data;
     ssize_t n = nghttp2_session_mem_send(ng_, &data);

@@ -77,7 +77,7 @@ class H2ClientSession final : public Session, private IoHandler {
   ChainBuffer out_;
   std::vector<char> read_buf_;
   SessionStats stats_;
-  bool closed_ = false, goaway_ = false;
+  bool closed_ = false, goaway_ = false, in_recv_ = false;
   uint32_t goaway_code_ = 0;
 };
 

@@ -59,7 +59,10 @@ void OutputWriter::set_failed(int err) {
   error_ = Error{Errc::write_failed,
                  fmt::format("Failure writing output to destination: {}", std::strerror(err)), err};
   queue_.clear();
-  if (on_failed) loop_.defer(on_failed);
+  // Reported from the loop, to whoever listens then, if we still exist.
+  loop_.defer([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (!alive.expired() && on_failed) on_failed();
+  });
 }
 
 void OutputWriter::count_written(std::size_t n) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -72,6 +73,7 @@ class OutputWriter final : public Output, private IoHandler {
   ChainBuffer queue_;
   uint64_t written_ = 0;
   std::optional<Error> error_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace sluice

@@ -24,7 +24,8 @@ SRC
 fi
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls28-dev
-            node-llhttp libcli11-dev libfmt-dev zlib1g-dev clang-format ca-certificates)
+            node-llhttp libcli11-dev libfmt-dev zlib1g-dev nlohmann-json3-dev clang-format
+            ca-certificates)
 bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 test_pkgs=(curl nghttp2-client nghttp2-server ngtcp2-client ngtcp2-server wrk python3 pv
            procps time man-db bc)
@@ -48,5 +49,19 @@ if ((${#need[@]} + ${#need_bp[@]} + ${#need_test[@]})); then
   ((${#need[@]})) && $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
   ((${#need_bp[@]})) && $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need_bp[@]}"
   ((${#need_test[@]})) && $SUDO apt-get install -y -qq --no-install-recommends "${need_test[@]}"
+fi
+
+# hdr-histogram-js (npm, pinned): the e2e test decodes sluice's histograms with
+# it to prove other HdrHistogram tools read them. Local to build/node, no sudo.
+if ((want_test)); then
+  hdr_js_version=3.0.1
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  hdr_js_pkg=$repo/build/node/node_modules/hdr-histogram-js/package.json
+  if ! grep -qs "\"version\": \"$hdr_js_version\"" "$hdr_js_pkg"; then
+    command -v npm >/dev/null || $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+    mkdir -p "$repo/build/node"
+    npm install --no-audit --no-fund --save-exact --prefix "$repo/build/node" \
+      "hdr-histogram-js@$hdr_js_version"
+  fi
 fi
 echo "setup: dependencies present"

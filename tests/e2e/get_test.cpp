@@ -11,20 +11,12 @@
 #include <fstream>
 #include <thread>
 
-#include "support.hpp"
+#include "get_helpers.hpp"
 
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
-
-std::string get(const std::string& args) { return std::string(sluice_bin()) + " get " + args; }
-
-std::string sha(const std::string& cmd) {
-  auto r = sh("set -o pipefail; " + cmd + " | sha256sum | cut -c1-64");
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
 
 struct BadServer {
   explicit BadServer(const std::string& mode)

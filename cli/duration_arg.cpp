@@ -1,0 +1,22 @@
+#include "cli/duration_arg.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace sluice::cli {
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p == s.data() || v < 0 || !std::isfinite(v)) return std::nullopt;
+  std::string_view unit(p, static_cast<std::size_t>(s.data() + s.size() - p));
+  double ms;
+  if (unit.empty() || unit == "s") ms = v * 1000;
+  else if (unit == "ms") ms = v;
+  else if (unit == "m") ms = v * 60000;
+  else if (unit == "h") ms = v * 3600000;
+  else return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(ms)));
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,45 @@
+// What `sluice bench` runs: the load model, the requests and the connections.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/fetch/fetch.hpp"  // HttpVersion
+#include "core/tls/tls.hpp"
+
+namespace sluice::bench {
+
+using fetch::HttpVersion;
+using Millis = std::chrono::milliseconds;
+
+struct Config {
+  std::vector<std::string> urls;  // round-robin over them
+  int connections = 10;
+  int threads = 1;
+  int max_streams = 0;            // per connection; 0: 10 for h2, 1 (no pipelining) for h1
+  std::optional<uint64_t> requests;  // -n: total, across threads
+  Millis duration{0};                // -d: measured time (after warm-up)
+  Millis warmup{0};
+  double rate = 0;  // > 0: open model, requests per second in total
+  HttpVersion http_version = HttpVersion::negotiate;
+  std::string method = "GET";
+  std::vector<std::string> headers;
+  std::optional<std::string> data;
+  bool keepalive = true;
+  Millis timeout{10000};  // per request
+  TlsClientConfig tls;
+  int shard_index = 0, shard_count = 1;  // this run is share I of N
+  std::optional<int64_t> start_at_ms;    // wall clock (Unix ms) to start at
+
+  bool open_model() const { return rate > 0; }
+  int depth(bool h2) const { return max_streams > 0 ? max_streams : (h2 ? 10 : 1); }
+};
+
+// The part of the configuration that all shards of one test share; its hash
+// lets `bench merge` refuse results of different tests.
+std::string canonical_config(const Config& c);
+std::string config_hash(const Config& c);  // hex SHA-256 of canonical_config
+
+}  // namespace sluice::bench

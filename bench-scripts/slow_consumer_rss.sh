@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Slow consumer: `get URL | pv -qL RATE > /dev/null` for 100 MiB and 1 GiB,
-# plain and TLS; peak RSS of sluice vs curl, sha256 checked.
+# over plain h1, h1 over TLS and h2 over TLS; peak RSS of sluice vs curl
+# (curl --http2 for h2), sha256 checked.
 # Output: results/slow_consumer_rss.json
 source "$(dirname "$0")/lib.sh"
 RATE=${RATE:-20m}
@@ -16,12 +17,18 @@ peak() {  # peak KiB of "$@" with stdout into pv; prints "KiB sha"
   echo "$(cat "$tmp/rss") $sha"
 }
 json="{\"rate\":\"$RATE\""
-for proto in http https; do
-  p=$port; [[ $proto == https ]] && p=$tport
+for proto in http https h2; do
+  p=$port; [[ $proto != http ]] && p=$tport
+  scheme=http; [[ $proto != http ]] && scheme=https
   for size in $SIZES; do
-    url=$proto://127.0.0.1:$p/bytes/$size
-    read -r s_kb s_sha < <(peak "$SLUICE" get -sk "$url")
-    read -r c_kb c_sha < <(peak curl -sk "$url")
+    url=$scheme://127.0.0.1:$p/bytes/$size
+    if [[ $proto == h2 ]]; then
+      read -r s_kb s_sha < <(peak "$SLUICE" get -sk "$url")
+      read -r c_kb c_sha < <(peak curl --http2 -sk "$url")
+    else
+      read -r s_kb s_sha < <(peak "$SLUICE" get -sk --http1.1 "$url")
+      read -r c_kb c_sha < <(peak curl --http1.1 -sk "$url")
+    fi
     [[ $s_sha == "$c_sha" ]] || { echo "sha mismatch for $url" >&2; exit 1; }
     printf '%-5s %5d MiB: sluice %6d KiB   curl %6d KiB   ratio %s\n' $proto $((size>>20)) "$s_kb" "$c_kb" "$(ratio "$s_kb" "$c_kb")"
     json+=",\"${proto}_${size}\":{\"sluice_kib\":$s_kb,\"curl_kib\":$c_kb,\"ratio\":$(ratio "$s_kb" "$c_kb")}"

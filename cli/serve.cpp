@@ -21,6 +21,8 @@ struct ServeArgs {
   int threads = 1;
   uint64_t max_connections = 0;
   std::string max_header_size = "16k", max_body_size = "1G";
+  uint32_t h2_max_concurrent_streams = 100;
+  std::string h2_initial_window = "256k", h2_max_frame_size = "16k", h2_max_header_list = "64k";
   double request_timeout = 10, keepalive_timeout = 30, shutdown_timeout = 10;
   bool no_defer_accept = false;
   bool quiet = false;
@@ -39,6 +41,24 @@ const char* kRouting =
     "missing file is 404. \"..\" above the root is 403; a symlink leading out of the\n"
     "root is 404. Without --root, \"/\" is this index and other paths are 404.\n"
     "Plain connections send files with sendfile(2); TLS ones read and encrypt.";
+
+const char* kHttp2 =
+    "HTTP/2 with --tls: ALPN offers h2 and http/1.1. Without --tls: h2c by prior\n"
+    "knowledge (a connection whose first bytes are the h2 preface), and HTTP/1.1 on\n"
+    "the same port; no h2c Upgrade. The same endpoints and files answer both\n"
+    "(?chunked=1 means nothing in h2). Bodies are produced as the client's window\n"
+    "and the connection's 256 KiB queue allow; a stream queues at most ~32 KiB.\n"
+    "/echo gets window back only as its echo leaves: an upload costs at most\n"
+    "--h2-initial-window per stream and 1 MiB per connection.\n"
+    "Defences, each ending only that connection with GOAWAY: streams reset faster\n"
+    "than 200 at once, then 100/s (rapid reset, CVE-2023-44487); SETTINGS, PING\n"
+    "or empty DATA frames past 100 at once, then 50/s; more than 8 CONTINUATION\n"
+    "frames in a header block; a header block over 4x --h2-max-header-list\n"
+    "(ENHANCE_YOUR_CALM for all of these); malformed frames (PROTOCOL_ERROR,\n"
+    "FRAME_SIZE_ERROR...). A header list over --h2-max-header-list gets 431.\n"
+    "A connection that stops reading stops being served, and is closed after\n"
+    "--keepalive-timeout without progress. SIGINT/SIGTERM: GOAWAY at once, the\n"
+    "final GOAWAY when open streams are done (or after 1 s), then close.";
 
 const char* kBehaviour =
     "HTTP/1.1 keep-alive and pipelining (responses in request order); Connection:\n"
@@ -80,6 +100,17 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   if (!body) return fail(Errc::bad_argument, "--max-body-size: a size like 1048576, 64k, 1G");
   for (double t : {a.request_timeout, a.keepalive_timeout, a.shutdown_timeout})
     if (!(t > 0) || t > 86400) return fail(Errc::bad_argument, "timeouts: seconds in (0, 86400]");
+  auto window = parse_size(a.h2_initial_window);
+  auto frame = parse_size(a.h2_max_frame_size);
+  auto header_list = parse_size(a.h2_max_header_list);
+  if (a.h2_max_concurrent_streams < 1)
+    return fail(Errc::bad_argument, "--h2-max-concurrent-streams: at least 1");
+  if (!window || *window > 0x7fffffff)
+    return fail(Errc::bad_argument, "--h2-initial-window: 0..2147483647 bytes");
+  if (!frame || *frame < 16384 || *frame > 16777215)
+    return fail(Errc::bad_argument, "--h2-max-frame-size: 16384..16777215");
+  if (!header_list || *header_list < 1024 || *header_list > (1u << 30))
+    return fail(Errc::bad_argument, "--h2-max-header-list: 1k..1G");
   auto ms = [](double s) { return Millis(static_cast<int64_t>(std::ceil(s * 1000))); };
   c.tls = a.tls;
   c.cert_file = a.cert;
@@ -89,6 +120,10 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   c.max_connections = a.max_connections;
   c.limits.max_header_size = *header;
   c.limits.max_body_size = *body;
+  c.h2.max_concurrent_streams = a.h2_max_concurrent_streams;
+  c.h2.initial_window = static_cast<uint32_t>(*window);
+  c.h2.max_frame_size = static_cast<uint32_t>(*frame);
+  c.h2.max_header_list = static_cast<uint32_t>(*header_list);
   c.request_timeout = ms(a.request_timeout);
   c.keepalive_timeout = ms(a.keepalive_timeout);
   c.shutdown_timeout = ms(a.shutdown_timeout);
@@ -102,7 +137,7 @@ CommandSpec serve_spec(ServeArgs& a) {
   CommandSpec s;
   s.name = "serve";
   s.usage = "sluice serve [OPTIONS]";
-  s.summary = "Serve HTTP/1.1 (plain or TLS): static files and synthetic test endpoints.";
+  s.summary = "Serve HTTP/1.1 and HTTP/2 (TLS or h2c): static files and synthetic test endpoints.";
   s.description =
       "A fast loopback/LAN test server for CI smoke tests and client benchmarks. Each\n"
       "--threads worker runs its own event loop with its own SO_REUSEPORT sockets.\n"
@@ -122,6 +157,16 @@ CommandSpec serve_spec(ServeArgs& a) {
             a.max_header_size),
       value("--max-body-size", "BYTES", "Largest request body, else 413 (default 1G)",
             a.max_body_size),
+      value("--h2-max-concurrent-streams", "N",
+            "HTTP/2 streams a client may have open at once (default 100)",
+            a.h2_max_concurrent_streams),
+      value("--h2-initial-window", "BYTES",
+            "HTTP/2 request-body window per stream (default 256k = the output queue mark)",
+            a.h2_initial_window),
+      value("--h2-max-frame-size", "BYTES", "Largest HTTP/2 frame we accept (default 16k)",
+            a.h2_max_frame_size),
+      value("--h2-max-header-list", "BYTES",
+            "Largest HTTP/2 request header list, else 431 (default 64k)", a.h2_max_header_list),
       value("--request-timeout", "SECONDS",
             "A request head must arrive within this, else 408 (default 10)", a.request_timeout),
       value("--keepalive-timeout", "SECONDS",
@@ -137,6 +182,7 @@ CommandSpec serve_spec(ServeArgs& a) {
       {"Endpoints", endpoint_section()},
       {"Routing", kRouting},
       {"Behaviour", kBehaviour},
+      {"HTTP/2", kHttp2},
   };
   return s;
 }

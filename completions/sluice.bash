@@ -8,28 +8,28 @@ _sluice() {
   case "$cmd" in
     get)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-o --output -O --remote-name -i --include -I --head -X --request -H --header -d --data --data-binary -A --user-agent -L --location --max-redirs -f --fail -s --silent -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --max-filesize -k --insecure --cacert --resolve -4 --ipv4 -6 --ipv6 --http1.1 --max-buffer -# --progress-bar --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "-o --output -O --remote-name -i --include -I --head -X --request -H --header -d --data --data-binary -A --user-agent -L --location --max-redirs -f --fail -s --silent -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --max-filesize -k --insecure --cacert --resolve -4 --ipv4 -6 --ipv6 --http1.1 --http2 --http2-prior-knowledge -Z --parallel --parallel-max --max-buffer -# --progress-bar --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi
       ;;
     serve)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--listen --tls --cert --key --root --threads --max-connections --max-header-size --max-body-size --request-timeout --keepalive-timeout --shutdown-timeout --no-defer-accept -q --quiet --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--listen --tls --cert --key --root --threads --max-connections --max-header-size --max-body-size --h2-max-concurrent-streams --h2-initial-window --h2-max-frame-size --h2-max-header-list --request-timeout --keepalive-timeout --shutdown-timeout --no-defer-accept -q --quiet --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi
       ;;
     udp-probe)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--count --rate --duration --linger --size --batch --connected --unconnected -4 --ipv4 -6 --ipv6 --no-drain --listen --no-echo --json --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi
       ;;
     bench)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--help " -- "$cur"))
+        COMPREPLY=($(compgen -W "-c --connections -t --threads -m --max-concurrent-streams -n --requests -d --duration --warmup --rate --http1.1 --http2 --http2-prior-knowledge -H --header -X --request --data --no-keepalive --timeout -k --insecure --cacert --json --shard --start-at --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

@@ -13,29 +13,10 @@
 #include <string_view>
 
 #include "core/http/headers.hpp"
+#include "core/http/request_head.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice {
-
-struct RequestHead {
-  std::string method;  // "GET"
-  std::string target;  // request-target as sent: "/bytes/10?chunked=1"
-  int version_major = 1, version_minor = 1;
-  Headers headers;
-  std::optional<uint64_t> content_length;
-  bool chunked = false;
-  bool keep_alive = true;
-  bool expect_continue = false;
-
-  bool http11() const { return version_major > 1 || (version_major == 1 && version_minor >= 1); }
-  bool is_head() const { return method == "HEAD"; }
-  bool has_body() const { return chunked || content_length.value_or(0) > 0; }
-};
-
-struct ServerLimits {
-  std::size_t max_header_size = 16 * 1024;     // request line + headers, else 431
-  uint64_t max_body_size = uint64_t{1} << 30;  // request body, else 413
-};
 
 // What the session reports while parsing; called from inside feed().
 class RequestEvents {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/h1/server_session.hpp"
+#include "core/h2/server_session.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
 
@@ -22,6 +23,7 @@ struct ServeConfig {
   int threads = 1;                   // one loop and one SO_REUSEPORT socket set each
   uint64_t max_connections = 0;      // per process, 0: no limit but the fd limit
   ServerLimits limits;               // request head (431) and body (413) sizes
+  H2ServerSettings h2;               // SETTINGS we send, and the h2 receive windows
   Millis request_timeout{10'000};    // whole request head, else 408
   Millis keepalive_timeout{30'000};  // idle between requests; also a stalled peer mid-response
   Millis shutdown_timeout{10'000};   // SIGINT/SIGTERM: in-flight responses get this long

@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 
+#include "core/h2/preface.hpp"
 #include "core/serve/worker.hpp"
 
 namespace sluice::serve {
@@ -24,17 +25,18 @@ Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport)
     : worker_(worker),
       loop_(worker.loop()),
       transport_(std::move(transport)),
-      session_(*this, worker.config().limits) {}
+      session_(*this, worker.config().limits),
+      timer_(loop_, [this] { on_deadline(); }) {}
 
 Connection::~Connection() {
   if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
-  if (timer_) loop_.cancel(timer_);
   endpoint_.reset();  // cancels the endpoint's timers while the loop is still there
 }
 
 void Connection::start() {
   accepted_ = head_started_ = last_progress_ = loop_.now();
   state_ = transport_->is_tls() ? State::handshake : State::open;
+  sniffing_ = !transport_->is_tls();
   if (!loop_.add(transport_->fd(), EPOLLIN, this)) {
     state_ = State::closed;
     worker_.release(this);
@@ -69,11 +71,49 @@ void Connection::continue_handshake() {
   }
   if (!*done) {
     loop_.modify(transport_->fd(), transport_->wants() ? transport_->wants() : EPOLLIN);
-    arm_deadline();
+    timer_.arm(deadline());
     return;
   }
   state_ = State::open;
+  if (transport_->alpn() == "h2") {
+    hand_over_to_h2({});
+    return;
+  }
   drive();
+}
+
+// h2c by prior knowledge: the first bytes of a plain connection are either
+// the h2 preface or an h1 request. False while they are still undecided (or
+// handed over); data then holds what h1 is to parse.
+bool Connection::sniff(std::string_view& data) {
+  if (sniffed_.empty() && data.size() >= h2::kClientPreface.size()) {  // the usual case: no copy
+    if (h2::match_client_preface(data) == h2::PrefaceMatch::full) {
+      hand_over_to_h2(std::string(data));
+      return false;
+    }
+    sniffing_ = false;
+    return true;
+  }
+  sniffed_.append(data);
+  switch (h2::match_client_preface(sniffed_)) {
+    case h2::PrefaceMatch::partial:
+      return false;
+    case h2::PrefaceMatch::full:
+      hand_over_to_h2(std::move(sniffed_));
+      return false;
+    case h2::PrefaceMatch::no:
+      break;
+  }
+  sniffing_ = false;
+  data = sniffed_;  // stays alive: sniffed_ is never touched again
+  return true;
+}
+
+void Connection::hand_over_to_h2(std::string already_read) {
+  state_ = State::closed;
+  loop_.remove(transport_->fd());
+  timer_.cancel();
+  worker_.hand_over_h2(this, std::move(transport_), std::move(already_read));
 }
 
 // The one place that advances the state machine: read, produce, write, and
@@ -81,7 +121,7 @@ void Connection::continue_handshake() {
 // to the others; level-triggered epoll brings it back.
 void Connection::drive() {
   if (state_ == State::lingering) {
-    linger_read();
+    linger();
   } else if (state_ == State::open || state_ == State::closing) {
     read_input();
     for (int round = 0; round < kRounds && state_ != State::closed; ++round) {
@@ -90,10 +130,15 @@ void Connection::drive() {
       if (!complete_exchange()) break;
     }
     if (state_ == State::closing && output_empty()) start_lingering();
+    // More to send: queue it now, so we wait for EPOLLOUT on a non-empty
+    // queue (which the deadline watches). The kernel reports EPOLLOUT only
+    // once half the socket buffer is free: waiting with nothing queued could
+    // wait forever on a peer that stopped reading.
+    if (state_ == State::open && output_empty()) produce();
   }
   if (state_ == State::closed) return;
   update_interest();
-  arm_deadline();
+  timer_.arm(deadline());
   // TLS may hold decrypted bytes that epoll will never announce.
   if (reading_allowed() && transport_->has_buffered_read()) schedule_drive();
 }
@@ -142,6 +187,7 @@ void Connection::read_input() {
 }
 
 void Connection::feed(std::string_view data) {
+  if (sniffing_ && !sniff(data)) return;
   if (idle_) {  // first byte of the next request: its head must now arrive in time
     idle_ = false;
     head_started_ = loop_.now();
@@ -181,23 +227,14 @@ void Connection::produce() {
 // Writes what is queued; false when the connection died.
 bool Connection::flush() {
   if (state_ == State::closed) return false;
-  ChainBuffer& out = session_.out();
-  while (!out.empty()) {
-    std::array<iovec, 32> iov;
-    int n = out.peek(iov.data(), static_cast<int>(iov.size()));
-    auto r = transport_->writev(iov.data(), n);
-    if (!r) {
-      close_now();
-      return false;
-    }
-    if (*r == kWouldBlock) {
-      write_wants_ = transport_->wants() ? transport_->wants() : EPOLLOUT;
-      return true;
-    }
-    out.consume(static_cast<std::size_t>(*r));
-    last_progress_ = loop_.now();
+  bool progressed = false;
+  Flushed f = flush_queue(*transport_, session_.out(), write_wants_, progressed);
+  if (progressed) last_progress_ = loop_.now();
+  if (f == Flushed::failed) {
+    close_now();
+    return false;
   }
-  return send_file();
+  return f == Flushed::blocked || send_file();
 }
 
 bool Connection::send_file() {
@@ -277,22 +314,11 @@ void Connection::start_lingering() {
   if (transport_->is_tls()) ::shutdown(transport_->fd(), SHUT_WR);
   state_ = State::lingering;
   linger_until_ = loop_.now() + kLinger;
-  linger_read();
+  linger();
 }
 
-void Connection::linger_read() {
-  std::array<char, kReadChunk> buf;
-  for (;;) {
-    // Raw recv even under TLS: these bytes are dropped, not decrypted.
-    ssize_t n = ::recv(transport_->fd(), buf.data(), buf.size(), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-    lingered_ += n > 0 ? static_cast<std::size_t>(n) : 0;
-    if (n <= 0 || lingered_ > kLingerMax) {
-      close_now();
-      return;
-    }
-  }
+void Connection::linger() {
+  if (linger_read(transport_->fd(), lingered_, kLingerMax)) close_now();
 }
 
 void Connection::update_interest() {
@@ -323,8 +349,7 @@ void Connection::close_now() {
   if (state_ == State::closed) return;
   state_ = State::closed;
   loop_.remove(transport_->fd());
-  if (timer_) loop_.cancel(timer_);
-  timer_ = 0;
+  timer_.cancel();
   worker_.release(this);
 }
 
@@ -354,21 +379,9 @@ TimePoint Connection::deadline() const {
   return head_started_ + cfg.request_timeout;  // slowloris: the whole head, in time
 }
 
-void Connection::arm_deadline() {
-  TimePoint due = deadline();
-  if (due == TimePoint::max()) return;      // a pending timer re-checks when it fires
-  if (timer_ && timer_due_ <= due) return;  // fires early, then re-arms: no churn
-  if (timer_) loop_.cancel(timer_);
-  timer_due_ = due;
-  timer_ = loop_.timer(due, [this] {
-    timer_ = 0;
-    on_deadline();
-  });
-}
-
 void Connection::on_deadline() {
   if (deadline() > loop_.now()) {
-    arm_deadline();
+    timer_.arm(deadline());
     return;
   }
   expire();

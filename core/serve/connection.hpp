@@ -1,6 +1,8 @@
 // One client connection: moves bytes between the transport and the h1
 // session, runs one exchange (request -> endpoint -> response) at a time, and
-// owns the connection's deadlines.
+// owns the connection's deadlines. Every connection starts here: one whose
+// TLS handshake chose "h2", or whose first bytes are the h2 client preface
+// (h2c by prior knowledge), is handed over to an H2Connection.
 //
 // Memory is bounded per connection: the socket is read only while the output
 // queue is below kHighWater and unparsed pipelined input below kMaxPending;
@@ -14,9 +16,13 @@
 
 #include <memory>
 
+#include <string>
+
 #include "core/h1/server_session.hpp"
 #include "core/net/transport.hpp"
+#include "core/serve/conn_io.hpp"
 #include "core/serve/exchange.hpp"
+#include "core/serve/served_connection.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice::serve {
@@ -26,16 +32,19 @@ class Worker;
 inline constexpr std::size_t kHighWater = 256 * 1024;
 inline constexpr std::size_t kMaxPending = 64 * 1024;
 
-class Connection final : private IoHandler, private RequestEvents, private ResponseWriter {
+class Connection final : public ServedConnection,
+                         private IoHandler,
+                         private RequestEvents,
+                         private ResponseWriter {
  public:
   Connection(Worker& worker, std::unique_ptr<Transport> transport);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  void start();
-  void drain();      // graceful stop: finish the exchange in flight, then close
-  void close_now();  // destruction is deferred to the end of the loop iteration
+  void start() override;
+  void drain() override;      // graceful stop: finish the exchange in flight, then close
+  void close_now() override;  // destruction is deferred to the end of the loop iteration
 
  private:
   enum class State {
@@ -56,6 +65,8 @@ class Connection final : private IoHandler, private RequestEvents, private Respo
   void schedule_drive();
   void read_input();
   void feed(std::string_view data);
+  bool sniff(std::string_view& data);
+  void hand_over_to_h2(std::string already_read);
   void parse_pending();
   void produce();
   bool flush();
@@ -64,13 +75,12 @@ class Connection final : private IoHandler, private RequestEvents, private Respo
   void fail_request(int status);
   void begin_close();
   void start_lingering();
-  void linger_read();
+  void linger();
   void update_interest();
   bool reading_allowed() const;
   bool output_empty() const { return session_.out().empty() && file_.left == 0; }
 
   TimePoint deadline() const;
-  void arm_deadline();
   void on_deadline();
   void expire();
 
@@ -100,6 +110,8 @@ class Connection final : private IoHandler, private RequestEvents, private Respo
   bool request_done_ = false;  // the current request's body has been read
   ChainBuffer in_;             // read but not parsed: pipelined requests wait here
   FileSegment file_;
+  bool sniffing_ = false;  // plain: the first bytes may still turn out to be h2
+  std::string sniffed_;    // a partial preface so far
 
   State state_ = State::open;
   bool peer_eof_ = false;
@@ -111,8 +123,7 @@ class Connection final : private IoHandler, private RequestEvents, private Respo
   uint32_t write_wants_ = EPOLLOUT;  // what the last would-block write waits for
 
   TimePoint accepted_, head_started_, idle_since_, last_progress_, closing_since_, linger_until_;
-  TimerId timer_ = 0;
-  TimePoint timer_due_;
+  DeadlineTimer timer_;
 };
 
 }  // namespace sluice::serve

@@ -90,7 +90,7 @@ Result<ServeReport> run(const ServeConfig& cfg, const ServeEvents& events) {
 
   std::shared_ptr<TlsContext> tls;
   if (cfg.tls) {
-    auto ctx = TlsContext::server({cfg.cert_file, cfg.key_file, {"http/1.1"}});
+    auto ctx = TlsContext::server({cfg.cert_file, cfg.key_file, {"h2", "http/1.1"}});
     if (!ctx) return std::unexpected(ctx.error());
     tls = *ctx;
     if (events.certificate) events.certificate(tls->fingerprint());

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/serve/connection.hpp"
+#include "core/serve/h2_connection.hpp"
 #include "core/serve/listener.hpp"
 #include "core/tls/tls.hpp"
 
@@ -84,7 +85,18 @@ void Worker::accept(Fd fd) {
   raw->start();
 }
 
-void Worker::release(Connection* c) {
+void Worker::hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t,
+                          std::string already_read) {
+  stats_.open.fetch_add(1);  // release(from) takes one off: the count stays
+  auto c = std::make_unique<H2Connection>(*this, std::move(t), std::move(already_read));
+  H2Connection* raw = c.get();
+  connections_.emplace(raw, std::move(c));
+  release(from);
+  raw->start();
+  if (draining_) raw->drain();
+}
+
+void Worker::release(ServedConnection* c) {
   // Deferred: c may be deep in its own call stack right now.
   loop_.defer([this, c] {
     if (connections_.erase(c)) stats_.open.fetch_sub(1);

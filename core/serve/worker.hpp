@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -12,15 +13,16 @@
 #include "core/net/tcp.hpp"
 #include "core/serve/config.hpp"
 #include "core/serve/router.hpp"
+#include "core/serve/served_connection.hpp"
 #include "core/serve/stats.hpp"
 
 namespace sluice {
 class TlsContext;
+class Transport;
 }
 
 namespace sluice::serve {
 
-class Connection;
 class Listener;
 
 class Worker final : private IoHandler {
@@ -44,7 +46,10 @@ class Worker final : private IoHandler {
   const Env& env() const { return env_; }
   WorkerCounters& counters() { return stats_.worker(index_); }
   void accept(Fd fd);
-  void release(Connection* c);  // c has closed: destroy it after this iteration
+  // An h1 connection found h2 (ALPN or the h2c preface): it has let go of the
+  // transport; an H2Connection takes it, with the bytes already read.
+  void hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t, std::string already_read);
+  void release(ServedConnection* c);  // c has closed: destroy it after this iteration
 
  private:
   void on_io(uint32_t events) override;  // wake-up from request_stop
@@ -61,7 +66,7 @@ class Worker final : private IoHandler {
   Fd wake_fd_;                   // eventfd: other threads' stop requests
   std::atomic<int> command_{0};  // 1: drain, 2: force
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+  std::unordered_map<ServedConnection*, std::unique_ptr<ServedConnection>> connections_;
   bool draining_ = false;
   TimerId grace_timer_ = 0;
 };

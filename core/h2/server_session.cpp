@@ -1,0 +1,476 @@
+#include "core/h2/server_session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include "core/h1/http_date.hpp"
+
+namespace sluice {
+
+namespace {
+// Defence thresholds. Generous for real clients (a browser cancelling a page
+// resets tens of streams; gRPC keepalive pings a few times a minute), far
+// below what an attack needs to hurt.
+constexpr uint32_t kResetBurst = 200, kResetsPerSecond = 100;
+constexpr uint32_t kControlBurst = 100, kControlPerSecond = 50;
+constexpr uint32_t kMaxContinuations = 8;  // per header block (nghttp2's own default)
+constexpr std::size_t kMaxOutboundAck = 100;
+constexpr std::size_t kHardHeaderFactor = 4;  // past limit x this: GOAWAY, not 431
+// NGHTTP2_ERR_TOO_MANY_CONTINUATIONS: nghttp2's own CONTINUATION cap (1.61,
+// and Debian's 1.52 security update), which trips before our callback sees
+// the frame. Spelled as a number: older headers do not name it.
+constexpr ssize_t kErrTooManyContinuations = -905;
+
+std::string_view view(const uint8_t* p, std::size_t n) {
+  return {reinterpret_cast<const char*>(p), n};
+}
+
+nghttp2_nv nv(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+          NGHTTP2_NV_FLAG_NONE};
+}
+
+std::optional<uint64_t> parse_length(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+struct H2ServerSession::Stream {
+  RequestHead head;
+  std::size_t header_bytes = 0;
+  bool too_large = false;     // header list over the limit: answer 431
+  bool rejected = false;      // answered without routing: its body is dropped
+  bool head_request = false;  // HEAD: the response has no body
+  bool responded = false;     // send_head done
+  bool no_body = false;       // the response ended with its HEADERS
+  bool eof = false;           // end_response called
+  bool deferred = false;      // the DATA source returned NGHTTP2_ERR_DEFERRED
+  uint64_t received = 0;      // request body bytes
+  std::size_t held = 0;       // received but not yet given back to the peer's window
+  ChainBuffer queue;          // response body written, not yet framed
+
+  // For reuse from the free list: everything but the queue's allocations.
+  void reset() {
+    head = RequestHead{};
+    header_bytes = 0;
+    too_large = rejected = head_request = responded = no_body = eof = deferred = false;
+    received = 0;
+    held = 0;
+    queue.clear();
+  }
+};
+
+namespace {
+constexpr std::size_t kFreeStreams = 32;  // recycled per session: no allocation per request
+}
+
+nghttp2_session_callbacks* H2ServerSession::callbacks() {
+  static nghttp2_session_callbacks* cbs = [] {
+    nghttp2_session_callbacks* c = nullptr;
+    nghttp2_session_callbacks_new(&c);
+    nghttp2_session_callbacks_set_on_begin_frame_callback(c, &on_begin_frame);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(c, &on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(c, &on_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(c, &on_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &on_data_chunk);
+    nghttp2_session_callbacks_set_on_stream_close_callback(c, &on_stream_close);
+    nghttp2_session_callbacks_set_send_data_callback(c, &send_data);
+    return c;
+  }();
+  return cbs;
+}
+
+H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings& settings,
+                                 const ServerLimits& limits)
+    : events_(events),
+      settings_(settings),
+      limits_(limits),
+      resets_(kResetBurst, kResetsPerSecond),
+      control_(kControlBurst, kControlPerSecond) {
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  nghttp2_option_set_max_outbound_ack(opt, kMaxOutboundAck);
+  nghttp2_option_set_no_closed_streams(opt, 1);  // no priority tree to keep them for
+  int rv = nghttp2_session_server_new2(&session_, callbacks(), this, opt);
+  nghttp2_option_del(opt);
+  if (rv != 0) {  // out of memory: feed() reports the connection as over
+    session_ = nullptr;
+    terminated_ = true;
+    return;
+  }
+  const nghttp2_settings_entry iv[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_window},
+      {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, settings.max_frame_size},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings.max_header_list},
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, iv, std::size(iv));
+  // The connection window starts at 64 KiB whatever SETTINGS say.
+  int32_t conn = static_cast<int32_t>(std::max(settings.connection_window, settings.initial_window));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, conn);
+}
+
+H2ServerSession::~H2ServerSession() {
+  if (session_) nghttp2_session_del(session_);  // calls no callbacks
+}
+
+// ---- input -----------------------------------------------------------------
+
+bool H2ServerSession::feed(std::string_view data) {
+  if (terminated_) return false;
+  ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data.data()),
+                                        data.size());
+  if (rv >= 0 && fatal_code_ == 0) return true;
+  uint32_t code = NGHTTP2_PROTOCOL_ERROR;
+  if (fatal_code_)
+    code = fatal_code_;
+  else if (rv == NGHTTP2_ERR_FLOODED || rv == kErrTooManyContinuations)
+    code = NGHTTP2_ENHANCE_YOUR_CALM;
+  terminate(code);
+  return false;
+}
+
+bool H2ServerSession::finished() const {
+  return !session_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_));
+}
+
+bool H2ServerSession::want_write() const {
+  return session_ && (!blocked_.empty() || nghttp2_session_want_write(session_));
+}
+
+int H2ServerSession::fail(uint32_t code) {
+  if (fatal_code_ == 0) fatal_code_ = code;
+  return NGHTTP2_ERR_CALLBACK_FAILURE;
+}
+
+void H2ServerSession::terminate(uint32_t code) {
+  if (terminated_ && goaway_code_) return;
+  terminated_ = true;
+  goaway_code_ = code;
+  if (session_) nghttp2_session_terminate_session(session_, code);
+}
+
+bool H2ServerSession::defend(h2::TokenBucket& bucket, uint32_t code) {
+  if (bucket.take(h2::TokenBucket::Clock::now())) return true;
+  fail(code);
+  return false;
+}
+
+H2ServerSession::Stream* H2ServerSession::find(int32_t id) const {
+  return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session_, id));
+}
+
+int H2ServerSession::on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
+  auto& me = self(user);
+  bool ack = hd->flags & NGHTTP2_FLAG_ACK;
+  switch (hd->type) {
+    case NGHTTP2_HEADERS:
+      me.continuations_ = 0;
+      return 0;
+    case NGHTTP2_CONTINUATION:
+      return ++me.continuations_ > kMaxContinuations ? me.fail(NGHTTP2_ENHANCE_YOUR_CALM) : 0;
+    case NGHTTP2_PING:
+    case NGHTTP2_SETTINGS: {
+      if (ack) return 0;
+      return me.defend(me.control_, NGHTTP2_ENHANCE_YOUR_CALM) ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    case NGHTTP2_DATA: {  // empty DATA frames cost us work and carry nothing
+      if (hd->length > 0 || (hd->flags & NGHTTP2_FLAG_END_STREAM)) return 0;
+      return me.defend(me.control_, NGHTTP2_ENHANCE_YOUR_CALM) ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
+    default:
+      return 0;
+  }
+}
+
+int H2ServerSession::on_begin_headers(nghttp2_session* s, const nghttp2_frame* f, void* user) {
+  if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  auto& me = self(user);
+  std::unique_ptr<Stream> st;
+  if (me.free_.empty()) {
+    st = std::make_unique<Stream>();
+  } else {
+    st = std::move(me.free_.back());
+    me.free_.pop_back();
+  }
+  st->head.version_major = 2;
+  st->head.version_minor = 0;
+  nghttp2_session_set_stream_user_data(s, f->hd.stream_id, st.get());
+  me.streams_[f->hd.stream_id] = std::move(st);
+  return 0;
+}
+
+int H2ServerSession::on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,
+                               size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                               void* user) {
+  auto& me = self(user);
+  Stream* s = me.find(f->hd.stream_id);
+  if (!s) return 0;
+  // RFC 9113 §6.5.2: name + value + 32 per field.
+  s->header_bytes += namelen + valuelen + 32;
+  if (s->header_bytes > std::size_t{me.settings_.max_header_list} * kHardHeaderFactor)
+    return me.fail(NGHTTP2_ENHANCE_YOUR_CALM);
+  if (s->header_bytes > me.settings_.max_header_list) s->too_large = true;
+  if (s->too_large || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers: dropped
+  me.add_header(*s, view(name, namelen), view(value, valuelen));
+  return 0;
+}
+
+void H2ServerSession::add_header(Stream& s, std::string_view name, std::string_view value) {
+  RequestHead& h = s.head;
+  if (name.starts_with(':')) {  // nghttp2 has checked which may appear, and how often
+    if (name == ":method") h.method = value;
+    else if (name == ":path") h.target = value;
+    else if (name == ":authority") h.headers.add("host", std::string(value));
+    return;
+  }
+  if (name == "content-length") h.content_length = parse_length(value);
+  if (name == "expect" && iequals(value, "100-continue")) h.expect_continue = true;
+  h.headers.add(std::string(name), std::string(value));
+}
+
+int H2ServerSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* user) {
+  auto& me = self(user);
+  int32_t id = f->hd.stream_id;
+  bool end_stream = f->hd.flags & NGHTTP2_FLAG_END_STREAM;
+  Stream* s = id ? me.find(id) : nullptr;
+  if (!s) return 0;
+  if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST)
+    me.request_head_done(id, *s, end_stream);
+  else if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) && end_stream)
+    me.events_.on_request_end(id);
+  return 0;
+}
+
+void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) {
+  RequestHead& h = s.head;
+  h.chunked = !end_stream && !h.content_length;
+  s.head_request = h.is_head();
+  int reject = 0;
+  if (s.too_large)
+    reject = 431;
+  else if (h.content_length.value_or(0) > limits_.max_body_size)
+    reject = 413;
+  else if (h.method == "CONNECT")
+    reject = 405;  // we are no proxy
+  s.rejected = reject != 0;
+  events_.on_request_head(id, std::move(h), reject);
+  if (end_stream && find(id)) events_.on_request_end(id);
+}
+
+int H2ServerSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t id,
+                                   const uint8_t* data, size_t len, void* user) {
+  auto& me = self(user);
+  Stream* s = me.find(id);
+  if (!s || s->rejected) {  // nobody reads this body: give the bytes back at once
+    nghttp2_session_consume(session, id, len);
+    return 0;
+  }
+  s->received += len;
+  s->held += len;
+  if (s->received > me.limits_.max_body_size) {
+    me.reset(id, NGHTTP2_CANCEL);
+    return 0;
+  }
+  me.events_.on_request_body(id, view(data, len));
+  if ((s = me.find(id))) me.credit(id, *s);
+  return 0;
+}
+
+// Request-body window goes back only while this stream's response queue is
+// short: an /echo whose client stops reading stops its upload too.
+void H2ServerSession::credit(int32_t id, Stream& s) {
+  if (s.held == 0 || s.queue.size() >= kStreamQueue) return;
+  nghttp2_session_consume(session_, id, s.held);
+  s.held = 0;
+}
+
+int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint32_t error_code,
+                                     void* user) {
+  auto& me = self(user);
+  auto it = me.streams_.find(id);
+  if (it == me.streams_.end()) return 0;
+  std::unique_ptr<Stream> s = std::move(it->second);
+  me.streams_.erase(it);
+  if (s->held) nghttp2_session_consume_connection(session, s->held);
+  me.events_.on_stream_close(id);
+  if (me.free_.size() < kFreeStreams) {
+    s->reset();
+    me.free_.push_back(std::move(s));
+  }
+  // Rapid reset (CVE-2023-44487) and its server-provoked variants: streams
+  // that end in a reset cost us a request's work each.
+  if (error_code != NGHTTP2_NO_ERROR && !me.defend(me.resets_, NGHTTP2_ENHANCE_YOUR_CALM))
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  return 0;
+}
+
+// ---- output ----------------------------------------------------------------
+
+bool H2ServerSession::produce(std::size_t limit) {
+  if (!session_) return false;
+  out_limit_ = limit;
+  if (out_.size() < limit) {
+    auto blocked = std::move(blocked_);
+    blocked_.clear();
+    for (int32_t id : blocked)
+      if (Stream* s = find(id)) resume(id, *s);
+  }
+  bool retried = false;
+  while (out_.size() < limit) {
+    const uint8_t* data = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session_, &data);
+    if (n < 0) {
+      // A callback ended the connection (rapid reset caught on the way out):
+      // queue the GOAWAY and send that.
+      if (fatal_code_ == 0 || retried) return false;
+      retried = true;
+      terminate(fatal_code_);
+      continue;
+    }
+    if (n == 0) break;
+    out_.append(std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(n)));
+  }
+  return true;
+}
+
+ssize_t H2ServerSession::read_body(nghttp2_session*, int32_t id, uint8_t*, size_t length,
+                                   uint32_t* flags, nghttp2_data_source* source, void* user) {
+  auto& me = self(user);
+  auto* s = static_cast<Stream*>(source->ptr);
+  if (s->queue.empty() && s->eof) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return 0;
+  }
+  bool full = me.out_.size() >= me.out_limit_;
+  if (s->queue.empty() || full) {  // nothing yet, or the connection's queue is full
+    s->deferred = true;
+    if (!s->queue.empty()) me.blocked_.push_back(id);
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  std::size_t n = std::min(length, s->queue.size());
+  *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
+  if (s->eof && n == s->queue.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+  return static_cast<ssize_t>(n);
+}
+
+// NO_COPY: the frame header, then the body bytes straight from the stream's
+// queue into out(). No padding: we never ask for any.
+int H2ServerSession::send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
+                               size_t length, nghttp2_data_source* source, void* user) {
+  auto& me = self(user);
+  auto* s = static_cast<Stream*>(source->ptr);
+  me.out_.append(view(framehd, 9));
+  while (length > 0) {
+    std::string_view chunk = s->queue.front();
+    std::size_t n = std::min(length, chunk.size());
+    me.out_.append(chunk.substr(0, n));
+    s->queue.consume(n);
+    length -= n;
+  }
+  me.credit(frame->hd.stream_id, *s);
+  return 0;
+}
+
+void H2ServerSession::resume(int32_t id, Stream& s) {
+  if (!s.deferred) return;
+  s.deferred = false;
+  nghttp2_session_resume_data(session_, id);
+}
+
+// ---- per-stream responses --------------------------------------------------
+
+void H2ServerSession::send_head(int32_t id, int status, const Headers& headers,
+                                std::optional<uint64_t> length) {
+  Stream* s = find(id);
+  if (!s || s->responded) return;
+  s->responded = true;
+  s->no_body = s->head_request || status == 204 || status == 304 || (length && *length == 0);
+
+  // Field names must be lower case in h2; one scratch buffer holds them all.
+  thread_local std::string names;
+  std::size_t total = 0;
+  for (const auto& [name, value] : headers.list()) total += name.size();
+  names.resize(total);
+  std::array<char, 4> code{};
+  fmt::format_to_n(code.data(), 3, "{}", status);
+  std::array<char, 24> len{};
+  auto len_end = length ? fmt::format_to_n(len.data(), len.size(), "{}", *length).out : len.data();
+
+  thread_local std::vector<nghttp2_nv> nva;
+  nva.clear();
+  nva.push_back(nv(":status", std::string_view(code.data(), 3)));
+  nva.push_back(nv("server", "sluice"));
+  nva.push_back(nv("date", current_http_date()));
+  std::size_t at = 0;
+  for (const auto& [name, value] : headers.list()) {
+    std::transform(name.begin(), name.end(), names.begin() + static_cast<std::ptrdiff_t>(at),
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+    nva.push_back(nv(std::string_view(names).substr(at, name.size()), value));
+    at += name.size();
+  }
+  if (length) nva.push_back(nv("content-length", std::string_view(len.data(), len_end)));
+
+  nghttp2_data_provider body{};
+  body.source.ptr = s;
+  body.read_callback = &read_body;
+  nghttp2_submit_response(session_, id, nva.data(), nva.size(), s->no_body ? nullptr : &body);
+  if (s->no_body) s->eof = true;
+}
+
+void H2ServerSession::send_continue(int32_t id) {
+  const nghttp2_nv nva[] = {nv(":status", "100")};
+  nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva, 1, nullptr);
+}
+
+void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
+  Stream* s = find(id);
+  if (!s || !s->responded || s->eof || bytes.empty()) return;
+  s->queue.append(bytes);
+  resume(id, *s);
+}
+
+void H2ServerSession::end_response(int32_t id) {
+  Stream* s = find(id);
+  if (!s || !s->responded || s->eof) return;
+  s->eof = true;
+  resume(id, *s);
+}
+
+void H2ServerSession::reset(int32_t id, uint32_t error_code) {
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, error_code);
+}
+
+std::size_t H2ServerSession::queued(int32_t id) const {
+  Stream* s = find(id);
+  return s ? s->queue.size() : 0;
+}
+
+bool H2ServerSession::head_sent(int32_t id) const {
+  Stream* s = find(id);
+  return s && s->responded;
+}
+
+// ---- graceful stop ---------------------------------------------------------
+
+void H2ServerSession::shutdown_notice() {
+  if (session_ && !terminated_) nghttp2_submit_shutdown_notice(session_);
+}
+
+void H2ServerSession::final_goaway() {
+  if (!session_ || terminated_) return;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+}
+
+}  // namespace sluice

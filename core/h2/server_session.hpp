@@ -1,0 +1,146 @@
+// HTTP/2 server side of one connection, without I/O (nghttp2): frames in via
+// feed(), frames out into out() via produce(). Requests are reported through
+// H2ServerEvents; responses are sent per stream with the same verbs as the h1
+// session (send_head / send_body / end_response), so the connection above can
+// run the same endpoints on either protocol.
+//
+// Response bodies: each stream queues what its endpoint wrote; the DATA
+// source hands it to nghttp2 without a copy (NGHTTP2_DATA_FLAG_NO_COPY) and
+// defers (NGHTTP2_ERR_DEFERRED) when the queue is empty or out() is past its
+// limit; send_body/end_response and the next produce() resume it.
+//
+// Request bodies (manual window mode): bytes a stream received are given back
+// to the peer (nghttp2_session_consume) only once that stream's response
+// queue is short again, so an /echo whose client does not read costs at most
+// one stream window, and all of them together at most the connection window.
+//
+// Defences, each ending the connection with GOAWAY: rapid reset (streams
+// reset before their response finished, token bucket), SETTINGS/PING/empty
+// DATA floods (token bucket, plus nghttp2's outbound-ACK cap), CONTINUATION
+// floods (frames per header block), and header blocks far over the limit.
+// A header list over the advertised limit but under the hard cap gets 431.
+#pragma once
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/h2/rate_limit.hpp"
+#include "core/http/request_head.hpp"
+#include "core/util/buffer.hpp"
+
+namespace sluice {
+
+struct H2ServerSettings {
+  uint32_t max_concurrent_streams = 100;
+  // SETTINGS_INITIAL_WINDOW_SIZE: how much request body one stream may send
+  // ahead. 256 KiB = the connection's output high-water mark, so one /echo
+  // stream can keep the output queue full on its own.
+  uint32_t initial_window = 256 * 1024;
+  // Ceiling on request-body bytes in flight over all streams of a connection.
+  uint32_t connection_window = 1 << 20;
+  uint32_t max_frame_size = 16384;
+  uint32_t max_header_list = 64 * 1024;  // SETTINGS_MAX_HEADER_LIST_SIZE, else 431
+};
+
+// Called from inside feed() and produce(). Implementations may call the
+// per-stream methods of the session, but never feed() or produce().
+class H2ServerEvents {
+ public:
+  virtual ~H2ServerEvents() = default;
+  // reject: 0, or the status to answer instead of routing (431).
+  virtual void on_request_head(int32_t stream, RequestHead&& head, int reject) = 0;
+  virtual void on_request_body(int32_t stream, std::string_view bytes) = 0;
+  virtual void on_request_end(int32_t stream) = 0;
+  virtual void on_stream_close(int32_t stream) = 0;
+};
+
+class H2ServerSession {
+ public:
+  // Per stream: endpoints write while the stream's queue is below this.
+  static constexpr std::size_t kStreamQueue = 16 * 1024;
+
+  H2ServerSession(H2ServerEvents& events, const H2ServerSettings& settings,
+                  const ServerLimits& limits);
+  ~H2ServerSession();
+  H2ServerSession(const H2ServerSession&) = delete;
+  H2ServerSession& operator=(const H2ServerSession&) = delete;
+
+  // Input from the peer. False: the connection must end (a GOAWAY is queued
+  // when one can still be sent).
+  bool feed(std::string_view data);
+  // Serialises frames into out() until it holds `limit` bytes or nothing is
+  // ready. False on a fatal error.
+  bool produce(std::size_t limit);
+  // Neither side has anything more to say: flush out() and close.
+  bool finished() const;
+  // Frames are ready, or streams wait only for out() to drain.
+  bool want_write() const;
+
+  // Graceful stop: a GOAWAY announcing the end, then the final one naming the
+  // last stream we will answer.
+  void shutdown_notice();
+  void final_goaway();
+  uint32_t goaway_code() const { return goaway_code_; }  // what ended it, when we did
+
+  // Per stream (ids from on_request_head). length: content-length when known.
+  void send_head(int32_t id, int status, const Headers& headers, std::optional<uint64_t> length);
+  void send_continue(int32_t id);
+  void send_body(int32_t id, std::string_view bytes);
+  void end_response(int32_t id);
+  void reset(int32_t id, uint32_t error_code);
+  std::size_t queued(int32_t id) const;
+  bool head_sent(int32_t id) const;
+
+  std::size_t open_streams() const { return streams_.size(); }
+  ChainBuffer& out() { return out_; }
+  const ChainBuffer& out() const { return out_; }
+
+ private:
+  struct Stream;
+  static nghttp2_session_callbacks* callbacks();
+  static H2ServerSession& self(void* user) { return *static_cast<H2ServerSession*>(user); }
+  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd*, void*);
+  static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
+                       const uint8_t*, size_t, uint8_t, void*);
+  static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
+  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
+  static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
+  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
+                           nghttp2_data_source*, void*);
+  static int send_data(nghttp2_session*, nghttp2_frame*, const uint8_t*, size_t,
+                       nghttp2_data_source*, void*);
+
+  Stream* find(int32_t id) const;
+  void add_header(Stream& s, std::string_view name, std::string_view value);
+  void request_head_done(int32_t id, Stream& s, bool end_stream);
+  void credit(int32_t id, Stream& s);
+  void resume(int32_t id, Stream& s);
+  bool defend(h2::TokenBucket& bucket, uint32_t code);
+  int fail(uint32_t code);
+  void terminate(uint32_t code);
+
+  H2ServerEvents& events_;
+  H2ServerSettings settings_;
+  ServerLimits limits_;
+  nghttp2_session* session_ = nullptr;
+  std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
+  std::vector<std::unique_ptr<Stream>> free_;  // closed streams kept for reuse
+  std::vector<int32_t> blocked_;  // deferred with bytes queued while out() was full
+  std::size_t out_limit_ = 0;     // during produce()
+  uint32_t continuations_ = 0;    // CONTINUATION frames in the current header block
+  h2::TokenBucket resets_;           // streams reset before their response ended
+  h2::TokenBucket control_;          // SETTINGS, PING, empty DATA frames
+  uint32_t fatal_code_ = 0;       // set by a callback that ends the connection
+  uint32_t goaway_code_ = 0;
+  bool terminated_ = false;
+  ChainBuffer out_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,53 @@
+#include "core/serve/conn_io.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+namespace sluice::serve {
+
+Flushed flush_queue(Transport& t, ChainBuffer& out, uint32_t& wants, bool& progressed) {
+  while (!out.empty()) {
+    std::array<iovec, 32> iov;
+    int n = out.peek(iov.data(), static_cast<int>(iov.size()));
+    auto r = t.writev(iov.data(), n);
+    if (!r) return Flushed::failed;
+    if (*r == kWouldBlock) {
+      wants = t.wants() ? t.wants() : EPOLLOUT;
+      return Flushed::blocked;
+    }
+    out.consume(static_cast<std::size_t>(*r));
+    progressed = true;
+  }
+  return Flushed::all;
+}
+
+bool linger_read(int fd, std::size_t& dropped, std::size_t max) {
+  std::array<char, 16 * 1024> buf;
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    dropped += n > 0 ? static_cast<std::size_t>(n) : 0;
+    if (n <= 0 || dropped > max) return true;
+  }
+}
+
+void DeadlineTimer::arm(TimePoint due) {
+  if (due == TimePoint::max()) return;   // a pending timer re-checks when it fires
+  if (id_ && due_ <= due) return;        // fires early, then re-arms: no churn
+  cancel();
+  due_ = due;
+  id_ = loop_.timer(due, [this] {
+    id_ = 0;
+    fire_();
+  });
+}
+
+void DeadlineTimer::cancel() {
+  if (id_) loop_.cancel(id_);
+  id_ = 0;
+}
+
+}  // namespace sluice::serve

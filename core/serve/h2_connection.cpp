@@ -1,0 +1,321 @@
+#include "core/serve/h2_connection.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+
+#include "core/serve/connection.hpp"
+#include "core/serve/fixed_response.hpp"
+#include "core/serve/worker.hpp"
+
+namespace sluice::serve {
+
+namespace {
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadBudget = 256 * 1024;  // per drive(): fairness between connections
+constexpr int kRounds = 16;                      // pull/produce/flush rounds per drive()
+constexpr Millis kLinger{2000};                  // after our last byte, for the peer's FIN
+constexpr Millis kDrainLinger{200};              // the same while the server stops
+constexpr std::size_t kLingerMax = 1 << 20;
+// Between the shutdown notice and the final GOAWAY: requests the client sent
+// before it saw the notice still arrive and are still answered.
+constexpr Millis kGoawayGrace{1000};
+}  // namespace
+
+H2Connection::H2Connection(Worker& worker, std::unique_ptr<Transport> transport,
+                           std::string already_read)
+    : worker_(worker),
+      loop_(worker.loop()),
+      transport_(std::move(transport)),
+      already_read_(std::move(already_read)),
+      session_(*this, worker.config().h2, worker.config().limits),
+      timer_(loop_, [this] { on_deadline(); }) {}
+
+H2Connection::~H2Connection() {
+  if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
+  if (goaway_timer_) loop_.cancel(goaway_timer_);
+  streams_.clear();  // endpoints cancel their timers while the loop is still there
+  closed_.clear();
+}
+
+void H2Connection::start() {
+  idle_since_ = last_read_ = last_write_ = loop_.now();
+  if (!loop_.add(transport_->fd(), EPOLLIN, this)) {
+    state_ = State::closed;
+    worker_.release(this);
+    return;
+  }
+  if (!already_read_.empty()) {
+    std::string bytes = std::move(already_read_);
+    feed(bytes);
+  }
+  drive();
+}
+
+void H2Connection::on_io(uint32_t events) {
+  if (state_ == State::closed) return;
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    close_now();
+    return;
+  }
+  drive();
+}
+
+// Read, let the endpoints write, frame, write; bounded so a busy connection
+// yields to the others (level-triggered epoll brings it back).
+void H2Connection::drive() {
+  if (state_ == State::lingering) {
+    if (linger_read(transport_->fd(), lingered_, kLingerMax)) close_now();
+    return;
+  }
+  if (state_ != State::open) return;
+  read_input();
+  for (int round = 0; round < kRounds && state_ == State::open; ++round) {
+    bool pulled = pull_streams();
+    if (!pump()) return;
+    if (!session_.out().empty() || !pulled) break;
+  }
+  if (state_ != State::open) return;
+  // Out of rounds with more to send: queue it now and wait for EPOLLOUT on a
+  // non-empty queue. (An empty queue waiting for EPOLLOUT could wait forever:
+  // the kernel reports it only once half the socket buffer is free, and a
+  // peer that never reads would never meet its deadline.)
+  if (session_.out().empty() && (session_.want_write() || more_to_pull())) {
+    pull_streams();
+    if (!session_.produce(kHighWater)) {
+      close_now();
+      return;
+    }
+  }
+  closed_.clear();
+  if (draining_ && streams_.empty() && !final_goaway_sent_) {
+    send_final_goaway();
+    if (!pump()) return;
+  }
+  if (session_.finished() && session_.out().empty()) {
+    start_lingering();
+    return;
+  }
+  update_interest();
+  timer_.arm(deadline());
+  // TLS may hold decrypted bytes that epoll will never announce.
+  if (reading_allowed() && transport_->has_buffered_read()) schedule_drive();
+}
+
+void H2Connection::schedule_drive() {
+  if (drive_scheduled_ || state_ == State::closed) return;
+  drive_scheduled_ = true;
+  // `this` is alive when it runs: a close queues the destruction behind it,
+  // and nothing schedules a drive once closed.
+  loop_.defer([this] {
+    drive_scheduled_ = false;
+    if (state_ != State::closed) drive();
+  });
+}
+
+bool H2Connection::reading_allowed() const {
+  return state_ == State::open && !input_done_ && session_.out().size() < kHighWater;
+}
+
+bool H2Connection::has_room() const { return session_.out().size() < kHighWater; }
+
+void H2Connection::read_input() {
+  std::array<char, kReadChunk> buf;
+  std::size_t budget = kReadBudget;
+  while (reading_allowed() && budget > 0) {
+    auto r = transport_->read(buf);
+    if (!r || *r == 0) {  // reset, or EOF: an h2 client that closes is done with us
+      close_now();
+      return;
+    }
+    if (*r == kWouldBlock) {
+      read_wants_ = transport_->wants();  // TLS: a read may need the socket writable
+      return;
+    }
+    auto n = static_cast<std::size_t>(*r);
+    last_read_ = loop_.now();
+    budget -= std::min(budget, n);
+    feed(std::string_view(buf.data(), n));
+  }
+}
+
+void H2Connection::feed(std::string_view data) {
+  if (session_.feed(data)) return;
+  // A protocol error or a defence tripped: the session has queued its GOAWAY.
+  input_done_ = true;
+  begin_closing();
+}
+
+void H2Connection::begin_closing() {
+  if (closing_) return;
+  closing_ = true;
+  closing_since_ = loop_.now();
+}
+
+bool H2Connection::pull_streams() {
+  bool any = false;
+  for (auto& [id, stream] : streams_) {
+    if (!stream->wants_pull()) continue;
+    stream->pull();
+    any = true;
+  }
+  return any;
+}
+
+bool H2Connection::pump() {
+  if (!session_.produce(kHighWater)) {
+    close_now();
+    return false;
+  }
+  bool progressed = false;
+  Flushed f = flush_queue(*transport_, session_.out(), write_wants_, progressed);
+  if (progressed) last_write_ = loop_.now();
+  if (f == Flushed::failed) {
+    close_now();
+    return false;
+  }
+  return true;
+}
+
+bool H2Connection::more_to_pull() const {
+  for (const auto& [id, stream] : streams_)
+    if (stream->wants_pull()) return true;
+  return false;
+}
+
+void H2Connection::update_interest() {
+  uint32_t ev = 0;
+  // A TLS read can need the socket writable, and a TLS write readable.
+  if (reading_allowed()) ev |= read_wants_ == EPOLLOUT ? EPOLLOUT : EPOLLIN;
+  if (!session_.out().empty()) ev |= write_wants_;
+  loop_.modify(transport_->fd(), ev);
+}
+
+void H2Connection::send_final_goaway() {
+  if (final_goaway_sent_) return;
+  final_goaway_sent_ = true;
+  session_.final_goaway();
+  begin_closing();
+}
+
+// Closing right away with unread bytes in the kernel would send a RST, which
+// can destroy the GOAWAY before the client reads it.
+void H2Connection::start_lingering() {
+  for (auto& [id, stream] : streams_) stream->closed();
+  transport_->shutdown();  // TLS close_notify / plain FIN
+  if (transport_->is_tls()) ::shutdown(transport_->fd(), SHUT_WR);
+  state_ = State::lingering;
+  linger_until_ = loop_.now() + (draining_ ? kDrainLinger : kLinger);
+  loop_.modify(transport_->fd(), EPOLLIN);
+  timer_.arm(linger_until_);
+  if (linger_read(transport_->fd(), lingered_, kLingerMax)) close_now();
+}
+
+void H2Connection::drain() {
+  if (draining_) return;
+  draining_ = true;
+  if (state_ != State::open) return;
+  session_.shutdown_notice();
+  if (streams_.empty()) {
+    send_final_goaway();
+  } else {
+    goaway_timer_ = loop_.after(kGoawayGrace, [this] {
+      goaway_timer_ = 0;
+      send_final_goaway();
+      schedule_drive();
+    });
+  }
+  schedule_drive();
+}
+
+void H2Connection::close_now() {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  loop_.remove(transport_->fd());
+  timer_.cancel();
+  if (goaway_timer_) loop_.cancel(goaway_timer_);
+  goaway_timer_ = 0;
+  for (auto& [id, stream] : streams_) stream->closed();  // no endpoint timer fires any more
+  worker_.release(this);
+}
+
+// ---- deadlines -------------------------------------------------------------
+
+bool H2Connection::waiting_on_peer() const {
+  for (const auto& [id, stream] : streams_)
+    if (stream->waiting_on_peer()) return true;
+  return false;
+}
+
+bool H2Connection::stalled_output() const {
+  if (!session_.out().empty()) return true;
+  for (const auto& [id, stream] : streams_)
+    if (session_.queued(id) > 0) return true;  // its window is shut
+  return false;
+}
+
+TimePoint H2Connection::deadline() const {
+  const ServeConfig& cfg = worker_.config();
+  switch (state_) {
+    case State::lingering:
+      return linger_until_;
+    case State::closed:
+      return TimePoint::max();
+    case State::open:
+      break;
+  }
+  if (closing_) return closing_since_ + cfg.request_timeout;
+  // Only the peer can stall us: it does not take our bytes (window or
+  // socket), or a request body does not come. Endpoints waiting on their own
+  // timers (/delay, /drip) are not idle.
+  if (stalled_output()) return last_write_ + cfg.keepalive_timeout;
+  if (streams_.empty()) return idle_since_ + cfg.keepalive_timeout;
+  if (waiting_on_peer()) return last_read_ + cfg.keepalive_timeout;
+  return TimePoint::max();
+}
+
+void H2Connection::on_deadline() {
+  if (state_ == State::closed) return;
+  if (deadline() > loop_.now()) {
+    timer_.arm(deadline());
+    return;
+  }
+  if (state_ == State::open && streams_.empty() && !closing_) {
+    // Idle: say goodbye properly, then go.
+    send_final_goaway();
+    if (!pump()) return;
+  }
+  close_now();
+}
+
+// ---- H2ServerEvents --------------------------------------------------------
+
+void H2Connection::on_request_head(int32_t id, RequestHead&& head, int reject) {
+  worker_.counters().requests.fetch_add(1, std::memory_order_relaxed);
+  last_read_ = last_write_ = loop_.now();  // a new exchange: its clock starts now
+  auto stream = std::make_unique<H2Stream>(*this, id, std::move(head));
+  H2Stream* raw = stream.get();
+  streams_[id] = std::move(stream);
+  raw->start(reject ? error_response(reject) : route(raw->request(), worker_.env()));
+}
+
+void H2Connection::on_request_body(int32_t id, std::string_view bytes) {
+  auto it = streams_.find(id);
+  if (it != streams_.end()) it->second->on_body(bytes);
+}
+
+void H2Connection::on_request_end(int32_t id) {
+  auto it = streams_.find(id);
+  if (it != streams_.end()) it->second->on_body_end();
+}
+
+void H2Connection::on_stream_close(int32_t id) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  it->second->closed();
+  closed_.push_back(std::move(it->second));  // may be on the stack: destroyed after drive()
+  streams_.erase(it);
+  if (streams_.empty()) idle_since_ = loop_.now();
+}
+
+}  // namespace sluice::serve

@@ -1,0 +1,99 @@
+// One HTTP/2 client connection (TLS with ALPN "h2", or h2c by prior
+// knowledge): moves bytes between the transport and the h2 session, runs one
+// H2Stream per request through the same router and endpoints as h1, and owns
+// the connection's deadlines.
+//
+// Memory is bounded per connection: the socket is read only while the output
+// queue is under kHighWater (so a peer that never reads stops being read, and
+// is closed after --keepalive-timeout without progress); frames are produced
+// only up to that mark; each stream queues at most about one frame.
+//
+// Graceful stop: a GOAWAY shutdown notice at once, the final GOAWAY (naming
+// the last stream we answer) once the streams are done or after kGoawayGrace,
+// then close when nghttp2 has nothing more to say.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/h2/server_session.hpp"
+#include "core/net/transport.hpp"
+#include "core/serve/conn_io.hpp"
+#include "core/serve/h2_stream.hpp"
+#include "core/serve/served_connection.hpp"
+
+namespace sluice::serve {
+
+class Worker;
+
+class H2Connection final : public ServedConnection, private IoHandler, private H2ServerEvents {
+ public:
+  H2Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string already_read);
+  ~H2Connection() override;
+  H2Connection(const H2Connection&) = delete;
+  H2Connection& operator=(const H2Connection&) = delete;
+
+  void start() override;
+  void drain() override;
+  void close_now() override;
+
+  // For the streams.
+  H2ServerSession& session() { return session_; }
+  const H2ServerSession& session() const { return session_; }
+  Loop& loop() { return loop_; }
+  bool has_room() const;
+  void schedule_drive();
+
+ private:
+  enum class State { open, lingering, closed };
+
+  void on_io(uint32_t events) override;
+  void drive();
+  void read_input();
+  void feed(std::string_view data);
+  void begin_closing();
+  bool pull_streams();
+  bool more_to_pull() const;
+  bool pump();  // frames into the output queue, and out to the socket; false when closed
+  void send_final_goaway();
+  void start_lingering();
+  void update_interest();
+  bool reading_allowed() const;
+  bool waiting_on_peer() const;
+  bool stalled_output() const;
+
+  TimePoint deadline() const;
+  void on_deadline();
+
+  // H2ServerEvents (called from inside session_.feed / produce)
+  void on_request_head(int32_t id, RequestHead&& head, int reject) override;
+  void on_request_body(int32_t id, std::string_view bytes) override;
+  void on_request_end(int32_t id) override;
+  void on_stream_close(int32_t id) override;
+
+  Worker& worker_;
+  Loop& loop_;
+  std::unique_ptr<Transport> transport_;
+  std::string already_read_;
+  H2ServerSession session_;
+  std::unordered_map<int32_t, std::unique_ptr<H2Stream>> streams_;
+  std::vector<std::unique_ptr<H2Stream>> closed_;  // destroyed after the current drive
+
+  State state_ = State::open;
+  bool input_done_ = false;  // the session will take no more input (error, GOAWAY, EOF)
+  bool draining_ = false;
+  bool final_goaway_sent_ = false;
+  bool drive_scheduled_ = false;
+  std::size_t lingered_ = 0;
+  uint32_t read_wants_ = EPOLLIN;
+  uint32_t write_wants_ = EPOLLOUT;
+
+  TimePoint idle_since_, last_read_, last_write_, closing_since_, linger_until_;
+  bool closing_ = false;  // the session is ending: what is queued gets request_timeout to leave
+  DeadlineTimer timer_;
+  TimerId goaway_timer_ = 0;
+};
+
+}  // namespace sluice::serve

@@ -1,0 +1,64 @@
+#include "core/serve/h2_stream.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include "core/serve/h2_connection.hpp"
+
+namespace sluice::serve {
+
+namespace {
+constexpr int kMaxPulls = 16;  // per pull(): an endpoint saying `more` without writing cannot spin
+}
+
+H2Stream::H2Stream(H2Connection& conn, int32_t id, RequestHead head)
+    : conn_(conn), id_(id), head_(std::move(head)) {}
+
+H2Stream::~H2Stream() { endpoint_.reset(); }  // cancels its timers while the loop is there
+
+void H2Stream::start(std::unique_ptr<Endpoint> endpoint) {
+  endpoint_ = std::move(endpoint);
+  if (head_.expect_continue && head_.has_body()) conn_.session().send_continue(id_);
+  pull_state_ = endpoint_->pull(*this);
+}
+
+void H2Stream::pull() {
+  for (int i = 0; i < kMaxPulls && wants_pull(); ++i) pull_state_ = endpoint_->pull(*this);
+}
+
+void H2Stream::on_body(std::string_view bytes) {
+  if (endpoint_) endpoint_->on_body(*this, bytes);
+}
+
+void H2Stream::on_body_end() {
+  request_done_ = true;
+  if (endpoint_) endpoint_->on_body_end(*this);
+}
+
+void H2Stream::closed() {
+  endpoint_.reset();
+  pull_state_ = Pull::done;
+}
+
+void H2Stream::head(int status, const Headers& headers, std::optional<uint64_t> length) {
+  conn_.session().send_head(id_, status, headers, length);
+}
+
+void H2Stream::write(std::string_view bytes) { conn_.session().send_body(id_, bytes); }
+
+void H2Stream::end() { conn_.session().end_response(id_); }
+
+bool H2Stream::has_room() const {
+  return conn_.session().queued(id_) < H2ServerSession::kStreamQueue && conn_.has_room();
+}
+
+void H2Stream::wake() {
+  if (!endpoint_) return;
+  pull_state_ = Pull::more;
+  conn_.schedule_drive();  // never re-enter the endpoint from its own callback
+}
+
+void H2Stream::abort() { conn_.session().reset(id_, NGHTTP2_INTERNAL_ERROR); }
+
+Loop& H2Stream::loop() { return conn_.loop(); }
+
+}  // namespace sluice::serve

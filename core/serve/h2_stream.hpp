@@ -1,0 +1,57 @@
+// One h2 request/response exchange: the ResponseWriter an endpoint sees on
+// an HTTP/2 connection. The endpoints are the very ones h1 runs; only the
+// writer underneath differs (frames per stream instead of one byte stream).
+//
+// Backpressure: has_room() is true while this stream's own queue is under
+// one frame's worth and the connection's output queue under its mark, so a
+// stream whose flow-control window is stalled holds at most ~32 KiB, and a
+// connection at most the mark plus that per open stream.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/serve/exchange.hpp"
+
+namespace sluice::serve {
+
+class H2Connection;
+
+class H2Stream final : public ResponseWriter {
+ public:
+  H2Stream(H2Connection& conn, int32_t id, RequestHead head);
+  ~H2Stream() override;
+  H2Stream(const H2Stream&) = delete;
+  H2Stream& operator=(const H2Stream&) = delete;
+
+  void start(std::unique_ptr<Endpoint> endpoint);  // the first pull
+  void pull();  // when wants_pull(): until the endpoint waits or the queues fill
+  void on_body(std::string_view bytes);
+  void on_body_end();
+  void closed();  // the stream is gone: never call the endpoint again
+
+  bool wants_pull() const { return endpoint_ && pull_state_ == Pull::more && has_room(); }
+  bool waiting_on_peer() const { return endpoint_ && !request_done_; }
+
+  // ResponseWriter
+  const RequestHead& request() const override { return head_; }
+  void head(int status, const Headers& headers, std::optional<uint64_t> length) override;
+  void write(std::string_view bytes) override;
+  void end() override;
+  bool has_room() const override;
+  bool can_sendfile() const override { return false; }  // bytes go through DATA frames
+  void sendfile(int, uint64_t, uint64_t) override {}
+  void wake() override;
+  void abort() override;
+  Loop& loop() override;
+
+ private:
+  H2Connection& conn_;
+  int32_t id_;
+  RequestHead head_;
+  std::unique_ptr<Endpoint> endpoint_;
+  Pull pull_state_ = Pull::done;
+  bool request_done_ = false;
+};
+
+}  // namespace sluice::serve

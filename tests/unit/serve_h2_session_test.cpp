@@ -1,0 +1,221 @@
+// H2ServerSession against an in-memory nghttp2 client: request heads as the
+// endpoints see them, responses (lower-case names, content-length, HEAD),
+// request-body window given back only as the response queue drains, and the
+// rapid-reset cut-off.
+#include <nghttp2/nghttp2.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/h2/server_session.hpp"
+
+using namespace sluice;
+
+namespace {
+
+struct Server : H2ServerEvents {
+  std::map<int32_t, RequestHead> heads;
+  std::map<int32_t, std::string> bodies;
+  std::vector<int32_t> ended, closed;
+  bool echo = false;
+  H2ServerSession* session = nullptr;
+
+  void on_request_head(int32_t id, RequestHead&& h, int) override {
+    heads[id] = std::move(h);
+    if (echo) session->send_head(id, 200, {}, std::nullopt);  // as the Echo endpoint does
+  }
+  void on_request_body(int32_t id, std::string_view b) override {
+    bodies[id] += b;
+    if (echo) session->send_body(id, b);
+  }
+  void on_request_end(int32_t id) override { ended.push_back(id); }
+  void on_stream_close(int32_t id) override { closed.push_back(id); }
+};
+
+// A minimal nghttp2 client that records what it receives.
+struct Client {
+  nghttp2_session* s = nullptr;
+  std::map<int32_t, std::vector<std::pair<std::string, std::string>>> headers;
+  std::map<int32_t, std::string> data;
+  uint32_t goaway_code = 0xffffffff;
+
+  Client() {
+    nghttp2_session_callbacks* cb;
+    nghttp2_session_callbacks_new(&cb);
+    nghttp2_session_callbacks_set_on_header_callback(
+        cb, [](nghttp2_session*, const nghttp2_frame* f, const uint8_t* n, size_t nl,
+               const uint8_t* v, size_t vl, uint8_t, void* u) {
+          static_cast<Client*>(u)->headers[f->hd.stream_id].emplace_back(
+              std::string(reinterpret_cast<const char*>(n), nl),
+              std::string(reinterpret_cast<const char*>(v), vl));
+          return 0;
+        });
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
+        cb, [](nghttp2_session*, uint8_t, int32_t id, const uint8_t* d, size_t n, void* u) {
+          static_cast<Client*>(u)->data[id].append(reinterpret_cast<const char*>(d), n);
+          return 0;
+        });
+    nghttp2_session_callbacks_set_on_frame_recv_callback(
+        cb, [](nghttp2_session*, const nghttp2_frame* f, void* u) {
+          if (f->hd.type == NGHTTP2_GOAWAY) static_cast<Client*>(u)->goaway_code = f->goaway.error_code;
+          return 0;
+        });
+    nghttp2_session_client_new(&s, cb, this);
+    nghttp2_session_callbacks_del(cb);
+    nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, nullptr, 0);
+  }
+  ~Client() { nghttp2_session_del(s); }
+
+  int32_t get(const std::string& method, const std::string& path,
+              nghttp2_data_provider* body = nullptr) {
+    auto nv = [](const std::string& n, const std::string& v) {
+      return nghttp2_nv{(uint8_t*)n.data(), (uint8_t*)v.data(), n.size(), v.size(),
+                        NGHTTP2_NV_FLAG_NONE};
+    };
+    static const std::string m = ":method", sc = ":scheme", p = ":path", a = ":authority",
+                             http = "http", host = "example.test";
+    nghttp2_nv nva[] = {nv(m, method), nv(sc, http), nv(p, path), nv(a, host)};
+    return nghttp2_submit_request(s, nullptr, nva, 4, body, nullptr);
+  }
+
+  std::string take_output() {
+    std::string out;
+    const uint8_t* p;
+    ssize_t n;
+    while ((n = nghttp2_session_mem_send(s, &p)) > 0) out.append(reinterpret_cast<const char*>(p), n);
+    return out;
+  }
+  void feed(const std::string& in) {
+    nghttp2_session_mem_recv(s, reinterpret_cast<const uint8_t*>(in.data()), in.size());
+  }
+  std::string header(int32_t id, const std::string& name) {
+    for (auto& [n, v] : headers[id])
+      if (n == name) return v;
+    return "<none>";
+  }
+};
+
+std::string drain(ChainBuffer& b) {
+  std::string s;
+  while (!b.empty()) {
+    auto f = b.front();
+    s += f;
+    b.consume(f.size());
+  }
+  return s;
+}
+
+// Client -> server -> client until neither has anything to say.
+void exchange(Client& c, H2ServerSession& srv, std::size_t limit = 1 << 20) {
+  for (int i = 0; i < 50; ++i) {
+    std::string up = c.take_output();
+    if (!up.empty()) srv.feed(up);
+    srv.produce(limit);
+    std::string down = drain(srv.out());
+    if (!down.empty()) c.feed(down);
+    if (up.empty() && down.empty()) return;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("h2 server session: request heads and responses", "[h2][session]") {
+  Server ev;
+  H2ServerSession srv(ev, H2ServerSettings{}, ServerLimits{});
+  ev.session = &srv;
+  Client c;
+  int32_t get = c.get("GET", "/bytes/5?x=1");
+  int32_t head = c.get("HEAD", "/bytes/5");
+  exchange(c, srv);
+  REQUIRE(ev.heads.count(get));
+  const RequestHead& h = ev.heads[get];
+  CHECK(h.method == "GET");
+  CHECK(h.target == "/bytes/5?x=1");
+  CHECK(h.version_major == 2);
+  CHECK(h.headers.get("Host") == "example.test");
+  CHECK_FALSE(h.has_body());
+  CHECK(ev.ended.size() == 2);
+
+  Headers rh;
+  rh.add("Content-Type", "text/plain");
+  for (int32_t id : {get, head}) {
+    srv.send_head(id, 200, rh, 5);
+    srv.send_body(id, "hello");
+    srv.end_response(id);
+  }
+  exchange(c, srv);
+  CHECK(c.header(get, ":status") == "200");
+  CHECK(c.header(get, "content-type") == "text/plain");  // lower case on the wire
+  CHECK(c.header(get, "content-length") == "5");
+  CHECK(c.header(get, "server") == "sluice");
+  CHECK(c.data[get] == "hello");
+  CHECK(c.header(head, "content-length") == "5");
+  CHECK(c.data[head].empty());
+  CHECK(ev.closed.size() == 2);
+  CHECK(srv.open_streams() == 0);
+}
+
+TEST_CASE("h2 server session: request body window returns only as the echo leaves",
+          "[h2][session]") {
+  Server ev;
+  ev.echo = true;
+  H2ServerSettings cfg;
+  cfg.initial_window = 65535;
+  H2ServerSession srv(ev, cfg, ServerLimits{});
+  ev.session = &srv;
+  Client c;
+
+  static std::string upload(300'000, 'u');
+  static std::size_t sent = 0;
+  sent = 0;
+  nghttp2_data_provider body{};
+  body.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
+                          nghttp2_data_source*, void*) -> ssize_t {
+    std::size_t n = std::min(len, upload.size() - sent);
+    std::memcpy(buf, upload.data() + sent, n);
+    sent += n;
+    if (sent == upload.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  };
+  int32_t id = c.get("POST", "/echo", &body);
+  // The server frames nothing (limit 0): the echo piles up in the stream's
+  // queue, so the client may send one stream window and no more.
+  exchange(c, srv, 0);
+  REQUIRE(ev.heads.count(id));
+  CHECK(ev.bodies[id].size() == 65535);
+  CHECK(nghttp2_session_get_stream_remote_window_size(c.s, id) == 0);
+  CHECK(srv.queued(id) == 65535);
+
+  // Let the echo out: window comes back, and the whole body goes round.
+  for (int i = 0; i < 20 && ev.ended.empty(); ++i) exchange(c, srv);
+  srv.end_response(id);
+  exchange(c, srv);
+  CHECK(ev.bodies[id] == upload);
+  CHECK(c.data[id] == upload);
+}
+
+TEST_CASE("h2 server session: rapid reset ends the connection with ENHANCE_YOUR_CALM",
+          "[h2][session]") {
+  Server ev;
+  H2ServerSession srv(ev, H2ServerSettings{}, ServerLimits{});
+  ev.session = &srv;
+  Client c;
+  bool alive = true;
+  int pairs = 0;
+  for (; pairs < 1000 && alive; ++pairs) {
+    int32_t id = c.get("GET", "/bytes/1");
+    std::string up = c.take_output();
+    nghttp2_submit_rst_stream(c.s, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    up += c.take_output();
+    alive = srv.feed(up);
+  }
+  CHECK_FALSE(alive);
+  CHECK(pairs > 150);
+  CHECK(pairs < 300);
+  CHECK(srv.goaway_code() == NGHTTP2_ENHANCE_YOUR_CALM);
+  srv.produce(1 << 20);
+  c.feed(drain(srv.out()));
+  CHECK(c.goaway_code == NGHTTP2_ENHANCE_YOUR_CALM);
+}

@@ -1,10 +1,13 @@
 // `sluice bench`: the load generator's options, its text and JSON reports, and
 // `sluice bench merge` for results of several shards or machines.
+#include "core/bench/bench.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -12,10 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/duration_arg.hpp"
 #include "cli/exit_codes.hpp"
-#include "core/bench/bench.hpp"
 #include "core/bench/result_json.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace sluice::cli {
 
@@ -29,13 +29,16 @@ struct BenchArgs {
   bool http11 = false, http2 = false, http2_prior = false, no_keepalive = false, insecure = false;
 };
 
-std::shared_ptr<BenchArgs> make_bench_args() { return std::make_shared<BenchArgs>(); }
+std::shared_ptr<BenchArgs> make_bench_args() {
+  return std::make_shared<BenchArgs>();
+}
 
 CommandSpec bench_spec(BenchArgs& a) {
   CommandSpec s;
   s.name = "bench";
   s.usage = "sluice bench [OPTIONS] URL...   |   sluice bench merge FILE.json...";
-  s.summary = "HTTP/1.1 and HTTP/2 load generator: closed and open models, HDR latency, mergeable JSON.";
+  s.summary =
+      "HTTP/1.1 and HTTP/2 load generator: closed and open models, HDR latency, mergeable JSON.";
   s.description =
       "Closed model (default): each connection keeps -m requests in flight and sends the next as "
       "soon as one completes. Open model (--rate): requests fall due at fixed intervals whatever "
@@ -46,10 +49,15 @@ CommandSpec bench_spec(BenchArgs& a) {
   s.options = {
       value("urls", "URL", "URLs to load (or: merge FILE...)", a.urls),
       value("-c,--connections", "N", "Connections in all (default 10)", a.connections),
-      value("-t,--threads", "N", "Threads, one event loop each (default: the number of cores)", a.threads),
-      value("-m,--max-concurrent-streams", "N", "Requests in flight per connection: h2 streams (default 10), h1 pipelining depth (default 1)", a.max_streams),
+      value("-t,--threads", "N", "Threads, one event loop each (default: the number of cores)",
+            a.threads),
+      value("-m,--max-concurrent-streams", "N",
+            "Requests in flight per connection: h2 streams (default 10), h1 pipelining depth "
+            "(default 1)",
+            a.max_streams),
       value("-n,--requests", "N", "Total requests to send (across threads)", a.requests),
-      value("-d,--duration", "TIME", "How long to measure: 10s, 1m, 500ms (default 10s unless -n)", a.duration),
+      value("-d,--duration", "TIME", "How long to measure: 10s, 1m, 500ms (default 10s unless -n)",
+            a.duration),
       value("--warmup", "TIME", "Load sent before measuring starts (not reported)", a.warmup),
       value("--rate", "R", "Open model: R requests per second in total", a.rate),
       flag("--http1.1", "HTTP/1.1 only", a.http11),
@@ -58,17 +66,22 @@ CommandSpec bench_spec(BenchArgs& a) {
       value("-H,--header", "LINE", "Extra request header; repeatable", a.headers),
       value("-X,--request", "METHOD", "Request method (default GET)", a.method),
       value("--data", "DATA", "Request body; @FILE reads a file", a.data),
-      flag("--no-keepalive", "A new connection for every request (Connection: close)", a.no_keepalive),
+      flag("--no-keepalive", "A new connection for every request (Connection: close)",
+           a.no_keepalive),
       value("--timeout", "TIME", "Per-request timeout (default 10s)", a.timeout),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
       value("--cacert", "FILE", "Trust the CA certificates in FILE", a.cacert, true),
       value("--json", "FILE", "Write the results as JSON to FILE ('-' for stdout)", a.json, true),
-      value("--shard", "I/N", "Run share I (0-based) of N of a distributed test: its part of -c, -n and --rate", a.shard),
-      value("--start-at", "EPOCH", "Start at this Unix time (seconds), so that all shards start together", a.start_at),
+      value("--shard", "I/N",
+            "Run share I (0-based) of N of a distributed test: its part of -c, -n and --rate",
+            a.shard),
+      value("--start-at", "EPOCH",
+            "Start at this Unix time (seconds), so that all shards start together", a.start_at),
   };
   s.extra_sections = {
       {"Distributed runs",
-       "Run the same command on N machines (or pods) with --shard 0/N ... --shard N-1/N and the same\n"
+       "Run the same command on N machines (or pods) with --shard 0/N ... --shard N-1/N and the "
+       "same\n"
        "--start-at, each with --json, then: sluice bench merge shard-*.json --json all.json\n"
        "Merging sums the counters and adds the histograms exactly; it refuses results whose\n"
        "configuration hash or histogram settings differ. bench-scripts/k8s/ has an Indexed Job."},
@@ -91,13 +104,16 @@ Result<bench::Config> make_config(const BenchArgs& a) {
   bench::Config c;
   c.urls = a.urls;
   c.connections = a.connections;
-  c.threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.threads = a.threads > 0 ? a.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   c.max_streams = a.max_streams;
   if (a.requests > 0) c.requests = a.requests;
   auto dur = [](const std::string& s, const char* flag) -> Result<Millis> {
     if (s.empty()) return Millis(0);
     auto d = parse_duration(s);
-    if (!d) return fail(Errc::bad_argument, fmt::format("{}: bad duration '{}' (e.g. 10s, 1m, 500ms)", flag, s));
+    if (!d)
+      return fail(Errc::bad_argument,
+                  fmt::format("{}: bad duration '{}' (e.g. 10s, 1m, 500ms)", flag, s));
     return *d;
   };
   auto d = dur(a.duration, "--duration");
@@ -109,11 +125,12 @@ Result<bench::Config> make_config(const BenchArgs& a) {
   c.duration = *d;
   c.warmup = *w;
   c.timeout = *t;
-  if (c.duration.count() == 0 && !c.requests && a.duration.empty() && a.rate <= 0) c.duration = Millis(10000);
+  if (c.duration.count() == 0 && !c.requests && a.duration.empty() && a.rate <= 0)
+    c.duration = Millis(10000);
   c.rate = a.rate;
   if (int(a.http11) + int(a.http2) + int(a.http2_prior) > 1)
     return fail(Errc::bad_argument, "choose one of --http1.1, --http2 and --http2-prior-knowledge");
-  c.http_version = a.http11 ? bench::HttpVersion::http1_1
+  c.http_version = a.http11        ? bench::HttpVersion::http1_1
                    : a.http2_prior ? bench::HttpVersion::http2_prior
                                    : bench::HttpVersion::negotiate;
   c.method = a.method;
@@ -141,7 +158,8 @@ Result<bench::Config> make_config(const BenchArgs& a) {
 }
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<Millis>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int write_json(const std::string& path, const std::string& text) {
@@ -171,7 +189,8 @@ int run_merge(const BenchArgs& a) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto run = bench::from_json(text);
     if (!in || !run) {
-      fmt::print(stderr, "sluice bench merge: {}: {}\n", f, run ? "cannot read" : run.error().message);
+      fmt::print(stderr, "sluice bench merge: {}: {}\n", f,
+                 run ? "cannot read" : run.error().message);
       return 2;
     }
     if (!total) {
@@ -205,9 +224,9 @@ int run_bench(BenchArgs& a) {
   bool tty = ::isatty(STDERR_FILENO);
   if (tty)
     cb.live = [](const bench::LiveReport& l) {
-      fmt::print(stderr, "\r  {:6.1f}s {}{:>10} req/s {:>8} errors  p50 {:>9}  p99 {:>9}   ", l.elapsed_s,
-                 l.warming_up ? "(warm-up) " : "", static_cast<uint64_t>(l.rate), l.errors,
-                 format_us(l.p50_us), format_us(l.p99_us));
+      fmt::print(stderr, "\r  {:6.1f}s {}{:>10} req/s {:>8} errors  p50 {:>9}  p99 {:>9}   ",
+                 l.elapsed_s, l.warming_up ? "(warm-up) " : "", static_cast<uint64_t>(l.rate),
+                 l.errors, format_us(l.p50_us), format_us(l.p99_us));
     };
   int64_t start = now_ms();
   auto res = bench::run(*cfg, cb);
@@ -218,8 +237,13 @@ int run_bench(BenchArgs& a) {
     return code;
   }
   if (a.json != "-") fmt::print("{}", render_bench_report(*cfg, *res));
-  bench::RunInfo info{bench::canonical_config(*cfg), bench::config_hash(*cfg), cfg->shard_index,
-                      cfg->shard_count, cfg->start_at_ms.value_or(start), now_ms(), {}};
+  bench::RunInfo info{bench::canonical_config(*cfg),
+                      bench::config_hash(*cfg),
+                      cfg->shard_index,
+                      cfg->shard_count,
+                      cfg->start_at_ms.value_or(start),
+                      now_ms(),
+                      {}};
   return write_json(a.json, bench::to_json(*res, info));
 }
 

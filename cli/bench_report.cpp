@@ -26,10 +26,9 @@ std::string bytes_text(double b) {
 
 std::string latency_block(const char* title, const bench::Histogram& h) {
   if (h.total_count() == 0) return fmt::format("  {}: no samples\n", title);
-  std::string out = fmt::format("  {}: mean {}, stdev {}, min {}, max {}\n", title,
-                                format_us(static_cast<int64_t>(h.mean())),
-                                format_us(static_cast<int64_t>(h.stdev())), format_us(h.min()),
-                                format_us(h.max()));
+  std::string out = fmt::format(
+      "  {}: mean {}, stdev {}, min {}, max {}\n", title, format_us(static_cast<int64_t>(h.mean())),
+      format_us(static_cast<int64_t>(h.stdev())), format_us(h.min()), format_us(h.max()));
   out += "   ";
   for (double p : {50.0, 75.0, 90.0, 99.0, 99.9, 99.99})
     out += fmt::format(" p{:<5} {:>9}", p, format_us(h.value_at_percentile(p)));
@@ -43,7 +42,8 @@ uint64_t count_between(const bench::Histogram& h, int64_t lo, int64_t hi) {
   int from = h.index_of(std::min(lo, h.highest()));
   int to = h.index_of(std::min(hi, h.highest()));
   int64_t n = 0;
-  for (int i = from; i < to && i < static_cast<int>(counts.size()); ++i) n += counts[static_cast<size_t>(i)];
+  for (int i = from; i < to && i < static_cast<int>(counts.size()); ++i)
+    n += counts[static_cast<size_t>(i)];
   if (hi > h.highest()) n += counts[static_cast<size_t>(to)];
   return static_cast<uint64_t>(n);
 }
@@ -59,7 +59,8 @@ std::string terminal_histogram(const bench::Histogram& h) {
   double edge = lo;
   for (int i = 0; i < kRows; ++i) {
     double next = i == kRows - 1 ? hi + 1 : edge * step;
-    rows[static_cast<size_t>(i)] = count_between(h, static_cast<int64_t>(edge), static_cast<int64_t>(next));
+    rows[static_cast<size_t>(i)] =
+        count_between(h, static_cast<int64_t>(edge), static_cast<int64_t>(next));
     peak = std::max(peak, rows[static_cast<size_t>(i)]);
     edge = next;
   }
@@ -67,8 +68,10 @@ std::string terminal_histogram(const bench::Histogram& h) {
   edge = lo;
   for (int i = 0; i < kRows; ++i) {
     auto n = rows[static_cast<size_t>(i)];
-    int bar = static_cast<int>(std::llround(static_cast<double>(n) * kWidth / static_cast<double>(peak)));
-    out += fmt::format("  {:>9} {:<{}} {}\n", format_us(static_cast<int64_t>(edge)), std::string(static_cast<size_t>(bar), '#'), kWidth, n);
+    int bar =
+        static_cast<int>(std::llround(static_cast<double>(n) * kWidth / static_cast<double>(peak)));
+    out += fmt::format("  {:>9} {:<{}} {}\n", format_us(static_cast<int64_t>(edge)),
+                       std::string(static_cast<size_t>(bar), '#'), kWidth, n);
     edge *= step;
   }
   return out;
@@ -80,16 +83,19 @@ std::string render_bench_report(const bench::Config& cfg, const bench::Results& 
   const auto& k = r.counters;
   double wall = std::max(r.wall_s, 1e-9);
   std::string out;
-  out += fmt::format("sluice bench: {} ({} connections, {} threads, {}{})\n", cfg.urls.front(),
-                     cfg.connections, cfg.threads,
-                     cfg.open_model() ? fmt::format("open model, {}/s requested", cfg.rate) : "closed model",
-                     cfg.shard_count > 1 ? fmt::format(", shard {}/{}", cfg.shard_index, cfg.shard_count) : "");
-  out += fmt::format("  requests: {} in {:.2f}s, {:.1f}/s; {} transferred, {}/s\n", k.requests, wall,
-                     k.requests / wall, bytes_text(static_cast<double>(k.bytes)), bytes_text(k.bytes / wall));
+  out += fmt::format(
+      "sluice bench: {} ({} connections, {} threads, {}{})\n", cfg.urls.front(), cfg.connections,
+      cfg.threads,
+      cfg.open_model() ? fmt::format("open model, {}/s requested", cfg.rate) : "closed model",
+      cfg.shard_count > 1 ? fmt::format(", shard {}/{}", cfg.shard_index, cfg.shard_count) : "");
+  out += fmt::format("  requests: {} in {:.2f}s, {:.1f}/s; {} transferred, {}/s\n", k.requests,
+                     wall, k.requests / wall, bytes_text(static_cast<double>(k.bytes)),
+                     bytes_text(k.bytes / wall));
   if (cfg.open_model()) {
     double achieved = k.requests / wall;
-    out += fmt::format("  rate: requested {:.0f}/s, achieved {:.1f}/s{}\n", cfg.rate / cfg.shard_count, achieved,
-                       achieved < 0.99 * cfg.rate / cfg.shard_count ? "  (the target did not keep up)" : "");
+    out += fmt::format(
+        "  rate: requested {:.0f}/s, achieved {:.1f}/s{}\n", cfg.rate / cfg.shard_count, achieved,
+        achieved < 0.99 * cfg.rate / cfg.shard_count ? "  (the target did not keep up)" : "");
   }
   out += latency_block("latency from send", r.latency);
   if (cfg.open_model()) out += latency_block("latency from due (corrected)", r.latency_corrected);
@@ -99,12 +105,14 @@ std::string render_bench_report(const bench::Config& cfg, const bench::Results& 
   out += k.status.empty() ? " none\n" : "\n";
   out += "  errors:";
   for (size_t i = 0; i < k.errors.size(); ++i)
-    out += fmt::format(" {} {}", bench::error_kind_name(static_cast<bench::ErrorKind>(i)), k.errors[i]);
+    out += fmt::format(" {} {}", bench::error_kind_name(static_cast<bench::ErrorKind>(i)),
+                       k.errors[i]);
   out += fmt::format("\n  connections opened: {}\n", k.connections);
   double cpu = r.cpu_user_s + r.cpu_sys_s;
-  out += fmt::format("  generator CPU: {:.2f}s user + {:.2f}s system = {:.0f}% of a core; {:.2f} us per request\n",
-                     r.cpu_user_s, r.cpu_sys_s, 100 * cpu / wall,
-                     k.requests ? cpu * 1e6 / static_cast<double>(k.requests) : 0.0);
+  out += fmt::format(
+      "  generator CPU: {:.2f}s user + {:.2f}s system = {:.0f}% of a core; {:.2f} us per request\n",
+      r.cpu_user_s, r.cpu_sys_s, 100 * cpu / wall,
+      k.requests ? cpu * 1e6 / static_cast<double>(k.requests) : 0.0);
   return out;
 }
 

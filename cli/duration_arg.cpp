@@ -11,11 +11,16 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
   if (ec != std::errc() || p == s.data() || v < 0 || !std::isfinite(v)) return std::nullopt;
   std::string_view unit(p, static_cast<std::size_t>(s.data() + s.size() - p));
   double ms;
-  if (unit.empty() || unit == "s") ms = v * 1000;
-  else if (unit == "ms") ms = v;
-  else if (unit == "m") ms = v * 60000;
-  else if (unit == "h") ms = v * 3600000;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    ms = v * 1000;
+  else if (unit == "ms")
+    ms = v;
+  else if (unit == "m")
+    ms = v * 60000;
+  else if (unit == "h")
+    ms = v * 3600000;
+  else
+    return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(std::llround(ms)));
 }
 

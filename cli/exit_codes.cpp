@@ -6,30 +6,54 @@ namespace sluice::cli {
 
 int exit_code(Errc code) {
   switch (code) {
-    case Errc::unsupported_protocol: return 1;
-    case Errc::bad_argument: return 2;
-    case Errc::bad_url: return 3;
-    case Errc::resolve_failed: return 6;
-    case Errc::connect_failed: return 7;
-    case Errc::bad_response: return 8;
-    case Errc::partial_body: return 18;
-    case Errc::http_status: return 22;
-    case Errc::write_failed: return 23;
-    case Errc::read_failed: return 26;
-    case Errc::timeout: return 28;
-    case Errc::tls_handshake: return 35;
-    case Errc::too_many_redirects: return 47;
-    case Errc::empty_reply: return 52;
-    case Errc::send_failed: return 55;
-    case Errc::recv_failed: return 56;
-    case Errc::cert_verify: return 60;
-    case Errc::filesize_exceeded: return 63;
-    case Errc::http2: return 16;
-    case Errc::http2_stream: return 92;
-    case Errc::ca_file: return 77;
-    case Errc::address_in_use: return 7;
-    case Errc::cancelled: return 130;
-    case Errc::internal: return 2;
+    case Errc::unsupported_protocol:
+      return 1;
+    case Errc::bad_argument:
+      return 2;
+    case Errc::bad_url:
+      return 3;
+    case Errc::resolve_failed:
+      return 6;
+    case Errc::connect_failed:
+      return 7;
+    case Errc::bad_response:
+      return 8;
+    case Errc::partial_body:
+      return 18;
+    case Errc::http_status:
+      return 22;
+    case Errc::write_failed:
+      return 23;
+    case Errc::read_failed:
+      return 26;
+    case Errc::timeout:
+      return 28;
+    case Errc::tls_handshake:
+      return 35;
+    case Errc::too_many_redirects:
+      return 47;
+    case Errc::empty_reply:
+      return 52;
+    case Errc::send_failed:
+      return 55;
+    case Errc::recv_failed:
+      return 56;
+    case Errc::cert_verify:
+      return 60;
+    case Errc::filesize_exceeded:
+      return 63;
+    case Errc::http2:
+      return 16;
+    case Errc::http2_stream:
+      return 92;
+    case Errc::ca_file:
+      return 77;
+    case Errc::address_in_use:
+      return 7;
+    case Errc::cancelled:
+      return 130;
+    case Errc::internal:
+      return 2;
   }
   return 2;
 }

@@ -32,13 +32,17 @@ struct GetArgs {
   double connect_timeout = 0, max_time = 0, retry_delay = 0;
 };
 
-std::shared_ptr<GetArgs> make_get_args() { return std::make_shared<GetArgs>(); }
+std::shared_ptr<GetArgs> make_get_args() {
+  return std::make_shared<GetArgs>();
+}
 
 CommandSpec get_spec(GetArgs& a) {
   CommandSpec s;
   s.name = "get";
   s.usage = "sluice get [OPTIONS] URL...";
-  s.summary = "Fetch URLs over HTTP/1.1 or HTTP/2 (plain or TLS) with curl-compatible flags and exit codes.";
+  s.summary =
+      "Fetch URLs over HTTP/1.1 or HTTP/2 (plain or TLS) with curl-compatible flags and exit "
+      "codes.";
   s.description =
       "Several URLs are fetched in order over one kept-alive connection per origin, or with -Z "
       "concurrently (over HTTP/2 as streams of one connection). Bodies go to stdout, in URL order "
@@ -48,39 +52,71 @@ CommandSpec get_spec(GetArgs& a) {
       "gives a stream window back only for bytes the consumer has taken).";
   s.options = {
       value("urls", "URL", "URLs to fetch", a.urls),
-      value("-o,--output", "FILE", "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
-      counted("-O,--remote-name", "Write the body to a file named like the URL's last path segment", a.remote_name),
+      value("-o,--output", "FILE",
+            "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
+      counted("-O,--remote-name", "Write the body to a file named like the URL's last path segment",
+              a.remote_name),
       flag("-i,--include", "Include the response headers in the output", a.include),
       flag("-I,--head", "Send HEAD and print the response headers only", a.head),
       value("-X,--request", "METHOD", "Request method to use", a.request),
-      value("-H,--header", "LINE", "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty); repeatable", a.headers),
-      value("-d,--data", "DATA", "POST data; @FILE reads a file (CR/LF stripped), @- reads stdin; repeated -d are joined with &", a.data),
-      value("--data-binary", "DATA", "POST data sent exactly as given; @FILE and @- read it unchanged", a.data_binary),
+      value("-H,--header", "LINE",
+            "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty); repeatable",
+            a.headers),
+      value("-d,--data", "DATA",
+            "POST data; @FILE reads a file (CR/LF stripped), @- reads stdin; repeated -d are "
+            "joined with &",
+            a.data),
+      value("--data-binary", "DATA",
+            "POST data sent exactly as given; @FILE and @- read it unchanged", a.data_binary),
       value("-A,--user-agent", "NAME", "User-Agent header to send", a.user_agent),
-      flag("-L,--location", "Follow redirects (301/302/303/307/308), reusing the connection", a.location),
+      flag("-L,--location", "Follow redirects (301/302/303/307/308), reusing the connection",
+           a.location),
       value("--max-redirs", "N", "Maximum number of redirects with -L (default 50)", a.max_redirs),
-      flag("-f,--fail", "Fail with exit code 22 on HTTP status >= 400, without writing the body", a.fail),
+      flag("-f,--fail", "Fail with exit code 22 on HTTP status >= 400, without writing the body",
+           a.fail),
       flag("-s,--silent", "No progress meter and no error messages", a.silent),
       flag("-S,--show-error", "With -s, still show error messages", a.show_error),
-      counted("-v,--verbose", "Show connection events and request/response headers on stderr", a.verbose),
-      value("-w,--write-out", "FORMAT", "Print FORMAT after each transfer: %{http_code}, %{time_total}, %{json}, ... (@FILE reads it)", a.write_out),
-      value("--connect-timeout", "SECONDS", "Maximum time for the connection (TCP + TLS) to be set up", a.connect_timeout),
+      counted("-v,--verbose", "Show connection events and request/response headers on stderr",
+              a.verbose),
+      value("-w,--write-out", "FORMAT",
+            "Print FORMAT after each transfer: %{http_code}, %{time_total}, %{json}, ... (@FILE "
+            "reads it)",
+            a.write_out),
+      value("--connect-timeout", "SECONDS",
+            "Maximum time for the connection (TCP + TLS) to be set up", a.connect_timeout),
       value("-m,--max-time", "SECONDS", "Maximum time for each transfer", a.max_time),
-      value("--retry", "N", "Retry transient failures (timeouts, 408/429/500/502/503/504) N times with backoff", a.retry),
-      value("--retry-delay", "SECONDS", "Fixed wait between retries instead of exponential backoff", a.retry_delay),
-      value("--max-filesize", "SIZE", "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
+      value("--retry", "N",
+            "Retry transient failures (timeouts, 408/429/500/502/503/504) N times with backoff",
+            a.retry),
+      value("--retry-delay", "SECONDS", "Fixed wait between retries instead of exponential backoff",
+            a.retry_delay),
+      value("--max-filesize", "SIZE",
+            "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
-      value("--cacert", "FILE", "Trust the CA certificates in FILE (PEM) instead of the system store", a.cacert, true),
-      value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable", a.resolve),
+      value("--cacert", "FILE",
+            "Trust the CA certificates in FILE (PEM) instead of the system store", a.cacert, true),
+      value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable",
+            a.resolve),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
       flag("--http1.1", "Use HTTP/1.1 only (https offers only http/1.1 by ALPN)", a.http11),
-      flag("--http2", "Use HTTP/2 where the server agrees by ALPN (the default for https; http stays 1.1)", a.http2),
-      flag("--http2-prior-knowledge", "Speak HTTP/2 at once, without negotiation (h2c on plain http)", a.http2_prior),
-      flag("-Z,--parallel", "Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order", a.parallel),
-      value("--parallel-max", "N", "At most N transfers at once with -Z (default 50)", a.parallel_max),
-      value("--max-buffer", "SIZE", "High-water mark for body bytes waiting for the consumer (default 1M; reading resumes below a quarter of it)", a.max_buffer),
-      flag("-#,--progress-bar", "Show a progress bar instead of the meter (also when stderr is not a terminal)", a.progress_bar),
+      flag("--http2",
+           "Use HTTP/2 where the server agrees by ALPN (the default for https; http stays 1.1)",
+           a.http2),
+      flag("--http2-prior-knowledge",
+           "Speak HTTP/2 at once, without negotiation (h2c on plain http)", a.http2_prior),
+      flag("-Z,--parallel",
+           "Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order",
+           a.parallel),
+      value("--parallel-max", "N", "At most N transfers at once with -Z (default 50)",
+            a.parallel_max),
+      value("--max-buffer", "SIZE",
+            "High-water mark for body bytes waiting for the consumer (default 1M; reading resumes "
+            "below a quarter of it)",
+            a.max_buffer),
+      flag("-#,--progress-bar",
+           "Show a progress bar instead of the meter (also when stderr is not a terminal)",
+           a.progress_bar),
   };
   s.extra_sections = {{"Exit codes", exit_code_table()}};
   return s;
@@ -119,13 +155,17 @@ Result<std::vector<fetch::ResolveEntry>> parse_resolve(const std::vector<std::st
     if (port == 0 || port > 65535)
       return fail(Errc::bad_argument, fmt::format("--resolve '{}': bad port", item));
     auto addr = parse_numeric(item.substr(c2 + 1), static_cast<uint16_t>(port));
-    if (!addr) return fail(Errc::bad_argument, fmt::format("--resolve '{}': {}", item, addr.error().message));
+    if (!addr)
+      return fail(Errc::bad_argument,
+                  fmt::format("--resolve '{}': {}", item, addr.error().message));
     out.push_back({item.substr(0, c1), static_cast<uint16_t>(port), *addr});
   }
   return out;
 }
 
-Millis seconds_to_ms(double s) { return Millis(static_cast<long long>(s * 1000)); }
+Millis seconds_to_ms(double s) {
+  return Millis(static_cast<long long>(s * 1000));
+}
 
 Result<fetch::Config> make_config(const GetArgs& a) {
   fetch::Config c;
@@ -179,12 +219,14 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.retry_delay = seconds_to_ms(a.retry_delay);
   if (!a.max_filesize.empty()) {
     auto v = parse_size(a.max_filesize);
-    if (!v) return fail(Errc::bad_argument, fmt::format("--max-filesize: bad size '{}'", a.max_filesize));
+    if (!v)
+      return fail(Errc::bad_argument, fmt::format("--max-filesize: bad size '{}'", a.max_filesize));
     c.max_filesize = *v;
   }
   auto mb = parse_size(a.max_buffer);
   if (!mb || *mb < 16 * 1024)
-    return fail(Errc::bad_argument, fmt::format("--max-buffer: bad size '{}' (at least 16k)", a.max_buffer));
+    return fail(Errc::bad_argument,
+                fmt::format("--max-buffer: bad size '{}' (at least 16k)", a.max_buffer));
   c.max_buffer = *mb;
   c.tls.verify = !a.insecure;
   c.tls.ca_file = a.cacert;
@@ -195,7 +237,7 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
   if (int(a.http11) + int(a.http2) + int(a.http2_prior) > 1)
     return fail(Errc::bad_argument, "choose one of --http1.1, --http2 and --http2-prior-knowledge");
-  c.http_version = a.http11 ? fetch::HttpVersion::http1_1
+  c.http_version = a.http11        ? fetch::HttpVersion::http1_1
                    : a.http2_prior ? fetch::HttpVersion::http2_prior
                                    : fetch::HttpVersion::negotiate;
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
@@ -243,8 +285,9 @@ int run_get(GetArgs& a) {
     };
   bool any_file = std::any_of(cfg->targets.begin(), cfg->targets.end(),
                               [](auto& t) { return !t.output_path.empty(); });
-  bool meter = !a.silent && !a.verbose && (a.progress_bar || (::isatty(STDERR_FILENO) &&
-                                                              (any_file || !::isatty(STDOUT_FILENO))));
+  bool meter =
+      !a.silent && !a.verbose &&
+      (a.progress_bar || (::isatty(STDERR_FILENO) && (any_file || !::isatty(STDOUT_FILENO))));
   ProgressMeter pm(a.progress_bar);
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
   if (show_errors) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };

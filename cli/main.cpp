@@ -35,10 +35,14 @@ void top_help() {
 int generate(const std::string& what) {
   AllSpecs all;
   auto specs = all.list();
-  if (what == "man") fmt::print("{}", render_man(specs, exit_code_table()));
-  else if (what == "bash") fmt::print("{}", render_bash(specs));
-  else if (what == "zsh") fmt::print("{}", render_zsh(specs));
-  else if (what == "fish") fmt::print("{}", render_fish(specs));
+  if (what == "man")
+    fmt::print("{}", render_man(specs, exit_code_table()));
+  else if (what == "bash")
+    fmt::print("{}", render_bash(specs));
+  else if (what == "zsh")
+    fmt::print("{}", render_zsh(specs));
+  else if (what == "fish")
+    fmt::print("{}", render_fish(specs));
   else {
     fmt::print(stderr, "sluice: --generate takes man, bash, zsh or fish\n");
     return 2;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>
@@ -43,13 +42,15 @@ OptionSpec value(std::string names, std::string metavar, std::string help, T& ta
 }
 
 inline OptionSpec flag(std::string names, std::string help, bool& target) {
-  return {std::move(names), "", std::move(help),
-          [&target](CLI::App& app, const OptionSpec& s) { return app.add_flag(s.names, target, s.help); }};
+  return {std::move(names), "", std::move(help), [&target](CLI::App& app, const OptionSpec& s) {
+            return app.add_flag(s.names, target, s.help);
+          }};
 }
 
 inline OptionSpec counted(std::string names, std::string help, int& target) {
-  return {std::move(names), "", std::move(help),
-          [&target](CLI::App& app, const OptionSpec& s) { return app.add_flag(s.names, target, s.help); }};
+  return {std::move(names), "", std::move(help), [&target](CLI::App& app, const OptionSpec& s) {
+            return app.add_flag(s.names, target, s.help);
+          }};
 }
 
 // Long and short names of an option, e.g. {"-o", "--output"}.

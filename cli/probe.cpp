@@ -2,6 +2,8 @@
 // stdout is a terminal, the report as a table or JSON, and the exit code:
 // 0 when the run completed (ICMP and send errors are data, not failures),
 // 2 for bad flags, 3 for a bad address, 6 when the host does not resolve.
+#include "core/probe/probe.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -10,7 +12,6 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
-#include "core/probe/probe.hpp"
 
 namespace sluice::cli {
 
@@ -23,7 +24,9 @@ struct ProbeArgs {
   bool no_drain = false, no_echo = false, json = false;
 };
 
-std::shared_ptr<ProbeArgs> make_probe_args() { return std::make_shared<ProbeArgs>(); }
+std::shared_ptr<ProbeArgs> make_probe_args() {
+  return std::make_shared<ProbeArgs>();
+}
 
 namespace {
 
@@ -69,7 +72,8 @@ Result<probe::Config> make_config(const ProbeArgs& a) {
     auto hp = parse_host_port(a.listen);
     if (!hp) return fail(Errc::bad_url, fmt::format("--listen: {}", hp.error().message));
     auto addr = parse_numeric(hp->host, hp->port);
-    if (!addr) return fail(Errc::bad_url, fmt::format("--listen {}: {}", a.listen, addr.error().message));
+    if (!addr)
+      return fail(Errc::bad_url, fmt::format("--listen {}: {}", a.listen, addr.error().message));
     c.listen = *addr;
   } else {
     auto hp = parse_host_port(a.target);
@@ -102,11 +106,16 @@ std::string errno_name(int err) {
 
 std::string origin_name(IcmpError::Origin o) {
   switch (o) {
-    case IcmpError::Origin::none: return "so_error";
-    case IcmpError::Origin::local: return "local";
-    case IcmpError::Origin::icmp: return "icmp";
-    case IcmpError::Origin::icmp6: return "icmp6";
-    case IcmpError::Origin::other: return "other";
+    case IcmpError::Origin::none:
+      return "so_error";
+    case IcmpError::Origin::local:
+      return "local";
+    case IcmpError::Origin::icmp:
+      return "icmp";
+    case IcmpError::Origin::icmp6:
+      return "icmp6";
+    case IcmpError::Origin::other:
+      return "other";
   }
   return "other";
 }
@@ -114,8 +123,8 @@ std::string origin_name(IcmpError::Origin o) {
 std::string describe(const IcmpError& e) {
   std::string s = errno_name(e.err);
   if (e.origin == IcmpError::Origin::icmp || e.origin == IcmpError::Origin::icmp6) {
-    s += fmt::format("  {} type {} code {}", e.origin == IcmpError::Origin::icmp ? "ICMP" : "ICMPv6",
-                     e.type, e.code);
+    s += fmt::format("  {} type {} code {}",
+                     e.origin == IcmpError::Origin::icmp ? "ICMP" : "ICMPv6", e.type, e.code);
     if (auto d = icmp_description(e); !d.empty()) s += fmt::format(" ({})", d);
   } else if (e.origin == IcmpError::Origin::none) {
     s += "  (from SO_ERROR)";
@@ -130,15 +139,15 @@ std::string describe(const IcmpError& e) {
 std::string live_line(const probe::Report& r) {
   if (r.listen)
     return fmt::format("{:5.0f} s  received {}  echoed {}  ICMP {}  wake-ups {}  CPU {:.1f} %",
-                       r.wall_s, r.received, r.sent, r.icmp_errors, r.wakeups,
-                       100 * r.cpu_share());
-  return fmt::format("{:5.0f} s  sent {}  errors {}  replies {}  ICMP {}  wake-ups {}  CPU {:.1f} %",
-                     r.wall_s, r.sent, r.send_errors, r.received, r.icmp_errors, r.wakeups,
-                     100 * r.cpu_share());
+                       r.wall_s, r.received, r.sent, r.icmp_errors, r.wakeups, 100 * r.cpu_share());
+  return fmt::format(
+      "{:5.0f} s  sent {}  errors {}  replies {}  ICMP {}  wake-ups {}  CPU {:.1f} %", r.wall_s,
+      r.sent, r.send_errors, r.received, r.icmp_errors, r.wakeups, 100 * r.cpu_share());
 }
 
 std::string table(const probe::Report& r, const probe::Config& c) {
-  std::string mode = fmt::format("batch {}, error queue {}", c.batch, c.drain ? "drained" : "NOT drained");
+  std::string mode =
+      fmt::format("batch {}, error queue {}", c.batch, c.drain ? "drained" : "NOT drained");
   std::string out;
   if (r.listen)
     out += fmt::format("udp-probe listening on {} ({}, {})\n", r.local.to_string(),
@@ -146,16 +155,16 @@ std::string table(const probe::Report& r, const probe::Config& c) {
   else
     out += fmt::format("udp-probe {} from {} ({}, {})\n", r.peer.to_string(), r.local.to_string(),
                        c.connected ? "connected" : "unconnected", mode);
-  out += fmt::format("  {:<14}{} datagrams, {} bytes, {} calls", r.listen ? "echoed" : "sent", r.sent,
-                     r.bytes_sent, r.send_calls);
+  out += fmt::format("  {:<14}{} datagrams, {} bytes, {} calls", r.listen ? "echoed" : "sent",
+                     r.sent, r.bytes_sent, r.send_calls);
   if (!r.listen) out += fmt::format(", {:.1f}/s over {:.3f} s", r.send_rate(), r.send_s);
   out += "\n";
   out += fmt::format("  {:<14}{}", "send errors", r.send_errors);
   if (r.send_errors) out += fmt::format(" (last {})", errno_name(r.last_send_errno));
   out += "\n";
   if (r.listen) out += fmt::format("  {:<14}{}\n", "echo dropped", r.echo_dropped);
-  out += fmt::format("  {:<14}{} datagrams, {} bytes, {} calls\n", r.listen ? "received" : "replies",
-                     r.received, r.bytes_received, r.recv_calls);
+  out += fmt::format("  {:<14}{} datagrams, {} bytes, {} calls\n",
+                     r.listen ? "received" : "replies", r.received, r.bytes_received, r.recv_calls);
   if (r.recv_errors) out += fmt::format("  {:<14}{}\n", "recv errors", r.recv_errors);
   out += fmt::format("  {:<14}{}\n", "ICMP errors", r.icmp_errors);
   for (const auto& k : r.icmp) out += fmt::format("  {:>14}  {}\n", k.count, describe(k.error));
@@ -167,7 +176,9 @@ std::string table(const probe::Report& r, const probe::Config& c) {
   return out;
 }
 
-std::string json_addr(const SocketAddr& a) { return a.len ? fmt::format("\"{}\"", a.to_string()) : "null"; }
+std::string json_addr(const SocketAddr& a) {
+  return a.len ? fmt::format("\"{}\"", a.to_string()) : "null";
+}
 
 std::string json(const probe::Report& r, const probe::Config& c) {
   std::string icmp;
@@ -177,8 +188,8 @@ std::string json(const probe::Report& r, const probe::Config& c) {
         "{}{{\"count\":{},\"errno\":{},\"errno_name\":\"{}\",\"origin\":\"{}\",\"type\":{},"
         "\"code\":{},\"description\":\"{}\",\"offender\":{},\"destination\":{}}}",
         icmp.empty() ? "" : ",", k.count, e.err, errno_name(e.err), origin_name(e.origin), e.type,
-        e.code, icmp_description(e), e.offender.len ? fmt::format("\"{}\"", e.offender.ip()) : "null",
-        json_addr(e.destination));
+        e.code, icmp_description(e),
+        e.offender.len ? fmt::format("\"{}\"", e.offender.ip()) : "null", json_addr(e.destination));
   }
   return fmt::format(
       "{{\"mode\":\"{}\",\"peer\":{},\"local\":{},\"connected\":{},\"drained\":{},\"batch\":{},"
@@ -189,8 +200,8 @@ std::string json(const probe::Report& r, const probe::Config& c) {
       "\"send_s\":{:.6f},\"send_rate\":{:.1f},\"interrupted\":{},\"socket_error\":{}}}\n",
       r.listen ? "listen" : "send", json_addr(r.peer), json_addr(r.local), c.connected, c.drain,
       c.batch, c.size, r.sent, r.bytes_sent, r.send_calls, r.send_errors, r.last_send_errno,
-      r.received, r.bytes_received, r.recv_calls, r.recv_errors, r.echo_dropped, r.icmp_errors, icmp,
-      r.wakeups, r.cpu_user_s, r.cpu_sys_s, r.wall_s, r.cpu_share(), r.send_s, r.send_rate(),
+      r.received, r.bytes_received, r.recv_calls, r.recv_errors, r.echo_dropped, r.icmp_errors,
+      icmp, r.wakeups, r.cpu_user_s, r.cpu_sys_s, r.wall_s, r.cpu_share(), r.send_s, r.send_rate(),
       r.interrupted, r.socket_error ? fmt::format("\"{}\"", r.socket_error->message) : "null");
 }
 
@@ -211,17 +222,24 @@ CommandSpec probe_spec(ProbeArgs& a) {
   s.options = {
       value("target", "HOST:PORT", "Where to send", a.target),
       value("--count", "N", "Datagrams to send (receiver: stop after N arrived)", a.count),
-      value("--rate", "PER_S", "Datagrams per second (default 10; 0: as fast as the socket takes them)", a.rate),
+      value("--rate", "PER_S",
+            "Datagrams per second (default 10; 0: as fast as the socket takes them)", a.rate),
       value("--duration", "SECONDS", "Stop sending (receiver: stop) after this long", a.duration),
-      value("--linger", "SECONDS", "After the last send, keep handling errors and replies this long (default 1)", a.linger),
+      value("--linger", "SECONDS",
+            "After the last send, keep handling errors and replies this long (default 1)",
+            a.linger),
       value("--size", "BYTES", "Payload bytes per datagram (default 64)", a.size),
       value("--batch", "N", "Datagrams per sendmmsg/recvmmsg call (default 32)", a.batch),
       flag("--connected", "connect() the socket and send on it (the default)", a.connected),
-      flag("--unconnected", "Give every datagram its destination (sendto); errors still arrive on the queue", a.unconnected),
+      flag("--unconnected",
+           "Give every datagram its destination (sendto); errors still arrive on the queue",
+           a.unconnected),
       flag("-4,--ipv4", "Resolve HOST to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve HOST to IPv6 addresses only", a.ipv6),
-      flag("--no-drain", "Never read the error queue: reproduces the 100 % CPU spin, for comparison", a.no_drain),
-      value("--listen", "ADDR:PORT", "Receive instead: count (and echo) the datagrams arriving here", a.listen),
+      flag("--no-drain",
+           "Never read the error queue: reproduces the 100 % CPU spin, for comparison", a.no_drain),
+      value("--listen", "ADDR:PORT",
+            "Receive instead: count (and echo) the datagrams arriving here", a.listen),
       flag("--no-echo", "With --listen, count only; send nothing back", a.no_echo),
       flag("--json", "Print the report as one JSON object", a.json),
   };

@@ -37,17 +37,20 @@ std::string ProgressMeter::table_line(const fetch::Progress& p) {
   uint64_t total = p.download_total.value_or(0);
   int pct = total ? static_cast<int>(100.0 * p.downloaded / total) : 0;
   double left = total && avg > 0 ? (total - std::min(total, p.downloaded)) / avg : -1;
-  return fmt::format("{:3d} {}  {:3d} {}    0     0  {}      0 {} {} {} {}", pct, size5(total),
-                     pct, size5(p.downloaded), size5(avg), total ? hms(total / std::max(avg, 1.0)) : "--:--:--",
-                     hms(p.elapsed), total ? hms(left) : "--:--:--", size5(current_speed_));
+  return fmt::format("{:3d} {}  {:3d} {}    0     0  {}      0 {} {} {} {}", pct, size5(total), pct,
+                     size5(p.downloaded), size5(avg),
+                     total ? hms(total / std::max(avg, 1.0)) : "--:--:--", hms(p.elapsed),
+                     total ? hms(left) : "--:--:--", size5(current_speed_));
 }
 
 std::string ProgressMeter::bar_line(const fetch::Progress& p) const {
   constexpr int kWidth = 60;
-  if (!p.download_total || *p.download_total == 0) return fmt::format("{:>{}}", size5(p.downloaded), kWidth + 7);
+  if (!p.download_total || *p.download_total == 0)
+    return fmt::format("{:>{}}", size5(p.downloaded), kWidth + 7);
   double frac = std::min(1.0, double(p.downloaded) / *p.download_total);
   int fill = static_cast<int>(frac * kWidth);
-  return std::string(fill, '#') + std::string(kWidth - fill, ' ') + fmt::format(" {:5.1f}%", frac * 100);
+  return std::string(fill, '#') + std::string(kWidth - fill, ' ') +
+         fmt::format(" {:5.1f}%", frac * 100);
 }
 
 void ProgressMeter::update(const fetch::Progress& p) {

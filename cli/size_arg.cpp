@@ -16,11 +16,20 @@ std::optional<uint64_t> parse_size(std::string_view s) {
     return std::nullopt;
   int shift = 0;
   switch (std::tolower(static_cast<unsigned char>(rest[0]))) {
-    case 'k': shift = 10; break;
-    case 'm': shift = 20; break;
-    case 'g': shift = 30; break;
-    case 't': shift = 40; break;
-    default: return std::nullopt;
+    case 'k':
+      shift = 10;
+      break;
+    case 'm':
+      shift = 20;
+      break;
+    case 'g':
+      shift = 30;
+      break;
+    case 't':
+      shift = 40;
+      break;
+    default:
+      return std::nullopt;
   }
   if (v > (UINT64_MAX >> shift)) return std::nullopt;
   return v << shift;

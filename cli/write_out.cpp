@@ -11,26 +11,42 @@ namespace {
 
 using Getter = std::function<std::string(const fetch::Report&, int)>;
 
-std::string seconds(double s) { return fmt::format("{:.6f}", s); }
+std::string seconds(double s) {
+  return fmt::format("{:.6f}", s);
+}
 
 std::string json_escape(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += static_cast<char>(c);
     }
   }
   return out;
 }
 
-std::string errormsg(const fetch::Report& r) { return r.error ? r.error->message : ""; }
+std::string errormsg(const fetch::Report& r) {
+  return r.error ? r.error->message : "";
+}
 
 // Each variable: how to print it, and whether it is a JSON string.
 struct Var {
@@ -45,15 +61,18 @@ const std::map<std::string, Var, std::less<>>& variables() {
       {"exitcode", {[](auto&, int c) { return std::to_string(c); }, false}},
       {"http_code", {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, false}},
       {"response_code", {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, false}},
-      {"http_version", {[](auto& r, int) { return r.http_version.empty() ? "0" : r.http_version; }, true}},
+      {"http_version",
+       {[](auto& r, int) { return r.http_version.empty() ? "0" : r.http_version; }, true}},
       {"num_connects", {[](auto& r, int) { return std::to_string(r.num_connects); }, false}},
       {"num_redirects", {[](auto& r, int) { return std::to_string(r.num_redirects); }, false}},
       {"remote_ip", {[](auto& r, int) { return r.remote_ip; }, true}},
-      {"remote_port", {[](auto& r, int) { return r.remote_port ? std::to_string(r.remote_port) : ""; }, false}},
+      {"remote_port",
+       {[](auto& r, int) { return r.remote_port ? std::to_string(r.remote_port) : ""; }, false}},
       {"size_download", {[](auto& r, int) { return std::to_string(r.size_download); }, false}},
       {"size_header", {[](auto& r, int) { return std::to_string(r.size_header); }, false}},
       {"size_upload", {[](auto& r, int) { return std::to_string(r.size_upload); }, false}},
-      {"speed_download", {[](auto& r, int) { return fmt::format("{:.0f}", r.speed_download()); }, false}},
+      {"speed_download",
+       {[](auto& r, int) { return fmt::format("{:.0f}", r.speed_download()); }, false}},
       {"time_appconnect", {[](auto& r, int) { return seconds(r.time_appconnect); }, false}},
       {"time_connect", {[](auto& r, int) { return seconds(r.time_connect); }, false}},
       {"time_namelookup", {[](auto& r, int) { return seconds(r.time_namelookup); }, false}},
@@ -86,11 +105,16 @@ std::string render_write_out(const std::string& tmpl, const fetch::Report& r, in
     char c = tmpl[i];
     if (c == '\\' && i + 1 < tmpl.size()) {
       char n = tmpl[++i];
-      if (n == 'n') out += '\n';
-      else if (n == 'r') out += '\r';
-      else if (n == 't') out += '\t';
-      else if (n == '\\') out += '\\';
-      else (out += '\\') += n;
+      if (n == 'n')
+        out += '\n';
+      else if (n == 'r')
+        out += '\r';
+      else if (n == 't')
+        out += '\t';
+      else if (n == '\\')
+        out += '\\';
+      else
+        (out += '\\') += n;
       continue;
     }
     if (c != '%' || i + 1 >= tmpl.size()) {

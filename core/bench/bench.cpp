@@ -16,11 +16,13 @@ Result<void> validate(const Config& c) {
   if (c.urls.empty()) return fail(Errc::bad_argument, "no URL given");
   if (c.connections < 1) return fail(Errc::bad_argument, "-c/--connections must be at least 1");
   if (c.threads < 1) return fail(Errc::bad_argument, "-t/--threads must be at least 1");
-  if (c.max_streams < 0) return fail(Errc::bad_argument, "-m/--max-concurrent-streams must be at least 1");
+  if (c.max_streams < 0)
+    return fail(Errc::bad_argument, "-m/--max-concurrent-streams must be at least 1");
   if (c.rate < 0) return fail(Errc::bad_argument, "--rate must be positive");
   if (c.open_model() && c.duration.count() == 0 && !c.requests)
     return fail(Errc::bad_argument, "--rate needs -d/--duration or -n/--requests");
-  if (c.requests && *c.requests == 0) return fail(Errc::bad_argument, "-n/--requests must be at least 1");
+  if (c.requests && *c.requests == 0)
+    return fail(Errc::bad_argument, "-n/--requests must be at least 1");
   if (c.shard_count < 1 || c.shard_index < 0 || c.shard_index >= c.shard_count)
     return fail(Errc::bad_argument, "--shard I/N needs 0 <= I < N");
   return {};
@@ -70,7 +72,9 @@ void wait_for_start(std::optional<int64_t> start_at_ms) {
   std::this_thread::sleep_until(target);
 }
 
-double cpu_seconds(const timeval& tv) { return tv.tv_sec + tv.tv_usec / 1e6; }
+double cpu_seconds(const timeval& tv) {
+  return tv.tv_sec + tv.tv_usec / 1e6;
+}
 
 }  // namespace
 
@@ -96,7 +100,8 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
 
   // This shard's share, then each thread's share of that.
   int conns = static_cast<int>(shard_part(cfg.connections, cfg.shard_index, cfg.shard_count));
-  if (conns == 0) return fail(Errc::bad_argument, "this shard has no connection: use fewer shards or more -c");
+  if (conns == 0)
+    return fail(Errc::bad_argument, "this shard has no connection: use fewer shards or more -c");
   std::optional<uint64_t> reqs;
   if (cfg.requests) reqs = shard_part(*cfg.requests, cfg.shard_index, cfg.shard_count);
   double rate = cfg.rate / cfg.shard_count;

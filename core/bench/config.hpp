@@ -18,7 +18,7 @@ struct Config {
   std::vector<std::string> urls;  // round-robin over them
   int connections = 10;
   int threads = 1;
-  int max_streams = 0;            // per connection; 0: 10 for h2, 1 (no pipelining) for h1
+  int max_streams = 0;               // per connection; 0: 10 for h2, 1 (no pipelining) for h1
   std::optional<uint64_t> requests;  // -n: total, across threads
   Millis duration{0};                // -d: measured time (after warm-up)
   Millis warmup{0};

@@ -4,13 +4,20 @@ namespace sluice::bench {
 
 const char* error_kind_name(ErrorKind k) {
   switch (k) {
-    case ErrorKind::connect: return "connect";
-    case ErrorKind::tls: return "tls";
-    case ErrorKind::read: return "read";
-    case ErrorKind::timeout: return "timeout";
-    case ErrorKind::status: return "status";
-    case ErrorKind::protocol: return "protocol";
-    case ErrorKind::count_: break;
+    case ErrorKind::connect:
+      return "connect";
+    case ErrorKind::tls:
+      return "tls";
+    case ErrorKind::read:
+      return "read";
+    case ErrorKind::timeout:
+      return "timeout";
+    case ErrorKind::status:
+      return "status";
+    case ErrorKind::protocol:
+      return "protocol";
+    case ErrorKind::count_:
+      break;
   }
   return "?";
 }
@@ -19,15 +26,20 @@ ErrorKind classify(Errc code) {
   switch (code) {
     case Errc::connect_failed:
     case Errc::resolve_failed:
-    case Errc::address_in_use: return ErrorKind::connect;
+    case Errc::address_in_use:
+      return ErrorKind::connect;
     case Errc::tls_handshake:
     case Errc::cert_verify:
-    case Errc::ca_file: return ErrorKind::tls;
-    case Errc::timeout: return ErrorKind::timeout;
+    case Errc::ca_file:
+      return ErrorKind::tls;
+    case Errc::timeout:
+      return ErrorKind::timeout;
     case Errc::bad_response:
     case Errc::http2:
-    case Errc::http2_stream: return ErrorKind::protocol;
-    default: return ErrorKind::read;
+    case Errc::http2_stream:
+      return ErrorKind::protocol;
+    default:
+      return ErrorKind::read;
   }
 }
 

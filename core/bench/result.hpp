@@ -17,10 +17,10 @@ const char* error_kind_name(ErrorKind k);
 ErrorKind classify(Errc code);
 
 struct Counters {
-  uint64_t requests = 0;      // responses completed (any status)
-  uint64_t sent = 0;          // requests sent
-  uint64_t bytes = 0;         // response bytes (head + body)
-  uint64_t connections = 0;   // connections opened
+  uint64_t requests = 0;     // responses completed (any status)
+  uint64_t sent = 0;         // requests sent
+  uint64_t bytes = 0;        // response bytes (head + body)
+  uint64_t connections = 0;  // connections opened
   std::array<uint64_t, static_cast<size_t>(ErrorKind::count_)> errors{};
   std::map<int, uint64_t> status;  // status code -> count
 

@@ -8,9 +8,9 @@
 namespace sluice::bench {
 
 namespace {
-constexpr Millis kSweep{50};              // timeouts and phase changes are checked this often
-constexpr Millis kReconnectDelay{100};    // after a failed connect
-constexpr Millis kPublish{1000};          // live histogram copy for the progress line
+constexpr Millis kSweep{50};            // timeouts and phase changes are checked this often
+constexpr Millis kReconnectDelay{100};  // after a failed connect
+constexpr Millis kPublish{1000};        // live histogram copy for the progress line
 
 int64_t micros(Clock::duration d) {
   return std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(d).count());
@@ -53,12 +53,17 @@ Backpressure Worker::Slot::on_body(std::span<const char> b) {
 
 Worker::Worker(const Config& cfg, Share share, std::vector<Request> requests,
                std::shared_ptr<TlsContext> tls, TimePoint start)
-    : cfg_(cfg), share_(share), requests_(std::move(requests)), tls_(std::move(tls)), start_(start) {
+    : cfg_(cfg),
+      share_(share),
+      requests_(std::move(requests)),
+      tls_(std::move(tls)),
+      start_(start) {
   measure_start_ = start_ + cfg_.warmup;
   measure_end_ = cfg_.duration.count() > 0 ? measure_start_ + cfg_.duration : TimePoint::max();
   for (int i = 0; i < share_.connections; ++i) conns_.push_back(std::make_unique<Conn>());
   if (cfg_.open_model() && share_.rate > 0)
-    interval_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / share_.rate));
+    interval_ = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(1.0 / share_.rate));
 }
 
 Worker::~Worker() = default;
@@ -76,7 +81,8 @@ void Worker::run() {
   if (cfg_.open_model()) loop_.timer(start_, [this] { tick(); });
   loop_.run();
   conns_.clear();
-  results_.wall_s = std::chrono::duration<double>(std::min(Clock::now(), measure_end_) - measure_start_).count();
+  results_.wall_s =
+      std::chrono::duration<double>(std::min(Clock::now(), measure_end_) - measure_start_).count();
 }
 
 bool Worker::may_send() const {
@@ -93,8 +99,8 @@ void Worker::open(Conn& c) {
   connecting_++;
   const Url& u = requests_.front().url;
   ConnectSpec spec{u.host, u.port, u.tls(), Family::any, {}, tls_};
-  c.connector = std::make_unique<Connector>(loop_, std::move(spec),
-                                            [this, &c](Result<Connected> r) { on_connected(c, std::move(r)); });
+  c.connector = std::make_unique<Connector>(
+      loop_, std::move(spec), [this, &c](Result<Connected> r) { on_connected(c, std::move(r)); });
   c.connector->start();
 }
 
@@ -194,8 +200,10 @@ void Worker::completed(Slot& s, const Error* e) {
   loop_.defer([this, &c] {
     if (!c.session) return;
     if (!c.session->can_submit() && c.inflight == 0 && !c.session->reusable()) return conn_lost(c);
-    if (cfg_.open_model()) tick();
-    else fill(c);
+    if (cfg_.open_model())
+      tick();
+    else
+      fill(c);
     maybe_finish();
   });
 }
@@ -259,7 +267,8 @@ void Worker::sweep() {
 void Worker::maybe_finish() {
   if (finished_) return;
   TimePoint now = Clock::now();
-  bool done_sending = stopping_ || now >= measure_end_ || (share_.requests && sent_ >= *share_.requests);
+  bool done_sending =
+      stopping_ || now >= measure_end_ || (share_.requests && sent_ >= *share_.requests);
   if (!done_sending) return;
   // Requests still in flight get up to their timeout to finish.
   bool idle = std::all_of(conns_.begin(), conns_.end(), [](auto& c) { return c->inflight == 0; });

@@ -51,7 +51,7 @@ class Worker {
   bool issue(Conn& c, TimePoint due);
   void completed(Slot& s, const Error* e);
   void conn_lost(Conn& c);
-  void tick();  // open model: requests become due
+  void tick();   // open model: requests become due
   void sweep();  // per-request timeouts, warm-up end, duration end
   bool may_send() const;
   void maybe_finish();

@@ -42,8 +42,9 @@ class Engine {
   Result<std::shared_ptr<TlsContext>> tls_ctx() {
     if (!tls_) {  // created on first https:// use only: plain http pays nothing for TLS
       TlsClientConfig tc = cfg_.tls;
-      tc.alpn = cfg_.http_version == HttpVersion::http1_1 ? std::vector<std::string>{"http/1.1"}
-                                                          : std::vector<std::string>{"h2", "http/1.1"};
+      tc.alpn = cfg_.http_version == HttpVersion::http1_1
+                    ? std::vector<std::string>{"http/1.1"}
+                    : std::vector<std::string>{"h2", "http/1.1"};
       auto c = TlsContext::client(tc);
       if (!c) return std::unexpected(c.error());
       tls_ = *c;
@@ -62,9 +63,8 @@ class Engine {
       const Target& t = cfg_.targets[index];
       std::unique_ptr<Output> lane;
       if (t.output_path.empty()) lane = stdout_.open();
-      auto transfer = std::make_unique<Transfer>(env, t, std::move(lane), [this, index](Report r) {
-        on_done(index, std::move(r));
-      });
+      auto transfer = std::make_unique<Transfer>(
+          env, t, std::move(lane), [this, index](Report r) { on_done(index, std::move(r)); });
       Transfer* raw = transfer.get();
       active_.push_back({index, std::move(transfer)});
       raw->start();
@@ -74,19 +74,23 @@ class Engine {
   }
 
   void on_done(std::size_t index, Report r) {
-    auto it = std::find_if(active_.begin(), active_.end(), [index](auto& a) { return a.index == index; });
+    auto it =
+        std::find_if(active_.begin(), active_.end(), [index](auto& a) { return a.index == index; });
     if (it == active_.end()) return;
     Transfer* t = it->transfer.get();
     // -w goes to stdout after this transfer's body, in URL order.
     if (cb_.write_out && !stdout_.error()) {
       std::string text = cb_.write_out(r);
       if (!text.empty()) {
-        if (target_uses_stdout(index)) t->output().write(text);
-        else stdout_.write_raw(text);
+        if (target_uses_stdout(index))
+          t->output().write(text);
+        else
+          stdout_.write_raw(text);
       }
     }
     // A consumer that went away takes the remaining transfers with it.
-    if (r.error && r.error->code == Errc::write_failed && target_uses_stdout(index)) stop_all(*r.error);
+    if (r.error && r.error->code == Errc::write_failed && target_uses_stdout(index))
+      stop_all(*r.error);
     reports_[index] = std::move(r);
     done_[index] = true;
     // Destroyed from the loop: the transfer is on the call stack here.
@@ -98,7 +102,9 @@ class Engine {
     });
   }
 
-  bool target_uses_stdout(std::size_t index) const { return cfg_.targets[index].output_path.empty(); }
+  bool target_uses_stdout(std::size_t index) const {
+    return cfg_.targets[index].output_path.empty();
+  }
 
   void stop_all(const Error& e) {
     stopping_ = true;

@@ -55,8 +55,8 @@ struct Config {
   Family family = Family::any;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
   HttpVersion http_version = HttpVersion::negotiate;
-  bool parallel = false;    // -Z: run transfers concurrently
-  int parallel_max = 50;    // at most this many at once
+  bool parallel = false;  // -Z: run transfers concurrently
+  int parallel_max = 50;  // at most this many at once
 };
 
 struct Report {

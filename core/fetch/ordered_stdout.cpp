@@ -14,7 +14,8 @@ OrderedStdout::~OrderedStdout() {
 
 OutputWriter& OrderedStdout::writer() {
   // Created on first use: a run whose bodies all go to files never touches fd 1.
-  if (!writer_) writer_ = std::make_unique<OutputWriter>(loop_, STDOUT_FILENO, false, high_, high_ / 4);
+  if (!writer_)
+    writer_ = std::make_unique<OutputWriter>(loop_, STDOUT_FILENO, false, high_, high_ / 4);
   return *writer_;
 }
 
@@ -66,7 +67,9 @@ void OrderedStdout::Lane::become_head() {
   if (on_low) owner_.loop_.defer(on_low);
 }
 
-OrderedStdout::Lane::~Lane() { close(); }
+OrderedStdout::Lane::~Lane() {
+  close();
+}
 
 void OrderedStdout::Lane::close() {
   if (closed_) return;
@@ -93,6 +96,8 @@ bool OrderedStdout::Lane::above_high() const {
   return head() ? owner_.writer().above_high() : waiting_.size() >= owner_.high_;
 }
 
-bool OrderedStdout::Lane::idle() const { return head() && owner_.idle() && waiting_.empty(); }
+bool OrderedStdout::Lane::idle() const {
+  return head() && owner_.idle() && waiting_.empty();
+}
 
 }  // namespace sluice::fetch

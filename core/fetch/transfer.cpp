@@ -17,9 +17,9 @@ namespace {
 constexpr uint64_t kMaxDrain = 1 << 20;
 
 std::string head_text(const Response& r) {
-  std::string s = r.version_major >= 2 ? fmt::format("HTTP/2 {}\r\n", r.status)
-                                       : fmt::format("HTTP/{} {} {}\r\n", r.version_string(),
-                                                     r.status, r.reason);
+  std::string s = r.version_major >= 2
+                      ? fmt::format("HTTP/2 {}\r\n", r.status)
+                      : fmt::format("HTTP/{} {} {}\r\n", r.version_string(), r.status, r.reason);
   for (const auto& [n, v] : r.headers.list()) s += fmt::format("{}: {}\r\n", n, v);
   return s + "\r\n";
 }
@@ -139,9 +139,8 @@ void Transfer::connect() {
     if (!ctx) return finish(ctx.error());
     spec.tls_ctx = *ctx;
   }
-  connector_ = std::make_unique<Connector>(env_.loop, std::move(spec), [this](Result<Connected> r) {
-    on_connected(std::move(r));
-  });
+  connector_ = std::make_unique<Connector>(
+      env_.loop, std::move(spec), [this](Result<Connected> r) { on_connected(std::move(r)); });
   if (env_.cb.verbose) connector_->trace = [this](std::string_view t) { env_.cb.verbose('*', t); };
   env_.pool.connect_started(pool_key_);
   connecting_ = true;
@@ -172,9 +171,11 @@ std::unique_ptr<Session> Transfer::make_session(Connected& c) {
   bool h2 = env_.cfg.http_version == HttpVersion::http2_prior || c.transport->alpn() == "h2";
   if (h2) {
     H2ClientConfig h2cfg;
-    h2cfg.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
+    h2cfg.stream_window =
+        static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
     auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
-    if (env_.cb.verbose) s->trace = [this](char kind, std::string_view t) { env_.cb.verbose(kind, t); };
+    if (env_.cb.verbose)
+      s->trace = [this](char kind, std::string_view t) { env_.cb.verbose(kind, t); };
     return s;
   }
   std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
@@ -244,8 +245,8 @@ void Transfer::on_headers(const Response& r) {
     retry_status_ = true;
     mode_ = Mode::discard;
   } else if (env_.cfg.fail_on_error && r.status >= 400) {
-    pending_error_ = Error{Errc::http_status,
-                           fmt::format("The requested URL returned error: {}", r.status)};
+    pending_error_ =
+        Error{Errc::http_status, fmt::format("The requested URL returned error: {}", r.status)};
     mode_ = Mode::discard;
   } else if (env_.cfg.max_filesize && r.content_length &&
              *r.content_length > *env_.cfg.max_filesize) {
@@ -330,7 +331,8 @@ void Transfer::after_response() {
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_);
     rep_.url_effective = req_.url.str();
     if (env_.cb.verbose)
-      env_.cb.verbose('*', fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));
+      env_.cb.verbose('*',
+                      fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));
     return attempt(true);
   }
   finish(std::nullopt);
@@ -366,7 +368,7 @@ bool Transfer::retry_later(const Error& e) {
   rep_.size_download = 0;
   --retries_left_;
   Millis delay = env_.cfg.retry_delay.count() > 0 ? env_.cfg.retry_delay
-                                                   : Millis(1000LL << std::min(retry_count_, 9));
+                                                  : Millis(1000LL << std::min(retry_count_, 9));
   ++retry_count_;
   if (env_.cb.warning)
     env_.cb.warning(fmt::format("Problem: {}. Will retry in {} seconds. {} retries left.",

@@ -13,9 +13,14 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
               [this](std::span<const char> b) {
                 if (aborted_) return;
                 switch (sink()->on_body(b)) {
-                  case Backpressure::ok: break;
-                  case Backpressure::pause: paused_ = true; break;
-                  case Backpressure::abort: aborted_ = true; break;
+                  case Backpressure::ok:
+                    break;
+                  case Backpressure::pause:
+                    paused_ = true;
+                    break;
+                  case Backpressure::abort:
+                    aborted_ = true;
+                    break;
                 }
               },
           .trailers = [this](const Headers& t) { sink()->on_trailers(t); },
@@ -38,8 +43,7 @@ std::string H1ClientSession::serialize_head(const Request& req) {
   std::string head = fmt::format("{} {} HTTP/1.1\r\n", req.method, req.url.target);
   if (!req.headers.has("host")) head += fmt::format("Host: {}\r\n", req.url.authority());
   for (const auto& [n, v] : req.headers.list()) head += fmt::format("{}: {}\r\n", n, v);
-  if (req.has_body && !req.headers.has("content-length") &&
-      !req.headers.has("transfer-encoding"))
+  if (req.has_body && !req.headers.has("content-length") && !req.headers.has("transfer-encoding"))
     head += fmt::format("Content-Length: {}\r\n", req.body.size());
   head += "\r\n";
   return head;
@@ -105,8 +109,10 @@ void H1ClientSession::do_read() {
   while (!paused_ && !closed_) {
     auto n = transport_->read(read_buf_);
     if (!n) {
-      if (sink()) fail_response(n.error());
-      else close();
+      if (sink())
+        fail_response(n.error());
+      else
+        close();
       return;
     }
     if (*n == kWouldBlock) return;
@@ -182,7 +188,9 @@ void H1ClientSession::fail_response(const Error& e) {
   }
 }
 
-void H1ClientSession::resume(StreamId) { resume_reading(); }
+void H1ClientSession::resume(StreamId) {
+  resume_reading();
+}
 
 void H1ClientSession::resume_reading() {
   if (!paused_ || closed_) return;
@@ -205,7 +213,8 @@ void H1ClientSession::cancel(StreamId id) {
   // HTTP/1.1 cannot abandon one response and keep the connection: close, and
   // tell the others (they were not cancelled).
   queue_.erase(it);
-  if (!queue_.empty()) fail_response({Errc::recv_failed, "connection closed: a pipelined request was cancelled"});
+  if (!queue_.empty())
+    fail_response({Errc::recv_failed, "connection closed: a pipelined request was cancelled"});
   keep_alive_ = false;
   close();
 }

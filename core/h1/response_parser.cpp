@@ -110,8 +110,8 @@ Error ResponseParser::parse_error(llhttp_errno_t err) const {
   if (!head_done_)
     return {Errc::bad_response,
             fmt::format("Weird server reply: {}", reason ? reason : llhttp_errno_name(err))};
-  return {Errc::recv_failed, fmt::format("Malformed response body: {}",
-                                         reason ? reason : llhttp_errno_name(err))};
+  return {Errc::recv_failed,
+          fmt::format("Malformed response body: {}", reason ? reason : llhttp_errno_name(err))};
 }
 
 Result<void> ResponseParser::feed(std::span<const char> data, std::size_t& consumed) {

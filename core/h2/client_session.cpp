@@ -10,7 +10,9 @@ namespace {
 
 constexpr std::size_t kOutHighWater = 256 * 1024;  // stop packing frames past this
 
-std::string_view as_sv(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
+std::string_view as_sv(const uint8_t* p, size_t n) {
+  return {reinterpret_cast<const char*>(p), n};
+}
 
 nghttp2_nv make_nv(std::string_view name, std::string_view value) {
   return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -20,7 +22,8 @@ nghttp2_nv make_nv(std::string_view name, std::string_view value) {
 
 // Hop-by-hop headers have no meaning in HTTP/2 (RFC 9113 8.2.2).
 bool connection_specific(std::string_view name) {
-  for (auto h : {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"})
+  for (auto h :
+       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"})
     if (iequals(name, h)) return true;
   return false;
 }
@@ -81,7 +84,8 @@ H2ClientSession::Stream* H2ClientSession::stream(int32_t id) {
 
 bool H2ClientSession::can_submit() const {
   if (closed_ || goaway_ || !nghttp2_session_check_request_allowed(ng_)) return false;
-  uint32_t peer_max = nghttp2_session_get_remote_settings(ng_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+  uint32_t peer_max =
+      nghttp2_session_get_remote_settings(ng_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
   return streams_.size() < std::min(peer_max, cfg_.max_concurrent_streams);
 }
 
@@ -98,7 +102,8 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
     nv.push_back(make_nv(names.back(), v));
   }
   std::string length = std::to_string(req.body.size());
-  if (req.has_body && !req.headers.has("content-length")) nv.push_back(make_nv("content-length", length));
+  if (req.has_body && !req.headers.has("content-length"))
+    nv.push_back(make_nv("content-length", length));
   Stream s;
   s.sink = &sink;
   s.body = req.has_body ? req.body : std::string();
@@ -106,7 +111,8 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   provider.read_callback = read_body;
   int32_t id = nghttp2_submit_request(ng_, nullptr, nv.data(), nv.size(),
                                       req.has_body ? &provider : nullptr, nullptr);
-  if (id < 0) return fail(Errc::send_failed, fmt::format("HTTP/2 request failed: {}", nghttp2_strerror(id)));
+  if (id < 0)
+    return fail(Errc::send_failed, fmt::format("HTTP/2 request failed: {}", nghttp2_strerror(id)));
   s.resp.version_major = 2;
   s.resp.version_minor = 0;
   streams_.emplace(id, std::move(s));
@@ -115,7 +121,8 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
     std::string head = fmt::format("{} {} HTTP/2\r\n", req.method, req.url.target);
     for (std::size_t i = 2; i < nv.size(); ++i)
       if (i != 3)  // :path is on the request line
-        head += fmt::format("{}: {}\r\n", as_sv(nv[i].name, nv[i].namelen), as_sv(nv[i].value, nv[i].valuelen));
+        head += fmt::format("{}: {}\r\n", as_sv(nv[i].name, nv[i].namelen),
+                            as_sv(nv[i].value, nv[i].valuelen));
     trace('>', head);
   }
   flush();
@@ -134,7 +141,9 @@ ssize_t H2ClientSession::read_body(nghttp2_session*, int32_t id, uint8_t* buf, s
   return static_cast<ssize_t>(n);
 }
 
-int H2ClientSession::on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*) { return 0; }
+int H2ClientSession::on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*) {
+  return 0;
+}
 
 int H2ClientSession::on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                                size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
@@ -166,7 +175,8 @@ void H2ClientSession::headers_complete(Stream& s) {
   s.resp.header_bytes += 13;  // "HTTP/2 200\r\n" + the blank line
   if (auto cl = s.resp.headers.get("content-length")) {
     uint64_t v = 0;
-    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc()) s.resp.content_length = v;
+    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc())
+      s.resp.content_length = v;
   }
   if (s.sink) s.sink->on_headers(s.resp);
 }
@@ -194,8 +204,9 @@ int H2ClientSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame,
       break;
     case NGHTTP2_RST_STREAM:
       if (self->trace)
-        self->trace('*', fmt::format("HTTP/2 stream {} reset by the server: {}", frame->hd.stream_id,
-                                     nghttp2_http2_strerror(frame->rst_stream.error_code)));
+        self->trace('*',
+                    fmt::format("HTTP/2 stream {} reset by the server: {}", frame->hd.stream_id,
+                                nghttp2_http2_strerror(frame->rst_stream.error_code)));
       break;
     default:
       break;
@@ -218,7 +229,8 @@ int H2ClientSession::on_data_chunk(nghttp2_session* ng, uint8_t, int32_t id, con
   return 0;
 }
 
-int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t error_code, void* user) {
+int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t error_code,
+                                     void* user) {
   auto* self = static_cast<H2ClientSession*>(user);
   auto it = self->streams_.find(id);
   if (it == self->streams_.end()) return 0;
@@ -230,16 +242,17 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
   } else if (error_code == NGHTTP2_NO_ERROR && s.end_seen && s.head_done) {
     s.sink->on_end();
   } else if (!s.head_done && self->goaway_ && self->goaway_code_ != NGHTTP2_NO_ERROR) {
-    s.sink->on_error({Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
-                                               nghttp2_http2_strerror(self->goaway_code_),
-                                               self->goaway_code_)});
+    s.sink->on_error(
+        {Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
+                                  nghttp2_http2_strerror(self->goaway_code_), self->goaway_code_)});
   } else if (error_code == NGHTTP2_REFUSED_STREAM || (!s.head_done && self->goaway_)) {
     // Never processed by the server (RFC 9113 8.7): safe to retry elsewhere.
-    s.sink->on_error({Errc::empty_reply, fmt::format("HTTP/2 stream {} was refused by the server", id)});
+    s.sink->on_error(
+        {Errc::empty_reply, fmt::format("HTTP/2 stream {} was refused by the server", id)});
   } else {
-    s.sink->on_error({Errc::http2_stream,
-                      fmt::format("HTTP/2 stream {} was not closed cleanly: {} (err {})", id,
-                                  nghttp2_http2_strerror(error_code), error_code)});
+    s.sink->on_error(
+        {Errc::http2_stream, fmt::format("HTTP/2 stream {} was not closed cleanly: {} (err {})", id,
+                                         nghttp2_http2_strerror(error_code), error_code)});
   }
   return 0;
 }
@@ -265,7 +278,8 @@ void H2ClientSession::cancel(StreamId id) {
 void H2ClientSession::on_io(uint32_t events) {
   auto alive = alive_;
   if (events & EPOLLOUT) flush();
-  if (*alive && !closed_ && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLOUT))) do_read();
+  if (*alive && !closed_ && (events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP | EPOLLOUT)))
+    do_read();
   if (*alive && !closed_) update_interest();
 }
 
@@ -286,7 +300,8 @@ void H2ClientSession::do_read() {
     in_recv_ = false;
     if (rv < 0) {
       flush();  // our GOAWAY, if nghttp2 queued one
-      return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}", nghttp2_strerror(static_cast<int>(rv)))});
+      return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
+                                                nghttp2_strerror(static_cast<int>(rv)))});
     }
   }
   flush();
@@ -303,7 +318,9 @@ void H2ClientSession::flush() {
   while (out_.size() < kOutHighWater) {
     const uint8_t* data;
     ssize_t n = nghttp2_session_mem_send(ng_, &data);
-    if (n < 0) return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}", nghttp2_strerror(static_cast<int>(n)))});
+    if (n < 0)
+      return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
+                                                nghttp2_strerror(static_cast<int>(n)))});
     if (n == 0) break;
     out_.append(std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
   }
@@ -318,7 +335,9 @@ void H2ClientSession::flush() {
     if (out_.size() < kOutHighWater / 2 && nghttp2_session_want_write(ng_)) {
       const uint8_t* data;
       ssize_t n = nghttp2_session_mem_send(ng_, &data);
-      if (n > 0) out_.append(std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
+      if (n > 0)
+        out_.append(
+            std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
     }
   }
   update_interest();
@@ -342,8 +361,10 @@ void H2ClientSession::fail_all(const Error& e) {
     } else if (!s.head_done && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
     } else if (e.code == Errc::recv_failed) {
-      s.sink->on_error({Errc::http2_stream,
-                        fmt::format("HTTP/2 stream {} was not closed cleanly before end of the underlying stream", id)});
+      s.sink->on_error(
+          {Errc::http2_stream,
+           fmt::format(
+               "HTTP/2 stream {} was not closed cleanly before end of the underlying stream", id)});
     } else {
       s.sink->on_error(e);
     }

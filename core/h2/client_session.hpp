@@ -17,9 +17,9 @@
 namespace sluice {
 
 struct H2ClientConfig {
-  uint32_t stream_window = 1 << 20;        // SETTINGS_INITIAL_WINDOW_SIZE: the high-water mark
-  int32_t connection_window = 64 << 20;    // credited on receipt, so only a ceiling in flight
-  uint32_t max_concurrent_streams = 100;   // we never open more than this, whatever the peer allows
+  uint32_t stream_window = 1 << 20;       // SETTINGS_INITIAL_WINDOW_SIZE: the high-water mark
+  int32_t connection_window = 64 << 20;   // credited on receipt, so only a ceiling in flight
+  uint32_t max_concurrent_streams = 100;  // we never open more than this, whatever the peer allows
 };
 
 class H2ClientSession final : public Session, private IoHandler {

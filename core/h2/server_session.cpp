@@ -115,7 +115,8 @@ H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings&
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, iv, std::size(iv));
   // The connection window starts at 64 KiB whatever SETTINGS say.
-  int32_t conn = static_cast<int32_t>(std::max(settings.connection_window, settings.initial_window));
+  int32_t conn =
+      static_cast<int32_t>(std::max(settings.connection_window, settings.initial_window));
   nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, conn);
 }
 
@@ -140,7 +141,8 @@ bool H2ServerSession::feed(std::string_view data) {
 }
 
 bool H2ServerSession::finished() const {
-  return !session_ || (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_));
+  return !session_ ||
+         (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_));
 }
 
 bool H2ServerSession::want_write() const {
@@ -228,9 +230,12 @@ int H2ServerSession::on_header(nghttp2_session*, const nghttp2_frame* f, const u
 void H2ServerSession::add_header(Stream& s, std::string_view name, std::string_view value) {
   RequestHead& h = s.head;
   if (name.starts_with(':')) {  // nghttp2 has checked which may appear, and how often
-    if (name == ":method") h.method = value;
-    else if (name == ":path") h.target = value;
-    else if (name == ":authority") h.headers.add("host", std::string(value));
+    if (name == ":method")
+      h.method = value;
+    else if (name == ":path")
+      h.target = value;
+    else if (name == ":authority")
+      h.headers.add("host", std::string(value));
     return;
   }
   if (name == "content-length") h.content_length = parse_length(value);

@@ -132,12 +132,12 @@ class H2ServerSession {
   nghttp2_session* session_ = nullptr;
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
   std::vector<std::unique_ptr<Stream>> free_;  // closed streams kept for reuse
-  std::vector<int32_t> blocked_;  // deferred with bytes queued while out() was full
-  std::size_t out_limit_ = 0;     // during produce()
-  uint32_t continuations_ = 0;    // CONTINUATION frames in the current header block
-  h2::TokenBucket resets_;           // streams reset before their response ended
-  h2::TokenBucket control_;          // SETTINGS, PING, empty DATA frames
-  uint32_t fatal_code_ = 0;       // set by a callback that ends the connection
+  std::vector<int32_t> blocked_;               // deferred with bytes queued while out() was full
+  std::size_t out_limit_ = 0;                  // during produce()
+  uint32_t continuations_ = 0;                 // CONTINUATION frames in the current header block
+  h2::TokenBucket resets_;                     // streams reset before their response ended
+  h2::TokenBucket control_;                    // SETTINGS, PING, empty DATA frames
+  uint32_t fatal_code_ = 0;                    // set by a callback that ends the connection
   uint32_t goaway_code_ = 0;
   bool terminated_ = false;
   ChainBuffer out_;

@@ -94,8 +94,9 @@ void Connector::drive_handshake() {
   if (watching_) loop_.remove(transport_->fd());
   watching_ = false;
   result_.tls_done = Clock::now();
-  if (trace) trace(fmt::format("TLS handshake done, ALPN: {}",
-                               transport_->alpn().empty() ? "none" : transport_->alpn()));
+  if (trace)
+    trace(fmt::format("TLS handshake done, ALPN: {}",
+                      transport_->alpn().empty() ? "none" : transport_->alpn()));
   result_.transport = std::move(transport_);
   finish(std::move(result_));
 }

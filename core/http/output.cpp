@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -26,9 +26,9 @@ void OutputWriter::restore_all() {
 
 OutputWriter::OutputWriter(Loop& loop, int fd, bool own_fd, std::size_t high, std::size_t low)
     : loop_(loop), fd_(fd), own_fd_(own_fd), high_(high), low_(low) {
-  struct stat st{};
-  if (::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-                                (S_ISCHR(st.st_mode) && ::isatty(fd)))) {
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 &&
+      (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || (S_ISCHR(st.st_mode) && ::isatty(fd)))) {
     saved_flags_ = ::fcntl(fd, F_GETFL);
     if (saved_flags_ >= 0 && !(saved_flags_ & O_NONBLOCK)) {
       std::lock_guard lock(restore_mutex);
@@ -71,7 +71,7 @@ void OutputWriter::count_written(std::size_t n) {
 }
 
 bool OutputWriter::rewind() {
-  struct stat st{};
+  struct stat st {};
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return false;
   queue_.clear();
   return ::ftruncate(fd_, 0) == 0 && ::lseek(fd_, 0, SEEK_SET) == 0;

@@ -63,7 +63,9 @@ bool Pool::connecting(const std::string& key) const {
   return it != connecting_.end() && it->second > 0;
 }
 
-void Pool::connect_started(const std::string& key) { connecting_[key]++; }
+void Pool::connect_started(const std::string& key) {
+  connecting_[key]++;
+}
 
 void Pool::connect_finished(const std::string& key) {
   if (--connecting_[key] <= 0) connecting_.erase(key);

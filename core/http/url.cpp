@@ -22,7 +22,9 @@ bool valid_host_char(unsigned char c) {
   return std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '%';
 }
 
-bool bad_target_char(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+bool bad_target_char(unsigned char c) {
+  return c <= 0x20 || c == 0x7f;
+}
 
 bool scheme_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
@@ -73,7 +75,8 @@ Result<void> parse_authority(std::string_view auth, Url& u) {
   std::string_view port_str;
   if (auth.starts_with('[')) {
     auto close = auth.find(']');
-    if (close == std::string_view::npos) return fail(Errc::bad_url, "URL rejected: Bad IPv6 address");
+    if (close == std::string_view::npos)
+      return fail(Errc::bad_url, "URL rejected: Bad IPv6 address");
     u.host = lower(auth.substr(1, close - 1));
     in6_addr tmp;
     if (::inet_pton(AF_INET6, u.host.c_str(), &tmp) != 1)
@@ -110,7 +113,9 @@ std::string Url::authority() const {
   return default_port() ? h : fmt::format("{}:{}", h, port);
 }
 
-std::string Url::origin() const { return scheme + "://" + authority(); }
+std::string Url::origin() const {
+  return scheme + "://" + authority();
+}
 
 std::string Url::file_name() const {
   std::string_view path = target;
@@ -128,7 +133,8 @@ Result<Url> parse_url(std::string_view s) {
   if (sep != std::string_view::npos) {
     u.scheme = lower(s.substr(0, sep));
     s.remove_prefix(sep + 3);
-  } else if (auto bad = s.find("://"); bad != std::string_view::npos && bad < s.find_first_of("/?#")) {
+  } else if (auto bad = s.find("://");
+             bad != std::string_view::npos && bad < s.find_first_of("/?#")) {
     return fail(Errc::bad_url, "URL rejected: Bad scheme");
   } else {
     u.scheme = "http";
@@ -144,7 +150,8 @@ Result<Url> parse_url(std::string_view s) {
   if (std::any_of(rest.begin(), rest.end(),
                   [](char c) { return bad_target_char(static_cast<unsigned char>(c)); }))
     return fail(Errc::bad_url, "URL rejected: Malformed input to a URL function");
-  u.target = remove_dot_segments(rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest));
+  u.target =
+      remove_dot_segments(rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest));
   return u;
 }
 

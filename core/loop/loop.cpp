@@ -22,7 +22,9 @@ class Loop::SignalHandler : public IoHandler {
   }
 };
 
-Loop::Loop() { epfd_ = ::epoll_create1(EPOLL_CLOEXEC); }
+Loop::Loop() {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+}
 
 Loop::~Loop() {
   if (signals_) remove(signals_->fd);
@@ -65,9 +67,13 @@ TimerId Loop::timer(TimePoint deadline, std::function<void()> fn) {
   return id;
 }
 
-void Loop::cancel(TimerId id) { timers_.erase(id); }
+void Loop::cancel(TimerId id) {
+  timers_.erase(id);
+}
 
-void Loop::defer(std::function<void()> fn) { deferred_.push_back(std::move(fn)); }
+void Loop::defer(std::function<void()> fn) {
+  deferred_.push_back(std::move(fn));
+}
 
 Result<void> Loop::watch_signals(std::vector<int> signals, std::function<void(int)> fn) {
   sigset_t set;

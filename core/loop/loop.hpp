@@ -42,7 +42,9 @@ class Loop {
   uint32_t interest(int fd) const;
 
   TimerId timer(TimePoint deadline, std::function<void()> fn);
-  TimerId after(Millis d, std::function<void()> fn) { return timer(Clock::now() + d, std::move(fn)); }
+  TimerId after(Millis d, std::function<void()> fn) {
+    return timer(Clock::now() + d, std::move(fn));
+  }
   void cancel(TimerId id);
 
   void defer(std::function<void()> fn);  // runs after the current iteration
@@ -50,7 +52,7 @@ class Loop {
   // SIGINT/SIGTERM (and any others given) delivered through a signalfd.
   Result<void> watch_signals(std::vector<int> signals, std::function<void(int)> fn);
 
-  void run();   // until stop() or nothing left to wait for
+  void run();  // until stop() or nothing left to wait for
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
   uint64_t wakeups() const { return wakeups_; }

@@ -95,8 +95,7 @@ Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, 
   addrinfo* res = nullptr;
   std::string service = std::to_string(port);
   int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-  if (rc != 0)
-    return fail(Errc::resolve_failed, fmt::format("Could not resolve host: {}", host));
+  if (rc != 0) return fail(Errc::resolve_failed, fmt::format("Could not resolve host: {}", host));
   std::vector<SocketAddr> out;
   for (auto* ai = res; ai; ai = ai->ai_next) {
     SocketAddr a;
@@ -105,7 +104,8 @@ Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, 
     out.push_back(a);
   }
   ::freeaddrinfo(res);
-  if (out.empty()) return fail(Errc::resolve_failed, fmt::format("Could not resolve host: {}", host));
+  if (out.empty())
+    return fail(Errc::resolve_failed, fmt::format("Could not resolve host: {}", host));
   return out;
 }
 

@@ -48,7 +48,8 @@ Result<Fd> tcp_listen(const SocketAddr& addr, const ListenOptions& opt) {
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (opt.reuse_port) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (addr.family() == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  if (addr.family() == AF_INET6)
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (::bind(fd.get(), addr.sa(), addr.len) < 0)
     return fail(Errc::address_in_use,
                 fmt::format("cannot listen on {}: {}", addr.to_string(), std::strerror(errno)),

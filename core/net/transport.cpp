@@ -31,6 +31,8 @@ Result<ssize_t> PlainTransport::writev(const iovec* iov, int count) {
   }
 }
 
-void PlainTransport::shutdown() { ::shutdown(fd_.get(), SHUT_WR); }
+void PlainTransport::shutdown() {
+  ::shutdown(fd_.get(), SHUT_WR);
+}
 
 }  // namespace sluice

@@ -18,19 +18,27 @@ std::string sys_message(const char* what, int err) {
 
 IcmpError::Origin origin_of(uint8_t ee_origin) {
   switch (ee_origin) {
-    case SO_EE_ORIGIN_NONE: return IcmpError::Origin::none;
-    case SO_EE_ORIGIN_LOCAL: return IcmpError::Origin::local;
-    case SO_EE_ORIGIN_ICMP: return IcmpError::Origin::icmp;
-    case SO_EE_ORIGIN_ICMP6: return IcmpError::Origin::icmp6;
-    default: return IcmpError::Origin::other;
+    case SO_EE_ORIGIN_NONE:
+      return IcmpError::Origin::none;
+    case SO_EE_ORIGIN_LOCAL:
+      return IcmpError::Origin::local;
+    case SO_EE_ORIGIN_ICMP:
+      return IcmpError::Origin::icmp;
+    case SO_EE_ORIGIN_ICMP6:
+      return IcmpError::Origin::icmp6;
+    default:
+      return IcmpError::Origin::other;
   }
 }
 
 SocketAddr copy_addr(const sockaddr* sa) {
   SocketAddr a;
-  if (sa->sa_family == AF_INET) a.len = sizeof(sockaddr_in);
-  else if (sa->sa_family == AF_INET6) a.len = sizeof(sockaddr_in6);
-  else return a;
+  if (sa->sa_family == AF_INET)
+    a.len = sizeof(sockaddr_in);
+  else if (sa->sa_family == AF_INET6)
+    a.len = sizeof(sockaddr_in6);
+  else
+    return a;
   std::memcpy(&a.ss, sa, a.len);
   return a;
 }
@@ -90,22 +98,28 @@ int read_one_error(int fd, IcmpError& e) {
 
 std::string icmp_description(const IcmpError& e) {
   if (e.origin == IcmpError::Origin::icmp && e.type == 3) {
-    static const char* const names[] = {"net unreachable",        "host unreachable",
-                                        "protocol unreachable",   "port unreachable",
-                                        "fragmentation needed",   "source route failed",
-                                        "net unknown",            "host unknown",
-                                        "source host isolated",   "net prohibited",
-                                        "host prohibited",        "net unreachable for TOS",
-                                        "host unreachable for TOS", "administratively prohibited"};
+    static const char* const names[] = {"net unreachable",
+                                        "host unreachable",
+                                        "protocol unreachable",
+                                        "port unreachable",
+                                        "fragmentation needed",
+                                        "source route failed",
+                                        "net unknown",
+                                        "host unknown",
+                                        "source host isolated",
+                                        "net prohibited",
+                                        "host prohibited",
+                                        "net unreachable for TOS",
+                                        "host unreachable for TOS",
+                                        "administratively prohibited"};
     if (e.code < std::size(names)) return names[e.code];
     return "destination unreachable";
   }
   if (e.origin == IcmpError::Origin::icmp && e.type == 11) return "time exceeded";
   if (e.origin == IcmpError::Origin::icmp6 && e.type == 1) {
-    static const char* const names[] = {"no route",          "administratively prohibited",
-                                        "beyond scope",      "address unreachable",
-                                        "port unreachable",  "source address failed policy",
-                                        "reject route"};
+    static const char* const names[] = {
+        "no route",         "administratively prohibited",  "beyond scope", "address unreachable",
+        "port unreachable", "source address failed policy", "reject route"};
     if (e.code < std::size(names)) return names[e.code];
     return "destination unreachable";
   }
@@ -145,16 +159,18 @@ Result<Fd> udp_socket(int family) {
 
 Result<void> udp_connect(int fd, const SocketAddr& to) {
   if (::connect(fd, to.sa(), to.len) < 0)
-    return fail(Errc::connect_failed,
-                fmt::format("cannot connect UDP socket to {}: {}", to.to_string(), std::strerror(errno)),
-                errno);
+    return fail(
+        Errc::connect_failed,
+        fmt::format("cannot connect UDP socket to {}: {}", to.to_string(), std::strerror(errno)),
+        errno);
   return {};
 }
 
 Result<void> udp_bind(int fd, const SocketAddr& at) {
   if (::bind(fd, at.sa(), at.len) < 0)
     return fail(Errc::address_in_use,
-                fmt::format("cannot listen on {}: {}", at.to_string(), std::strerror(errno)), errno);
+                fmt::format("cannot listen on {}: {}", at.to_string(), std::strerror(errno)),
+                errno);
   return {};
 }
 

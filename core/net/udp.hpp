@@ -19,7 +19,7 @@ namespace sluice {
 // SO_ERROR gave it when the queue could not be read (origin == none).
 struct IcmpError {
   enum class Origin : uint8_t { none, local, icmp, icmp6, other };
-  int err = 0;                // ee_errno, e.g. ECONNREFUSED
+  int err = 0;  // ee_errno, e.g. ECONNREFUSED
   Origin origin = Origin::none;
   uint8_t type = 0, code = 0;  // ICMP type and code
   uint32_t info = 0;           // e.g. the MTU of "fragmentation needed"
@@ -47,10 +47,10 @@ inline constexpr unsigned kErrorQueueBudget = 32;
 
 struct DrainResult {
   enum class Status {
-    empty,      // the queue is empty now
-    budget,     // stopped at the budget; more may be queued
-    fallback,   // the queue read failed; SO_ERROR was read (and cleared) instead
-    failed,     // the queue read and SO_ERROR both failed: the socket is unusable
+    empty,     // the queue is empty now
+    budget,    // stopped at the budget; more may be queued
+    fallback,  // the queue read failed; SO_ERROR was read (and cleared) instead
+    failed,    // the queue read and SO_ERROR both failed: the socket is unusable
   };
   unsigned reported = 0;
   Status status = Status::empty;

@@ -11,7 +11,9 @@ namespace sluice {
 const MmsgCalls& MmsgCalls::system() {
   static const MmsgCalls calls{
       [](int fd, mmsghdr* m, unsigned n, int flags) { return ::sendmmsg(fd, m, n, flags); },
-      [](int fd, mmsghdr* m, unsigned n, int flags) { return ::recvmmsg(fd, m, n, flags, nullptr); },
+      [](int fd, mmsghdr* m, unsigned n, int flags) {
+        return ::recvmmsg(fd, m, n, flags, nullptr);
+      },
   };
   return calls;
 }
@@ -91,7 +93,8 @@ void DatagramBatch::set(std::size_t i, std::size_t len, const SocketAddr* to) {
 
 void DatagramBatch::reply_in_place(std::size_t n) {
   for (std::size_t i = 0; i < n && i < hdrs_.size(); ++i) {
-    iovs_[i].iov_len = std::min<std::size_t>(hdrs_[i].msg_len, size_);  // msg_name/msg_namelen already hold the sender
+    iovs_[i].iov_len = std::min<std::size_t>(
+        hdrs_[i].msg_len, size_);  // msg_name/msg_namelen already hold the sender
     hdrs_[i].msg_hdr.msg_flags = 0;
     hdrs_[i].msg_len = 0;
   }
@@ -138,7 +141,8 @@ Result<std::size_t> send_gso(int fd, std::span<const std::byte> buf, uint16_t se
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-    return fail(Errc::send_failed, fmt::format("sendmsg (UDP GSO): {}", std::strerror(errno)), errno);
+    return fail(Errc::send_failed, fmt::format("sendmsg (UDP GSO): {}", std::strerror(errno)),
+                errno);
   }
 }
 

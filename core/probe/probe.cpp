@@ -20,13 +20,16 @@ constexpr unsigned kMaxBatch = 1024;  // UIO_MAXIOV
 Result<void> validate(const Config& c) {
   if (c.batch < 1 || c.batch > kMaxBatch)
     return fail(Errc::bad_argument, fmt::format("--batch: 1..{}", kMaxBatch));
-  if (c.size > kMaxPayload) return fail(Errc::bad_argument, fmt::format("--size: 0..{}", kMaxPayload));
+  if (c.size > kMaxPayload)
+    return fail(Errc::bad_argument, fmt::format("--size: 0..{}", kMaxPayload));
   if (!(c.rate >= 0) || !(c.duration_s >= 0) || !(c.linger_s >= 0))
     return fail(Errc::bad_argument, "--rate, --duration and --linger must not be negative");
   return {};
 }
 
-double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; }
+double seconds(const timeval& tv) {
+  return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6;
+}
 
 // CPU, wall time and wake-ups since the start, into the report.
 struct Meter {
@@ -64,10 +67,11 @@ Result<Report> run(const Config& cfg, const Callbacks& cb) {
 
   Loop loop;
   Report report;
-  if (auto s = loop.watch_signals({SIGINT, SIGTERM}, [&](int) {
-        report.interrupted = true;
-        loop.stop();
-      });
+  if (auto s = loop.watch_signals({SIGINT, SIGTERM},
+                                  [&](int) {
+                                    report.interrupted = true;
+                                    loop.stop();
+                                  });
       !s)
     return std::unexpected(s.error());
 

@@ -23,14 +23,14 @@ struct Config {
   std::optional<SocketAddr> listen;
   bool echo = true;  // the receiver sends each datagram back
 
-  uint64_t count = 0;       // datagrams to send (receiver: to receive); 0 = no limit
-  double rate = 10;         // datagrams per second; 0 = as fast as the socket takes them
-  double duration_s = 0;    // stop sending (receiver: stop) after this long; 0 = no limit
-  double linger_s = 1;      // after the last send, keep handling errors and replies this long
-  std::size_t size = 64;    // payload bytes per datagram
-  unsigned batch = 32;      // datagrams per sendmmsg/recvmmsg
-  bool connected = true;    // connect(); false: every datagram carries its destination
-  bool drain = true;        // false never reads the error queue (demonstrates the spin)
+  uint64_t count = 0;     // datagrams to send (receiver: to receive); 0 = no limit
+  double rate = 10;       // datagrams per second; 0 = as fast as the socket takes them
+  double duration_s = 0;  // stop sending (receiver: stop) after this long; 0 = no limit
+  double linger_s = 1;    // after the last send, keep handling errors and replies this long
+  std::size_t size = 64;  // payload bytes per datagram
+  unsigned batch = 32;    // datagrams per sendmmsg/recvmmsg
+  bool connected = true;  // connect(); false: every datagram carries its destination
+  bool drain = true;      // false never reads the error queue (demonstrates the spin)
 };
 
 // One kind of ICMP error and how often it arrived.
@@ -57,17 +57,17 @@ struct Report {
   uint64_t wakeups = 0;
   double cpu_user_s = 0, cpu_sys_s = 0;
   double wall_s = 0;
-  double send_s = 0;  // from the first send to the last one
-  bool interrupted = false;                // stopped by SIGINT/SIGTERM
-  std::optional<Error> socket_error;       // the socket was closed (queue and SO_ERROR failed)
+  double send_s = 0;                  // from the first send to the last one
+  bool interrupted = false;           // stopped by SIGINT/SIGTERM
+  std::optional<Error> socket_error;  // the socket was closed (queue and SO_ERROR failed)
 
   double cpu_share() const { return wall_s > 0 ? (cpu_user_s + cpu_sys_s) / wall_s : 0; }
   double send_rate() const { return send_s > 0 ? static_cast<double>(sent) / send_s : 0; }
 };
 
 struct Callbacks {
-  std::function<void(const Report&)> progress;         // about once a second, a snapshot
-  std::function<void(const SocketAddr&)> listening;    // the receiver is bound and ready
+  std::function<void(const Report&)> progress;       // about once a second, a snapshot
+  std::function<void(const SocketAddr&)> listening;  // the receiver is bound and ready
 };
 
 // Runs to the end (count/duration reached, then linger; or a signal). Errors

@@ -53,8 +53,9 @@ Result<void> Sender::start() {
         std::chrono::duration_cast<Millis>(std::chrono::duration<double>(cfg_.duration_s)),
         [this] { stop_sending(); });
   if (cfg_.rate > 0) {
-    interval_ = std::max<Clock::duration>(
-        Millis(1), std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / cfg_.rate)));
+    interval_ =
+        std::max<Clock::duration>(Millis(1), std::chrono::duration_cast<Clock::duration>(
+                                                 std::chrono::duration<double>(1.0 / cfg_.rate)));
     pace();
   } else {
     sock_->want_writable(true);  // as fast as the socket drains

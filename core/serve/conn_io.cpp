@@ -35,8 +35,8 @@ bool linger_read(int fd, std::size_t& dropped, std::size_t max) {
 }
 
 void DeadlineTimer::arm(TimePoint due) {
-  if (due == TimePoint::max()) return;   // a pending timer re-checks when it fires
-  if (id_ && due_ <= due) return;        // fires early, then re-arms: no churn
+  if (due == TimePoint::max()) return;  // a pending timer re-checks when it fires
+  if (id_ && due_ <= due) return;       // fires early, then re-arms: no churn
   cancel();
   due_ = due;
   id_ = loop_.timer(due, [this] {

@@ -15,7 +15,6 @@
 #pragma once
 
 #include <memory>
-
 #include <string>
 
 #include "core/h1/server_session.hpp"

@@ -117,7 +117,9 @@ bool H2Connection::reading_allowed() const {
   return state_ == State::open && !input_done_ && session_.out().size() < kHighWater;
 }
 
-bool H2Connection::has_room() const { return session_.out().size() < kHighWater; }
+bool H2Connection::has_room() const {
+  return session_.out().size() < kHighWater;
+}
 
 void H2Connection::read_input() {
   std::array<char, kReadChunk> buf;

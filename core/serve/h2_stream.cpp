@@ -13,7 +13,9 @@ constexpr int kMaxPulls = 16;  // per pull(): an endpoint saying `more` without 
 H2Stream::H2Stream(H2Connection& conn, int32_t id, RequestHead head)
     : conn_(conn), id_(id), head_(std::move(head)) {}
 
-H2Stream::~H2Stream() { endpoint_.reset(); }  // cancels its timers while the loop is there
+H2Stream::~H2Stream() {
+  endpoint_.reset();
+}  // cancels its timers while the loop is there
 
 void H2Stream::start(std::unique_ptr<Endpoint> endpoint) {
   endpoint_ = std::move(endpoint);
@@ -43,9 +45,13 @@ void H2Stream::head(int status, const Headers& headers, std::optional<uint64_t> 
   conn_.session().send_head(id_, status, headers, length);
 }
 
-void H2Stream::write(std::string_view bytes) { conn_.session().send_body(id_, bytes); }
+void H2Stream::write(std::string_view bytes) {
+  conn_.session().send_body(id_, bytes);
+}
 
-void H2Stream::end() { conn_.session().end_response(id_); }
+void H2Stream::end() {
+  conn_.session().end_response(id_);
+}
 
 bool H2Stream::has_room() const {
   return conn_.session().queued(id_) < H2ServerSession::kStreamQueue && conn_.has_room();
@@ -57,8 +63,12 @@ void H2Stream::wake() {
   conn_.schedule_drive();  // never re-enter the endpoint from its own callback
 }
 
-void H2Stream::abort() { conn_.session().reset(id_, NGHTTP2_INTERNAL_ERROR); }
+void H2Stream::abort() {
+  conn_.session().reset(id_, NGHTTP2_INTERNAL_ERROR);
+}
 
-Loop& H2Stream::loop() { return conn_.loop(); }
+Loop& H2Stream::loop() {
+  return conn_.loop();
+}
 
 }  // namespace sluice::serve

@@ -19,7 +19,7 @@
 namespace sluice {
 class TlsContext;
 class Transport;
-}
+}  // namespace sluice
 
 namespace sluice::serve {
 

@@ -49,15 +49,15 @@ Result<std::shared_ptr<TlsContext>> TlsContext::client(const TlsClientConfig& cf
     SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_PEER, nullptr);
     if (!cfg.ca_file.empty()) {
       if (SSL_CTX_load_verify_file(c->ctx_, cfg.ca_file.c_str()) != 1)
-        return fail(Errc::ca_file,
-                    fmt::format("error setting certificate file: {}", cfg.ca_file));
+        return fail(Errc::ca_file, fmt::format("error setting certificate file: {}", cfg.ca_file));
     } else {
       // Hashed-directory lookup loads only the CAs a handshake needs (DESIGN.md memory budget).
       SSL_CTX_load_verify_dir(c->ctx_, "/etc/ssl/certs");
     }
   }
   auto wire = alpn_wire(cfg.alpn);
-  if (!wire.empty()) SSL_CTX_set_alpn_protos(c->ctx_, wire.data(), static_cast<unsigned>(wire.size()));
+  if (!wire.empty())
+    SSL_CTX_set_alpn_protos(c->ctx_, wire.data(), static_cast<unsigned>(wire.size()));
   return c;
 }
 
@@ -84,9 +84,8 @@ Result<std::shared_ptr<TlsContext>> TlsContext::server(const TlsServerConfig& cf
     if (SSL_CTX_use_certificate_chain_file(c->ctx_, cfg.cert_file.c_str()) != 1 ||
         SSL_CTX_use_PrivateKey_file(c->ctx_, cfg.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(c->ctx_) != 1)
-      return fail(Errc::bad_argument,
-                  fmt::format("cannot load certificate/key {} / {}: {}", cfg.cert_file,
-                              cfg.key_file, ssl_errors()));
+      return fail(Errc::bad_argument, fmt::format("cannot load certificate/key {} / {}: {}",
+                                                  cfg.cert_file, cfg.key_file, ssl_errors()));
   } else {
     auto kp = make_self_signed();
     if (!kp) return std::unexpected(kp.error());
@@ -106,8 +105,8 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_p
   SSL_set_fd(ssl, fd.get());
   SSL_set_connect_state(ssl);
   in6_addr ip;
-  bool literal = ::inet_pton(AF_INET, host.c_str(), &ip) == 1 ||
-                 ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
+  bool literal =
+      ::inet_pton(AF_INET, host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
   if (!literal) SSL_set_tlsext_host_name(ssl, host.c_str());  // SNI is for names only
   if (ctx->verify()) {
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
@@ -116,7 +115,8 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_p
     else
       SSL_set1_host(ssl, host.c_str());
   }
-  auto t = std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, true));
+  auto t =
+      std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, true));
   t->host_ = host;
   return t;
 }
@@ -129,7 +129,9 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::accept(Fd fd, std::shared_pt
   return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, false));
 }
 
-TlsTransport::~TlsTransport() { SSL_free(ssl_); }
+TlsTransport::~TlsTransport() {
+  SSL_free(ssl_);
+}
 
 Result<bool> TlsTransport::handshake() {
   ERR_clear_error();
@@ -209,7 +211,9 @@ Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
   return total;
 }
 
-bool TlsTransport::has_buffered_read() const { return SSL_pending(ssl_) > 0; }
+bool TlsTransport::has_buffered_read() const {
+  return SSL_pending(ssl_) > 0;
+}
 
 std::string TlsTransport::alpn() const {
   const unsigned char* p = nullptr;

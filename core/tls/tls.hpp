@@ -13,8 +13,8 @@ typedef struct ssl_st SSL;
 namespace sluice {
 
 struct TlsClientConfig {
-  bool verify = true;                        // -k turns it off
-  std::string ca_file;                       // --cacert; empty: system store by directory
+  bool verify = true;   // -k turns it off
+  std::string ca_file;  // --cacert; empty: system store by directory
   std::vector<std::string> alpn{"http/1.1"};
 };
 

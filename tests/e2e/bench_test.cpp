@@ -1,11 +1,10 @@
 // e2e: `sluice bench` against `sluice serve` on loopback: counts agree with the
 // server's own, the open model corrects for coordinated omission, shards merge
 // exactly, and bad input fails before any load is sent. Every run is bounded.
-#include <catch2/catch_test_macros.hpp>
-#include <catch2/matchers/catch_matchers_string.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -18,15 +17,19 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-std::string bench(const std::string& args) { return std::string(sluice_bin()) + " bench " + args; }
+std::string bench(const std::string& args) {
+  return std::string(sluice_bin()) + " bench " + args;
+}
 
 // A number from the JSON results, via python3 (no JSON parser in the tests).
 std::string json_field(const std::string& file, const std::string& expr) {
-  return sh("python3 -c \"import json; d=json.load(open('" + file + "')); print(" + expr + ")\"").out;
+  return sh("python3 -c \"import json; d=json.load(open('" + file + "')); print(" + expr + ")\"")
+      .out;
 }
 
 long server_requests(const Server& s) {
-  auto r = sh("curl -s " + s.base + "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"requests\"])'");
+  auto r = sh("curl -s " + s.base +
+              "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"requests\"])'");
   return std::stol(r.out);
 }
 
@@ -50,7 +53,8 @@ TEST_CASE("bench counts equal the server's for h1, h1 pipelined, h2 and no keep-
     CHECK(json_field(json, "d['counters']['requests']") == "2000\n");
     CHECK(json_field(json, "d['counters']['status']['200']") == "2000\n");
     CHECK(after - before - 1 == 2000);  // minus our own /stats request
-    if (std::string(c.name) == "no keep-alive") CHECK(json_field(json, "d['counters']['connections']") == "2000\n");
+    if (std::string(c.name) == "no keep-alive")
+      CHECK(json_field(json, "d['counters']['connections']") == "2000\n");
     CHECK_THAT(r.out, ContainsSubstring("requests: 2000"));
   }
 }
@@ -59,7 +63,8 @@ TEST_CASE("bench open model: corrected percentiles show a stall that uncorrected
           "[bench][open]") {
   Server s;
   std::string json = tmpdir() + "/open.json";
-  Process b(bench("-c 2 -t 1 --rate 200 -d 4s --timeout 10s --json " + json + " " + s.base + "/bytes/10"));
+  Process b(bench("-c 2 -t 1 --rate 200 -d 4s --timeout 10s --json " + json + " " + s.base +
+                  "/bytes/10"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   ::kill(s.proc.pid(), SIGSTOP);  // the server stalls for a second mid-run
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
@@ -76,7 +81,8 @@ TEST_CASE("bench open model: corrected percentiles show a stall that uncorrected
 TEST_CASE("bench merge of two shards equals one run; mismatched configurations are refused",
           "[bench][merge]") {
   Server s;
-  std::string a = tmpdir() + "/shard0.json", b = tmpdir() + "/shard1.json", m = tmpdir() + "/merged.json";
+  std::string a = tmpdir() + "/shard0.json", b = tmpdir() + "/shard1.json",
+              m = tmpdir() + "/merged.json";
   std::string common = "-c 4 -t 1 -n 1001 " + s.base + "/bytes/32";
   REQUIRE(sh(bench("--shard 0/2 --json " + a + " " + common)).exit_code == 0);
   REQUIRE(sh(bench("--shard 1/2 --json " + b + " " + common)).exit_code == 0);
@@ -91,7 +97,8 @@ TEST_CASE("bench merge of two shards equals one run; mismatched configurations a
   auto twice = sh(bench("merge " + a + " " + a));
   CHECK(twice.exit_code == 2);
   std::string other = tmpdir() + "/other.json";
-  REQUIRE(sh(bench("--shard 1/2 -c 6 -t 1 -n 1001 --json " + other + " " + s.base + "/bytes/32")).exit_code == 0);
+  REQUIRE(sh(bench("--shard 1/2 -c 6 -t 1 -n 1001 --json " + other + " " + s.base + "/bytes/32"))
+              .exit_code == 0);
   auto mismatch = sh(bench("merge " + a + " " + other));
   CHECK(mismatch.exit_code == 2);
   CHECK_THAT(mismatch.err, ContainsSubstring("different test configurations"));

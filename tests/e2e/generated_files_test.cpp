@@ -1,7 +1,6 @@
 // The man page and completions are generated from the option tables and checked
 // in: this fails when a checked-in file differs from what the binary prints.
 #include <catch2/catch_test_macros.hpp>
-
 #include <fstream>
 #include <sstream>
 
@@ -39,7 +38,8 @@ TEST_CASE("every subcommand is listed in --help and documented in the man page",
     INFO(cmd);
     CHECK(help.out.find(cmd) != std::string::npos);
     std::string roff_name;  // roff writes '-' as "\-"
-    for (const char* c = cmd; *c; ++c) roff_name += *c == '-' ? std::string("\\-") : std::string(1, *c);
+    for (const char* c = cmd; *c; ++c)
+      roff_name += *c == '-' ? std::string("\\-") : std::string(1, *c);
     CHECK(man.out.find("SLUICE " + roff_name) != std::string::npos);
   }
   for (const char* flag : {"\\-\\-max\\-buffer", "\\-\\-write\\-out", "EXIT CODES"}) {

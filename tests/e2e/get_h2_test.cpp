@@ -1,11 +1,10 @@
 // e2e: `sluice get` over HTTP/2 against nghttpd (TLS and h2c) and a raw-bytes
 // misbehaving h2 server; -Z concurrency and ordering; consumption-gated flow
 // control measured, not assumed.
-#include <catch2/catch_test_macros.hpp>
-#include <catch2/matchers/catch_matchers_string.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -28,9 +27,10 @@ struct Nghttpd {
                 .exit_code == 0);
     tls_port = free_port();
     plain_port = free_port();
-    tls = std::make_unique<Process>("nghttpd -d " + dir + " " + std::to_string(tls_port) + " " + dir +
-                                    "/key.pem " + dir + "/cert.pem");
-    plain = std::make_unique<Process>("nghttpd --padding=200 --no-tls -d " + dir + " " + std::to_string(plain_port));
+    tls = std::make_unique<Process>("nghttpd -d " + dir + " " + std::to_string(tls_port) + " " +
+                                    dir + "/key.pem " + dir + "/cert.pem");
+    plain = std::make_unique<Process>("nghttpd --padding=200 --no-tls -d " + dir + " " +
+                                      std::to_string(plain_port));
     REQUIRE(wait_port(tls_port));
     REQUIRE(wait_port(plain_port));
   }
@@ -70,14 +70,16 @@ TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2
   CHECK_THAT(head.out, ContainsSubstring("content-length: 3000000"));
 }
 
-TEST_CASE("get -Z runs h2 transfers as streams of one connection, output in URL order", "[get][h2]") {
+TEST_CASE("get -Z runs h2 transfers as streams of one connection, output in URL order",
+          "[get][h2]") {
   Nghttpd n;
   auto r = sh(get("-sk -Z -o /dev/null -o /dev/null -o /dev/null -w '%{num_connects}' " +
                   n.https("small.bin") + " " + n.https("big.bin") + " " + n.https("small.bin")));
   CHECK(r.exit_code == 0);
   CHECK((r.out == "100" || r.out == "010" || r.out == "001"));  // one connection in all
   std::string want = sha("cat " + n.dir + "/big.bin " + n.dir + "/small.bin " + n.dir + "/big.bin");
-  CHECK(sha(get("-sk -Z " + n.https("big.bin") + " " + n.https("small.bin") + " " + n.https("big.bin"))) == want);
+  CHECK(sha(get("-sk -Z " + n.https("big.bin") + " " + n.https("small.bin") + " " +
+                n.https("big.bin"))) == want);
   CHECK(sha(get("-s -Z --http2-prior-knowledge " + n.h2c("big.bin") + " " + n.h2c("small.bin"))) ==
         sha("cat " + n.dir + "/big.bin " + n.dir + "/small.bin"));
 }
@@ -112,19 +114,23 @@ TEST_CASE("h2 flow control: a stalled stream plateaus near high water while its 
   CHECK(p.wait(30) == 0);
 }
 
-TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 16", "[get][h2][exit]") {
-  for (auto [mode, code] : {std::pair{"rst", 92}, std::pair{"goaway", 16}, std::pair{"garbage", 16}}) {
+TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 16",
+          "[get][h2][exit]") {
+  for (auto [mode, code] :
+       {std::pair{"rst", 92}, std::pair{"goaway", 16}, std::pair{"garbage", 16}}) {
     int port = free_port();
-    Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py " + std::string(mode) +
-                 " " + std::to_string(port));
+    Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py " +
+                 std::string(mode) + " " + std::to_string(port));
     REQUIRE(wait_port(port));
-    auto r = sh(get("-sS --http2-prior-knowledge http://127.0.0.1:" + std::to_string(port) + "/"), 30);
+    auto r =
+        sh(get("-sS --http2-prior-knowledge http://127.0.0.1:" + std::to_string(port) + "/"), 30);
     INFO(mode << ": " << r.err);
     CHECK(r.exit_code == code);
   }
 }
 
-TEST_CASE("h2 slow consumer: peak RSS does not grow with the body size", "[get][h2][backpressure]") {
+TEST_CASE("h2 slow consumer: peak RSS does not grow with the body size",
+          "[get][h2][backpressure]") {
   Nghttpd n;
   auto peak_kb = [&](const std::string& url) {
     auto p = sh("set -o pipefail; /usr/bin/time -f '%M' " + get("-sk " + url) + " 2>" + tmpdir() +

@@ -2,14 +2,15 @@
 #pragma once
 
 #include <catch2/catch_test_macros.hpp>
-
 #include <string>
 
 #include "support.hpp"
 
 namespace e2e {
 
-inline std::string get(const std::string& args) { return std::string(sluice_bin()) + " get " + args; }
+inline std::string get(const std::string& args) {
+  return std::string(sluice_bin()) + " get " + args;
+}
 
 // sha256 (hex) of what cmd writes on stdout; the command must succeed.
 inline std::string sha(const std::string& cmd) {

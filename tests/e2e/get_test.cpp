@@ -1,12 +1,11 @@
 // e2e: `sluice get` against `sluice serve`, python3's http.server and a
 // misbehaving server, cross-checked with curl. Loopback only; every process
 // is stopped by PID when the test ends.
-#include <catch2/catch_test_macros.hpp>
-#include <catch2/matchers/catch_matchers_string.hpp>
-
 #include <signal.h>
 #include <unistd.h>
 
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -51,9 +50,12 @@ TEST_CASE("get fetches bodies byte-exact over plain and TLS, as curl does", "[ge
 
 TEST_CASE("get against python3's http.server (a server that is not ours)", "[get][peer]") {
   std::string dir = tmpdir() + "/www";
-  REQUIRE(sh("mkdir -p " + dir + " && head -c 2000000 /dev/urandom > " + dir + "/f.bin").exit_code == 0);
+  REQUIRE(
+      sh("mkdir -p " + dir + " && head -c 2000000 /dev/urandom > " + dir + "/f.bin").exit_code ==
+      0);
   int port = free_port();
-  Process py("python3 -m http.server " + std::to_string(port) + " --bind 127.0.0.1 --directory " + dir);
+  Process py("python3 -m http.server " + std::to_string(port) + " --bind 127.0.0.1 --directory " +
+             dir);
   REQUIRE(wait_port(port));
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/f.bin";
   CHECK(sha(get("-s " + url)) == sha("cat " + dir + "/f.bin"));
@@ -69,8 +71,9 @@ TEST_CASE("several URLs share one kept-alive connection; redirects reuse it", "[
                   "/bytes/10 " + s.base + "/bytes/20 " + s.base + "/status/404"));
   CHECK(r.exit_code == 0);
   CHECK(r.out == "1,0,0,");
-  auto chain = sh(get("-sL -o /dev/null -w '%{http_code} %{num_redirects} %{num_connects} %{url_effective}' " +
-                      s.base + "/redirect/5"));
+  auto chain = sh(
+      get("-sL -o /dev/null -w '%{http_code} %{num_redirects} %{num_connects} %{url_effective}' " +
+          s.base + "/redirect/5"));
   CHECK(chain.exit_code == 0);
   CHECK(chain.out == "200 5 1 " + s.base + "/redirect/0");
   auto many = sh(get("-sL --max-redirs 2 " + s.base + "/redirect/5"));
@@ -118,8 +121,12 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
     CHECK(r.out.size() == 500);
     CHECK_THAT(r.err, ContainsSubstring("500 bytes remaining"));
   }
-  SECTION("empty reply") { CHECK(sh(get("-s " + BadServer("empty").url)).exit_code == 52); }
-  SECTION("not HTTP") { CHECK(sh(get("-s " + BadServer("garbage").url)).exit_code == 8); }
+  SECTION("empty reply") {
+    CHECK(sh(get("-s " + BadServer("empty").url)).exit_code == 52);
+  }
+  SECTION("not HTTP") {
+    CHECK(sh(get("-s " + BadServer("garbage").url)).exit_code == 8);
+  }
   SECTION("reset mid-body") {
     BadServer bs("reset");
     auto r = sh(get("-s " + bs.url));
@@ -134,26 +141,30 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
   }
 }
 
-TEST_CASE("a consumer that closes the pipe ends the fetch with 23, at once", "[get][backpressure]") {
+TEST_CASE("a consumer that closes the pipe ends the fetch with 23, at once",
+          "[get][backpressure]") {
   Server s;
   auto t0 = std::chrono::steady_clock::now();
-  auto r = sh(get("-s " + s.base + "/bytes/1000000000") + " | head -c 1000 > /dev/null; echo ${PIPESTATUS[0]}");
+  auto r = sh(get("-s " + s.base + "/bytes/1000000000") +
+              " | head -c 1000 > /dev/null; echo ${PIPESTATUS[0]}");
   CHECK(r.out == "23\n");
-  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));  // generous: no 1 GB read
+  CHECK(std::chrono::steady_clock::now() - t0 <
+        std::chrono::seconds(20));  // generous: no 1 GB read
 }
 
 TEST_CASE("slow consumer: peak RSS does not grow with the body size", "[get][backpressure]") {
   Server s;
   Server tls("", true);
   auto peak_kb = [](const std::string& url, const std::string& flags) {
-    auto p = sh("set -o pipefail; /usr/bin/time -f '%M' " + get(flags + " " + url) +
-                    " 2>" + tmpdir() + "/rss | pv -qL 400m | sha256sum | cut -c1-64",
+    auto p = sh("set -o pipefail; /usr/bin/time -f '%M' " + get(flags + " " + url) + " 2>" +
+                    tmpdir() + "/rss | pv -qL 400m | sha256sum | cut -c1-64",
                 120);
     REQUIRE(p.exit_code == 0);
     auto kb = sh("tail -1 " + tmpdir() + "/rss").out;
     return std::make_pair(std::stol(kb), p.out);
   };
-  for (auto& [base, flags] : {std::pair{s.base, std::string("-s")}, std::pair{tls.base, std::string("-sk")}}) {
+  for (auto& [base, flags] :
+       {std::pair{s.base, std::string("-s")}, std::pair{tls.base, std::string("-sk")}}) {
     auto [small_kb, small_sha] = peak_kb(base + "/bytes/104857600", flags);
     auto [big_kb, big_sha] = peak_kb(base + "/bytes/1073741824", flags);
     INFO(base << ": 100 MiB peak " << small_kb << " KiB, 1 GiB peak " << big_kb << " KiB");
@@ -191,17 +202,24 @@ TEST_CASE("get honours --resolve, -4/-6 and IPv6 literals", "[get]") {
   REQUIRE(wait_port(port, 10000, true));
   std::string p = std::to_string(port);
   CHECK(sh(get("-s -o /dev/null -w '%{remote_ip}' http://[::1]:" + p + "/bytes/1")).out == "::1");
-  CHECK(sh(get("-s -6 -o /dev/null -w '%{http_code}' http://localhost:" + p + "/bytes/1")).out == "200");
-  CHECK(sh(get("-s --resolve example.test:" + p + ":::1 -o /dev/null -w '%{http_code}' http://example.test:" + p + "/bytes/1")).out == "200");
+  CHECK(sh(get("-s -6 -o /dev/null -w '%{http_code}' http://localhost:" + p + "/bytes/1")).out ==
+        "200");
+  CHECK(sh(get("-s --resolve example.test:" + p +
+               ":::1 -o /dev/null -w '%{http_code}' http://example.test:" + p + "/bytes/1"))
+            .out == "200");
 }
 
 TEST_CASE("get -w renders curl's variables and %{json}", "[get][writeout]") {
   Server s;
-  auto r = sh(get("-s -o /dev/null -w '%{http_code}|%{size_download}|%{num_connects}|%{http_version}|%{remote_port}|%{exitcode}' " +
-                  s.base + "/bytes/777"));
+  auto r =
+      sh(get("-s -o /dev/null -w "
+             "'%{http_code}|%{size_download}|%{num_connects}|%{http_version}|%{remote_port}|%{"
+             "exitcode}' " +
+             s.base + "/bytes/777"));
   CHECK(r.out == "200|777|1|1.1|" + std::to_string(s.port) + "|0");
   auto j = sh(get("-s -o /dev/null -w '%{json}' " + s.base + "/bytes/1") +
-              " | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"http_code\"], d[\"size_download\"])'");
+              " | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"http_code\"], "
+              "d[\"size_download\"])'");
   CHECK(j.out == "200 1\n");
   auto e = sh(get("-s -w '%{exitcode} %{errormsg}' http://127.0.0.1:1/"));
   CHECK(e.exit_code == 7);
@@ -221,11 +239,13 @@ TEST_CASE("SIGTERM during a transfer stops it promptly and keeps what arrived", 
   CHECK(std::stol(size) < 100000);
 }
 
-TEST_CASE("get --retry retries transient statuses with a delay, then reports the last", "[get][retry]") {
+TEST_CASE("get --retry retries transient statuses with a delay, then reports the last",
+          "[get][retry]") {
   Server s;
   auto stats = [&] { return sh("curl -s " + s.base + "/stats").out; };
   auto before = stats();
-  auto r = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null -w '%{http_code}' " + s.base + "/status/503"));
+  auto r = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null -w '%{http_code}' " + s.base +
+                  "/status/503"));
   CHECK(r.exit_code == 0);
   CHECK(r.out == "503");
   CHECK(count_lines(r.err, "Will retry") == 2);
@@ -245,8 +265,8 @@ TEST_CASE("get --retry retries transient statuses with a delay, then reports the
 TEST_CASE("get -O names the file after the URL and --progress-bar draws a bar", "[get]") {
   Server s;
   std::string dir = tmpdir() + "/remote";
-  auto r = sh("mkdir -p " + dir + " && cd " + dir + " && " + get("-O --progress-bar " + s.base + "/bytes/12345") +
-              " && stat -c %s 12345");
+  auto r = sh("mkdir -p " + dir + " && cd " + dir + " && " +
+              get("-O --progress-bar " + s.base + "/bytes/12345") + " && stat -c %s 12345");
   CHECK(r.exit_code == 0);
   CHECK(r.out == "12345\n");
   CHECK_THAT(r.err, ContainsSubstring("100.0%"));
@@ -264,8 +284,9 @@ TEST_CASE("get verifies the certificate chain and the host name", "[get][tls]") 
   Server s("--cert " + dir + "/cert.pem --key " + dir + "/key.pem", true);
   std::string p = std::to_string(s.port);
   auto fetch = [&](const std::string& host, const std::string& extra) {
-    return sh(get("-sS " + extra + " --resolve " + host + ":" + p + ":127.0.0.1 -o /dev/null -w '%{http_code}' https://" +
-                  host + ":" + p + "/bytes/10"));
+    return sh(get("-sS " + extra + " --resolve " + host + ":" + p +
+                  ":127.0.0.1 -o /dev/null -w '%{http_code}' https://" + host + ":" + p +
+                  "/bytes/10"));
   };
   CHECK(fetch("good.test", "--cacert " + dir + "/cert.pem").out == "200");
   auto wrong_name = fetch("bad.test", "--cacert " + dir + "/cert.pem");

@@ -2,7 +2,6 @@
 // while the error queue is drained; a sender and a --listen receiver agree on
 // the counts with zero loss at a modest rate, on IPv4 and IPv6.
 #include <catch2/catch_test_macros.hpp>
-
 #include <chrono>
 #include <fstream>
 #include <regex>
@@ -15,7 +14,9 @@ using namespace e2e;
 
 namespace {
 
-std::string probe(const std::string& args) { return std::string(sluice_bin()) + " udp-probe " + args; }
+std::string probe(const std::string& args) {
+  return std::string(sluice_bin()) + " udp-probe " + args;
+}
 
 // A number field of the one-line JSON report.
 double field(const std::string& json, const std::string& key) {
@@ -41,11 +42,12 @@ bool wait_for_log(const Process& p, const std::string& needle, int timeout_ms = 
 
 void zero_loss(const std::string& listen_addr, const std::string& target) {
   constexpr int n = 2000;
-  Process receiver(probe("--listen " + listen_addr + " --count " + std::to_string(n) +
-                         " --duration 15 --json"));
+  Process receiver(
+      probe("--listen " + listen_addr + " --count " + std::to_string(n) + " --duration 15 --json"));
   REQUIRE(wait_for_log(receiver, "listening on"));
 
-  auto sender = sh(probe(target + " --count " + std::to_string(n) + " --rate 2000 --linger 0.5 --json"), 30);
+  auto sender =
+      sh(probe(target + " --count " + std::to_string(n) + " --rate 2000 --linger 0.5 --json"), 30);
   INFO(sender.out << sender.err);
   REQUIRE(sender.exit_code == 0);
   CHECK(field(sender.out, "sent") == n);

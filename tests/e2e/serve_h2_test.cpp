@@ -31,8 +31,7 @@ std::string sha_of(const std::string& cmd) {
 
 // "<http_version> <code> <bytes>" of one curl transfer.
 std::string curl_w(const std::string& args) {
-  return sh("curl -sS -o /dev/null -w '%{http_version} %{http_code} %{size_download}' " + args)
-      .out;
+  return sh("curl -sS -o /dev/null -w '%{http_version} %{http_code} %{size_download}' " + args).out;
 }
 
 std::string slurp(const std::string& path) {
@@ -56,7 +55,8 @@ TEST_CASE("serve h2c: prior knowledge and HTTP/1.1 on the same port", "[serve][h
   CHECK(curl_w("--http2-prior-knowledge -I " + s.base + "/bytes/100") == "2 200 0");
   // (One request: curl 7.88 cannot reuse a prior-knowledge connection for -L,
   // against nghttpd just as much.)
-  auto redirect = sh("curl -sS -D - -o /dev/null --http2-prior-knowledge " + s.base + "/redirect/3");
+  auto redirect =
+      sh("curl -sS -D - -o /dev/null --http2-prior-knowledge " + s.base + "/redirect/3");
   CHECK_THAT(redirect.out, StartsWith("HTTP/2 302"));
   CHECK_THAT(redirect.out, ContainsSubstring("location: /redirect/2\r\n"));
   auto delay = sh("curl -sS --http2-prior-knowledge " + s.base + "/delay/50");
@@ -130,8 +130,7 @@ TEST_CASE("serve h2 /echo streams request bodies back", "[serve][h2]") {
   }
 }
 
-TEST_CASE("serve h2 limits: max concurrent streams, header list 431, body 413",
-          "[serve][h2]") {
+TEST_CASE("serve h2 limits: max concurrent streams, header list 431, body 413", "[serve][h2]") {
   Server s("--h2-max-concurrent-streams 5 --h2-max-header-list 8k --max-body-size 1k");
   auto r = sh("nghttp -v -n " + s.base + "/bytes/1 2>&1 | grep -m1 -A6 'recv SETTINGS'");
   CHECK_THAT(r.out, ContainsSubstring("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):5"));
@@ -143,8 +142,10 @@ TEST_CASE("serve h2 limits: max concurrent streams, header list 431, body 413",
         "2 431 36");
   CHECK(curl_w("--http2-prior-knowledge -d @/dev/null -H 'X-Ok: 1' " + s.base + "/bytes/1") ==
         "2 200 1");
-  auto too_big = sh("head -c 2000 /dev/zero | curl -sS -o /dev/null -w '%{http_code}' "
-                    "--http2-prior-knowledge --data-binary @- " + s.base + "/echo");
+  auto too_big =
+      sh("head -c 2000 /dev/zero | curl -sS -o /dev/null -w '%{http_code}' "
+         "--http2-prior-knowledge --data-binary @- " +
+         s.base + "/echo");
   CHECK(too_big.out == "413");
   CHECK(healthy(s, "--http2-prior-knowledge"));
 }
@@ -240,6 +241,5 @@ TEST_CASE("serve h2 graceful stop with an idle h2 connection exits at once", "[s
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
   CHECK(idle.wait(5) == 0);
   // The shutdown notice (last stream 2^31-1), the final GOAWAY, then the close.
-  CHECK(slurp(idle.log_path() + ".out") ==
-        "GOAWAY 0 last=2147483647\nGOAWAY 0 last=0\nEOF\n");
+  CHECK(slurp(idle.log_path() + ".out") == "GOAWAY 0 last=2147483647\nGOAWAY 0 last=0\nEOF\n");
 }

@@ -68,7 +68,8 @@ std::string tmpdir() {
 
 RunResult sh(const std::string& cmd, int timeout_s) {
   static int counter = 0;
-  std::string base = tmpdir() + "/sh" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  std::string base =
+      tmpdir() + "/sh" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   pid_t pid = spawn_bash(cmd, base + ".out", base + ".err");
   int status = 0;
   RunResult r;
@@ -137,7 +138,9 @@ Process::~Process() {
   }
 }
 
-void Process::signal(int sig) { ::kill(pid_, sig); }
+void Process::signal(int sig) {
+  ::kill(pid_, sig);
+}
 
 int Process::wait(int timeout_s) {
   if (reaped_) return decode(status_);
@@ -146,7 +149,9 @@ int Process::wait(int timeout_s) {
   return decode(status_);
 }
 
-std::string Process::log() const { return slurp(log_); }
+std::string Process::log() const {
+  return slurp(log_);
+}
 
 Server::Server(const std::string& extra_args, bool tls)
     : port(free_port()),

@@ -9,7 +9,9 @@
 
 namespace e2e {
 
-inline const char* sluice_bin() { return SLUICE_BIN; }
+inline const char* sluice_bin() {
+  return SLUICE_BIN;
+}
 
 struct RunResult {
   int exit_code = -1;  // 128+signal when killed

@@ -59,7 +59,8 @@ struct Client {
         });
     nghttp2_session_callbacks_set_on_frame_recv_callback(
         cb, [](nghttp2_session*, const nghttp2_frame* f, void* u) {
-          if (f->hd.type == NGHTTP2_GOAWAY) static_cast<Client*>(u)->goaway_code = f->goaway.error_code;
+          if (f->hd.type == NGHTTP2_GOAWAY)
+            static_cast<Client*>(u)->goaway_code = f->goaway.error_code;
           return 0;
         });
     nghttp2_session_client_new(&s, cb, this);
@@ -84,7 +85,8 @@ struct Client {
     std::string out;
     const uint8_t* p;
     ssize_t n;
-    while ((n = nghttp2_session_mem_send(s, &p)) > 0) out.append(reinterpret_cast<const char*>(p), n);
+    while ((n = nghttp2_session_mem_send(s, &p)) > 0)
+      out.append(reinterpret_cast<const char*>(p), n);
     return out;
   }
   void feed(const std::string& in) {

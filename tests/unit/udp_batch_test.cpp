@@ -1,12 +1,11 @@
 // sendmmsg/recvmmsg helpers (core/net/udp_batch) against a fake socket: a
 // partial batch followed by an error keeps the partial batch; a count of 0 is
 // not an error; an error is reported only when nothing was transferred.
-#include <catch2/catch_test_macros.hpp>
+#include "core/net/udp_batch.hpp"
 
+#include <catch2/catch_test_macros.hpp>
 #include <cerrno>
 #include <deque>
-
-#include "core/net/udp_batch.hpp"
 
 using namespace sluice;
 
@@ -41,7 +40,8 @@ struct FakeSocket {
 
 }  // namespace
 
-TEST_CASE("recvmmsg/sendmmsg helpers keep a partial batch when the next call fails", "[udp][batch]") {
+TEST_CASE("recvmmsg/sendmmsg helpers keep a partial batch when the next call fails",
+          "[udp][batch]") {
   FakeSocket fake;
   fake.script = {3, -ECONNREFUSED};
   DatagramBatch batch(8, 64);

@@ -1,11 +1,10 @@
 // The UDP error queue (core/net/udp): an ICMP port unreachable is reported
 // exactly once, with its errno, ICMP type/code and offender, and the socket
 // stays open and usable. Loopback only: port 1, where nothing listens.
-#include <catch2/catch_test_macros.hpp>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <catch2/catch_test_macros.hpp>
 #include <cerrno>
 #include <vector>
 

@@ -15,15 +15,14 @@ pid $NGINX_DIR/nginx.pid;
 error_log $NGINX_DIR/error.log;
 events { worker_connections 4096; }
 http {
+  log_format ts '\$msec';
   access_log ${NGINX_ACCESS_LOG:-off};
   keepalive_requests 1000000;
   default_type application/octet-stream;
-  log_format ts '\$msec';
   server { listen 127.0.0.1:$_np; root $NGINX_DIR/www; }
   server {
     listen 127.0.0.1:$_ntp ssl http2; root $NGINX_DIR/www;
     ssl_certificate $NGINX_DIR/cert.pem; ssl_certificate_key $NGINX_DIR/key.pem;
-    http2_max_requests 1000000;
   }
 }
 CONF

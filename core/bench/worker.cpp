@@ -78,7 +78,7 @@ void Worker::run() {
   next_due_ = start_;
   for (auto& c : conns_) open(*c);
   loop_.after(kSweep, [this] { sweep(); });
-  if (cfg_.open_model()) loop_.timer(start_, [this] { tick(); });
+  if (cfg_.open_model()) tick_timer_ = loop_.timer(start_, [this] { tick(); });
   loop_.run();
   conns_.clear();
   results_.wall_s =
@@ -138,7 +138,7 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
   }
   c.inflight = 0;
   if (cfg_.open_model()) {
-    tick();
+    dispatch(c);
   } else {
     fill(c);
   }
@@ -196,14 +196,21 @@ void Worker::completed(Slot& s, const Error* e) {
     if (measuring_) record_success(s, now);
     live_.requests.fetch_add(1, std::memory_order_relaxed);
   }
-  // Sessions call us from deep inside: change connections from the loop.
-  loop_.defer([this, &c] {
-    if (!c.session) return;
-    if (!c.session->can_submit() && c.inflight == 0 && !c.session->reusable()) return conn_lost(c);
+  bool dead = !c.session || (!c.session->can_submit() && c.inflight == 0 && !c.session->reusable());
+  if (!dead) {
+    // Sessions accept a new request from inside their callbacks (h1 after the
+    // response is done, nghttp2 from on_stream_close): no deferral per request.
     if (cfg_.open_model())
-      tick();
+      dispatch(c);
     else
       fill(c);
+    maybe_finish();
+    return;
+  }
+  // Replacing the connection destroys the session: do it from the loop.
+  loop_.defer([this, &c] {
+    if (c.session && !c.session->can_submit() && c.inflight == 0 && !c.session->reusable())
+      conn_lost(c);
     maybe_finish();
   });
 }
@@ -220,22 +227,32 @@ void Worker::conn_lost(Conn& c) {
 // a due request waits for a free slot, and its latency counts from when it was
 // due (coordinated omission corrected, as wrk2 does).
 void Worker::tick() {
+  tick_timer_ = 0;
   TimePoint now = Clock::now();
   while (next_due_ <= now && !stopping_ && next_due_ < measure_end_ &&
          (!share_.requests || sent_ + backlog_.size() < *share_.requests)) {
     backlog_.push_back(next_due_);
     next_due_ += interval_;
   }
-  for (auto& c : conns_) {
-    while (!backlog_.empty() && c->session && c->session->can_submit() &&
-           c->inflight < static_cast<int>(c->slots.size())) {
-      TimePoint due = backlog_.front();
-      backlog_.pop_front();
-      if (!issue(*c, due)) break;
-    }
-  }
-  if (!stopping_ && next_due_ < measure_end_) loop_.timer(next_due_, [this] { tick(); });
+  // Start at a different connection each time, so the first ones do not take
+  // every request.
+  std::size_t n = conns_.size();
+  for (std::size_t i = 0; i < n && !backlog_.empty(); ++i) dispatch(*conns_[(next_conn_ + i) % n]);
+  next_conn_ = (next_conn_ + 1) % std::max<std::size_t>(n, 1);
+  // One timer at a time, for the next due request.
+  if (!stopping_ && !finished_ && next_due_ < measure_end_)
+    tick_timer_ = loop_.timer(next_due_, [this] { tick(); });
   maybe_finish();
+}
+
+// Open model: due requests waiting for a slot go out on this connection.
+void Worker::dispatch(Conn& c) {
+  while (!backlog_.empty() && c.session && c.session->can_submit() &&
+         c.inflight < static_cast<int>(c.slots.size())) {
+    TimePoint due = backlog_.front();
+    backlog_.pop_front();
+    if (!issue(c, due)) break;
+  }
 }
 
 void Worker::sweep() {
@@ -275,6 +292,7 @@ void Worker::maybe_finish() {
   bool grace_over = measure_end_ != TimePoint::max() && now >= measure_end_ + cfg_.timeout;
   if (!idle && !grace_over) return;
   finished_ = true;
+  if (tick_timer_) loop_.cancel(tick_timer_);
   for (auto& c : conns_) {
     if (c->retry) loop_.cancel(c->retry);
     c->connector.reset();

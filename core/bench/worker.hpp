@@ -51,7 +51,8 @@ class Worker {
   bool issue(Conn& c, TimePoint due);
   void completed(Slot& s, const Error* e);
   void conn_lost(Conn& c);
-  void tick();   // open model: requests become due
+  void tick();  // open model: requests become due
+  void dispatch(Conn& c);
   void sweep();  // per-request timeouts, warm-up end, duration end
   bool may_send() const;
   void maybe_finish();
@@ -71,6 +72,8 @@ class Worker {
   TimePoint next_due_, last_publish_;
   Clock::duration interval_{};
   std::deque<TimePoint> backlog_;  // open model: due, not yet sent
+  TimerId tick_timer_ = 0;
+  std::size_t next_conn_ = 0;
   uint64_t sent_ = 0;
   uint64_t connecting_ = 0;  // connections being set up
   std::size_t next_request_ = 0;

@@ -303,6 +303,10 @@ void H2ClientSession::do_read() {
       return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
                                                 nghttp2_strerror(static_cast<int>(rv)))});
     }
+    // A WINDOW_UPDATE goes out as soon as the consumer has earned it, not after
+    // the socket is drained: otherwise the sender idles for a whole window.
+    if (nghttp2_session_want_write(ng_)) flush();
+    if (closed_) return;
   }
   flush();
   // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "test_pipe.hpp"
+
 using sluice::Clock;
 using sluice::IoHandler;
 using sluice::Loop;
@@ -16,31 +18,6 @@ using sluice::Millis;
 using sluice::TimerId;
 
 namespace {
-
-// A pipe closed on scope exit; both ends non-blocking.
-struct Pipe {
-  int r = -1, w = -1;
-  Pipe() {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_NONBLOCK | O_CLOEXEC) == 0);
-    r = fds[0];
-    w = fds[1];
-  }
-  ~Pipe() {
-    close_r();
-    close_w();
-  }
-  void close_r() {
-    if (r >= 0) ::close(r);
-    r = -1;
-  }
-  void close_w() {
-    if (w >= 0) ::close(w);
-    w = -1;
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-};
 
 struct FnHandler : IoHandler {
   std::function<void(uint32_t)> fn;
@@ -181,7 +158,7 @@ TEST_CASE("Loop: stop() ends run() with work left", "[loop]") {
 
 TEST_CASE("Loop: fd handler gets EPOLLIN from a pipe", "[loop]") {
   Loop loop;
-  Pipe p;
+  Pipe p(O_NONBLOCK);
   std::string got;
   uint32_t seen = 0;
   FnHandler h([&](uint32_t ev) {
@@ -202,7 +179,7 @@ TEST_CASE("Loop: fd handler gets EPOLLIN from a pipe", "[loop]") {
 
 TEST_CASE("Loop: EPOLLHUP when the writer closes", "[loop]") {
   Loop loop;
-  Pipe p;
+  Pipe p(O_NONBLOCK);
   uint32_t seen = 0;
   FnHandler h([&](uint32_t ev) {
     seen |= ev;
@@ -216,7 +193,7 @@ TEST_CASE("Loop: EPOLLHUP when the writer closes", "[loop]") {
 
 TEST_CASE("Loop: modify changes the interest", "[loop]") {
   Loop loop;
-  Pipe p;
+  Pipe p(O_NONBLOCK);
   int writable = 0;
   FnHandler h([&](uint32_t ev) {
     if (ev & EPOLLOUT) ++writable;
@@ -245,7 +222,7 @@ TEST_CASE("Loop: modify changes the interest", "[loop]") {
 
 TEST_CASE("Loop: modify back to EPOLLOUT resumes events", "[loop]") {
   Loop loop;
-  Pipe p;
+  Pipe p(O_NONBLOCK);
   int writable = 0;
   FnHandler h([&](uint32_t ev) {
     if (ev & EPOLLOUT) ++writable;
@@ -263,7 +240,7 @@ TEST_CASE("Loop: modify back to EPOLLOUT resumes events", "[loop]") {
 
 TEST_CASE("Loop: an fd removed by an earlier callback in the same round is skipped", "[loop]") {
   Loop loop;
-  Pipe a, b;
+  Pipe a(O_NONBLOCK), b(O_NONBLOCK);
   int calls = 0;
   FnHandler ha([&](uint32_t) {
     ++calls;
@@ -286,7 +263,7 @@ TEST_CASE("Loop: an fd removed by an earlier callback in the same round is skipp
 
 TEST_CASE("Loop: add errors", "[loop]") {
   Loop loop;
-  Pipe p;
+  Pipe p(O_NONBLOCK);
   FnHandler h([](uint32_t) {});
   auto bad = loop.add(-1, EPOLLIN, &h);
   REQUIRE_FALSE(bad);

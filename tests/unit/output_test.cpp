@@ -10,6 +10,8 @@
 #include <functional>
 #include <string>
 
+#include "test_pipe.hpp"
+
 using sluice::Errc;
 using sluice::IoHandler;
 using sluice::Loop;
@@ -21,32 +23,6 @@ namespace {
 void ignore_sigpipe() {
   ::signal(SIGPIPE, SIG_IGN);
 }
-
-// A blocking pipe (as a shell hands one to us), closed on scope exit.
-struct Pipe {
-  int r = -1, w = -1;
-  Pipe() {
-    int fds[2];
-    REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-    r = fds[0];
-    w = fds[1];
-  }
-  ~Pipe() {
-    close_r();
-    close_w();
-  }
-  void close_r() {
-    if (r >= 0) ::close(r);
-    r = -1;
-  }
-  void close_w() {
-    if (w >= 0) ::close(w);
-    w = -1;
-  }
-  std::size_t capacity() const { return static_cast<std::size_t>(::fcntl(w, F_GETPIPE_SZ)); }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-};
 
 struct FnHandler : IoHandler {
   std::function<void(uint32_t)> fn;

@@ -27,6 +27,12 @@ echo "sluice http : $("$bin" get -s $base/bytes/10485760 | sha256sum | cut -c1-1
 echo "sluice https: $("$bin" get -sk https://127.0.0.1:$tport/bytes/10485760 | sha256sum | cut -c1-16)"
 echo "curl   http : $(curl -s $base/bytes/10485760 | sha256sum | cut -c1-16)"
 
+step "HTTP/2: three transfers as streams of one connection, stdout in URL order" \
+     "sluice get -Z --http2-prior-knowledge URL1 URL2 URL3"
+"$bin" get -s -Z --http2-prior-knowledge -o /dev/null -o /dev/null -o /dev/null \
+  -w '%{http_version} %{http_code} %{size_download} bytes, new connections: %{num_connects}\n' \
+  $base/bytes/3000000 $base/bytes/2000000 $base/bytes/1000000
+
 step "a slow consumer: 100 MiB into pv -L 50m, peak memory of sluice" \
      "sluice get $base/bytes/104857600 | pv -qL 50m > /dev/null"
 /usr/bin/time -f "sluice peak RSS: %M KiB" "$bin" get -s $base/bytes/104857600 | pv -qL 50m >/dev/null
@@ -35,6 +41,9 @@ step "a slow consumer: 100 MiB into pv -L 50m, peak memory of sluice" \
 step "a redirect chain of 5 on one kept-alive connection" \
      "sluice get -sL -o /dev/null -w '...' $base/redirect/5"
 "$bin" get -sL -o /dev/null -w 'status %{http_code}, redirects %{num_redirects}, connections %{num_connects}, %{time_total}s\n' $base/redirect/5
+
+step "a short load test: 20000 requests over 8 connections" "sluice bench -c 8 -n 20000 URL"
+"$bin" bench -c 8 -t 2 -n 20000 $base/bytes/100 | head -6
 
 step "failing fetches and their curl-compatible exit codes" "sluice get ...; echo \$?"
 show() { local rc=0; "$bin" get -sS "$@" >/dev/null || rc=$?; echo "  -> exit $rc"; }

@@ -37,6 +37,9 @@ class Engine {
   struct Active {
     std::size_t index;
     std::unique_ptr<Transfer> transfer;
+    // A transfer writing to a file still has a place in stdout's order: its
+    // -w text goes there, in URL order like every body on stdout.
+    std::unique_ptr<OrderedStdout::Lane> write_out_lane;
   };
 
   Result<std::shared_ptr<TlsContext>> tls_ctx() {
@@ -61,12 +64,13 @@ class Engine {
       std::size_t index = started_++;
       TransferEnv env{loop_, pool_, cfg_, cb_, [this] { return tls_ctx(); }};
       const Target& t = cfg_.targets[index];
-      std::unique_ptr<Output> lane;
-      if (t.output_path.empty()) lane = stdout_.open();
+      auto lane = stdout_.open();
+      std::unique_ptr<OrderedStdout::Lane> write_out_lane;
+      if (!t.output_path.empty()) write_out_lane = std::move(lane);
       auto transfer = std::make_unique<Transfer>(
           env, t, std::move(lane), [this, index](Report r) { on_done(index, std::move(r)); });
       Transfer* raw = transfer.get();
-      active_.push_back({index, std::move(transfer)});
+      active_.push_back({index, std::move(transfer), std::move(write_out_lane)});
       raw->start();
     }
     if (active_.empty() && (stopping_ || started_ == cfg_.targets.size()))
@@ -85,7 +89,7 @@ class Engine {
         if (target_uses_stdout(index))
           t->output().write(text);
         else
-          stdout_.write_raw(text);
+          it->write_out_lane->write(text);
       }
     }
     // A consumer that went away takes the remaining transfers with it.

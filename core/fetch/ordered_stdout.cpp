@@ -63,8 +63,20 @@ void OrderedStdout::Lane::become_head() {
     w.write(chunk);
     waiting_.consume(chunk.size());
   }
-  // It may have been paused while waiting for its turn.
-  if (on_low) owner_.loop_.defer(on_low);
+  if (closed_) {  // a closed lane's leftovers: handed over, so the next one goes
+    owner_.lanes_.pop_front();
+    w.on_low = w.on_empty = w.on_failed = nullptr;
+    w.on_written = nullptr;
+    owner_.advance();
+    return;
+  }
+  // Its transfer may be paused, or waiting for everything to be written,
+  // since before its turn: tell it now (from the loop, if the lane still exists).
+  owner_.loop_.defer([this, alive = std::weak_ptr<bool>(alive_)] {
+    if (alive.expired() || closed_ || !head()) return;
+    if (on_low) on_low();
+    if (!alive.expired() && owner_.idle() && on_empty) on_empty();
+  });
 }
 
 OrderedStdout::Lane::~Lane() {
@@ -75,6 +87,16 @@ void OrderedStdout::Lane::close() {
   if (closed_) return;
   closed_ = true;
   bool was_head = head();
+  if (!was_head && !waiting_.empty()) {
+    // Its bytes still wait for their turn: an orphan lane owned by the
+    // OrderedStdout keeps them in this lane's place.
+    auto orphan = std::make_unique<Lane>(owner_);
+    orphan->waiting_ = std::move(waiting_);
+    orphan->closed_ = true;
+    std::replace(owner_.lanes_.begin(), owner_.lanes_.end(), this, orphan.get());
+    owner_.orphans_.push_back(std::move(orphan));
+    return;
+  }
   auto& lanes = owner_.lanes_;
   lanes.erase(std::remove(lanes.begin(), lanes.end(), this), lanes.end());
   if (was_head) {

@@ -7,6 +7,7 @@
 
 #include <deque>
 #include <memory>
+#include <vector>
 
 #include "core/http/output.hpp"
 
@@ -35,7 +36,8 @@ class OrderedStdout {
   Loop& loop_;
   std::size_t high_;
   std::unique_ptr<OutputWriter> writer_;
-  std::deque<Lane*> lanes_;  // open lanes, head first
+  std::deque<Lane*> lanes_;                     // open lanes, head first
+  std::vector<std::unique_ptr<Lane>> orphans_;  // closed lanes whose bytes wait
 };
 
 class OrderedStdout::Lane final : public Output {
@@ -57,6 +59,7 @@ class OrderedStdout::Lane final : public Output {
   OrderedStdout& owner_;
   ChainBuffer waiting_;  // bytes written before this lane reached the head
   bool closed_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace sluice::fetch

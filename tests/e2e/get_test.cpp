@@ -296,3 +296,21 @@ TEST_CASE("get verifies the certificate chain and the host name", "[get][tls]") 
   CHECK(fetch("bad.test", "-k").out == "200");
   CHECK(sh(get("-s --cacert /nonexistent.pem https://good.test:" + p + "/")).exit_code == 77);
 }
+
+TEST_CASE("get -Z keeps bodies and -w in URL order, whatever finishes first", "[get][parallel]") {
+  Server s;
+  std::string delay_body = sh(get("-s " + s.base + "/delay/200")).out;
+  REQUIRE_FALSE(delay_body.empty());
+  std::string big = s.base + "/bytes/3000000", slow = s.base + "/delay/200",
+              small = s.base + "/bytes/20";
+  // The first goes to a file and finishes last; the others go to stdout.
+  std::string want =
+      "[" + big + "]" + delay_body + "[" + slow + "]" + "abcdefghijklmnopqrst[" + small + "]";
+  for (const char* proto : {"--http1.1", "--http2-prior-knowledge"}) {
+    INFO(proto);
+    auto r = sh(get(std::string("-s -Z ") + proto + " -o /dev/null -w '[%{url_effective}]' " + big +
+                    " " + slow + " " + small));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == want);
+  }
+}

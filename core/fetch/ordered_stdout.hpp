@@ -21,8 +21,6 @@ class OrderedStdout {
   class Lane;
   // A lane for the next transfer in order; close it when the transfer is done.
   std::unique_ptr<Lane> open();
-  // Text written after everything queued so far (e.g. between transfers).
-  void write_raw(std::string_view s) { writer().write(s); }
   bool idle() const { return !writer_ || writer_->idle(); }
   const std::optional<Error>& error() const;
   // Fired once stdout has drained (or failed) after finish_when_idle().

@@ -49,7 +49,6 @@ class OutputWriter final : public Output, private IoHandler {
   std::size_t buffered() const { return queue_.size(); }
   uint64_t written() const { return written_; }
   int fd() const { return fd_; }
-  std::size_t high() const { return high_; }
 
   // Restores the original file status flags of every fd we made non-blocking
   // (safe to call from anywhere, e.g. before exit).

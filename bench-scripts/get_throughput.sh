@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `get` throughput: 1 GiB to /dev/null over loopback, plain and TLS, sluice vs
 # curl against the same servers (nginx with sendfile, and sluice serve), the
-# client pinned to core 1 and the server to core 0. Median of RUNS runs; wall
-# time and the client's CPU time (user+sys), which is what the client controls.
+# client pinned to core 1 and the server to core 0. Median of RUNS runs (the
+# clients take turns); wall time and the client's CPU time (user+sys), which is
+# what the client controls.
 # Output: results/get_throughput.json
 source "$(dirname "$0")/lib.sh"
 SIZE=${SIZE:-1073741824}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-7}
 command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
 tmp=$(mktemp -d); chmod 755 "$tmp"; truncate -s "$SIZE" "$tmp/big.bin"; chmod 644 "$tmp/big.bin"  # nginx workers read it
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
@@ -36,17 +37,26 @@ for url in http://127.0.0.1:$nport/big.bin https://127.0.0.1:$ntport/big.bin \
   [[ $got == "$SIZE" ]] || { echo "$url delivered $got bytes, not $SIZE" >&2; exit 1; }
 done
 
-# run CLIENT URL -> "wall cpu" (seconds), median over RUNS by wall time
-run() {
-  local client=$1 url=$2
+# once CLIENT URL -> "wall cpu" (seconds) of one fetch, client on core 1
+once() {
+  if [[ $1 == sluice ]]; then
+    /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$2"
+  else
+    /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 curl -sk -o /dev/null "$2"
+  fi
+  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/t"
+}
+median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
+
+# Runs alternate between the clients so that drift in the machine's load hits
+# both alike; each client's median run by wall time is reported.
+compare() {
+  local url=$1
+  : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
   for _ in $(seq "$RUNS"); do
-    if [[ $client == sluice ]]; then
-      /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$url"
-    else
-      /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 curl -sk -o /dev/null "$url"
-    fi
-    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/t"
-  done | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
+    once sluice "$url" >> "$tmp/sluice.runs"
+    once curl "$url" >> "$tmp/curl.runs"
+  done
 }
 
 json="{\"size\":$SIZE,\"runs\":$RUNS"
@@ -58,8 +68,9 @@ for server in nginx sluice; do
       sluice/http) url=http://127.0.0.1:$port/bytes/$SIZE ;;
       sluice/https) url=https://127.0.0.1:$tport/bytes/$SIZE ;;
     esac
-    read -r sw scpu < <(run sluice "$url")
-    read -r cw ccpu < <(run curl "$url")
+    compare "$url"
+    read -r sw scpu < <(median < "$tmp/sluice.runs")
+    read -r cw ccpu < <(median < "$tmp/curl.runs")
     sm=$(echo "$SIZE / $sw / 1048576" | bc -l); cm=$(echo "$SIZE / $cw / 1048576" | bc -l)
     printf '%-6s %-5s sluice %5.0f MiB/s cpu %5.2fs | curl %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
       $server $proto "$sm" "$scpu" "$cm" "$ccpu" "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"

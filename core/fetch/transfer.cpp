@@ -290,6 +290,27 @@ Backpressure Transfer::write_body(std::span<const char> bytes) {
   return out_->above_high() ? Backpressure::pause : Backpressure::ok;
 }
 
+// Only bytes that are written as they come (no drain, no discard) and whose
+// total the head announced (so --max-filesize was settled there) are spliced.
+bool Transfer::can_splice_body() {
+  return mode_ == Mode::write && content_length_ && out_->can_splice();
+}
+
+Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {
+  auto n = out_->splice_from(fd, max);
+  if (n && *n > 0) {
+    rep_.size_download += static_cast<uint64_t>(*n);
+    body_queued_ += static_cast<uint64_t>(*n);
+  }
+  if (out_->error()) {
+    mode_ = Mode::discard;
+    bp = Backpressure::abort;
+  } else {
+    bp = out_->above_high() ? Backpressure::pause : Backpressure::ok;
+  }
+  return n;
+}
+
 // Session callbacks may come from deep inside the session: act from the loop.
 void Transfer::on_end() {
   auto alive = alive_;

@@ -35,6 +35,8 @@ class Transfer final : public ResponseSink {
   void on_informational(const Response& r) override;
   void on_headers(const Response& r) override;
   Backpressure on_body(std::span<const char> bytes) override;
+  bool can_splice_body() override;
+  Result<ssize_t> splice_body(int fd, std::size_t max, Backpressure& bp) override;
   void on_end() override;
   void on_error(const Error& e) override;
 

@@ -107,6 +107,10 @@ void H1ClientSession::do_write() {
 
 void H1ClientSession::do_read() {
   while (!paused_ && !closed_) {
+    if (splice_ready()) {
+      if (!splice_body()) return;
+      continue;
+    }
     auto n = transport_->read(read_buf_);
     if (!n) {
       if (sink())
@@ -120,6 +124,43 @@ void H1ClientSession::do_read() {
     stats_.bytes_in += static_cast<uint64_t>(*n);
     if (!feed({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
   }
+}
+
+bool H1ClientSession::splice_ready() {
+  return parser_.raw_body_remaining() > 0 && !aborted_ && transport_->can_splice() && sink() &&
+         sink()->can_splice_body();
+}
+
+// Moves raw body bytes from the socket to the sink's output without reading
+// them. Returns false when the session is done reading for now.
+bool H1ClientSession::splice_body() {
+  auto alive = alive_;
+  Backpressure bp = Backpressure::ok;
+  std::size_t max = std::min<uint64_t>(parser_.raw_body_remaining(), kMaxSplice);
+  auto n = sink()->splice_body(transport_->fd(), max, bp);
+  if (!*alive) return false;
+  if (!n) {
+    fail_response(n.error());
+    return false;
+  }
+  if (*n == 0) {
+    on_eof();
+    return false;
+  }
+  if (*n > 0) {
+    stats_.bytes_in += static_cast<uint64_t>(*n);
+    parser_.body_moved(static_cast<uint64_t>(*n));
+  }
+  if (bp == Backpressure::abort) {
+    fail_response({Errc::cancelled, "response abandoned by the consumer"});
+    return false;
+  }
+  if (bp == Backpressure::pause) paused_ = true;
+  if (parser_.done()) {
+    finish_response();
+    return *alive && !closed_;
+  }
+  return *n > 0;
 }
 
 // Parses data, completing as many pipelined responses as it holds.

@@ -39,6 +39,8 @@ class H1ClientSession final : public Session, private IoHandler {
   static std::string serialize_head(const Request& req);
 
  private:
+  static constexpr std::size_t kMaxSplice = 1 << 20;  // per call, like one big read
+
   struct Exchange {
     StreamId id;
     ResponseSink* sink;
@@ -47,6 +49,8 @@ class H1ClientSession final : public Session, private IoHandler {
 
   void on_io(uint32_t events) override;
   void do_read();
+  bool splice_ready();
+  bool splice_body();
   bool feed(std::span<const char> data);  // false when the session is done reading
   void do_write();
   void on_eof();

@@ -1,5 +1,6 @@
 #include "core/h1/response_parser.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace sluice {
@@ -23,8 +24,8 @@ void ResponseParser::reset() {
   resp_ = Response{};
   field_.clear();
   value_.clear();
-  in_trailers_ = started_ = head_done_ = done_ = keep_alive_ = false;
-  body_bytes_ = 0;
+  in_trailers_ = started_ = head_done_ = done_ = keep_alive_ = raw_body_ = false;
+  raw_remaining_ = body_bytes_ = 0;
 }
 
 int ResponseParser::on_message_begin(llhttp_t* p) {
@@ -85,7 +86,14 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   if (s.ev_.headers) s.ev_.headers(r);
   // HEAD answers carry the headers of a GET but no body.
   // 204 and 304 never have content, whatever Content-Length says (RFC 9110).
-  return s.head_request_ || r.status == 204 || r.status == 304 ? 1 : 0;
+  if (s.head_request_ || r.status == 204 || r.status == 304) return 1;
+  // Content-Length framing alone: llhttp skips the body and we count it.
+  if (r.status >= 200 && r.content_length.value_or(0) > 0 && !r.headers.has("transfer-encoding")) {
+    s.raw_body_ = true;
+    s.raw_remaining_ = *r.content_length;
+    return 1;
+  }
+  return 0;
 }
 
 int ResponseParser::on_body(llhttp_t* p, const char* at, size_t n) {
@@ -98,11 +106,34 @@ int ResponseParser::on_body(llhttp_t* p, const char* at, size_t n) {
 int ResponseParser::on_message_complete(llhttp_t* p) {
   auto& s = self(p);
   if (!s.head_done_) return 0;  // an informational response ended; the final one follows
-  s.done_ = true;
   s.keep_alive_ = llhttp_should_keep_alive(p);
-  if (!s.resp_.trailers.empty() && s.ev_.trailers) s.ev_.trailers(s.resp_.trailers);
-  if (s.ev_.complete) s.ev_.complete();
-  return HPE_PAUSED;  // one final response at a time; bytes after it are not ours yet
+  if (!s.raw_body_) s.complete();
+  // One final response at a time; bytes after it are not ours yet (or, for a
+  // raw body, are counted by feed_raw_body).
+  return HPE_PAUSED;
+}
+
+void ResponseParser::complete() {
+  done_ = true;
+  if (!resp_.trailers.empty() && ev_.trailers) ev_.trailers(resp_.trailers);
+  if (ev_.complete) ev_.complete();
+}
+
+void ResponseParser::feed_raw_body(std::span<const char> data, std::size_t& consumed) {
+  auto n = static_cast<std::size_t>(std::min<uint64_t>(raw_remaining_, data.size()));
+  if (n == 0) return;
+  raw_remaining_ -= n;
+  body_bytes_ += n;
+  consumed += n;
+  if (ev_.body) ev_.body(data.first(n));
+  if (raw_remaining_ == 0) complete();
+}
+
+void ResponseParser::body_moved(uint64_t n) {
+  n = std::min(n, raw_remaining_);
+  raw_remaining_ -= n;
+  body_bytes_ += n;
+  if (raw_body_ && raw_remaining_ == 0 && !done_) complete();
 }
 
 Error ResponseParser::parse_error(llhttp_errno_t err) const {
@@ -117,14 +148,17 @@ Error ResponseParser::parse_error(llhttp_errno_t err) const {
 Result<void> ResponseParser::feed(std::span<const char> data, std::size_t& consumed) {
   consumed = 0;
   if (done_) return {};
-  llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
-  if (err == HPE_OK) {
-    consumed = data.size();
-  } else if (err == HPE_PAUSED) {
+  if (!raw_body_) {
+    llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
+    if (err == HPE_OK) {
+      consumed = data.size();
+      return {};
+    }
+    if (err != HPE_PAUSED) return std::unexpected(parse_error(err));
     consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
-  } else {
-    return std::unexpected(parse_error(err));
+    if (!raw_body_ || done_) return {};
   }
+  feed_raw_body(data.subspan(consumed), consumed);
   return {};
 }
 

@@ -1,5 +1,10 @@
 // HTTP/1.1 response parsing on top of llhttp: feeds bytes, reports the head,
 // de-chunked body bytes, trailers and the end of each message.
+//
+// A body framed by Content-Length alone is counted here rather than by llhttp
+// ("raw" body): its bytes need no parsing, and the session may then move them
+// from the socket to the output without reading them (splice), telling the
+// parser with body_moved().
 #pragma once
 
 #include <llhttp.h>
@@ -34,6 +39,12 @@ class ResponseParser {
   Result<void> finish();
   void reset();
 
+  // Bytes of a raw body still to come (0 when the body is not raw or is done).
+  uint64_t raw_body_remaining() const { return raw_remaining_; }
+  // n raw body bytes went to the consumer outside feed(); completes the
+  // response when they were the last.
+  void body_moved(uint64_t n);
+
   bool started() const { return started_; }
   bool head_done() const { return head_done_; }
   bool done() const { return done_; }
@@ -52,6 +63,8 @@ class ResponseParser {
   static int on_message_complete(llhttp_t*);
   static ResponseParser& self(llhttp_t* p) { return *static_cast<ResponseParser*>(p->data); }
   Error parse_error(llhttp_errno_t err) const;
+  void feed_raw_body(std::span<const char> data, std::size_t& consumed);
+  void complete();
 
   Events ev_;
   llhttp_settings_t settings_;
@@ -61,6 +74,8 @@ class ResponseParser {
   bool in_trailers_ = false;
   bool head_request_ = false;
   bool started_ = false, head_done_ = false, done_ = false, keep_alive_ = false;
+  bool raw_body_ = false;  // llhttp stopped after the head; the body is counted here
+  uint64_t raw_remaining_ = 0;
   uint64_t body_bytes_ = 0;
 };
 

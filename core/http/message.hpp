@@ -54,6 +54,14 @@ class ResponseSink {
   virtual void on_informational(const Response&) {}
   virtual void on_headers(const Response& r) = 0;
   virtual Backpressure on_body(std::span<const char> bytes) = 0;
+  // Zero-copy body: whether the sink can take body bytes straight from a
+  // socket now, and takes up to max of them (as Transport::read answers: > 0,
+  // 0 at EOF, or -1 would block), saying in bp what the session does next.
+  virtual bool can_splice_body() { return false; }
+  virtual Result<ssize_t> splice_body(int /*fd*/, std::size_t /*max*/, Backpressure& bp) {
+    bp = Backpressure::ok;
+    return -1;
+  }
   virtual void on_trailers(const Headers&) {}
   virtual void on_end() = 0;
   virtual void on_error(const Error& e) = 0;

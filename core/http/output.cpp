@@ -43,6 +43,7 @@ OutputWriter::OutputWriter(Loop& loop, int fd, bool own_fd, std::size_t high, st
       if (::fcntl(fd, F_GETPIPE_SZ) < want) ::fcntl(fd, F_SETPIPE_SZ, want);
     }
   }
+  splice_ok_ = can_splice_into(fd);
 }
 
 OutputWriter::~OutputWriter() {
@@ -59,6 +60,8 @@ void OutputWriter::set_failed(int err) {
   error_ = Error{Errc::write_failed,
                  fmt::format("Failure writing output to destination: {}", std::strerror(err)), err};
   queue_.clear();
+  pipe_.reset();  // what it held can no longer go anywhere
+  pipe_full_ = false;
   // Reported from the loop, to whoever listens then, if we still exist.
   loop_.defer([this, alive = std::weak_ptr<bool>(alive_)] {
     if (!alive.expired() && on_failed) on_failed();
@@ -74,6 +77,11 @@ bool OutputWriter::rewind() {
   struct stat st {};
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return false;
   queue_.clear();
+  if (pipe_ && pipe_->bytes() > 0) {  // never left full for a file; drop it anyway
+    ChainBuffer gone;
+    (void)pipe_->spill(gone);
+  }
+  pipe_full_ = false;
   return ::ftruncate(fd_, 0) == 0 && ::lseek(fd_, 0, SEEK_SET) == 0;
 }
 
@@ -96,20 +104,86 @@ bool OutputWriter::write_now(std::string_view& bytes) {
 
 bool OutputWriter::write(std::string_view bytes) {
   if (error_) return false;
-  if (queue_.empty() && !write_now(bytes)) return false;
+  if (buffered() == 0 && !write_now(bytes)) return false;
   if (bytes.empty()) return true;
   queue_.append(bytes);
-  if (queue_.size() >= high_) was_high_ = true;
-  if (!registered_) {
-    registered_ = loop_.add(fd_, EPOLLOUT, this).has_value();
-    if (!registered_) {  // not pollable after all: finish synchronously
-      flush();
-    }
-  }
+  if (buffered() >= high_) was_high_ = true;
+  want_writable();
   return !error_;
 }
 
+// Waits for EPOLLOUT, or, when fd_ cannot be polled after all, finishes now.
+void OutputWriter::want_writable() {
+  if (registered_) return;
+  registered_ = loop_.add(fd_, EPOLLOUT, this).has_value();
+  if (!registered_) flush();
+}
+
+bool OutputWriter::can_splice() {
+  if (!splice_ok_ || error_ || !queue_.empty()) return false;
+  if (!pipe_) {
+    auto p = SplicePipe::create(high_);
+    if (!p) {
+      splice_ok_ = false;
+      return false;
+    }
+    pipe_.emplace(std::move(*p));
+  }
+  return true;
+}
+
+Result<ssize_t> OutputWriter::splice_from(int fd, std::size_t max) {
+  auto n = pipe_->fill_from(fd, max);
+  if (!n || *n == 0) return n;
+  // No room, or nothing moved while bytes wait: the pipe may be what is full,
+  // so the socket waits for the output rather than spinning on readiness.
+  if (pipe_->bytes() > 0 && (*n == kWouldBlock || pipe_->room() == 0)) pipe_full_ = true;
+  flush();
+  if (error_) return n;  // reported through error() and on_failed
+  if (above_high()) was_high_ = true;
+  if (buffered() > 0) want_writable();
+  return n;
+}
+
+// Moves spliced bytes on; an fd that turns out to refuse splice gets them by
+// write() instead, ahead of what was queued after them.
+void OutputWriter::flush_pipe() {
+  while (pipe_ && pipe_->bytes() > 0 && !error_) {
+    auto moved = pipe_->drain_to(fd_);
+    if (!moved) {
+      if (moved.error().sys == EINVAL) {
+        spill_pipe();
+        return;
+      }
+      set_failed(moved.error().sys);
+      return;
+    }
+    if (*moved == 0) {
+      if (pollable_) return;  // EPOLLOUT will bring us back
+      set_failed(EIO);        // a file that takes nothing and cannot be waited for
+      return;
+    }
+    count_written(*moved);
+    pipe_full_ = false;
+  }
+}
+
+void OutputWriter::spill_pipe() {
+  splice_ok_ = false;
+  ChainBuffer older;
+  if (auto r = pipe_->spill(older); !r) return set_failed(r.error().sys ? r.error().sys : EIO);
+  while (!queue_.empty()) {
+    auto f = queue_.front();
+    older.append(f);
+    queue_.consume(f.size());
+  }
+  queue_ = std::move(older);
+  pipe_full_ = false;
+}
+
 void OutputWriter::flush() {
+  flush_pipe();
+  if (pipe_ && pipe_->bytes() > 0) return;  // queued bytes come after the piped ones
   while (!queue_.empty() && !error_) {
     iovec iov[32];
     int n = queue_.peek(iov, 32);
@@ -120,7 +194,7 @@ void OutputWriter::flush() {
       continue;
     }
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && registered_) break;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && (registered_ || pollable_)) break;
     set_failed(w < 0 ? errno : EIO);
   }
 }
@@ -132,11 +206,11 @@ void OutputWriter::on_io(uint32_t) {
     registered_ = false;
     return;
   }
-  if (was_high_ && queue_.size() < low_) {
+  if (was_high_ && buffered() < low_ && !pipe_full_) {
     was_high_ = false;
     if (on_low) on_low();
   }
-  if (queue_.empty()) {
+  if (buffered() == 0) {
     loop_.remove(fd_);
     registered_ = false;
     if (on_empty) on_empty();

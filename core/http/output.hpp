@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/loop/loop.hpp"
+#include "core/net/splice_pipe.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice {
@@ -26,6 +27,13 @@ class Output {
   virtual const std::optional<Error>& error() const = 0;
   // Starts over (a retried transfer): only files can take bytes back.
   virtual bool rewind() { return false; }
+  // Zero-copy: whether splice_from() may be used now (nothing queued, and an
+  // fd the kernel can splice into).
+  virtual bool can_splice() { return false; }
+  // Moves up to max bytes from socket fd to the output without copying them:
+  // > 0 bytes, 0 at the socket's EOF, kWouldBlock. Errors are the socket's; a
+  // failing output reports through error() and on_failed as write() does.
+  virtual Result<ssize_t> splice_from(int /*fd*/, std::size_t /*max*/) { return kWouldBlock; }
 
   std::function<void()> on_low;    // drained below low water after being above high
   std::function<void()> on_empty;  // everything written
@@ -42,11 +50,13 @@ class OutputWriter final : public Output, private IoHandler {
   OutputWriter& operator=(const OutputWriter&) = delete;
 
   bool write(std::string_view bytes) override;
-  bool above_high() const override { return queue_.size() >= high_; }
-  bool idle() const override { return queue_.empty(); }
+  bool above_high() const override { return buffered() >= high_ || pipe_full_; }
+  bool idle() const override { return buffered() == 0; }
   const std::optional<Error>& error() const override { return error_; }
   bool rewind() override;
-  std::size_t buffered() const { return queue_.size(); }
+  bool can_splice() override;
+  Result<ssize_t> splice_from(int fd, std::size_t max) override;
+  std::size_t buffered() const { return queue_.size() + (pipe_ ? pipe_->bytes() : 0); }
   uint64_t written() const { return written_; }
   int fd() const { return fd_; }
 
@@ -57,6 +67,9 @@ class OutputWriter final : public Output, private IoHandler {
  private:
   void on_io(uint32_t events) override;
   void flush();
+  void flush_pipe();
+  void spill_pipe();
+  void want_writable();
   bool write_now(std::string_view& bytes);
   void set_failed(int err);
   void count_written(std::size_t n);
@@ -70,6 +83,10 @@ class OutputWriter final : public Output, private IoHandler {
   int saved_flags_ = -1;
   std::size_t high_, low_;
   ChainBuffer queue_;
+  // Spliced bytes on their way to fd_; older than anything in queue_.
+  std::optional<SplicePipe> pipe_;
+  bool splice_ok_ = false;
+  bool pipe_full_ = false;  // the last splice found no room: pause the socket
   uint64_t written_ = 0;
   std::optional<Error> error_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -33,6 +33,8 @@ class Transport {
   virtual bool has_buffered_read() const { return false; }
   virtual std::string alpn() const { return {}; }
   virtual bool is_tls() const { return false; }
+  // Bytes on the wire are the payload: they may be spliced straight off fd().
+  virtual bool can_splice() const { return false; }
   // Sends close_notify / FIN where it makes sense; fd closed by destructor.
   virtual void shutdown() {}
 };
@@ -43,6 +45,7 @@ class PlainTransport final : public Transport {
   int fd() const override { return fd_.get(); }
   Result<ssize_t> read(std::span<char> buf) override;
   Result<ssize_t> writev(const iovec* iov, int count) override;
+  bool can_splice() const override { return true; }
   void shutdown() override;
 
  private:

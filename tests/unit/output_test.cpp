@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
@@ -237,4 +238,155 @@ TEST_CASE("OutputWriter: regular files are written directly", "[output]") {
   errno = 0;
   CHECK(::fcntl(fd, F_GETFD) == -1);
   CHECK(errno == EBADF);
+}
+
+namespace {
+
+// A connected stream socket pair: [0] is what a session would splice from.
+struct SocketPair {
+  int fd[2] = {-1, -1};
+  SocketPair() { REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd) == 0); }
+  ~SocketPair() {
+    for (int f : fd)
+      if (f >= 0) ::close(f);
+  }
+  void send_all(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd[1], data.data(), data.size(), MSG_NOSIGNAL);
+      REQUIRE(n > 0);
+      data.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+};
+
+// Splices everything the socket holds; returns the last answer.
+ssize_t splice_all(OutputWriter& out, int fd) {
+  for (;;) {
+    REQUIRE(out.can_splice());
+    auto n = out.splice_from(fd, 1 << 20);
+    REQUIRE(n);
+    if (*n <= 0 || out.above_high()) return *n;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("OutputWriter: spliced bytes reach a file in order with written ones",
+          "[output][splice]") {
+  Loop loop;
+  char path[] = "/tmp/sluice-output-test-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::unlink(path);
+  OutputWriter out(loop, fd, true, kHigh, kLow);
+  SocketPair sp;
+  const std::string head = "head:", body = pattern(100000), tail = ":tail";
+  REQUIRE(out.write(head));
+  sp.send_all(body.substr(0, 60000));
+  CHECK(splice_all(out, sp.fd[0]) == sluice::kWouldBlock);
+  sp.send_all(body.substr(60000));
+  ::shutdown(sp.fd[1], SHUT_WR);
+  CHECK(splice_all(out, sp.fd[0]) == 0);  // the peer's EOF
+  REQUIRE(out.write(tail));
+  CHECK(out.idle());
+  CHECK(out.written() == head.size() + body.size() + tail.size());
+  std::string back(out.written(), '\0');
+  REQUIRE(::pread(fd, back.data(), back.size(), 0) == static_cast<ssize_t>(back.size()));
+  CHECK(back == head + body + tail);
+}
+
+TEST_CASE("OutputWriter: splicing into a slow pipe pauses at high water and keeps order",
+          "[output][splice]") {
+  ignore_sigpipe();
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  SocketPair sp;
+  const std::string body = pattern(8 * kHigh), tail = "-the end";
+  int lows = 0;
+  bool spliced_all = false;
+  std::size_t sent = 0, taken = 0;
+  // The "session": splices while the output is below high water, and resumes on_low.
+  std::function<void()> pump = [&] {
+    while (!spliced_all && !out.above_high()) {
+      if (sent < body.size()) {
+        std::size_t n = std::min<std::size_t>(kChunk, body.size() - sent);
+        sp.send_all(body.substr(sent, n));
+        sent += n;
+      }
+      REQUIRE(out.can_splice());
+      auto n = out.splice_from(sp.fd[0], 1 << 20);
+      REQUIRE(n);
+      if (*n > 0) taken += static_cast<std::size_t>(*n);
+      if (taken == body.size()) {
+        spliced_all = true;
+        REQUIRE(out.write(tail));  // queued behind the piped bytes
+      }
+    }
+  };
+  out.on_low = [&] {
+    ++lows;
+    pump();
+  };
+  pump();
+  CHECK(out.above_high());  // the reader has not started
+  CHECK(out.buffered() <= 2 * kHigh);
+  REQUIRE(::fcntl(p.r, F_SETFL, ::fcntl(p.r, F_GETFL) | O_NONBLOCK) == 0);
+  std::string got;
+  FnHandler reader([&](uint32_t) {
+    char buf[8192];
+    ssize_t n = ::read(p.r, buf, sizeof buf);
+    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
+    if (got.size() == body.size() + tail.size() || n == 0) loop.remove(p.r);
+  });
+  REQUIRE(loop.add(p.r, EPOLLIN, &reader));
+  loop.run();
+  CHECK(spliced_all);
+  CHECK(lows >= 1);
+  CHECK(got.size() == body.size() + tail.size());
+  CHECK(got == body + tail);
+  CHECK(out.idle());
+  CHECK(out.written() == got.size());
+}
+
+TEST_CASE("OutputWriter: splicing into a pipe whose reader left fails the writer",
+          "[output][splice]") {
+  ignore_sigpipe();
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  int failed = 0;
+  out.on_failed = [&] { ++failed; };
+  p.close_r();
+  SocketPair sp;
+  sp.send_all("some body bytes");
+  REQUIRE(out.can_splice());
+  auto n = out.splice_from(sp.fd[0], 1 << 20);
+  REQUIRE(n);  // the socket side was fine
+  REQUIRE(out.error());
+  CHECK(out.error()->code == Errc::write_failed);
+  CHECK(out.error()->sys == EPIPE);
+  CHECK_FALSE(out.can_splice());
+  CHECK(out.buffered() == 0);
+  loop.run();  // on_failed is deferred to the loop
+  CHECK(failed == 1);
+}
+
+TEST_CASE("OutputWriter: no splice into a file opened for appending, or with bytes queued",
+          "[output][splice]") {
+  Loop loop;
+  char path[] = "/tmp/sluice-output-test-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::unlink(path);
+  REQUIRE(::fcntl(fd, F_SETFL, O_APPEND) == 0);
+  OutputWriter appending(loop, fd, true, kHigh, kLow);
+  CHECK_FALSE(appending.can_splice());
+
+  Pipe p(O_NONBLOCK);
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  CHECK(out.can_splice());
+  std::string fill = pattern(p.capacity() + 10);
+  REQUIRE(out.write(fill));  // the pipe is full, 10 bytes queued
+  CHECK_FALSE(out.can_splice());
 }

@@ -442,3 +442,89 @@ TEST_CASE("ResponseParser: state accessors follow the message", "[h1][parser]") 
   CHECK(p.done());
   CHECK(p.body_bytes() == 4);
 }
+
+TEST_CASE("ResponseParser: a Content-Length body is raw and may be moved around the parser",
+          "[h1][parser][splice]") {
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+  const std::string next = "HTTP/1.1 204 No Content\r\n\r\n";
+  std::string body;
+  int completes = 0;
+  ResponseParser::Events ev;
+  ev.body = [&](std::span<const char> b) { body.append(b.data(), b.size()); };
+  ev.complete = [&] { ++completes; };
+  ResponseParser p(std::move(ev));
+
+  // The head and the first 4 body bytes arrive together: those are parsed.
+  const std::string first = head + "0123";
+  std::size_t used = 0;
+  REQUIRE(p.feed(std::span<const char>(first.data(), first.size()), used));
+  CHECK(used == first.size());
+  CHECK(body == "0123");
+  CHECK(p.raw_body_remaining() == 6);
+  CHECK_FALSE(p.done());
+
+  // 5 bytes go from the socket to the output directly (splice).
+  p.body_moved(5);
+  CHECK(p.raw_body_remaining() == 1);
+  CHECK(p.body_bytes() == 9);
+  CHECK_FALSE(p.done());
+  CHECK(completes == 0);
+
+  // The last byte comes through feed(), followed by the next response: only
+  // the body's byte is taken.
+  const std::string last = "9" + next;
+  REQUIRE(p.feed(std::span<const char>(last.data(), last.size()), used));
+  CHECK(used == 1);
+  CHECK(p.done());
+  CHECK(completes == 1);
+  CHECK(p.keep_alive());
+  CHECK(p.body_bytes() == 10);
+  CHECK(body == "01239");  // the moved bytes were never seen here
+}
+
+TEST_CASE("ResponseParser: the last raw bytes moved complete the response",
+          "[h1][parser][splice]") {
+  int completes = 0;
+  ResponseParser::Events ev;
+  ev.complete = [&] { ++completes; };
+  ResponseParser p(std::move(ev));
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n";
+  std::size_t used = 0;
+  REQUIRE(p.feed(std::span<const char>(head.data(), head.size()), used));
+  CHECK(p.raw_body_remaining() == 1000000);
+  p.body_moved(999999);
+  CHECK(completes == 0);
+  p.body_moved(5);  // more than announced is never counted
+  CHECK(p.done());
+  CHECK(completes == 1);
+  CHECK(p.body_bytes() == 1000000);
+  CHECK_FALSE(p.keep_alive());
+  CHECK(p.raw_body_remaining() == 0);
+}
+
+TEST_CASE("ResponseParser: a raw body cut short reports the bytes missing",
+          "[h1][parser][splice]") {
+  ResponseParser p(ResponseParser::Events{});
+  const std::string wire = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc";
+  std::size_t used = 0;
+  REQUIRE(p.feed(std::span<const char>(wire.data(), wire.size()), used));
+  p.body_moved(7);
+  auto r = p.finish();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == Errc::partial_body);
+  CHECK_THAT(r.error().message, Catch::Matchers::ContainsSubstring("90 bytes remaining"));
+}
+
+TEST_CASE("ResponseParser: chunked, empty and head-only bodies are not raw",
+          "[h1][parser][splice]") {
+  auto wire = GENERATE(
+      as<std::string>{}, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\n\r\nclose-delimited",
+      "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n");
+  INFO(wire);
+  ResponseParser p(ResponseParser::Events{});
+  std::size_t used = 0;
+  REQUIRE(p.feed(std::span<const char>(wire.data(), wire.size()), used));
+  CHECK(p.raw_body_remaining() == 0);
+}

@@ -9,6 +9,7 @@ namespace sluice {
 namespace {
 
 constexpr std::size_t kOutHighWater = 256 * 1024;  // stop packing frames past this
+constexpr uint32_t kCreditSteps = 8;               // stream WINDOW_UPDATEs per window consumed
 
 std::string_view as_sv(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -257,12 +258,22 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
   return 0;
 }
 
+// Credit goes back every 1/kCreditSteps of the window consumed, not at the
+// half window nghttp2_session_consume_stream waits for: with half-window
+// lumps the sender runs dry while we still have at most half a window to
+// drain, so any delay in its reaction (a busy CPU, a wake-up) leaves us idle.
+// The increment is never more than nghttp2 counts as received and not yet
+// returned (consumed <= received), so the advertised window stays
+// stream_window: only the credit comes back sooner.
 void H2ClientSession::consumed(StreamId id, std::size_t n) {
   Stream* s = stream(id);
   if (!s || closed_) return;
   std::size_t credit = std::min(n, s->unconsumed);  // never more than arrived
   s->unconsumed -= credit;
-  nghttp2_session_consume_stream(ng_, id, credit);
+  s->uncredited += credit;
+  if (s->uncredited < std::max<std::size_t>(cfg_.stream_window / kCreditSteps, 1)) return;
+  nghttp2_submit_window_update(ng_, NGHTTP2_FLAG_NONE, id, static_cast<int32_t>(s->uncredited));
+  s->uncredited = 0;
   flush();
 }
 

@@ -46,6 +46,7 @@ class H2ClientSession final : public Session, private IoHandler {
     std::string body;  // request body being sent
     std::size_t body_sent = 0;
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer
+    std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
     bool head_done = false, end_seen = false, aborted = false;
   };
 

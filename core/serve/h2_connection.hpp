@@ -56,7 +56,10 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   void begin_closing();
   bool pull_streams();
   bool more_to_pull() const;
-  bool pump();  // frames into the output queue, and out to the socket; false when closed
+  bool fill();  // a batch of frames into the output queue; false on a fatal session error
+  // Frames into the output queue, and out to the socket; false when closed.
+  // *sent: some bytes left.
+  bool pump(bool* sent = nullptr);
   void send_final_goaway();
   void start_lingering();
   void update_interest();

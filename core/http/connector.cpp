@@ -16,13 +16,16 @@ Connector::~Connector() {
 }
 
 void Connector::start() {
-  if (!spec_.pinned.empty()) {
-    addrs_ = spec_.pinned;
-  } else {
-    auto r = resolve(spec_.host, spec_.port, spec_.family);
-    if (!r) return finish(std::unexpected(r.error()));
-    addrs_ = std::move(*r);
-  }
+  if (!spec_.pinned.empty()) return resolved(spec_.pinned);
+  if (resolves_locally(spec_.host)) return resolved(resolve(spec_.host, spec_.port, spec_.family));
+  resolver_ = std::make_unique<AsyncResolve>(
+      loop_, spec_.host, spec_.port, spec_.family,
+      [this](Result<std::vector<SocketAddr>> r) { resolved(std::move(r)); });
+}
+
+void Connector::resolved(Result<std::vector<SocketAddr>> r) {
+  if (!r) return finish(std::unexpected(r.error()));
+  addrs_ = std::move(*r);
   result_.resolved = Clock::now();
   try_next();
 }

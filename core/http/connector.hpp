@@ -1,5 +1,6 @@
-// Opens a client connection: resolve, non-blocking TCP connect (trying each
-// address in turn), then the TLS handshake with SNI/ALPN/verification.
+// Opens a client connection: resolve (on a thread when DNS is asked), a
+// non-blocking TCP connect (trying each address in turn), then the TLS
+// handshake with SNI/ALPN/verification.
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
+#include "core/net/resolver.hpp"
 #include "core/net/transport.hpp"
 #include "core/tls/tls.hpp"
 
@@ -39,6 +41,7 @@ class Connector final : private IoHandler {
 
  private:
   void on_io(uint32_t events) override;
+  void resolved(Result<std::vector<SocketAddr>> r);
   void try_next();
   void tcp_connected();
   void drive_handshake();
@@ -47,6 +50,7 @@ class Connector final : private IoHandler {
   Loop& loop_;
   ConnectSpec spec_;
   Done done_;
+  std::unique_ptr<AsyncResolve> resolver_;
   std::vector<SocketAddr> addrs_;
   std::size_t next_ = 0;
   Fd fd_;

@@ -81,6 +81,10 @@ static bool is_localhost(std::string_view host) {
   return host == "localhost" || host.ends_with(".localhost");
 }
 
+bool resolves_locally(const std::string& host) {
+  return is_localhost(host) || parse_numeric(host, 0).has_value();
+}
+
 Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, Family family) {
   if (is_localhost(host)) {
     std::vector<SocketAddr> out;

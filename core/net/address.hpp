@@ -36,7 +36,10 @@ Result<HostPort> parse_host_port(std::string_view s);
 // Numeric addresses only (no DNS): for --listen and --resolve.
 Result<SocketAddr> parse_numeric(std::string_view host, uint16_t port);
 
-// Blocking getaddrinfo (fast for numeric hosts and /etc/hosts names).
+// Whether host is answered without asking DNS: numeric addresses and localhost.
+bool resolves_locally(const std::string& host);
+
+// Blocking getaddrinfo; the loop asks it through AsyncResolve (resolver.hpp).
 Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, Family family);
 
 }  // namespace sluice

@@ -281,7 +281,11 @@ int run_get(GetArgs& a) {
   if (a.verbose) cb.verbose = print_verbose;
   if (!write_out.empty())
     cb.write_out = [&](const fetch::Report& r) {
-      return render_write_out(write_out, r, r.error ? exit_code(r.error->code) : 0);
+      std::vector<std::string> unknown;
+      auto text = render_write_out(write_out, r, r.error ? exit_code(r.error->code) : 0, &unknown);
+      for (const auto& name : unknown)
+        fmt::print(stderr, "sluice: unknown --write-out variable: '{}'\n", name);
+      return text;
     };
   bool any_file = std::any_of(cfg->targets.begin(), cfg->targets.end(),
                               [](auto& t) { return !t.output_path.empty(); });

@@ -99,7 +99,8 @@ std::string report_json(const fetch::Report& r, int exit_code) {
   return out + "}";
 }
 
-std::string render_write_out(const std::string& tmpl, const fetch::Report& r, int exit_code) {
+std::string render_write_out(const std::string& tmpl, const fetch::Report& r, int exit_code,
+                             std::vector<std::string>* unknown) {
   std::string out;
   for (std::size_t i = 0; i < tmpl.size(); ++i) {
     char c = tmpl[i];
@@ -141,8 +142,8 @@ std::string render_write_out(const std::string& tmpl, const fetch::Report& r, in
       out += report_json(r, exit_code);
     } else if (auto it = vars.find(name); it != vars.end()) {
       out += it->second.get(r, exit_code);
-    } else {
-      out += fmt::format("%{{{}}}", name);  // unknown: left as typed, like curl
+    } else if (unknown) {
+      unknown->emplace_back(name);  // rendered as nothing, as curl does
     }
     i = close;
   }

@@ -2,13 +2,16 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/fetch/fetch.hpp"
 
 namespace sluice::cli {
 
 // exit_code and errormsg are the transfer's own (0 and "" on success).
-std::string render_write_out(const std::string& tmpl, const fetch::Report& r, int exit_code);
+// Unknown variables render as nothing; their names are added to *unknown.
+std::string render_write_out(const std::string& tmpl, const fetch::Report& r, int exit_code,
+                             std::vector<std::string>* unknown = nullptr);
 std::string report_json(const fetch::Report& r, int exit_code);
 
 }  // namespace sluice::cli

@@ -233,8 +233,11 @@ TEST_CASE("write-out: text around variables, escapes and %%", "[write_out]") {
 }
 
 TEST_CASE("write-out: unknown and unterminated variables", "[write_out]") {
-  CHECK(render("[%{no_such_var}]") == "[%{no_such_var}]");
-  CHECK(render("%{}") == "%{}");
+  // As curl: an unknown variable renders as nothing and is named for a warning.
+  std::vector<std::string> unknown;
+  CHECK(sluice::cli::render_write_out("[%{no_such_var}]%{}", sample(), 0, &unknown) == "[]");
+  CHECK(unknown == std::vector<std::string>{"no_such_var", ""});
+  CHECK(render("[%{no_such_var}]") == "[]");
   CHECK(render("x %{http_code") == "x %{http_code");
 }
 

@@ -101,7 +101,7 @@ CommandSpec get_spec(GetArgs& a) {
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
       flag("--http1.1", "Use HTTP/1.1 only (https offers only http/1.1 by ALPN)", a.http11),
       flag("--http2",
-           "Use HTTP/2 where the server agrees by ALPN (the default for https; http stays 1.1)",
+           "Prefer HTTP/2: by ALPN on https (the default there), by \"Upgrade: h2c\" on http",
            a.http2),
       flag("--http2-prior-knowledge",
            "Speak HTTP/2 at once, without negotiation (h2c on plain http)", a.http2_prior),
@@ -239,6 +239,7 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     return fail(Errc::bad_argument, "choose one of --http1.1, --http2 and --http2-prior-knowledge");
   c.http_version = a.http11        ? fetch::HttpVersion::http1_1
                    : a.http2_prior ? fetch::HttpVersion::http2_prior
+                   : a.http2       ? fetch::HttpVersion::http2
                                    : fetch::HttpVersion::negotiate;
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;

@@ -30,7 +30,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l resolve -r -d 'Connec
 complete -c sluice -n '__fish_seen_subcommand_from get' -s 4 -l ipv4 -d 'Resolve names to IPv4 addresses only'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s 6 -l ipv6 -d 'Resolve names to IPv6 addresses only'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http1.1 -d 'Use HTTP/1.1 only (https offers only http/1.1 by ALPN)'
-complete -c sluice -n '__fish_seen_subcommand_from get' -l http2 -d 'Use HTTP/2 where the server agrees by ALPN (the default for https; http stays 1.1)'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l http2 -d 'Prefer HTTP/2: by ALPN on https (the default there), by "Upgrade: h2c" on http'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http2-prior-knowledge -d 'Speak HTTP/2 at once, without negotiation (h2c on plain http)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s Z -l parallel -d 'Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l parallel-max -r -d 'At most N transfers at once with -Z (default 50)'

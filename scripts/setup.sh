@@ -27,7 +27,7 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls
             node-llhttp libcli11-dev libfmt-dev zlib1g-dev nlohmann-json3-dev clang-format
             ca-certificates)
 bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
-test_pkgs=(curl nghttp2-client nghttp2-server ngtcp2-client ngtcp2-server wrk python3 pv
+test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy ngtcp2-client ngtcp2-server wrk python3 pv
            procps time man-db bc)
 
 missing() { # prints the packages of "$@" that are not installed

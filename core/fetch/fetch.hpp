@@ -31,6 +31,7 @@ struct ResolveEntry {  // --resolve HOST:PORT:ADDR
 enum class HttpVersion {
   negotiate,   // https: offer h2 and http/1.1 by ALPN; http: HTTP/1.1
   http1_1,     // HTTP/1.1 only
+  http2,       // https: as negotiate; http: HTTP/1.1 asking "Upgrade: h2c"
   http2_prior  // h2 without negotiation, also on plain TCP (h2c)
 };
 

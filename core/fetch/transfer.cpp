@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/fetch/h2c_upgrade.hpp"
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/h2/client_session.hpp"
@@ -168,21 +169,24 @@ void Transfer::stop_connecting() {
 }
 
 std::unique_ptr<Session> Transfer::make_session(Connected& c) {
-  bool h2 = env_.cfg.http_version == HttpVersion::http2_prior || c.transport->alpn() == "h2";
-  if (h2) {
-    H2ClientConfig h2cfg;
-    h2cfg.stream_window =
-        static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
-    auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
+  H2ClientConfig h2cfg;
+  h2cfg.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
+  auto trace_h2 = [this](H2ClientSession& s) {
     if (env_.cb.verbose)
-      s->trace = [this](char kind, std::string_view t) { env_.cb.verbose(kind, t); };
+      s.trace = [this](char kind, std::string_view t) { env_.cb.verbose(kind, t); };
+  };
+  if (env_.cfg.http_version == HttpVersion::http2_prior || c.transport->alpn() == "h2") {
+    auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
+    trace_h2(*s);
     return s;
   }
+  bool upgrade = env_.cfg.http_version == HttpVersion::http2 && !c.transport->is_tls();
   std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
   auto s = std::make_unique<H1ClientSession>(env_.loop, std::move(c.transport), read_size);
   if (env_.cb.verbose)
     s->trace_request = [this](std::string_view head) { env_.cb.verbose('>', head); };
-  return s;
+  if (!upgrade) return s;
+  return std::make_unique<H2cUpgradeSession>(env_.loop, std::move(s), h2cfg, trace_h2);
 }
 
 void Transfer::on_connected(Result<Connected> r) {

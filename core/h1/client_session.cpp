@@ -52,7 +52,7 @@ std::string H1ClientSession::serialize_head(const Request& req) {
 Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "session busy or closed");
   StreamId id = next_id_++;
-  queue_.push_back({id, &sink, req.head()});
+  queue_.push_back({id, &sink, req.head(), req.headers.has_token("upgrade", "h2c")});
   if (queue_.size() == 1) {
     parser_.reset();
     parser_.expect_head_response(req.head());
@@ -184,11 +184,26 @@ bool H1ClientSession::feed(std::span<const char> data) {
       return false;
     }
     data = data.subspan(used);
+    if (parser_.switched()) {
+      switch_protocols(data);
+      return false;
+    }
     if (!parser_.done()) return !closed_;
     finish_response();
     if (!*alive || closed_) return false;
   }
   return true;
+}
+
+void H1ClientSession::switch_protocols(std::span<const char> rest) {
+  const Exchange x = queue_.front();
+  if (!on_switch || !x.upgrade || queue_.size() > 1)
+    return fail_response({Errc::bad_response, "Weird server reply: unexpected 101 response"});
+  queue_.clear();
+  closed_ = true;  // the connection lives on in the new protocol
+  loop_.remove(transport_->fd());
+  auto handler = on_switch;  // may destroy this session
+  handler(std::move(transport_), std::string(rest.data(), rest.size()), x.sink, x.head);
 }
 
 void H1ClientSession::on_eof() {

@@ -36,6 +36,13 @@ class H1ClientSession final : public Session, private IoHandler {
   // Receives the request head as sent, for -v.
   std::function<void(std::string_view)> trace_request;
 
+  // The server accepted "Upgrade: h2c" (101): this session is over and hands
+  // on the transport, the bytes read past the 101 head, and the response's
+  // sink. Without a handler, or for a request that did not ask, a 101 is an error.
+  using SwitchHandler = std::function<void(std::unique_ptr<Transport>, std::string received,
+                                           ResponseSink* sink, bool head)>;
+  SwitchHandler on_switch;
+
   static std::string serialize_head(const Request& req);
 
  private:
@@ -44,7 +51,8 @@ class H1ClientSession final : public Session, private IoHandler {
   struct Exchange {
     StreamId id;
     ResponseSink* sink;
-    bool head;  // a HEAD request: the response has no body
+    bool head;     // a HEAD request: the response has no body
+    bool upgrade;  // the request asked to switch to h2c
   };
 
   void on_io(uint32_t events) override;
@@ -56,6 +64,7 @@ class H1ClientSession final : public Session, private IoHandler {
   void on_eof();
   void update_interest();
   void finish_response();
+  void switch_protocols(std::span<const char> rest);
   void fail_response(const Error& e);
   void close();
   void resume_reading();

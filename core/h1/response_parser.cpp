@@ -24,7 +24,7 @@ void ResponseParser::reset() {
   resp_ = Response{};
   field_.clear();
   value_.clear();
-  in_trailers_ = started_ = head_done_ = done_ = keep_alive_ = raw_body_ = false;
+  in_trailers_ = started_ = head_done_ = done_ = keep_alive_ = raw_body_ = switched_ = false;
   raw_remaining_ = body_bytes_ = 0;
 }
 
@@ -78,9 +78,10 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
     auto [ptr, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), v);
     if (ec == std::errc()) r.content_length = v;
   }
-  if (r.status >= 100 && r.status < 200 && r.status != 101) {
+  if (r.status >= 100 && r.status < 200) {
     if (s.ev_.informational) s.ev_.informational(r);
-    return 0;
+    s.switched_ = r.status == 101;
+    return s.switched_ ? 1 : 0;
   }
   s.head_done_ = true;
   if (s.ev_.headers) s.ev_.headers(r);
@@ -105,7 +106,8 @@ int ResponseParser::on_body(llhttp_t* p, const char* at, size_t n) {
 
 int ResponseParser::on_message_complete(llhttp_t* p) {
   auto& s = self(p);
-  if (!s.head_done_) return 0;  // an informational response ended; the final one follows
+  if (s.switched_) return HPE_PAUSED;  // the bytes after the head are not HTTP/1.1
+  if (!s.head_done_) return 0;         // an informational response ended; the final one follows
   s.keep_alive_ = llhttp_should_keep_alive(p);
   if (!s.raw_body_) s.complete();
   // One final response at a time; bytes after it are not ours yet (or, for a
@@ -154,9 +156,9 @@ Result<void> ResponseParser::feed(std::span<const char> data, std::size_t& consu
       consumed = data.size();
       return {};
     }
-    if (err != HPE_PAUSED) return std::unexpected(parse_error(err));
+    if (err != HPE_PAUSED && err != HPE_PAUSED_UPGRADE) return std::unexpected(parse_error(err));
     consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
-    if (!raw_body_ || done_) return {};
+    if (!raw_body_ || done_ || switched_) return {};
   }
   feed_raw_body(data.subspan(consumed), consumed);
   return {};

@@ -45,6 +45,9 @@ class ResponseParser {
   // response when they were the last.
   void body_moved(uint64_t n);
 
+  // A 101 Switching Protocols head was parsed: what follows is another
+  // protocol (feed() stops right after the head).
+  bool switched() const { return switched_; }
   bool started() const { return started_; }
   bool head_done() const { return head_done_; }
   bool done() const { return done_; }
@@ -74,6 +77,7 @@ class ResponseParser {
   bool in_trailers_ = false;
   bool head_request_ = false;
   bool started_ = false, head_done_ = false, done_ = false, keep_alive_ = false;
+  bool switched_ = false;
   bool raw_body_ = false;  // llhttp stopped after the head; the body is counted here
   uint64_t raw_remaining_ = 0;
   uint64_t body_bytes_ = 0;

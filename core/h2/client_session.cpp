@@ -1,6 +1,7 @@
 #include "core/h2/client_session.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -52,23 +53,67 @@ nghttp2_session_callbacks* H2ClientSession::callbacks() {
   return cbs;
 }
 
+static std::array<nghttp2_settings_entry, 3> settings_of(const H2ClientConfig& cfg) {
+  return {{{NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+           {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, cfg.stream_window},
+           {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, cfg.max_concurrent_streams}}};
+}
+
+std::string H2ClientSession::settings_payload(const H2ClientConfig& cfg) {
+  auto iv = settings_of(cfg);
+  std::string out(iv.size() * 6, '\0');
+  ssize_t n = nghttp2_pack_settings_payload(reinterpret_cast<uint8_t*>(out.data()), out.size(),
+                                            iv.data(), iv.size());
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
 H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
                                  H2ClientConfig cfg)
     : loop_(loop), transport_(std::move(transport)), cfg_(cfg), read_buf_(64 * 1024) {
+  start();
+  auto iv = settings_of(cfg_);
+  nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, iv.data(), iv.size());
+  flush();
+}
+
+H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
+                                 H2ClientConfig cfg, Upgraded up)
+    : loop_(loop), transport_(std::move(transport)), cfg_(cfg), read_buf_(64 * 1024) {
+  start();
+  // nghttp2 opens stream 1 half-closed (local) and queues our SETTINGS: the
+  // same payload the HTTP2-Settings header carried.
+  std::string payload = settings_payload(cfg_);
+  int rv = nghttp2_session_upgrade2(ng_, reinterpret_cast<const uint8_t*>(payload.data()),
+                                    payload.size(), up.head ? 1 : 0, nullptr);
+  Stream s;
+  s.sink = up.sink;
+  s.resp.version_major = 2;
+  s.resp.version_minor = 0;
+  if (rv == 0) streams_.emplace(1, std::move(s));
+  flush();
+  // What followed the 101 is already HTTP/2; it is read from the loop, so the
+  // sink hears of stream 1 only after the switch is complete.
+  loop_.defer([this, alive = alive_, rv, bytes = std::move(up.received), sink = up.sink] {
+    if (!*alive || closed_) return;
+    if (rv != 0) {
+      sink->on_error({Errc::http2, fmt::format("HTTP/2 upgrade failed: {}", nghttp2_strerror(rv))});
+      return close();
+    }
+    if (!bytes.empty() && !receive(bytes)) return;
+    do_read();
+    if (*alive && !closed_) update_interest();
+  });
+}
+
+void H2ClientSession::start() {
   nghttp2_option* opt;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);  // windows follow the consumer
   nghttp2_session_client_new2(&ng_, callbacks(), this, opt);
   nghttp2_option_del(opt);
-  nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, cfg_.stream_window},
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, cfg_.max_concurrent_streams},
-  };
-  nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, settings, std::size(settings));
   nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, cfg_.connection_window);
   (void)loop_.add(transport_->fd(), EPOLLIN | EPOLLRDHUP, this);
-  flush();
 }
 
 H2ClientSession::~H2ClientSession() {
@@ -303,27 +348,33 @@ void H2ClientSession::do_read() {
     if (*n == 0) {
       return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"});
     }
-    stats_.bytes_in += static_cast<uint64_t>(*n);
-    in_recv_ = true;
-    ssize_t rv = nghttp2_session_mem_recv(ng_, reinterpret_cast<const uint8_t*>(read_buf_.data()),
-                                          static_cast<std::size_t>(*n));
-    if (!*alive) return;
-    in_recv_ = false;
-    if (rv < 0) {
-      flush();  // our GOAWAY, if nghttp2 queued one
-      return fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
-                                                nghttp2_strerror(static_cast<int>(rv)))});
-    }
-    // A WINDOW_UPDATE goes out as soon as the consumer has earned it, not after
-    // the socket is drained: otherwise the sender idles for a whole window.
-    if (nghttp2_session_want_write(ng_)) flush();
-    if (closed_) return;
+    if (!receive({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
   }
   flush();
   // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).
   if (*alive && !closed_ && !nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) &&
       out_.empty())
     fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
+}
+
+bool H2ClientSession::receive(std::span<const char> bytes) {
+  auto alive = alive_;
+  stats_.bytes_in += bytes.size();
+  in_recv_ = true;
+  ssize_t rv =
+      nghttp2_session_mem_recv(ng_, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  if (!*alive) return false;
+  in_recv_ = false;
+  if (rv < 0) {
+    flush();  // our GOAWAY, if nghttp2 queued one
+    fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
+                                       nghttp2_strerror(static_cast<int>(rv)))});
+    return false;
+  }
+  // A WINDOW_UPDATE goes out as soon as the consumer has earned it, not after
+  // the socket is drained: otherwise the sender idles for a whole window.
+  if (nghttp2_session_want_write(ng_)) flush();
+  return *alive && !closed_;
 }
 
 void H2ClientSession::flush() {

@@ -24,8 +24,21 @@ struct H2ClientConfig {
 
 class H2ClientSession final : public Session, private IoHandler {
  public:
+  // The client half of an HTTP/1.1 "Upgrade: h2c" that the server accepted
+  // (RFC 7540 3.2): the request already sent becomes stream 1.
+  struct Upgraded {
+    ResponseSink* sink = nullptr;  // receives stream 1's response
+    bool head = false;             // the request was HEAD: no body may follow
+    std::string received;          // bytes that came after the 101 response head
+  };
+
   H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport, H2ClientConfig cfg);
+  H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport, H2ClientConfig cfg,
+                  Upgraded up);
   ~H2ClientSession() override;
+
+  // The SETTINGS payload a session with cfg announces, for HTTP2-Settings.
+  static std::string settings_payload(const H2ClientConfig& cfg);
 
   Result<StreamId> submit(const Request& req, ResponseSink& sink) override;
   void consumed(StreamId id, std::size_t n) override;
@@ -60,9 +73,11 @@ class H2ClientSession final : public Session, private IoHandler {
   static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
                            nghttp2_data_source*, void*);
 
+  void start();
   void on_io(uint32_t events) override;
   void do_read();
-  void flush();  // frames nghttp2 has queued -> out_ -> transport
+  bool receive(std::span<const char> bytes);  // false when the session ended
+  void flush();                               // frames nghttp2 has queued -> out_ -> transport
   void update_interest();
   void headers_complete(Stream& s);
   void fail_all(const Error& e);

@@ -145,3 +145,52 @@ TEST_CASE("h2 slow consumer: peak RSS does not grow with the body size",
   CHECK(big_kb < 40 * 1024);
   CHECK(big_kb - small_kb < 4 * 1024);
 }
+
+TEST_CASE("get --http2 on http:// upgrades to h2c where the server agrees, as curl does",
+          "[get][h2][upgrade]") {
+  // nghttpx accepts "Upgrade: h2c" on a plain frontend; sluice serve is its backend.
+  Server backend;
+  int port = free_port();
+  Process proxy("nghttpx --conf=/dev/null --workers=1 --no-ocsp --frontend='127.0.0.1," +
+                std::to_string(port) + ";no-tls' --backend='127.0.0.1," +
+                std::to_string(backend.port) + "' --errorlog-file=/dev/null");
+  REQUIRE(wait_port(port));
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::string url = base + "/bytes/2000000";
+  std::string want = sha(get("-s " + backend.base + "/bytes/2000000"));
+
+  // The first request switches the connection; the second is stream 3 on it.
+  auto r = sh(get("-sv --http2 -o /dev/null -o /dev/null -w '%{http_version} %{num_connects};' " +
+                  url + " " + url));
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "2 1;2 0;");
+  CHECK_THAT(r.err, ContainsSubstring("Upgrade: h2c"));
+  CHECK_THAT(r.err, ContainsSubstring("HTTP2-Settings: "));
+  CHECK_THAT(r.err, ContainsSubstring("< HTTP/1.1 101 Switching Protocols"));
+  CHECK(sha(get("-s --http2 " + url)) == want);
+  auto head = sh(get("-sI --http2 " + url));
+  CHECK_THAT(head.out, ContainsSubstring("HTTP/2 200"));
+  CHECK_THAT(head.out, ContainsSubstring("content-length: 2000000"));
+
+  // A request with a body does not ask, and stays HTTP/1.1 (RFC 7540 3.2).
+  auto post = sh(get("-s --http2 -d hello -o /dev/null -w '%{http_version}' " + base + "/echo"));
+  CHECK(post.out == "1.1");
+  // A server that ignores the Upgrade answers over HTTP/1.1, and that is fine.
+  auto plain = sh(get("-s --http2 -o /dev/null -w '%{http_version} %{http_code}' " + backend.base +
+                      "/bytes/10"));
+  CHECK(plain.out == "1.1 200");
+}
+
+TEST_CASE("get: a 101 nobody asked for, or an upgrade to garbage, is an error", "[get][h2][exit]") {
+  int port = free_port();
+  Process bad("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py switch " +
+              std::to_string(port));
+  REQUIRE(wait_port(port));
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  auto unasked = sh(get("-sS " + url));
+  CHECK(unasked.exit_code == 8);
+  CHECK_THAT(unasked.err, ContainsSubstring("unexpected 101"));
+  auto garbage = sh(get("-sS --http2 " + url));
+  CHECK(garbage.exit_code == 16);
+}

@@ -528,3 +528,33 @@ TEST_CASE("ResponseParser: chunked, empty and head-only bodies are not raw",
   REQUIRE(p.feed(std::span<const char>(wire.data(), wire.size()), used));
   CHECK(p.raw_body_remaining() == 0);
 }
+
+TEST_CASE("ResponseParser: 101 Switching Protocols stops right after its head",
+          "[h1][parser][upgrade]") {
+  const std::string head =
+      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+  const std::string wire = head + "PRI-not-http/1.1-anymore";
+  auto mode = GENERATE(Feed::whole, Feed::bytewise);
+  INFO(feed_name(mode));
+  std::vector<int> informational;
+  int headers = 0, completes = 0;
+  ResponseParser::Events ev;
+  ev.informational = [&](const Response& r) { informational.push_back(r.status); };
+  ev.headers = [&](Response&) { ++headers; };
+  ev.complete = [&] { ++completes; };
+  ResponseParser p(std::move(ev));
+  std::size_t consumed = 0;
+  for (std::size_t i = 0; i < wire.size() && !p.switched(); ++i) {
+    std::size_t n = mode == Feed::whole ? wire.size() - i : 1;
+    std::size_t c = 0;
+    REQUIRE(p.feed(std::span<const char>(wire.data() + i, n), c));
+    consumed += c;
+    if (mode == Feed::whole) break;
+  }
+  CHECK(p.switched());
+  CHECK(consumed == head.size());  // the new protocol's bytes are left for it
+  CHECK(informational == std::vector<int>{101});
+  CHECK(headers == 0);
+  CHECK(completes == 0);
+  CHECK_FALSE(p.done());
+}

@@ -11,6 +11,8 @@ Each connection is handled by MODE:
   stall-body   headers + 100 bytes of a 1000-byte body, then stalls -> exit 28, 100 bytes kept
   stale        keep-alive: answers the first request on a connection,
                closes on the second without a byte                  -> retried once
+  switch       101 Switching Protocols to h2c, then bytes that are not
+               HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
 request (a bare readiness probe is not counted), so tests can count them.
 """
@@ -59,6 +61,10 @@ def handle(conn, number):
         elif MODE == "stall-body":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"z" * 100)
             time.sleep(30)
+        elif MODE == "switch":
+            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+                         b"Upgrade: h2c\r\n\r\nTHIS IS NOT HTTP/2 AT ALL, NOT EVEN A FRAME")
+            time.sleep(0.5)
         elif MODE == "stale":
             conn.sendall(ok())
             read_request(conn)  # the next request on this connection gets nothing

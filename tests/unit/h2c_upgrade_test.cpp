@@ -1,0 +1,64 @@
+#include "core/fetch/h2c_upgrade.hpp"
+
+#include <nghttp2/nghttp2.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <string>
+
+using sluice::H2ClientConfig;
+using sluice::H2ClientSession;
+using sluice::Request;
+using sluice::fetch::H2cUpgradeSession;
+
+namespace {
+
+std::string base64url_decode(std::string_view in) {
+  static const std::string kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    auto v = kAlphabet.find(c);
+    REQUIRE(v != std::string::npos);
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("h2c upgrade: the request asks for h2c with our SETTINGS", "[h2][upgrade]") {
+  Request req;
+  req.headers.add("Accept", "*/*");
+  H2ClientConfig cfg;
+  cfg.stream_window = 65536 * 3;
+  Request up = H2cUpgradeSession::with_upgrade(req, cfg);
+  CHECK(up.headers.has_token("connection", "upgrade"));
+  CHECK(up.headers.has_token("connection", "http2-settings"));
+  CHECK(up.headers.get("upgrade") == "h2c");
+  auto settings = up.headers.get("http2-settings");
+  REQUIRE(settings);
+  CHECK(settings->find('=') == std::string_view::npos);  // no padding
+  std::string payload = base64url_decode(*settings);
+  CHECK(payload == H2ClientSession::settings_payload(cfg));
+  // 6 bytes per entry: push off, the stream window, the concurrency cap.
+  REQUIRE(payload.size() == 18);
+  auto value_of = [&](uint16_t id) -> int64_t {
+    for (std::size_t i = 0; i < payload.size(); i += 6) {
+      auto b = [&](std::size_t k) { return static_cast<uint8_t>(payload[i + k]); };
+      if (((b(0) << 8) | b(1)) == id)
+        return (int64_t{b(2)} << 24) | (b(3) << 16) | (b(4) << 8) | b(5);
+    }
+    return -1;
+  };
+  CHECK(value_of(NGHTTP2_SETTINGS_ENABLE_PUSH) == 0);
+  CHECK(value_of(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) == 65536 * 3);
+  CHECK(value_of(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) == cfg.max_concurrent_streams);
+  CHECK(req.headers.list().size() == 1);  // the original is untouched
+}

@@ -171,9 +171,11 @@ void Transfer::stop_connecting() {
 std::unique_ptr<Session> Transfer::make_session(Connected& c) {
   H2ClientConfig h2cfg;
   h2cfg.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
-  auto trace_h2 = [this](H2ClientSession& s) {
-    if (env_.cb.verbose)
-      s.trace = [this](char kind, std::string_view t) { env_.cb.verbose(kind, t); };
+  // Sessions outlive this transfer in the pool: their traces hold on to the
+  // engine's callbacks, never to the transfer.
+  const Callbacks& cb = env_.cb;
+  auto trace_h2 = [&cb](H2ClientSession& s) {
+    if (cb.verbose) s.trace = [&cb](char kind, std::string_view t) { cb.verbose(kind, t); };
   };
   if (env_.cfg.http_version == HttpVersion::http2_prior || c.transport->alpn() == "h2") {
     auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
@@ -183,8 +185,7 @@ std::unique_ptr<Session> Transfer::make_session(Connected& c) {
   bool upgrade = env_.cfg.http_version == HttpVersion::http2 && !c.transport->is_tls();
   std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
   auto s = std::make_unique<H1ClientSession>(env_.loop, std::move(c.transport), read_size);
-  if (env_.cb.verbose)
-    s->trace_request = [this](std::string_view head) { env_.cb.verbose('>', head); };
+  if (cb.verbose) s->trace_request = [&cb](std::string_view head) { cb.verbose('>', head); };
   if (!upgrade) return s;
   return std::make_unique<H2cUpgradeSession>(env_.loop, std::move(s), h2cfg, trace_h2);
 }

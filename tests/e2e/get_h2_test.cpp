@@ -63,6 +63,12 @@ TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2
   CHECK(v.out == "2 200");
   auto h1 = sh(get("-sk --http1.1 -o /dev/null -w '%{http_version}' " + n.https("small.bin")));
   CHECK(h1.exit_code != 0);  // nghttpd speaks only h2: ALPN fails or the reply is not HTTP/1
+  // -v over a pooled session outliving the transfer that opened it (ASan run).
+  auto two = sh(
+      get("-skv -o /dev/null -o /dev/null " + n.https("small.bin") + " " + n.https("small.bin")));
+  CHECK(two.exit_code == 0);
+  CHECK_THAT(two.err, ContainsSubstring("Re-using existing connection"));
+  CHECK_THAT(two.err, ContainsSubstring("[HTTP/2] [3] OPENED stream"));
   auto nf = sh(get("-skf " + n.https("missing")));
   CHECK(nf.exit_code == 22);
   auto head = sh(get("-skI " + n.https("small.bin")));

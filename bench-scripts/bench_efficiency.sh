@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 need wrk h2load
 DURATION=${DURATION:-10}
 source "$(dirname "$0")/nginx_lib.sh"
+nginx_start_default
 tmp=$(mktemp -d)
 cpu() { awk '{printf "%.3f", $1 + $2}' "$tmp/t"; }
 

@@ -10,6 +10,7 @@ NGINX_ACCESS_LOG_FILE=$(mktemp)
 export NGINX_ACCESS_LOG="$NGINX_ACCESS_LOG_FILE ts"
 chmod 666 "$NGINX_ACCESS_LOG_FILE"
 source "$(dirname "$0")/nginx_lib.sh"
+nginx_start_default
 tmp=$(mktemp -d)
 taskset -c 1 "$SLUICE" bench -t 1 -c 64 --rate "$RATE" -d ${DURATION}s --json "$tmp/open.json" "$NGINX_HTTP/bytes/100" | tee "$tmp/report.txt"
 sleep 1

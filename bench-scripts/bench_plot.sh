@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need wrk h2load gnuplot
 DURATION=${DURATION:-10}
 source "$(dirname "$0")/nginx_lib.sh"
+nginx_start_default
 tmp=$(mktemp -d)
 url="$NGINX_HTTP/bytes/100"
 taskset -c 1 "$SLUICE" bench -t 1 -c 64 -d ${DURATION}s --json "$tmp/s.json" "$url" >/dev/null

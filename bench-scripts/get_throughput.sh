@@ -8,26 +8,17 @@
 source "$(dirname "$0")/lib.sh"
 SIZE=${SIZE:-1073741824}
 RUNS=${RUNS:-7}
-command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
-tmp=$(mktemp -d); chmod 755 "$tmp"; truncate -s "$SIZE" "$tmp/big.bin"; chmod 644 "$tmp/big.bin"  # nginx workers read it
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+source "$(dirname "$0")/nginx_lib.sh"
+tmp=$(mktemp -d)
+truncate -s "$SIZE" "$NGINX_DIR/www/big.bin"; chmod 644 "$NGINX_DIR/www/big.bin"  # nginx workers read it
 nport=$(free_port); ntport=$(free_port); port=$(free_port); tport=$(free_port)
-cat > "$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log;
-events { worker_connections 64; }
-http {
-  access_log off; sendfile on;
-  server { listen 127.0.0.1:$nport; root $tmp; }
-  server { listen 127.0.0.1:$ntport ssl; root $tmp; ssl_certificate $tmp/cert.pem; ssl_certificate_key $tmp/key.pem; }
-}
-CONF
-start_bg taskset -c 0 nginx -c "$tmp/nginx.conf" -p "$tmp"
+# HTTP/1.1 on both (no http2 on the TLS server), the body sent with sendfile.
+nginx_conf 64 "  access_log off; sendfile on;
+  server { listen 127.0.0.1:$nport; root $NGINX_DIR/www; }
+  server { listen 127.0.0.1:$ntport ssl; root $NGINX_DIR/www; $NGINX_TLS }"
+nginx_start  # its ports are waited for below, with sluice's
 start_bg taskset -c 0 "$SLUICE" serve -q --listen 127.0.0.1:$port
-start_bg taskset -c 0 "$SLUICE" serve -q --tls --cert "$tmp/cert.pem" --key "$tmp/key.pem" --listen 127.0.0.1:$tport
+start_bg taskset -c 0 "$SLUICE" serve -q --tls --cert "$NGINX_DIR/cert.pem" --key "$NGINX_DIR/key.pem" --listen 127.0.0.1:$tport
 for p in $nport $ntport $port $tport; do wait_port $p; done
 
 # Every URL must deliver the whole body before anything is timed.

@@ -13,32 +13,17 @@ source "$(dirname "$0")/lib.sh"
 need h2load nghttpd nginx openssl
 DURATION=${DURATION:-10}  # seconds per run
 ROUNDS=${ROUNDS:-3}       # runs per server and protocol; the median is kept
-tmp=$(mktemp -d)
-mkdir -p "$tmp/www/bytes"
-head -c 100 /dev/zero | tr '\0' a > "$tmp/www/bytes/100"
-chmod -R a+rX "$tmp"  # nginx workers run unprivileged
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+source "$(dirname "$0")/nginx_lib.sh"  # www/bytes/100 and the certificate, for all three servers
 
-nginx_conf() {  # $1 port, $2 "ssl http2" or "http2"
-  cat > "$tmp/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
+nginx_h2_conf() {  # $1 port, $2 "ssl http2" or "http2"
+  nginx_conf 1024 "  access_log off;
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$1 $2;
-    ssl_certificate $tmp/cert.pem;
-    ssl_certificate_key $tmp/key.pem;
-    root $tmp/www;
+    $NGINX_TLS
+    root $NGINX_DIR/www;
     default_type application/octet-stream;
-  }
-}
-CONF
+  }"
 }
 
 # start SERVER PROTO PORT: one server on core 0, pid in $LAST_PID
@@ -47,13 +32,13 @@ start() {
   case $1 in
     sluice)
       start_bg taskset -c 0 "$SLUICE" serve -q --listen 127.0.0.1:$3 \
-        $( ((tls)) && echo --tls --cert "$tmp/cert.pem" --key "$tmp/key.pem") ;;
+        $( ((tls)) && echo --tls --cert "$NGINX_DIR/cert.pem" --key "$NGINX_DIR/key.pem") ;;
     nghttpd)
-      if ((tls)); then start_bg taskset -c 0 nghttpd -d "$tmp/www" $3 "$tmp/key.pem" "$tmp/cert.pem"
-      else start_bg taskset -c 0 nghttpd --no-tls -d "$tmp/www" $3; fi ;;
+      if ((tls)); then start_bg taskset -c 0 nghttpd -d "$NGINX_DIR/www" $3 "$NGINX_DIR/key.pem" "$NGINX_DIR/cert.pem"
+      else start_bg taskset -c 0 nghttpd --no-tls -d "$NGINX_DIR/www" $3; fi ;;
     nginx)
-      nginx_conf $3 "$( ((tls)) && echo 'ssl http2' || echo http2)"
-      start_bg taskset -c 0 nginx -c "$tmp/nginx.conf" -p "$tmp" ;;
+      nginx_h2_conf $3 "$( ((tls)) && echo 'ssl http2' || echo http2)"
+      nginx_start ;;
   esac
   wait_port $3
 }

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need wrk
 DURATION=${DURATION:-10s}
 source "$(dirname "$0")/nginx_lib.sh"
+nginx_start_default
 port=$(free_port)
 start_bg taskset -c 0 "$SLUICE" serve -q --listen 127.0.0.1:$port
 wait_port $port

@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/duration_arg.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/http_version_arg.hpp"
 #include "core/bench/result_json.hpp"
 
 namespace sluice::cli {
@@ -29,9 +30,7 @@ struct BenchArgs {
   bool http11 = false, http2 = false, http2_prior = false, no_keepalive = false, insecure = false;
 };
 
-std::shared_ptr<BenchArgs> make_bench_args() {
-  return std::make_shared<BenchArgs>();
-}
+namespace {
 
 CommandSpec bench_spec(BenchArgs& a) {
   CommandSpec s;
@@ -91,8 +90,6 @@ CommandSpec bench_spec(BenchArgs& a) {
   return s;
 }
 
-namespace {
-
 Result<std::string> load_data(const std::string& arg) {
   if (!arg.starts_with('@')) return arg;
   std::ifstream f(arg.substr(1), std::ios::binary);
@@ -128,11 +125,9 @@ Result<bench::Config> make_config(const BenchArgs& a) {
   if (c.duration.count() == 0 && !c.requests && a.duration.empty() && a.rate <= 0)
     c.duration = Millis(10000);
   c.rate = a.rate;
-  if (int(a.http11) + int(a.http2) + int(a.http2_prior) > 1)
-    return fail(Errc::bad_argument, "choose one of --http1.1, --http2 and --http2-prior-knowledge");
-  c.http_version = a.http11        ? bench::HttpVersion::http1_1
-                   : a.http2_prior ? bench::HttpVersion::http2_prior
-                                   : bench::HttpVersion::negotiate;
+  auto version = http_version_arg(a.http11, a.http2, a.http2_prior);
+  if (!version) return std::unexpected(version.error());
+  c.http_version = *version;
   c.method = a.method;
   c.headers = a.headers;
   if (!a.data.empty()) {
@@ -210,16 +205,10 @@ int run_merge(const BenchArgs& a) {
   return write_json(a.json, bench::to_json(total->first, total->second));
 }
 
-}  // namespace
-
 int run_bench(BenchArgs& a) {
   if (!a.urls.empty() && a.urls.front() == "merge") return run_merge(a);
   auto cfg = make_config(a);
-  if (!cfg) {
-    int code = exit_code(cfg.error().code);
-    fmt::print(stderr, "sluice bench: ({}) {}\n", code, cfg.error().message);
-    return code;
-  }
+  if (!cfg) return print_coded_failure("sluice bench", cfg.error());
   bench::Callbacks cb;
   bool tty = ::isatty(STDERR_FILENO);
   if (tty)
@@ -231,11 +220,7 @@ int run_bench(BenchArgs& a) {
   int64_t start = now_ms();
   auto res = bench::run(*cfg, cb);
   if (tty) fmt::print(stderr, "\r{:80}\r", "");
-  if (!res) {
-    int code = exit_code(res.error().code);
-    fmt::print(stderr, "sluice bench: ({}) {}\n", code, res.error().message);
-    return code;
-  }
+  if (!res) return print_coded_failure("sluice bench", res.error());
   if (a.json != "-") fmt::print("{}", render_bench_report(*cfg, *res));
   bench::RunInfo info{bench::canonical_config(*cfg),
                       bench::config_hash(*cfg),
@@ -245,6 +230,12 @@ int run_bench(BenchArgs& a) {
                       now_ms(),
                       {}};
   return write_json(a.json, bench::to_json(*res, info));
+}
+
+}  // namespace
+
+Command bench_command() {
+  return make_command(bench_spec, run_bench);
 }
 
 }  // namespace sluice::cli

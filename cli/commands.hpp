@@ -1,36 +1,35 @@
-// Each subcommand lives in its own file and offers the same three things:
-// its argument struct, its option table (bound to that struct) and its runner,
-// which returns the process exit code.
+// Each subcommand lives in its own file and offers one Command: its option
+// table, bound to that file's argument struct, and its runner, which reads
+// the same struct and returns the process exit code.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "cli/option_table.hpp"
 
 namespace sluice::cli {
 
-struct GetArgs;
-struct ServeArgs;
-struct ProbeArgs;
-struct BenchArgs;
+struct Command {
+  CommandSpec spec;
+  std::function<int()> run;  // after the options were parsed into the struct the spec binds
+};
 
-std::shared_ptr<GetArgs> make_get_args();
-CommandSpec get_spec(GetArgs& a);
-int run_get(GetArgs& a);
+Command get_command();
+Command serve_command();
+Command probe_command();
+Command bench_command();
 
-std::shared_ptr<ServeArgs> make_serve_args();
-CommandSpec serve_spec(ServeArgs& a);
-int run_serve(ServeArgs& a);
-
-std::shared_ptr<ProbeArgs> make_probe_args();
-CommandSpec probe_spec(ProbeArgs& a);
-int run_probe(ProbeArgs& a);
-
-std::shared_ptr<BenchArgs> make_bench_args();
-CommandSpec bench_spec(BenchArgs& a);
-int run_bench(BenchArgs& a);
+// A fresh Args, its option table, and its runner, in one Command that keeps
+// the Args alive. Each subcommand's file instantiates it, where Args is
+// complete.
+template <class Args>
+Command make_command(CommandSpec (*spec_of)(Args&), int (*run)(Args&)) {
+  auto args = std::make_shared<Args>();
+  CommandSpec spec = spec_of(*args);
+  return {std::move(spec), [args, run] { return run(*args); }};
+}
 
 // The exit-code table (curl's numbers), shared by --help and the man page.
 const std::string& exit_code_table();

@@ -1,5 +1,9 @@
 #include "cli/exit_codes.hpp"
 
+#include <fmt/format.h>
+
+#include <cstdio>
+
 #include "cli/commands.hpp"
 
 namespace sluice::cli {
@@ -56,6 +60,17 @@ int exit_code(Errc code) {
       return 2;
   }
   return 2;
+}
+
+int print_failure(std::string_view who, const Error& e) {
+  fmt::print(stderr, "{}: {}\n", who, e.message);
+  return exit_code(e.code);
+}
+
+int print_coded_failure(std::string_view who, const Error& e) {
+  int code = exit_code(e.code);
+  fmt::print(stderr, "{}: ({}) {}\n", who, code, e.message);
+  return code;
 }
 
 const std::string& exit_code_table() {

@@ -11,6 +11,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/http_version_arg.hpp"
 #include "cli/progress.hpp"
 #include "cli/size_arg.hpp"
 #include "cli/write_out.hpp"
@@ -32,9 +33,7 @@ struct GetArgs {
   double connect_timeout = 0, max_time = 0, retry_delay = 0;
 };
 
-std::shared_ptr<GetArgs> make_get_args() {
-  return std::make_shared<GetArgs>();
-}
+namespace {
 
 CommandSpec get_spec(GetArgs& a) {
   CommandSpec s;
@@ -121,8 +120,6 @@ CommandSpec get_spec(GetArgs& a) {
   s.extra_sections = {{"Exit codes", exit_code_table()}};
   return s;
 }
-
-namespace {
 
 Result<std::string> read_data_arg(const std::string& arg, bool binary) {
   if (!arg.starts_with('@')) return arg;
@@ -235,12 +232,9 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.resolve = std::move(*res);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
-  if (int(a.http11) + int(a.http2) + int(a.http2_prior) > 1)
-    return fail(Errc::bad_argument, "choose one of --http1.1, --http2 and --http2-prior-knowledge");
-  c.http_version = a.http11        ? fetch::HttpVersion::http1_1
-                   : a.http2_prior ? fetch::HttpVersion::http2_prior
-                   : a.http2       ? fetch::HttpVersion::http2
-                                   : fetch::HttpVersion::negotiate;
+  auto version = http_version_arg(a.http11, a.http2, a.http2_prior);
+  if (!version) return std::unexpected(version.error());
+  c.http_version = *version;
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;
   c.parallel_max = a.parallel_max;
@@ -261,16 +255,11 @@ void print_verbose(char kind, std::string_view text) {
   (void)!::write(STDERR_FILENO, out.data(), out.size());
 }
 
-}  // namespace
-
 int run_get(GetArgs& a) {
   bool show_errors = !a.silent || a.show_error;
   auto cfg = make_config(a);
-  if (!cfg) {
-    int code = exit_code(cfg.error().code);
-    if (show_errors) fmt::print(stderr, "sluice: ({}) {}\n", code, cfg.error().message);
-    return code;
-  }
+  if (!cfg)
+    return show_errors ? print_coded_failure("sluice", cfg.error()) : exit_code(cfg.error().code);
   std::string write_out = a.write_out;
   if (write_out.starts_with('@')) {
     std::ifstream f(write_out.substr(1));
@@ -306,6 +295,12 @@ int run_get(GetArgs& a) {
       fmt::print(stderr, "sluice: ({}) {}\n", code, r.error->message);
   }
   return code;
+}
+
+}  // namespace
+
+Command get_command() {
+  return make_command(get_spec, run_get);
 }
 
 }  // namespace sluice::cli

@@ -14,27 +14,22 @@ namespace {
 
 constexpr const char* kVersion = "sluice 0.1.0";
 
-// Specs bound to throw-away argument structs: for --help and the generators.
-struct AllSpecs {
-  std::shared_ptr<GetArgs> get = make_get_args();
-  std::shared_ptr<ServeArgs> serve = make_serve_args();
-  std::shared_ptr<ProbeArgs> probe = make_probe_args();
-  std::shared_ptr<BenchArgs> bench = make_bench_args();
-  std::vector<CommandSpec> list() {
-    return {get_spec(*get), serve_spec(*serve), probe_spec(*probe), bench_spec(*bench)};
-  }
-};
+// Every subcommand, bound to throw-away argument structs: for --help and the
+// generators.
+std::vector<Command> all_commands() {
+  return {get_command(), serve_command(), probe_command(), bench_command()};
+}
 
 void top_help() {
-  AllSpecs all;
   fmt::print("Usage: sluice COMMAND [OPTIONS] ...\n\nCommands:\n");
-  for (const auto& s : all.list()) fmt::print("  {:<10} {}\n", s.name, s.summary);
+  for (const auto& c : all_commands()) fmt::print("  {:<10} {}\n", c.spec.name, c.spec.summary);
   fmt::print("\n'sluice COMMAND --help' shows a command's options. `man sluice` documents all.\n");
 }
 
 int generate(const std::string& what) {
-  AllSpecs all;
-  auto specs = all.list();
+  auto commands = all_commands();  // owns the argument structs the specs are bound to
+  std::vector<CommandSpec> specs;
+  for (const auto& c : commands) specs.push_back(c.spec);
   if (what == "man")
     fmt::print("{}", render_man(specs, exit_code_table()));
   else if (what == "bash")
@@ -50,10 +45,8 @@ int generate(const std::string& what) {
   return 0;
 }
 
-template <class Args>
-int run_command(int argc, char** argv, std::shared_ptr<Args> args, CommandSpec (*spec_fn)(Args&),
-                int (*run_fn)(Args&)) {
-  CommandSpec spec = spec_fn(*args);
+int run_command(int argc, char** argv, const Command& command) {
+  const CommandSpec& spec = command.spec;
   CLI::App app{spec.summary, "sluice " + spec.name};
   app.set_help_flag();  // our own help, rendered from the table
   bool help = false;
@@ -74,7 +67,7 @@ int run_command(int argc, char** argv, std::shared_ptr<Args> args, CommandSpec (
     fmt::print("{}", render_help(spec));
     return 0;
   }
-  return run_fn(*args);
+  return command.run();
 }
 
 }  // namespace
@@ -93,13 +86,13 @@ int main(int argc, char** argv) {
   } else if (cmd == "--generate") {
     rc = generate(argc > 2 ? argv[2] : "");
   } else if (cmd == "get") {
-    rc = run_command(argc, argv, make_get_args(), get_spec, run_get);
+    rc = run_command(argc, argv, get_command());
   } else if (cmd == "serve") {
-    rc = run_command(argc, argv, make_serve_args(), serve_spec, run_serve);
+    rc = run_command(argc, argv, serve_command());
   } else if (cmd == "udp-probe") {
-    rc = run_command(argc, argv, make_probe_args(), probe_spec, run_probe);
+    rc = run_command(argc, argv, probe_command());
   } else if (cmd == "bench") {
-    rc = run_command(argc, argv, make_bench_args(), bench_spec, run_bench);
+    rc = run_command(argc, argv, bench_command());
   } else {
     fmt::print(stderr, "sluice: unknown command '{}'. Try 'sluice --help'.\n", cmd);
   }

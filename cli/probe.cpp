@@ -24,10 +24,6 @@ struct ProbeArgs {
   bool no_drain = false, no_echo = false, json = false;
 };
 
-std::shared_ptr<ProbeArgs> make_probe_args() {
-  return std::make_shared<ProbeArgs>();
-}
-
 namespace {
 
 const char* kMeasures =
@@ -205,8 +201,6 @@ std::string json(const probe::Report& r, const probe::Config& c) {
       r.interrupted, r.socket_error ? fmt::format("\"{}\"", r.socket_error->message) : "null");
 }
 
-}  // namespace
-
 CommandSpec probe_spec(ProbeArgs& a) {
   CommandSpec s;
   s.name = "udp-probe";
@@ -249,11 +243,8 @@ CommandSpec probe_spec(ProbeArgs& a) {
 
 int run_probe(ProbeArgs& a) {
   auto cfg = make_config(a);
-  if (!cfg) {
-    int code = exit_code(cfg.error().code);  // bad_url: 3, a malformed address
-    fmt::print(stderr, "sluice udp-probe: {}\n", cfg.error());
-    return code;
-  }
+  if (!cfg)
+    return print_failure("sluice udp-probe", cfg.error());  // bad_url: 3, a malformed address
   probe::Callbacks cb;
   bool live = ::isatty(STDOUT_FILENO) != 0;
   if (live)
@@ -266,16 +257,18 @@ int run_probe(ProbeArgs& a) {
   };
   auto report = probe::run(*cfg, cb);
   if (live) fmt::print("\r\033[K");
-  if (!report) {
-    int code = exit_code(report.error().code);
-    fmt::print(stderr, "sluice udp-probe: {}\n", report.error());
-    return code;
-  }
+  if (!report) return print_failure("sluice udp-probe", report.error());
   fmt::print("{}", a.json ? json(*report, *cfg) : table(*report, *cfg));
   std::fflush(stdout);
   if (report->socket_error) return exit_code(report->socket_error->code);
   if (report->interrupted && !report->listen) return exit_code(Errc::cancelled);
   return 0;
+}
+
+}  // namespace
+
+Command probe_command() {
+  return make_command(probe_spec, run_probe);
 }
 
 }  // namespace sluice::cli

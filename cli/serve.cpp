@@ -28,10 +28,6 @@ struct ServeArgs {
   bool quiet = false;
 };
 
-std::shared_ptr<ServeArgs> make_serve_args() {
-  return std::make_shared<ServeArgs>();
-}
-
 namespace {
 
 const char* kRouting =
@@ -131,8 +127,6 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   return c;
 }
 
-}  // namespace
-
 CommandSpec serve_spec(ServeArgs& a) {
   CommandSpec s;
   s.name = "serve";
@@ -204,11 +198,14 @@ int run_serve(ServeArgs& a) {
     ev.stopping = [](int) { fmt::print(stderr, "sluice serve: stopping\n"); };
   }
   auto report = serve::run(*cfg, ev);
-  if (!report) {
-    fmt::print(stderr, "sluice serve: {}\n", report.error());
-    return exit_code(report.error().code);
-  }
+  if (!report) return print_failure("sluice serve", report.error());
   return 0;
+}
+
+}  // namespace
+
+Command serve_command() {
+  return make_command(serve_spec, run_serve);
 }
 
 }  // namespace sluice::cli

@@ -23,6 +23,11 @@ Flushed flush_queue(Transport& t, ChainBuffer& out, uint32_t& wants, bool& progr
   return Flushed::all;
 }
 
+void shut_down_sending(Transport& t) {
+  t.shutdown();
+  if (t.is_tls()) ::shutdown(t.fd(), SHUT_WR);
+}
+
 bool linger_read(int fd, std::size_t& dropped, std::size_t max) {
   std::array<char, 16 * 1024> buf;
   for (;;) {
@@ -32,6 +37,15 @@ bool linger_read(int fd, std::size_t& dropped, std::size_t max) {
     dropped += n > 0 ? static_cast<std::size_t>(n) : 0;
     if (n <= 0 || dropped > max) return true;
   }
+}
+
+void DeferredCall::schedule() {
+  if (scheduled_) return;
+  scheduled_ = true;
+  loop_.defer([this] {
+    scheduled_ = false;
+    fn_();
+  });
 }
 
 void DeadlineTimer::arm(TimePoint due) {

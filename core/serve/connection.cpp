@@ -1,9 +1,7 @@
 #include "core/serve/connection.hpp"
 
 #include <sys/sendfile.h>
-#include <sys/socket.h>
 
-#include <array>
 #include <cerrno>
 
 #include "core/h2/preface.hpp"
@@ -12,10 +10,8 @@
 namespace sluice::serve {
 
 namespace {
-constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kReadBudget = 256 * 1024;  // per drive(): fairness between connections
-constexpr int kMaxPulls = 64;                    // per produce()
-constexpr int kRounds = 16;                      // produce/flush/next-request rounds per drive()
+constexpr int kMaxPulls = 64;  // per produce()
+constexpr int kRounds = 16;    // produce/flush/next-request rounds per drive()
 constexpr std::size_t kSendfileChunk = 1 << 20;
 constexpr Millis kLinger{2000};              // after our last byte, for the peer's FIN
 constexpr std::size_t kLingerMax = 1 << 20;  // bytes we are willing to discard meanwhile
@@ -26,7 +22,11 @@ Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport)
       loop_(worker.loop()),
       transport_(std::move(transport)),
       session_(*this, worker.config().limits),
-      timer_(loop_, [this] { on_deadline(); }) {}
+      timer_(loop_, [this] { on_deadline(); }),
+      // `this` is alive when it runs: a close queues the destruction behind it.
+      deferred_drive_(loop_, [this] {
+        if (state_ != State::closed) drive();
+      }) {}
 
 Connection::~Connection() {
   if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
@@ -51,9 +51,7 @@ void Connection::start() {
 
 void Connection::on_io(uint32_t events) {
   if (state_ == State::closed) return;
-  // EPOLLERR: reset by the peer. EPOLLHUP: both directions are gone, nothing
-  // can be sent any more. Either way this connection is over.
-  if (events & (EPOLLERR | EPOLLHUP)) {
+  if (peer_gone(events)) {
     close_now();
     return;
   }
@@ -144,14 +142,7 @@ void Connection::drive() {
 }
 
 void Connection::schedule_drive() {
-  if (drive_scheduled_) return;
-  drive_scheduled_ = true;
-  // `this` is alive when it runs: a close queues the destruction behind it,
-  // and nothing schedules a drive once closed.
-  loop_.defer([this] {
-    drive_scheduled_ = false;
-    if (state_ != State::closed) drive();
-  });
+  if (state_ != State::closed) deferred_drive_.schedule();
 }
 
 bool Connection::reading_allowed() const {
@@ -160,29 +151,19 @@ bool Connection::reading_allowed() const {
 }
 
 void Connection::read_input() {
-  std::array<char, kReadChunk> buf;
-  std::size_t budget = kReadBudget;
-  while (reading_allowed() && budget > 0) {
-    auto r = transport_->read(buf);
-    if (!r) {
-      close_now();
-      return;
-    }
-    if (*r == kWouldBlock) {
-      read_wants_ = transport_->wants();  // TLS: a read may need the socket writable
-      return;
-    }
-    if (*r == 0) {
-      peer_eof_ = true;
-      // Idle or mid-request: nothing (more) to answer. With the request
-      // complete, a half-close is legal: finish the response first.
-      if (!endpoint_ || !request_done_) close_now();
-      return;
-    }
-    auto n = static_cast<std::size_t>(*r);
-    last_progress_ = loop_.now();
-    budget -= std::min(budget, n);
-    feed(std::string_view(buf.data(), n));
+  ReadEnd end = read_budgeted(
+      *transport_, read_wants_, [this] { return reading_allowed(); },
+      [this](std::string_view bytes) {
+        last_progress_ = loop_.now();
+        feed(bytes);
+      });
+  if (end == ReadEnd::failed) {
+    close_now();
+  } else if (end == ReadEnd::eof) {
+    peer_eof_ = true;
+    // Idle or mid-request: nothing (more) to answer. With the request
+    // complete, a half-close is legal: finish the response first.
+    if (!endpoint_ || !request_done_) close_now();
   }
 }
 
@@ -310,8 +291,7 @@ void Connection::begin_close() {
 void Connection::start_lingering() {
   endpoint_.reset();
   in_.clear();
-  transport_->shutdown();  // TLS close_notify / plain FIN
-  if (transport_->is_tls()) ::shutdown(transport_->fd(), SHUT_WR);
+  shut_down_sending(*transport_);
   state_ = State::lingering;
   linger_until_ = loop_.now() + kLinger;
   linger();
@@ -326,9 +306,7 @@ void Connection::update_interest() {
   if (state_ == State::lingering) {
     ev = EPOLLIN;
   } else {
-    // A TLS read can need the socket writable, and a TLS write readable.
-    if (reading_allowed()) ev |= read_wants_ == EPOLLOUT ? EPOLLOUT : EPOLLIN;
-    if (!output_empty()) ev |= write_wants_;
+    ev = io_interest(reading_allowed(), read_wants_, !output_empty(), write_wants_);
     bool more_to_produce = endpoint_ && pull_state_ == Pull::more && !session_.response_ended();
     if (more_to_produce && has_room()) ev |= EPOLLOUT;  // fires at once: continue next round
   }

@@ -115,7 +115,6 @@ class Connection final : public ServedConnection,
   State state_ = State::open;
   bool peer_eof_ = false;
   bool draining_ = false;
-  bool drive_scheduled_ = false;
   bool idle_ = false;  // between requests, nothing received yet
   std::size_t lingered_ = 0;
   uint32_t read_wants_ = EPOLLIN;    // what the last would-block read waits for
@@ -123,6 +122,7 @@ class Connection final : public ServedConnection,
 
   TimePoint accepted_, head_started_, idle_since_, last_progress_, closing_since_, linger_until_;
   DeadlineTimer timer_;
+  DeferredCall deferred_drive_;
 };
 
 }  // namespace sluice::serve

@@ -1,9 +1,5 @@
 #include "core/serve/h2_connection.hpp"
 
-#include <sys/socket.h>
-
-#include <array>
-
 #include "core/serve/connection.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/worker.hpp"
@@ -11,11 +7,9 @@
 namespace sluice::serve {
 
 namespace {
-constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kReadBudget = 256 * 1024;  // per drive(): fairness between connections
-constexpr int kRounds = 4;                       // fill/flush rounds per drive(): ~kHighWater
-constexpr Millis kLinger{2000};                  // after our last byte, for the peer's FIN
-constexpr Millis kDrainLinger{200};              // the same while the server stops
+constexpr int kRounds = 4;           // fill/flush rounds per drive(): ~kHighWater
+constexpr Millis kLinger{2000};      // after our last byte, for the peer's FIN
+constexpr Millis kDrainLinger{200};  // the same while the server stops
 constexpr std::size_t kLingerMax = 1 << 20;
 // Framed before each flush. Streams queue one DATA frame each, so flushing
 // after every frame put each 16 KiB frame into two TLS records (the 9 bytes
@@ -34,7 +28,11 @@ H2Connection::H2Connection(Worker& worker, std::unique_ptr<Transport> transport,
       transport_(std::move(transport)),
       already_read_(std::move(already_read)),
       session_(*this, worker.config().h2, worker.config().limits),
-      timer_(loop_, [this] { on_deadline(); }) {}
+      timer_(loop_, [this] { on_deadline(); }),
+      // `this` is alive when it runs: a close queues the destruction behind it.
+      deferred_drive_(loop_, [this] {
+        if (state_ != State::closed) drive();
+      }) {}
 
 H2Connection::~H2Connection() {
   if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
@@ -59,7 +57,7 @@ void H2Connection::start() {
 
 void H2Connection::on_io(uint32_t events) {
   if (state_ == State::closed) return;
-  if (events & (EPOLLERR | EPOLLHUP)) {
+  if (peer_gone(events)) {
     close_now();
     return;
   }
@@ -112,14 +110,7 @@ void H2Connection::drive() {
 }
 
 void H2Connection::schedule_drive() {
-  if (drive_scheduled_ || state_ == State::closed) return;
-  drive_scheduled_ = true;
-  // `this` is alive when it runs: a close queues the destruction behind it,
-  // and nothing schedules a drive once closed.
-  loop_.defer([this] {
-    drive_scheduled_ = false;
-    if (state_ != State::closed) drive();
-  });
+  if (state_ != State::closed) deferred_drive_.schedule();
 }
 
 bool H2Connection::reading_allowed() const {
@@ -131,23 +122,13 @@ bool H2Connection::has_room() const {
 }
 
 void H2Connection::read_input() {
-  std::array<char, kReadChunk> buf;
-  std::size_t budget = kReadBudget;
-  while (reading_allowed() && budget > 0) {
-    auto r = transport_->read(buf);
-    if (!r || *r == 0) {  // reset, or EOF: an h2 client that closes is done with us
-      close_now();
-      return;
-    }
-    if (*r == kWouldBlock) {
-      read_wants_ = transport_->wants();  // TLS: a read may need the socket writable
-      return;
-    }
-    auto n = static_cast<std::size_t>(*r);
-    last_read_ = loop_.now();
-    budget -= std::min(budget, n);
-    feed(std::string_view(buf.data(), n));
-  }
+  ReadEnd end = read_budgeted(
+      *transport_, read_wants_, [this] { return reading_allowed(); },
+      [this](std::string_view bytes) {
+        last_read_ = loop_.now();
+        feed(bytes);
+      });
+  if (end != ReadEnd::paused) close_now();  // reset, or EOF: an h2 client that closes is done
 }
 
 void H2Connection::feed(std::string_view data) {
@@ -209,11 +190,8 @@ bool H2Connection::more_to_pull() const {
 }
 
 void H2Connection::update_interest() {
-  uint32_t ev = 0;
-  // A TLS read can need the socket writable, and a TLS write readable.
-  if (reading_allowed()) ev |= read_wants_ == EPOLLOUT ? EPOLLOUT : EPOLLIN;
-  if (!session_.out().empty()) ev |= write_wants_;
-  loop_.modify(transport_->fd(), ev);
+  loop_.modify(transport_->fd(),
+               io_interest(reading_allowed(), read_wants_, !session_.out().empty(), write_wants_));
 }
 
 void H2Connection::send_final_goaway() {
@@ -227,8 +205,7 @@ void H2Connection::send_final_goaway() {
 // can destroy the GOAWAY before the client reads it.
 void H2Connection::start_lingering() {
   for (auto& [id, stream] : streams_) stream->closed();
-  transport_->shutdown();  // TLS close_notify / plain FIN
-  if (transport_->is_tls()) ::shutdown(transport_->fd(), SHUT_WR);
+  shut_down_sending(*transport_);
   state_ = State::lingering;
   linger_until_ = loop_.now() + (draining_ ? kDrainLinger : kLinger);
   loop_.modify(transport_->fd(), EPOLLIN);

@@ -88,7 +88,6 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   bool input_done_ = false;  // the session will take no more input (error, GOAWAY, EOF)
   bool draining_ = false;
   bool final_goaway_sent_ = false;
-  bool drive_scheduled_ = false;
   std::size_t lingered_ = 0;
   uint32_t read_wants_ = EPOLLIN;
   uint32_t write_wants_ = EPOLLOUT;
@@ -96,6 +95,7 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   TimePoint idle_since_, last_read_, last_write_, closing_since_, linger_until_;
   bool closing_ = false;  // the session is ending: what is queued gets request_timeout to leave
   DeadlineTimer timer_;
+  DeferredCall deferred_drive_;
   TimerId goaway_timer_ = 0;
 };
 

@@ -1,19 +1,8 @@
 // The man page and completions are generated from the option tables and checked
 // in: this fails when a checked-in file differs from what the binary prints.
 #include <catch2/catch_test_macros.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "support.hpp"
-
-namespace {
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-}  // namespace
 
 TEST_CASE("checked-in man page and completions are up to date", "[docs]") {
   const std::pair<const char*, const char*> files[] = {
@@ -26,7 +15,7 @@ TEST_CASE("checked-in man page and completions are up to date", "[docs]") {
     auto r = e2e::sh(std::string(e2e::sluice_bin()) + " --generate " + kind);
     REQUIRE(r.exit_code == 0);
     INFO(path << " is stale: run scripts/generate-docs.sh");
-    CHECK(r.out == read_file(std::string(SLUICE_SOURCE_DIR) + "/" + path));
+    CHECK(r.out == e2e::slurp(std::string(SLUICE_SOURCE_DIR) + "/" + path));
   }
 }
 

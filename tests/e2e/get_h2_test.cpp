@@ -56,9 +56,9 @@ long bytes_received_from(int port) {
 
 TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2]") {
   Nghttpd n;
-  std::string want = sha("cat " + n.dir + "/small.bin");
-  CHECK(sha(get("-sk " + n.https("small.bin"))) == want);
-  CHECK(sha(get("-s --http2-prior-knowledge " + n.h2c("small.bin"))) == want);  // padded DATA
+  std::string want = sha_of("cat " + n.dir + "/small.bin");
+  CHECK(sha_of(get("-sk " + n.https("small.bin"))) == want);
+  CHECK(sha_of(get("-s --http2-prior-knowledge " + n.h2c("small.bin"))) == want);  // padded DATA
   auto v = sh(get("-sk -o /dev/null -w '%{http_version} %{http_code}' " + n.https("small.bin")));
   CHECK(v.out == "2 200");
   auto h1 = sh(get("-sk --http1.1 -o /dev/null -w '%{http_version}' " + n.https("small.bin")));
@@ -83,11 +83,13 @@ TEST_CASE("get -Z runs h2 transfers as streams of one connection, output in URL 
                   n.https("small.bin") + " " + n.https("big.bin") + " " + n.https("small.bin")));
   CHECK(r.exit_code == 0);
   CHECK((r.out == "100" || r.out == "010" || r.out == "001"));  // one connection in all
-  std::string want = sha("cat " + n.dir + "/big.bin " + n.dir + "/small.bin " + n.dir + "/big.bin");
-  CHECK(sha(get("-sk -Z " + n.https("big.bin") + " " + n.https("small.bin") + " " +
-                n.https("big.bin"))) == want);
-  CHECK(sha(get("-s -Z --http2-prior-knowledge " + n.h2c("big.bin") + " " + n.h2c("small.bin"))) ==
-        sha("cat " + n.dir + "/big.bin " + n.dir + "/small.bin"));
+  std::string want =
+      sha_of("cat " + n.dir + "/big.bin " + n.dir + "/small.bin " + n.dir + "/big.bin");
+  CHECK(sha_of(get("-sk -Z " + n.https("big.bin") + " " + n.https("small.bin") + " " +
+                   n.https("big.bin"))) == want);
+  CHECK(
+      sha_of(get("-s -Z --http2-prior-knowledge " + n.h2c("big.bin") + " " + n.h2c("small.bin"))) ==
+      sha_of("cat " + n.dir + "/big.bin " + n.dir + "/small.bin"));
 }
 
 TEST_CASE("h2 flow control: a stalled stream plateaus near high water while its sibling completes",
@@ -116,7 +118,7 @@ TEST_CASE("h2 flow control: a stalled stream plateaus near high water while its 
   CHECK(b < 3000000 + 6 * (1 << 20));
   // Resume: everything arrives, bytes unchanged.
   auto got = sh("set -o pipefail; sha256sum < " + fifo + " | cut -c1-64", 60);
-  CHECK(got.out == sha("cat " + n.dir + "/big.bin"));
+  CHECK(got.out.substr(0, 64) == sha_of("cat " + n.dir + "/big.bin"));
   CHECK(p.wait(30) == 0);
 }
 
@@ -163,7 +165,7 @@ TEST_CASE("get --http2 on http:// upgrades to h2c where the server agrees, as cu
   REQUIRE(wait_port(port));
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   std::string url = base + "/bytes/2000000";
-  std::string want = sha(get("-s " + backend.base + "/bytes/2000000"));
+  std::string want = sha_of(get("-s " + backend.base + "/bytes/2000000"));
 
   // The first request switches the connection; the second is stream 3 on it.
   auto r = sh(get("-sv --http2 -o /dev/null -o /dev/null -w '%{http_version} %{num_connects};' " +
@@ -174,7 +176,7 @@ TEST_CASE("get --http2 on http:// upgrades to h2c where the server agrees, as cu
   CHECK_THAT(r.err, ContainsSubstring("Upgrade: h2c"));
   CHECK_THAT(r.err, ContainsSubstring("HTTP2-Settings: "));
   CHECK_THAT(r.err, ContainsSubstring("< HTTP/1.1 101 Switching Protocols"));
-  CHECK(sha(get("-s --http2 " + url)) == want);
+  CHECK(sha_of(get("-s --http2 " + url)) == want);
   auto head = sh(get("-sI --http2 " + url));
   CHECK_THAT(head.out, ContainsSubstring("HTTP/2 200"));
   CHECK_THAT(head.out, ContainsSubstring("content-length: 2000000"));

@@ -86,13 +86,6 @@ double json_number(const std::string& json, const std::string& key) {
   return std::stod(json.substr(at + key.size() + 3));
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 struct Row {
   std::string value;
   double percentile = 0;
@@ -145,7 +138,7 @@ TEST_CASE("hdr-histogram-js decodes what sluice encodes", "[histogram]") {
     // The percentile spectrum: same points, values and counts. Compared as
     // numbers: hdr-histogram-js mis-formats some 1/(1-p) cells ("19.100" for
     // 19.99...), and rounds ties of the 12th percentile digit differently.
-    auto theirs = spectrum_rows(slurp(file + ".dist"));
+    auto theirs = spectrum_rows(e2e::slurp(file + ".dist"));
     auto ours = spectrum_rows(sluice::bench::format_percentile_distribution(h));
     REQUIRE(theirs.size() == ours.size());
     for (std::size_t i = 0; i < ours.size(); ++i) {

@@ -3,9 +3,7 @@
 // the counts with zero loss at a modest rate, on IPv4 and IPv6.
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "support.hpp"
@@ -23,13 +21,6 @@ double field(const std::string& json, const std::string& key) {
   std::smatch m;
   REQUIRE(std::regex_search(json, m, std::regex("\"" + key + "\":(-?[0-9.]+)")));
   return std::stod(m[1]);
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 bool wait_for_log(const Process& p, const std::string& needle, int timeout_ms = 5000) {
@@ -56,7 +47,7 @@ void zero_loss(const std::string& listen_addr, const std::string& target) {
   CHECK(field(sender.out, "icmp_errors") == 0);
 
   REQUIRE(receiver.wait(20) == 0);
-  std::string rjson = slurp(receiver.log_path() + ".out");
+  std::string rjson = receiver.out();
   INFO(rjson);
   CHECK(field(rjson, "received") == n);
   CHECK(field(rjson, "bytes_received") == n * 64);

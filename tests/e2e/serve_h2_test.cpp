@@ -8,7 +8,6 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -22,23 +21,9 @@ namespace {
 
 const std::string kRaw = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_raw_client.py ";
 
-std::string sha_of(const std::string& cmd) {
-  auto r = sh("set -o pipefail; " + cmd + " | sha256sum | cut -c1-64", 60);
-  INFO(cmd << "\n" << r.err);
-  REQUIRE(r.exit_code == 0);
-  return r.out.substr(0, 64);
-}
-
 // "<http_version> <code> <bytes>" of one curl transfer.
 std::string curl_w(const std::string& args) {
   return sh("curl -sS -o /dev/null -w '%{http_version} %{http_code} %{size_download}' " + args).out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 bool healthy(const Server& s, const std::string& curl_flags) {
@@ -226,7 +211,7 @@ TEST_CASE("serve h2 graceful stop: GOAWAY, in-flight /drip finishes, exit 0", "[
     s.proc.signal(SIGTERM);
     CHECK(client.wait(10) == 0);
     CHECK(s.proc.wait(15) == 0);
-    CHECK(slurp(client.log_path() + ".out") == "2 200 1500");
+    CHECK(client.out() == "2 200 1500");
     CHECK(slurp(out).substr(0, 36) == "abcdefghijklmnopqrstuvwxyz0123456789");
   }
 }
@@ -241,5 +226,5 @@ TEST_CASE("serve h2 graceful stop with an idle h2 connection exits at once", "[s
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
   CHECK(idle.wait(5) == 0);
   // The shutdown notice (last stream 2^31-1), the final GOAWAY, then the close.
-  CHECK(slurp(idle.log_path() + ".out") == "GOAWAY 0 last=2147483647\nGOAWAY 0 last=0\nEOF\n");
+  CHECK(idle.out() == "GOAWAY 0 last=2147483647\nGOAWAY 0 last=0\nEOF\n");
 }

@@ -6,7 +6,6 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -19,17 +18,6 @@ using Catch::Matchers::StartsWith;
 namespace {
 
 const std::string kClient = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve_client.py ";
-
-std::string status_of(const std::string& args) {
-  return sh("curl -s -o /dev/null -w '%{http_code}' " + args).out;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 long open_connections(const Server& s) {
   auto r = sh("curl -s " + s.base + "/stats");
@@ -140,7 +128,7 @@ TEST_CASE("serve SIGTERM lets an in-flight /drip finish, refuses new connections
   CHECK(sh("curl -s -m 2 " + s.base + "/bytes/1").exit_code == 7);  // no longer listening
   CHECK(client.wait(10) == 0);
   CHECK(s.proc.wait(15) == 0);
-  CHECK(slurp(client.log_path() + ".out") == "200 1500");
+  CHECK(client.out() == "200 1500");
   std::string body = slurp(out);
   REQUIRE(body.size() == 1500);
   CHECK(body.substr(0, 36) == "abcdefghijklmnopqrstuvwxyz0123456789");

@@ -39,22 +39,11 @@ std::string sha256_hex(const std::string& data) {
   return hex;
 }
 
-// sha256 of a command's stdout; the command must succeed.
-std::string sha_of(const std::string& cmd) {
-  auto r = sh("set -o pipefail; " + cmd + " | sha256sum | cut -c1-64");
-  REQUIRE(r.exit_code == 0);
-  return r.out.substr(0, 64);
-}
-
 std::string curl(const std::string& args) {
   auto r = sh("curl -sS " + args, 30);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;
-}
-
-std::string status_of(const std::string& args) {
-  return sh("curl -s -o /dev/null -w '%{http_code}' " + args).out;
 }
 
 void write_file(const std::string& path, const std::string& data) {

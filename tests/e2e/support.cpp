@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch_test_macros.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -17,13 +18,6 @@
 namespace e2e {
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 int reap(pid_t pid, int timeout_ms, int* status) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
@@ -58,6 +52,13 @@ pid_t spawn_bash(const std::string& cmd, const std::string& out, const std::stri
 }
 }  // namespace
 
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
 std::string tmpdir() {
   static std::string dir = [] {
     char tmpl[] = "/tmp/sluice-e2e-XXXXXX";
@@ -85,6 +86,17 @@ RunResult sh(const std::string& cmd, int timeout_s) {
   ::unlink((base + ".out").c_str());
   ::unlink((base + ".err").c_str());
   return r;
+}
+
+std::string sha_of(const std::string& cmd) {
+  auto r = sh("set -o pipefail; " + cmd + " | sha256sum | cut -c1-64");
+  INFO(cmd << "\n" << r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out.substr(0, 64);
+}
+
+std::string status_of(const std::string& curl_args) {
+  return sh("curl -s -o /dev/null -w '%{http_code}' " + curl_args).out;
 }
 
 int free_port() {
@@ -151,6 +163,10 @@ int Process::wait(int timeout_s) {
 
 std::string Process::log() const {
   return slurp(log_);
+}
+
+std::string Process::out() const {
+  return slurp(log_ + ".out");
 }
 
 Server::Server(const std::string& extra_args, bool tls)

@@ -21,6 +21,15 @@ struct RunResult {
 // Runs `bash -c cmd` with a hard timeout (seconds); captures stdout and stderr.
 RunResult sh(const std::string& cmd, int timeout_s = 60);
 
+// sha256 (64 hex digits) of what cmd writes on stdout; the command must succeed.
+std::string sha_of(const std::string& cmd);
+
+// The HTTP status of one curl request (its body dropped), e.g. "200".
+std::string status_of(const std::string& curl_args);
+
+// A whole file ("" when it cannot be read).
+std::string slurp(const std::string& path);
+
 // A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
 int free_port();
 
@@ -35,7 +44,8 @@ class Process {
   void signal(int sig);
   int wait(int timeout_s = 30);  // exit code, 128+signal, or -1 on timeout
   const std::string& log_path() const { return log_; }
-  std::string log() const;
+  std::string log() const;  // its stderr so far
+  std::string out() const;  // its stdout so far
 
  private:
   pid_t pid_ = -1;

@@ -35,6 +35,19 @@ bool nonblocking(int fd) {
   return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
 }
 
+void set_nonblocking(int fd) {
+  REQUIRE(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == 0);
+}
+
+// A regular file nobody else can see (already unlinked); the caller owns the fd.
+int unlinked_temp_file() {
+  char path[] = "/tmp/sluice-output-test-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  ::unlink(path);
+  return fd;
+}
+
 std::string pattern(std::size_t n) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 31 % 251);
@@ -49,6 +62,28 @@ constexpr std::size_t kLow = 32 * 1024;
 void write_all(OutputWriter& out, std::string_view data) {
   for (std::size_t off = 0; off < data.size(); off += kChunk)
     REQUIRE(out.write(data.substr(off, kChunk)));
+}
+
+// The writer failed as it must when the pipe's reader is gone.
+void check_broken_pipe(const OutputWriter& out) {
+  REQUIRE(out.error());
+  CHECK(out.error()->code == Errc::write_failed);
+  CHECK(out.error()->sys == EPIPE);
+}
+
+// Runs the loop as the pipe's reader, at most per_read bytes per wake-up, until
+// `expected` bytes or EOF arrived; returns what arrived.
+std::string read_in_loop(Loop& loop, int fd, std::size_t expected, std::size_t per_read) {
+  set_nonblocking(fd);
+  std::string got, buf(per_read, '\0');
+  FnHandler reader([&](uint32_t) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n > 0) got.append(buf.data(), static_cast<std::size_t>(n));
+    if (got.size() == expected || n == 0) loop.remove(fd);
+  });
+  REQUIRE(loop.add(fd, EPOLLIN, &reader));
+  loop.run();
+  return got;
 }
 
 }  // namespace
@@ -91,16 +126,7 @@ TEST_CASE("OutputWriter: queues past the pipe capacity, drains in the loop", "[o
   CHECK(empty_calls == 0);
 
   // Now read, a little per wake-up so the queue drains gradually.
-  REQUIRE(::fcntl(p.r, F_SETFL, ::fcntl(p.r, F_GETFL) | O_NONBLOCK) == 0);
-  std::string got;
-  FnHandler reader([&](uint32_t) {
-    char buf[4096];
-    ssize_t n = ::read(p.r, buf, sizeof buf);
-    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
-    if (got.size() == data.size() || n == 0) loop.remove(p.r);
-  });
-  REQUIRE(loop.add(p.r, EPOLLIN, &reader));
-  loop.run();
+  std::string got = read_in_loop(loop, p.r, data.size(), 4096);
 
   CHECK(got.size() == data.size());
   CHECK(got == data);
@@ -164,7 +190,7 @@ TEST_CASE("OutputWriter: restore_all() restores flags of live writers", "[output
 TEST_CASE("OutputWriter: an fd that was already non-blocking stays so", "[output]") {
   Loop loop;
   Pipe p;
-  REQUIRE(::fcntl(p.w, F_SETFL, ::fcntl(p.w, F_GETFL) | O_NONBLOCK) == 0);
+  set_nonblocking(p.w);
   { OutputWriter out(loop, p.w, false, kHigh, kLow); }
   CHECK(nonblocking(p.w));
 }
@@ -179,9 +205,7 @@ TEST_CASE("OutputWriter: writing after the reader closed fails with EPIPE", "[ou
   p.close_r();
 
   CHECK_FALSE(out.write("data"));
-  REQUIRE(out.error());
-  CHECK(out.error()->code == Errc::write_failed);
-  CHECK(out.error()->sys == EPIPE);
+  check_broken_pipe(out);
   CHECK_FALSE(out.error()->message.empty());
   CHECK_FALSE(out.write("more"));  // stays failed
   CHECK(out.written() == 0);
@@ -205,9 +229,7 @@ TEST_CASE("OutputWriter: the reader closing while bytes are queued fails the wri
   loop.after(Millis(1), [&] { p.close_r(); });
   loop.run();  // ends once the writer stops watching the broken pipe
 
-  REQUIRE(out.error());
-  CHECK(out.error()->code == Errc::write_failed);
-  CHECK(out.error()->sys == EPIPE);
+  check_broken_pipe(out);
   CHECK(failed == 1);
   CHECK(emptied == 0);
   CHECK(out.buffered() == 0);  // queue dropped
@@ -216,10 +238,7 @@ TEST_CASE("OutputWriter: the reader closing while bytes are queued fails the wri
 
 TEST_CASE("OutputWriter: regular files are written directly", "[output]") {
   Loop loop;
-  char path[] = "/tmp/sluice-output-test-XXXXXX";
-  int fd = ::mkstemp(path);
-  REQUIRE(fd >= 0);
-  ::unlink(path);
+  int fd = unlinked_temp_file();
   const int flags = ::fcntl(fd, F_GETFL);
   const std::string data = pattern(3 * kHigh);
   {
@@ -274,10 +293,7 @@ ssize_t splice_all(OutputWriter& out, int fd) {
 TEST_CASE("OutputWriter: spliced bytes reach a file in order with written ones",
           "[output][splice]") {
   Loop loop;
-  char path[] = "/tmp/sluice-output-test-XXXXXX";
-  int fd = ::mkstemp(path);
-  REQUIRE(fd >= 0);
-  ::unlink(path);
+  int fd = unlinked_temp_file();
   OutputWriter out(loop, fd, true, kHigh, kLow);
   SocketPair sp;
   const std::string head = "head:", body = pattern(100000), tail = ":tail";
@@ -331,16 +347,7 @@ TEST_CASE("OutputWriter: splicing into a slow pipe pauses at high water and keep
   pump();
   CHECK(out.above_high());  // the reader has not started
   CHECK(out.buffered() <= 2 * kHigh);
-  REQUIRE(::fcntl(p.r, F_SETFL, ::fcntl(p.r, F_GETFL) | O_NONBLOCK) == 0);
-  std::string got;
-  FnHandler reader([&](uint32_t) {
-    char buf[8192];
-    ssize_t n = ::read(p.r, buf, sizeof buf);
-    if (n > 0) got.append(buf, static_cast<std::size_t>(n));
-    if (got.size() == body.size() + tail.size() || n == 0) loop.remove(p.r);
-  });
-  REQUIRE(loop.add(p.r, EPOLLIN, &reader));
-  loop.run();
+  std::string got = read_in_loop(loop, p.r, body.size() + tail.size(), 8192);
   CHECK(spliced_all);
   CHECK(lows >= 1);
   CHECK(got.size() == body.size() + tail.size());
@@ -363,9 +370,7 @@ TEST_CASE("OutputWriter: splicing into a pipe whose reader left fails the writer
   REQUIRE(out.can_splice());
   auto n = out.splice_from(sp.fd[0], 1 << 20);
   REQUIRE(n);  // the socket side was fine
-  REQUIRE(out.error());
-  CHECK(out.error()->code == Errc::write_failed);
-  CHECK(out.error()->sys == EPIPE);
+  check_broken_pipe(out);
   CHECK_FALSE(out.can_splice());
   CHECK(out.buffered() == 0);
   loop.run();  // on_failed is deferred to the loop
@@ -375,10 +380,7 @@ TEST_CASE("OutputWriter: splicing into a pipe whose reader left fails the writer
 TEST_CASE("OutputWriter: no splice into a file opened for appending, or with bytes queued",
           "[output][splice]") {
   Loop loop;
-  char path[] = "/tmp/sluice-output-test-XXXXXX";
-  int fd = ::mkstemp(path);
-  REQUIRE(fd >= 0);
-  ::unlink(path);
+  int fd = unlinked_temp_file();
   REQUIRE(::fcntl(fd, F_SETFL, O_APPEND) == 0);
   OutputWriter appending(loop, fd, true, kHigh, kLow);
   CHECK_FALSE(appending.can_splice());

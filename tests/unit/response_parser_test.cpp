@@ -81,6 +81,13 @@ Outcome parse(std::string_view wire, Feed mode, Options opt = {}) {
   return out;
 }
 
+// The error finish() reported: the test stops unless finish() was called and failed.
+const sluice::Error& finish_error(const Outcome& o) {
+  REQUIRE(o.finished.has_value());
+  REQUIRE_FALSE(o.finished->has_value());
+  return o.finished->error();
+}
+
 std::string feed_name(Feed f) {
   return f == Feed::whole ? "whole" : "one byte at a time";
 }
@@ -305,10 +312,9 @@ TEST_CASE("ResponseParser: lying Content-Length is a partial body", "[h1][parser
   CHECK(o.body == "abc");
   CHECK_FALSE(o.done);
   CHECK(o.completes == 0);
-  REQUIRE(o.finished.has_value());
-  REQUIRE_FALSE(o.finished->has_value());
-  CHECK(o.finished->error().code == Errc::partial_body);
-  CHECK_THAT(o.finished->error().message, Catch::Matchers::ContainsSubstring("7 bytes"));
+  const auto& error = finish_error(o);
+  CHECK(error.code == Errc::partial_body);
+  CHECK_THAT(error.message, Catch::Matchers::ContainsSubstring("7 bytes"));
 }
 
 TEST_CASE("ResponseParser: chunked body cut short is a partial body", "[h1][parser]") {
@@ -318,9 +324,8 @@ TEST_CASE("ResponseParser: chunked body cut short is a partial body", "[h1][pars
   auto o = parse(wire, mode, {.finish = true});
   REQUIRE(o.fed);
   CHECK(o.body == "abc");
-  REQUIRE(o.finished.has_value());
-  REQUIRE_FALSE(o.finished->has_value());
-  CHECK(o.finished->error().code == Errc::partial_body);
+  const auto& error = finish_error(o);
+  CHECK(error.code == Errc::partial_body);
 }
 
 TEST_CASE("ResponseParser: empty reply", "[h1][parser]") {
@@ -329,9 +334,8 @@ TEST_CASE("ResponseParser: empty reply", "[h1][parser]") {
   auto o = parse("", mode, {.finish = true});
   REQUIRE(o.fed);
   CHECK(o.consumed == 0);
-  REQUIRE(o.finished.has_value());
-  REQUIRE_FALSE(o.finished->has_value());
-  CHECK(o.finished->error().code == Errc::empty_reply);
+  const auto& error = finish_error(o);
+  CHECK(error.code == Errc::empty_reply);
 }
 
 TEST_CASE("ResponseParser: connection closed inside the head", "[h1][parser]") {
@@ -341,9 +345,8 @@ TEST_CASE("ResponseParser: connection closed inside the head", "[h1][parser]") {
   REQUIRE(o.fed);
   CHECK_FALSE(o.done);
   CHECK(o.headers_calls == 0);
-  REQUIRE(o.finished.has_value());
-  REQUIRE_FALSE(o.finished->has_value());
-  CHECK(o.finished->error().code == Errc::recv_failed);
+  const auto& error = finish_error(o);
+  CHECK(error.code == Errc::recv_failed);
 }
 
 TEST_CASE("ResponseParser: garbage is a bad response", "[h1][parser]") {

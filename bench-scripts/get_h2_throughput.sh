@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `get` over h2/TLS: 1 GiB to /dev/null, sluice vs `curl --http2`, against
 # sluice serve --tls (h2 by ALPN) and nghttpd, server on core 0, client on
-# core 1, median of RUNS runs. Wall time and the client's CPU (user+sys).
+# core 1, median of RUNS runs (the clients take turns). Wall time and the
+# client's CPU (user+sys).
 # Output: results/get_h2_throughput.json
 source "$(dirname "$0")/lib.sh"
 need nghttpd
 SIZE=${SIZE:-1073741824}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-7}
 tmp=$(mktemp -d); chmod 755 "$tmp"
 truncate -s "$SIZE" "$tmp/big.bin"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
@@ -21,20 +22,20 @@ for url in "${urls[@]}"; do
   v=$("$SLUICE" get -sSk -o /dev/null -w '%{http_version} %{size_download}' "$url")
   [[ $v == "2 $SIZE" ]] || { echo "$url: got '$v', want '2 $SIZE'" >&2; exit 1; }
 done
-run() {  # CLIENT URL -> "wall cpu", median by wall
+# Runs alternate between the clients (on core 1) so that drift in the
+# machine's load hits both alike; each client's median run by wall time counts.
+compare() {
+  : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
   for _ in $(seq "$RUNS"); do
-    if [[ $1 == sluice ]]; then
-      /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$2"
-    else
-      /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 curl --http2 -sk -o /dev/null "$2"
-    fi
-    awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/t"
-  done | sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'
+    timed "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$1"
+    timed "$tmp/curl.runs" taskset -c 1 curl --http2 -sk -o /dev/null "$1"
+  done
 }
 json="{\"size\":$SIZE,\"runs\":$RUNS"
 for i in 0 1; do
-  read -r sw scpu < <(run sluice "${urls[$i]}")
-  read -r cw ccpu < <(run curl "${urls[$i]}")
+  compare "${urls[$i]}"
+  read -r sw scpu < <(median_run "$tmp/sluice.runs")
+  read -r cw ccpu < <(median_run "$tmp/curl.runs")
   printf '%-12s h2: sluice %5.0f MiB/s cpu %5.2fs | curl --http2 %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
     "${names[$i]}" "$(echo "$SIZE/$sw/1048576" | bc -l)" "$scpu" "$(echo "$SIZE/$cw/1048576" | bc -l)" "$ccpu" \
     "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"

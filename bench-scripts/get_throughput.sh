@@ -28,25 +28,13 @@ for url in http://127.0.0.1:$nport/big.bin https://127.0.0.1:$ntport/big.bin \
   [[ $got == "$SIZE" ]] || { echo "$url delivered $got bytes, not $SIZE" >&2; exit 1; }
 done
 
-# once CLIENT URL -> "wall cpu" (seconds) of one fetch, client on core 1
-once() {
-  if [[ $1 == sluice ]]; then
-    /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$2"
-  else
-    /usr/bin/time -f '%e %U %S' -o "$tmp/t" taskset -c 1 curl -sk -o /dev/null "$2"
-  fi
-  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$tmp/t"
-}
-median() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
-
-# Runs alternate between the clients so that drift in the machine's load hits
-# both alike; each client's median run by wall time is reported.
+# Runs alternate between the clients (on core 1) so that drift in the
+# machine's load hits both alike; each client's median run by wall time counts.
 compare() {
-  local url=$1
   : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
   for _ in $(seq "$RUNS"); do
-    once sluice "$url" >> "$tmp/sluice.runs"
-    once curl "$url" >> "$tmp/curl.runs"
+    timed "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$1"
+    timed "$tmp/curl.runs" taskset -c 1 curl -sk -o /dev/null "$1"
   done
 }
 
@@ -60,8 +48,8 @@ for server in nginx sluice; do
       sluice/https) url=https://127.0.0.1:$tport/bytes/$SIZE ;;
     esac
     compare "$url"
-    read -r sw scpu < <(median < "$tmp/sluice.runs")
-    read -r cw ccpu < <(median < "$tmp/curl.runs")
+    read -r sw scpu < <(median_run "$tmp/sluice.runs")
+    read -r cw ccpu < <(median_run "$tmp/curl.runs")
     sm=$(echo "$SIZE / $sw / 1048576" | bc -l); cm=$(echo "$SIZE / $cw / 1048576" | bc -l)
     printf '%-6s %-5s sluice %5.0f MiB/s cpu %5.2fs | curl %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
       $server $proto "$sm" "$scpu" "$cm" "$ccpu" "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"

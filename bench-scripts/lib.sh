@@ -15,6 +15,10 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/nul
 start_bg() { "$@" & LAST_PID=$!; PIDS+=("$LAST_PID"); }
 # seconds CMD... : wall-clock seconds of a command (stdout discarded)
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+# timed RUNSFILE CMD... : appends "wall cpu" (seconds, cpu = user+sys) of one run
+timed() { local f=$1; shift; /usr/bin/time -f '%e %U %S' -o "$f.t" "$@" >/dev/null; awk '{printf "%s %.3f\n", $1, $2 + $3}' "$f.t" >> "$f"; }
+# median_run RUNSFILE : the "wall cpu" line of the median run by wall time
+median_run() { sort -n "$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 need() { for c in "$@"; do command -v "$c" >/dev/null || { echo "missing $c: run scripts/setup.sh --test" >&2; exit 1; }; done; }

@@ -40,8 +40,9 @@ const char* kRouting =
 
 const char* kHttp2 =
     "HTTP/2 with --tls: ALPN offers h2 and http/1.1. Without --tls: h2c by prior\n"
-    "knowledge (a connection whose first bytes are the h2 preface), and HTTP/1.1 on\n"
-    "the same port; no h2c Upgrade. The same endpoints and files answer both\n"
+    "knowledge (a connection whose first bytes are the h2 preface) or by an HTTP/1.1\n"
+    "request without a body that asks \"Upgrade: h2c\" (curl --http2), and HTTP/1.1\n"
+    "on the same port. The same endpoints and files answer both\n"
     "(?chunked=1 means nothing in h2). Bodies are produced as the client's window\n"
     "and the connection's 256 KiB queue allow; a stream queues at most ~32 KiB.\n"
     "/echo gets window back only as its echo leaves: an upload costs at most\n"

@@ -1,29 +1,8 @@
 #include "core/fetch/h2c_upgrade.hpp"
 
+#include "core/util/base64url.hpp"
+
 namespace sluice::fetch {
-
-namespace {
-
-// RFC 4648 section 5, without padding, as HTTP2-Settings wants it.
-std::string base64url(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    acc = (acc << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 0x3f];
-  return out;
-}
-
-}  // namespace
 
 H2cUpgradeSession::H2cUpgradeSession(Loop& loop, std::unique_ptr<H1ClientSession> h1,
                                      H2ClientConfig cfg,
@@ -44,7 +23,7 @@ Request H2cUpgradeSession::with_upgrade(const Request& req, const H2ClientConfig
   Request up = req;
   up.headers.add("Connection", "Upgrade, HTTP2-Settings");
   up.headers.add("Upgrade", "h2c");
-  up.headers.add("HTTP2-Settings", base64url(H2ClientSession::settings_payload(cfg)));
+  up.headers.add("HTTP2-Settings", base64url_encode(H2ClientSession::settings_payload(cfg)));
   return up;
 }
 

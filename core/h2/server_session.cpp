@@ -194,21 +194,38 @@ int H2ServerSession::on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd
   }
 }
 
-int H2ServerSession::on_begin_headers(nghttp2_session* s, const nghttp2_frame* f, void* user) {
+int H2ServerSession::on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* user) {
   if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-  auto& me = self(user);
+  self(user).open_stream(f->hd.stream_id);
+  return 0;
+}
+
+H2ServerSession::Stream& H2ServerSession::open_stream(int32_t id) {
   std::unique_ptr<Stream> st;
-  if (me.free_.empty()) {
+  if (free_.empty()) {
     st = std::make_unique<Stream>();
   } else {
-    st = std::move(me.free_.back());
-    me.free_.pop_back();
+    st = std::move(free_.back());
+    free_.pop_back();
   }
   st->head.version_major = 2;
   st->head.version_minor = 0;
-  nghttp2_session_set_stream_user_data(s, f->hd.stream_id, st.get());
-  me.streams_[f->hd.stream_id] = std::move(st);
-  return 0;
+  Stream& s = *st;
+  nghttp2_session_set_stream_user_data(session_, id, st.get());
+  streams_[id] = std::move(st);
+  return s;
+}
+
+bool H2ServerSession::upgrade(std::string_view settings_payload, RequestHead head) {
+  if (!session_) return false;
+  int rv =
+      nghttp2_session_upgrade2(session_, reinterpret_cast<const uint8_t*>(settings_payload.data()),
+                               settings_payload.size(), head.is_head() ? 1 : 0, nullptr);
+  if (rv != 0) return false;
+  Stream& s = open_stream(1);
+  s.head = std::move(head);
+  request_head_done(1, s, true);  // no body: only bodiless requests are upgraded
+  return true;
 }
 
 int H2ServerSession::on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,

@@ -71,6 +71,11 @@ class H2ServerSession {
   H2ServerSession(const H2ServerSession&) = delete;
   H2ServerSession& operator=(const H2ServerSession&) = delete;
 
+  // The server half of an HTTP/1.1 "Upgrade: h2c" (RFC 7540 3.2): the
+  // client's HTTP2-Settings payload (decoded) counts as its SETTINGS, and the
+  // request already read becomes stream 1, reported through the events at once.
+  // False: the payload is malformed and the connection must end.
+  bool upgrade(std::string_view settings_payload, RequestHead head);
   // Input from the peer. False: the connection must end (a GOAWAY is queued
   // when one can still be sent).
   bool feed(std::string_view data);
@@ -118,6 +123,7 @@ class H2ServerSession {
                        nghttp2_data_source*, void*);
 
   Stream* find(int32_t id) const;
+  Stream& open_stream(int32_t id);
   void add_header(Stream& s, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
   void credit(int32_t id, Stream& s);

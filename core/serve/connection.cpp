@@ -2,10 +2,13 @@
 
 #include <sys/sendfile.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/h2/preface.hpp"
+#include "core/serve/h2_connection.hpp"
 #include "core/serve/worker.hpp"
+#include "core/util/base64url.hpp"
 
 namespace sluice::serve {
 
@@ -15,6 +18,21 @@ constexpr int kRounds = 16;    // produce/flush/next-request rounds per drive()
 constexpr std::size_t kSendfileChunk = 1 << 20;
 constexpr Millis kLinger{2000};              // after our last byte, for the peer's FIN
 constexpr std::size_t kLingerMax = 1 << 20;  // bytes we are willing to discard meanwhile
+
+// RFC 7540 3.2: a bodiless HTTP/1.1 request that asks for h2c, with exactly
+// one HTTP2-Settings that decodes to whole SETTINGS entries. Anything else
+// is answered over HTTP/1.1, as the RFC lets a server do.
+std::optional<H2cUpgrade> h2c_upgrade_of(const RequestHead& head) {
+  const Headers& h = head.headers;
+  if (!head.http11() || head.has_body() || !h.has_token("upgrade", "h2c") ||
+      !h.has_token("connection", "upgrade") || !h.has_token("connection", "http2-settings"))
+    return std::nullopt;
+  auto named = [](const auto& field) { return iequals(field.first, "http2-settings"); };
+  if (std::count_if(h.list().begin(), h.list().end(), named) != 1) return std::nullopt;
+  auto payload = base64url_decode(*h.get("http2-settings"));
+  if (!payload || payload->size() % 6 != 0) return std::nullopt;
+  return H2cUpgrade{std::move(*payload), head};
+}
 }  // namespace
 
 Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport)
@@ -107,11 +125,27 @@ bool Connection::sniff(std::string_view& data) {
   return true;
 }
 
-void Connection::hand_over_to_h2(std::string already_read) {
+void Connection::hand_over_to_h2(std::string already_read, std::optional<H2cUpgrade> upgrade) {
   state_ = State::closed;
   loop_.remove(transport_->fd());
   timer_.cancel();
-  worker_.hand_over_h2(this, std::move(transport_), std::move(already_read));
+  worker_.hand_over_h2(this, std::move(transport_), std::move(already_read), std::move(upgrade));
+}
+
+// A request that asked for h2c has been read whole: HTTP/2 answers it, with
+// whatever the client sent after it (its connection preface).
+bool Connection::switch_if_upgraded() {
+  if (!upgrade_ || !request_done_ || state_ != State::open) return false;
+  std::string rest;
+  while (!in_.empty()) {
+    auto chunk = in_.front();
+    rest.append(chunk);
+    in_.consume(chunk.size());
+  }
+  auto up = std::move(upgrade_);
+  upgrade_.reset();
+  hand_over_to_h2(std::move(rest), std::move(up));
+  return true;
 }
 
 // The one place that advances the state machine: read, produce, write, and
@@ -122,10 +156,12 @@ void Connection::drive() {
     linger();
   } else if (state_ == State::open || state_ == State::closing) {
     read_input();
+    if (switch_if_upgraded()) return;
     for (int round = 0; round < kRounds && state_ != State::closed; ++round) {
       produce();
       if (!flush()) return;
       if (!complete_exchange()) break;
+      if (switch_if_upgraded()) return;  // a pipelined request asked for it
     }
     if (state_ == State::closing && output_empty()) start_lingering();
     // More to send: queue it now, so we wait for EPOLLOUT on a non-empty
@@ -379,6 +415,13 @@ void Connection::expire() {
 // ---- RequestEvents ---------------------------------------------------------
 
 void Connection::on_request_head(const RequestHead& head) {
+  if (!transport_->is_tls() && !draining_) {
+    upgrade_ = h2c_upgrade_of(head);
+    if (upgrade_) {  // answered (and counted) over HTTP/2 once the request is read
+      request_done_ = false;
+      return;
+    }
+  }
   worker_.counters().requests.fetch_add(1, std::memory_order_relaxed);
   if (draining_) session_.force_close();
   if (head.expect_continue && head.has_body()) session_.send_continue();

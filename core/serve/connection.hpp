@@ -15,12 +15,14 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/h1/server_session.hpp"
 #include "core/net/transport.hpp"
 #include "core/serve/conn_io.hpp"
 #include "core/serve/exchange.hpp"
+#include "core/serve/h2_connection.hpp"
 #include "core/serve/served_connection.hpp"
 #include "core/util/buffer.hpp"
 
@@ -65,7 +67,8 @@ class Connection final : public ServedConnection,
   void read_input();
   void feed(std::string_view data);
   bool sniff(std::string_view& data);
-  void hand_over_to_h2(std::string already_read);
+  void hand_over_to_h2(std::string already_read, std::optional<H2cUpgrade> upgrade = std::nullopt);
+  bool switch_if_upgraded();
   void parse_pending();
   void produce();
   bool flush();
@@ -106,8 +109,9 @@ class Connection final : public ServedConnection,
   H1ServerSession session_;
   std::unique_ptr<Endpoint> endpoint_;
   Pull pull_state_ = Pull::done;
-  bool request_done_ = false;  // the current request's body has been read
-  ChainBuffer in_;             // read but not parsed: pipelined requests wait here
+  bool request_done_ = false;          // the current request's body has been read
+  std::optional<H2cUpgrade> upgrade_;  // the current request asked for h2c
+  ChainBuffer in_;                     // read but not parsed: pipelined requests wait here
   FileSegment file_;
   bool sniffing_ = false;  // plain: the first bytes may still turn out to be h2
   std::string sniffed_;    // a partial preface so far

@@ -22,11 +22,12 @@ constexpr Millis kGoawayGrace{1000};
 }  // namespace
 
 H2Connection::H2Connection(Worker& worker, std::unique_ptr<Transport> transport,
-                           std::string already_read)
+                           std::string already_read, std::optional<H2cUpgrade> upgrade)
     : worker_(worker),
       loop_(worker.loop()),
       transport_(std::move(transport)),
       already_read_(std::move(already_read)),
+      upgrade_(std::move(upgrade)),
       session_(*this, worker.config().h2, worker.config().limits),
       timer_(loop_, [this] { on_deadline(); }),
       // `this` is alive when it runs: a close queues the destruction behind it.
@@ -48,11 +49,28 @@ void H2Connection::start() {
     worker_.release(this);
     return;
   }
+  if (upgrade_ && !start_upgraded()) return;
   if (!already_read_.empty()) {
     std::string bytes = std::move(already_read_);
     feed(bytes);
   }
   drive();
+}
+
+// The 101 goes out first, then our SETTINGS; the request is stream 1.
+bool H2Connection::start_upgraded() {
+  static constexpr std::string_view k101 =
+      "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+  session_.out().append(k101);
+  // Stream 1 sends no more than what its first pull made until the client's
+  // preface arrives: curl (7.88) keeps at most 32 KiB that follow a 101 and
+  // fails the transfer past that.
+  awaiting_preface_ = true;
+  H2cUpgrade up = std::move(*upgrade_);
+  upgrade_.reset();
+  if (session_.upgrade(up.settings, std::move(up.request))) return true;
+  close_now();  // a malformed HTTP2-Settings: nothing sensible to answer with
+  return false;
 }
 
 void H2Connection::on_io(uint32_t events) {
@@ -132,6 +150,7 @@ void H2Connection::read_input() {
 }
 
 void H2Connection::feed(std::string_view data) {
+  awaiting_preface_ = false;
   if (session_.feed(data)) return;
   // A protocol error or a defence tripped: the session has queued its GOAWAY.
   input_done_ = true;
@@ -145,6 +164,7 @@ void H2Connection::begin_closing() {
 }
 
 bool H2Connection::pull_streams() {
+  if (awaiting_preface_) return false;
   bool any = false;
   for (auto& [id, stream] : streams_) {
     if (!stream->wants_pull()) continue;

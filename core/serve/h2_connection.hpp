@@ -1,5 +1,5 @@
-// One HTTP/2 client connection (TLS with ALPN "h2", or h2c by prior
-// knowledge): moves bytes between the transport and the h2 session, runs one
+// One HTTP/2 client connection (TLS with ALPN "h2", h2c by prior knowledge,
+// or h2c by HTTP/1.1 Upgrade): moves bytes between the transport and the h2 session, runs one
 // H2Stream per request through the same router and endpoints as h1, and owns
 // the connection's deadlines.
 //
@@ -14,6 +14,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,9 +29,17 @@ namespace sluice::serve {
 
 class Worker;
 
+// An HTTP/1.1 request that asked "Upgrade: h2c" and is answered over h2 as
+// stream 1 (RFC 7540 3.2).
+struct H2cUpgrade {
+  std::string settings;  // the HTTP2-Settings payload, decoded
+  RequestHead request;
+};
+
 class H2Connection final : public ServedConnection, private IoHandler, private H2ServerEvents {
  public:
-  H2Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string already_read);
+  H2Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string already_read,
+               std::optional<H2cUpgrade> upgrade = std::nullopt);
   ~H2Connection() override;
   H2Connection(const H2Connection&) = delete;
   H2Connection& operator=(const H2Connection&) = delete;
@@ -50,6 +59,7 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   enum class State { open, lingering, closed };
 
   void on_io(uint32_t events) override;
+  bool start_upgraded();
   void drive();
   void read_input();
   void feed(std::string_view data);
@@ -80,6 +90,8 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   Loop& loop_;
   std::unique_ptr<Transport> transport_;
   std::string already_read_;
+  std::optional<H2cUpgrade> upgrade_;
+  bool awaiting_preface_ = false;  // upgraded: hold stream 1 until the client speaks h2
   H2ServerSession session_;
   std::unordered_map<int32_t, std::unique_ptr<H2Stream>> streams_;
   std::vector<std::unique_ptr<H2Stream>> closed_;  // destroyed after the current drive

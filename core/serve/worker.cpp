@@ -86,9 +86,10 @@ void Worker::accept(Fd fd) {
 }
 
 void Worker::hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t,
-                          std::string already_read) {
+                          std::string already_read, std::optional<H2cUpgrade> upgrade) {
   stats_.open.fetch_add(1);  // release(from) takes one off: the count stays
-  auto c = std::make_unique<H2Connection>(*this, std::move(t), std::move(already_read));
+  auto c = std::make_unique<H2Connection>(*this, std::move(t), std::move(already_read),
+                                          std::move(upgrade));
   H2Connection* raw = c.get();
   connections_.emplace(raw, std::move(c));
   release(from);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "core/loop/loop.hpp"
 #include "core/net/tcp.hpp"
 #include "core/serve/config.hpp"
+#include "core/serve/h2_connection.hpp"
 #include "core/serve/router.hpp"
 #include "core/serve/served_connection.hpp"
 #include "core/serve/stats.hpp"
@@ -46,9 +48,11 @@ class Worker final : private IoHandler {
   const Env& env() const { return env_; }
   WorkerCounters& counters() { return stats_.worker(index_); }
   void accept(Fd fd);
-  // An h1 connection found h2 (ALPN or the h2c preface): it has let go of the
-  // transport; an H2Connection takes it, with the bytes already read.
-  void hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t, std::string already_read);
+  // An h1 connection found h2 (ALPN, the h2c preface or an h2c Upgrade): it
+  // has let go of the transport; an H2Connection takes it, with the bytes
+  // already read.
+  void hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t, std::string already_read,
+                    std::optional<H2cUpgrade> upgrade = std::nullopt);
   void release(ServedConnection* c);  // c has closed: destroy it after this iteration
 
  private:

@@ -57,6 +57,33 @@ TEST_CASE("serve h2c: prior knowledge and HTTP/1.1 on the same port", "[serve][h
   CHECK_THAT(n.out, ContainsSubstring("200"));
 }
 
+TEST_CASE("serve h2c by HTTP/1.1 Upgrade, for curl --http2 and get --http2",
+          "[serve][h2][upgrade]") {
+  Server s;
+  CHECK(curl_w("--http2 " + s.base + "/bytes/1000") == "2 200 1000");
+  // Far more than a 101 may be followed by before the client's preface.
+  CHECK(curl_w("--http2 " + s.base + "/bytes/50000000") == "2 200 50000000");
+  CHECK(sha_of("curl -s --http2 " + s.base + "/bytes/3000000") ==
+        sha_of("curl -s " + s.base + "/bytes/3000000"));
+  CHECK(curl_w("--http2 -I " + s.base + "/bytes/100") == "2 200 0");
+  // A request with a body is answered over HTTP/1.1 (RFC 7540 3.2 lets us).
+  CHECK(curl_w("--http2 -d hello " + s.base + "/echo") == "1.1 200 5");
+  // Two HTTP2-Settings, or one that is not base64url: no switch.
+  std::string ask = "--http1.1 -H 'Connection: Upgrade, HTTP2-Settings' -H 'Upgrade: h2c' ";
+  CHECK(curl_w(ask + "-H 'HTTP2-Settings: !!!' " + s.base + "/bytes/10") == "1.1 200 10");
+  CHECK(curl_w(ask + "-H 'HTTP2-Settings: AAMAAABk' -H 'HTTP2-Settings: AAMAAABk' " + s.base +
+               "/bytes/10") == "1.1 200 10");
+  // Our own client: the first request switches, the second is stream 3.
+  auto r = sh(std::string(sluice_bin()) +
+              " get -s --http2 -o /dev/null -o /dev/null -w '%{http_version} %{num_connects};' " +
+              s.base + "/bytes/100 " + s.base + "/bytes/100");
+  CHECK(r.out == "2 1;2 0;");
+  // Each upgraded request is counted once.
+  auto stats = sh("curl -s " + s.base + "/stats").out;
+  CHECK_THAT(stats, ContainsSubstring("\"requests\":11"));
+  CHECK(healthy(s, "--http2-prior-knowledge"));
+}
+
 TEST_CASE("serve h2 over TLS: ALPN picks h2, http/1.1 still offered", "[serve][h2]") {
   Server s("", true);
   CHECK(curl_w("-k --http2 " + s.base + "/bytes/100") == "2 200 100");

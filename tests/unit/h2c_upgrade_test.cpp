@@ -4,34 +4,14 @@
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
+#include <vector>
+
+#include "core/util/base64url.hpp"
 
 using sluice::H2ClientConfig;
 using sluice::H2ClientSession;
 using sluice::Request;
 using sluice::fetch::H2cUpgradeSession;
-
-namespace {
-
-std::string base64url_decode(std::string_view in) {
-  static const std::string kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    auto v = kAlphabet.find(c);
-    REQUIRE(v != std::string::npos);
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("h2c upgrade: the request asks for h2c with our SETTINGS", "[h2][upgrade]") {
   Request req;
@@ -45,7 +25,9 @@ TEST_CASE("h2c upgrade: the request asks for h2c with our SETTINGS", "[h2][upgra
   auto settings = up.headers.get("http2-settings");
   REQUIRE(settings);
   CHECK(settings->find('=') == std::string_view::npos);  // no padding
-  std::string payload = base64url_decode(*settings);
+  auto decoded = sluice::base64url_decode(*settings);
+  REQUIRE(decoded);
+  std::string payload = *decoded;
   CHECK(payload == H2ClientSession::settings_payload(cfg));
   // 6 bytes per entry: push off, the stream window, the concurrency cap.
   REQUIRE(payload.size() == 18);
@@ -61,4 +43,21 @@ TEST_CASE("h2c upgrade: the request asks for h2c with our SETTINGS", "[h2][upgra
   CHECK(value_of(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) == 65536 * 3);
   CHECK(value_of(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS) == cfg.max_concurrent_streams);
   CHECK(req.headers.list().size() == 1);  // the original is untouched
+}
+
+TEST_CASE("base64url: round trips, no padding, strict alphabet", "[upgrade]") {
+  const std::vector<std::string> samples = {
+      "", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)};
+  for (const auto& s : samples) {
+    auto enc = sluice::base64url_encode(s);
+    CHECK(enc.find('=') == std::string::npos);
+    auto dec = sluice::base64url_decode(enc);
+    REQUIRE(dec);
+    CHECK(*dec == s);
+  }
+  CHECK(sluice::base64url_encode("foobar") == "Zm9vYmFy");
+  CHECK(sluice::base64url_encode(std::string("\xfb\xff", 2)) == "-_8");  // '-' and '_', not '+' '/'
+  CHECK(sluice::base64url_decode("Zm9vYg==") == "foob");                 // padding tolerated
+  CHECK_FALSE(sluice::base64url_decode("Zm9v+g"));                       // not base64url
+  CHECK_FALSE(sluice::base64url_decode("Z"));                            // impossible length
 }

@@ -24,11 +24,15 @@ for url in "${urls[@]}"; do
 done
 # Runs alternate between the clients (on core 1) so that drift in the
 # machine's load hits both alike; each client's median run by wall time counts.
+# The third client is sluice with curl's stream window (32 MiB, where sluice's
+# window is --max-buffer, 1 MiB by default): a saturated server pays for every
+# WINDOW_UPDATE, and this row separates that cost from the client's own speed.
 compare() {
-  : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
+  : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"; : > "$tmp/sluice32.runs"
   for _ in $(seq "$RUNS"); do
     timed "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$1"
     timed "$tmp/curl.runs" taskset -c 1 curl --http2 -sk -o /dev/null "$1"
+    timed "$tmp/sluice32.runs" taskset -c 1 "$SLUICE" get -sk --max-buffer 32M -o /dev/null "$1"
   done
 }
 json="{\"size\":$SIZE,\"runs\":$RUNS"
@@ -36,10 +40,14 @@ for i in 0 1; do
   compare "${urls[$i]}"
   read -r sw scpu < <(median_run "$tmp/sluice.runs")
   read -r cw ccpu < <(median_run "$tmp/curl.runs")
+  read -r bw bcpu < <(median_run "$tmp/sluice32.runs")
   printf '%-12s h2: sluice %5.0f MiB/s cpu %5.2fs | curl --http2 %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
     "${names[$i]}" "$(echo "$SIZE/$sw/1048576" | bc -l)" "$scpu" "$(echo "$SIZE/$cw/1048576" | bc -l)" "$ccpu" \
     "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"
-  json+=",\"${names[$i]}\":{\"sluice_s\":$sw,\"curl_s\":$cw,\"sluice_cpu_s\":$scpu,\"curl_cpu_s\":$ccpu,\"speedup\":$(ratio "$cw" "$sw"),\"cpu_ratio\":$(ratio "$scpu" "$ccpu")}"
+  printf '%-12s    sluice --max-buffer 32M (curl'"'"'s window) %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
+    "" "$(echo "$SIZE/$bw/1048576" | bc -l)" "$bcpu" "$(ratio "$cw" "$bw")" "$(ratio "$bcpu" "$ccpu")"
+  json+=",\"${names[$i]}\":{\"sluice_s\":$sw,\"curl_s\":$cw,\"sluice_cpu_s\":$scpu,\"curl_cpu_s\":$ccpu,\"speedup\":$(ratio "$cw" "$sw"),\"cpu_ratio\":$(ratio "$scpu" "$ccpu")"
+  json+=",\"sluice_32m_s\":$bw,\"sluice_32m_cpu_s\":$bcpu,\"speedup_32m\":$(ratio "$cw" "$bw"),\"cpu_ratio_32m\":$(ratio "$bcpu" "$ccpu")}"
 done
 echo "$json}" > "$RESULTS/get_h2_throughput.json"
 echo "wrote $RESULTS/get_h2_throughput.json"

@@ -106,10 +106,20 @@ bool OutputWriter::write(std::string_view bytes) {
   if (error_) return false;
   if (buffered() == 0 && !write_now(bytes)) return false;
   if (bytes.empty()) return true;
-  queue_.append(bytes);
+  park_in_pipe(bytes);
+  if (!bytes.empty()) queue_.append(bytes);
   if (buffered() >= high_) was_high_ = true;
   want_writable();
   return !error_;
+}
+
+// Bytes that must wait for a slow reader wait in the splice pipe when the
+// output takes splice: the kernel holds them (not our RSS), and they leave by
+// splice, so the copy into the pipe replaces the copy into queue_. Only while
+// queue_ is empty, so the order holds.
+void OutputWriter::park_in_pipe(std::string_view& bytes) {
+  if (!pollable_ || !can_splice()) return;
+  bytes.remove_prefix(pipe_->fill_from_memory(bytes));
 }
 
 // Waits for EPOLLOUT, or, when fd_ cannot be polled after all, finishes now.

@@ -70,6 +70,7 @@ class OutputWriter final : public Output, private IoHandler {
   void flush_pipe();
   void spill_pipe();
   void want_writable();
+  void park_in_pipe(std::string_view& bytes);
   bool write_now(std::string_view& bytes);
   void set_failed(int err);
   void count_written(std::size_t n);

@@ -37,6 +37,18 @@ Result<ssize_t> SplicePipe::fill_from(int fd, std::size_t max) {
   }
 }
 
+std::size_t SplicePipe::fill_from_memory(std::string_view bytes) {
+  std::size_t len = std::min(bytes.size(), room());
+  if (len == 0) return 0;
+  ssize_t n;
+  do {
+    n = ::write(w_.get(), bytes.data(), len);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return 0;  // full after all: the caller keeps the bytes
+  bytes_ += static_cast<std::size_t>(n);
+  return static_cast<std::size_t>(n);
+}
+
 Result<std::size_t> SplicePipe::drain_to(int fd) {
   std::size_t moved = 0;
   while (bytes_ > 0) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <string_view>
 
 #include "core/net/transport.hpp"
 #include "core/util/buffer.hpp"
@@ -21,6 +22,9 @@ class SplicePipe {
   // Moves up to max bytes from a socket into the pipe: > 0 bytes, 0 at EOF,
   // kWouldBlock when the socket is empty or the pipe full. Errors are the socket's.
   Result<ssize_t> fill_from(int fd, std::size_t max);
+  // Copies what fits of bytes into the pipe (they leave by splice later):
+  // bytes taken, maybe 0.
+  std::size_t fill_from_memory(std::string_view bytes);
   // Moves what the pipe holds into fd: bytes moved (maybe 0: fd would block).
   // errno-style failure: EINVAL means fd takes no splice (use spill()).
   Result<std::size_t> drain_to(int fd);

@@ -388,7 +388,31 @@ TEST_CASE("OutputWriter: no splice into a file opened for appending, or with byt
   Pipe p(O_NONBLOCK);
   OutputWriter out(loop, p.w, false, kHigh, kLow);
   CHECK(out.can_splice());
-  std::string fill = pattern(p.capacity() + 10);
-  REQUIRE(out.write(fill));  // the pipe is full, 10 bytes queued
-  CHECK_FALSE(out.can_splice());
+  // The reader's pipe fills, then our own pipe (kHigh), then the queue.
+  std::string fill = pattern(p.capacity() + kHigh + 10);
+  REQUIRE(out.write(fill));
+  CHECK(out.buffered() == kHigh + 10);
+  CHECK_FALSE(out.can_splice());  // queued bytes would be overtaken
+}
+
+TEST_CASE("OutputWriter: bytes waiting for a slow pipe reader wait in the kernel, in order",
+          "[output][splice]") {
+  Loop loop;
+  Pipe p;
+  OutputWriter out(loop, p.w, false, kHigh, kLow);
+  const std::size_t cap = p.capacity();
+  const std::string data = pattern(cap + kHigh / 2);
+  write_all(out, data);
+  // Nothing is queued in user space: the part the reader's pipe could not
+  // take went to our splice pipe, so a splice may still follow it.
+  CHECK(out.buffered() == data.size() - cap);
+  CHECK(out.can_splice());
+  SocketPair sp;
+  sp.send_all("tail");
+  REQUIRE(out.splice_from(sp.fd[0], 1 << 20));
+  REQUIRE(::fcntl(p.r, F_SETFL, ::fcntl(p.r, F_GETFL) | O_NONBLOCK) == 0);
+  std::string got = read_in_loop(loop, p.r, data.size() + 4, 8192);
+  CHECK(got.size() == data.size() + 4);
+  CHECK(got == data + "tail");
+  CHECK(out.idle());
 }

@@ -21,7 +21,7 @@ struct ServeArgs {
   int threads = 1;
   uint64_t max_connections = 0;
   std::string max_header_size = "16k", max_body_size = "1G";
-  uint32_t h2_max_concurrent_streams = 100;
+  uint32_t h2_max_concurrent_streams = 100, h2_reset_rate = 100, h2_control_rate = 50;
   std::string h2_initial_window = "256k", h2_max_frame_size = "16k", h2_max_header_list = "64k";
   double request_timeout = 10, keepalive_timeout = 30, shutdown_timeout = 10;
   bool no_defer_accept = false;
@@ -48,8 +48,9 @@ const char* kHttp2 =
     "/echo gets window back only as its echo leaves: an upload costs at most\n"
     "--h2-initial-window per stream and 1 MiB per connection.\n"
     "Defences, each ending only that connection with GOAWAY: streams reset faster\n"
-    "than 200 at once, then 100/s (rapid reset, CVE-2023-44487); SETTINGS, PING\n"
-    "or empty DATA frames past 100 at once, then 50/s; more than 8 CONTINUATION\n"
+    "than 2x --h2-reset-rate at once, then that rate (rapid reset, CVE-2023-44487);\n"
+    "SETTINGS, PING or empty DATA frames past 2x --h2-control-rate at once, then\n"
+    "that rate; more than 8 CONTINUATION\n"
     "frames in a header block; a header block over 4x --h2-max-header-list\n"
     "(ENHANCE_YOUR_CALM for all of these); malformed frames (PROTOCOL_ERROR,\n"
     "FRAME_SIZE_ERROR...). A header list over --h2-max-header-list gets 431.\n"
@@ -108,6 +109,10 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
     return fail(Errc::bad_argument, "--h2-max-frame-size: 16384..16777215");
   if (!header_list || *header_list < 1024 || *header_list > (1u << 30))
     return fail(Errc::bad_argument, "--h2-max-header-list: 1k..1G");
+  for (auto [rate, name] : {std::pair{a.h2_reset_rate, "--h2-reset-rate"},
+                            std::pair{a.h2_control_rate, "--h2-control-rate"}})
+    if (rate < 1 || rate > 1000000)
+      return fail(Errc::bad_argument, fmt::format("{}: 1..1000000 per second", name));
   auto ms = [](double s) { return Millis(static_cast<int64_t>(std::ceil(s * 1000))); };
   c.tls = a.tls;
   c.cert_file = a.cert;
@@ -121,6 +126,8 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   c.h2.initial_window = static_cast<uint32_t>(*window);
   c.h2.max_frame_size = static_cast<uint32_t>(*frame);
   c.h2.max_header_list = static_cast<uint32_t>(*header_list);
+  c.h2.reset_rate = a.h2_reset_rate;
+  c.h2.control_rate = a.h2_control_rate;
   c.request_timeout = ms(a.request_timeout);
   c.keepalive_timeout = ms(a.keepalive_timeout);
   c.shutdown_timeout = ms(a.shutdown_timeout);
@@ -162,6 +169,12 @@ CommandSpec serve_spec(ServeArgs& a) {
             a.h2_max_frame_size),
       value("--h2-max-header-list", "BYTES",
             "Largest HTTP/2 request header list, else 431 (default 64k)", a.h2_max_header_list),
+      value("--h2-reset-rate", "N",
+            "Streams a client may reset per second, twice that at once (default 100)",
+            a.h2_reset_rate),
+      value("--h2-control-rate", "N",
+            "SETTINGS, PING and empty DATA frames per second, twice that at once (default 50)",
+            a.h2_control_rate),
       value("--request-timeout", "SECONDS",
             "A request head must arrive within this, else 408 (default 10)", a.request_timeout),
       value("--keepalive-timeout", "SECONDS",

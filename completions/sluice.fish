@@ -49,6 +49,8 @@ complete -c sluice -n '__fish_seen_subcommand_from serve' -l h2-max-concurrent-s
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l h2-initial-window -r -d 'HTTP/2 request-body window per stream (default 256k = the output queue mark)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l h2-max-frame-size -r -d 'Largest HTTP/2 frame we accept (default 16k)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l h2-max-header-list -r -d 'Largest HTTP/2 request header list, else 431 (default 64k)'
+complete -c sluice -n '__fish_seen_subcommand_from serve' -l h2-reset-rate -r -d 'Streams a client may reset per second, twice that at once (default 100)'
+complete -c sluice -n '__fish_seen_subcommand_from serve' -l h2-control-rate -r -d 'SETTINGS, PING and empty DATA frames per second, twice that at once (default 50)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l request-timeout -r -d 'A request head must arrive within this, else 408 (default 10)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l keepalive-timeout -r -d 'Close idle (or stalled) connections after this (default 30)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l shutdown-timeout -r -d 'On SIGINT/SIGTERM, in-flight responses get this long (default 10)'

@@ -14,8 +14,6 @@ namespace {
 // Defence thresholds. Generous for real clients (a browser cancelling a page
 // resets tens of streams; gRPC keepalive pings a few times a minute), far
 // below what an attack needs to hurt.
-constexpr uint32_t kResetBurst = 200, kResetsPerSecond = 100;
-constexpr uint32_t kControlBurst = 100, kControlPerSecond = 50;
 constexpr uint32_t kMaxContinuations = 8;  // per header block (nghttp2's own default)
 constexpr std::size_t kMaxOutboundAck = 100;
 constexpr std::size_t kHardHeaderFactor = 4;  // past limit x this: GOAWAY, not 431
@@ -92,8 +90,8 @@ H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings&
     : events_(events),
       settings_(settings),
       limits_(limits),
-      resets_(kResetBurst, kResetsPerSecond),
-      control_(kControlBurst, kControlPerSecond) {
+      resets_(2 * settings.reset_rate, settings.reset_rate),
+      control_(2 * settings.control_rate, settings.control_rate) {
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);

@@ -46,6 +46,10 @@ struct H2ServerSettings {
   uint32_t connection_window = 1 << 20;
   uint32_t max_frame_size = 16384;
   uint32_t max_header_list = 64 * 1024;  // SETTINGS_MAX_HEADER_LIST_SIZE, else 431
+  // Defences (token buckets holding twice the rate): streams reset before
+  // their response finished, and SETTINGS/PING/empty DATA frames, per second.
+  uint32_t reset_rate = 100;
+  uint32_t control_rate = 50;
 };
 
 // Called from inside feed() and produce(). Implementations may call the

@@ -198,6 +198,38 @@ TEST_CASE("h2 server session: request body window returns only as the echo leave
   CHECK(c.data[id] == upload);
 }
 
+namespace {
+// Opens and resets streams until the session gives up; returns how many pairs it took.
+int resets_until_goaway(const H2ServerSettings& settings) {
+  Server ev;
+  H2ServerSession srv(ev, settings, ServerLimits{});
+  ev.session = &srv;
+  Client c;
+  bool alive = true;
+  int pairs = 0;
+  for (; pairs < 5000 && alive; ++pairs) {
+    int32_t id = c.get("GET", "/bytes/1");
+    std::string up = c.take_output();
+    nghttp2_submit_rst_stream(c.s, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
+    up += c.take_output();
+    alive = srv.feed(up);
+  }
+  CHECK(srv.goaway_code() == NGHTTP2_ENHANCE_YOUR_CALM);
+  return pairs;
+}
+}  // namespace
+
+TEST_CASE("h2 server session: --h2-reset-rate sets the rapid-reset allowance", "[h2][session]") {
+  H2ServerSettings strict, lenient;
+  strict.reset_rate = 10;
+  lenient.reset_rate = 1000;
+  int few = resets_until_goaway(strict), many = resets_until_goaway(lenient);
+  CHECK(few > 15);  // a burst of twice the rate, then the rate
+  CHECK(few < 40);
+  CHECK(many > 1900);
+  CHECK(many < 2500);
+}
+
 TEST_CASE("h2 server session: rapid reset ends the connection with ENHANCE_YOUR_CALM",
           "[h2][session]") {
   Server ev;

@@ -88,8 +88,6 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
                                     payload.size(), up.head ? 1 : 0, nullptr);
   Stream s;
   s.sink = up.sink;
-  s.resp.version_major = 2;
-  s.resp.version_minor = 0;
   if (rv == 0) streams_.emplace(1, std::move(s));
   flush();
   // What followed the 101 is already HTTP/2; it is read from the loop, so the
@@ -159,8 +157,6 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
                                       req.has_body ? &provider : nullptr, nullptr);
   if (id < 0)
     return fail(Errc::send_failed, fmt::format("HTTP/2 request failed: {}", nghttp2_strerror(id)));
-  s.resp.version_major = 2;
-  s.resp.version_minor = 0;
   streams_.emplace(id, std::move(s));
   if (trace) {
     trace('*', fmt::format("[HTTP/2] [{}] OPENED stream for {}", id, req.url.str()));

@@ -55,7 +55,7 @@ class H2ClientSession final : public Session, private IoHandler {
  private:
   struct Stream {
     ResponseSink* sink = nullptr;  // nullptr once cancelled
-    Response resp;
+    Response resp{.status = 0, .version_major = 2, .version_minor = 0};
     std::string body;  // request body being sent
     std::size_t body_sent = 0;
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer

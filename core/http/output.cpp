@@ -182,11 +182,7 @@ void OutputWriter::spill_pipe() {
   splice_ok_ = false;
   ChainBuffer older;
   if (auto r = pipe_->spill(older); !r) return set_failed(r.error().sys ? r.error().sys : EIO);
-  while (!queue_.empty()) {
-    auto f = queue_.front();
-    older.append(f);
-    queue_.consume(f.size());
-  }
+  older.append(std::move(queue_));
   queue_ = std::move(older);
   pipe_full_ = false;
 }

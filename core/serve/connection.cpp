@@ -136,12 +136,7 @@ void Connection::hand_over_to_h2(std::string already_read, std::optional<H2cUpgr
 // whatever the client sent after it (its connection preface).
 bool Connection::switch_if_upgraded() {
   if (!upgrade_ || !request_done_ || state_ != State::open) return false;
-  std::string rest;
-  while (!in_.empty()) {
-    auto chunk = in_.front();
-    rest.append(chunk);
-    in_.consume(chunk.size());
-  }
+  std::string rest = in_.take_all();
   auto up = std::move(upgrade_);
   upgrade_.reset();
   hand_over_to_h2(std::move(rest), std::move(up));

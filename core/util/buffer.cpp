@@ -1,6 +1,7 @@
 #include "core/util/buffer.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -31,6 +32,20 @@ void ChainBuffer::append(std::string_view bytes) {
     commit(n);
     bytes.remove_prefix(n);
   }
+}
+
+void ChainBuffer::append(ChainBuffer&& other) {
+  for (auto& b : other.blocks_) blocks_.push_back(std::move(b));
+  size_ += std::exchange(other.size_, 0);
+  other.blocks_.clear();
+}
+
+std::string ChainBuffer::take_all() {
+  std::string out;
+  out.reserve(size_);
+  for (const auto& b : blocks_) out.append(b->data + b->begin, b->size());
+  clear();
+  return out;
 }
 
 std::span<char> ChainBuffer::tail_room() {

@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -53,6 +54,10 @@ class ChainBuffer {
   void append(std::span<const std::byte> bytes) {
     append(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
+  // Moves all of other's bytes behind ours, blocks and all (no copy).
+  void append(ChainBuffer&& other);
+  // All the bytes, as one string; the buffer is left empty.
+  std::string take_all();
   // Writable room at the tail (allocates a block when the tail is full).
   std::span<char> tail_room();
   void commit(std::size_t n);  // after writing n bytes into tail_room()

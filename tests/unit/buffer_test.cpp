@@ -209,3 +209,20 @@ TEST_CASE("ChainBuffer: a moved-from buffer is empty and reusable", "[buffer][bu
   CHECK(b.size() == 0);  // NOLINT(bugprone-use-after-move)
   CHECK(b.empty());
 }
+
+TEST_CASE("ChainBuffer: append(ChainBuffer&&) moves blocks; take_all() empties", "[buffer]") {
+  sluice::ChainBuffer a, b;
+  std::string first(20000, 'a'), second(50000, 'b');
+  a.append(first);
+  a.consume(100);  // a partly read front block stays partly read
+  b.append(second);
+  a.append(std::move(b));
+  CHECK(b.empty());
+  CHECK(b.size() == 0);
+  CHECK(a.size() == first.size() - 100 + second.size());
+  a.append(std::string_view("tail"));
+  std::string all = a.take_all();
+  CHECK(all == first.substr(100) + second + "tail");
+  CHECK(a.empty());
+  CHECK(a.take_all().empty());
+}

@@ -78,6 +78,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::server(const TlsServerConfig& cf
   c->ctx_ = SSL_CTX_new(TLS_server_method());
   if (!c->ctx_) return fail(Errc::internal, "SSL_CTX_new: " + ssl_errors());
   SSL_CTX_set_min_proto_version(c->ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_read_ahead(c->ctx_, 1);
   SSL_CTX_set_mode(c->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                                 SSL_MODE_RELEASE_BUFFERS);
   if (!cfg.cert_file.empty()) {
@@ -212,7 +213,7 @@ Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
 }
 
 bool TlsTransport::has_buffered_read() const {
-  return SSL_pending(ssl_) > 0;
+  return SSL_has_pending(ssl_) == 1;
 }
 
 std::string TlsTransport::alpn() const {

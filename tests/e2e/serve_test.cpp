@@ -314,6 +314,19 @@ TEST_CASE("serve --tls --cert/--key: clients verify it, the fingerprint printed 
   CHECK_THAT(s.proc.log(), ContainsSubstring("fingerprint " + fp.out));
 }
 
+// The server reads ahead from TLS (several records per read). Requests it has
+// not parsed yet may then sit decrypted-or-not inside OpenSSL while it stops
+// reading for a full output queue; when the queue drains it must pick them up
+// without waiting for the socket, which has nothing more to say.
+TEST_CASE("serve answers TLS-pipelined requests past a full output queue", "[serve]") {
+  Server tls("", true);
+  auto r = sh(kClient + "tls-pipeline " + std::to_string(tls.port) + " 8 /bytes/300000", 30);
+  REQUIRE(r.exit_code == 0);
+  auto got = std::stoul(r.out);
+  CHECK(got > 8 * 300000u);
+  CHECK(got < 8 * 300000u + 8 * 300u);  // eight heads at most, nothing twice
+}
+
 TEST_CASE("serve under h2load --h1 with pipelining (a real peer)", "[serve][peer]") {
   Server plain;
   Server tls("", true);

@@ -14,9 +14,14 @@
                               server closes the idle connection
   hold PORT N SECS [idle]     N connections held open for SECS, each with a
                               partial request head (or idle after one exchange)
+  tls-pipeline PORT N PATH    over TLS, N pipelined requests for PATH, each in
+                              its own TLS record, the last with Connection:
+                              close; read nothing for a second, then print the
+                              bytes received until EOF
 """
 import codecs
 import select
+import ssl
 import socket
 import struct
 import sys
@@ -143,7 +148,31 @@ def cmd_hold(port, n, secs, mode="partial"):
     time.sleep(float(secs))
 
 
+def cmd_tls_pipeline(port, n, path):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(connect(int(port)))
+    for i in range(int(n)):
+        last = i == int(n) - 1
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: a\r\n"
+                  f"{'Connection: close' if last else 'X-N: ' + str(i)}\r\n\r\n".encode())
+    time.sleep(1)  # the server's output queue fills and it stops reading
+    got = 0
+    s.settimeout(10)
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += len(b)
+    except (socket.timeout, ssl.SSLError, ConnectionResetError):
+        pass
+    print(got)
+
+
 if __name__ == "__main__":
     commands = {"send": cmd_send, "slowloris": cmd_slowloris, "stall": cmd_stall,
-                "reset": cmd_reset, "hold": cmd_hold, "idle": cmd_idle}
+                "reset": cmd_reset, "hold": cmd_hold, "idle": cmd_idle,
+                "tls-pipeline": cmd_tls_pipeline}
     commands[sys.argv[1]](*sys.argv[2:])

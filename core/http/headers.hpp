@@ -14,6 +14,8 @@ bool iequals(std::string_view a, std::string_view b);
 class Headers {
  public:
   void add(std::string name, std::string value) {
+    // One allocation for a typical head instead of growing 1, 2, 4, 8.
+    if (list_.capacity() == 0) list_.reserve(kTypicalFields);
     list_.emplace_back(std::move(name), std::move(value));
   }
   void set(std::string_view name, std::string value);  // replaces all of that name
@@ -27,6 +29,7 @@ class Headers {
   void clear() { list_.clear(); }
 
  private:
+  static constexpr std::size_t kTypicalFields = 8;
   std::vector<std::pair<std::string, std::string>> list_;
 };
 

@@ -12,7 +12,7 @@ source "$(dirname "$0")/nginx_lib.sh"
 tmp=$(mktemp -d)
 truncate -s "$SIZE" "$NGINX_DIR/www/big.bin"; chmod 644 "$NGINX_DIR/www/big.bin"  # nginx workers read it
 nport=$(free_port); ntport=$(free_port); port=$(free_port); tport=$(free_port)
-# HTTP/1.1 on both (no http2 on the TLS server), the body sent with sendfile.
+# nginx: HTTP/1.1 (no http2 on its TLS server), the body sent with sendfile.
 nginx_conf 64 "  access_log off; sendfile on;
   server { listen 127.0.0.1:$nport; root $NGINX_DIR/www; }
   server { listen 127.0.0.1:$ntport ssl; root $NGINX_DIR/www; $NGINX_TLS }"
@@ -24,17 +24,19 @@ for p in $nport $ntport $port $tport; do wait_port $p; done
 # Every URL must deliver the whole body before anything is timed.
 for url in http://127.0.0.1:$nport/big.bin https://127.0.0.1:$ntport/big.bin \
            http://127.0.0.1:$port/bytes/$SIZE https://127.0.0.1:$tport/bytes/$SIZE; do
-  got=$("$SLUICE" get -sSk -o /dev/null -w '%{size_download}' "$url")
-  [[ $got == "$SIZE" ]] || { echo "$url delivered $got bytes, not $SIZE" >&2; exit 1; }
+  got=$("$SLUICE" get --http1.1 -sSk -o /dev/null -w '%{http_version} %{size_download}' "$url")
+  [[ $got == "1.1 $SIZE" ]] || { echo "$url delivered '$got', not '1.1 $SIZE'" >&2; exit 1; }
 done
 
 # Runs alternate between the clients (on core 1) so that drift in the
 # machine's load hits both alike; each client's median run by wall time counts.
+# Both clients are held to HTTP/1.1: sluice serve offers h2 by ALPN, which
+# both would otherwise pick (h2 is get_h2_throughput.sh's job).
 compare() {
   : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
   for _ in $(seq "$RUNS"); do
-    timed "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sk -o /dev/null "$1"
-    timed "$tmp/curl.runs" taskset -c 1 curl -sk -o /dev/null "$1"
+    timed "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get --http1.1 -sk -o /dev/null "$1"
+    timed "$tmp/curl.runs" taskset -c 1 curl --http1.1 -sk -o /dev/null "$1"
   done
 }
 

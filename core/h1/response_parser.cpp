@@ -26,6 +26,15 @@ void ResponseParser::reset() {
   value_.clear();
   in_trailers_ = started_ = head_done_ = done_ = keep_alive_ = raw_body_ = switched_ = false;
   raw_remaining_ = body_bytes_ = 0;
+  head_bytes_ = 0;
+  refused_ = Refused::no;
+}
+
+int ResponseParser::count_head(std::size_t n) {
+  head_bytes_ += n;
+  if (head_bytes_ <= kMaxHeadBytes) return 0;
+  refused_ = Refused::head_too_large;
+  return -1;
 }
 
 int ResponseParser::on_message_begin(llhttp_t* p) {
@@ -40,21 +49,22 @@ int ResponseParser::on_message_begin(llhttp_t* p) {
 
 int ResponseParser::on_status(llhttp_t* p, const char* at, size_t n) {
   self(p).resp_.reason.append(at, n);
-  return 0;
+  return self(p).count_head(n);
 }
 
 int ResponseParser::on_header_field(llhttp_t* p, const char* at, size_t n) {
   self(p).field_.append(at, n);
-  return 0;
+  return self(p).count_head(n);
 }
 
 int ResponseParser::on_header_value(llhttp_t* p, const char* at, size_t n) {
   self(p).value_.append(at, n);
-  return 0;
+  return self(p).count_head(n);
 }
 
 int ResponseParser::on_header_value_complete(llhttp_t* p) {
   auto& s = self(p);
+  if (s.count_head(4) != 0) return -1;  // ": " and CRLF: a flood of empty fields counts too
   auto& target = s.in_trailers_ ? s.resp_.trailers : s.resp_.headers;
   target.add(std::move(s.field_), std::move(s.value_));
   s.field_.clear();
@@ -68,6 +78,10 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   r.status = llhttp_get_status_code(p);
   r.version_major = llhttp_get_http_major(p);
   r.version_minor = llhttp_get_http_minor(p);
+  if (r.status < 100 || r.status > 999) {  // "HTTP/1.1 \r\n": no status code at all
+    s.refused_ = Refused::bad_status;
+    return -1;
+  }
   s.in_trailers_ = true;  // any header after this point is a trailer
   // Head size as on the wire: status line, each header line, the blank line.
   std::size_t head = 12 + 1 + r.reason.size() + 2 + 2;
@@ -139,6 +153,11 @@ void ResponseParser::body_moved(uint64_t n) {
 }
 
 Error ResponseParser::parse_error(llhttp_errno_t err) const {
+  if (refused_ == Refused::head_too_large)
+    return {Errc::recv_failed,
+            fmt::format("Too large response headers: {} > {}", head_bytes_, kMaxHeadBytes)};
+  if (refused_ == Refused::bad_status)
+    return {Errc::bad_response, "Weird server reply: no valid status code in the status line"};
   const char* reason = llhttp_get_error_reason(&parser_);
   if (!head_done_)
     return {Errc::bad_response,

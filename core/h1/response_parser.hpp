@@ -19,6 +19,11 @@ namespace sluice {
 
 class ResponseParser {
  public:
+  // Ceiling on the bytes of all heads of one response (1xx heads, the final
+  // head, trailers), as curl's: a server that never ends its head is an
+  // error, not a memory sink.
+  static constexpr std::size_t kMaxHeadBytes = 300 * 1024;
+
   struct Events {
     std::function<void(const Response&)> informational;  // 1xx (not 101)
     std::function<void(Response&)> headers;
@@ -66,6 +71,7 @@ class ResponseParser {
   static int on_message_complete(llhttp_t*);
   static ResponseParser& self(llhttp_t* p) { return *static_cast<ResponseParser*>(p->data); }
   Error parse_error(llhttp_errno_t err) const;
+  int count_head(std::size_t n);  // -1 (stop parsing) past kMaxHeadBytes
   void feed_raw_body(std::span<const char> data, std::size_t& consumed);
   void complete();
 
@@ -81,6 +87,8 @@ class ResponseParser {
   bool raw_body_ = false;  // llhttp stopped after the head; the body is counted here
   uint64_t raw_remaining_ = 0;
   uint64_t body_bytes_ = 0;
+  std::size_t head_bytes_ = 0;  // toward kMaxHeadBytes
+  enum class Refused { no, head_too_large, bad_status } refused_ = Refused::no;
 };
 
 }  // namespace sluice

@@ -151,6 +151,17 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
   }
   SECTION("not HTTP") {
     CHECK(sh(get("-s " + BadServer("garbage").url)).exit_code == 8);
+    auto r = sh(get("-sS -w '%{http_code}' " + BadServer("no-status").url));
+    CHECK(r.exit_code == 8);
+    CHECK_THAT(r.err, ContainsSubstring("no valid status code"));
+  }
+  SECTION("a head or trailers that never end: 56 at curl's 300 KiB") {
+    auto r = sh(get("-sS " + BadServer("endless-head").url), 20);
+    CHECK(r.exit_code == 56);
+    CHECK_THAT(r.err, ContainsSubstring("Too large response headers"));
+    r = sh(get("-sS " + BadServer("endless-trailers").url), 20);
+    CHECK(r.exit_code == 56);
+    CHECK(r.out == "hello");  // the body before the trailers was delivered
   }
   SECTION("reset mid-body") {
     BadServer bs("reset");

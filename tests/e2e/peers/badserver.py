@@ -11,6 +11,9 @@ Each connection is handled by MODE:
   stall-body   headers + 100 bytes of a 1000-byte body, then stalls -> exit 28, 100 bytes kept
   stale        keep-alive: answers the first request on a connection,
                closes on the second without a byte                  -> retried once
+  endless-head a status line, then header lines forever              -> exit 56
+  endless-trailers  a chunked body, then trailer lines forever      -> exit 56, body kept
+  no-status    "HTTP/1.1 " and a blank line: no status code         -> exit 8
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
@@ -61,6 +64,15 @@ def handle(conn, number):
         elif MODE == "stall-body":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"z" * 100)
             time.sleep(30)
+        elif MODE in ("endless-head", "endless-trailers"):
+            conn.sendall(b"HTTP/1.1 200 OK\r\n" if MODE == "endless-head" else
+                         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"5\r\nhello\r\n0\r\n")
+            deadline = time.time() + 20  # the client gives up long before
+            while time.time() < deadline:
+                conn.sendall(b"X-More: " + b"m" * 1000 + b"\r\n")
+        elif MODE == "no-status":
+            conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "switch":
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
                          b"Upgrade: h2c\r\n\r\nTHIS IS NOT HTTP/2 AT ALL, NOT EVEN A FRAME")

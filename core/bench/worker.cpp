@@ -121,7 +121,9 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
     return;
   }
   if (measuring_) results_.counters.connections++;
-  c.h2 = cfg_.http_version == HttpVersion::http2_prior || r->transport->alpn() == "h2";
+  // Prior knowledge is for h2c: over TLS, ALPN decides.
+  c.h2 = (cfg_.http_version == HttpVersion::http2_prior && !r->transport->is_tls()) ||
+         r->transport->alpn() == "h2";
   int depth = cfg_.depth(c.h2);
   if (c.h2) {
     H2ClientConfig h2cfg;

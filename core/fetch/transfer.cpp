@@ -177,7 +177,10 @@ std::unique_ptr<Session> Transfer::make_session(Connected& c) {
   auto trace_h2 = [&cb](H2ClientSession& s) {
     if (cb.verbose) s.trace = [&cb](char kind, std::string_view t) { cb.verbose(kind, t); };
   };
-  if (env_.cfg.http_version == HttpVersion::http2_prior || c.transport->alpn() == "h2") {
+  // Prior knowledge is for h2c: over TLS, ALPN has the last word, as in curl
+  // (a server that picked http/1.1 is spoken to in HTTP/1.1).
+  bool prior = env_.cfg.http_version == HttpVersion::http2_prior && !c.transport->is_tls();
+  if (prior || c.transport->alpn() == "h2") {
     auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
     trace_h2(*s);
     return s;

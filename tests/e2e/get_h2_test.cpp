@@ -74,6 +74,21 @@ TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2
   auto head = sh(get("-skI " + n.https("small.bin")));
   CHECK_THAT(head.out, ContainsSubstring("HTTP/2 200"));
   CHECK_THAT(head.out, ContainsSubstring("content-length: 3000000"));
+  // Prior knowledge is for h2c: over TLS the server's ALPN choice stands, as
+  // in curl (this one picks http/1.1 and answers HTTP/1.0).
+  int port = free_port();
+  Process h1only("openssl s_server -quiet -www -alpn http/1.1 -accept " + std::to_string(port) +
+                 " -cert " + n.dir + "/cert.pem -key " + n.dir + "/key.pem");
+  REQUIRE(wait_port(port));
+  auto picked =
+      sh(get("-sk -m 10 --http2-prior-knowledge -o /dev/null -w '%{http_version} "
+             "%{http_code}' https://127.0.0.1:" +
+             std::to_string(port) + "/"));
+  CHECK(picked.exit_code == 0);
+  CHECK(picked.out == "1.0 200");
+  CHECK(sh(get("-sk -m 10 --http2-prior-knowledge -o /dev/null -w '%{http_version}' " +
+               n.https("small.bin")))
+            .out == "2");
 }
 
 TEST_CASE("get -Z runs h2 transfers as streams of one connection, output in URL order",

@@ -10,6 +10,7 @@
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/h2/client_session.hpp"
+#include "core/http/file_output.hpp"
 
 namespace sluice::fetch {
 
@@ -59,12 +60,8 @@ void Transfer::start() {
 
 Result<void> Transfer::open_output() {
   if (!target_.output_path.empty()) {
-    int fd = ::open(target_.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-      return fail(Errc::write_failed, fmt::format("Failed to open the file {}: {}",
-                                                  target_.output_path, std::strerror(errno)));
     std::size_t high = env_.cfg.max_buffer;
-    out_ = std::make_unique<OutputWriter>(env_.loop, fd, true, high, high / 4);
+    out_ = std::make_unique<FileOutput>(env_.loop, target_.output_path, high, high / 4);
   }
   out_->on_low = [this] {
     if (session_) session_->resume(stream_);
@@ -431,6 +428,7 @@ void Transfer::finish(std::optional<Error> err) {
 void Transfer::complete() {
   if (out_) {
     out_->on_empty = out_->on_failed = out_->on_low = nullptr;
+    if (!rep_.error && !out_->finish_ok()) rep_.error = *out_->error();
     if (!rep_.error && out_->error()) rep_.error = *out_->error();
   }
   rep_.time_total = since_start(Clock::now());

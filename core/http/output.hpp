@@ -34,6 +34,9 @@ class Output {
   // > 0 bytes, 0 at the socket's EOF, kWouldBlock. Errors are the socket's; a
   // failing output reports through error() and on_failed as write() does.
   virtual Result<ssize_t> splice_from(int /*fd*/, std::size_t /*max*/) { return kWouldBlock; }
+  // The transfer ended well: an output that waited for its first byte to
+  // exist (a file) comes into being now. False: error() says why.
+  virtual bool finish_ok() { return true; }
 
   std::function<void()> on_low;    // drained below low water after being above high
   std::function<void()> on_empty;  // everything written

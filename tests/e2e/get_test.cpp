@@ -350,3 +350,27 @@ TEST_CASE("get -Z keeps bodies and -w in URL order, whatever finishes first", "[
     CHECK(r.out == want);
   }
 }
+
+TEST_CASE("get: the -o file is created by the first body byte or a success, never a failure",
+          "[get][exit]") {
+  Server s;
+  std::string dir = tmpdir() + "/lazy-o";
+  REQUIRE(sh("rm -rf " + dir + " && mkdir -p " + dir + " && echo precious > " + dir + "/keep")
+              .exit_code == 0);
+  // Failures before the body: an existing file keeps its bytes, none is made.
+  CHECK(sh(get("-s -o " + dir + "/keep http://127.0.0.1:9/")).exit_code == 7);
+  CHECK(sh("cat " + dir + "/keep").out == "precious\n");
+  CHECK(sh(get("-sf -o " + dir + "/f404 " + s.base + "/status/404")).exit_code == 22);
+  CHECK(sh(get("-s --max-filesize 10 -o " + dir + "/big " + s.base + "/bytes/100")).exit_code ==
+        63);
+  CHECK(sh("ls " + dir).out == "keep\n");
+  // Success makes the file, even for an empty body; bytes replace the old ones.
+  CHECK(sh(get("-s -o " + dir + "/empty " + s.base + "/bytes/0")).exit_code == 0);
+  CHECK(sh("stat -c %s " + dir + "/empty").out == "0\n");
+  CHECK(sh(get("-s -o " + dir + "/keep " + s.base + "/bytes/5")).exit_code == 0);
+  CHECK(sh("cat " + dir + "/keep").out == "abcde");
+  // A file that cannot be made is still exit 23, once a byte is due.
+  auto r = sh(get("-sS -o " + dir + "/no/such/dir " + s.base + "/bytes/0"));
+  CHECK(r.exit_code == 23);
+  CHECK_THAT(r.err, ContainsSubstring("Failed to open the file"));
+}

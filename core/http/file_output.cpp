@@ -1,0 +1,49 @@
+#include "core/http/file_output.hpp"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sluice {
+
+FileOutput::FileOutput(Loop& loop, std::string path, std::size_t high, std::size_t low)
+    : loop_(loop), path_(std::move(path)), high_(high), low_(low) {}
+
+bool FileOutput::open() {
+  if (file_) return true;
+  if (error_) return false;
+  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    error_ = Error{Errc::write_failed,
+                   fmt::format("Failed to open the file {}: {}", path_, std::strerror(errno))};
+    return false;
+  }
+  file_ = std::make_unique<OutputWriter>(loop_, fd, true, high_, low_);
+  // Our callbacks may be set or cleared at any time: look them up when called.
+  file_->on_low = [this] {
+    if (on_low) on_low();
+  };
+  file_->on_empty = [this] {
+    if (on_empty) on_empty();
+  };
+  file_->on_failed = [this] {
+    if (on_failed) on_failed();
+  };
+  file_->on_written = [this](std::size_t n) {
+    if (on_written) on_written(n);
+  };
+  return true;
+}
+
+bool FileOutput::write(std::string_view bytes) {
+  if (bytes.empty()) return !error();
+  return open() && file_->write(bytes);
+}
+
+Result<ssize_t> FileOutput::splice_from(int fd, std::size_t max) {
+  if (!open()) return kWouldBlock;  // can_splice() said no: not reached
+  return file_->splice_from(fd, max);
+}
+
+}  // namespace sluice

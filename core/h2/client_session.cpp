@@ -48,6 +48,7 @@ nghttp2_session_callbacks* H2ClientSession::callbacks() {
     nghttp2_session_callbacks_set_on_frame_recv_callback(c, on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(c, on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_not_send_callback(c, on_frame_not_send);
     return c;
   }();
   return cbs;
@@ -271,6 +272,22 @@ int H2ClientSession::on_data_chunk(nghttp2_session* ng, uint8_t, int32_t id, con
   return 0;
 }
 
+// A request nghttp2 refused to send (e.g. a header block over its 64 KiB
+// send limit) never reached the server: say so, rather than "refused by the
+// server" from the REFUSED_STREAM close that follows.
+int H2ClientSession::on_frame_not_send(nghttp2_session*, const nghttp2_frame* frame, int lib_error,
+                                       void* user) {
+  auto* self = static_cast<H2ClientSession*>(user);
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  if (Stream* s = self->stream(frame->hd.stream_id))
+    s->not_sent =
+        fmt::format("HTTP/2 request on stream {} could not be sent: {}", frame->hd.stream_id,
+                    lib_error == NGHTTP2_ERR_FRAME_SIZE_ERROR
+                        ? "its header block is over nghttp2's 64 KiB limit"
+                        : nghttp2_strerror(lib_error));
+  return 0;
+}
+
 int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t error_code,
                                      void* user) {
   auto* self = static_cast<H2ClientSession*>(user);
@@ -281,6 +298,8 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
   if (!s.sink) return 0;
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+  } else if (!s.not_sent.empty()) {
+    s.sink->on_error({Errc::http2, s.not_sent});
   } else if (error_code == NGHTTP2_NO_ERROR && s.end_seen && s.head_done) {
     s.sink->on_end();
   } else if (!s.head_done && self->goaway_ && self->goaway_code_ != NGHTTP2_NO_ERROR) {
@@ -417,10 +436,18 @@ void H2ClientSession::fail_all(const Error& e) {
   auto streams = std::move(streams_);
   streams_.clear();
   close();
+  // The server said why it was leaving (GOAWAY with an error code), then
+  // closed: that reason, not the bare close, is what went wrong.
+  std::optional<Error> goaway;
+  if (goaway_ && goaway_code_ != NGHTTP2_NO_ERROR)
+    goaway = Error{Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
+                                            nghttp2_http2_strerror(goaway_code_), goaway_code_)};
   for (auto& [id, s] : streams) {
     if (!s.sink) continue;
     if (s.aborted) {
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+    } else if (goaway) {
+      s.sink->on_error(*goaway);
     } else if (!s.head_done && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
     } else if (e.code == Errc::recv_failed) {

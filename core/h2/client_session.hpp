@@ -61,6 +61,7 @@ class H2ClientSession final : public Session, private IoHandler {
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer
     std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
     bool head_done = false, end_seen = false, aborted = false;
+    std::string not_sent;  // why nghttp2 could not send the request's HEADERS
   };
 
   static nghttp2_session_callbacks* callbacks();
@@ -70,6 +71,7 @@ class H2ClientSession final : public Session, private IoHandler {
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
   static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
+  static int on_frame_not_send(nghttp2_session*, const nghttp2_frame*, int, void*);
   static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
                            nghttp2_data_source*, void*);
 

@@ -139,8 +139,16 @@ TEST_CASE("h2 flow control: a stalled stream plateaus near high water while its 
 
 TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 16",
           "[get][h2][exit]") {
-  for (auto [mode, code] :
-       {std::pair{"rst", 92}, std::pair{"goaway", 16}, std::pair{"garbage", 16}}) {
+  struct Case {
+    const char* mode;
+    int code;
+    const char* says;
+  };
+  for (auto [mode, code, says] :
+       {Case{"rst", 92, "INTERNAL_ERROR"}, Case{"goaway", 16, "PROTOCOL_ERROR"},
+        Case{"garbage", 16, "framing layer"},
+        Case{"goaway-kept", 16, "GOAWAY from the server: COMPRESSION_ERROR"},
+        Case{"goaway-mid", 16, "GOAWAY from the server: INTERNAL_ERROR"}}) {
     int port = free_port();
     Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py " +
                  std::string(mode) + " " + std::to_string(port));
@@ -149,7 +157,18 @@ TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 1
         sh(get("-sS --http2-prior-knowledge http://127.0.0.1:" + std::to_string(port) + "/"), 30);
     INFO(mode << ": " << r.err);
     CHECK(r.exit_code == code);
+    CHECK_THAT(r.err, ContainsSubstring(says));
+    if (std::string(mode) == "goaway-mid") CHECK(r.out == "hello");  // received bytes kept
   }
+  // A request nghttp2 will not send (header block over its 64 KiB limit) is
+  // our side's failure, not the server refusing it.
+  Server s;
+  auto big =
+      sh(get("-sS --http2-prior-knowledge -H \"X: $(head -c 100000 /dev/zero | tr '\\0' "
+             "a)\" " +
+             s.base + "/bytes/1"));
+  CHECK(big.exit_code == 16);
+  CHECK_THAT(big.err, ContainsSubstring("over nghttp2's 64 KiB limit"));
 }
 
 TEST_CASE("h2 slow consumer: peak RSS does not grow with the body size",

@@ -5,6 +5,8 @@ usage: h2_fake_server.py MODE PORT
   rst      answers stream 1 with RST_STREAM(INTERNAL_ERROR)    -> exit 92
   goaway   answers with GOAWAY(PROTOCOL_ERROR, last stream 0)  -> exit 16
   garbage  sends a frame that breaks the framing layer        -> exit 16
+  goaway-kept  GOAWAY(COMPRESSION_ERROR) keeping stream 1, then closes -> exit 16
+  goaway-mid   a head and 5 body bytes, GOAWAY(INTERNAL_ERROR), close  -> exit 16
 It reads the client preface and frames without decoding HPACK: enough to
 provoke the client's error paths. Stops after 60 s without a client.
 """
@@ -44,7 +46,13 @@ def serve(conn):
         out += frame(7, 0, 0, struct.pack(">II", 0, 1))
     elif MODE == "garbage":
         out += frame(4, 0, 0, b"\x00\x00\x00")  # SETTINGS payload not a multiple of 6
+    elif MODE == "goaway-kept":
+        out += frame(7, 0, 0, struct.pack(">II", 1, 9))
+    elif MODE == "goaway-mid":  # :status 200 (static index 8), then part of a body
+        out += frame(1, 4, 1, b"\x88") + frame(0, 0, 1, b"hello") + frame(7, 0, 0, struct.pack(">II", 1, 2))
     conn.sendall(out)
+    if MODE.startswith("goaway-"):
+        return  # the caller closes the connection
     try:
         while conn.recv(65536):
             pass

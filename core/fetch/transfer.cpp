@@ -302,11 +302,14 @@ bool Transfer::can_splice_body() {
 }
 
 Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {
+  // The bytes may reach the destination inside splice_from (a file, a ready
+  // pipe), and body_written() credits only queued bytes: queue the most that
+  // can move first, then take back what did not.
+  body_queued_ += max;
   auto n = out_->splice_from(fd, max);
-  if (n && *n > 0) {
-    rep_.size_download += static_cast<uint64_t>(*n);
-    body_queued_ += static_cast<uint64_t>(*n);
-  }
+  auto moved = static_cast<uint64_t>(n && *n > 0 ? *n : 0);
+  body_queued_ -= max - moved;
+  rep_.size_download += moved;
   if (out_->error()) {
     mode_ = Mode::discard;
     bp = Backpressure::abort;

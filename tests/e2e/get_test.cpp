@@ -306,6 +306,13 @@ TEST_CASE("get -O names the file after the URL and --progress-bar draws a bar", 
   CHECK(r.exit_code == 0);
   CHECK(r.out == "12345\n");
   CHECK_THAT(r.err, ContainsSubstring("100.0%"));
+  // The last bar drawn is 100% also for bodies spliced into a file or a pipe.
+  for (auto sink : {std::string(" -o ") + dir + "/big", std::string(" | cat >/dev/null")}) {
+    auto big = sh("{ " + get("--progress-bar " + s.base + "/bytes/40000000") + sink +
+                  "; } 2>&1 | tr '\\r' '\\n' | grep . | tail -1");
+    INFO(sink);
+    CHECK_THAT(big.out, ContainsSubstring("100.0%"));
+  }
   auto silent = sh(get("-s -o /dev/null " + s.base + "/bytes/10"));
   CHECK(silent.err.empty());
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "cli/commands.hpp"
@@ -70,7 +71,8 @@ CommandSpec get_spec(GetArgs& a) {
       value("-A,--user-agent", "NAME", "User-Agent header to send", a.user_agent),
       flag("-L,--location", "Follow redirects (301/302/303/307/308), reusing the connection",
            a.location),
-      value("--max-redirs", "N", "Maximum number of redirects with -L (default 50)", a.max_redirs),
+      value("--max-redirs", "N", "Maximum number of redirects with -L (default 50, -1: no limit)",
+            a.max_redirs),
       flag("-f,--fail", "Fail with exit code 22 on HTTP status >= 400, without writing the body",
            a.fail),
       flag("-s,--silent", "No progress meter and no error messages", a.silent),
@@ -117,7 +119,7 @@ CommandSpec get_spec(GetArgs& a) {
            "Show a progress bar instead of the meter (also when stderr is not a terminal)",
            a.progress_bar),
   };
-  s.extra_sections = {{"Exit codes", exit_code_table()}};
+  s.extra_sections = {{"Write-out (-w)", write_out_help()}, {"Exit codes", exit_code_table()}};
   return s;
 }
 
@@ -199,11 +201,15 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     }
     c.data = std::move(body);
   }
+  if (a.head && c.data)
+    return fail(Errc::bad_argument,
+                "You can only select one HTTP request method! You asked for both HEAD (-I) and "
+                "POST (-d, --data).");
   c.head_only = a.head;
   c.include_headers = a.include;
   c.user_agent = a.user_agent;
   c.follow = a.location;
-  c.max_redirs = a.max_redirs;
+  c.max_redirs = a.max_redirs < 0 ? std::numeric_limits<int>::max() : a.max_redirs;  // -1: no limit
   c.fail_on_error = a.fail;
   if (a.connect_timeout < 0 || a.max_time < 0 || a.retry < 0 || a.retry_delay < 0)
     return fail(Errc::bad_argument, "timeouts and retry counts must not be negative");
@@ -262,10 +268,12 @@ int run_get(GetArgs& a) {
     return show_errors ? print_coded_failure("sluice", cfg.error()) : exit_code(cfg.error().code);
   std::string write_out = a.write_out;
   if (write_out.starts_with('@')) {
+    // As curl reads it: line by line, line ends dropped ("\\n" in the text
+    // makes a newline).
     std::ifstream f(write_out.substr(1));
-    std::stringstream ss;
-    ss << f.rdbuf();
-    write_out = ss.str();
+    std::string line;
+    write_out.clear();
+    while (std::getline(f, line)) write_out += line.substr(0, line.find('\r'));
   }
   fetch::Callbacks cb;
   if (a.verbose) cb.verbose = print_verbose;
@@ -284,14 +292,16 @@ int run_get(GetArgs& a) {
       (a.progress_bar || (::isatty(STDERR_FILENO) && (any_file || !::isatty(STDOUT_FILENO))));
   ProgressMeter pm(a.progress_bar);
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
-  if (show_errors) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };
+  // -s mutes warnings; -S brings back errors only, as in curl.
+  if (!a.silent) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };
 
   auto reports = fetch::run(*cfg, cb);
+  // As curl: each failure is reported, and the last transfer's result is the
+  // exit code (a stop by signal or a vanished consumer ends them all alike).
   int code = 0;
   for (const auto& r : reports) {
-    if (!r.error) continue;
-    code = exit_code(r.error->code);
-    if (show_errors && r.error->code != Errc::cancelled)
+    code = r.error ? exit_code(r.error->code) : 0;
+    if (r.error && show_errors && r.error->code != Errc::cancelled)
       fmt::print(stderr, "sluice: ({}) {}\n", code, r.error->message);
   }
   return code;

@@ -66,8 +66,7 @@ const std::map<std::string, Var, std::less<>>& variables() {
       {"num_connects", {[](auto& r, int) { return std::to_string(r.num_connects); }, false}},
       {"num_redirects", {[](auto& r, int) { return std::to_string(r.num_redirects); }, false}},
       {"remote_ip", {[](auto& r, int) { return r.remote_ip; }, true}},
-      {"remote_port",
-       {[](auto& r, int) { return r.remote_port ? std::to_string(r.remote_port) : ""; }, false}},
+      {"remote_port", {[](auto& r, int) { return std::to_string(r.remote_port); }, false}},
       {"size_download", {[](auto& r, int) { return std::to_string(r.size_download); }, false}},
       {"size_header", {[](auto& r, int) { return std::to_string(r.size_header); }, false}},
       {"size_upload", {[](auto& r, int) { return std::to_string(r.size_upload); }, false}},
@@ -85,15 +84,26 @@ const std::map<std::string, Var, std::less<>>& variables() {
 
 }  // namespace
 
+std::string write_out_help() {
+  std::string names;
+  for (const auto& [name, var] : variables()) names += fmt::format("%{{{}}} ", name);
+  return "Variables: " + names +
+         "and %{json} (all of them as one JSON object). Escapes: \\n \\r \\t \\\\ and %%. "
+         "Times are seconds from the start of the transfer; sizes are bytes. -w @FILE reads the "
+         "format from FILE, line ends dropped, as curl does.";
+}
+
 std::string report_json(const fetch::Report& r, int exit_code) {
   std::string out = "{";
   bool first = true;
   for (const auto& [name, var] : variables()) {
     std::string v = var.get(r, exit_code);
     if (name == "http_code" || name == "response_code") v = std::to_string(r.http_code);
-    if (!var.string && v.empty()) v = "null";
+    bool null = (!var.string && v.empty()) || (name == "errormsg" && !r.error);  // as curl
     out += fmt::format("{}\"{}\":{}", first ? "" : ",", name,
-                       var.string ? "\"" + json_escape(v) + "\"" : v);
+                       null         ? "null"
+                       : var.string ? "\"" + json_escape(v) + "\""
+                                    : v);
     first = false;
   }
   return out + "}";

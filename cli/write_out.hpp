@@ -13,5 +13,7 @@ namespace sluice::cli {
 std::string render_write_out(const std::string& tmpl, const fetch::Report& r, int exit_code,
                              std::vector<std::string>* unknown = nullptr);
 std::string report_json(const fetch::Report& r, int exit_code);
+// Every variable -w knows, for --help and the man page.
+std::string write_out_help();
 
 }  // namespace sluice::cli

@@ -13,7 +13,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -s d -l data -r -d 'POST
 complete -c sluice -n '__fish_seen_subcommand_from get' -l data-binary -r -d 'POST data sent exactly as given; @FILE and @- read it unchanged'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s A -l user-agent -r -d 'User-Agent header to send'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s L -l location -d 'Follow redirects (301/302/303/307/308), reusing the connection'
-complete -c sluice -n '__fish_seen_subcommand_from get' -l max-redirs -r -d 'Maximum number of redirects with -L (default 50)'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l max-redirs -r -d 'Maximum number of redirects with -L (default 50, -1: no limit)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s f -l fail -d 'Fail with exit code 22 on HTTP status >= 400, without writing the body'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s s -l silent -d 'No progress meter and no error messages'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s S -l show-error -d 'With -s, still show error messages'

@@ -32,7 +32,7 @@ Request build_request(const Config& cfg, const Url& url) {
     r.method = "HEAD";
   else if (cfg.data)
     r.method = "POST";
-  r.headers.add("User-Agent", cfg.user_agent);
+  if (!cfg.user_agent.empty()) r.headers.add("User-Agent", cfg.user_agent);  // -A '': none
   r.headers.add("Accept", "*/*");
   if (cfg.data) {
     r.body = *cfg.data;

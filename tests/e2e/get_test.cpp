@@ -280,20 +280,26 @@ TEST_CASE("get --retry retries transient statuses with a delay, then reports the
   Server s;
   auto stats = [&] { return sh("curl -s " + s.base + "/stats").out; };
   auto before = stats();
-  auto r = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null -w '%{http_code}' " + s.base +
+  auto r = sh(get("-S --retry 2 --retry-delay 0.1 -o /dev/null -w '%{http_code}' " + s.base +
                   "/status/503"));
   CHECK(r.exit_code == 0);
   CHECK(r.out == "503");
   CHECK(count_lines(r.err, "Will retry") == 2);
+  // -s mutes the warnings (-S brings back errors only), as in curl; the
+  // retries still happen.
+  auto muted = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null -w '%{http_code}' " + s.base +
+                      "/status/503"));
+  CHECK(muted.out == "503");
+  CHECK(muted.err.empty());
   // Not transient: no retry.
-  auto nf = sh(get("-sS --retry 2 --retry-delay 0.1 -o /dev/null " + s.base + "/status/404"));
+  auto nf = sh(get("-S --retry 2 --retry-delay 0.1 -o /dev/null " + s.base + "/status/404"));
   CHECK(count_lines(nf.err, "Will retry") == 0);
   // A refused connection is not transient either (curl needs --retry-connrefused).
-  auto refused = sh(get("-sS --retry 2 --retry-delay 0.1 http://127.0.0.1:1/"));
+  auto refused = sh(get("-S --retry 2 --retry-delay 0.1 http://127.0.0.1:1/"));
   CHECK(refused.exit_code == 7);
   CHECK(count_lines(refused.err, "Will retry") == 0);
   // A timeout is.
-  auto slow = sh(get("-sS --retry 1 --retry-delay 0.1 -m 0.3 " + s.base + "/delay/2000"));
+  auto slow = sh(get("-S --retry 1 --retry-delay 0.1 -m 0.3 " + s.base + "/delay/2000"));
   CHECK(slow.exit_code == 28);
   CHECK(count_lines(slow.err, "Will retry") == 1);
 }
@@ -380,4 +386,32 @@ TEST_CASE("get: the -o file is created by the first body byte or a success, neve
   auto r = sh(get("-sS -o " + dir + "/no/such/dir " + s.base + "/bytes/0"));
   CHECK(r.exit_code == 23);
   CHECK_THAT(r.err, ContainsSubstring("Failed to open the file"));
+}
+
+TEST_CASE("get follows curl on flag corners: -A '', --max-redirs -1, -I with -d, -w @file",
+          "[get]") {
+  Server s;
+  auto v = sh(get("-sv -o /dev/null -A '' " + s.base + "/bytes/1"));
+  CHECK_THAT(v.err, !ContainsSubstring("User-Agent"));  // an empty -A drops the header
+  CHECK(sh(get("-sL --max-redirs -1 -o /dev/null -w '%{num_redirects}' " + s.base + "/redirect/3"))
+            .out == "3");
+  auto both = sh(get("-sS -I -d x " + s.base + "/bytes/1"));
+  CHECK(both.exit_code == 2);
+  CHECK_THAT(both.err, ContainsSubstring("only select one HTTP request method"));
+  // -w @FILE: line ends are dropped, escapes make them.
+  std::string fmt_file = tmpdir() + "/wfmt";
+  REQUIRE(sh("printf '%%{http_code}\\n|\\\\n' > " + fmt_file).exit_code == 0);
+  CHECK(sh(get("-s -o /dev/null -w @" + fmt_file + " " + s.base + "/bytes/1")).out == "200|\n");
+}
+
+TEST_CASE("get with several URLs: each failure reported, the last one's result is the exit code",
+          "[get][exit]") {
+  Server s;
+  auto r = sh(get("-sS " + s.base + "/bytes/2 http://127.0.0.1:9/ " + s.base + "/bytes/3"));
+  CHECK(r.exit_code == 0);  // as curl: the last transfer succeeded
+  CHECK(r.out == "ababc");
+  CHECK_THAT(r.err, ContainsSubstring("(7) Failed to connect"));
+  auto last_fails = sh(get("-sS " + s.base + "/bytes/2 http://127.0.0.1:9/"));
+  CHECK(last_fails.exit_code == 7);
+  CHECK(sh(get("-sf " + s.base + "/status/500 " + s.base + "/bytes/4")).exit_code == 0);
 }

@@ -34,8 +34,12 @@ const char* kRouting =
     "Synthetic endpoints always own their paths. With --root DIR, every other path\n"
     "(\"/\" included) is a file under DIR: GET and HEAD only (else 405), one Range\n"
     "(206/416), Last-Modified, a directory serves its index.html (else 403), a\n"
-    "missing file is 404. \"..\" above the root is 403; a symlink leading out of the\n"
-    "root is 404. Without --root, \"/\" is this index and other paths are 404.\n"
+    "missing file (or a file named with a trailing slash) is 404. \"..\" above the\n"
+    "root is 403; a symlink leading out of the root is 404. Without --root, \"/\" is\n"
+    "this index and other paths are 404.\n"
+    "Range (files and /bytes/N): one range -> 206, one that starts past the end ->\n"
+    "416 with Content-Range: bytes */SIZE; several ranges (no multipart/byteranges)\n"
+    "or a malformed one are ignored -> 200 with the whole body.\n"
     "Plain connections send files with sendfile(2); TLS ones read and encrypt.";
 
 const char* kHttp2 =
@@ -61,9 +65,12 @@ const char* kHttp2 =
 const char* kBehaviour =
     "HTTP/1.1 keep-alive and pipelining (responses in request order); Connection:\n"
     "close and HTTP/1.0 without keep-alive close after the response; HEAD sends\n"
-    "headers only; Expect: 100-continue is answered. A malformed request gets 400,\n"
-    "a head over --max-header-size 431, a body over --max-body-size 413, a head not\n"
-    "complete within --request-timeout 408; each then closes the connection.\n"
+    "headers only; Expect: 100-continue is answered. A malformed request (or an\n"
+    "HTTP/1.1 one without exactly one Host) gets 400, HTTP/2.0 or later over HTTP/1\n"
+    "505, a head over --max-header-size 431, a body over --max-body-size 413, a head\n"
+    "not complete within --request-timeout 408; each then closes the connection.\n"
+    "The response to a chunked body waits for its end (or for 256 KiB of response),\n"
+    "so a chunked body over the limit gets 413 too; past that mark it only closes.\n"
     "Responses are produced only while the connection's output queue is under\n"
     "256 KiB, so a slow reader costs bounded memory.\n"
     "SIGINT/SIGTERM: stop accepting, finish in-flight responses (at most\n"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "core/h1/http_date.hpp"
@@ -43,6 +44,7 @@ constexpr std::pair<int, std::string_view> kReasons[] = {
     {502, "Bad Gateway"},
     {503, "Service Unavailable"},
     {504, "Gateway Timeout"},
+    {505, "HTTP Version Not Supported"},
 };
 }  // namespace
 
@@ -99,7 +101,10 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
   }
   failed_ = true;
   in_request_ = false;
-  if (error_status_ == 0) error_status_ = 400;
+  // llhttp knows versions 0.9 to 2.0: HTTP/3.0 and up fail here, after the major digit.
+  bool newer_version = err == HPE_INVALID_VERSION && parser_.http_major > 1;
+  if (error_status_ == 0) error_status_ = newer_version ? 505 : 400;
+  discard_held();  // the error response is all the client is to see
   return {consumed, Parse::error};
 }
 
@@ -107,6 +112,7 @@ void H1ServerSession::next_request() {
   head_ = RequestHead{};
   framing_ = Framing::none;
   body_left_ = 0;
+  holding_ = false;
   keep_alive_ = true;
   head_sent_ = response_ended_ = false;
   if (paused_) {
@@ -175,16 +181,22 @@ int H1ServerSession::headers_complete() {
   if (parser_.flags & F_CONTENT_LENGTH) head_.content_length = parser_.content_length;
   head_.keep_alive = llhttp_should_keep_alive(&parser_) != 0;
   head_.expect_continue = head_.http11() && head_.headers.has_token("Expect", "100-continue");
-  if (parser_.method == HTTP_CONNECT) {
-    error_status_ = 405;  // we are no proxy
-    return -1;
-  }
-  if (head_.content_length.value_or(0) > limits_.max_body_size) {
-    error_status_ = 413;
-    return -1;
-  }
+  error_status_ = refusal();
+  if (error_status_ != 0) return -1;
   keep_alive_ = head_.keep_alive;
   events_.on_request_head(head_);
+  return 0;
+}
+
+// The status a request is answered with before it is routed, or 0.
+int H1ServerSession::refusal() const {
+  if (head_.version_major > 1) return 505;  // "HTTP/2.0" is no HTTP/1 request
+  auto host = [](const auto& field) { return iequals(field.first, "host"); };
+  const auto& fields = head_.headers.list();
+  // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
+  if (head_.http11() && std::count_if(fields.begin(), fields.end(), host) != 1) return 400;
+  if (parser_.method == HTTP_CONNECT) return 405;  // we are no proxy
+  if (head_.content_length.value_or(0) > limits_.max_body_size) return 413;
   return 0;
 }
 
@@ -202,6 +214,7 @@ int H1ServerSession::on_body(llhttp_t* p, const char* at, size_t n) {
 int H1ServerSession::on_message_complete(llhttp_t* p) {
   auto& s = self(p);
   s.in_request_ = false;
+  s.release_held();  // the body fitted
   s.events_.on_request_end();
   return HPE_PAUSED;  // one request at a time: responses stay in request order
 }
@@ -238,7 +251,8 @@ void H1ServerSession::send_head(int status, const Headers& headers,
   else if (!head_.http11())
     fmt::format_to(std::back_inserter(b), "Connection: keep-alive\r\n");
   fmt::format_to(std::back_inserter(b), "\r\n");
-  out_.append(std::string_view(b.data(), b.size()));
+  holding_ = head_.chunked && in_request_;
+  sink().append(std::string_view(b.data(), b.size()));
   head_sent_ = true;
   body_left_ = length.value_or(0);
   if (head_.is_head()) framing_ = Framing::none;  // the head says what GET would send
@@ -254,32 +268,50 @@ void H1ServerSession::send_body(std::string_view bytes) {
       // Never more than announced: extra bytes would be read as the next response.
       if (bytes.size() > body_left_) bytes = bytes.substr(0, body_left_);
       body_left_ -= bytes.size();
-      out_.append(bytes);
-      return;
+      sink().append(bytes);
+      break;
     case Framing::chunked: {
       char size_line[24];
       auto r = fmt::format_to_n(size_line, sizeof size_line, "{:x}\r\n", bytes.size());
-      out_.append(std::string_view(size_line, r.size));
-      out_.append(bytes);
-      out_.append("\r\n");
-      return;
+      sink().append(std::string_view(size_line, r.size));
+      sink().append(bytes);
+      sink().append("\r\n");
+      break;
     }
     case Framing::until_close:
-      out_.append(bytes);
-      return;
+      sink().append(bytes);
+      break;
   }
+  // Past the mark the response must flow, or the connection's backpressure stalls it.
+  if (held_.size() >= kHoldMax) release_held();
 }
 
 void H1ServerSession::sent_out_of_band(uint64_t n) {
+  release_held();  // the file's bytes go out after out()
   body_left_ -= std::min(n, body_left_);
 }
 
 void H1ServerSession::end_response() {
   if (response_ended_) return;
-  if (framing_ == Framing::chunked) out_.append("0\r\n\r\n");
+  if (framing_ == Framing::chunked) sink().append("0\r\n\r\n");
   // A body shorter than announced leaves the framing broken: only a close ends it.
   if (framing_ == Framing::length && body_left_ > 0) keep_alive_ = false;
   response_ended_ = true;
+}
+
+void H1ServerSession::release_held() {
+  if (!holding_) return;
+  holding_ = false;
+  out_.append(std::move(held_));
+}
+
+// Forgets the held response as if it had never been started.
+void H1ServerSession::discard_held() {
+  if (!holding_) return;
+  holding_ = false;
+  held_.clear();
+  framing_ = Framing::none;
+  head_sent_ = response_ended_ = false;
 }
 
 void H1ServerSession::send_error(int status, const Headers& extra) {

@@ -65,7 +65,7 @@ class H1ServerSession {
   void force_close() { keep_alive_ = false; }
   bool keep_alive() const { return keep_alive_; }
   bool head_sent() const { return head_sent_; }
-  bool response_ended() const { return response_ended_; }
+  bool response_ended() const { return response_ended_ && !holding_; }  // and all of it in out()
   bool body_suppressed() const { return framing_ == Framing::none; }
   ChainBuffer& out() { return out_; }
   const ChainBuffer& out() const { return out_; }
@@ -85,7 +85,11 @@ class H1ServerSession {
 
   bool count_head_bytes(std::size_t n);
   int headers_complete();
+  int refusal() const;
   Framing choose_framing(int status, std::optional<uint64_t> length);
+  ChainBuffer& sink() { return holding_ ? held_ : out_; }
+  void release_held();
+  void discard_held();
 
   RequestEvents& events_;
   ServerLimits limits_;
@@ -101,6 +105,12 @@ class H1ServerSession {
   int error_status_ = 0;
 
   ChainBuffer out_;
+  // The response to a request whose chunked body is still arriving waits here:
+  // until the body ends it may yet go over max_body_size, and then the 413 must
+  // be all the client gets. Released when the body ends or kHoldMax is reached.
+  static constexpr std::size_t kHoldMax = 256 * 1024;
+  ChainBuffer held_;
+  bool holding_ = false;
   Framing framing_ = Framing::none;
   uint64_t body_left_ = 0;  // Framing::length
   bool keep_alive_ = true;

@@ -87,6 +87,12 @@ Resolved resolve_within(const std::string& path, const std::string& root) {
   return {0, std::move(real)};
 }
 
+// "/a/", "/a%2f", "/a/." and "/a/.." name a directory, whatever normalize_path
+// leaves of them: a regular file there is not found (as in nginx).
+bool names_directory(std::string_view decoded) {
+  return decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
+}
+
 bool not_modified(const RequestHead& req, std::time_t mtime) {
   auto ims = req.headers.get("If-Modified-Since");
   if (!ims || req.headers.has("Range")) return false;
@@ -136,6 +142,7 @@ std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t,
   if (r.status) return error_response(r.status);
   struct stat st;
   if (::stat(r.path.c_str(), &st) != 0) return error_response(404);
+  if (!S_ISDIR(st.st_mode) && names_directory(*decoded)) return error_response(404);
   if (S_ISDIR(st.st_mode)) {
     if (!t.path.ends_with('/')) {  // so relative links in its index resolve inside it
       Headers h;

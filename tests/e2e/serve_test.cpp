@@ -135,9 +135,9 @@ TEST_CASE("serve pipelining answers in request order; HTTP/1.0 closes", "[serve]
   auto r = sh(kClient + "send " + port +
               " 'GET /delay/200 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"
               "GET /bytes/3 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"
-              "POST /echo HTTP/1.1\\r\\nContent-Length: 4\\r\\n\\r\\nping"
-              "GET /status/201 HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n"
-              "GET /bytes/1 HTTP/1.1\\r\\n\\r\\n'");
+              "POST /echo HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: 4\\r\\n\\r\\nping"
+              "GET /status/201 HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n"
+              "GET /bytes/1 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n'");
   REQUIRE(r.exit_code == 0);
   auto delayed = r.out.find("delayed 200 ms");
   auto bytes = r.out.find("\r\n\r\nabc");
@@ -161,7 +161,8 @@ TEST_CASE("serve pipelining answers in request order; HTTP/1.0 closes", "[serve]
 
   // A client that half-closes after its requests still gets every answer.
   r = sh(kClient + "send " + port +
-         " 'GET /bytes/2 HTTP/1.1\\r\\n\\r\\nGET /bytes/4 HTTP/1.1\\r\\n\\r\\n' shut");
+         " 'GET /bytes/2 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nGET /bytes/4 HTTP/1.1\\r\\nHost: "
+         "a\\r\\n\\r\\n' shut");
   CHECK_THAT(r.out, ContainsSubstring("\r\n\r\nab"));
   CHECK_THAT(r.out, ContainsSubstring("\r\n\r\nabcd"));
 }
@@ -282,8 +283,9 @@ TEST_CASE("serve static files: types, ranges, directories, errors, no escape", "
   CHECK(status_of("--path-as-is " + s.base + "/%2e%2e/outside.txt") == "403");
   CHECK(status_of("--path-as-is " + s.base + "/sub/..%2f..%2foutside.txt") == "403");
   CHECK(status_of(s.base + "/leak.txt") == "404");
-  auto raw = sh(kClient + "send " + std::to_string(s.port) +
-                " 'GET /../../../../etc/passwd HTTP/1.1\\r\\nConnection: close\\r\\n\\r\\n'");
+  auto raw =
+      sh(kClient + "send " + std::to_string(s.port) +
+         " 'GET /../../../../etc/passwd HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n'");
   CHECK_THAT(raw.out, StartsWith("HTTP/1.1 403 "));
   CHECK(raw.out.find("root:") == std::string::npos);
 
@@ -295,6 +297,43 @@ TEST_CASE("serve static files: types, ranges, directories, errors, no escape", "
                "/data.bin | grep -i '^Last-Modified:' | cut -d' ' -f2- | tr -d '\\r'");
   CHECK(status_of("-H 'If-Modified-Since: " + lm.out.substr(0, lm.out.size() - 1) + "' " + s.base +
                   "/data.bin") == "304");
+}
+
+TEST_CASE("serve static files: a regular file named with a trailing slash is 404", "[serve]") {
+  std::string root = make_root();
+  Server s("--root " + root);
+  for (const char* flags : {"", "--http2-prior-knowledge "}) {  // h2 shares the file code
+    INFO(flags);
+    std::string get = std::string(flags) + "--path-as-is " + s.base;
+    CHECK(status_of(get + "/data.bin") == "200");
+    for (const char* path : {"/data.bin/", "/data.bin%2f", "/data.bin%2F", "/data.bin/.",
+                             "/data.bin//", "/sub/index.html/"})
+      CHECK(status_of(get + path) == "404");
+    CHECK(status_of(get + "/sub/") == "200");  // directories keep their slash
+  }
+}
+
+TEST_CASE("serve Range: past the end 416, malformed or several ranges get the whole body",
+          "[serve]") {
+  std::string root = make_root();
+  write_file(root + "/hundred.bin", pattern(0, 100));
+  Server s("--root " + root);
+  for (std::string url : {s.base + "/hundred.bin", s.base + "/bytes/100"}) {
+    INFO(url);
+    auto unsat = curl("-D - -o /dev/null -H 'Range: bytes=5000-' " + url);
+    CHECK_THAT(unsat, StartsWith("HTTP/1.1 416 Range Not Satisfiable\r\n"));
+    CHECK_THAT(unsat, ContainsSubstring("Content-Range: bytes */100\r\n"));
+    CHECK(curl("-H 'Range: bytes=90-' " + url) == pattern(90, 10));
+    // Ignored (RFC 9110 §14.2 lets a server ignore any Range): 200, the whole body.
+    for (const char* range : {"bytes=abc", "bytes=5-2", "bytes=0-1,2-3", "lines=0-1"}) {
+      INFO(range);
+      auto r = curl("-D - -H 'Range: " + std::string(range) + "' " + url);
+      CHECK_THAT(r, StartsWith("HTTP/1.1 200 OK\r\n"));
+      CHECK_THAT(r, ContainsSubstring("Content-Length: 100\r\n"));
+      CHECK(r.find("Content-Range") == std::string::npos);
+      CHECK(r.ends_with("\r\n\r\n" + pattern(0, 100)));
+    }
+  }
 }
 
 TEST_CASE("serve --tls --cert/--key: clients verify it, the fingerprint printed matches",

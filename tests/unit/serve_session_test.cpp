@@ -61,7 +61,8 @@ TEST_CASE("serve session: pipelined requests parse the same whole and byte by by
   const std::string wire =
       "GET /bytes/3?x=1 HTTP/1.1\r\nHost: a\r\nX-Multi: one\r\n\r\n"
       "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
-      "PUT /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nT: "
+      "PUT /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nT: "
       "x\r\n\r\n"
       "GET /old HTTP/1.0\r\n\r\n";
   for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{7}}) {
@@ -87,7 +88,7 @@ TEST_CASE("serve session: pipelined requests parse the same whole and byte by by
 TEST_CASE("serve session: the parser pauses after each request") {
   Recorder r;
   H1ServerSession s(r, {});
-  std::string two = "GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n";
+  std::string two = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
   auto fed = s.feed(two);
   CHECK(fed.state == H1ServerSession::Parse::paused);
   CHECK(fed.consumed == two.size() / 2);
@@ -103,9 +104,10 @@ TEST_CASE("serve session: the parser pauses after each request") {
 TEST_CASE("serve session: Upgrade is ignored and parsing continues") {
   Recorder r;
   H1ServerSession s(r, {});
-  auto st = feed_all(
-      s, "GET /a HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET /b HTTP/1.1\r\n\r\n",
-      1);
+  auto st = feed_all(s,
+                     "GET /a HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\nGET "
+                     "/b HTTP/1.1\r\nHost: a\r\n\r\n",
+                     1);
   CHECK(st != H1ServerSession::Parse::error);
   REQUIRE(r.heads.size() == 2);
   CHECK(r.heads[1].target == "/b");
@@ -115,21 +117,22 @@ TEST_CASE("serve session: limits and malformed requests") {
   Recorder r;
   SECTION("oversized head is 431") {
     H1ServerSession s(r, {.max_header_size = 1024});
-    std::string req = "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a') + "\r\n\r\n";
+    std::string req = "GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(2000, 'a') + "\r\n\r\n";
     CHECK(feed_all(s, req, 1) == H1ServerSession::Parse::error);
     CHECK(s.error_status() == 431);
     CHECK(r.heads.empty());
   }
   SECTION("Content-Length over the body limit is 413 before any body byte") {
     H1ServerSession s(r, {.max_body_size = 10});
-    CHECK(feed_all(s, "POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", 1) ==
+    CHECK(feed_all(s, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", 1) ==
           H1ServerSession::Parse::error);
     CHECK(s.error_status() == 413);
   }
   SECTION("a chunked body passing the limit is 413") {
     H1ServerSession s(r, {.max_body_size = 4});
-    CHECK(feed_all(s, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", 1) ==
-          H1ServerSession::Parse::error);
+    CHECK(feed_all(s,
+                   "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+                   1) == H1ServerSession::Parse::error);
     CHECK(s.error_status() == 413);
   }
   SECTION("garbage is 400") {
@@ -139,14 +142,57 @@ TEST_CASE("serve session: limits and malformed requests") {
   }
   SECTION("a bad chunk size is 400") {
     H1ServerSession s(r, {});
-    CHECK(feed_all(s, "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 1) ==
-          H1ServerSession::Parse::error);
+    CHECK(feed_all(s, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                   1) == H1ServerSession::Parse::error);
     CHECK(s.error_status() == 400);
   }
   SECTION("CONNECT is 405") {
     H1ServerSession s(r, {});
-    CHECK(feed_all(s, "CONNECT a:443 HTTP/1.1\r\n\r\n", 1) == H1ServerSession::Parse::error);
+    CHECK(feed_all(s, "CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 1) ==
+          H1ServerSession::Parse::error);
     CHECK(s.error_status() == 405);
+  }
+  SECTION("HTTP/1.1 without exactly one Host is 400; HTTP/1.0 needs none") {
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, "GET / HTTP/1.1\r\n\r\n", 1) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 400);
+    H1ServerSession two(r, {});
+    CHECK(feed_all(two, "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 1) ==
+          H1ServerSession::Parse::error);
+    CHECK(two.error_status() == 400);
+    H1ServerSession old(r, {});
+    CHECK(feed_all(old, "GET / HTTP/1.0\r\n\r\n", 1) != H1ServerSession::Parse::error);
+  }
+  SECTION("HTTP/2.0 and later are 505") {
+    for (const char* req : {"GET / HTTP/2.0\r\nHost: a\r\n\r\n", "GET / HTTP/3.0\r\n"}) {
+      H1ServerSession s(r, {});
+      CHECK(feed_all(s, req, 1) == H1ServerSession::Parse::error);
+      CHECK(s.error_status() == 505);
+    }
+  }
+  SECTION("the response to a chunked body over the limit gives way to the 413") {
+    H1ServerSession s(r, {.max_body_size = 4});
+    s.feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+    s.send_head(200, {}, 2);  // an endpoint that answers before the body is in
+    s.send_body("ok");
+    s.end_response();
+    CHECK(s.out().empty());  // held until the body ends
+    CHECK_FALSE(s.response_ended());
+    CHECK(s.feed("5\r\nhello\r\n").state == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 413);
+    CHECK_FALSE(s.head_sent());
+    s.send_error(413);
+    CHECK(drain(s.out()).starts_with("HTTP/1.1 413 "));
+  }
+  SECTION("the response to a chunked body that fits goes out when it ends") {
+    H1ServerSession s(r, {.max_body_size = 4});
+    s.feed("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n");
+    s.send_head(200, {}, 2);
+    s.send_body("ok");
+    s.end_response();
+    CHECK(s.feed("4\r\nabcd\r\n0\r\n\r\n").state == H1ServerSession::Parse::paused);
+    CHECK(s.response_ended());
+    CHECK(drain(s.out()).ends_with("\r\n\r\nok"));
   }
   SECTION("a partial head is in progress") {
     H1ServerSession s(r, {});
@@ -162,7 +208,7 @@ TEST_CASE("serve session: response framing") {
   h.add("Content-Type", "text/plain");
 
   SECTION("Content-Length, keep-alive on HTTP/1.1") {
-    s.feed("GET / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");  // paused on this request
     s.send_head(200, h, 5);
     s.send_body("hello world");  // never more than announced
     s.end_response();
@@ -173,7 +219,7 @@ TEST_CASE("serve session: response framing") {
     CHECK(s.response_ended());
   }
   SECTION("chunked when the length is unknown") {
-    s.feed("GET / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");  // paused on this request
     s.send_head(200, {}, std::nullopt);
     s.send_body(std::string(20, 'x'));
     s.end_response();
@@ -198,7 +244,7 @@ TEST_CASE("serve session: response framing") {
     CHECK(s.response_ended());
   }
   SECTION("HEAD: the head GET would send, no body") {
-    s.feed("HEAD / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.feed("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");  // paused on this request
     s.send_head(200, {}, 100);
     s.send_body("ignored");
     CHECK(s.response_ended());
@@ -206,14 +252,14 @@ TEST_CASE("serve session: response framing") {
           "HTTP/1.1 200 OK\r\nServer: sluice\r\nContent-Length: 100\r\n\r\n");
   }
   SECTION("Connection: close is honoured") {
-    s.feed("GET / HTTP/1.1\r\nConnection: close\r\n\r\n");  // paused on this request
+    s.feed("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");  // paused on this request
     s.send_head(200, {}, 0);
     s.end_response();
     CHECK(without_date(drain(s.out())).find("Connection: close\r\n") != std::string::npos);
     CHECK_FALSE(s.keep_alive());
   }
   SECTION("a body shorter than announced forces a close") {
-    s.feed("GET / HTTP/1.1\r\n\r\n");  // paused on this request
+    s.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");  // paused on this request
     s.send_head(200, {}, 10);
     s.send_body("abc");
     s.end_response();

@@ -19,8 +19,9 @@ namespace {
 constexpr uint64_t kMaxDrain = 1 << 20;
 
 std::string head_text(const Response& r) {
+  // "HTTP/2 200 " with its trailing space: byte for byte what curl 7.88 prints.
   std::string s = r.version_major >= 2
-                      ? fmt::format("HTTP/2 {}\r\n", r.status)
+                      ? fmt::format("HTTP/2 {} \r\n", r.status)
                       : fmt::format("HTTP/{} {} {}\r\n", r.version_string(), r.status, r.reason);
   for (const auto& [n, v] : r.headers.list()) s += fmt::format("{}: {}\r\n", n, v);
   return s + "\r\n";
@@ -317,6 +318,14 @@ Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp)
     bp = out_->above_high() ? Backpressure::pause : Backpressure::ok;
   }
   return n;
+}
+
+// -i shows trailers after the body, one "name: value" line each, as curl does.
+void Transfer::on_trailers(const Headers& t) {
+  if (!env_.cfg.include_headers || mode_ != Mode::write) return;
+  std::string text;
+  for (const auto& [n, v] : t.list()) text += fmt::format("{}: {}\r\n", n, v);
+  out_->write(text);
 }
 
 // Session callbacks may come from deep inside the session: act from the loop.

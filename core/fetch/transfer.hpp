@@ -37,6 +37,7 @@ class Transfer final : public ResponseSink {
   Backpressure on_body(std::span<const char> bytes) override;
   bool can_splice_body() override;
   Result<ssize_t> splice_body(int fd, std::size_t max, Backpressure& bp) override;
+  void on_trailers(const Headers& t) override;
   void on_end() override;
   void on_error(const Error& e) override;
 

@@ -415,3 +415,14 @@ TEST_CASE("get with several URLs: each failure reported, the last one's result i
   CHECK(last_fails.exit_code == 7);
   CHECK(sh(get("-sf " + s.base + "/status/500 " + s.base + "/bytes/4")).exit_code == 0);
 }
+
+TEST_CASE("get -i prints what curl prints: trailers after the body, HTTP/2's status line",
+          "[get][peer]") {
+  BadServer trailers("trailers");
+  CHECK(sh(get("-si " + trailers.url)).out == sh("curl -si " + trailers.url).out);
+  Server tls("", true);
+  std::string url = tls.base + "/bytes/1";
+  auto ours = sh(get("-skI " + url) + " | head -1").out;
+  CHECK(ours == "HTTP/2 200 \r\n");
+  CHECK(ours == sh("curl -skI " + url + " | head -1").out);
+}

@@ -14,6 +14,7 @@ Each connection is handled by MODE:
   endless-head a status line, then header lines forever              -> exit 56
   endless-trailers  a chunked body, then trailer lines forever      -> exit 56, body kept
   no-status    "HTTP/1.1 " and a blank line: no status code         -> exit 8
+  trailers     a chunked body "hello" with a trailer X-T: 1           -> exit 0
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
@@ -71,6 +72,9 @@ def handle(conn, number):
             deadline = time.time() + 20  # the client gives up long before
             while time.time() < deadline:
                 conn.sendall(b"X-More: " + b"m" * 1000 + b"\r\n")
+        elif MODE == "trailers":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n")
         elif MODE == "no-status":
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "switch":

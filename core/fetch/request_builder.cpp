@@ -1,5 +1,11 @@
 #include "core/fetch/request_builder.hpp"
 
+#include <openssl/evp.h>
+
+#include <optional>
+
+#include "core/util/percent.hpp"
+
 namespace sluice::fetch {
 
 namespace {
@@ -23,6 +29,22 @@ void apply_header(Headers& h, Headers& defaults, std::string_view line) {
 }
 }  // namespace
 
+namespace {
+// http://user:password@host/ -> "Basic dXNlcjpwYXNzd29yZA==", as curl sends
+// it (a user without ':' has an empty password). -H Authorization replaces it.
+std::optional<std::string> basic_credentials(const Url& url) {
+  if (url.userinfo.empty()) return std::nullopt;
+  std::string plain = percent_decode(url.userinfo).value_or(url.userinfo);
+  if (plain.find(':') == std::string::npos) plain += ':';
+  std::string b64(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                          reinterpret_cast<const unsigned char*>(plain.data()),
+                          static_cast<int>(plain.size()));
+  b64.resize(static_cast<std::size_t>(n));
+  return "Basic " + b64;
+}
+}  // namespace
+
 Request build_request(const Config& cfg, const Url& url) {
   Request r;
   r.url = url;
@@ -34,6 +56,7 @@ Request build_request(const Config& cfg, const Url& url) {
     r.method = "POST";
   if (!cfg.user_agent.empty()) r.headers.add("User-Agent", cfg.user_agent);  // -A '': none
   r.headers.add("Accept", "*/*");
+  if (auto auth = basic_credentials(url)) r.headers.add("Authorization", *auth);
   if (cfg.data) {
     r.body = *cfg.data;
     r.has_body = true;

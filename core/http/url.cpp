@@ -71,7 +71,10 @@ std::string remove_dot_segments(std::string_view target) {
 }
 
 Result<void> parse_authority(std::string_view auth, Url& u) {
-  if (auto at = auth.rfind('@'); at != std::string_view::npos) auth.remove_prefix(at + 1);
+  if (auto at = auth.rfind('@'); at != std::string_view::npos) {
+    u.userinfo = auth.substr(0, at);
+    auth.remove_prefix(at + 1);
+  }
   std::string_view port_str;
   if (auth.starts_with('[')) {
     auto close = auth.find(']');

@@ -10,10 +10,11 @@
 namespace sluice {
 
 struct Url {
-  std::string scheme;  // "http" or "https", lower case
-  std::string host;    // lower case, IPv6 without brackets
-  uint16_t port = 0;   // always set (default from scheme)
-  std::string target;  // path + "?query", at least "/"; no fragment
+  std::string scheme;    // "http" or "https", lower case
+  std::string host;      // lower case, IPv6 without brackets
+  uint16_t port = 0;     // always set (default from scheme)
+  std::string target;    // path + "?query", at least "/"; no fragment
+  std::string userinfo;  // "user:password" before '@', still percent-encoded; never in str()
 
   bool tls() const { return scheme == "https"; }
   bool default_port() const { return port == (tls() ? 443 : 80); }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/util/percent.hpp"
+
 namespace sluice::serve {
 
 struct Target {
@@ -17,8 +19,7 @@ struct Target {
 // anything else ("*", authority-form).
 std::optional<Target> split_target(std::string_view target);
 
-// "%41" -> "A". nullopt on a malformed escape or an encoded NUL.
-std::optional<std::string> percent_decode(std::string_view s);
+using sluice::percent_decode;  // core/util/percent.hpp
 
 // Decoded path -> path relative to the root, "." and ".." resolved, empty
 // segments dropped: "/a/./b/../c/" -> "a/c". nullopt when ".." would climb

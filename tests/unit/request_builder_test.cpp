@@ -211,3 +211,25 @@ TEST_CASE("build_request: a repeated -H sends every value, a default is replaced
   CHECK(accept == 2);
   CHECK(header(r, "Host") == "other");
 }
+
+TEST_CASE("build_request: URL credentials become Basic auth, as curl sends them",
+          "[request_builder]") {
+  Config cfg;
+  // Percent-escapes are decoded first: "us@er" / "p:w".
+  auto r = build_request(cfg, url("http://us%40er:p%3Aw@example.com/"));
+  CHECK(header(r, "Authorization") == "Basic dXNAZXI6cDp3");
+  CHECK(r.url.str() == "http://example.com/");  // never echoed in url_effective
+  CHECK(header(build_request(cfg, url("http://bob@example.com/")), "Authorization") ==
+        "Basic Ym9iOg==");  // no password: "bob:"
+  CHECK(header(build_request(cfg, url("http://example.com/")), "Authorization") == "<absent>");
+  cfg.headers = {"Authorization: Bearer t"};  // -H wins
+  CHECK(header(build_request(cfg, url("http://bob:pw@example.com/")), "Authorization") ==
+        "Bearer t");
+  // They stay with their origin across a redirect.
+  auto same = redirect_request(build_request(Config{}, url("http://bob:pw@example.com/a")), 302,
+                               url("http://example.com/b"));
+  CHECK(header(same, "Authorization") == "Basic Ym9iOnB3");
+  auto other = redirect_request(build_request(Config{}, url("http://bob:pw@example.com/a")), 302,
+                                url("http://elsewhere.example/b"));
+  CHECK(header(other, "Authorization") == "<absent>");
+}

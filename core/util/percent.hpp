@@ -1,0 +1,14 @@
+// Percent-decoding (RFC 3986 2.1): request paths on the server, user
+// information of URLs on the client.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// "%41" -> "A". nullopt on a malformed escape or an encoded NUL.
+std::optional<std::string> percent_decode(std::string_view s);
+
+}  // namespace sluice

@@ -158,7 +158,24 @@ Result<Url> parse_url(std::string_view s) {
   return u;
 }
 
-Result<Url> resolve_reference(const Url& base, std::string_view ref) {
+namespace {
+// Servers put raw spaces and UTF-8 in Location; like curl, send them
+// percent-encoded instead of refusing to follow.
+std::string escape_location(std::string_view ref) {
+  std::string out;
+  for (unsigned char c : ref) {
+    if (c == ' ' || c >= 0x80)
+      out += fmt::format("%{:02X}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+}  // namespace
+
+Result<Url> resolve_reference(const Url& base, std::string_view raw_ref) {
+  std::string escaped = escape_location(raw_ref);
+  std::string_view ref = escaped;
   if (scheme_length(ref) != std::string_view::npos) return parse_url(ref);
   if (ref.starts_with("//")) return parse_url(base.scheme + ":" + std::string(ref));
   Url u = base;

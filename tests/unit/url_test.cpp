@@ -240,6 +240,15 @@ TEST_CASE("resolve_reference", "[url]") {
     REQUIRE(u);
     CHECK(u->target == "/dir/file");
   }
+  SECTION("spaces and non-ASCII bytes are percent-encoded, as curl sends them") {
+    auto u = resolve_reference(base, "/my file/\xc3\xa9t\xc3\xa9?q=a b");
+    REQUIRE(u);
+    CHECK(u->target == "/my%20file/%C3%A9t%C3%A9?q=a%20b");
+    auto abs = resolve_reference(base, "http://other.org/a b");
+    REQUIRE(abs);
+    CHECK(abs->target == "/a%20b");
+    CHECK_FALSE(resolve_reference(base, "/tab\there"));  // control characters stay errors
+  }
   SECTION("query only keeps the path") {
     auto u = resolve_reference(base, "?page=2");
     REQUIRE(u);
@@ -251,7 +260,7 @@ TEST_CASE("resolve_reference", "[url]") {
     CHECK(u->target == "/x");
   }
   SECTION("control characters are rejected") {
-    auto u = resolve_reference(base, "/a b");
+    auto u = resolve_reference(base, "/a\x01b");
     REQUIRE_FALSE(u);
     CHECK(u.error().code == Errc::bad_url);
   }

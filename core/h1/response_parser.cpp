@@ -20,6 +20,9 @@ ResponseParser::ResponseParser(Events ev) : ev_(std::move(ev)) {
 
 void ResponseParser::reset() {
   llhttp_init(&parser_, HTTP_RESPONSE, &settings_);
+  // Header values as curl takes them (bare LF line ends, odd bytes): we are
+  // the client, so there is no one downstream to smuggle a request to.
+  llhttp_set_lenient_headers(&parser_, 1);
   parser_.data = this;
   resp_ = Response{};
   field_.clear();

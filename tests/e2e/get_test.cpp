@@ -155,6 +155,11 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
     CHECK(r.exit_code == 8);
     CHECK_THAT(r.err, ContainsSubstring("no valid status code"));
   }
+  SECTION("a head with bare LF line ends is read, as curl reads it") {
+    auto r = sh(get("-sS -w '|%{http_code}' " + BadServer("bare-lf").url));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "ok|200");
+  }
   SECTION("a head or trailers that never end: 56 at curl's 300 KiB") {
     auto r = sh(get("-sS " + BadServer("endless-head").url), 20);
     CHECK(r.exit_code == 56);

@@ -15,6 +15,7 @@ Each connection is handled by MODE:
   endless-trailers  a chunked body, then trailer lines forever      -> exit 56, body kept
   no-status    "HTTP/1.1 " and a blank line: no status code         -> exit 8
   trailers     a chunked body "hello" with a trailer X-T: 1           -> exit 0
+  bare-lf      a head whose lines end in LF alone, body "ok"          -> exit 0, as curl
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
@@ -75,6 +76,8 @@ def handle(conn, number):
         elif MODE == "trailers":
             conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                          b"5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n")
+        elif MODE == "bare-lf":
+            conn.sendall(b"HTTP/1.1 200 OK\nContent-Length: 2\nX-A: b\n\nok")
         elif MODE == "no-status":
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "switch":

@@ -92,6 +92,15 @@ Result<std::vector<SocketAddr>> resolve(const std::string& host, uint16_t port, 
     if (family != Family::v6) out.push_back(*parse_numeric("127.0.0.1", port));
     return out;
   }
+  // A literal address of the other family: nothing to connect to, which curl
+  // reports as a connect failure (7), not as a name it could not resolve.
+  if (auto literal = parse_numeric(host, port)) {
+    int want = family == Family::v4 ? AF_INET : AF_INET6;
+    if (family != Family::any && literal->ss.ss_family != want)
+      return fail(Errc::connect_failed,
+                  fmt::format("Couldn't connect to server: {} is not an IPv{} address", host,
+                              family == Family::v4 ? 4 : 6));
+  }
   addrinfo hints{};
   hints.ai_family = family == Family::v4 ? AF_INET : family == Family::v6 ? AF_INET6 : AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

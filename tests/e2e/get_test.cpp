@@ -248,6 +248,9 @@ TEST_CASE("get honours --resolve, -4/-6 and IPv6 literals", "[get]") {
   CHECK(sh(get("-s --resolve example.test:" + p +
                ":::1 -o /dev/null -w '%{http_code}' http://example.test:" + p + "/bytes/1"))
             .out == "200");
+  // A literal of the other family cannot be connected to: 7, as in curl (not 6).
+  CHECK(sh(get("-s -4 http://[::1]:" + p + "/bytes/1")).exit_code == 7);
+  CHECK(sh(get("-s -6 http://127.0.0.1:" + p + "/bytes/1")).exit_code == 7);
 }
 
 TEST_CASE("get -w renders curl's variables and %{json}", "[get][writeout]") {

@@ -1,5 +1,7 @@
 #include "core/h1/client_session.hpp"
 
+#include <sys/socket.h>
+
 namespace sluice {
 
 H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
@@ -35,6 +37,7 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
 
 H1ClientSession::~H1ClientSession() {
   *alive_ = false;
+  if (lowat_watch_) loop_.cancel(lowat_watch_);
   queue_.clear();
   close();
 }
@@ -119,7 +122,7 @@ void H1ClientSession::do_read() {
         close();
       return;
     }
-    if (*n == kWouldBlock) return;
+    if (*n == kWouldBlock) return tune_wakeups();
     if (*n == 0) return on_eof();
     stats_.bytes_in += static_cast<uint64_t>(*n);
     if (!feed({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
@@ -129,6 +132,44 @@ void H1ClientSession::do_read() {
 bool H1ClientSession::splice_ready() {
   return parser_.raw_body_remaining() > 0 && !aborted_ && transport_->can_splice() && sink() &&
          sink()->can_splice_body();
+}
+
+// Before waiting for more of a long Content-Length body: ask the kernel to
+// wake us once kBodyLowat bytes are queued rather than at every packet. A
+// sleeping reader costs the sender a wake-up per packet (over loopback the
+// sender's CPU runs our receive path too), and a saturated server is that
+// much slower. Only while the body still owes well over the mark, so the
+// last bytes always wake us; back to 1 for heads and the next response.
+void H1ClientSession::tune_wakeups() {
+  uint64_t owed = parser_.raw_body_remaining();
+  uint64_t held = transport_->is_tls() ? kTransportHeld : 0;
+  // Only for a body that arrives fast: a trickle is delivered as it comes.
+  bool flowing = stats_.bytes_in - bytes_at_wait_ >= kFlowingBurst;
+  bytes_at_wait_ = stats_.bytes_in;
+  set_lowat(!paused_ && flowing && owed > held + static_cast<uint64_t>(kBodyLowat) ? kBodyLowat
+                                                                                   : 1);
+}
+
+void H1ClientSession::set_lowat(int bytes) {
+  if (bytes == lowat_ || closed_) return;
+  if (::setsockopt(transport_->fd(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) != 0) return;
+  lowat_ = bytes;
+  if (lowat_ > 1 && !lowat_watch_) watch_lowat();
+}
+
+// A body that stops flowing short of the mark must still reach the consumer
+// at once, as curl would deliver it: when no byte came for a tick, the mark
+// goes back to 1 (which wakes us for whatever is queued).
+void H1ClientSession::watch_lowat() {
+  watched_bytes_ = stats_.bytes_in;
+  auto alive = alive_;
+  lowat_watch_ = loop_.after(kLowatTick, [this, alive] {
+    if (!*alive) return;
+    lowat_watch_ = 0;
+    if (lowat_ <= 1) return;
+    if (stats_.bytes_in == watched_bytes_) return set_lowat(1);
+    watch_lowat();
+  });
 }
 
 // Moves raw body bytes from the socket to the sink's output without reading
@@ -147,6 +188,7 @@ bool H1ClientSession::splice_body() {
     on_eof();
     return false;
   }
+  if (*n == kWouldBlock) tune_wakeups();
   if (*n > 0) {
     stats_.bytes_in += static_cast<uint64_t>(*n);
     parser_.body_moved(static_cast<uint64_t>(*n));
@@ -217,6 +259,7 @@ void H1ClientSession::on_eof() {
 
 void H1ClientSession::finish_response() {
   keep_alive_ = keep_alive_ && parser_.keep_alive();
+  tune_wakeups();  // the body is done: the next head wakes us at its first byte
   ResponseSink* done = queue_.front().sink;
   queue_.pop_front();
   if (!queue_.empty()) {  // the next pipelined response starts right after

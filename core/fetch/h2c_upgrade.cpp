@@ -1,6 +1,6 @@
 #include "core/fetch/h2c_upgrade.hpp"
 
-#include "core/util/base64url.hpp"
+#include "core/util/base64.hpp"
 
 namespace sluice::fetch {
 

@@ -1,9 +1,8 @@
 #include "core/fetch/request_builder.hpp"
 
-#include <openssl/evp.h>
-
 #include <optional>
 
+#include "core/util/base64.hpp"
 #include "core/util/percent.hpp"
 
 namespace sluice::fetch {
@@ -27,21 +26,14 @@ void apply_header(Headers& h, Headers& defaults, std::string_view line) {
   if (value.empty()) return h.remove(name);
   h.add(std::string(name), std::string(value));
 }
-}  // namespace
 
-namespace {
 // http://user:password@host/ -> "Basic dXNlcjpwYXNzd29yZA==", as curl sends
 // it (a user without ':' has an empty password). -H Authorization replaces it.
 std::optional<std::string> basic_credentials(const Url& url) {
   if (url.userinfo.empty()) return std::nullopt;
   std::string plain = percent_decode(url.userinfo).value_or(url.userinfo);
   if (plain.find(':') == std::string::npos) plain += ':';
-  std::string b64(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                          reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size()));
-  b64.resize(static_cast<std::size_t>(n));
-  return "Basic " + b64;
+  return "Basic " + base64_encode(plain);
 }
 }  // namespace
 

@@ -8,7 +8,7 @@
 #include "core/h2/preface.hpp"
 #include "core/serve/h2_connection.hpp"
 #include "core/serve/worker.hpp"
-#include "core/util/base64url.hpp"
+#include "core/util/base64.hpp"
 
 namespace sluice::serve {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/util/base64url.hpp"
+#include "core/util/base64.hpp"
 
 using sluice::H2ClientConfig;
 using sluice::H2ClientSession;

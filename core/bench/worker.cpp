@@ -121,9 +121,7 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
     return;
   }
   if (measuring_) results_.counters.connections++;
-  // Prior knowledge is for h2c: over TLS, ALPN decides.
-  c.h2 = (cfg_.http_version == HttpVersion::http2_prior && !r->transport->is_tls()) ||
-         r->transport->alpn() == "h2";
+  c.h2 = fetch::speaks_h2(cfg_.http_version, *r->transport);
   int depth = cfg_.depth(c.h2);
   if (c.h2) {
     H2ClientConfig h2cfg;

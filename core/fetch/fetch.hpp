@@ -35,6 +35,13 @@ enum class HttpVersion {
   http2_prior  // h2 without negotiation, also on plain TCP (h2c)
 };
 
+// Whether a new connection speaks h2: ALPN chose it, or prior knowledge on a
+// plain connection. Over TLS ALPN has the last word, as in curl (a server that
+// picked http/1.1 is spoken to in HTTP/1.1).
+inline bool speaks_h2(HttpVersion v, const Transport& t) {
+  return (v == HttpVersion::http2_prior && !t.is_tls()) || t.alpn() == "h2";
+}
+
 struct Config {
   std::vector<Target> targets;
   std::string method;                // empty: GET, POST with data, HEAD with head_only

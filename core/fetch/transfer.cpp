@@ -18,13 +18,19 @@ namespace {
 // Redirect bodies up to this size are read so the connection can be reused.
 constexpr uint64_t kMaxDrain = 1 << 20;
 
+// "name: value" lines, as -i prints header and trailer fields.
+std::string field_lines(const Headers& h) {
+  std::string s;
+  for (const auto& [n, v] : h.list()) s += fmt::format("{}: {}\r\n", n, v);
+  return s;
+}
+
 std::string head_text(const Response& r) {
   // "HTTP/2 200 " with its trailing space: byte for byte what curl 7.88 prints.
   std::string s = r.version_major >= 2
                       ? fmt::format("HTTP/2 {} \r\n", r.status)
                       : fmt::format("HTTP/{} {} {}\r\n", r.version_string(), r.status, r.reason);
-  for (const auto& [n, v] : r.headers.list()) s += fmt::format("{}: {}\r\n", n, v);
-  return s + "\r\n";
+  return s + field_lines(r.headers) + "\r\n";
 }
 }  // namespace
 
@@ -175,10 +181,7 @@ std::unique_ptr<Session> Transfer::make_session(Connected& c) {
   auto trace_h2 = [&cb](H2ClientSession& s) {
     if (cb.verbose) s.trace = [&cb](char kind, std::string_view t) { cb.verbose(kind, t); };
   };
-  // Prior knowledge is for h2c: over TLS, ALPN has the last word, as in curl
-  // (a server that picked http/1.1 is spoken to in HTTP/1.1).
-  bool prior = env_.cfg.http_version == HttpVersion::http2_prior && !c.transport->is_tls();
-  if (prior || c.transport->alpn() == "h2") {
+  if (speaks_h2(env_.cfg.http_version, *c.transport)) {
     auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
     trace_h2(*s);
     return s;
@@ -322,10 +325,7 @@ Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp)
 
 // -i shows trailers after the body, one "name: value" line each, as curl does.
 void Transfer::on_trailers(const Headers& t) {
-  if (!env_.cfg.include_headers || mode_ != Mode::write) return;
-  std::string text;
-  for (const auto& [n, v] : t.list()) text += fmt::format("{}: {}\r\n", n, v);
-  out_->write(text);
+  if (env_.cfg.include_headers && mode_ == Mode::write) out_->write(field_lines(t));
 }
 
 // Session callbacks may come from deep inside the session: act from the loop.
@@ -440,8 +440,8 @@ void Transfer::finish(std::optional<Error> err) {
 void Transfer::complete() {
   if (out_) {
     out_->on_empty = out_->on_failed = out_->on_low = nullptr;
-    if (!rep_.error && !out_->finish_ok()) rep_.error = *out_->error();
-    if (!rep_.error && out_->error()) rep_.error = *out_->error();
+    // A file waiting for its first byte is created by a success, or says why not.
+    if (!rep_.error && (!out_->finish_ok() || out_->error())) rep_.error = *out_->error();
   }
   rep_.time_total = since_start(Clock::now());
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;

@@ -259,7 +259,7 @@ void H1ClientSession::on_eof() {
 
 void H1ClientSession::finish_response() {
   keep_alive_ = keep_alive_ && parser_.keep_alive();
-  tune_wakeups();  // the body is done: the next head wakes us at its first byte
+  set_lowat(1);  // the body is done: the next head wakes us at its first byte
   ResponseSink* done = queue_.front().sink;
   queue_.pop_front();
   if (!queue_.empty()) {  // the next pipelined response starts right after

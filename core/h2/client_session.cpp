@@ -302,10 +302,8 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
     s.sink->on_error({Errc::http2, s.not_sent});
   } else if (error_code == NGHTTP2_NO_ERROR && s.end_seen && s.head_done) {
     s.sink->on_end();
-  } else if (!s.head_done && self->goaway_ && self->goaway_code_ != NGHTTP2_NO_ERROR) {
-    s.sink->on_error(
-        {Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
-                                  nghttp2_http2_strerror(self->goaway_code_), self->goaway_code_)});
+  } else if (auto goaway = self->goaway_error(); goaway && !s.head_done) {
+    s.sink->on_error(*goaway);
   } else if (error_code == NGHTTP2_REFUSED_STREAM || (!s.head_done && self->goaway_)) {
     // Never processed by the server (RFC 9113 8.7): safe to retry elsewhere.
     s.sink->on_error(
@@ -432,16 +430,19 @@ void H2ClientSession::update_interest() {
   loop_.modify(transport_->fd(), ev);
 }
 
+std::optional<Error> H2ClientSession::goaway_error() const {
+  if (!goaway_ || goaway_code_ == NGHTTP2_NO_ERROR) return std::nullopt;
+  return Error{Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
+                                        nghttp2_http2_strerror(goaway_code_), goaway_code_)};
+}
+
 void H2ClientSession::fail_all(const Error& e) {
   auto streams = std::move(streams_);
   streams_.clear();
   close();
   // The server said why it was leaving (GOAWAY with an error code), then
   // closed: that reason, not the bare close, is what went wrong.
-  std::optional<Error> goaway;
-  if (goaway_ && goaway_code_ != NGHTTP2_NO_ERROR)
-    goaway = Error{Errc::http2, fmt::format("HTTP/2 GOAWAY from the server: {} (err {})",
-                                            nghttp2_http2_strerror(goaway_code_), goaway_code_)};
+  std::optional<Error> goaway = goaway_error();
   for (auto& [id, s] : streams) {
     if (!s.sink) continue;
     if (s.aborted) {

@@ -7,6 +7,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -82,6 +83,8 @@ class H2ClientSession final : public Session, private IoHandler {
   void flush();                               // frames nghttp2 has queued -> out_ -> transport
   void update_interest();
   void headers_complete(Stream& s);
+  // The server's GOAWAY with an error code, as the error it means; else nullopt.
+  std::optional<Error> goaway_error() const;
   void fail_all(const Error& e);
   void close();
   Stream* stream(int32_t id);

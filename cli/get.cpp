@@ -8,7 +8,6 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -302,7 +301,7 @@ int run_get(GetArgs& a) {
   for (const auto& r : reports) {
     code = r.error ? exit_code(r.error->code) : 0;
     if (r.error && show_errors && r.error->code != Errc::cancelled)
-      fmt::print(stderr, "sluice: ({}) {}\n", code, r.error->message);
+      print_coded_failure("sluice", *r.error);
   }
   return code;
 }

@@ -29,7 +29,8 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
           .complete = nullptr,
       }),
       max_pipeline_(std::max<std::size_t>(1, max_pipeline)),
-      read_buf_(read_size) {
+      read_buf_(read_size),
+      wakeup_(loop, transport_->fd(), transport_->is_tls(), stats_.bytes_in) {
   // Watch for readability even while idle, so a pooled connection notices the
   // server closing it.
   (void)loop_.add(transport_->fd(), EPOLLIN | EPOLLRDHUP, this);
@@ -37,7 +38,6 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
 
 H1ClientSession::~H1ClientSession() {
   *alive_ = false;
-  if (lowat_watch_) loop_.cancel(lowat_watch_);
   queue_.clear();
   close();
 }
@@ -134,42 +134,10 @@ bool H1ClientSession::splice_ready() {
          sink()->can_splice_body();
 }
 
-// Before waiting for more of a long Content-Length body: ask the kernel to
-// wake us once kBodyLowat bytes are queued rather than at every packet. A
-// sleeping reader costs the sender a wake-up per packet (over loopback the
-// sender's CPU runs our receive path too), and a saturated server is that
-// much slower. Only while the body still owes well over the mark, so the
-// last bytes always wake us; back to 1 for heads and the next response.
+// Before waiting for more of a long Content-Length body: wake-ups per
+// WakeupMark::kMark bytes, not per packet, while the body owes well over that.
 void H1ClientSession::tune_wakeups() {
-  uint64_t owed = parser_.raw_body_remaining();
-  uint64_t held = transport_->is_tls() ? kTransportHeld : 0;
-  // Only for a body that arrives fast: a trickle is delivered as it comes.
-  bool flowing = stats_.bytes_in - bytes_at_wait_ >= kFlowingBurst;
-  bytes_at_wait_ = stats_.bytes_in;
-  set_lowat(!paused_ && flowing && owed > held + static_cast<uint64_t>(kBodyLowat) ? kBodyLowat
-                                                                                   : 1);
-}
-
-void H1ClientSession::set_lowat(int bytes) {
-  if (bytes == lowat_ || closed_) return;
-  if (::setsockopt(transport_->fd(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) != 0) return;
-  lowat_ = bytes;
-  if (lowat_ > 1 && !lowat_watch_) watch_lowat();
-}
-
-// A body that stops flowing short of the mark must still reach the consumer
-// at once, as curl would deliver it: when no byte came for a tick, the mark
-// goes back to 1 (which wakes us for whatever is queued).
-void H1ClientSession::watch_lowat() {
-  watched_bytes_ = stats_.bytes_in;
-  auto alive = alive_;
-  lowat_watch_ = loop_.after(kLowatTick, [this, alive] {
-    if (!*alive) return;
-    lowat_watch_ = 0;
-    if (lowat_ <= 1) return;
-    if (stats_.bytes_in == watched_bytes_) return set_lowat(1);
-    watch_lowat();
-  });
+  wakeup_.before_wait(paused_ ? 0 : parser_.raw_body_remaining());
 }
 
 // Moves raw body bytes from the socket to the sink's output without reading
@@ -259,7 +227,7 @@ void H1ClientSession::on_eof() {
 
 void H1ClientSession::finish_response() {
   keep_alive_ = keep_alive_ && parser_.keep_alive();
-  set_lowat(1);  // the body is done: the next head wakes us at its first byte
+  wakeup_.reset();  // the body is done: the next head wakes us at its first byte
   ResponseSink* done = queue_.front().sink;
   queue_.pop_front();
   if (!queue_.empty()) {  // the next pipelined response starts right after
@@ -321,6 +289,7 @@ void H1ClientSession::cancel(StreamId id) {
 void H1ClientSession::close() {
   if (closed_) return;
   closed_ = true;
+  wakeup_.detach();
   loop_.remove(transport_->fd());
   // The fd is closed after this iteration, so its number cannot be reused by
   // another handler while events for it may still be pending.

@@ -11,6 +11,7 @@
 #include "core/h1/response_parser.hpp"
 #include "core/http/session.hpp"
 #include "core/loop/loop.hpp"
+#include "core/net/wakeup_mark.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice {
@@ -47,13 +48,6 @@ class H1ClientSession final : public Session, private IoHandler {
 
  private:
   static constexpr std::size_t kMaxSplice = 1 << 20;  // per call, like one big read
-  // SO_RCVLOWAT during a long body: wake-ups per this many bytes, not per packet.
-  static constexpr int kBodyLowat = 128 * 1024;
-  // Ciphertext OpenSSL may already hold (its read-ahead buffer plus a record):
-  // bytes the socket will never see again.
-  static constexpr uint64_t kTransportHeld = 96 * 1024;
-  static constexpr Millis kLowatTick{50};
-  static constexpr uint64_t kFlowingBurst = 16 * 1024;  // read between two waits
 
   struct Exchange {
     StreamId id;
@@ -66,8 +60,6 @@ class H1ClientSession final : public Session, private IoHandler {
   void do_read();
   bool splice_ready();
   void tune_wakeups();
-  void set_lowat(int bytes);
-  void watch_lowat();
   bool splice_body();
   bool feed(std::span<const char> data);  // false when the session is done reading
   void do_write();
@@ -94,10 +86,7 @@ class H1ClientSession final : public Session, private IoHandler {
   bool aborted_ = false;
   bool closed_ = false;
   bool keep_alive_ = true;
-  int lowat_ = 1;            // the socket's SO_RCVLOWAT
-  TimerId lowat_watch_ = 0;  // drops it when the body stops flowing
-  uint64_t watched_bytes_ = 0;
-  uint64_t bytes_at_wait_ = 0;  // stats_.bytes_in when we last waited
+  WakeupMark wakeup_;  // SO_RCVLOWAT while a long Content-Length body flows
 };
 
 }  // namespace sluice

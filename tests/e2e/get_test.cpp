@@ -180,6 +180,14 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
     CHECK(r.exit_code == 28);
     CHECK(r.out.size() == 100);
   }
+  SECTION("a fast body that stalls short of the SO_RCVLOWAT mark is all delivered") {
+    // The bursts raise the socket's low-water mark; the last 64 KiB + 123
+    // bytes sit below it until the stall watchdog lowers it, seconds before -m.
+    BadServer bs("burst-stall");
+    auto r = sh(get("-s -m 3 " + bs.url));
+    CHECK(r.exit_code == 28);
+    CHECK(r.out.size() == 10 * 65536 + 123);
+  }
 }
 
 TEST_CASE("a consumer that closes the pipe ends the fetch with 23, at once",

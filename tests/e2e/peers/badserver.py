@@ -9,6 +9,8 @@ Each connection is handled by MODE:
   reset        sends headers and part of the body, then RST         -> exit 56
   stall        reads the request and never answers                  -> exit 28 with -m
   stall-body   headers + 100 bytes of a 1000-byte body, then stalls -> exit 28, 100 bytes kept
+  burst-stall  of a 100 MB body, 10 fast 64 KiB bursts and 123 bytes, then
+               stalls: bytes short of SO_RCVLOWAT                   -> exit 28, 655483 bytes kept
   stale        keep-alive: answers the first request on a connection,
                closes on the second without a byte                  -> retried once
   endless-head a status line, then header lines forever              -> exit 56
@@ -65,6 +67,13 @@ def handle(conn, number):
             time.sleep(30)
         elif MODE == "stall-body":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"z" * 100)
+            time.sleep(30)
+        elif MODE == "burst-stall":
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n")
+            for _ in range(10):
+                conn.sendall(b"b" * 65536)
+                time.sleep(0.002)
+            conn.sendall(b"b" * 123)
             time.sleep(30)
         elif MODE in ("endless-head", "endless-trailers"):
             conn.sendall(b"HTTP/1.1 200 OK\r\n" if MODE == "endless-head" else

@@ -71,7 +71,11 @@ std::string H2ClientSession::settings_payload(const H2ClientConfig& cfg) {
 
 H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
                                  H2ClientConfig cfg)
-    : loop_(loop), transport_(std::move(transport)), cfg_(cfg), read_buf_(64 * 1024) {
+    : loop_(loop),
+      transport_(std::move(transport)),
+      cfg_(cfg),
+      read_buf_(64 * 1024),
+      wakeup_(loop, transport_->fd(), transport_->is_tls(), stats_.bytes_in) {
   start();
   auto iv = settings_of(cfg_);
   nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, iv.data(), iv.size());
@@ -80,7 +84,11 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
 
 H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
                                  H2ClientConfig cfg, Upgraded up)
-    : loop_(loop), transport_(std::move(transport)), cfg_(cfg), read_buf_(64 * 1024) {
+    : loop_(loop),
+      transport_(std::move(transport)),
+      cfg_(cfg),
+      read_buf_(64 * 1024),
+      wakeup_(loop, transport_->fd(), transport_->is_tls(), stats_.bytes_in) {
   start();
   // nghttp2 opens stream 1 half-closed (local) and queues our SETTINGS: the
   // same payload the HTTP2-Settings header carried.
@@ -159,6 +167,7 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   if (id < 0)
     return fail(Errc::send_failed, fmt::format("HTTP/2 request failed: {}", nghttp2_strerror(id)));
   streams_.emplace(id, std::move(s));
+  wakeup_.reset();  // its response head must wake us at its first byte
   if (trace) {
     trace('*', fmt::format("[HTTP/2] [{}] OPENED stream for {}", id, req.url.str()));
     std::string head = fmt::format("{} {} HTTP/2\r\n", req.method, req.url.target);
@@ -265,6 +274,7 @@ int H2ClientSession::on_data_chunk(nghttp2_session* ng, uint8_t, int32_t id, con
   Stream* s = self->stream(id);
   if (!s || !s->sink || s->aborted) return 0;
   s->unconsumed += len;
+  s->body_in += len;
   if (s->sink->on_body({reinterpret_cast<const char*>(data), len}) == Backpressure::abort) {
     s->aborted = true;
     nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
@@ -358,7 +368,10 @@ void H2ClientSession::do_read() {
   for (int rounds = 0; rounds < 64 && !closed_; ++rounds) {  // let other fds have a turn
     auto n = transport_->read(read_buf_);
     if (!n) return fail_all(n.error());
-    if (*n == kWouldBlock) break;
+    if (*n == kWouldBlock) {
+      wakeup_.before_wait(bytes_coming());
+      break;
+    }
     if (*n == 0) {
       return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"});
     }
@@ -369,6 +382,23 @@ void H2ClientSession::do_read() {
   if (*alive && !closed_ && !nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) &&
       out_.empty())
     fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
+}
+
+// How many body bytes the server may still send without hearing from us:
+// each open stream's rest of Content-Length within its window, all within the
+// connection window. 0 while a stream may send what cannot be sized (no head
+// yet, no length) or will not be taken: those bytes must wake us at once.
+uint64_t H2ClientSession::bytes_coming() const {
+  uint64_t sum = 0;
+  for (const auto& [id, s] : streams_) {
+    if (!s.head_done || !s.resp.content_length || !s.sink || s.aborted) return 0;
+    if (s.end_seen) continue;
+    uint64_t owed = *s.resp.content_length - std::min(s.body_in, *s.resp.content_length);
+    int32_t window = nghttp2_session_get_stream_local_window_size(ng_, id);
+    sum += std::min<uint64_t>(owed, static_cast<uint64_t>(std::max(window, 0)));
+  }
+  int32_t connection = nghttp2_session_get_local_window_size(ng_);
+  return std::min<uint64_t>(sum, static_cast<uint64_t>(std::max(connection, 0)));
 }
 
 bool H2ClientSession::receive(std::span<const char> bytes) {
@@ -465,6 +495,7 @@ void H2ClientSession::fail_all(const Error& e) {
 void H2ClientSession::close() {
   if (closed_) return;
   closed_ = true;
+  wakeup_.detach();
   loop_.remove(transport_->fd());
   loop_.defer([t = std::shared_ptr<Transport>(std::move(transport_))] {});
   if (on_idle_close && streams_.empty()) loop_.defer(on_idle_close);

@@ -13,6 +13,7 @@
 
 #include "core/http/session.hpp"
 #include "core/loop/loop.hpp"
+#include "core/net/wakeup_mark.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice {
@@ -61,6 +62,7 @@ class H2ClientSession final : public Session, private IoHandler {
     std::size_t body_sent = 0;
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer
     std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
+    uint64_t body_in = 0;        // DATA payload received (padding excluded)
     bool head_done = false, end_seen = false, aborted = false;
     std::string not_sent;  // why nghttp2 could not send the request's HEADERS
   };
@@ -82,6 +84,7 @@ class H2ClientSession final : public Session, private IoHandler {
   bool receive(std::span<const char> bytes);  // false when the session ended
   void flush();                               // frames nghttp2 has queued -> out_ -> transport
   void update_interest();
+  uint64_t bytes_coming() const;
   void headers_complete(Stream& s);
   // The server's GOAWAY with an error code, as the error it means; else nullopt.
   std::optional<Error> goaway_error() const;
@@ -98,6 +101,7 @@ class H2ClientSession final : public Session, private IoHandler {
   ChainBuffer out_;
   std::vector<char> read_buf_;
   SessionStats stats_;
+  WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow
   bool closed_ = false, goaway_ = false, in_recv_ = false;
   uint32_t goaway_code_ = 0;
 };

@@ -171,6 +171,20 @@ TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 1
   CHECK_THAT(big.err, ContainsSubstring("over nghttp2's 64 KiB limit"));
 }
 
+TEST_CASE("h2: a fast body that stalls short of the SO_RCVLOWAT mark is all delivered",
+          "[get][h2]") {
+  // The bursts raise the socket's low-water mark; the last 64 KiB + 123 bytes
+  // sit below it until the stall watchdog lowers it, seconds before -m.
+  int port = free_port();
+  Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py burst-stall " +
+               std::to_string(port));
+  REQUIRE(wait_port(port));
+  auto r =
+      sh(get("-s -m 3 --http2-prior-knowledge http://127.0.0.1:" + std::to_string(port) + "/"), 30);
+  CHECK(r.exit_code == 28);
+  CHECK(r.out.size() == 10 * 65536 + 123);
+}
+
 TEST_CASE("h2 slow consumer: peak RSS does not grow with the body size",
           "[get][h2][backpressure]") {
   Nghttpd n;

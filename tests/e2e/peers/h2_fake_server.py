@@ -7,12 +7,15 @@ usage: h2_fake_server.py MODE PORT
   garbage  sends a frame that breaks the framing layer        -> exit 16
   goaway-kept  GOAWAY(COMPRESSION_ERROR) keeping stream 1, then closes -> exit 16
   goaway-mid   a head and 5 body bytes, GOAWAY(INTERNAL_ERROR), close  -> exit 16
+  burst-stall  of a 100 MB body, 10 fast 64 KiB bursts and 123 bytes (inside
+               the 1 MiB window), then stalls: bytes short of SO_RCVLOWAT -> exit 28
 It reads the client preface and frames without decoding HPACK: enough to
 provoke the client's error paths. Stops after 60 s without a client.
 """
 import socket
 import struct
 import sys
+import time
 
 MODE, PORT = sys.argv[1], int(sys.argv[2])
 
@@ -50,6 +53,13 @@ def serve(conn):
         out += frame(7, 0, 0, struct.pack(">II", 1, 9))
     elif MODE == "goaway-mid":  # :status 200 (static index 8), then part of a body
         out += frame(1, 4, 1, b"\x88") + frame(0, 0, 1, b"hello") + frame(7, 0, 0, struct.pack(">II", 1, 2))
+    elif MODE == "burst-stall":  # :status 200, content-length: 100000000 (literal, indexed name)
+        out += frame(1, 4, 1, b"\x88\x5c\x09100000000")
+        conn.sendall(out)
+        for _ in range(10):
+            conn.sendall(b"".join(frame(0, 0, 1, b"b" * 16384) for _ in range(4)))
+            time.sleep(0.002)
+        out = frame(0, 0, 1, b"b" * 123)
     conn.sendall(out)
     if MODE.startswith("goaway-"):
         return  # the caller closes the connection

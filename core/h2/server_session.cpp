@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "core/h1/http_date.hpp"
+#include "core/h1/server_session.hpp"  // reason_phrase
 
 namespace sluice {
 
@@ -43,31 +44,47 @@ std::optional<uint64_t> parse_length(std::string_view s) {
 struct H2ServerSession::Stream {
   RequestHead head;
   std::size_t header_bytes = 0;
-  bool too_large = false;     // header list over the limit: answer 431
-  bool rejected = false;      // answered without routing: its body is dropped
-  bool head_request = false;  // HEAD: the response has no body
-  bool responded = false;     // send_head done
-  bool no_body = false;       // the response ended with its HEADERS
-  bool eof = false;           // end_response called
-  bool deferred = false;      // the DATA source returned NGHTTP2_ERR_DEFERRED
-  uint64_t received = 0;      // request body bytes
-  std::size_t held = 0;       // received but not yet given back to the peer's window
-  ChainBuffer queue;          // response body written, not yet framed
+  bool too_large = false;      // header list over the limit: answer 431
+  bool rejected = false;       // answered without routing: its body is dropped
+  bool head_request = false;   // HEAD: the response has no body
+  bool responded = false;      // send_head done
+  bool no_body = false;        // the response ended with its HEADERS
+  bool eof = false;            // end_response called
+  bool deferred = false;       // the DATA source returned NGHTTP2_ERR_DEFERRED
+  bool body_unsized = false;   // a request body without content-length
+  bool request_ended = false;  // the peer's END_STREAM arrived
+  uint64_t received = 0;       // request body bytes
+  std::size_t held = 0;        // received but not yet given back to the peer's window
+  ChainBuffer queue;           // response body written, not yet framed
+  // A response that waits for an unsized request body to end, so that a body
+  // over --max-body-size can still be answered 413 (as HTTP/1.1 does).
+  struct Head {
+    int status;
+    Headers headers;
+    std::optional<uint64_t> length;
+  };
+  std::optional<Head> waiting_head;
 
   // For reuse from the free list: everything but the queue's allocations.
   void reset() {
     head = RequestHead{};
     header_bytes = 0;
     too_large = rejected = head_request = responded = no_body = eof = deferred = false;
+    body_unsized = request_ended = false;
     received = 0;
     held = 0;
     queue.clear();
+    waiting_head.reset();
   }
 };
 
 namespace {
 constexpr std::size_t kFreeStreams = 32;  // recycled per session: no allocation per request
-}
+// A response waiting for its unsized request body holds at most this much
+// body, per stream and per connection; past it, it flows (as in HTTP/1.1).
+constexpr std::size_t kHoldMax = 256 * 1024;
+constexpr std::size_t kHoldTotal = 1 << 20;
+}  // namespace
 
 nghttp2_session_callbacks* H2ServerSession::callbacks() {
   static nghttp2_session_callbacks* cbs = [] {
@@ -266,8 +283,11 @@ int H2ServerSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* f, voi
   if (!s) return 0;
   if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST)
     me.request_head_done(id, *s, end_stream);
-  else if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) && end_stream)
+  else if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) && end_stream) {
+    s->request_ended = true;
+    me.release_head(id, *s);  // the body fitted
     me.events_.on_request_end(id);
+  }
   return 0;
 }
 
@@ -275,6 +295,8 @@ void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) 
   RequestHead& h = s.head;
   h.chunked = !end_stream && !h.content_length;
   s.head_request = h.is_head();
+  s.body_unsized = h.chunked;
+  s.request_ended = end_stream;
   int reject = 0;
   if (s.too_large)
     reject = 431;
@@ -298,7 +320,10 @@ int H2ServerSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t id
   s->received += len;
   s->held += len;
   if (s->received > me.limits_.max_body_size) {
-    me.reset(id, NGHTTP2_CANCEL);
+    if (s->waiting_head || !s->responded)
+      me.refuse_body(id, *s);
+    else
+      me.reset(id, NGHTTP2_CANCEL);  // the response is under way: too late for a 413
     return 0;
   }
   me.events_.on_request_body(id, view(data, len));
@@ -309,7 +334,8 @@ int H2ServerSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t id
 // Request-body window goes back only while this stream's response queue is
 // short: an /echo whose client stops reading stops its upload too.
 void H2ServerSession::credit(int32_t id, Stream& s) {
-  if (s.held == 0 || s.queue.size() >= kStreamQueue) return;
+  std::size_t room = s.waiting_head ? kHoldMax : kStreamQueue;
+  if (s.held == 0 || s.queue.size() >= room) return;
   nghttp2_session_consume(session_, id, s.held);
   s.held = 0;
 }
@@ -322,6 +348,7 @@ int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint3
   std::unique_ptr<Stream> s = std::move(it->second);
   me.streams_.erase(it);
   if (s->held) nghttp2_session_consume_connection(session, s->held);
+  if (s->waiting_head) me.waiting_bytes_ -= s->queue.size();
   me.events_.on_stream_close(id);
   if (me.free_.size() < kFreeStreams) {
     s->reset();
@@ -414,6 +441,16 @@ void H2ServerSession::send_head(int32_t id, int status, const Headers& headers,
   Stream* s = find(id);
   if (!s || s->responded) return;
   s->responded = true;
+  if (s->body_unsized && !s->request_ended && waiting_bytes_ < kHoldTotal) {
+    s->waiting_head = Stream::Head{status, headers, length};
+    return;
+  }
+  submit_head(id, *s, status, headers, length);
+}
+
+void H2ServerSession::submit_head(int32_t id, Stream& st, int status, const Headers& headers,
+                                  std::optional<uint64_t> length) {
+  Stream* s = &st;
   s->no_body = s->head_request || status == 204 || status == 304 || (length && *length == 0);
 
   // Field names must be lower case in h2; one scratch buffer holds them all.
@@ -456,7 +493,38 @@ void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
   Stream* s = find(id);
   if (!s || !s->responded || s->eof || bytes.empty()) return;
   s->queue.append(bytes);
-  resume(id, *s);
+  if (!s->waiting_head) return resume(id, *s);
+  waiting_bytes_ += bytes.size();
+  // Past the mark the response must flow, or the request's window stalls it.
+  if (s->queue.size() >= kHoldMax || waiting_bytes_ >= kHoldTotal) release_head(id, *s);
+}
+
+// The response that waited for the request body goes out now.
+void H2ServerSession::release_head(int32_t id, Stream& s) {
+  if (!s.waiting_head) return;
+  Stream::Head h = std::move(*s.waiting_head);
+  s.waiting_head.reset();
+  waiting_bytes_ -= s.queue.size();
+  submit_head(id, s, h.status, h.headers, h.length);
+}
+
+// A request body over --max-body-size whose response has not started: the
+// response becomes 413, and the rest of the body is dropped (its window given
+// back). No RST_STREAM(NO_ERROR) to stop the upload (RFC 9113 8.1 allows
+// one): curl 7.88 then drops the response and fails with 92.
+void H2ServerSession::refuse_body(int32_t id, Stream& s) {
+  if (s.waiting_head) waiting_bytes_ -= s.queue.size();
+  s.waiting_head.reset();
+  s.queue.clear();
+  s.responded = s.rejected = true;
+  nghttp2_session_consume(session_, id, s.held);
+  s.held = 0;
+  std::string body = fmt::format("413 {}\n", reason_phrase(413));
+  Headers h;
+  h.add("Content-Type", "text/plain; charset=utf-8");
+  submit_head(id, s, 413, h, body.size());
+  s.queue.append(body);
+  s.eof = true;
 }
 
 void H2ServerSession::end_response(int32_t id) {

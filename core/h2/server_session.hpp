@@ -131,6 +131,10 @@ class H2ServerSession {
   void add_header(Stream& s, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
   void credit(int32_t id, Stream& s);
+  void submit_head(int32_t id, Stream& s, int status, const Headers& headers,
+                   std::optional<uint64_t> length);
+  void release_head(int32_t id, Stream& s);
+  void refuse_body(int32_t id, Stream& s);
   void resume(int32_t id, Stream& s);
   bool defend(h2::TokenBucket& bucket, uint32_t code);
   int fail(uint32_t code);
@@ -144,6 +148,7 @@ class H2ServerSession {
   std::vector<std::unique_ptr<Stream>> free_;  // closed streams kept for reuse
   std::vector<int32_t> blocked_;               // deferred with bytes queued while out() was full
   std::size_t out_limit_ = 0;                  // during produce()
+  std::size_t waiting_bytes_ = 0;              // bodies of responses that wait (send_head)
   uint32_t continuations_ = 0;                 // CONTINUATION frames in the current header block
   h2::TokenBucket resets_;                     // streams reset before their response ended
   h2::TokenBucket control_;                    // SETTINGS, PING, empty DATA frames

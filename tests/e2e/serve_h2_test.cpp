@@ -159,6 +159,18 @@ TEST_CASE("serve h2 limits: max concurrent streams, header list 431, body 413", 
          "--http2-prior-knowledge --data-binary @- " +
          s.base + "/echo");
   CHECK(too_big.out == "413");
+  // Without content-length (curl -T -) the echo waits for the body to end, so
+  // a body over the limit still gets 413 rather than a reset mid-response.
+  auto unsized = [&](int n) {
+    return sh("head -c " + std::to_string(n) +
+              " /dev/zero | curl -sS -o /dev/null -w '%{http_code} %{size_download}' "
+              "--http2-prior-knowledge -T - " +
+              s.base + "/echo");
+  };
+  auto over = unsized(300000);
+  CHECK(over.out == "413 22");
+  CHECK(over.exit_code == 0);
+  CHECK(unsized(1000).out == "200 1000");
   CHECK(healthy(s, "--http2-prior-knowledge"));
 }
 

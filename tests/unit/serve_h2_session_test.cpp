@@ -5,6 +5,7 @@
 #include <nghttp2/nghttp2.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ struct Client {
   nghttp2_session* s = nullptr;
   std::map<int32_t, std::vector<std::pair<std::string, std::string>>> headers;
   std::map<int32_t, std::string> data;
+  std::map<int32_t, uint32_t> reset_code;  // RST_STREAM received, by stream
   uint32_t goaway_code = 0xffffffff;
 
   Client() {
@@ -61,6 +63,8 @@ struct Client {
         cb, [](nghttp2_session*, const nghttp2_frame* f, void* u) {
           if (f->hd.type == NGHTTP2_GOAWAY)
             static_cast<Client*>(u)->goaway_code = f->goaway.error_code;
+          if (f->hd.type == NGHTTP2_RST_STREAM)
+            static_cast<Client*>(u)->reset_code[f->hd.stream_id] = f->rst_stream.error_code;
           return 0;
         });
     nghttp2_session_client_new(&s, cb, this);
@@ -252,4 +256,73 @@ TEST_CASE("h2 server session: rapid reset ends the connection with ENHANCE_YOUR_
   srv.produce(1 << 20);
   c.feed(drain(srv.out()));
   CHECK(c.goaway_code == NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
+namespace {
+// An upload without content-length: `size` bytes, ended only when all are sent.
+struct Upload {
+  static inline std::string bytes;
+  static inline std::size_t sent = 0;
+  static nghttp2_data_provider provider(std::size_t size) {
+    bytes.assign(size, 'u');
+    sent = 0;
+    nghttp2_data_provider p{};
+    p.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
+                         nghttp2_data_source*, void*) -> ssize_t {
+      std::size_t n = std::min(len, bytes.size() - sent);
+      std::memcpy(buf, bytes.data() + sent, n);
+      sent += n;
+      if (sent == bytes.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return static_cast<ssize_t>(n);
+    };
+    return p;
+  }
+};
+}  // namespace
+
+TEST_CASE("h2 server session: an unsized request body over the limit is answered 413",
+          "[h2][session]") {
+  Server ev;
+  ev.echo = true;  // the response head is sent before the body arrives
+  ServerLimits limits;
+  limits.max_body_size = 1000;
+  H2ServerSession srv(ev, H2ServerSettings{}, limits);
+  ev.session = &srv;
+  Client c;
+
+  SECTION("a body that fits is echoed once it ends") {
+    auto body = Upload::provider(900);
+    int32_t id = c.get("PUT", "/echo", &body);
+    exchange(c, srv);
+    srv.end_response(id);
+    exchange(c, srv);
+    CHECK(c.header(id, ":status") == "200");
+    CHECK(c.data[id] == Upload::bytes);
+  }
+  SECTION("a body over the limit gets 413; the rest of it is dropped") {
+    auto body = Upload::provider(3'000'000);
+    int32_t id = c.get("PUT", "/echo", &body);
+    for (int i = 0; i < 10 && Upload::sent < Upload::bytes.size(); ++i) exchange(c, srv);
+    CHECK(c.header(id, ":status") == "413");
+    CHECK(c.data[id] == "413 Content Too Large\n");
+    CHECK(ev.bodies[id].size() <=
+          1000 + 16384);  // the endpoint saw no more than a frame past the limit
+    CHECK(Upload::sent == Upload::bytes.size());  // window came back for the dropped bytes
+    CHECK(c.reset_code.count(id) == 0);
+    CHECK(srv.open_streams() == 0);
+  }
+  SECTION("a response past the hold mark flows, and the body over the limit resets it") {
+    ev.echo = true;
+    auto body = Upload::provider(3'000'000);
+    ServerLimits big;
+    big.max_body_size = 1'000'000;
+    H2ServerSession srv2(ev, H2ServerSettings{}, big);
+    ev.session = &srv2;
+    Client c2;
+    int32_t id = c2.get("PUT", "/echo", &body);
+    for (int i = 0; i < 50 && c2.reset_code.count(id) == 0; ++i) exchange(c2, srv2);
+    CHECK(c2.header(id, ":status") == "200");  // the 256 KiB hold filled: the echo began
+    CHECK(c2.data[id].size() >= 256 * 1024);
+    CHECK(c2.reset_code[id] == NGHTTP2_CANCEL);  // too late for a 413
+  }
 }

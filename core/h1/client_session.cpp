@@ -211,6 +211,7 @@ void H1ClientSession::switch_protocols(std::span<const char> rest) {
     return fail_response({Errc::bad_response, "Weird server reply: unexpected 101 response"});
   queue_.clear();
   closed_ = true;  // the connection lives on in the new protocol
+  wakeup_.detach();
   loop_.remove(transport_->fd());
   auto handler = on_switch;  // may destroy this session
   handler(std::move(transport_), std::string(rest.data(), rest.size()), x.sink, x.head);

@@ -86,7 +86,7 @@ class H1ClientSession final : public Session, private IoHandler {
   bool aborted_ = false;
   bool closed_ = false;
   bool keep_alive_ = true;
-  WakeupMark wakeup_;  // SO_RCVLOWAT while a long Content-Length body flows
+  WakeupMark wakeup_;  // SO_RCVLOWAT during long bodies; after transport_ and stats_
 };
 
 }  // namespace sluice

@@ -97,6 +97,7 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
                                     payload.size(), up.head ? 1 : 0, nullptr);
   Stream s;
   s.sink = up.sink;
+  s.head = up.head;
   if (rv == 0) streams_.emplace(1, std::move(s));
   flush();
   // What followed the 101 is already HTTP/2; it is read from the loop, so the
@@ -159,6 +160,7 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
     nv.push_back(make_nv("content-length", length));
   Stream s;
   s.sink = &sink;
+  s.head = req.head();
   s.body = req.has_body ? req.body : std::string();
   nghttp2_data_provider provider{};
   provider.read_callback = read_body;
@@ -351,6 +353,7 @@ void H2ClientSession::cancel(StreamId id) {
   if (!s) return;
   s->sink = nullptr;
   if (closed_) return;
+  wakeup_.reset();  // the mark may have counted on this stream's bytes
   nghttp2_submit_rst_stream(ng_, NGHTTP2_FLAG_NONE, id, NGHTTP2_CANCEL);
   flush();
 }
@@ -365,11 +368,12 @@ void H2ClientSession::on_io(uint32_t events) {
 
 void H2ClientSession::do_read() {
   auto alive = alive_;
+  bool drained = false;                                      // the transport said it would block
   for (int rounds = 0; rounds < 64 && !closed_; ++rounds) {  // let other fds have a turn
     auto n = transport_->read(read_buf_);
     if (!n) return fail_all(n.error());
     if (*n == kWouldBlock) {
-      wakeup_.before_wait(bytes_coming());
+      drained = true;
       break;
     }
     if (*n == 0) {
@@ -378,10 +382,26 @@ void H2ClientSession::do_read() {
     if (!receive({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
   }
   flush();
+  if (!*alive || closed_) return;
   // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).
-  if (*alive && !closed_ && !nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) &&
-      out_.empty())
-    fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
+  if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && out_.empty())
+    return fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
+  if (drained) return wait_for_input();
+  // Out of rounds: TLS may hold records that no readiness event will announce.
+  wakeup_.reset();
+  loop_.defer([this, alive] {
+    if (!*alive || closed_) return;
+    do_read();
+    if (*alive && !closed_) update_interest();
+  });
+}
+
+// Before sleeping on the socket: the mark may rise only if everything we owe
+// the server (WINDOW_UPDATEs, our upload) is out, so the server can send
+// what bytes_coming() counts without hearing from us.
+void H2ClientSession::wait_for_input() {
+  bool said_all = out_.empty() && !nghttp2_session_want_write(ng_);
+  wakeup_.before_wait(said_all ? bytes_coming() : 0);
 }
 
 // How many body bytes the server may still send without hearing from us:
@@ -391,9 +411,14 @@ void H2ClientSession::do_read() {
 uint64_t H2ClientSession::bytes_coming() const {
   uint64_t sum = 0;
   for (const auto& [id, s] : streams_) {
-    if (!s.head_done || !s.resp.content_length || !s.sink || s.aborted) return 0;
     if (s.end_seen) continue;
+    // Our upload still going: the server may wait for it (an echo) before it sends.
+    if (s.body_sent < s.body.size()) return 0;
+    if (!s.head_done || !s.resp.content_length || !s.sink || s.aborted) return 0;
     uint64_t owed = *s.resp.content_length - std::min(s.body_in, *s.resp.content_length);
+    // Nothing more to come but END_STREAM or trailers (HEAD, 204, 304, a full
+    // body): small frames that must wake us.
+    if (owed == 0 || s.head || s.resp.status == 204 || s.resp.status == 304) return 0;
     int32_t window = nghttp2_session_get_stream_local_window_size(ng_, id);
     sum += std::min<uint64_t>(owed, static_cast<uint64_t>(std::max(window, 0)));
   }

@@ -63,6 +63,7 @@ class H2ClientSession final : public Session, private IoHandler {
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer
     std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
     uint64_t body_in = 0;        // DATA payload received (padding excluded)
+    bool head = false;           // a HEAD request: no body follows the response head
     bool head_done = false, end_seen = false, aborted = false;
     std::string not_sent;  // why nghttp2 could not send the request's HEADERS
   };
@@ -81,6 +82,7 @@ class H2ClientSession final : public Session, private IoHandler {
   void start();
   void on_io(uint32_t events) override;
   void do_read();
+  void wait_for_input();
   bool receive(std::span<const char> bytes);  // false when the session ended
   void flush();                               // frames nghttp2 has queued -> out_ -> transport
   void update_interest();
@@ -101,7 +103,7 @@ class H2ClientSession final : public Session, private IoHandler {
   ChainBuffer out_;
   std::vector<char> read_buf_;
   SessionStats stats_;
-  WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow
+  WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow; after transport_ and stats_
   bool closed_ = false, goaway_ = false, in_recv_ = false;
   uint32_t goaway_code_ = 0;
 };

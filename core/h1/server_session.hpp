@@ -27,8 +27,6 @@ class RequestEvents {
   virtual void on_request_end() = 0;
 };
 
-std::string_view reason_phrase(int status);
-
 class H1ServerSession {
  public:
   enum class Parse { more, paused, error };

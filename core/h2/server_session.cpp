@@ -7,7 +7,7 @@
 #include <charconv>
 
 #include "core/h1/http_date.hpp"
-#include "core/h1/server_session.hpp"  // reason_phrase
+#include "core/http/status.hpp"
 
 namespace sluice {
 
@@ -47,13 +47,15 @@ struct H2ServerSession::Stream {
   bool too_large = false;      // header list over the limit: answer 431
   bool rejected = false;       // answered without routing: its body is dropped
   bool head_request = false;   // HEAD: the response has no body
-  bool responded = false;      // send_head done
+  bool responded = false;      // send_head called: the head is out or waits
   bool no_body = false;        // the response ended with its HEADERS
   bool eof = false;            // end_response called
   bool deferred = false;       // the DATA source returned NGHTTP2_ERR_DEFERRED
   bool body_unsized = false;   // a request body without content-length
   bool request_ended = false;  // the peer's END_STREAM arrived
+  bool cut = false;            // a refused body ran past kDropMax: reset
   uint64_t received = 0;       // request body bytes
+  uint64_t dropped = 0;        // request body bytes read and thrown away (refused)
   std::size_t held = 0;        // received but not yet given back to the peer's window
   ChainBuffer queue;           // response body written, not yet framed
   // A response that waits for an unsized request body to end, so that a body
@@ -70,8 +72,8 @@ struct H2ServerSession::Stream {
     head = RequestHead{};
     header_bytes = 0;
     too_large = rejected = head_request = responded = no_body = eof = deferred = false;
-    body_unsized = request_ended = false;
-    received = 0;
+    body_unsized = request_ended = cut = false;
+    received = dropped = 0;
     held = 0;
     queue.clear();
     waiting_head.reset();
@@ -84,6 +86,7 @@ constexpr std::size_t kFreeStreams = 32;  // recycled per session: no allocation
 // body, per stream and per connection; past it, it flows (as in HTTP/1.1).
 constexpr std::size_t kHoldMax = 256 * 1024;
 constexpr std::size_t kHoldTotal = 1 << 20;
+constexpr uint64_t kDropMax = 1 << 20;  // refused request body read and dropped, per stream
 }  // namespace
 
 nghttp2_session_callbacks* H2ServerSession::callbacks() {
@@ -315,6 +318,7 @@ int H2ServerSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t id
   Stream* s = me.find(id);
   if (!s || s->rejected) {  // nobody reads this body: give the bytes back at once
     nghttp2_session_consume(session, id, len);
+    if (s) me.drop_body(id, *s, len);
     return 0;
   }
   s->received += len;
@@ -448,10 +452,9 @@ void H2ServerSession::send_head(int32_t id, int status, const Headers& headers,
   submit_head(id, *s, status, headers, length);
 }
 
-void H2ServerSession::submit_head(int32_t id, Stream& st, int status, const Headers& headers,
+void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Headers& headers,
                                   std::optional<uint64_t> length) {
-  Stream* s = &st;
-  s->no_body = s->head_request || status == 204 || status == 304 || (length && *length == 0);
+  s.no_body = s.head_request || status == 204 || status == 304 || (length && *length == 0);
 
   // Field names must be lower case in h2; one scratch buffer holds them all.
   thread_local std::string names;
@@ -478,10 +481,12 @@ void H2ServerSession::submit_head(int32_t id, Stream& st, int status, const Head
   if (length) nva.push_back(nv("content-length", std::string_view(len.data(), len_end)));
 
   nghttp2_data_provider body{};
-  body.source.ptr = s;
+  body.source.ptr = &s;
   body.read_callback = &read_body;
-  nghttp2_submit_response(session_, id, nva.data(), nva.size(), s->no_body ? nullptr : &body);
-  if (s->no_body) s->eof = true;
+  nghttp2_submit_response(session_, id, nva.data(), nva.size(), s.no_body ? nullptr : &body);
+  if (!s.no_body) return;
+  s.eof = true;
+  s.queue.clear();  // what a HEAD's endpoint wrote while its response waited
 }
 
 void H2ServerSession::send_continue(int32_t id) {
@@ -523,8 +528,18 @@ void H2ServerSession::refuse_body(int32_t id, Stream& s) {
   Headers h;
   h.add("Content-Type", "text/plain; charset=utf-8");
   submit_head(id, s, 413, h, body.size());
-  s.queue.append(body);
+  if (!s.no_body) s.queue.append(body);
   s.eof = true;
+}
+
+// A refused body is read and dropped only so far, as HTTP/1.1 lingers for at
+// most 1 MiB: past that, RST_STREAM(NO_ERROR) asks the client to stop (RFC
+// 9113 8.1). Smaller bodies finish, so curl sees the response intact.
+void H2ServerSession::drop_body(int32_t id, Stream& s, std::size_t n) {
+  s.dropped += n;
+  if (s.dropped <= kDropMax || s.cut) return;
+  s.cut = true;
+  reset(id, NGHTTP2_NO_ERROR);
 }
 
 void H2ServerSession::end_response(int32_t id) {
@@ -536,6 +551,11 @@ void H2ServerSession::end_response(int32_t id) {
 
 void H2ServerSession::reset(int32_t id, uint32_t error_code) {
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, error_code);
+}
+
+bool H2ServerSession::waiting(int32_t id) const {
+  Stream* s = find(id);
+  return s && s->waiting_head;
 }
 
 std::size_t H2ServerSession::queued(int32_t id) const {

@@ -104,6 +104,8 @@ class H2ServerSession {
   void end_response(int32_t id);
   void reset(int32_t id, uint32_t error_code);
   std::size_t queued(int32_t id) const;
+  // Its response waits for the request body to end (see send_head).
+  bool waiting(int32_t id) const;
   bool head_sent(int32_t id) const;
 
   std::size_t open_streams() const { return streams_.size(); }
@@ -135,6 +137,7 @@ class H2ServerSession {
                    std::optional<uint64_t> length);
   void release_head(int32_t id, Stream& s);
   void refuse_body(int32_t id, Stream& s);
+  void drop_body(int32_t id, Stream& s, std::size_t n);
   void resume(int32_t id, Stream& s);
   bool defend(h2::TokenBucket& bucket, uint32_t code);
   int fail(uint32_t code);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/http/status.hpp"
+
 namespace sluice::serve {
 
 Pull FixedResponse::pull(ResponseWriter& w) {

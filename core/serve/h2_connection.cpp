@@ -271,8 +271,9 @@ bool H2Connection::waiting_on_peer() const {
 
 bool H2Connection::stalled_output() const {
   if (!session_.out().empty()) return true;
+  // A response that waits for its request body is not stalled by the peer's window.
   for (const auto& [id, stream] : streams_)
-    if (session_.queued(id) > 0) return true;  // its window is shut
+    if (session_.queued(id) > 0 && !session_.waiting(id)) return true;  // its window is shut
   return false;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/http/status.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/pattern.hpp"
 #include "core/serve/range.hpp"

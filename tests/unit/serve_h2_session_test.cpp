@@ -73,16 +73,17 @@ struct Client {
   }
   ~Client() { nghttp2_session_del(s); }
 
+  // length: a content-length header for the body, when not empty.
   int32_t get(const std::string& method, const std::string& path,
-              nghttp2_data_provider* body = nullptr) {
+              nghttp2_data_provider* body = nullptr, const std::string& length = "") {
     auto nv = [](const std::string& n, const std::string& v) {
       return nghttp2_nv{(uint8_t*)n.data(), (uint8_t*)v.data(), n.size(), v.size(),
                         NGHTTP2_NV_FLAG_NONE};
     };
     static const std::string m = ":method", sc = ":scheme", p = ":path", a = ":authority",
-                             http = "http", host = "example.test";
-    nghttp2_nv nva[] = {nv(m, method), nv(sc, http), nv(p, path), nv(a, host)};
-    return nghttp2_submit_request(s, nullptr, nva, 4, body, nullptr);
+                             http = "http", host = "example.test", cl = "content-length";
+    nghttp2_nv nva[] = {nv(m, method), nv(sc, http), nv(p, path), nv(a, host), nv(cl, length)};
+    return nghttp2_submit_request(s, nullptr, nva, length.empty() ? 4 : 5, body, nullptr);
   }
 
   std::string take_output() {
@@ -185,7 +186,7 @@ TEST_CASE("h2 server session: request body window returns only as the echo leave
     if (sent == upload.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
     return static_cast<ssize_t>(n);
   };
-  int32_t id = c.get("POST", "/echo", &body);
+  int32_t id = c.get("POST", "/echo", &body, std::to_string(upload.size()));
   // The server frames nothing (limit 0): the echo piles up in the stream's
   // queue, so the client may send one stream window and no more.
   exchange(c, srv, 0);
@@ -300,15 +301,35 @@ TEST_CASE("h2 server session: an unsized request body over the limit is answered
     CHECK(c.data[id] == Upload::bytes);
   }
   SECTION("a body over the limit gets 413; the rest of it is dropped") {
-    auto body = Upload::provider(3'000'000);
+    auto body = Upload::provider(300'000);
     int32_t id = c.get("PUT", "/echo", &body);
     for (int i = 0; i < 10 && Upload::sent < Upload::bytes.size(); ++i) exchange(c, srv);
+    exchange(c, srv);
     CHECK(c.header(id, ":status") == "413");
     CHECK(c.data[id] == "413 Content Too Large\n");
-    CHECK(ev.bodies[id].size() <=
-          1000 + 16384);  // the endpoint saw no more than a frame past the limit
+    CHECK(ev.bodies[id].size() <= 1000);          // the endpoint never sees past the limit
     CHECK(Upload::sent == Upload::bytes.size());  // window came back for the dropped bytes
     CHECK(c.reset_code.count(id) == 0);
+    CHECK(srv.open_streams() == 0);
+  }
+  SECTION("after a 413, more than 1 MiB of body is cut with RST_STREAM(NO_ERROR)") {
+    auto body = Upload::provider(3'000'000);
+    int32_t id = c.get("PUT", "/echo", &body);
+    for (int i = 0; i < 10 && c.reset_code.count(id) == 0; ++i) exchange(c, srv);
+    CHECK(c.header(id, ":status") == "413");
+    CHECK(c.data[id] == "413 Content Too Large\n");
+    CHECK(c.reset_code[id] == NGHTTP2_NO_ERROR);
+    CHECK(Upload::sent < Upload::bytes.size());
+    CHECK(srv.open_streams() == 0);
+  }
+  SECTION("HEAD: what the endpoint wrote while the response waited is not sent") {
+    auto body = Upload::provider(500);
+    int32_t id = c.get("HEAD", "/echo", &body);
+    exchange(c, srv);
+    srv.end_response(id);
+    exchange(c, srv);
+    CHECK(c.header(id, ":status") == "200");
+    CHECK(c.data[id].empty());
     CHECK(srv.open_streams() == 0);
   }
   SECTION("a response past the hold mark flows, and the body over the limit resets it") {

@@ -81,7 +81,6 @@ struct H2ServerSession::Stream {
 };
 
 namespace {
-constexpr std::size_t kFreeStreams = 32;  // recycled per session: no allocation per request
 // A response waiting for its unsized request body holds at most this much
 // body, per stream and per connection; past it, it flows (as in HTTP/1.1).
 constexpr std::size_t kHoldMax = 256 * 1024;
@@ -218,20 +217,24 @@ int H2ServerSession::on_begin_headers(nghttp2_session*, const nghttp2_frame* f, 
   return 0;
 }
 
+// Streams come from this session's pool and go back to it when they close:
+// no allocation per request once the connection has seen its peak of open
+// streams (at most SETTINGS_MAX_CONCURRENT_STREAMS). nghttp2's stream user
+// data is the only index: no map of our own.
 H2ServerSession::Stream& H2ServerSession::open_stream(int32_t id) {
-  std::unique_ptr<Stream> st;
+  Stream* st;
   if (free_.empty()) {
-    st = std::make_unique<Stream>();
+    pool_.push_back(std::make_unique<Stream>());
+    st = pool_.back().get();
   } else {
-    st = std::move(free_.back());
+    st = free_.back();
     free_.pop_back();
   }
   st->head.version_major = 2;
   st->head.version_minor = 0;
-  Stream& s = *st;
-  nghttp2_session_set_stream_user_data(session_, id, st.get());
-  streams_[id] = std::move(st);
-  return s;
+  nghttp2_session_set_stream_user_data(session_, id, st);
+  ++open_;
+  return *st;
 }
 
 bool H2ServerSession::upgrade(std::string_view settings_payload, RequestHead head) {
@@ -347,17 +350,14 @@ void H2ServerSession::credit(int32_t id, Stream& s) {
 int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint32_t error_code,
                                      void* user) {
   auto& me = self(user);
-  auto it = me.streams_.find(id);
-  if (it == me.streams_.end()) return 0;
-  std::unique_ptr<Stream> s = std::move(it->second);
-  me.streams_.erase(it);
+  Stream* s = me.find(id);  // still set while nghttp2 closes the stream
+  if (!s) return 0;
+  --me.open_;
   if (s->held) nghttp2_session_consume_connection(session, s->held);
   if (s->waiting_head) me.waiting_bytes_ -= s->queue.size();
   me.events_.on_stream_close(id);
-  if (me.free_.size() < kFreeStreams) {
-    s->reset();
-    me.free_.push_back(std::move(s));
-  }
+  s->reset();
+  me.free_.push_back(s);
   // Rapid reset (CVE-2023-44487) and its server-provoked variants: streams
   // that end in a reset cost us a request's work each.
   if (error_code != NGHTTP2_NO_ERROR && !me.defend(me.resets_, NGHTTP2_ENHANCE_YOUR_CALM))

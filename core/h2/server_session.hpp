@@ -27,7 +27,6 @@
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/h2/rate_limit.hpp"
@@ -108,7 +107,7 @@ class H2ServerSession {
   bool waiting(int32_t id) const;
   bool head_sent(int32_t id) const;
 
-  std::size_t open_streams() const { return streams_.size(); }
+  std::size_t open_streams() const { return open_; }
   ChainBuffer& out() { return out_; }
   const ChainBuffer& out() const { return out_; }
 
@@ -147,15 +146,16 @@ class H2ServerSession {
   H2ServerSettings settings_;
   ServerLimits limits_;
   nghttp2_session* session_ = nullptr;
-  std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
-  std::vector<std::unique_ptr<Stream>> free_;  // closed streams kept for reuse
-  std::vector<int32_t> blocked_;               // deferred with bytes queued while out() was full
-  std::size_t out_limit_ = 0;                  // during produce()
-  std::size_t waiting_bytes_ = 0;              // bodies of responses that wait (send_head)
-  uint32_t continuations_ = 0;                 // CONTINUATION frames in the current header block
-  h2::TokenBucket resets_;                     // streams reset before their response ended
-  h2::TokenBucket control_;                    // SETTINGS, PING, empty DATA frames
-  uint32_t fatal_code_ = 0;                    // set by a callback that ends the connection
+  std::vector<std::unique_ptr<Stream>> pool_;  // every stream this session made
+  std::vector<Stream*> free_;                  // the closed ones, for reuse
+  std::size_t open_ = 0;
+  std::vector<int32_t> blocked_;   // deferred with bytes queued while out() was full
+  std::size_t out_limit_ = 0;      // during produce()
+  std::size_t waiting_bytes_ = 0;  // bodies of responses that wait (send_head)
+  uint32_t continuations_ = 0;     // CONTINUATION frames in the current header block
+  h2::TokenBucket resets_;         // streams reset before their response ended
+  h2::TokenBucket control_;        // SETTINGS, PING, empty DATA frames
+  uint32_t fatal_code_ = 0;        // set by a callback that ends the connection
   uint32_t goaway_code_ = 0;
   bool terminated_ = false;
   ChainBuffer out_;

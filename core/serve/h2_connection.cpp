@@ -1,5 +1,7 @@
 #include "core/serve/h2_connection.hpp"
 
+#include <algorithm>
+
 #include "core/serve/connection.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/worker.hpp"
@@ -166,7 +168,7 @@ void H2Connection::begin_closing() {
 bool H2Connection::pull_streams() {
   if (awaiting_preface_) return false;
   bool any = false;
-  for (auto& [id, stream] : streams_) {
+  for (auto& stream : streams_) {
     if (!stream->wants_pull()) continue;
     stream->pull();
     any = true;
@@ -204,7 +206,7 @@ bool H2Connection::pump(bool* sent) {
 }
 
 bool H2Connection::more_to_pull() const {
-  for (const auto& [id, stream] : streams_)
+  for (const auto& stream : streams_)
     if (stream->wants_pull()) return true;
   return false;
 }
@@ -224,7 +226,7 @@ void H2Connection::send_final_goaway() {
 // Closing right away with unread bytes in the kernel would send a RST, which
 // can destroy the GOAWAY before the client reads it.
 void H2Connection::start_lingering() {
-  for (auto& [id, stream] : streams_) stream->closed();
+  for (auto& stream : streams_) stream->closed();
   shut_down_sending(*transport_);
   state_ = State::lingering;
   linger_until_ = loop_.now() + (draining_ ? kDrainLinger : kLinger);
@@ -257,14 +259,14 @@ void H2Connection::close_now() {
   timer_.cancel();
   if (goaway_timer_) loop_.cancel(goaway_timer_);
   goaway_timer_ = 0;
-  for (auto& [id, stream] : streams_) stream->closed();  // no endpoint timer fires any more
+  for (auto& stream : streams_) stream->closed();  // no endpoint timer fires any more
   worker_.release(this);
 }
 
 // ---- deadlines -------------------------------------------------------------
 
 bool H2Connection::waiting_on_peer() const {
-  for (const auto& [id, stream] : streams_)
+  for (const auto& stream : streams_)
     if (stream->waiting_on_peer()) return true;
   return false;
 }
@@ -272,8 +274,10 @@ bool H2Connection::waiting_on_peer() const {
 bool H2Connection::stalled_output() const {
   if (!session_.out().empty()) return true;
   // A response that waits for its request body is not stalled by the peer's window.
-  for (const auto& [id, stream] : streams_)
+  for (const auto& stream : streams_) {
+    int32_t id = stream->id();
     if (session_.queued(id) > 0 && !session_.waiting(id)) return true;  // its window is shut
+  }
   return false;
 }
 
@@ -318,27 +322,32 @@ void H2Connection::on_request_head(int32_t id, RequestHead&& head, int reject) {
   last_read_ = last_write_ = loop_.now();  // a new exchange: its clock starts now
   auto stream = std::make_unique<H2Stream>(*this, id, std::move(head));
   H2Stream* raw = stream.get();
-  streams_[id] = std::move(stream);
+  streams_.push_back(std::move(stream));
   raw->start(reject ? error_response(reject) : route(raw->request(), worker_.env()));
 }
 
 void H2Connection::on_request_body(int32_t id, std::string_view bytes) {
-  auto it = streams_.find(id);
-  if (it != streams_.end()) it->second->on_body(bytes);
+  if (H2Stream* s = find_stream(id)) s->on_body(bytes);
 }
 
 void H2Connection::on_request_end(int32_t id) {
-  auto it = streams_.find(id);
-  if (it != streams_.end()) it->second->on_body_end();
+  if (H2Stream* s = find_stream(id)) s->on_body_end();
 }
 
 void H2Connection::on_stream_close(int32_t id) {
-  auto it = streams_.find(id);
+  auto it = std::find_if(streams_.begin(), streams_.end(), [id](auto& s) { return s->id() == id; });
   if (it == streams_.end()) return;
-  it->second->closed();
-  closed_.push_back(std::move(it->second));  // may be on the stack: destroyed after drive()
-  streams_.erase(it);
+  (*it)->closed();
+  closed_.push_back(std::move(*it));  // may be on the stack: destroyed after drive()
+  *it = std::move(streams_.back());
+  streams_.pop_back();
   if (streams_.empty()) idle_since_ = loop_.now();
+}
+
+H2Stream* H2Connection::find_stream(int32_t id) const {
+  for (const auto& s : streams_)
+    if (s->id() == id) return s.get();
+  return nullptr;
 }
 
 }  // namespace sluice::serve

@@ -30,6 +30,7 @@ class H2Stream final : public ResponseWriter {
   void on_body_end();
   void closed();  // the stream is gone: never call the endpoint again
 
+  int32_t id() const { return id_; }
   bool wants_pull() const { return endpoint_ && pull_state_ == Pull::more && has_room(); }
   bool waiting_on_peer() const { return endpoint_ && !request_done_; }
 

@@ -387,8 +387,8 @@ void H2ClientSession::do_read() {
   if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && out_.empty())
     return fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
   if (drained) return wait_for_input();
-  // Out of rounds: TLS may hold records that no readiness event will announce.
-  wakeup_.reset();
+  // Out of rounds: TLS may hold records that no readiness event will announce,
+  // so read on at the next turn (the mark is set again once input runs dry).
   loop_.defer([this, alive] {
     if (!*alive || closed_) return;
     do_read();

@@ -210,7 +210,8 @@ void H1ClientSession::switch_protocols(std::span<const char> rest) {
   if (!on_switch || !x.upgrade || queue_.size() > 1)
     return fail_response({Errc::bad_response, "Weird server reply: unexpected 101 response"});
   queue_.clear();
-  closed_ = true;  // the connection lives on in the new protocol
+  closed_ = true;   // the connection lives on in the new protocol
+  wakeup_.reset();  // the fd does too
   wakeup_.detach();
   loop_.remove(transport_->fd());
   auto handler = on_switch;  // may destroy this session

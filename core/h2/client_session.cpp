@@ -387,9 +387,12 @@ void H2ClientSession::do_read() {
   if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && out_.empty())
     return fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
   if (drained) return wait_for_input();
-  // Out of rounds: TLS may hold records that no readiness event will announce,
-  // so read on at the next turn (the mark is set again once input runs dry).
-  loop_.defer([this, alive] {
+  // Out of rounds: back to epoll (level-triggered, so a socket with bytes
+  // left wakes us at once, the mark back at 1), and to the timers after it.
+  // TLS may hold records no readiness event will announce: read them then.
+  wakeup_.reset();
+  if (!transport_->has_buffered_read()) return;
+  loop_.after(Millis{0}, [this, alive] {
     if (!*alive || closed_) return;
     do_read();
     if (*alive && !closed_) update_interest();

@@ -58,6 +58,7 @@ struct H2ServerSession::Stream {
   uint64_t dropped = 0;        // request body bytes read and thrown away (refused)
   std::size_t held = 0;        // received but not yet given back to the peer's window
   ChainBuffer queue;           // response body written, not yet framed
+  std::size_t pool_index = 0;  // where the session's pool_ holds it
   // A response that waits for an unsized request body to end, so that a body
   // over --max-body-size can still be answered 413 (as HTTP/1.1 does).
   struct Head {
@@ -81,6 +82,7 @@ struct H2ServerSession::Stream {
 };
 
 namespace {
+constexpr std::size_t kFreeStreams = 32;  // closed streams kept for reuse, per session
 // A response waiting for its unsized request body holds at most this much
 // body, per stream and per connection; past it, it flows (as in HTTP/1.1).
 constexpr std::size_t kHoldMax = 256 * 1024;
@@ -217,15 +219,15 @@ int H2ServerSession::on_begin_headers(nghttp2_session*, const nghttp2_frame* f, 
   return 0;
 }
 
-// Streams come from this session's pool and go back to it when they close:
-// no allocation per request once the connection has seen its peak of open
-// streams (at most SETTINGS_MAX_CONCURRENT_STREAMS). nghttp2's stream user
-// data is the only index: no map of our own.
+// Streams come from this session's pool and go back to it when they close
+// (recycle): no allocation per request in a steady state. nghttp2's stream
+// user data is the only index: no map of our own.
 H2ServerSession::Stream& H2ServerSession::open_stream(int32_t id) {
   Stream* st;
   if (free_.empty()) {
     pool_.push_back(std::make_unique<Stream>());
     st = pool_.back().get();
+    st->pool_index = pool_.size() - 1;
   } else {
     st = free_.back();
     free_.pop_back();
@@ -320,8 +322,10 @@ int H2ServerSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t id
   auto& me = self(user);
   Stream* s = me.find(id);
   if (!s || s->rejected) {  // nobody reads this body: give the bytes back at once
-    nghttp2_session_consume(session, id, len);
-    if (s) me.drop_body(id, *s, len);
+    if (s)
+      me.drop_body(id, *s, len);
+    else
+      nghttp2_session_consume(session, id, len);
     return 0;
   }
   s->received += len;
@@ -356,13 +360,27 @@ int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint3
   if (s->held) nghttp2_session_consume_connection(session, s->held);
   if (s->waiting_head) me.waiting_bytes_ -= s->queue.size();
   me.events_.on_stream_close(id);
-  s->reset();
-  me.free_.push_back(s);
   // Rapid reset (CVE-2023-44487) and its server-provoked variants: streams
-  // that end in a reset cost us a request's work each.
+  // that end in a reset cost us a request's work each. On failure nghttp2
+  // keeps the stream (and s as its user data): s is not recycled.
   if (error_code != NGHTTP2_NO_ERROR && !me.defend(me.resets_, NGHTTP2_ENHANCE_YOUR_CALM))
     return NGHTTP2_ERR_CALLBACK_FAILURE;
+  me.recycle(*s);
   return 0;
+}
+
+// Closed streams wait in free_ for the next request, up to kFreeStreams; the
+// rest are destroyed, so a connection that once had many open keeps few.
+void H2ServerSession::recycle(Stream& s) {
+  if (free_.size() < kFreeStreams) {
+    s.reset();
+    free_.push_back(&s);
+    return;
+  }
+  std::size_t at = s.pool_index;
+  pool_[at] = std::move(pool_.back());
+  pool_[at]->pool_index = at;
+  pool_.pop_back();
 }
 
 // ---- output ----------------------------------------------------------------
@@ -429,6 +447,9 @@ int H2ServerSession::send_data(nghttp2_session*, nghttp2_frame* frame, const uin
     length -= n;
   }
   me.credit(frame->hd.stream_id, *s);
+  // Our END_STREAM is out: a refused upload past its allowance can be cut now.
+  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && s->dropped > kDropMax)
+    me.cut_upload(frame->hd.stream_id, *s);
   return 0;
 }
 
@@ -533,11 +554,23 @@ void H2ServerSession::refuse_body(int32_t id, Stream& s) {
 }
 
 // A refused body is read and dropped only so far, as HTTP/1.1 lingers for at
-// most 1 MiB: past that, RST_STREAM(NO_ERROR) asks the client to stop (RFC
-// 9113 8.1). Smaller bodies finish, so curl sees the response intact.
+// most 1 MiB. Past that the stream's window stays shut (the connection's is
+// returned, for its siblings), and once our response has ended
+// RST_STREAM(NO_ERROR) asks the client to stop (RFC 9113 8.1). Resetting
+// earlier would discard the 413's unsent DATA. Smaller bodies finish, so curl
+// sees the response intact.
 void H2ServerSession::drop_body(int32_t id, Stream& s, std::size_t n) {
   s.dropped += n;
-  if (s.dropped <= kDropMax || s.cut) return;
+  if (s.dropped <= kDropMax) {
+    nghttp2_session_consume(session_, id, n);
+    return;
+  }
+  nghttp2_session_consume_connection(session_, n);
+  if (nghttp2_session_get_stream_local_close(session_, id) == 1) cut_upload(id, s);
+}
+
+void H2ServerSession::cut_upload(int32_t id, Stream& s) {
+  if (s.cut || s.request_ended) return;
   s.cut = true;
   reset(id, NGHTTP2_NO_ERROR);
 }

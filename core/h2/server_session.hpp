@@ -137,6 +137,8 @@ class H2ServerSession {
   void release_head(int32_t id, Stream& s);
   void refuse_body(int32_t id, Stream& s);
   void drop_body(int32_t id, Stream& s, std::size_t n);
+  void cut_upload(int32_t id, Stream& s);
+  void recycle(Stream& s);
   void resume(int32_t id, Stream& s);
   bool defend(h2::TokenBucket& bucket, uint32_t code);
   int fail(uint32_t code);
@@ -147,7 +149,7 @@ class H2ServerSession {
   ServerLimits limits_;
   nghttp2_session* session_ = nullptr;
   std::vector<std::unique_ptr<Stream>> pool_;  // every stream this session made
-  std::vector<Stream*> free_;                  // the closed ones, for reuse
+  std::vector<Stream*> free_;                  // closed ones kept for reuse
   std::size_t open_ = 0;
   std::vector<int32_t> blocked_;   // deferred with bytes queued while out() was full
   std::size_t out_limit_ = 0;      // during produce()

@@ -322,6 +322,22 @@ TEST_CASE("h2 server session: an unsized request body over the limit is answered
     CHECK(Upload::sent < Upload::bytes.size());
     CHECK(srv.open_streams() == 0);
   }
+  SECTION("the cut waits until the 413 is out: the upload is held by its window meanwhile") {
+    nghttp2_settings_entry shut{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    nghttp2_submit_settings(c.s, NGHTTP2_FLAG_NONE, &shut, 1);  // no room for our DATA
+    auto body = Upload::provider(3'000'000);
+    int32_t id = c.get("PUT", "/echo", &body);
+    for (int i = 0; i < 20; ++i) exchange(c, srv);
+    CHECK(c.header(id, ":status") == "413");
+    CHECK(c.data[id].empty());
+    CHECK(c.reset_code.count(id) == 0);  // a reset now would lose the 413's body
+    CHECK(Upload::sent < 1'500'000);     // about 1 MiB dropped, then the window shut
+    nghttp2_settings_entry open{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535};
+    nghttp2_submit_settings(c.s, NGHTTP2_FLAG_NONE, &open, 1);
+    for (int i = 0; i < 20 && c.reset_code.count(id) == 0; ++i) exchange(c, srv);
+    CHECK(c.data[id] == "413 Content Too Large\n");
+    CHECK(c.reset_code[id] == NGHTTP2_NO_ERROR);
+  }
   SECTION("HEAD: what the endpoint wrote while the response waited is not sent") {
     auto body = Upload::provider(500);
     int32_t id = c.get("HEAD", "/echo", &body);

@@ -42,14 +42,15 @@ compare() {
 }
 json="{\"size\":$SIZE,\"runs\":$RUNS"
 for i in 0 1; do
-  SERVER_PID=${server_pids[$i]} compare "${urls[$i]}"
+  TIMED_SERVER_PID=${server_pids[$i]} compare "${urls[$i]}"
   read -r sw scpu ssrv < <(median_run "$tmp/sluice.runs")
   read -r cw ccpu csrv < <(median_run "$tmp/curl.runs")
   read -r bw bcpu bsrv < <(median_run "$tmp/sluice32.runs")
   printf '%-12s h2: sluice %5.0f MiB/s cpu %5.2fs | curl --http2 %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
     "${names[$i]}" "$(echo "$SIZE/$sw/1048576" | bc -l)" "$scpu" "$(echo "$SIZE/$cw/1048576" | bc -l)" "$ccpu" \
     "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"
-  printf '%-12s    server CPU in the median run: %5.2fs for sluice, %5.2fs for curl\n' "" "$ssrv" "$csrv"
+  printf '%-12s    server CPU in the median run: %5.2fs for sluice, %5.2fs for curl, %5.2fs for sluice 32M\n' \
+    "" "$ssrv" "$csrv" "$bsrv"
   printf '%-12s    sluice --max-buffer 32M (curl'"'"'s window) %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
     "" "$(echo "$SIZE/$bw/1048576" | bc -l)" "$bcpu" "$(ratio "$cw" "$bw")" "$(ratio "$bcpu" "$ccpu")"
   json+=",\"${names[$i]}\":{\"sluice_s\":$sw,\"curl_s\":$cw,\"sluice_cpu_s\":$scpu,\"curl_cpu_s\":$ccpu,"

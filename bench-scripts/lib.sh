@@ -15,24 +15,25 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/nul
 start_bg() { "$@" & LAST_PID=$!; PIDS+=("$LAST_PID"); }
 # seconds CMD... : wall-clock seconds of a command (stdout discarded)
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+TIMED_SERVER_PID=  # set per call (TIMED_SERVER_PID=PID cmd): never inherited
 # cpu_seconds PID: user+sys CPU seconds a process has used so far
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 # timed RUNSFILE CMD...: appends "wall cpu" in seconds. Wall time from the
 # shell's microsecond clock (time(1)'s %e has 10 ms steps, 3% of a 0.3 s run);
-# CPU (user+sys) from time(1). With SERVER_PID set, a third column: the CPU
+# CPU (user+sys) from time(1). With TIMED_SERVER_PID set, a third column: the CPU
 # that process (the server) spent meanwhile.
 timed() {
   local f=$1 t0 t1 s0=0 s1=0; shift
-  [[ -n ${SERVER_PID:-} ]] && s0=$(cpu_seconds "$SERVER_PID")
+  [[ -n ${TIMED_SERVER_PID:-} ]] && s0=$(cpu_seconds "$TIMED_SERVER_PID")
   t0=$EPOCHREALTIME
   /usr/bin/time -f '%U %S' -o "$f.t" "$@" >/dev/null
   t1=$EPOCHREALTIME
-  [[ -n ${SERVER_PID:-} ]] && s1=$(cpu_seconds "$SERVER_PID")
-  awk -v w="$(echo "$t1 - $t0" | bc -l)" -v s="$(echo "$s1 - $s0" | bc -l)" -v srv="${SERVER_PID:-}" \
+  [[ -n ${TIMED_SERVER_PID:-} ]] && s1=$(cpu_seconds "$TIMED_SERVER_PID")
+  awk -v w="$(echo "$t1 - $t0" | bc -l)" -v s="$(echo "$s1 - $s0" | bc -l)" -v srv="${TIMED_SERVER_PID:-}" \
     '{ if (srv != "") printf "%.4f %.3f %.2f\n", w, $1 + $2, s; else printf "%.4f %.3f\n", w, $1 + $2 }' \
     "$f.t" >> "$f"
 }
-# median_run RUNSFILE : the "wall cpu" line of the median run by wall time
+# median_run RUNSFILE : the line of the median run by wall time ("wall cpu", or "wall cpu server")
 median_run() { sort -n "$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

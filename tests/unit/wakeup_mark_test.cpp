@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <chrono>
 #include <functional>
 
+using sluice::Clock;
 using sluice::Loop;
 using sluice::Millis;
 using sluice::WakeupMark;
@@ -96,20 +98,28 @@ TEST_CASE("WakeupMark falls back to 1 when no byte comes for a tick, not while b
   mark.before_wait(10 << 20);
   REQUIRE(p.lowat() == WakeupMark::kMark);
 
-  // Bytes keep coming for four ticks: the mark stays.
-  int ticks = 0;
+  // Bytes keep coming, one every 10 ms: the mark stays up all along. Then
+  // nothing: it falls back within two ticks (waited for up to 2 s, as a
+  // loaded machine may run the timers late).
+  int feeds = 0;
+  bool stayed = true;
+  Clock::time_point last_feed;
+  std::function<void()> poll = [&] {
+    if (p.lowat() == 1 || Clock::now() - last_feed > std::chrono::seconds(2)) return loop.stop();
+    loop.after(Millis(5), poll);
+  };
   std::function<void()> feed = [&] {
+    stayed = stayed && p.lowat() == WakeupMark::kMark;
     bytes_in += 1000;
-    if (++ticks < 20) loop.after(Millis(10), feed);
+    last_feed = Clock::now();
+    if (++feeds < 20) return (void)loop.after(Millis(10), feed);
+    loop.after(Millis(5), poll);
   };
   loop.after(Millis(10), feed);
-  loop.after(Millis(190), [&] {
-    CHECK(p.lowat() == WakeupMark::kMark);
-    // Then nothing: within two ticks the mark is 1 again.
-    loop.after(WakeupMark::kTick * 3, [&] { loop.stop(); });
-  });
   loop.run();
+  CHECK(stayed);
   CHECK(p.lowat() == 1);
+  CHECK(Clock::now() - last_feed < std::chrono::seconds(2));
 
   mark.detach();  // never touches the fd again
   bytes_in += kFlowing;

@@ -114,6 +114,26 @@ std::string drain(ChainBuffer& b) {
   return s;
 }
 
+// An upload of `size` bytes for a data provider, ended when all are sent.
+struct Upload {
+  static inline std::string bytes;
+  static inline std::size_t sent = 0;
+  static nghttp2_data_provider provider(std::size_t size) {
+    bytes.assign(size, 'u');
+    sent = 0;
+    nghttp2_data_provider p{};
+    p.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
+                         nghttp2_data_source*, void*) -> ssize_t {
+      std::size_t n = std::min(len, bytes.size() - sent);
+      std::memcpy(buf, bytes.data() + sent, n);
+      sent += n;
+      if (sent == bytes.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+      return static_cast<ssize_t>(n);
+    };
+    return p;
+  }
+};
+
 // Client -> server -> client until neither has anything to say.
 void exchange(Client& c, H2ServerSession& srv, std::size_t limit = 1 << 20) {
   for (int i = 0; i < 50; ++i) {
@@ -174,18 +194,8 @@ TEST_CASE("h2 server session: request body window returns only as the echo leave
   ev.session = &srv;
   Client c;
 
-  static std::string upload(300'000, 'u');
-  static std::size_t sent = 0;
-  sent = 0;
-  nghttp2_data_provider body{};
-  body.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
-                          nghttp2_data_source*, void*) -> ssize_t {
-    std::size_t n = std::min(len, upload.size() - sent);
-    std::memcpy(buf, upload.data() + sent, n);
-    sent += n;
-    if (sent == upload.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return static_cast<ssize_t>(n);
-  };
+  auto body = Upload::provider(300'000);
+  const std::string& upload = Upload::bytes;
   int32_t id = c.get("POST", "/echo", &body, std::to_string(upload.size()));
   // The server frames nothing (limit 0): the echo piles up in the stream's
   // queue, so the client may send one stream window and no more.
@@ -258,28 +268,6 @@ TEST_CASE("h2 server session: rapid reset ends the connection with ENHANCE_YOUR_
   c.feed(drain(srv.out()));
   CHECK(c.goaway_code == NGHTTP2_ENHANCE_YOUR_CALM);
 }
-
-namespace {
-// An upload without content-length: `size` bytes, ended only when all are sent.
-struct Upload {
-  static inline std::string bytes;
-  static inline std::size_t sent = 0;
-  static nghttp2_data_provider provider(std::size_t size) {
-    bytes.assign(size, 'u');
-    sent = 0;
-    nghttp2_data_provider p{};
-    p.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,
-                         nghttp2_data_source*, void*) -> ssize_t {
-      std::size_t n = std::min(len, bytes.size() - sent);
-      std::memcpy(buf, bytes.data() + sent, n);
-      sent += n;
-      if (sent == bytes.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
-      return static_cast<ssize_t>(n);
-    };
-    return p;
-  }
-};
-}  // namespace
 
 TEST_CASE("h2 server session: an unsized request body over the limit is answered 413",
           "[h2][session]") {

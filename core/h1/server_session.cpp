@@ -273,8 +273,8 @@ void H1ServerSession::discard_held() {
 void H1ServerSession::send_error(int status, const Headers& extra) {
   keep_alive_ = false;
   Headers h = extra;
-  h.add("Content-Type", "text/plain; charset=utf-8");
-  std::string body = fmt::format("{} {}\n", status, reason_phrase(status));
+  h.add("Content-Type", std::string(kPlainTextType));
+  std::string body = status_body(status);
   send_head(status, h, body.size());
   send_body(body);
   end_response();

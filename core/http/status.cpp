@@ -1,5 +1,7 @@
 #include "core/http/status.hpp"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 namespace sluice {
@@ -47,6 +49,10 @@ std::string_view reason_phrase(int status) {
   for (const auto& [code, reason] : kReasons)
     if (code == status) return reason;
   return "Status";
+}
+
+std::string status_body(int status) {
+  return fmt::format("{} {}\n", status, reason_phrase(status));
 }
 
 }  // namespace sluice

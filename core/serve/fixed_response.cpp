@@ -1,7 +1,5 @@
 #include "core/serve/fixed_response.hpp"
 
-#include <fmt/format.h>
-
 #include "core/http/status.hpp"
 
 namespace sluice::serve {
@@ -14,9 +12,8 @@ Pull FixedResponse::pull(ResponseWriter& w) {
 }
 
 std::unique_ptr<Endpoint> error_response(int status, Headers extra) {
-  extra.add("Content-Type", "text/plain; charset=utf-8");
-  return std::make_unique<FixedResponse>(status, std::move(extra),
-                                         fmt::format("{} {}\n", status, reason_phrase(status)));
+  extra.add("Content-Type", std::string(kPlainTextType));
+  return std::make_unique<FixedResponse>(status, std::move(extra), status_body(status));
 }
 
 }  // namespace sluice::serve

@@ -14,7 +14,7 @@ namespace sluice::serve {
 namespace {
 
 constexpr std::string_view kOctets = "application/octet-stream";
-constexpr std::string_view kText = "text/plain; charset=utf-8";
+constexpr std::string_view kText = kPlainTextType;
 constexpr int kBlocksPerPull = 4;  // bound the work one pull() does for one connection
 constexpr uint64_t kMaxDelayMs = 3'600'000;
 
@@ -209,7 +209,7 @@ std::unique_ptr<Endpoint> status(std::string_view code_text) {
   auto code = parse_u64(code_text);
   if (!code || *code < 200 || *code > 599) return text(400, "/status/CODE: CODE in 200..599\n");
   int c = static_cast<int>(*code);
-  return text(c, fmt::format("{} {}\n", c, reason_phrase(c)));
+  return text(c, status_body(c));
 }
 
 std::unique_ptr<Endpoint> delay(std::string_view ms_text) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <utility>
 
 #include "core/h1/http_date.hpp"
 #include "core/http/status.hpp"
@@ -44,29 +45,22 @@ std::optional<uint64_t> parse_length(std::string_view s) {
 struct H2ServerSession::Stream {
   RequestHead head;
   std::size_t header_bytes = 0;
-  bool too_large = false;      // header list over the limit: answer 431
-  bool rejected = false;       // answered without routing: its body is dropped
-  bool head_request = false;   // HEAD: the response has no body
-  bool responded = false;      // send_head called: the head is out or waits
-  bool no_body = false;        // the response ended with its HEADERS
-  bool eof = false;            // end_response called
-  bool deferred = false;       // the DATA source returned NGHTTP2_ERR_DEFERRED
-  bool body_unsized = false;   // a request body without content-length
-  bool request_ended = false;  // the peer's END_STREAM arrived
-  bool cut = false;            // a refused body ran past kDropMax: reset
-  uint64_t received = 0;       // request body bytes
-  uint64_t dropped = 0;        // request body bytes read and thrown away (refused)
-  std::size_t held = 0;        // received but not yet given back to the peer's window
-  ChainBuffer queue;           // response body written, not yet framed
-  std::size_t pool_index = 0;  // where the session's pool_ holds it
-  // A response that waits for an unsized request body to end, so that a body
-  // over --max-body-size can still be answered 413 (as HTTP/1.1 does).
-  struct Head {
-    int status;
-    Headers headers;
-    std::optional<uint64_t> length;
-  };
-  std::optional<Head> waiting_head;
+  bool too_large = false;                   // header list over the limit: answer 431
+  bool rejected = false;                    // answered without routing: its body is dropped
+  bool head_request = false;                // HEAD: the response has no body
+  bool responded = false;                   // send_head called: the head is out or waits
+  bool no_body = false;                     // the response ended with its HEADERS
+  bool eof = false;                         // end_response called
+  bool deferred = false;                    // the DATA source returned NGHTTP2_ERR_DEFERRED
+  bool body_unsized = false;                // a request body without content-length
+  bool request_ended = false;               // the peer's END_STREAM arrived
+  bool cut = false;                         // a refused body ran past kDropMax: reset
+  uint64_t received = 0;                    // request body bytes
+  uint64_t dropped = 0;                     // request body bytes read and thrown away (refused)
+  std::size_t held = 0;                     // received but not yet given back to the peer's window
+  ChainBuffer queue;                        // response body written, not yet framed
+  std::size_t pool_index = 0;               // where the session's pool_ holds it
+  std::optional<WaitingHead> waiting_head;  // send_head waits for the request body
 
   // For reuse from the free list: everything but the queue's allocations.
   void reset() {
@@ -358,7 +352,7 @@ int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint3
   if (!s) return 0;
   --me.open_;
   if (s->held) nghttp2_session_consume_connection(session, s->held);
-  if (s->waiting_head) me.waiting_bytes_ -= s->queue.size();
+  me.end_wait(*s);
   me.events_.on_stream_close(id);
   // Rapid reset (CVE-2023-44487) and its server-provoked variants: streams
   // that end in a reset cost us a request's work each. On failure nghttp2
@@ -467,7 +461,7 @@ void H2ServerSession::send_head(int32_t id, int status, const Headers& headers,
   if (!s || s->responded) return;
   s->responded = true;
   if (s->body_unsized && !s->request_ended && waiting_bytes_ < kHoldTotal) {
-    s->waiting_head = Stream::Head{status, headers, length};
+    s->waiting_head = WaitingHead{status, headers, length};
     return;
   }
   submit_head(id, *s, status, headers, length);
@@ -527,27 +521,28 @@ void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
 
 // The response that waited for the request body goes out now.
 void H2ServerSession::release_head(int32_t id, Stream& s) {
-  if (!s.waiting_head) return;
-  Stream::Head h = std::move(*s.waiting_head);
-  s.waiting_head.reset();
+  if (auto h = end_wait(s)) submit_head(id, s, h->status, h->headers, h->length);
+}
+
+// Ends a stream's wait (if it waits): its queued bytes stop counting against
+// kHoldTotal, and the waiting head is handed back.
+std::optional<H2ServerSession::WaitingHead> H2ServerSession::end_wait(Stream& s) {
+  if (!s.waiting_head) return std::nullopt;
   waiting_bytes_ -= s.queue.size();
-  submit_head(id, s, h.status, h.headers, h.length);
+  return std::exchange(s.waiting_head, std::nullopt);
 }
 
 // A request body over --max-body-size whose response has not started: the
-// response becomes 413, and the rest of the body is dropped (its window given
-// back). No RST_STREAM(NO_ERROR) to stop the upload (RFC 9113 8.1 allows
-// one): curl 7.88 then drops the response and fails with 92.
+// response becomes 413, and the rest of the body is dropped (drop_body).
 void H2ServerSession::refuse_body(int32_t id, Stream& s) {
-  if (s.waiting_head) waiting_bytes_ -= s.queue.size();
-  s.waiting_head.reset();
+  end_wait(s);
   s.queue.clear();
   s.responded = s.rejected = true;
   nghttp2_session_consume(session_, id, s.held);
   s.held = 0;
-  std::string body = fmt::format("413 {}\n", reason_phrase(413));
+  std::string body = status_body(413);
   Headers h;
-  h.add("Content-Type", "text/plain; charset=utf-8");
+  h.add("Content-Type", std::string(kPlainTextType));
   submit_head(id, s, 413, h, body.size());
   if (!s.no_body) s.queue.append(body);
   s.eof = true;
@@ -586,9 +581,9 @@ void H2ServerSession::reset(int32_t id, uint32_t error_code) {
   nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, error_code);
 }
 
-bool H2ServerSession::waiting(int32_t id) const {
+bool H2ServerSession::held_by_peer(int32_t id) const {
   Stream* s = find(id);
-  return s && s->waiting_head;
+  return s && !s->queue.empty() && !s->waiting_head;
 }
 
 std::size_t H2ServerSession::queued(int32_t id) const {

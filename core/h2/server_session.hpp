@@ -103,8 +103,9 @@ class H2ServerSession {
   void end_response(int32_t id);
   void reset(int32_t id, uint32_t error_code);
   std::size_t queued(int32_t id) const;
-  // Its response waits for the request body to end (see send_head).
-  bool waiting(int32_t id) const;
+  // Response bytes are queued that only the peer's window holds back (not a
+  // response that waits for its request body, see send_head).
+  bool held_by_peer(int32_t id) const;
   bool head_sent(int32_t id) const;
 
   std::size_t open_streams() const { return open_; }
@@ -113,6 +114,13 @@ class H2ServerSession {
 
  private:
   struct Stream;
+  // A response that waits for an unsized request body to end, so that a body
+  // over --max-body-size can still be answered 413 (as HTTP/1.1 does).
+  struct WaitingHead {
+    int status;
+    Headers headers;
+    std::optional<uint64_t> length;
+  };
   static nghttp2_session_callbacks* callbacks();
   static H2ServerSession& self(void* user) { return *static_cast<H2ServerSession*>(user); }
   static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd*, void*);
@@ -135,6 +143,7 @@ class H2ServerSession {
   void submit_head(int32_t id, Stream& s, int status, const Headers& headers,
                    std::optional<uint64_t> length);
   void release_head(int32_t id, Stream& s);
+  std::optional<WaitingHead> end_wait(Stream& s);
   void refuse_body(int32_t id, Stream& s);
   void drop_body(int32_t id, Stream& s, std::size_t n);
   void cut_upload(int32_t id, Stream& s);

@@ -273,11 +273,8 @@ bool H2Connection::waiting_on_peer() const {
 
 bool H2Connection::stalled_output() const {
   if (!session_.out().empty()) return true;
-  // A response that waits for its request body is not stalled by the peer's window.
-  for (const auto& stream : streams_) {
-    int32_t id = stream->id();
-    if (session_.queued(id) > 0 && !session_.waiting(id)) return true;  // its window is shut
-  }
+  for (const auto& stream : streams_)
+    if (session_.held_by_peer(stream->id())) return true;  // its window is shut
   return false;
 }
 

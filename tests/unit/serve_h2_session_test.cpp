@@ -278,13 +278,18 @@ TEST_CASE("h2 server session: an unsized request body over the limit is answered
   H2ServerSession srv(ev, H2ServerSettings{}, limits);
   ev.session = &srv;
   Client c;
-
-  SECTION("a body that fits is echoed once it ends") {
-    auto body = Upload::provider(900);
-    int32_t id = c.get("PUT", "/echo", &body);
+  // A request with an unsized body of `size` bytes, whose echo then ends.
+  auto echoed = [&](const std::string& method, std::size_t size) {
+    auto body = Upload::provider(size);
+    int32_t id = c.get(method, "/echo", &body);
     exchange(c, srv);
     srv.end_response(id);
     exchange(c, srv);
+    return id;
+  };
+
+  SECTION("a body that fits is echoed once it ends") {
+    int32_t id = echoed("PUT", 900);
     CHECK(c.header(id, ":status") == "200");
     CHECK(c.data[id] == Upload::bytes);
   }
@@ -327,11 +332,7 @@ TEST_CASE("h2 server session: an unsized request body over the limit is answered
     CHECK(c.reset_code[id] == NGHTTP2_NO_ERROR);
   }
   SECTION("HEAD: what the endpoint wrote while the response waited is not sent") {
-    auto body = Upload::provider(500);
-    int32_t id = c.get("HEAD", "/echo", &body);
-    exchange(c, srv);
-    srv.end_response(id);
-    exchange(c, srv);
+    int32_t id = echoed("HEAD", 500);
     CHECK(c.header(id, ":status") == "200");
     CHECK(c.data[id].empty());
     CHECK(srv.open_streams() == 0);

@@ -82,7 +82,8 @@ void H1ClientSession::on_io(uint32_t events) {
 void H1ClientSession::update_interest() {
   uint32_t ev = EPOLLRDHUP;
   if (!paused_) ev |= EPOLLIN;
-  if (!out_.empty() || transport_->wants() == EPOLLOUT) ev |= EPOLLOUT;
+  if (!out_.empty() || transport_->write_pending() || transport_->wants() == EPOLLOUT)
+    ev |= EPOLLOUT;
   loop_.modify(transport_->fd(), ev);
 }
 
@@ -91,21 +92,23 @@ void H1ClientSession::do_write() {
     iovec iov[16];
     int n = out_.peek(iov, 16);
     auto w = transport_->writev(iov, n);
-    if (!w) {
-      // A send error often means the server already answered and closed
-      // (e.g. 413): let the read side report what arrived first.
-      out_.clear();
-      if (sink() && !parser_.started()) {
-        auto alive = alive_;
-        do_read();
-        if (*alive && sink() && !closed_) fail_response(w.error());
-      }
-      return;
-    }
+    if (!w) return send_failed(w.error());
     if (*w == kWouldBlock) return;
     stats_.bytes_out += static_cast<uint64_t>(*w);
     out_.consume(static_cast<std::size_t>(*w));
   }
+  if (closed_ || !transport_->write_pending()) return;
+  if (auto sent = transport_->flush(); !sent) send_failed(sent.error());
+}
+
+// A send error often means the server already answered and closed (e.g.
+// 413): let the read side report what arrived first.
+void H1ClientSession::send_failed(const Error& e) {
+  out_.clear();
+  if (!sink() || parser_.started()) return;
+  auto alive = alive_;
+  do_read();
+  if (*alive && sink() && !closed_) fail_response(e);
 }
 
 void H1ClientSession::do_read() {

@@ -63,6 +63,7 @@ class H1ClientSession final : public Session, private IoHandler {
   bool splice_body();
   bool feed(std::span<const char> data);  // false when the session is done reading
   void do_write();
+  void send_failed(const Error& e);
   void on_eof();
   void update_interest();
   void finish_response();

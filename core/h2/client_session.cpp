@@ -384,7 +384,7 @@ void H2ClientSession::do_read() {
   flush();
   if (!*alive || closed_) return;
   // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).
-  if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && out_.empty())
+  if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && all_sent())
     return fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
   if (drained) return wait_for_input();
   // Out of rounds: back to epoll (level-triggered, so a socket with bytes
@@ -403,7 +403,7 @@ void H2ClientSession::do_read() {
 // the server (WINDOW_UPDATEs, our upload) is out, so the server can send
 // what bytes_coming() counts without hearing from us.
 void H2ClientSession::wait_for_input() {
-  bool said_all = out_.empty() && !nghttp2_session_want_write(ng_);
+  bool said_all = all_sent() && !nghttp2_session_want_write(ng_);
   wakeup_.before_wait(said_all ? bytes_coming() : 0);
 }
 
@@ -478,13 +478,16 @@ void H2ClientSession::flush() {
             std::string_view(reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)));
     }
   }
+  if (out_.empty() && transport_->write_pending()) {
+    if (auto sent = transport_->flush(); !sent) return fail_all(sent.error());
+  }
   update_interest();
 }
 
 void H2ClientSession::update_interest() {
   if (closed_) return;
   uint32_t ev = EPOLLIN | EPOLLRDHUP;
-  if (!out_.empty() || transport_->wants() == EPOLLOUT) ev |= EPOLLOUT;
+  if (!all_sent() || transport_->wants() == EPOLLOUT) ev |= EPOLLOUT;
   loop_.modify(transport_->fd(), ev);
 }
 

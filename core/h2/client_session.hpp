@@ -84,7 +84,9 @@ class H2ClientSession final : public Session, private IoHandler {
   void do_read();
   void wait_for_input();
   bool receive(std::span<const char> bytes);  // false when the session ended
-  void flush();                               // frames nghttp2 has queued -> out_ -> transport
+  // Our frames are all in the socket: none queued, none staged by TLS.
+  bool all_sent() const { return out_.empty() && !transport_->write_pending(); }
+  void flush();  // frames nghttp2 has queued -> out_ -> transport
   void update_interest();
   uint64_t bytes_coming() const;
   void headers_complete(Stream& s);

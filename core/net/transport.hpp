@@ -28,6 +28,11 @@ class Transport {
   virtual Result<ssize_t> read(std::span<char> buf) = 0;
   // Bytes written (may be partial) or kWouldBlock.
   virtual Result<ssize_t> writev(const iovec* iov, int count) = 0;
+  // Bytes writev() took that are not in the socket yet (TLS records staged
+  // for one batched send). flush() sends them: true when none are left, else
+  // wants() is EPOLLOUT. An output queue is empty only when this is false.
+  virtual bool write_pending() const { return false; }
+  virtual Result<bool> flush() { return true; }
   // Decrypted bytes already inside the transport (TLS records read ahead):
   // readiness on the fd will not announce them.
   virtual bool has_buffered_read() const { return false; }

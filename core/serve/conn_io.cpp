@@ -20,6 +20,12 @@ Flushed flush_queue(Transport& t, ChainBuffer& out, uint32_t& wants, bool& progr
     out.consume(static_cast<std::size_t>(*r));
     progressed = true;
   }
+  auto sent = t.flush();
+  if (!sent) return Flushed::failed;
+  if (!*sent) {
+    wants = EPOLLOUT;
+    return Flushed::blocked;
+  }
   return Flushed::all;
 }
 

@@ -80,7 +80,9 @@ class Connection final : public ServedConnection,
   void linger();
   void update_interest();
   bool reading_allowed() const;
-  bool output_empty() const { return session_.out().empty() && file_.left == 0; }
+  bool output_empty() const {
+    return session_.out().empty() && file_.left == 0 && !transport_->write_pending();
+  }
 
   TimePoint deadline() const;
   void on_deadline();

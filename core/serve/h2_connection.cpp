@@ -100,14 +100,14 @@ void H2Connection::drive() {
     pull_streams();
     bool sent = false;
     if (!pump(&sent)) return;
-    if (!session_.out().empty() || !sent) break;
+    if (!output_empty() || !sent) break;
   }
   if (state_ != State::open) return;
   // Out of rounds with more to send: queue it now and wait for EPOLLOUT on a
   // non-empty queue. (An empty queue waiting for EPOLLOUT could wait forever:
   // the kernel reports it only once half the socket buffer is free, and a
   // peer that never reads would never meet its deadline.)
-  if (session_.out().empty() && (session_.want_write() || more_to_pull())) {
+  if (output_empty() && (session_.want_write() || more_to_pull())) {
     pull_streams();
     if (!fill()) {
       close_now();
@@ -119,7 +119,7 @@ void H2Connection::drive() {
     send_final_goaway();
     if (!pump()) return;
   }
-  if (session_.finished() && session_.out().empty()) {
+  if (session_.finished() && output_empty()) {
     start_lingering();
     return;
   }
@@ -213,7 +213,7 @@ bool H2Connection::more_to_pull() const {
 
 void H2Connection::update_interest() {
   loop_.modify(transport_->fd(),
-               io_interest(reading_allowed(), read_wants_, !session_.out().empty(), write_wants_));
+               io_interest(reading_allowed(), read_wants_, !output_empty(), write_wants_));
 }
 
 void H2Connection::send_final_goaway() {
@@ -272,7 +272,7 @@ bool H2Connection::waiting_on_peer() const {
 }
 
 bool H2Connection::stalled_output() const {
-  if (!session_.out().empty()) return true;
+  if (!output_empty()) return true;
   for (const auto& stream : streams_)
     if (session_.held_by_peer(stream->id())) return true;  // its window is shut
   return false;

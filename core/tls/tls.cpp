@@ -108,7 +108,6 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_p
                                                             const std::string& host) {
   SSL* ssl = SSL_new(ctx->get());
   if (!ssl) return fail(Errc::tls_handshake, "SSL_new: " + ssl_errors());
-  SSL_set_fd(ssl, fd.get());
   SSL_set_connect_state(ssl);
   in6_addr ip;
   bool literal =
@@ -121,18 +120,33 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_p
     else
       SSL_set1_host(ssl, host.c_str());
   }
-  auto t =
-      std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, true));
-  t->host_ = host;
+  auto t = make(std::move(fd), std::move(ctx), ssl, true);
+  if (t) (*t)->host_ = host;
   return t;
 }
 
 Result<std::unique_ptr<TlsTransport>> TlsTransport::accept(Fd fd, std::shared_ptr<TlsContext> ctx) {
   SSL* ssl = SSL_new(ctx->get());
   if (!ssl) return fail(Errc::tls_handshake, "SSL_new: " + ssl_errors());
-  SSL_set_fd(ssl, fd.get());
   SSL_set_accept_state(ssl);
-  return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, false));
+  return make(std::move(fd), std::move(ctx), ssl, false);
+}
+
+// Reads straight off the socket; writes through the staged writer.
+Result<std::unique_ptr<TlsTransport>> TlsTransport::make(Fd fd, std::shared_ptr<TlsContext> ctx,
+                                                         SSL* ssl, bool client) {
+  int raw = fd.get();
+  auto t =
+      std::unique_ptr<TlsTransport>(new TlsTransport(std::move(fd), std::move(ctx), ssl, client));
+  BIO* rbio = BIO_new_socket(raw, BIO_NOCLOSE);
+  BIO* wbio = t->writer_.make_bio();
+  if (!rbio || !wbio) {
+    BIO_free(rbio);
+    BIO_free(wbio);
+    return fail(Errc::internal, "BIO_new: " + ssl_errors());
+  }
+  SSL_set_bio(ssl, rbio, wbio);
+  return t;
 }
 
 TlsTransport::~TlsTransport() {
@@ -214,7 +228,25 @@ Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
     total += static_cast<ssize_t>(done);
     if (done < iov[i].iov_len) break;
   }
+  // The records go out in one send. What the socket cannot take stays staged
+  // (write_pending) until flush().
+  auto sent = flush();
+  if (!sent) return std::unexpected(sent.error());
   return total;
+}
+
+Result<bool> TlsTransport::flush() {
+  switch (writer_.send_staged()) {
+    case Sent::all:
+      return true;
+    case Sent::blocked:
+      wants_ = EPOLLOUT;
+      return false;
+    case Sent::failed:
+      break;
+  }
+  return fail(Errc::send_failed, fmt::format("Send failure: {}", std::strerror(writer_.error())),
+              writer_.error());
 }
 
 bool TlsTransport::has_buffered_read() const {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/net/transport.hpp"
+#include "core/tls/staged_writer.hpp"
 
 typedef struct ssl_ctx_st SSL_CTX;
 typedef struct ssl_st SSL;
@@ -56,18 +57,23 @@ class TlsTransport final : public Transport {
   Result<ssize_t> read(std::span<char> buf) override;
   Result<ssize_t> writev(const iovec* iov, int count) override;
   bool has_buffered_read() const override;
+  bool write_pending() const override { return writer_.pending(); }
+  Result<bool> flush() override;
   std::string alpn() const override;
   bool is_tls() const override { return true; }
   void shutdown() override;
 
  private:
   TlsTransport(Fd fd, std::shared_ptr<TlsContext> ctx, SSL* ssl, bool client)
-      : fd_(std::move(fd)), ctx_(std::move(ctx)), ssl_(ssl), client_(client) {}
+      : fd_(std::move(fd)), ctx_(std::move(ctx)), ssl_(ssl), client_(client), writer_(fd_.get()) {}
+  static Result<std::unique_ptr<TlsTransport>> make(Fd fd, std::shared_ptr<TlsContext> ctx,
+                                                    SSL* ssl, bool client);
   Result<ssize_t> io_error(int rc, bool reading);
   Fd fd_;
   std::shared_ptr<TlsContext> ctx_;
   SSL* ssl_;
   bool client_;
+  StagedWriter writer_;  // the write BIO's records; outlives ssl_ (freed in ~TlsTransport)
   uint32_t wants_ = 0;
   std::string host_;
 };

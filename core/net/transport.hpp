@@ -30,8 +30,10 @@ class Transport {
   virtual Result<ssize_t> writev(const iovec* iov, int count) = 0;
   // Bytes writev() took that are not in the socket yet (TLS records staged
   // for one batched send). flush() sends them: true when none are left, else
-  // wants() is EPOLLOUT. An output queue is empty only when this is false.
-  virtual bool write_pending() const { return false; }
+  // wants() is EPOLLOUT. An output queue is empty only when none are pending,
+  // and they count against its high-water mark.
+  virtual std::size_t pending_bytes() const { return 0; }
+  bool write_pending() const { return pending_bytes() > 0; }
   virtual Result<bool> flush() { return true; }
   // Decrypted bytes already inside the transport (TLS records read ahead):
   // readiness on the fd will not announce them.

@@ -20,8 +20,10 @@ Flushed flush_queue(Transport& t, ChainBuffer& out, uint32_t& wants, bool& progr
     out.consume(static_cast<std::size_t>(*r));
     progressed = true;
   }
+  std::size_t staged = t.pending_bytes();
   auto sent = t.flush();
   if (!sent) return Flushed::failed;
+  if (t.pending_bytes() < staged) progressed = true;  // a slow reader still moves
   if (!*sent) {
     wants = EPOLLOUT;
     return Flushed::blocked;

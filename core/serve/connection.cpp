@@ -177,8 +177,7 @@ void Connection::schedule_drive() {
 }
 
 bool Connection::reading_allowed() const {
-  return state_ == State::open && !peer_eof_ && session_.out().size() < kHighWater &&
-         in_.size() < kMaxPending;
+  return state_ == State::open && !peer_eof_ && queued() < kHighWater && in_.size() < kMaxPending;
 }
 
 void Connection::read_input() {
@@ -447,7 +446,7 @@ void Connection::write(std::string_view bytes) {
 }
 
 bool Connection::has_room() const {
-  return session_.out().size() < kHighWater && file_.left == 0;
+  return queued() < kHighWater && file_.left == 0;
 }
 
 void Connection::sendfile(int fd, uint64_t offset, uint64_t length) {

@@ -80,6 +80,8 @@ class Connection final : public ServedConnection,
   void linger();
   void update_interest();
   bool reading_allowed() const;
+  // Output bytes held: framed, and staged by the transport.
+  std::size_t queued() const { return session_.out().size() + transport_->pending_bytes(); }
   bool output_empty() const {
     return session_.out().empty() && file_.left == 0 && !transport_->write_pending();
   }

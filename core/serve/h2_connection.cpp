@@ -134,11 +134,11 @@ void H2Connection::schedule_drive() {
 }
 
 bool H2Connection::reading_allowed() const {
-  return state_ == State::open && !input_done_ && session_.out().size() < kHighWater;
+  return state_ == State::open && !input_done_ && queued() < kHighWater;
 }
 
 bool H2Connection::has_room() const {
-  return session_.out().size() < kHighWater;
+  return queued() < kHighWater;
 }
 
 void H2Connection::read_input() {
@@ -180,10 +180,12 @@ bool H2Connection::pull_streams() {
 // A stream queues about one frame (kStreamQueue), so framing and pulling take
 // turns; the per-stream memory bound is unchanged.
 bool H2Connection::fill() {
-  if (!session_.produce(kHighWater)) return false;
+  // Staged TLS records count: a reader that stops holds kHighWater in all.
+  std::size_t limit = kHighWater - std::min(kHighWater, transport_->pending_bytes());
+  if (!session_.produce(limit)) return false;
   while (session_.out().size() < kBatch && pull_streams()) {
     std::size_t before = session_.out().size();
-    if (!session_.produce(kHighWater)) return false;
+    if (!session_.produce(limit)) return false;
     if (session_.out().size() == before) break;  // windows shut, or endpoints wrote nothing
   }
   return true;

@@ -73,6 +73,8 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   void start_lingering();
   void update_interest();
   bool reading_allowed() const;
+  // Output bytes held: framed, and staged by the transport.
+  std::size_t queued() const { return session_.out().size() + transport_->pending_bytes(); }
   // Nothing framed and nothing staged in the transport.
   bool output_empty() const { return session_.out().empty() && !transport_->write_pending(); }
   bool waiting_on_peer() const;

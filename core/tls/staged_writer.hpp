@@ -32,7 +32,7 @@ class StagedWriter {
 
   // Sends what is staged until the socket is full. On failed, error() is the errno.
   Sent send_staged();
-  bool pending() const { return !staged_.empty(); }
+  std::size_t pending() const { return staged_.size(); }
   int error() const { return error_; }
 
  private:

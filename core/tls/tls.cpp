@@ -213,23 +213,26 @@ Result<ssize_t> TlsTransport::read(std::span<char> buf) {
   return io_error(rc, true);
 }
 
+// SSL_write returns after each record (partial writes are on), so each iov
+// is written on until the stage refuses; the records then leave in one send.
+// What the socket cannot take stays staged (pending_bytes) until flush().
 Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
   ssize_t total = 0;
   for (int i = 0; i < count; ++i) {
-    ERR_clear_error();
-    errno = 0;
-    size_t done = 0;
-    int rc = SSL_write_ex(ssl_, iov[i].iov_base, iov[i].iov_len, &done);
-    if (rc != 1) {
-      if (total > 0) return total;
-      return io_error(rc, false);
+    std::string_view left(static_cast<const char*>(iov[i].iov_base), iov[i].iov_len);
+    while (!left.empty()) {
+      ERR_clear_error();
+      errno = 0;
+      size_t done = 0;
+      int rc = SSL_write_ex(ssl_, left.data(), left.size(), &done);
+      if (rc != 1) {
+        if (total > 0) return total;  // the stage is full: the socket is
+        return io_error(rc, false);
+      }
+      total += static_cast<ssize_t>(done);
+      left.remove_prefix(done);
     }
-    wants_ = 0;
-    total += static_cast<ssize_t>(done);
-    if (done < iov[i].iov_len) break;
   }
-  // The records go out in one send. What the socket cannot take stays staged
-  // (write_pending) until flush().
   auto sent = flush();
   if (!sent) return std::unexpected(sent.error());
   return total;
@@ -238,6 +241,7 @@ Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
 Result<bool> TlsTransport::flush() {
   switch (writer_.send_staged()) {
     case Sent::all:
+      if (wants_ == EPOLLOUT) wants_ = 0;  // only the stage was waiting for it
       return true;
     case Sent::blocked:
       wants_ = EPOLLOUT;

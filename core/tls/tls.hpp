@@ -57,7 +57,7 @@ class TlsTransport final : public Transport {
   Result<ssize_t> read(std::span<char> buf) override;
   Result<ssize_t> writev(const iovec* iov, int count) override;
   bool has_buffered_read() const override;
-  bool write_pending() const override { return writer_.pending(); }
+  std::size_t pending_bytes() const override { return writer_.pending(); }
   Result<bool> flush() override;
   std::string alpn() const override;
   bool is_tls() const override { return true; }

@@ -13,6 +13,8 @@
 namespace sluice {
 
 namespace {
+constexpr std::size_t kFrameHeader = 9;  // every HTTP/2 frame starts with 9 bytes
+
 // Defence thresholds. Generous for real clients (a browser cancelling a page
 // resets tens of streams; gRPC keepalive pings a few times a minute), far
 // below what an attack needs to hurt.
@@ -55,6 +57,7 @@ struct H2ServerSession::Stream {
   bool body_unsized = false;                // a request body without content-length
   bool request_ended = false;               // the peer's END_STREAM arrived
   bool cut = false;                         // a refused body ran past kDropMax: reset
+  bool filling = false;                     // the endpoint has more body ready: see set_filling
   uint64_t received = 0;                    // request body bytes
   uint64_t dropped = 0;                     // request body bytes read and thrown away (refused)
   std::size_t held = 0;                     // received but not yet given back to the peer's window
@@ -62,12 +65,16 @@ struct H2ServerSession::Stream {
   std::size_t pool_index = 0;               // where the session's pool_ holds it
   std::optional<WaitingHead> waiting_head;  // send_head waits for the request body
 
+  // A full block of body leaves as one DATA frame without a copy: its header
+  // goes in the block's headroom (send_data).
+  Stream() { queue.set_headroom(kFrameHeader); }
+
   // For reuse from the free list: everything but the queue's allocations.
   void reset() {
     head = RequestHead{};
     header_bytes = 0;
     too_large = rejected = head_request = responded = no_body = eof = deferred = false;
-    body_unsized = request_ended = cut = false;
+    body_unsized = request_ended = cut = filling = false;
     received = dropped = 0;
     held = 0;
     queue.clear();
@@ -420,19 +427,33 @@ ssize_t H2ServerSession::read_body(nghttp2_session*, int32_t id, uint8_t*, size_
     if (!s->queue.empty()) me.blocked_.push_back(id);
     return NGHTTP2_ERR_DEFERRED;
   }
-  std::size_t n = std::min(length, s->queue.size());
+  // One frame per block: only the last block is partly filled, so frames are
+  // full blocks, which send_data moves instead of copying. A last block still
+  // filling waits for its bytes: framed now, every block would leave as a
+  // full frame and a runt (a 9-byte frame per 16 KiB of /bytes).
+  std::string_view front = s->queue.front();
+  if (s->filling && front.size() == s->queue.size() && s->queue.tail_has_room()) {
+    s->deferred = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  std::size_t n = std::min(length, front.size());
   *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
   if (s->eof && n == s->queue.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
   return static_cast<ssize_t>(n);
 }
 
-// NO_COPY: the frame header, then the body bytes straight from the stream's
-// queue into out(). No padding: we never ask for any.
+// NO_COPY: the frame header, then the body bytes from the stream's queue into
+// out(). A frame that is one whole block moves that block, header written in
+// its headroom; others are copied. No padding: we never ask for any.
 int H2ServerSession::send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
                                size_t length, nghttp2_data_source* source, void* user) {
   auto& me = self(user);
   auto* s = static_cast<Stream*>(source->ptr);
-  me.out_.append(view(framehd, 9));
+  std::string_view header = view(framehd, kFrameHeader);
+  if (length == s->queue.front().size() && s->queue.move_front_block(me.out_, header))
+    length = 0;
+  else
+    me.out_.append(header);
   while (length > 0) {
     std::string_view chunk = s->queue.front();
     std::size_t n = std::min(length, chunk.size());
@@ -502,6 +523,13 @@ void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Heade
   if (!s.no_body) return;
   s.eof = true;
   s.queue.clear();  // what a HEAD's endpoint wrote while its response waited
+}
+
+void H2ServerSession::set_filling(int32_t id, bool filling) {
+  Stream* s = find(id);
+  if (!s || s->filling == filling) return;
+  s->filling = filling;
+  if (!filling) resume(id, *s);
 }
 
 void H2ServerSession::send_continue(int32_t id) {

@@ -101,6 +101,10 @@ class H2ServerSession {
   void send_continue(int32_t id);
   void send_body(int32_t id, std::string_view bytes);
   void end_response(int32_t id);
+  // The endpoint writes more as soon as it is pulled: a partly filled last
+  // block waits for those bytes instead of leaving as a short DATA frame.
+  // Turned off (the endpoint waits), the waiting bytes go at once.
+  void set_filling(int32_t id, bool filling);
   void reset(int32_t id, uint32_t error_code);
   std::size_t queued(int32_t id) const;
   // Response bytes are queued that only the peer's window holds back (not a

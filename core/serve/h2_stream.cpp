@@ -21,10 +21,12 @@ void H2Stream::start(std::unique_ptr<Endpoint> endpoint) {
   endpoint_ = std::move(endpoint);
   if (head_.expect_continue && head_.has_body()) conn_.session().send_continue(id_);
   pull_state_ = endpoint_->pull(*this);
+  conn_.session().set_filling(id_, pull_state_ == Pull::more);
 }
 
 void H2Stream::pull() {
   for (int i = 0; i < kMaxPulls && wants_pull(); ++i) pull_state_ = endpoint_->pull(*this);
+  conn_.session().set_filling(id_, pull_state_ == Pull::more);
 }
 
 void H2Stream::on_body(std::string_view bytes) {

@@ -52,9 +52,25 @@ std::string ChainBuffer::take_all() {
 }
 
 std::span<char> ChainBuffer::tail_room() {
-  if (blocks_.empty() || blocks_.back()->room() == 0) blocks_.push_back(BlockPool::get());
+  if (blocks_.empty() || blocks_.back()->room() == 0) {
+    blocks_.push_back(BlockPool::get());
+    blocks_.back()->begin = blocks_.back()->end = headroom_;
+  }
   Block& b = *blocks_.back();
   return {b.data + b.end, b.room()};
+}
+
+bool ChainBuffer::move_front_block(ChainBuffer& dst, std::string_view prefix) {
+  if (blocks_.empty()) return false;
+  Block& b = *blocks_.front();
+  if (b.size() == 0 || b.room() != 0 || b.begin < prefix.size()) return false;
+  b.begin -= prefix.size();
+  std::memcpy(b.data + b.begin, prefix.data(), prefix.size());
+  size_ -= b.size() - prefix.size();
+  dst.size_ += b.size();
+  dst.blocks_.push_back(std::move(blocks_.front()));
+  blocks_.pop_front();
+  return true;
 }
 
 void ChainBuffer::commit(std::size_t n) {

@@ -36,7 +36,7 @@ class ChainBuffer {
  public:
   ChainBuffer() = default;
   ChainBuffer(ChainBuffer&& o) noexcept
-      : blocks_(std::move(o.blocks_)), size_(std::exchange(o.size_, 0)) {
+      : blocks_(std::move(o.blocks_)), size_(std::exchange(o.size_, 0)), headroom_(o.headroom_) {
     o.blocks_.clear();
   }
   ChainBuffer& operator=(ChainBuffer&& o) noexcept {
@@ -45,6 +45,7 @@ class ChainBuffer {
       blocks_ = std::move(o.blocks_);
       o.blocks_.clear();
       size_ = std::exchange(o.size_, 0);
+      headroom_ = o.headroom_;
     }
     return *this;
   }
@@ -62,6 +63,16 @@ class ChainBuffer {
   std::span<char> tail_room();
   void commit(std::size_t n);  // after writing n bytes into tail_room()
 
+  // Blocks allocated from now on keep n bytes free before their data, so a
+  // frame header can go in front of a block's bytes without copying them.
+  void set_headroom(std::size_t n) { headroom_ = n; }
+  // Zero-copy hand-over: if the front block is filled to its end and has
+  // prefix.size() bytes of headroom, writes prefix there and moves the block,
+  // prefix and bytes, to the end of dst. False (nothing done) otherwise.
+  bool move_front_block(ChainBuffer& dst, std::string_view prefix);
+  // The last block can take more bytes (it is not filled to its end).
+  bool tail_has_room() const { return !blocks_.empty() && blocks_.back()->room() > 0; }
+
   // Fills up to max iovecs with the queued bytes, returns how many were used.
   int peek(iovec* iov, int max) const;
   std::string_view front() const;
@@ -74,6 +85,7 @@ class ChainBuffer {
  private:
   std::deque<std::unique_ptr<Block>> blocks_;
   std::size_t size_ = 0;
+  std::size_t headroom_ = 0;
 };
 
 }  // namespace sluice

@@ -226,3 +226,33 @@ TEST_CASE("ChainBuffer: append(ChainBuffer&&) moves blocks; take_all() empties",
   CHECK(a.empty());
   CHECK(a.take_all().empty());
 }
+
+TEST_CASE("ChainBuffer: headroom lets a full block move out with a prefix, uncopied", "[buffer]") {
+  ChainBuffer src, dst;
+  src.set_headroom(9);
+  std::string body = pattern(kBlockSize * 2, 3);
+  src.append(body);
+  const std::size_t per_block = kBlockSize - 9;
+  REQUIRE(src.front().size() == per_block);
+  const char* block_bytes = src.front().data();
+
+  dst.append("head");
+  REQUIRE(src.move_front_block(dst, "HDR012345"));
+  CHECK(src.size() == body.size() - per_block);
+  CHECK(dst.size() == 4 + 9 + per_block);
+  CHECK(contents(dst) == "head" + std::string("HDR012345") + body.substr(0, per_block));
+  iovec iov[4];
+  REQUIRE(dst.peek(iov, 4) == 2);
+  CHECK(static_cast<const char*>(iov[1].iov_base) + 9 == block_bytes);  // moved, not copied
+
+  // The next block is full too; the last one is not, and stays.
+  REQUIRE(src.move_front_block(dst, "HDR012345"));
+  CHECK(src.tail_has_room());
+  CHECK_FALSE(src.move_front_block(dst, "HDR012345"));
+  CHECK(drain(src) == body.substr(2 * per_block));
+
+  ChainBuffer plain;  // no headroom: nothing to write a prefix into
+  plain.append(pattern(kBlockSize));
+  CHECK_FALSE(plain.tail_has_room());
+  CHECK_FALSE(plain.move_front_block(dst, "x"));
+}

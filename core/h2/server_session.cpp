@@ -432,7 +432,7 @@ ssize_t H2ServerSession::read_body(nghttp2_session*, int32_t id, uint8_t*, size_
   // filling waits for its bytes: framed now, every block would leave as a
   // full frame and a runt (a 9-byte frame per 16 KiB of /bytes).
   std::string_view front = s->queue.front();
-  if (s->filling && front.size() == s->queue.size() && s->queue.tail_has_room()) {
+  if (s->filling && !s->eof && front.size() == s->queue.size() && s->queue.tail_has_room()) {
     s->deferred = true;
     return NGHTTP2_ERR_DEFERRED;
   }
@@ -622,6 +622,11 @@ std::size_t H2ServerSession::queued(int32_t id) const {
 bool H2ServerSession::head_sent(int32_t id) const {
   Stream* s = find(id);
   return s && s->responded;
+}
+
+bool H2ServerSession::response_ended(int32_t id) const {
+  Stream* s = find(id);
+  return s && s->eof;
 }
 
 // ---- graceful stop ---------------------------------------------------------

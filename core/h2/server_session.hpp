@@ -111,6 +111,8 @@ class H2ServerSession {
   // response that waits for its request body, see send_head).
   bool held_by_peer(int32_t id) const;
   bool head_sent(int32_t id) const;
+  // No more body is taken: end_response, or the session answered instead (413).
+  bool response_ended(int32_t id) const;
 
   std::size_t open_streams() const { return open_; }
   ChainBuffer& out() { return out_; }

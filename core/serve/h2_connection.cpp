@@ -13,10 +13,10 @@ constexpr int kRounds = 4;           // fill/flush rounds per drive(): ~kHighWat
 constexpr Millis kLinger{2000};      // after our last byte, for the peer's FIN
 constexpr Millis kDrainLinger{200};  // the same while the server stops
 constexpr std::size_t kLingerMax = 1 << 20;
-// Framed before each flush. Streams queue one DATA frame each, so flushing
-// after every frame put each 16 KiB frame into two TLS records (the 9 bytes
-// past the 16 KiB buffer block went alone): twice the records, write()s and
-// peer read()s per byte. Batched, the records are whole 16 KiB blocks.
+// Framed before each flush. Streams queue about one DATA frame each, and
+// each TLS write is one record, so flushing after every frame made short
+// records of frame headers and tails. Batched, the records are whole 16 KiB
+// blocks (each a whole DATA frame, see H2ServerSession::send_data).
 constexpr std::size_t kBatch = 64 * 1024;
 // Between the shutdown notice and the final GOAWAY: requests the client sent
 // before it saw the notice still arrive and are still answered.

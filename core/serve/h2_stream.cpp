@@ -21,12 +21,25 @@ void H2Stream::start(std::unique_ptr<Endpoint> endpoint) {
   endpoint_ = std::move(endpoint);
   if (head_.expect_continue && head_.has_body()) conn_.session().send_continue(id_);
   pull_state_ = endpoint_->pull(*this);
-  conn_.session().set_filling(id_, pull_state_ == Pull::more);
+  mark_filling();
+}
+
+// Not once the response has ended without the endpoint (the session answered
+// 413 instead): what it writes would only be dropped.
+bool H2Stream::wants_pull() const {
+  return endpoint_ && pull_state_ == Pull::more && has_room() &&
+         !conn_.session().response_ended(id_);
 }
 
 void H2Stream::pull() {
   for (int i = 0; i < kMaxPulls && wants_pull(); ++i) pull_state_ = endpoint_->pull(*this);
-  conn_.session().set_filling(id_, pull_state_ == Pull::more);
+  mark_filling();
+}
+
+// Out of room with more to write: the stream's last block fills on the next
+// pull (an endpoint that stopped with room left is not waited for).
+void H2Stream::mark_filling() {
+  conn_.session().set_filling(id_, pull_state_ == Pull::more && !has_room());
 }
 
 void H2Stream::on_body(std::string_view bytes) {

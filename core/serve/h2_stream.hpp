@@ -31,7 +31,7 @@ class H2Stream final : public ResponseWriter {
   void closed();  // the stream is gone: never call the endpoint again
 
   int32_t id() const { return id_; }
-  bool wants_pull() const { return endpoint_ && pull_state_ == Pull::more && has_room(); }
+  bool wants_pull() const;
   bool waiting_on_peer() const { return endpoint_ && !request_done_; }
 
   // ResponseWriter
@@ -47,6 +47,7 @@ class H2Stream final : public ResponseWriter {
   Loop& loop() override;
 
  private:
+  void mark_filling();
   H2Connection& conn_;
   int32_t id_;
   RequestHead head_;

@@ -44,8 +44,7 @@ class ChainBuffer {
       clear();
       blocks_ = std::move(o.blocks_);
       o.blocks_.clear();
-      size_ = std::exchange(o.size_, 0);
-      headroom_ = o.headroom_;
+      size_ = std::exchange(o.size_, 0);  // headroom_ stays: it is this buffer's role
     }
     return *this;
   }

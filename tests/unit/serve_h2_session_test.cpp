@@ -156,13 +156,17 @@ void exchange(Client& c, H2ServerSession& srv, std::size_t limit = 1 << 20) {
   }
 }
 
+// A session with default settings, its events and a client: most cases need no more.
+struct Session {
+  Server ev;
+  H2ServerSession srv{ev, H2ServerSettings{}, ServerLimits{}};
+  Client c;
+  Session() { ev.session = &srv; }
+};
+
 }  // namespace
 
-TEST_CASE("h2 server session: request heads and responses", "[h2][session]") {
-  Server ev;
-  H2ServerSession srv(ev, H2ServerSettings{}, ServerLimits{});
-  ev.session = &srv;
-  Client c;
+TEST_CASE_METHOD(Session, "h2 server session: request heads and responses", "[h2][session]") {
   int32_t get = c.get("GET", "/bytes/5?x=1");
   int32_t head = c.get("HEAD", "/bytes/5");
   exchange(c, srv);
@@ -255,12 +259,9 @@ TEST_CASE("h2 server session: --h2-reset-rate sets the rapid-reset allowance", "
   CHECK(many < 2500);
 }
 
-TEST_CASE("h2 server session: rapid reset ends the connection with ENHANCE_YOUR_CALM",
-          "[h2][session]") {
-  Server ev;
-  H2ServerSession srv(ev, H2ServerSettings{}, ServerLimits{});
-  ev.session = &srv;
-  Client c;
+TEST_CASE_METHOD(Session,
+                 "h2 server session: rapid reset ends the connection with ENHANCE_YOUR_CALM",
+                 "[h2][session]") {
   bool alive = true;
   int pairs = 0;
   for (; pairs < 1000 && alive; ++pairs) {
@@ -373,12 +374,9 @@ TEST_CASE("h2 server session: an unsized request body over the limit is answered
   }
 }
 
-TEST_CASE("h2 server session: a body written in slices leaves in whole-block frames, no runts",
-          "[h2][session]") {
-  Server ev;
-  H2ServerSession srv(ev, H2ServerSettings{}, ServerLimits{});
-  ev.session = &srv;
-  Client c;
+TEST_CASE_METHOD(
+    Session, "h2 server session: a body written in slices leaves in whole-block frames, no runts",
+    "[h2][session]") {
   c.big_windows();
   int32_t id = c.get("GET", "/bytes/N");
   exchange(c, srv);
@@ -410,11 +408,8 @@ TEST_CASE("h2 server session: a body written in slices leaves in whole-block fra
   CHECK(frames.back() == total - (frames.size() - 1) * (kBlockSize - 9));
 }
 
-TEST_CASE("h2 server session: a body that stops filling leaves at once", "[h2][session]") {
-  Server ev;
-  H2ServerSession srv(ev, H2ServerSettings{}, ServerLimits{});
-  ev.session = &srv;
-  Client c;
+TEST_CASE_METHOD(Session, "h2 server session: a body that stops filling leaves at once",
+                 "[h2][session]") {
   int32_t id = c.get("GET", "/drip");
   exchange(c, srv);
   srv.send_head(id, 200, {}, std::nullopt);

@@ -48,36 +48,46 @@ std::string errormsg(const fetch::Report& r) {
   return r.error ? r.error->message : "";
 }
 
-// Each variable: how to print it, and whether it is a JSON string.
+// Each variable: how to print it, and its JSON type: a number, a string, or
+// a string that is null when empty (curl's NULL: nothing to say yet).
+enum class Json { number, string, nullable };
 struct Var {
   Getter get;
-  bool string;
+  Json type;
 };
 
 const std::map<std::string, Var, std::less<>>& variables() {
   static const std::map<std::string, Var, std::less<>> vars = {
-      {"content_type", {[](auto& r, int) { return r.content_type; }, true}},
-      {"errormsg", {[](auto& r, int) { return errormsg(r); }, true}},
-      {"exitcode", {[](auto&, int c) { return std::to_string(c); }, false}},
-      {"http_code", {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, false}},
-      {"response_code", {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, false}},
+      {"content_type", {[](auto& r, int) { return r.content_type; }, Json::string}},
+      {"errormsg", {[](auto& r, int) { return errormsg(r); }, Json::nullable}},
+      {"exitcode", {[](auto&, int c) { return std::to_string(c); }, Json::number}},
+      {"http_code",
+       {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, Json::number}},
+      {"response_code",
+       {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, Json::number}},
       {"http_version",
-       {[](auto& r, int) { return r.http_version.empty() ? "0" : r.http_version; }, true}},
-      {"num_connects", {[](auto& r, int) { return std::to_string(r.num_connects); }, false}},
-      {"num_redirects", {[](auto& r, int) { return std::to_string(r.num_redirects); }, false}},
-      {"remote_ip", {[](auto& r, int) { return r.remote_ip; }, true}},
-      {"remote_port", {[](auto& r, int) { return std::to_string(r.remote_port); }, false}},
-      {"size_download", {[](auto& r, int) { return std::to_string(r.size_download); }, false}},
-      {"size_header", {[](auto& r, int) { return std::to_string(r.size_header); }, false}},
-      {"size_upload", {[](auto& r, int) { return std::to_string(r.size_upload); }, false}},
+       {[](auto& r, int) { return r.http_version.empty() ? "0" : r.http_version; }, Json::string}},
+      {"method", {[](auto& r, int) { return r.method; }, Json::string}},
+      {"num_connects", {[](auto& r, int) { return std::to_string(r.num_connects); }, Json::number}},
+      {"num_redirects",
+       {[](auto& r, int) { return std::to_string(r.num_redirects); }, Json::number}},
+      {"redirect_url", {[](auto& r, int) { return r.redirect_url; }, Json::nullable}},
+      {"remote_ip", {[](auto& r, int) { return r.remote_ip; }, Json::string}},
+      {"remote_port", {[](auto& r, int) { return std::to_string(r.remote_port); }, Json::number}},
+      {"scheme", {[](auto& r, int) { return r.scheme; }, Json::nullable}},
+      {"size_download",
+       {[](auto& r, int) { return std::to_string(r.size_download); }, Json::number}},
+      {"size_header", {[](auto& r, int) { return std::to_string(r.size_header); }, Json::number}},
+      {"size_upload", {[](auto& r, int) { return std::to_string(r.size_upload); }, Json::number}},
       {"speed_download",
-       {[](auto& r, int) { return fmt::format("{:.0f}", r.speed_download()); }, false}},
-      {"time_appconnect", {[](auto& r, int) { return seconds(r.time_appconnect); }, false}},
-      {"time_connect", {[](auto& r, int) { return seconds(r.time_connect); }, false}},
-      {"time_namelookup", {[](auto& r, int) { return seconds(r.time_namelookup); }, false}},
-      {"time_starttransfer", {[](auto& r, int) { return seconds(r.time_starttransfer); }, false}},
-      {"time_total", {[](auto& r, int) { return seconds(r.time_total); }, false}},
-      {"url_effective", {[](auto& r, int) { return r.url_effective; }, true}},
+       {[](auto& r, int) { return fmt::format("{:.0f}", r.speed_download()); }, Json::number}},
+      {"time_appconnect", {[](auto& r, int) { return seconds(r.time_appconnect); }, Json::number}},
+      {"time_connect", {[](auto& r, int) { return seconds(r.time_connect); }, Json::number}},
+      {"time_namelookup", {[](auto& r, int) { return seconds(r.time_namelookup); }, Json::number}},
+      {"time_starttransfer",
+       {[](auto& r, int) { return seconds(r.time_starttransfer); }, Json::number}},
+      {"time_total", {[](auto& r, int) { return seconds(r.time_total); }, Json::number}},
+      {"url_effective", {[](auto& r, int) { return r.url_effective; }, Json::string}},
   };
   return vars;
 }
@@ -99,11 +109,11 @@ std::string report_json(const fetch::Report& r, int exit_code) {
   for (const auto& [name, var] : variables()) {
     std::string v = var.get(r, exit_code);
     if (name == "http_code" || name == "response_code") v = std::to_string(r.http_code);
-    bool null = (!var.string && v.empty()) || (name == "errormsg" && !r.error);  // as curl
+    bool null = v.empty() && var.type != Json::string;  // as curl
     out += fmt::format("{}\"{}\":{}", first ? "" : ",", name,
-                       null         ? "null"
-                       : var.string ? "\"" + json_escape(v) + "\""
-                                    : v);
+                       null                       ? "null"
+                       : var.type == Json::number ? v
+                                                  : "\"" + json_escape(v) + "\"");
     first = false;
   }
   return out + "}";

@@ -76,6 +76,9 @@ struct Report {
          time_total = 0;
   int num_connects = 0, num_redirects = 0;
   std::string remote_ip, content_type;
+  std::string scheme;        // "HTTP" or "HTTPS" once a request went out, as curl prints it
+  std::string method;        // of the last request (a redirect may have turned POST into GET)
+  std::string redirect_url;  // where a redirect not followed (no -L) points, absolute
   uint16_t remote_port = 0;
   std::optional<Error> error;
   double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }

@@ -61,6 +61,7 @@ void Transfer::start() {
   if (!url) return finish(url.error());
   rep_.url_effective = url->str();
   req_ = build_request(env_.cfg, *url);
+  rep_.method = req_.method;
   arm_progress();
   attempt(true);
 }
@@ -214,6 +215,7 @@ void Transfer::on_connected(Result<Connected> r) {
 }
 
 void Transfer::submit() {
+  rep_.scheme = req_.url.tls() ? "HTTPS" : "HTTP";
   auto id = session_->submit(req_, *this);
   if (!id) return handle_error(id.error());
   stream_ = *id;
@@ -242,6 +244,9 @@ void Transfer::on_headers(const Response& r) {
   content_length_ = r.content_length;
   mode_ = Mode::write;
   auto location = r.headers.get("location");
+  rep_.redirect_url.clear();
+  if (!env_.cfg.follow && is_redirect(r.status) && location)
+    if (auto next = resolve_reference(req_.url, *location)) rep_.redirect_url = next->str();
   if (env_.cfg.follow && is_redirect(r.status) && location) {
     auto next = resolve_reference(req_.url, *location);
     if (!next) {
@@ -368,6 +373,7 @@ void Transfer::after_response() {
     rep_.num_redirects++;
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_);
     rep_.url_effective = req_.url.str();
+    rep_.method = req_.method;
     if (env_.cb.verbose)
       env_.cb.verbose('*',
                       fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));

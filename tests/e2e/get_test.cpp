@@ -105,6 +105,24 @@ TEST_CASE("several URLs share one kept-alive connection; redirects reuse it", "[
   CHECK(many.exit_code == 47);
 }
 
+TEST_CASE("get -w prints %{scheme}, %{method} and %{redirect_url} as curl does",
+          "[get][write_out]") {
+  Server s;
+  const std::string w = "-o /dev/null -w '%{scheme} %{method} [%{redirect_url}] %{http_code}' ";
+  // Not followed: where the redirect points, absolute.
+  CHECK(sh(get("-s " + w + s.base + "/redirect/2")).out ==
+        "HTTP GET [" + s.base + "/redirect/1] 302");
+  CHECK(sh(get("-s -d x " + w + s.base + "/redirect/1")).out ==
+        "HTTP POST [" + s.base + "/redirect/0] 302");
+  // Followed: a 302 turns the POST into a GET, and there is nothing left to follow.
+  CHECK(sh(get("-sL -d x " + w + s.base + "/redirect/1")).out == "HTTP GET [] 200");
+  // Nothing connected: no scheme yet, the method still known.
+  CHECK(sh(get("-s " + w + "http://127.0.0.1:1/")).out == " GET [] 000");
+  auto json = sh(get("-s -o /dev/null -w '%{json}' " + s.base + "/bytes/1")).out;
+  CHECK(json.find("\"scheme\":\"HTTP\"") != std::string::npos);
+  CHECK(json.find("\"redirect_url\":null") != std::string::npos);
+}
+
 TEST_CASE("a pooled connection the server closed is retried once, fresh", "[get][pool]") {
   BadServer bs("stale");
   auto r = sh(get("-s -w '%{http_code}/%{num_connects} ' " + bs.url + "a " + bs.url + "b"));

@@ -172,6 +172,9 @@ Report sample() {
   r.remote_ip = "127.0.0.1";
   r.remote_port = 8443;
   r.content_type = "text/html; charset=utf-8";
+  r.scheme = "HTTPS";
+  r.method = "POST";
+  r.redirect_url = "https://example.com/next";
   return r;
 }
 
@@ -202,6 +205,9 @@ TEST_CASE("write-out: every variable", "[write_out]") {
   CHECK(render("%{time_starttransfer}") == "0.020000");
   CHECK(render("%{time_total}") == "0.500000");
   CHECK(render("%{url_effective}") == "https://example.com/a?b=1");
+  CHECK(render("%{scheme}") == "HTTPS");
+  CHECK(render("%{method}") == "POST");
+  CHECK(render("%{redirect_url}") == "https://example.com/next");
 }
 
 TEST_CASE("write-out: values of an empty report", "[write_out]") {
@@ -211,6 +217,12 @@ TEST_CASE("write-out: values of an empty report", "[write_out]") {
   CHECK(render("%{remote_port}", r) == "0");  // curl's value when nothing was connected
   CHECK(render("%{speed_download}", r) == "0");
   CHECK(render("%{time_total}", r) == "0.000000");
+  CHECK(render("[%{scheme}][%{redirect_url}]", r) == "[][]");
+  auto obj = FlatJson(report_json(r, 7)).parse();
+  REQUIRE(obj);
+  CHECK((*obj)["scheme"] == "null");  // as curl: nothing connected, nothing to name
+  CHECK((*obj)["redirect_url"] == "null");
+  CHECK((*obj)["errormsg"] == "null");
 }
 
 TEST_CASE("write-out: errormsg and exitcode of a failed transfer", "[write_out]") {
@@ -264,13 +276,18 @@ TEST_CASE("write-out: %{json} is valid JSON holding the values", "[write_out]") 
   CHECK(m["time_total"] == "0.500000");
   CHECK(m["time_connect"] == "0.002500");
   CHECK(m["speed_download"] == "24690");
+  CHECK(m["scheme"] == "HTTPS");
+  CHECK(m["method"] == "POST");
+  CHECK(m["redirect_url"] == "https://example.com/next");
   // Every plain variable is in the object.
-  for (const char* key :
-       {"content_type",    "errormsg",           "exitcode",        "http_code",
-        "http_version",    "num_connects",       "num_redirects",   "remote_ip",
-        "remote_port",     "response_code",      "size_download",   "size_header",
-        "size_upload",     "speed_download",     "time_appconnect", "time_connect",
-        "time_namelookup", "time_starttransfer", "time_total",      "url_effective"}) {
+  for (const char* key : {"content_type", "errormsg",        "exitcode",
+                          "http_code",    "http_version",    "method",
+                          "num_connects", "num_redirects",   "redirect_url",
+                          "remote_ip",    "remote_port",     "response_code",
+                          "scheme",       "size_download",   "size_header",
+                          "size_upload",  "speed_download",  "time_appconnect",
+                          "time_connect", "time_namelookup", "time_starttransfer",
+                          "time_total",   "url_effective"}) {
     INFO(key);
     CHECK(m.count(key) == 1);
   }

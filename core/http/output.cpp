@@ -189,7 +189,25 @@ void OutputWriter::spill_pipe() {
 
 void OutputWriter::flush() {
   flush_pipe();
-  if (pipe_ && pipe_->bytes() > 0) return;  // queued bytes come after the piped ones
+  if (!pipe_ || pipe_->bytes() == 0) write_queue();  // queued bytes come after the piped ones
+  park_queue();
+}
+
+// Queued bytes move into the splice pipe, behind the older bytes there,
+// whenever it has room: the kernel holds them, not our RSS. Without this, one
+// chunk the pipe refused (its pages full before its byte count: 16375-byte
+// DATA frames waste 9 bytes a page) sent every later byte to the queue until
+// it emptied, up to --max-buffer of heap for a slow reader.
+void OutputWriter::park_queue() {
+  if (!pipe_ || !splice_ok_ || !pollable_ || error_) return;
+  while (!queue_.empty()) {
+    std::size_t n = pipe_->fill_from_memory(queue_.front());
+    if (n == 0) return;
+    queue_.consume(n);
+  }
+}
+
+void OutputWriter::write_queue() {
   while (!queue_.empty() && !error_) {
     iovec iov[32];
     int n = queue_.peek(iov, 32);

@@ -71,6 +71,8 @@ class OutputWriter final : public Output, private IoHandler {
   void on_io(uint32_t events) override;
   void flush();
   void flush_pipe();
+  void write_queue();
+  void park_queue();
   void spill_pipe();
   void want_writable();
   void park_in_pipe(std::string_view& bytes);

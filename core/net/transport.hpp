@@ -14,6 +14,10 @@ namespace sluice {
 
 inline constexpr ssize_t kWouldBlock = -1;
 
+// sendmsg() of iov on a socket: never SIGPIPE, EINTR retried. Bytes sent, or
+// -1 with errno (EAGAIN when the socket is full).
+ssize_t send_iov(int fd, const iovec* iov, int count);
+
 class Transport {
  public:
   virtual ~Transport() = default;

@@ -1,10 +1,11 @@
 #include "core/tls/staged_writer.hpp"
 
 #include <openssl/bio.h>
-#include <sys/socket.h>
 
 #include <array>
 #include <cerrno>
+
+#include "core/net/transport.hpp"
 
 namespace sluice {
 
@@ -30,11 +31,7 @@ Sent StagedWriter::send_staged() {
   if (error_) return Sent::failed;
   while (!staged_.empty()) {
     std::array<iovec, 32> iov;
-    msghdr msg{};
-    msg.msg_iov = iov.data();
-    msg.msg_iovlen = static_cast<size_t>(staged_.peek(iov.data(), static_cast<int>(iov.size())));
-    ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = send_iov(fd_, iov.data(), staged_.peek(iov.data(), static_cast<int>(iov.size())));
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Sent::blocked;
     if (n < 0) {
       error_ = errno;

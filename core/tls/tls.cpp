@@ -226,7 +226,7 @@ Result<ssize_t> TlsTransport::writev(const iovec* iov, int count) {
       size_t done = 0;
       int rc = SSL_write_ex(ssl_, left.data(), left.size(), &done);
       if (rc != 1) {
-        if (total > 0) return total;  // the stage is full: the socket is
+        if (total > 0) return total;  // the stage is full, so the socket is too
         return io_error(rc, false);
       }
       total += static_cast<ssize_t>(done);

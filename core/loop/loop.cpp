@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 namespace sluice {
 
@@ -88,14 +89,39 @@ Result<void> Loop::watch_signals(std::vector<int> signals, std::function<void(in
   return add(signals_->fd, EPOLLIN, signals_.get());
 }
 
-int Loop::next_timeout_ms() {
-  if (!deferred_.empty()) return 0;
+TimePoint Loop::next_deadline() {
   while (!timer_heap_.empty() && !timers_.count(timer_heap_.top().id)) timer_heap_.pop();
-  if (timer_heap_.empty()) return -1;
-  auto d = timer_heap_.top().deadline - Clock::now();
-  if (d <= Clock::duration::zero()) return 0;
-  // Round up so a timer never fires early and makes us spin on a 0 ms wait.
-  return static_cast<int>(std::chrono::ceil<Millis>(d).count());
+  TimePoint next = timer_heap_.empty() ? TimePoint::max() : timer_heap_.top().deadline;
+  if (!deadlines_.empty()) next = std::min(next, deadlines_.front()->due_);
+  return next;
+}
+
+// Waits for I/O until the next timer. epoll_pwait2 takes a timespec, so a
+// timer fires within the kernel's timer slack instead of on the next whole
+// millisecond (bench pacing at high rates, QUIC's expiry); kernels without it
+// get epoll_wait with the wait rounded up, so a timer never fires early.
+void Loop::wait(epoll_event* events, int max, int& n) {
+  TimePoint next = next_deadline();
+  auto left = next == TimePoint::max() ? Clock::duration::max() : next - Clock::now();
+  if (left < Clock::duration::zero() || !deferred_.empty()) left = Clock::duration::zero();
+  if (precise_wait_) {
+    timespec ts{};
+    timespec* tsp = nullptr;
+    if (left != Clock::duration::max()) {
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+      tsp = &ts;
+    }
+    n = ::epoll_pwait2(epfd_, events, max, tsp, nullptr);
+    if (n >= 0 || errno != ENOSYS) return;
+    precise_wait_ = false;
+  }
+  int ms = left == Clock::duration::max()
+               ? -1
+               : static_cast<int>(std::min<int64_t>(std::chrono::ceil<Millis>(left).count(),
+                                                    std::numeric_limits<int>::max()));
+  n = ::epoll_wait(epfd_, events, max, ms);
 }
 
 void Loop::run_timers() {
@@ -109,6 +135,75 @@ void Loop::run_timers() {
     timers_.erase(it);
     fn();
   }
+}
+
+void Loop::run_deadlines() {
+  while (!deadlines_.empty() && deadlines_.front()->due_ <= now_) {
+    Deadline* d = deadlines_.front();
+    heap_remove(0);
+    d->fire_();  // may re-arm d, or destroy it
+  }
+}
+
+void Loop::heap_place(Deadline* d, std::size_t slot) {
+  deadlines_[slot] = d;
+  d->slot_ = slot;
+}
+
+void Loop::heap_sift_up(std::size_t slot) {
+  Deadline* d = deadlines_[slot];
+  while (slot > 0) {
+    std::size_t parent = (slot - 1) / 2;
+    if (deadlines_[parent]->due_ <= d->due_) break;
+    heap_place(deadlines_[parent], slot);
+    slot = parent;
+  }
+  heap_place(d, slot);
+}
+
+void Loop::heap_sift_down(std::size_t slot) {
+  Deadline* d = deadlines_[slot];
+  std::size_t n = deadlines_.size();
+  for (;;) {
+    std::size_t child = 2 * slot + 1;
+    if (child >= n) break;
+    if (child + 1 < n && deadlines_[child + 1]->due_ < deadlines_[child]->due_) ++child;
+    if (d->due_ <= deadlines_[child]->due_) break;
+    heap_place(deadlines_[child], slot);
+    slot = child;
+  }
+  heap_place(d, slot);
+}
+
+void Loop::heap_remove(std::size_t slot) {
+  Deadline* gone = deadlines_[slot];
+  Deadline* last = deadlines_.back();
+  deadlines_.pop_back();
+  gone->slot_ = Deadline::kUnarmed;
+  if (gone == last) return;
+  heap_place(last, slot);
+  heap_sift_up(slot);
+  heap_sift_down(last->slot_);
+}
+
+void Deadline::arm(TimePoint due) {
+  if (due == TimePoint::max()) return cancel();
+  bool earlier = armed() && due < due_;
+  due_ = due;
+  auto& heap = loop_.deadlines_;
+  if (!armed()) {
+    heap.push_back(this);
+    slot_ = heap.size() - 1;
+    loop_.heap_sift_up(slot_);
+  } else if (earlier) {
+    loop_.heap_sift_up(slot_);
+  } else {
+    loop_.heap_sift_down(slot_);
+  }
+}
+
+void Deadline::cancel() {
+  if (armed()) loop_.heap_remove(slot_);
 }
 
 void Loop::run_deferred() {
@@ -125,8 +220,9 @@ void Loop::run() {
   stopped_ = false;
   while (!stopped_) {
     std::size_t user_fds = fds_.size() - (signals_ ? 1 : 0);
-    if (user_fds == 0 && timers_.empty() && deferred_.empty()) break;
-    int n = ::epoll_wait(epfd_, events, kMaxEvents, next_timeout_ms());
+    if (user_fds == 0 && timers_.empty() && deadlines_.empty() && deferred_.empty()) break;
+    int n = 0;
+    wait(events, kMaxEvents, n);
     ++wakeups_;
     now_ = Clock::now();
     for (int i = 0; i < n; ++i) {
@@ -135,6 +231,7 @@ void Loop::run() {
       it->second.second->on_io(events[i].events);
     }
     run_timers();
+    run_deadlines();
     run_deferred();
   }
 }

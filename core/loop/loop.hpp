@@ -29,6 +29,34 @@ class IoHandler {
 
 using TimerId = uint64_t;
 
+class Loop;
+
+// A re-armable deadline owned by its user: arm() moves it (earlier or later)
+// at the cost of a heap sift, with no allocation and no map insert, so it can
+// follow a deadline that changes on every read or write (ngtcp2's expiry, a
+// bench schedule, idle timeouts). The callback runs once per arming, from the
+// loop; it may re-arm. Destroying an armed Deadline disarms it.
+class Deadline {
+ public:
+  Deadline(Loop& loop, std::function<void()> fire) : loop_(loop), fire_(std::move(fire)) {}
+  ~Deadline() { cancel(); }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+
+  void arm(TimePoint due);  // TimePoint::max() disarms
+  void cancel();
+  bool armed() const { return slot_ != kUnarmed; }
+  TimePoint due() const { return due_; }
+
+ private:
+  friend class Loop;
+  static constexpr std::size_t kUnarmed = SIZE_MAX;
+  Loop& loop_;
+  std::function<void()> fire_;
+  TimePoint due_{};
+  std::size_t slot_ = kUnarmed;  // index in the loop's deadline heap
+};
+
 class Loop {
  public:
   Loop();
@@ -59,6 +87,7 @@ class Loop {
   TimePoint now() const { return now_; }
 
  private:
+  friend class Deadline;
   struct Timer {
     TimePoint deadline;
     TimerId id;
@@ -67,8 +96,15 @@ class Loop {
       return deadline != o.deadline ? deadline > o.deadline : id > o.id;
     }
   };
-  int next_timeout_ms();
+  TimePoint next_deadline();  // TimePoint::max() when nothing is due
+  void wait(epoll_event* events, int max, int& n);
   void run_timers();
+  void run_deadlines();
+  // The deadline heap: a binary min-heap of Deadline*, each knowing its slot.
+  void heap_place(Deadline* d, std::size_t slot);
+  void heap_sift_up(std::size_t slot);
+  void heap_sift_down(std::size_t slot);
+  void heap_remove(std::size_t slot);
   void run_deferred();
 
   int epfd_ = -1;
@@ -80,6 +116,8 @@ class Loop {
   std::unordered_map<TimerId, std::function<void()>> timers_;
   TimerId next_timer_ = 1;
   std::vector<std::function<void()>> deferred_;
+  std::vector<Deadline*> deadlines_;
+  bool precise_wait_ = true;  // epoll_pwait2 works (not ENOSYS)
   class SignalHandler;
   std::unique_ptr<SignalHandler> signals_;
 };

@@ -19,7 +19,7 @@ struct ServeArgs {
   bool tls = false;
   std::string cert, key, root;
   int threads = 1;
-  uint64_t max_connections = 0;
+  uint64_t max_connections = 0, keepalive_requests = 0;
   std::string max_header_size = "16k", max_body_size = "1G";
   uint32_t h2_max_concurrent_streams = 100, h2_reset_rate = 100, h2_control_rate = 50;
   std::string h2_initial_window = "256k", h2_max_frame_size = "16k", h2_max_header_list = "64k";
@@ -131,6 +131,7 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   c.root = a.root;
   c.threads = a.threads;
   c.max_connections = a.max_connections;
+  c.keepalive_requests = a.keepalive_requests;
   c.limits.max_header_size = *header;
   c.limits.max_body_size = *body;
   c.h2.max_concurrent_streams = a.h2_max_concurrent_streams;
@@ -166,6 +167,11 @@ CommandSpec serve_spec(ServeArgs& a) {
       value("--max-connections", "N",
             "Open connections per process; more are closed at once (0: no limit)",
             a.max_connections),
+      value("--keepalive-requests", "N",
+            "End a connection gracefully after N requests, as nginx's keepalive_requests: "
+            "\"Connection: close\" on the last (h1), GOAWAY naming its stream (h2); 0: no limit "
+            "(default)",
+            a.keepalive_requests),
       value("--max-header-size", "BYTES", "Largest request head, else 431 (default 16k)",
             a.max_header_size),
       value("--max-body-size", "BYTES", "Largest request body, else 413 (default 1G)",

@@ -291,12 +291,13 @@ int H2ClientSession::on_frame_not_send(nghttp2_session*, const nghttp2_frame* fr
                                        void* user) {
   auto* self = static_cast<H2ClientSession*>(user);
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-  if (Stream* s = self->stream(frame->hd.stream_id))
-    s->not_sent =
-        fmt::format("HTTP/2 request on stream {} could not be sent: {}", frame->hd.stream_id,
-                    lib_error == NGHTTP2_ERR_FRAME_SIZE_ERROR
-                        ? "its header block is over nghttp2's 64 KiB limit"
-                        : nghttp2_strerror(lib_error));
+  Stream* s = self->stream(frame->hd.stream_id);
+  if (!s) return 0;
+  s->not_sent = fmt::format(
+      "HTTP/2 request on stream {} could not be sent: {}", frame->hd.stream_id,
+      lib_error == NGHTTP2_ERR_FRAME_SIZE_ERROR ? "its header block is over nghttp2's 64 KiB limit"
+                                                : nghttp2_strerror(lib_error));
+  s->not_sent_goaway = lib_error == NGHTTP2_ERR_START_STREAM_NOT_ALLOWED;
   return 0;
 }
 
@@ -311,7 +312,8 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
   } else if (!s.not_sent.empty()) {
-    s.sink->on_error({Errc::http2, s.not_sent});
+    // Never sent because the server is going away: as unprocessed as a refusal.
+    s.sink->on_error({s.not_sent_goaway ? Errc::empty_reply : Errc::http2, s.not_sent});
   } else if (error_code == NGHTTP2_NO_ERROR && s.end_seen && s.head_done) {
     s.sink->on_end();
   } else if (auto goaway = self->goaway_error(); goaway && !s.head_done) {

@@ -65,7 +65,8 @@ class H2ClientSession final : public Session, private IoHandler {
     uint64_t body_in = 0;        // DATA payload received (padding excluded)
     bool head = false;           // a HEAD request: no body follows the response head
     bool head_done = false, end_seen = false, aborted = false;
-    std::string not_sent;  // why nghttp2 could not send the request's HEADERS
+    std::string not_sent;          // why nghttp2 could not send the request's HEADERS
+    bool not_sent_goaway = false;  // because a GOAWAY came first: safe to send elsewhere
   };
 
   static nghttp2_session_callbacks* callbacks();

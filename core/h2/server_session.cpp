@@ -635,6 +635,11 @@ void H2ServerSession::shutdown_notice() {
   if (session_ && !terminated_) nghttp2_submit_shutdown_notice(session_);
 }
 
+void H2ServerSession::goaway_after(int32_t last_stream_id) {
+  if (!session_ || terminated_) return;
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream_id, NGHTTP2_NO_ERROR, nullptr, 0);
+}
+
 void H2ServerSession::final_goaway() {
   if (!session_ || terminated_) return;
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,

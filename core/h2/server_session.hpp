@@ -94,6 +94,9 @@ class H2ServerSession {
   // last stream we will answer.
   void shutdown_notice();
   void final_goaway();
+  // GOAWAY(NO_ERROR) naming last_stream_id: streams above it are refused, and
+  // the client may send them again on a new connection.
+  void goaway_after(int32_t last_stream_id);
   uint32_t goaway_code() const { return goaway_code_; }  // what ended it, when we did
 
   // Per stream (ids from on_request_head). length: content-length when known.

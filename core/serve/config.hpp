@@ -18,10 +18,14 @@ namespace sluice::serve {
 struct ServeConfig {
   std::vector<SocketAddr> listen;  // port 0 picks a free port
   bool tls = false;
-  std::string cert_file, key_file;   // both empty with tls: self-signed at start-up
-  std::string root;                  // static files; empty: synthetic endpoints only
-  int threads = 1;                   // one loop and one SO_REUSEPORT socket set each
-  uint64_t max_connections = 0;      // per process, 0: no limit but the fd limit
+  std::string cert_file, key_file;  // both empty with tls: self-signed at start-up
+  std::string root;                 // static files; empty: synthetic endpoints only
+  int threads = 1;                  // one loop and one SO_REUSEPORT socket set each
+  uint64_t max_connections = 0;     // per process, 0: no limit but the fd limit
+  // After this many requests a connection ends gracefully, as with nginx's
+  // keepalive_requests: h1 answers the last with "Connection: close", h2
+  // sends GOAWAY naming it as the last stream. 0: no limit.
+  uint64_t keepalive_requests = 0;
   ServerLimits limits;               // request head (431) and body (413) sizes
   H2ServerSettings h2;               // SETTINGS we send, and the h2 receive windows
   Millis request_timeout{10'000};    // whole request head, else 408

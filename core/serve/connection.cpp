@@ -417,7 +417,8 @@ void Connection::on_request_head(const RequestHead& head) {
     }
   }
   worker_.counters().requests.fetch_add(1, std::memory_order_relaxed);
-  if (draining_) session_.force_close();
+  uint64_t limit = worker_.config().keepalive_requests;
+  if (draining_ || (limit && ++served_ >= limit)) session_.force_close();
   if (head.expect_continue && head.has_body()) session_.send_continue();
   request_done_ = false;
   endpoint_ = route(head, worker_.env());

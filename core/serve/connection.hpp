@@ -123,7 +123,8 @@ class Connection final : public ServedConnection,
   State state_ = State::open;
   bool peer_eof_ = false;
   bool draining_ = false;
-  bool idle_ = false;  // between requests, nothing received yet
+  uint64_t served_ = 0;  // requests on this connection (--keepalive-requests)
+  bool idle_ = false;    // between requests, nothing received yet
   std::size_t lingered_ = 0;
   uint32_t read_wants_ = EPOLLIN;    // what the last would-block read waits for
   uint32_t write_wants_ = EPOLLOUT;  // what the last would-block write waits for

@@ -1,5 +1,7 @@
 #include "core/serve/h2_connection.hpp"
 
+#include <nghttp2/nghttp2.h>
+
 #include <algorithm>
 
 #include "core/serve/connection.hpp"
@@ -317,7 +319,18 @@ void H2Connection::on_deadline() {
 // ---- H2ServerEvents --------------------------------------------------------
 
 void H2Connection::on_request_head(int32_t id, RequestHead&& head, int reject) {
+  uint64_t limit = worker_.config().keepalive_requests;
+  if (limit && served_ >= limit) {
+    // Above the GOAWAY's last stream (it came in the same read): never
+    // processed, so refused, and the client sends it again elsewhere.
+    session_.reset(id, NGHTTP2_REFUSED_STREAM);
+    return;
+  }
   worker_.counters().requests.fetch_add(1, std::memory_order_relaxed);
+  if (limit && ++served_ == limit && !draining_) {  // --keepalive-requests: the last one
+    session_.goaway_after(id);
+    draining_ = true;  // the final GOAWAY and the close follow when its streams end
+  }
   last_read_ = last_write_ = loop_.now();  // a new exchange: its clock starts now
   auto stream = std::make_unique<H2Stream>(*this, id, std::move(head));
   H2Stream* raw = stream.get();

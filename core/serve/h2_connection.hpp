@@ -105,6 +105,7 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   State state_ = State::open;
   bool input_done_ = false;  // the session will take no more input (error, GOAWAY, EOF)
   bool draining_ = false;
+  uint64_t served_ = 0;  // requests on this connection (--keepalive-requests)
   bool final_goaway_sent_ = false;
   std::size_t lingered_ = 0;
   uint32_t read_wants_ = EPOLLIN;

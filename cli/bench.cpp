@@ -2,33 +2,26 @@
 // `sluice bench merge` for results of several shards or machines.
 #include "core/bench/bench.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <sstream>
-#include <thread>
 
+#include "cli/bench_args.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/commands.hpp"
-#include "cli/duration_arg.hpp"
 #include "cli/exit_codes.hpp"
-#include "cli/http_version_arg.hpp"
+#include "core/bench/histogram_spectrum.hpp"
 #include "core/bench/result_json.hpp"
+#include "core/bench/threshold.hpp"
 
 namespace sluice::cli {
-
-struct BenchArgs {
-  std::vector<std::string> urls, headers;
-  int connections = 10, threads = 0, max_streams = 0;
-  uint64_t requests = 0;
-  std::string duration, warmup, timeout = "10s", data, method = "GET", json, shard, cacert;
-  double rate = 0;
-  int64_t start_at = 0;
-  bool http11 = false, http2 = false, http2_prior = false, no_keepalive = false, insecure = false;
-};
 
 namespace {
 
@@ -54,23 +47,46 @@ CommandSpec bench_spec(BenchArgs& a) {
             "Requests in flight per connection: h2 streams (default 10), h1 pipelining depth "
             "(default 1)",
             a.max_streams),
-      value("-n,--requests", "N", "Total requests to send (across threads)", a.requests),
-      value("-d,--duration", "TIME", "How long to measure: 10s, 1m, 500ms (default 10s unless -n)",
+      value("-n,--requests", "N",
+            "Total requests to complete (across threads; warm-up requests are extra)", a.requests),
+      value("-d,--duration", "TIME",
+            "How long to measure: 10s, 1m, 500ms (default 10s unless -n). Sending stops then; "
+            "requests in flight get --grace",
             a.duration),
+      value("--grace", "TIME",
+            "After the stop, how long requests in flight may take before they are counted as "
+            "'in flight at the stop' (default 1s)",
+            a.grace),
       value("--warmup", "TIME", "Load sent before measuring starts (not reported)", a.warmup),
-      value("--rate", "R", "Open model: R requests per second in total", a.rate),
+      value("--rate", "R", "Open model: R requests per second in total (may be fractional)",
+            a.rate),
       flag("--http1.1", "HTTP/1.1 only", a.http11),
       flag("--http2", "HTTP/2 where the server agrees by ALPN (the default for https)", a.http2),
       flag("--http2-prior-knowledge", "HTTP/2 without negotiation (h2c on http)", a.http2_prior),
       value("-H,--header", "LINE", "Extra request header; repeatable", a.headers),
       value("-X,--request", "METHOD", "Request method (default GET)", a.method),
       value("--data", "DATA", "Request body; @FILE reads a file", a.data),
-      flag("--no-keepalive", "A new connection for every request (Connection: close)",
+      flag("--no-keepalive",
+           "A new connection for every request (h1: Connection: close; h2: one stream each)",
            a.no_keepalive),
       value("--timeout", "TIME", "Per-request timeout (default 10s)", a.timeout),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
       value("--cacert", "FILE", "Trust the CA certificates in FILE", a.cacert, true),
-      value("--json", "FILE", "Write the results as JSON to FILE ('-' for stdout)", a.json, true),
+      value("--json", "FILE",
+            "Write the results as JSON to FILE ('-' for stdout; the report then goes to stderr)",
+            a.json, true),
+      value("--hgrm", "FILE",
+            "Write the latency percentile distribution (HdrHistogram's .hgrm text, milliseconds; "
+            "corrected latency in the open model) to FILE",
+            a.hgrm, true),
+      value("--fail-if", "COND",
+            "Exit 99 if any condition holds, e.g. 'p99>50ms,errors>1%,rps<1000' (pNN, mean, max; "
+            "errors as a count or %; rps; requests; > >= < <=)",
+            a.fail_if),
+      flag("--progress",
+           "Print the live line once a second on stderr as its own line, also when stderr is "
+           "not a terminal (CI logs)",
+           a.progress),
       value("--shard", "I/N",
             "Run share I (0-based) of N of a distributed test: its part of -c, -n and --rate",
             a.shard),
@@ -84,72 +100,25 @@ CommandSpec bench_spec(BenchArgs& a) {
        "--start-at, each with --json, then: sluice bench merge shard-*.json --json all.json\n"
        "Merging sums the counters and adds the histograms exactly; it refuses results whose\n"
        "configuration hash or histogram settings differ. bench-scripts/k8s/ has an Indexed Job."},
+      {"Honest numbers",
+       "Every rate is over the measured window: first request sent to the last response, or to\n"
+       "the stop if that came later -- never over the requested duration. At -d (or SIGINT/\n"
+       "SIGTERM) nothing more is sent; requests in flight get --grace, then count as 'in flight\n"
+       "at the stop'. In the open model the report says when requests went out late, and\n"
+       "whether the target (no free connection) or the generator (CPU) was behind. Requests a\n"
+       "server closed on unprocessed (Connection: close, GOAWAY) are sent again and counted as\n"
+       "retried."},
+      {"Progress line",
+       "On a terminal (or with --progress, one line per second): seconds since the start,\n"
+       "responses completed in the last second, errors so far, and p50/p99 latency from send\n"
+       "so far, e.g.  '  12.0s      4321 req/s        0 errors  p50   1.20ms  p99   3.40ms'."},
       {"Exit codes",
        "0 the run completed (errors are counted in the report), 2 bad flags, 3 bad URL,\n"
-       "6/7/28/35/60 the target could not be reached before any load was sent (curl's numbers)."}};
+       "6/7/28/35/60 the target could not be reached before any load was sent (curl's numbers),\n"
+       "23 the --json/--hgrm file cannot be written (checked before the run), 99 a --fail-if\n"
+       "condition held, 130 stopped by SIGINT, 143 stopped by SIGTERM (the partial report and\n"
+       "JSON, marked partial, are still written)."}};
   return s;
-}
-
-Result<std::string> load_data(const std::string& arg) {
-  if (!arg.starts_with('@')) return arg;
-  std::ifstream f(arg.substr(1), std::ios::binary);
-  if (!f) return fail(Errc::read_failed, fmt::format("cannot read {}", arg.substr(1)));
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-Result<bench::Config> make_config(const BenchArgs& a) {
-  bench::Config c;
-  c.urls = a.urls;
-  c.connections = a.connections;
-  c.threads = a.threads > 0 ? a.threads
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  c.max_streams = a.max_streams;
-  if (a.requests > 0) c.requests = a.requests;
-  auto dur = [](const std::string& s, const char* flag) -> Result<Millis> {
-    if (s.empty()) return Millis(0);
-    auto d = parse_duration(s);
-    if (!d)
-      return fail(Errc::bad_argument,
-                  fmt::format("{}: bad duration '{}' (e.g. 10s, 1m, 500ms)", flag, s));
-    return *d;
-  };
-  auto d = dur(a.duration, "--duration");
-  auto w = dur(a.warmup, "--warmup");
-  auto t = dur(a.timeout, "--timeout");
-  if (!d) return std::unexpected(d.error());
-  if (!w) return std::unexpected(w.error());
-  if (!t) return std::unexpected(t.error());
-  c.duration = *d;
-  c.warmup = *w;
-  c.timeout = *t;
-  if (c.duration.count() == 0 && !c.requests && a.duration.empty() && a.rate <= 0)
-    c.duration = Millis(10000);
-  c.rate = a.rate;
-  auto version = http_version_arg(a.http11, a.http2, a.http2_prior);
-  if (!version) return std::unexpected(version.error());
-  c.http_version = *version;
-  c.method = a.method;
-  c.headers = a.headers;
-  if (!a.data.empty()) {
-    auto body = load_data(a.data);
-    if (!body) return std::unexpected(body.error());
-    c.data = std::move(*body);
-    if (c.method == "GET") c.method = "POST";
-  }
-  c.keepalive = !a.no_keepalive;
-  c.tls.verify = !a.insecure;
-  c.tls.ca_file = a.cacert;
-  if (!a.shard.empty()) {
-    int i = 0, n = 0;
-    char slash = 0;
-    std::istringstream in(a.shard);
-    if (!(in >> i >> slash >> n) || slash != '/' || !in.eof())
-      return fail(Errc::bad_argument, fmt::format("--shard '{}': expected I/N, e.g. 0/4", a.shard));
-    c.shard_index = i;
-    c.shard_count = n;
-  }
-  if (a.start_at > 0) c.start_at_ms = a.start_at * 1000;
-  return c;
 }
 
 int64_t now_ms() {
@@ -157,19 +126,43 @@ int64_t now_ms() {
       .count();
 }
 
-int write_json(const std::string& path, const std::string& text) {
-  if (path.empty()) return 0;
-  if (path == "-") {
-    fmt::print("{}", text);
-    return 0;
+// An output file (--json, --hgrm) opened before the run: a path that cannot
+// be written fails in a second, not after a ten-minute test.
+struct OutFile {
+  std::string path;
+  std::FILE* f = nullptr;
+  ~OutFile() {
+    if (f && f != stdout) std::fclose(f);
   }
-  std::ofstream f(path);
-  f << text;
-  if (!f) {
+  Result<void> open(const std::string& p) {
+    path = p;
+    if (p.empty()) return {};
+    f = p == "-" ? stdout : std::fopen(p.c_str(), "w");
+    if (!f)
+      return fail(Errc::write_failed, fmt::format("cannot write {}: {}", p, std::strerror(errno)));
+    return {};
+  }
+  // The run failed before it had results: leave no empty file behind.
+  void discard() {
+    if (!f || f == stdout) return;
+    std::fclose(f);
+    f = nullptr;
+    std::remove(path.c_str());
+  }
+  int write(const std::string& text) {
+    if (!f) return 0;
+    bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
+    if (f != stdout) ok = std::fclose(f) == 0 && ok;
+    f = nullptr;
+    if (ok) return 0;
     fmt::print(stderr, "sluice bench: cannot write {}\n", path);
     return 23;
   }
-  return 0;
+};
+
+// The report goes to stdout, or to stderr when stdout carries the JSON.
+void print_report(const std::string& json_path, const std::string& text) {
+  fmt::print(json_path == "-" ? stderr : stdout, "{}", text);
 }
 
 int run_merge(const BenchArgs& a) {
@@ -195,41 +188,90 @@ int run_merge(const BenchArgs& a) {
       return 2;
     }
   }
+  auto& [results, info] = *total;
+  for (const auto& w : info.warnings) fmt::print(stderr, "sluice bench merge: warning: {}\n", w);
+  auto missing = bench::missing_shards(info);
+  if (!missing.empty())
+    fmt::print(stderr,
+               "sluice bench merge: warning: shard(s) {} of {} missing: the totals cover {} of {} "
+               "shards\n",
+               fmt::join(missing, ", "), info.shard_count, info.merged_shards.size(),
+               info.shard_count);
   bench::Config shown;
-  auto cfg = nlohmann::json::parse(total->second.config_json);
+  auto cfg = nlohmann::json::parse(info.config_json);
   shown.urls = cfg["urls"].get<std::vector<std::string>>();
   shown.connections = cfg["connections"].get<int>();
   shown.rate = cfg["rate"].get<double>();
-  shown.threads = 0;
-  if (a.json != "-") fmt::print("{}", render_bench_report(shown, total->first));
-  return write_json(a.json, bench::to_json(total->first, total->second));
+  shown.shard_count = info.shard_count;
+  ReportContext ctx;
+  // The rate the shards present were asked for, not the whole test's.
+  ctx.requested_rate =
+      shown.rate * static_cast<double>(info.merged_shards.size()) / std::max(1, info.shard_count);
+  ctx.merged_shards = info.merged_shards;
+  OutFile json;
+  if (auto o = json.open(a.json); !o) return print_coded_failure("sluice bench merge", o.error());
+  print_report(a.json, render_bench_report(shown, results, ctx));
+  return json.write(bench::to_json(results, info));
+}
+
+void print_live(const bench::LiveReport& l, bool lines) {
+  fmt::print(stderr, "{}  {:6.1f}s {}{:>10} req/s {:>8} errors  p50 {:>9}  p99 {:>9}{}",
+             lines ? "" : "\r", l.elapsed_s, l.warming_up ? "(warm-up) " : "",
+             static_cast<uint64_t>(l.rate), l.errors, format_us(l.p50_us), format_us(l.p99_us),
+             lines ? "\n" : "   ");
+}
+
+// Exit code of a finished run: a signal first, then --fail-if, then output.
+int finish_run(const BenchArgs& a, const bench::Config& cfg, const bench::Results& res,
+               const std::vector<bench::Threshold>& thresholds, OutFile& json, OutFile& hgrm) {
+  ReportContext ctx;
+  ctx.requested_rate = cfg.rate / cfg.shard_count;
+  print_report(a.json, render_bench_report(cfg, res, ctx));
+  auto failed = bench::failed_thresholds(thresholds, res, cfg.open_model());
+  for (const auto& f : failed) fmt::print(stderr, "sluice bench: --fail-if: {}\n", f);
+  bench::RunInfo info{bench::canonical_config(cfg),
+                      bench::config_hash(cfg),
+                      cfg.shard_index,
+                      cfg.shard_count,
+                      0,
+                      0,
+                      {},
+                      {}};
+  info.end_ms = now_ms();
+  info.start_ms = info.end_ms - static_cast<int64_t>(res.wall_s * 1000);
+  int written = json.write(bench::to_json(res, info));
+  const auto& latency = cfg.open_model() ? res.latency_corrected : res.latency;
+  int written_hgrm = hgrm.write(bench::format_percentile_distribution(latency, 1000.0));
+  if (res.stopped_by) return res.stopped_by == SIGTERM ? 143 : 130;
+  if (!failed.empty()) return 99;
+  return written ? written : written_hgrm;
 }
 
 int run_bench(BenchArgs& a) {
   if (!a.urls.empty() && a.urls.front() == "merge") return run_merge(a);
-  auto cfg = make_config(a);
+  auto cfg = make_bench_config(a);
   if (!cfg) return print_coded_failure("sluice bench", cfg.error());
+  std::vector<bench::Threshold> thresholds;
+  if (!a.fail_if.empty()) {
+    auto t = bench::parse_thresholds(a.fail_if);
+    if (!t) return print_coded_failure("sluice bench", t.error());
+    thresholds = std::move(*t);
+  }
+  OutFile json, hgrm;
+  if (auto o = json.open(a.json); !o) return print_coded_failure("sluice bench", o.error());
+  if (auto o = hgrm.open(a.hgrm); !o) return print_coded_failure("sluice bench", o.error());
   bench::Callbacks cb;
   bool tty = ::isatty(STDERR_FILENO);
-  if (tty)
-    cb.live = [](const bench::LiveReport& l) {
-      fmt::print(stderr, "\r  {:6.1f}s {}{:>10} req/s {:>8} errors  p50 {:>9}  p99 {:>9}   ",
-                 l.elapsed_s, l.warming_up ? "(warm-up) " : "", static_cast<uint64_t>(l.rate),
-                 l.errors, format_us(l.p50_us), format_us(l.p99_us));
-    };
-  int64_t start = now_ms();
+  if (tty || a.progress)
+    cb.live = [lines = !tty || a.progress](const bench::LiveReport& l) { print_live(l, lines); };
   auto res = bench::run(*cfg, cb);
-  if (tty) fmt::print(stderr, "\r{:80}\r", "");
-  if (!res) return print_coded_failure("sluice bench", res.error());
-  if (a.json != "-") fmt::print("{}", render_bench_report(*cfg, *res));
-  bench::RunInfo info{bench::canonical_config(*cfg),
-                      bench::config_hash(*cfg),
-                      cfg->shard_index,
-                      cfg->shard_count,
-                      cfg->start_at_ms.value_or(start),
-                      now_ms(),
-                      {}};
-  return write_json(a.json, bench::to_json(*res, info));
+  if (tty && !a.progress) fmt::print(stderr, "\r{:80}\r", "");
+  if (!res) {
+    json.discard();
+    hgrm.discard();
+    return print_coded_failure("sluice bench", res.error());
+  }
+  return finish_run(a, *cfg, *res, thresholds, json, hgrm);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "cli/bench_report.hpp"
 
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <cmath>
 
@@ -79,24 +80,84 @@ std::string terminal_histogram(const bench::Histogram& h) {
 
 }  // namespace
 
-std::string render_bench_report(const bench::Config& cfg, const bench::Results& r) {
+namespace {
+
+std::string rate_text(double r) {
+  return r >= 100 ? fmt::format("{:.0f}", r) : fmt::format("{:.3g}", r);
+}
+
+// What was run: the threads and connections actually used, this shard's share.
+std::string header_line(const bench::Config& cfg, const bench::Results& r,
+                        const ReportContext& ctx) {
+  std::string model = cfg.open_model()
+                          ? fmt::format("open model, {}/s requested", rate_text(ctx.requested_rate))
+                          : "closed model";
+  std::string shard;
+  if (!ctx.merged_shards.empty())
+    shard = fmt::format(", merge of {} of {} shards", ctx.merged_shards.size(), cfg.shard_count);
+  else if (cfg.shard_count > 1)
+    shard = fmt::format(", shard {}/{}: {} of {} connections", cfg.shard_index, cfg.shard_count,
+                        r.connections, cfg.connections);
+  std::string out = fmt::format("sluice bench: {} ({} connections, {} threads, {}{})\n",
+                                cfg.urls.front(), r.connections, r.threads, model, shard);
+  if (r.partial())
+    out += fmt::format("  PARTIAL: stopped by {} before the end\n",
+                       r.stopped_by == SIGTERM ? "SIGTERM" : "SIGINT");
+  return out;
+}
+
+// Open model: whether requests went out when due, and if not, whose fault.
+std::string schedule_lines(const bench::Results& r, double requested) {
   const auto& k = r.counters;
-  double wall = std::max(r.wall_s, 1e-9);
-  std::string out;
-  out += fmt::format(
-      "sluice bench: {} ({} connections, {} threads, {}{})\n", cfg.urls.front(), cfg.connections,
-      cfg.threads,
-      cfg.open_model() ? fmt::format("open model, {}/s requested", cfg.rate) : "closed model",
-      cfg.shard_count > 1 ? fmt::format(", shard {}/{}", cfg.shard_index, cfg.shard_count) : "");
-  out += fmt::format("  requests: {} in {:.2f}s, {:.1f}/s; {} transferred, {}/s\n", k.requests,
-                     wall, k.requests / wall, bytes_text(static_cast<double>(k.bytes)),
-                     bytes_text(k.bytes / wall));
-  if (cfg.open_model()) {
-    double achieved = k.requests / wall;
+  double window = std::max(r.window_s, 1e-9);
+  double achieved = k.requests / window, sent = k.sent / window;
+  std::string out = fmt::format("  rate: requested {}/s, sent {:.1f}/s, achieved {:.1f}/s\n",
+                                rate_text(requested), sent, achieved);
+  int64_t lag99 = r.send_lag.value_at_percentile(99), lag_max = r.send_lag.max();
+  bool late = r.send_lag.total_count() > 0 && lag99 > 1000;
+  bool waited = k.waited * 100 > k.sent;  // over 1 % found no free connection
+  if (waited)
     out += fmt::format(
-        "  rate: requested {:.0f}/s, achieved {:.1f}/s{}\n", cfg.rate / cfg.shard_count, achieved,
-        achieved < 0.99 * cfg.rate / cfg.shard_count ? "  (the target did not keep up)" : "");
-  }
+        "  BEHIND: the target did not keep up: {} of {} requests waited for a free connection "
+        "(send lag p99 {}, max {})\n",
+        k.waited, k.sent, format_us(lag99), format_us(lag_max));
+  else if (late)
+    out += fmt::format(
+        "  BEHIND: the generator sent late (send lag p99 {}, max {}): give it more threads or "
+        "shards\n",
+        format_us(lag99), format_us(lag_max));
+  else if (r.send_lag.total_count() > 0)
+    out += fmt::format("  send lag: p99 {}, max {}\n", format_us(lag99), format_us(lag_max));
+  return out;
+}
+
+std::string stop_lines(const bench::Results& r) {
+  const auto& k = r.counters;
+  std::string out;
+  if (k.in_flight_at_stop || k.unsent)
+    out += fmt::format(
+        "  at the stop: {} in flight (not counted as completed or failed), {} due but never "
+        "sent\n",
+        k.in_flight_at_stop, k.unsent);
+  if (k.retried)
+    out += fmt::format(
+        "  retried: {} requests the server closed on before processing them were sent again\n",
+        k.retried);
+  return out;
+}
+
+}  // namespace
+
+std::string render_bench_report(const bench::Config& cfg, const bench::Results& r,
+                                const ReportContext& ctx) {
+  const auto& k = r.counters;
+  double window = std::max(r.window_s, 1e-9);
+  std::string out = header_line(cfg, r, ctx);
+  out += fmt::format("  requests: {} in {:.2f}s, {:.1f}/s; {} transferred, {}/s\n", k.requests,
+                     r.window_s, k.requests / window, bytes_text(static_cast<double>(k.bytes)),
+                     bytes_text(k.bytes / window));
+  if (cfg.open_model()) out += schedule_lines(r, ctx.requested_rate);
+  out += stop_lines(r);
   out += latency_block("latency from send", r.latency);
   if (cfg.open_model()) out += latency_block("latency from due (corrected)", r.latency_corrected);
   out += terminal_histogram(r.latency);
@@ -111,7 +172,7 @@ std::string render_bench_report(const bench::Config& cfg, const bench::Results& 
   double cpu = r.cpu_user_s + r.cpu_sys_s;
   out += fmt::format(
       "  generator CPU: {:.2f}s user + {:.2f}s system = {:.0f}% of a core; {:.2f} us per request\n",
-      r.cpu_user_s, r.cpu_sys_s, 100 * cpu / wall,
+      r.cpu_user_s, r.cpu_sys_s, 100 * cpu / window,
       k.requests ? cpu * 1e6 / static_cast<double>(k.requests) : 0.0);
   return out;
 }

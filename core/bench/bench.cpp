@@ -1,6 +1,6 @@
 #include "core/bench/bench.hpp"
 
-#include <sys/resource.h>
+#include <signal.h>
 
 #include <thread>
 
@@ -19,6 +19,8 @@ Result<void> validate(const Config& c) {
   if (c.max_streams < 0)
     return fail(Errc::bad_argument, "-m/--max-concurrent-streams must be at least 1");
   if (c.rate < 0) return fail(Errc::bad_argument, "--rate must be positive");
+  if (c.timeout.count() <= 0) return fail(Errc::bad_argument, "--timeout must be positive");
+  if (c.grace.count() < 0) return fail(Errc::bad_argument, "--grace must not be negative");
   if (c.open_model() && c.duration.count() == 0 && !c.requests)
     return fail(Errc::bad_argument, "--rate needs -d/--duration or -n/--requests");
   if (c.requests && *c.requests == 0)
@@ -66,14 +68,45 @@ Result<void> preflight(const Url& u, std::shared_ptr<TlsContext> tls) {
   return {};
 }
 
-void wait_for_start(std::optional<int64_t> start_at_ms) {
-  if (!start_at_ms) return;
-  auto target = std::chrono::system_clock::time_point(Millis(*start_at_ms));
-  std::this_thread::sleep_until(target);
+// SIGINT and SIGTERM stop the run instead of the process: blocked here (the
+// workers inherit the mask) and taken by wait_signal() on this thread.
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
 }
 
-double cpu_seconds(const timeval& tv) {
-  return tv.tv_sec + tv.tv_usec / 1e6;
+// Waits up to `d` for SIGINT/SIGTERM; returns the signal, or 0.
+int wait_signal(const sigset_t& set, Clock::duration d) {
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  if (ns <= 0) ns = 0;
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  int sig = ::sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+// --start-at: waits for the agreed moment; a signal meanwhile ends the run.
+int wait_for_start(std::optional<int64_t> start_at_ms, const sigset_t& set) {
+  if (!start_at_ms) return 0;
+  auto target = std::chrono::system_clock::time_point(Millis(*start_at_ms));
+  while (std::chrono::system_clock::now() < target) {
+    auto left = std::min<std::chrono::system_clock::duration>(
+        target - std::chrono::system_clock::now(), Millis(100));
+    if (int sig = wait_signal(set, std::chrono::duration_cast<Clock::duration>(left))) return sig;
+  }
+  return 0;
+}
+
+// The open model's schedule is one sequence of due times, k / rate, dealt out
+// to every worker of every shard in turn: worker g of P starts g / rate after
+// the start and steps P / rate. So --rate 1 -d 1s sends one request, not one
+// per thread.
+Clock::duration schedule_phase(const Config& cfg, int thread) {
+  if (!cfg.open_model()) return {};
+  double g = cfg.shard_index + static_cast<double>(cfg.shard_count) * thread;
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(g / cfg.rate));
 }
 
 }  // namespace
@@ -107,9 +140,13 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
   double rate = cfg.rate / cfg.shard_count;
   int threads = std::min(cfg.threads, conns);
 
-  wait_for_start(cfg.start_at_ms);
-  rusage before{};
-  getrusage(RUSAGE_SELF, &before);
+  sigset_t signals = stop_signals();
+  ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  Results total;
+  if (int sig = wait_for_start(cfg.start_at_ms, signals)) {
+    total.stopped_by = sig;
+    return total;
+  }
   TimePoint start = Clock::now();
   std::vector<std::unique_ptr<Worker>> workers;
   for (int t = 0; t < threads; ++t) {
@@ -117,6 +154,7 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
     s.connections = static_cast<int>(shard_part(conns, t, threads));
     if (reqs) s.requests = shard_part(*reqs, t, threads);
     s.rate = rate * s.connections / conns;
+    s.phase = schedule_phase(cfg, t);
     workers.push_back(std::make_unique<Worker>(cfg, s, *requests, tls, start));
   }
   std::vector<std::thread> pool;
@@ -128,9 +166,15 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
     });
 
   uint64_t last_requests = 0;
+  TimePoint next_live = start + Millis(1000);
   while (running > 0) {
-    for (int i = 0; i < 20 && running > 0; ++i) std::this_thread::sleep_for(Millis(50));
-    if (!cb.live || running == 0) continue;
+    auto wait = std::clamp<Clock::duration>(next_live - Clock::now(), {}, Millis(50));
+    if (int sig = wait_signal(signals, cb.live ? wait : Millis(50))) {
+      if (!total.stopped_by) total.stopped_by = sig;
+      for (auto& w : workers) w->request_stop();
+    }
+    if (!cb.live || running == 0 || Clock::now() < next_live) continue;
+    while (next_live <= Clock::now()) next_live += Millis(1000);
     LiveReport lr;
     lr.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
     lr.warming_up = Clock::now() < start + cfg.warmup;
@@ -147,14 +191,19 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
     cb.live(lr);
   }
   for (auto& t : pool) t.join();
+  // A signal after the workers ended still asks for exit 130/143.
+  if (int sig = wait_signal(signals, {}); sig && !total.stopped_by) total.stopped_by = sig;
 
-  Results total;
-  for (auto& w : workers)
+  TimePoint first = TimePoint::max(), last = TimePoint::min();
+  for (auto& w : workers) {
     if (auto m = total.merge(w->results()); !m) return std::unexpected(m.error());
-  rusage after{};
-  getrusage(RUSAGE_SELF, &after);
-  total.cpu_user_s = cpu_seconds(after.ru_utime) - cpu_seconds(before.ru_utime);
-  total.cpu_sys_s = cpu_seconds(after.ru_stime) - cpu_seconds(before.ru_stime);
+    first = std::min(first, w->first_send());
+    last = std::max(last, w->window_end());
+  }
+  total.window_s = first < last ? std::chrono::duration<double>(last - first).count() : 0;
+  total.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  total.threads = threads;
+  total.connections = conns;
   return total;
 }
 

@@ -23,6 +23,7 @@ std::string canonical_config(const Config& c) {
   j["data_bytes"] = c.data ? c.data->size() : 0;
   j["keepalive"] = c.keepalive;
   j["timeout_ms"] = c.timeout.count();
+  j["grace_ms"] = c.grace.count();
   j["shards"] = c.shard_count;
   return j.dump();
 }

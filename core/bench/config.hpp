@@ -29,6 +29,7 @@ struct Config {
   std::optional<std::string> data;
   bool keepalive = true;
   Millis timeout{10000};  // per request
+  Millis grace{1000};     // after the stop, for requests in flight
   TlsClientConfig tls;
   int shard_index = 0, shard_count = 1;  // this run is share I of N
   std::optional<int64_t> start_at_ms;    // wall clock (Unix ms) to start at

@@ -1,5 +1,7 @@
 #include "core/bench/result.hpp"
 
+#include "core/bench/hdr_codec.hpp"
+
 namespace sluice::bench {
 
 const char* error_kind_name(ErrorKind k) {
@@ -54,17 +56,60 @@ void Counters::add(const Counters& o) {
   sent += o.sent;
   bytes += o.bytes;
   connections += o.connections;
+  retried += o.retried;
+  in_flight_at_stop += o.in_flight_at_stop;
+  unsent += o.unsent;
+  waited += o.waited;
   for (size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
   for (auto [code, n] : o.status) status[code] += n;
+}
+
+HistogramSettings second_histogram_settings() {
+  HistogramSettings s;
+  s.significant_digits = 2;
+  return s;
+}
+
+namespace {
+
+Result<std::string> add_encoded(const std::string& a, const std::string& b) {
+  if (b.empty()) return a;
+  if (a.empty()) return b;
+  auto ha = decode_base64(a);
+  if (!ha) return std::unexpected(ha.error());
+  auto hb = decode_base64(b);
+  if (!hb) return std::unexpected(hb.error());
+  if (auto m = ha->merge(*hb); !m) return std::unexpected(m.error());
+  return encode_base64(*ha);
+}
+
+}  // namespace
+
+Result<void> merge_timeline(std::vector<Second>& a, const std::vector<Second>& b) {
+  if (a.size() < b.size()) a.resize(b.size());
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    a[i].requests += b[i].requests;
+    a[i].errors += b[i].errors;
+    auto h = add_encoded(a[i].histogram, b[i].histogram);
+    if (!h) return std::unexpected(h.error());
+    a[i].histogram = std::move(*h);
+  }
+  return {};
 }
 
 Result<void> Results::merge(const Results& o) {
   if (auto r = latency.merge(o.latency); !r) return r;
   if (auto r = latency_corrected.merge(o.latency_corrected); !r) return r;
+  if (auto r = send_lag.merge(o.send_lag); !r) return r;
+  if (auto r = merge_timeline(timeline, o.timeline); !r) return r;
   counters.add(o.counters);
   cpu_user_s += o.cpu_user_s;
   cpu_sys_s += o.cpu_sys_s;
+  window_s = std::max(window_s, o.window_s);
   wall_s = std::max(wall_s, o.wall_s);
+  threads += o.threads;
+  connections += o.connections;
+  if (!stopped_by) stopped_by = o.stopped_by;
   return {};
 }
 

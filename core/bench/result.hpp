@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/bench/histogram.hpp"
 #include "core/util/error.hpp"
@@ -18,9 +19,15 @@ ErrorKind classify(Errc code);
 
 struct Counters {
   uint64_t requests = 0;     // responses completed (any status)
-  uint64_t sent = 0;         // requests sent
+  uint64_t sent = 0;         // requests sent (each attempt; a retried one twice)
   uint64_t bytes = 0;        // response bytes (head + body)
   uint64_t connections = 0;  // connections opened
+  // Sent, never processed (pipelined past a "Connection: close", above a
+  // GOAWAY's last stream), and sent again on another connection.
+  uint64_t retried = 0;
+  uint64_t in_flight_at_stop = 0;  // still unanswered when the grace period ended
+  uint64_t unsent = 0;             // open model: due before the stop, never sent
+  uint64_t waited = 0;             // open model: due while no connection had room
   std::array<uint64_t, static_cast<size_t>(ErrorKind::count_)> errors{};
   std::map<int, uint64_t> status;  // status code -> count
 
@@ -28,14 +35,37 @@ struct Counters {
   void add(const Counters& o);
 };
 
+// One second of the measured window: what completed in it, and the latency of
+// those requests (from due in the open model, from send in the closed one) as
+// a 2-significant-digit histogram, encoded, so merges stay exact yet an hour
+// of seconds stays small.
+struct Second {
+  uint64_t requests = 0, errors = 0;
+  std::string histogram;  // HdrHistogram compressed base64; "" when empty
+};
+
+// Second-histograms: 1 us .. 1 h, 2 significant digits (1 % precision).
+HistogramSettings second_histogram_settings();
+// Adds b's seconds into a, second by second (exact).
+Result<void> merge_timeline(std::vector<Second>& a, const std::vector<Second>& b);
+
 struct Results {
   Counters counters;
   Histogram latency = Histogram::make_default();            // from when each request was sent
   Histogram latency_corrected = Histogram::make_default();  // open model: from when it was due
-  double cpu_user_s = 0, cpu_sys_s = 0;
-  double wall_s = 0;  // measured time (warm-up excluded)
+  Histogram send_lag = Histogram::make_default();           // open model: sent minus due
+  std::vector<Second> timeline;                             // per second of the window
+  double cpu_user_s = 0, cpu_sys_s = 0;  // the measuring threads, in the measured window
+  // The real measured window: first measured send to the last completion, or
+  // to the stop if that came later. Every rate is divided by this.
+  double window_s = 0;
+  double wall_s = 0;    // the run as the user waited for it: start to exit (grace included)
+  int threads = 0;      // worker threads actually started
+  int connections = 0;  // connections this run was given (its share of -c)
+  int stopped_by = 0;   // the signal (SIGINT/SIGTERM) that cut the run short; 0: none
 
-  Result<void> merge(const Results& o);  // wall: max; everything else summed
+  Result<void> merge(const Results& o);  // window and wall: max; everything else summed
+  bool partial() const { return stopped_by != 0; }
 };
 
 }  // namespace sluice::bench

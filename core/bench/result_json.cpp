@@ -1,5 +1,8 @@
 #include "core/bench/result_json.hpp"
 
+#include <signal.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/bench/hdr_codec.hpp"
@@ -9,27 +12,85 @@ namespace sluice::bench {
 
 using nlohmann::ordered_json;
 
+namespace {
+
+// The per-second timeline: counts, p50/p99 for people and plots, and the
+// second's histogram for exact merges.
+ordered_json timeline_json(const std::vector<Second>& seconds) {
+  ordered_json points = ordered_json::array();
+  for (std::size_t t = 0; t < seconds.size(); ++t) {
+    const Second& s = seconds[t];
+    int64_t p50 = 0, p99 = 0;
+    if (!s.histogram.empty())
+      if (auto h = decode_base64(s.histogram)) {
+        p50 = h->value_at_percentile(50);
+        p99 = h->value_at_percentile(99);
+      }
+    points.push_back({{"t_s", t},
+                      {"requests", s.requests},
+                      {"errors", s.errors},
+                      {"p50_us", p50},
+                      {"p99_us", p99},
+                      {"histogram", s.histogram}});
+  }
+  return {{"interval_ms", 1000}, {"points", points}};
+}
+
+std::vector<Second> timeline_from_json(const ordered_json& j) {
+  std::vector<Second> out;
+  if (!j.is_object() || !j.contains("points")) return out;
+  for (const auto& p : j.at("points")) {
+    auto t = p.at("t_s").get<std::size_t>();
+    if (t > 10'000'000) throw std::out_of_range("timeline second out of range");
+    if (out.size() <= t) out.resize(t + 1);
+    out[t].requests = p.at("requests").get<uint64_t>();
+    out[t].errors = p.at("errors").get<uint64_t>();
+    out[t].histogram = p.value("histogram", std::string());
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string to_json(const Results& r, const RunInfo& info) {
   ordered_json j;
   j["schema_version"] = kSchemaVersion;
   j["tool"] = "sluice bench";
   j["config"] = ordered_json::parse(info.config_json);
   j["config_hash"] = info.config_hash;
-  j["shard"] = {{"index", info.shard_index}, {"count", info.shard_count}};
-  if (!info.merged_shards.empty()) j["merged_shards"] = info.merged_shards;
+  // A merge is not one shard: it names the shards it holds instead.
+  if (info.merged_shards.size() > 1)
+    j["merged_shards"] = info.merged_shards;
+  else
+    j["shard"] = {{"index", info.shard_index}, {"count", info.shard_count}};
+  j["shard_count"] = info.shard_count;
   j["start_ms"] = info.start_ms;
   j["end_ms"] = info.end_ms;
   const Counters& k = r.counters;
   ordered_json errors;
   for (size_t i = 0; i < k.errors.size(); ++i)
     errors[error_kind_name(static_cast<ErrorKind>(i))] = k.errors[i];
-  ordered_json status;
+  ordered_json status = ordered_json::object();
   for (auto [code, n] : k.status) status[std::to_string(code)] = n;
-  j["counters"] = {{"requests", k.requests},       {"sent", k.sent},   {"bytes", k.bytes},
-                   {"connections", k.connections}, {"errors", errors}, {"status", status}};
+  j["partial"] = r.partial();
+  if (r.partial()) j["stopped_by"] = r.stopped_by == SIGTERM ? "SIGTERM" : "SIGINT";
+  j["threads"] = r.threads;
+  j["connections"] = r.connections;
+  j["counters"] = {{"requests", k.requests}, {"sent", k.sent},
+                   {"bytes", k.bytes},       {"connections", k.connections},
+                   {"retried", k.retried},   {"in_flight_at_stop", k.in_flight_at_stop},
+                   {"unsent", k.unsent},     {"waited", k.waited},
+                   {"errors", errors},       {"status", status}};
   j["cpu_us"] = {{"user", static_cast<int64_t>(r.cpu_user_s * 1e6)},
                  {"system", static_cast<int64_t>(r.cpu_sys_s * 1e6)}};
+  // Every rate is over the real window (first send to last completion or the
+  // stop), never over the requested duration.
+  auto window_us = static_cast<int64_t>(std::llround(r.window_s * 1e6));
+  j["window_us"] = window_us;
   j["wall_us"] = static_cast<int64_t>(r.wall_s * 1e6);
+  double window = static_cast<double>(window_us) / 1e6;  // exactly what the file says
+  j["rates"] = {{"requests_per_s", window_us > 0 ? static_cast<double>(k.requests) / window : 0.0},
+                {"bytes_per_s", window_us > 0 ? static_cast<double>(k.bytes) / window : 0.0}};
   // Percentiles in plain numbers too, for people and jq; the histograms below
   // are the exact data.
   auto summary = [](const Histogram& h) {
@@ -54,7 +115,9 @@ std::string to_json(const Results& r, const RunInfo& info) {
     return s;
   };
   j["summary"] = {{"latency", summary(r.latency)},
-                  {"latency_corrected", summary(r.latency_corrected)}};
+                  {"latency_corrected", summary(r.latency_corrected)},
+                  {"send_lag", summary(r.send_lag)}};
+  j["timeline"] = timeline_json(r.timeline);
   const HistogramSettings& hs = r.latency.settings();
   j["histograms"] = {
       {"unit", "us"},
@@ -63,50 +126,104 @@ std::string to_json(const Results& r, const RunInfo& info) {
       {"significant_digits", hs.significant_digits},
       {"latency", encode_base64(r.latency).value_or("")},
       {"latency_corrected", encode_base64(r.latency_corrected).value_or("")},
+      {"send_lag", encode_base64(r.send_lag).value_or("")},
   };
   return j.dump(2) + "\n";
 }
 
+namespace {
+
+Result<Histogram> histogram_field(const ordered_json& h, const char* name) {
+  if (!h.contains(name)) return Histogram::make_default();
+  auto text = h.at(name).get<std::string>();
+  if (text.empty()) return Histogram::make_default();
+  auto decoded = decode_base64(text);
+  if (!decoded)
+    return fail(decoded.error().code, fmt::format("{}: {}", name, decoded.error().message));
+  return decoded;
+}
+
+void read_counters(const ordered_json& c, Counters& k) {
+  k.requests = c.at("requests").get<uint64_t>();
+  k.sent = c.at("sent").get<uint64_t>();
+  k.bytes = c.at("bytes").get<uint64_t>();
+  k.connections = c.at("connections").get<uint64_t>();
+  k.retried = c.value("retried", uint64_t{0});
+  k.in_flight_at_stop = c.value("in_flight_at_stop", uint64_t{0});
+  k.unsent = c.value("unsent", uint64_t{0});
+  k.waited = c.value("waited", uint64_t{0});
+  for (size_t i = 0; i < k.errors.size(); ++i)
+    k.errors[i] = c.at("errors").value(error_kind_name(static_cast<ErrorKind>(i)), uint64_t{0});
+  if (c.at("status").is_object())
+    for (auto& [code, n] : c.at("status").items()) k.status[std::stoi(code)] = n.get<uint64_t>();
+}
+
+void read_info(const ordered_json& j, RunInfo& info) {
+  info.config_json = j.at("config").dump();
+  info.config_hash = j.at("config_hash").get<std::string>();
+  if (j.contains("shard")) {
+    info.shard_index = j.at("shard").at("index").get<int>();
+    info.shard_count = j.at("shard").at("count").get<int>();
+  } else {
+    info.shard_count = j.at("shard_count").get<int>();
+  }
+  if (j.contains("merged_shards"))
+    info.merged_shards = j["merged_shards"].get<std::vector<int>>();
+  else
+    info.merged_shards = {info.shard_index};
+  info.start_ms = j.at("start_ms").get<int64_t>();
+  info.end_ms = j.at("end_ms").get<int64_t>();
+}
+
+// What the file says must agree with itself: a hand-edited or truncated result
+// would otherwise merge into numbers that mean nothing.
+Result<void> check_consistent(const Results& r) {
+  auto requests = static_cast<int64_t>(r.counters.requests);
+  if (r.latency.total_count() != requests)
+    return fail(Errc::bad_argument,
+                fmt::format("counters.requests is {} but the latency histogram holds {} samples",
+                            requests, r.latency.total_count()));
+  if (r.latency_corrected.total_count() != 0 && r.latency_corrected.total_count() != requests)
+    return fail(Errc::bad_argument,
+                fmt::format("counters.requests is {} but the corrected histogram holds {} samples",
+                            requests, r.latency_corrected.total_count()));
+  return {};
+}
+
+}  // namespace
+
 Result<std::pair<Results, RunInfo>> from_json(const std::string& text) {
   ordered_json j = ordered_json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(Errc::bad_argument, "not a JSON object");
-  if (j.value("schema_version", 0) != kSchemaVersion)
+  int version = j.value("schema_version", 0);
+  if (version != 1 && version != kSchemaVersion)
     return fail(Errc::bad_argument,
-                fmt::format("unsupported schema_version (want {})", kSchemaVersion));
+                fmt::format("unsupported schema_version (want 1 or {})", kSchemaVersion));
   try {
     std::pair<Results, RunInfo> out;
-    RunInfo& info = out.second;
-    info.config_json = j.at("config").dump();
-    info.config_hash = j.at("config_hash").get<std::string>();
-    info.shard_index = j.at("shard").at("index").get<int>();
-    info.shard_count = j.at("shard").at("count").get<int>();
-    if (j.contains("merged_shards"))
-      info.merged_shards = j["merged_shards"].get<std::vector<int>>();
-    else
-      info.merged_shards = {info.shard_index};
-    info.start_ms = j.at("start_ms").get<int64_t>();
-    info.end_ms = j.at("end_ms").get<int64_t>();
+    read_info(j, out.second);
     Results& r = out.first;
-    const auto& c = j.at("counters");
-    r.counters.requests = c.at("requests").get<uint64_t>();
-    r.counters.sent = c.at("sent").get<uint64_t>();
-    r.counters.bytes = c.at("bytes").get<uint64_t>();
-    r.counters.connections = c.at("connections").get<uint64_t>();
-    for (size_t i = 0; i < r.counters.errors.size(); ++i)
-      r.counters.errors[i] =
-          c.at("errors").value(error_kind_name(static_cast<ErrorKind>(i)), uint64_t{0});
-    for (auto& [code, n] : c.at("status").items())
-      r.counters.status[std::stoi(code)] = n.get<uint64_t>();
+    read_counters(j.at("counters"), r.counters);
     r.cpu_user_s = j.at("cpu_us").at("user").get<int64_t>() / 1e6;
     r.cpu_sys_s = j.at("cpu_us").at("system").get<int64_t>() / 1e6;
     r.wall_s = j.at("wall_us").get<int64_t>() / 1e6;
+    r.window_s = j.value("window_us", j.at("wall_us").get<int64_t>()) / 1e6;
+    r.threads = j.value("threads", 0);
+    r.connections = j.value("connections", 0);
+    if (j.value("partial", false))
+      r.stopped_by = j.value("stopped_by", std::string()) == "SIGTERM" ? SIGTERM : SIGINT;
     const auto& h = j.at("histograms");
-    auto lat = decode_base64(h.at("latency").get<std::string>());
-    auto cor = decode_base64(h.at("latency_corrected").get<std::string>());
-    if (!lat) return std::unexpected(lat.error());
-    if (!cor) return std::unexpected(cor.error());
-    r.latency = std::move(*lat);
-    r.latency_corrected = std::move(*cor);
+    if (h.value("unit", std::string()) != "us")
+      return fail(Errc::bad_argument, "histograms.unit is not \"us\" (microseconds)");
+    for (auto [name, dest] : {std::pair{"latency", &r.latency},
+                              {"latency_corrected", &r.latency_corrected},
+                              {"send_lag", &r.send_lag}}) {
+      auto hist = histogram_field(h, name);
+      if (!hist) return std::unexpected(hist.error());
+      *dest = std::move(*hist);
+    }
+    if (j.contains("timeline")) r.timeline = timeline_from_json(j.at("timeline"));
+    if (auto c = check_consistent(r); !c) return std::unexpected(c.error());
     return out;
   } catch (const std::exception& e) {
     return fail(Errc::bad_argument, fmt::format("malformed bench result: {}", e.what()));
@@ -122,12 +239,26 @@ Result<void> merge_runs(std::pair<Results, RunInfo>& a, const std::pair<Results,
         a.second.merged_shards.end())
       return fail(Errc::bad_argument, fmt::format("shard {} is in the merge twice", s));
   if (auto m = a.first.merge(b.first); !m) return m;
+  if (std::abs(a.second.start_ms - b.second.start_ms) > 1000)
+    a.second.warnings.push_back(
+        fmt::format("shards started {:.1f} s apart: their windows overlap only in part "
+                    "(use the same --start-at)",
+                    std::abs(a.second.start_ms - b.second.start_ms) / 1000.0));
   auto& shards = a.second.merged_shards;
   shards.insert(shards.end(), b.second.merged_shards.begin(), b.second.merged_shards.end());
   std::sort(shards.begin(), shards.end());
   a.second.start_ms = std::min(a.second.start_ms, b.second.start_ms);
   a.second.end_ms = std::max(a.second.end_ms, b.second.end_ms);
   return {};
+}
+
+std::vector<int> missing_shards(const RunInfo& info) {
+  std::vector<int> missing;
+  for (int i = 0; i < info.shard_count; ++i)
+    if (std::find(info.merged_shards.begin(), info.merged_shards.end(), i) ==
+        info.merged_shards.end())
+      missing.push_back(i);
+  return missing;
 }
 
 }  // namespace sluice::bench

@@ -1,19 +1,32 @@
 #include "core/bench/worker.hpp"
 
-#include <deque>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
+#include "core/bench/hdr_codec.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/h2/client_session.hpp"
 
 namespace sluice::bench {
 
 namespace {
-constexpr Millis kSweep{50};            // timeouts and phase changes are checked this often
+constexpr Millis kSweep{50};            // timeouts and stop requests are checked this often
 constexpr Millis kReconnectDelay{100};  // after a failed connect
 constexpr Millis kPublish{1000};        // live histogram copy for the progress line
+// A request refused unprocessed this often by connections that answered
+// nothing has failed (a server that refuses everything must not loop us).
+constexpr int kMaxAttempts = 3;
 
 int64_t micros(Clock::duration d) {
   return std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
+// This thread's CPU time so far: user, system (seconds).
+std::pair<double, double> thread_cpu() {
+  rusage ru{};
+  getrusage(RUSAGE_THREAD, &ru);
+  auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return {s(ru.ru_utime), s(ru.ru_stime)};
 }
 }  // namespace
 
@@ -22,6 +35,8 @@ struct Worker::Slot final : ResponseSink {
   Worker* w = nullptr;
   Conn* conn = nullptr;
   bool busy = false;
+  bool measured = false;  // sent while measuring: its outcome is counted
+  int attempt = 1;
   StreamId id = 0;
   TimePoint due, sent;
   int status = 0;
@@ -41,6 +56,8 @@ struct Worker::Conn {
   std::unique_ptr<Session> session;
   std::vector<Slot> slots;
   int inflight = 0;
+  uint64_t issued = 0;    // requests sent on this connection
+  uint64_t answered = 0;  // responses completed on it
   bool h2 = false;
   TimerId retry = 0;
 };
@@ -57,7 +74,10 @@ Worker::Worker(const Config& cfg, Share share, std::vector<Request> requests,
       share_(share),
       requests_(std::move(requests)),
       tls_(std::move(tls)),
-      start_(start) {
+      start_(start),
+      pace_(loop_, [this] { tick(); }),
+      phase_timer_(loop_, [this] { on_phase_timer(); }),
+      second_hist_(*Histogram::make(second_histogram_settings())) {
   measure_start_ = start_ + cfg_.warmup;
   measure_end_ = cfg_.duration.count() > 0 ? measure_start_ + cfg_.duration : TimePoint::max();
   for (int i = 0; i < share_.connections; ++i) conns_.push_back(std::make_unique<Conn>());
@@ -74,28 +94,62 @@ Histogram Worker::snapshot() {
 }
 
 void Worker::run() {
-  measuring_ = cfg_.warmup.count() == 0;
-  next_due_ = start_;
+  // The schedule's timers fire within the timer slack: make it 1 ns, not 50 us.
+  ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  if (cfg_.warmup.count() == 0) start_measuring();
+  on_phase_timer();  // arms the first phase change
+  next_due_ = start_ + share_.phase;
   for (auto& c : conns_) open(*c);
   loop_.after(kSweep, [this] { sweep(); });
-  if (cfg_.open_model()) tick_timer_ = loop_.timer(start_, [this] { tick(); });
+  if (cfg_.open_model() && next_due_ < measure_end_) pace_.arm(next_due_);
   loop_.run();
   conns_.clear();
-  results_.wall_s =
-      std::chrono::duration<double>(std::min(Clock::now(), measure_end_) - measure_start_).count();
+}
+
+void Worker::start_measuring() {
+  phase_ = Phase::measuring;
+  measured_ = true;
+  std::tie(cpu_at_start_user_, cpu_at_start_sys_) = thread_cpu();
+}
+
+void Worker::on_phase_timer() {
+  TimePoint now = Clock::now();
+  if (phase_ == Phase::warmup && now >= measure_start_) start_measuring();
+  if (phase_ == Phase::measuring && now >= measure_end_) begin_stop(now);
+  if (phase_ == Phase::draining && now >= grace_end_) return finish();
+  if (phase_ == Phase::warmup) phase_timer_.arm(measure_start_);
+  if (phase_ == Phase::measuring) phase_timer_.arm(measure_end_);  // max(): none
+  if (phase_ == Phase::draining) phase_timer_.arm(grace_end_);
+}
+
+bool Worker::budget_left() const {
+  return !share_.requests || budget_used_ < *share_.requests;
 }
 
 bool Worker::may_send() const {
-  if (stopping_) return false;
-  if (share_.requests && sent_ >= *share_.requests) return false;
-  return Clock::now() < measure_end_;
+  if (phase_ == Phase::warmup) return true;
+  return phase_ == Phase::measuring && budget_left();
+}
+
+bool Worker::has_room(const Conn& c) const {
+  return c.session && c.session->can_submit() && c.inflight < static_cast<int>(c.slots.size()) &&
+         (cfg_.keepalive || c.issued == 0);
+}
+
+// A connection with nothing in flight that will take no more requests.
+bool Worker::spent(const Conn& c) const {
+  if (!c.session || c.inflight > 0) return false;
+  if (!cfg_.keepalive && c.issued > 0) return true;  // one request per connection
+  return !c.session->can_submit() && !c.session->reusable();
 }
 
 void Worker::open(Conn& c) {
   if (!may_send()) return maybe_finish();
   // With -n, a connection that could get no request is not opened (exact
   // connection counts with --no-keepalive).
-  if (share_.requests && sent_ + connecting_ >= *share_.requests) return;
+  if (phase_ == Phase::measuring && share_.requests && retries_.empty() && backlog_.empty() &&
+      budget_used_ + connecting_ >= *share_.requests)
+    return;
   connecting_++;
   const Url& u = requests_.front().url;
   ConnectSpec spec{u.host, u.port, u.tls(), Family::any, {}, tls_};
@@ -107,22 +161,10 @@ void Worker::open(Conn& c) {
 void Worker::on_connected(Conn& c, Result<Connected> r) {
   c.connector.reset();
   connecting_--;
-  if (!r) {
-    if (measuring_) results_.counters.errors[static_cast<size_t>(classify(r.error().code))]++;
-    live_.errors.fetch_add(1, std::memory_order_relaxed);
-    // With -n a dead target must not stall the run: the attempt uses up a request.
-    if (share_.requests) {
-      sent_++;
-      if (measuring_) results_.counters.sent++;
-      maybe_finish();
-      if (finished_) return;
-    }
-    c.retry = loop_.after(kReconnectDelay, [this, &c] { open(c); });
-    return;
-  }
-  if (measuring_) results_.counters.connections++;
+  if (!r) return connect_failed(c, r.error());
+  if (phase_ == Phase::measuring) results_.counters.connections++;
   c.h2 = fetch::speaks_h2(cfg_.http_version, *r->transport);
-  int depth = cfg_.depth(c.h2);
+  int depth = cfg_.keepalive ? cfg_.depth(c.h2) : 1;
   if (c.h2) {
     H2ClientConfig h2cfg;
     h2cfg.max_concurrent_streams = static_cast<uint32_t>(depth);
@@ -137,32 +179,72 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
     s.conn = &c;
   }
   c.inflight = 0;
-  if (cfg_.open_model()) {
+  c.issued = c.answered = 0;
+  if (cfg_.open_model())
     dispatch(c);
-  } else {
+  else
     fill(c);
+  maybe_finish();
+}
+
+void Worker::connect_failed(Conn& c, const Error& e) {
+  live_.errors.fetch_add(1, std::memory_order_relaxed);
+  if (phase_ == Phase::measuring) {
+    results_.counters.errors[static_cast<size_t>(classify(e.code))]++;
+    count_second(Clock::now(), 0, true);
+    // With -n a dead target must not stall the run: the attempt uses up a request.
+    if (share_.requests) {
+      budget_used_++;
+      results_.counters.sent++;
+    }
+  }
+  maybe_finish();
+  if (phase_ == Phase::draining || phase_ == Phase::done) return;
+  c.retry = loop_.after(kReconnectDelay, [this, &c] {
+    c.retry = 0;
+    open(c);
+  });
+}
+
+Worker::Slot* Worker::free_slot(Conn& c) {
+  auto it = std::find_if(c.slots.begin(), c.slots.end(), [](const Slot& s) { return !s.busy; });
+  return it == c.slots.end() ? nullptr : &*it;
+}
+
+// Closed model: keep the connection's slots busy, retries first.
+void Worker::fill(Conn& c) {
+  while (has_room(c) && may_send()) {
+    Slot* s = free_slot(c);
+    if (!s) break;
+    Pending p{Clock::now(), 1, false};
+    if (!retries_.empty()) {
+      p.attempt = retries_.front().attempt;
+      retries_.pop_front();
+    }
+    if (!issue(c, *s, p)) break;
   }
 }
 
-void Worker::fill(Conn& c) {
-  while (c.session && c.session->can_submit() && may_send() &&
-         c.inflight < static_cast<int>(c.slots.size()))
-    if (!issue(c, Clock::now())) break;
-}
-
-bool Worker::issue(Conn& c, TimePoint due) {
-  auto free = std::find_if(c.slots.begin(), c.slots.end(), [](const Slot& s) { return !s.busy; });
-  if (free == c.slots.end()) return false;
-  Slot& s = *free;
+bool Worker::issue(Conn& c, Slot& s, Pending p) {
   const Request& req = requests_[next_request_++ % requests_.size()];
   s.busy = true;
   s.status = 0;
   s.bytes = 0;
-  s.due = due;
+  s.due = p.due;
+  s.attempt = p.attempt;
   s.sent = Clock::now();
+  s.measured = phase_ == Phase::measuring;
   c.inflight++;
-  sent_++;
-  if (measuring_) results_.counters.sent++;
+  c.issued++;
+  if (s.measured) {
+    budget_used_++;
+    results_.counters.sent++;
+    first_send_ = std::min(first_send_, s.sent);
+    if (p.waited) results_.counters.waited++;
+    if (cfg_.open_model())
+      results_.send_lag.record(
+          std::chrono::duration_cast<std::chrono::microseconds>(s.sent - s.due).count());
+  }
   auto id = c.session->submit(req, s);
   if (!id) {
     completed(s, &id.error());
@@ -172,14 +254,43 @@ bool Worker::issue(Conn& c, TimePoint due) {
   return true;
 }
 
+void Worker::count_second(TimePoint now, int64_t latency_us, bool error) {
+  auto since = now < measure_start_ ? Clock::duration::zero() : now - measure_start_;
+  auto sec =
+      static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
+  if (sec != second_) {
+    close_second();
+    second_ = sec;
+  }
+  if (results_.timeline.size() <= sec) results_.timeline.resize(sec + 1);
+  Second& p = results_.timeline[sec];
+  if (latency_us > 0) {
+    p.requests++;
+    second_hist_.record(latency_us);
+  }
+  if (error) p.errors++;
+}
+
+void Worker::close_second() {
+  if (second_hist_.total_count() == 0) return;
+  results_.timeline[second_].histogram = encode_base64(second_hist_).value_or("");
+  second_hist_.reset();
+}
+
 void Worker::record_success(Slot& s, TimePoint now) {
   Counters& k = results_.counters;
   k.requests++;
   k.bytes += s.bytes;
   k.status[s.status]++;
   if (s.status >= 400) k.errors[static_cast<size_t>(ErrorKind::status)]++;
-  results_.latency.record(micros(now - s.sent));
-  if (cfg_.open_model()) results_.latency_corrected.record(micros(now - s.due));
+  int64_t from_send = micros(now - s.sent), shown = from_send;
+  results_.latency.record(from_send);
+  if (cfg_.open_model()) {
+    shown = micros(now - s.due);
+    results_.latency_corrected.record(shown);
+  }
+  last_done_ = now;
+  count_second(now, shown, s.status >= 400);
 }
 
 void Worker::completed(Slot& s, const Error* e) {
@@ -188,29 +299,58 @@ void Worker::completed(Slot& s, const Error* e) {
   Conn& c = *s.conn;
   c.inflight--;
   TimePoint now = Clock::now();
+  if (e && retry(s, *e)) return after_completion(c);
   if (e) {
-    if (measuring_ && e->code != Errc::cancelled)
+    if (s.measured && e->code != Errc::cancelled) {
       results_.counters.errors[static_cast<size_t>(classify(e->code))]++;
+      last_done_ = now;
+      count_second(now, 0, true);
+    }
     live_.errors.fetch_add(1, std::memory_order_relaxed);
   } else {
-    if (measuring_) record_success(s, now);
+    c.answered++;
+    if (s.measured) record_success(s, now);
     live_.requests.fetch_add(1, std::memory_order_relaxed);
   }
-  bool dead = !c.session || (!c.session->can_submit() && c.inflight == 0 && !c.session->reusable());
-  if (!dead) {
+  after_completion(c);
+}
+
+// A request the server never processed (pipelined past its "Connection:
+// close", above its GOAWAY's last stream, or refused) goes out again, keeping
+// its due time: a server that closes gracefully is not failing requests.
+bool Worker::retry(Slot& s, const Error& e) {
+  if (e.code != Errc::empty_reply || s.bytes > 0) return false;
+  // Unbounded while the connection made progress (nginx's keepalive_requests
+  // can refuse the same request on connection after connection).
+  if (s.conn->answered == 0 && s.attempt >= kMaxAttempts) return false;
+  if (s.measured) {
+    results_.counters.retried++;
+    budget_used_--;
+  }
+  Pending p{s.due, s.attempt + 1, false};
+  if (phase_ != Phase::warmup && phase_ != Phase::measuring) {
+    if (s.measured) results_.counters.unsent++;  // the stop came first
+  } else if (cfg_.open_model()) {
+    backlog_.push_front(p);
+  } else {
+    retries_.push_back(p);
+  }
+  return true;
+}
+
+void Worker::after_completion(Conn& c) {
+  if (!spent(c)) {
     // Sessions accept a new request from inside their callbacks (h1 after the
     // response is done, nghttp2 from on_stream_close): no deferral per request.
     if (cfg_.open_model())
       dispatch(c);
     else
       fill(c);
-    maybe_finish();
-    return;
+    return maybe_finish();
   }
   // Replacing the connection destroys the session: do it from the loop.
   loop_.defer([this, &c] {
-    if (c.session && !c.session->can_submit() && c.inflight == 0 && !c.session->reusable())
-      conn_lost(c);
+    if (spent(c)) conn_lost(c);
     maybe_finish();
   });
 }
@@ -227,73 +367,121 @@ void Worker::conn_lost(Conn& c) {
 // a due request waits for a free slot, and its latency counts from when it was
 // due (coordinated omission corrected, as wrk2 does).
 void Worker::tick() {
-  tick_timer_ = 0;
   TimePoint now = Clock::now();
-  while (next_due_ <= now && !stopping_ && next_due_ < measure_end_ &&
-         (!share_.requests || sent_ + backlog_.size() < *share_.requests)) {
-    backlog_.push_back(next_due_);
+  std::size_t pushed = 0;
+  auto budgeted = [&] {
+    return phase_ == Phase::warmup || !share_.requests ||
+           budget_used_ + backlog_.size() < *share_.requests;
+  };
+  while (next_due_ <= now && next_due_ < measure_end_ && may_send() && budgeted()) {
+    backlog_.push_back({next_due_, 1, false});
     next_due_ += interval_;
+    ++pushed;
   }
   // Start at a different connection each time, so the first ones do not take
   // every request.
   std::size_t n = conns_.size();
   for (std::size_t i = 0; i < n && !backlog_.empty(); ++i) dispatch(*conns_[(next_conn_ + i) % n]);
   next_conn_ = (next_conn_ + 1) % std::max<std::size_t>(n, 1);
-  // One timer at a time, for the next due request.
-  if (!stopping_ && !finished_ && next_due_ < measure_end_)
-    tick_timer_ = loop_.timer(next_due_, [this] { tick(); });
+  // Those still waiting found no connection with room when they fell due.
+  std::size_t left = std::min(pushed, backlog_.size());
+  for (std::size_t i = backlog_.size() - left; i < backlog_.size(); ++i) backlog_[i].waited = true;
+  if (may_send() && next_due_ < measure_end_ && budgeted()) pace_.arm(next_due_);
   maybe_finish();
 }
 
 // Open model: due requests waiting for a slot go out on this connection.
 void Worker::dispatch(Conn& c) {
-  while (!backlog_.empty() && c.session && c.session->can_submit() &&
-         c.inflight < static_cast<int>(c.slots.size())) {
-    TimePoint due = backlog_.front();
+  while (!backlog_.empty() && has_room(c) &&
+         (phase_ == Phase::warmup || phase_ == Phase::measuring)) {
+    Slot* s = free_slot(c);
+    if (!s) break;
+    Pending p = backlog_.front();
     backlog_.pop_front();
-    if (!issue(c, due)) break;
+    if (!issue(c, *s, p)) break;
   }
+}
+
+// Connections left without a session (closed while nothing was queued for
+// them) come back when there is something to send again.
+void Worker::reopen_idle() {
+  bool work = cfg_.open_model() ? !backlog_.empty() : may_send();
+  if (!work || !may_send()) return;
+  for (auto& c : conns_)
+    if (!c->session && !c->connector && !c->retry) open(*c);
 }
 
 void Worker::sweep() {
   TimePoint now = Clock::now();
-  if (!measuring_ && now >= measure_start_) {  // warm-up over: start counting from zero
-    measuring_ = true;
-    results_.counters = Counters{};
-    results_.latency.reset();
-    results_.latency_corrected.reset();
-  }
-  if (now >= measure_end_) stopping_ = true;
+  if (stop_requested_.load(std::memory_order_relaxed) &&
+      (phase_ == Phase::warmup || phase_ == Phase::measuring))
+    begin_stop(now);
   for (auto& c : conns_) {
     for (auto& s : c->slots)
-      if (s.busy && cfg_.timeout.count() > 0 && now - s.sent > cfg_.timeout && c->session) {
+      if (s.busy && now - s.sent > cfg_.timeout && c->session) {
         Error e{Errc::timeout, "request timed out"};
         c->session->cancel(s.id);
         completed(s, &e);
       }
   }
+  reopen_idle();
   if (now - last_publish_ >= kPublish) {
     std::lock_guard lock(snapshot_mutex_);
     published_ = results_.latency;
     last_publish_ = now;
   }
   maybe_finish();
-  if (!finished_) loop_.after(kSweep, [this] { sweep(); });
+  if (phase_ != Phase::done) loop_.after(kSweep, [this] { sweep(); });
+}
+
+// Nothing more is sent; what is in flight gets the grace period.
+void Worker::begin_stop(TimePoint now) {
+  bool measured = phase_ == Phase::measuring;
+  phase_ = Phase::draining;
+  pace_.cancel();
+  if (measured) {
+    stop_at_ = now;
+    // Open model: requests that fell due before the stop but never went out.
+    uint64_t unsent = 0;
+    for (const Pending& p : backlog_) unsent += p.due >= measure_start_ ? 1 : 0;
+    while (cfg_.open_model() && next_due_ <= now && next_due_ < measure_end_ && budget_left() &&
+           (!share_.requests || budget_used_ + unsent < *share_.requests)) {
+      unsent++;
+      next_due_ += interval_;
+    }
+    results_.counters.unsent += unsent + retries_.size();
+  }
+  backlog_.clear();
+  retries_.clear();
+  grace_end_ = now + cfg_.grace;
+  phase_timer_.arm(grace_end_);
+  maybe_finish();
 }
 
 void Worker::maybe_finish() {
-  if (finished_) return;
-  TimePoint now = Clock::now();
-  bool done_sending =
-      stopping_ || now >= measure_end_ || (share_.requests && sent_ >= *share_.requests);
-  if (!done_sending) return;
-  // Requests still in flight get up to their timeout to finish.
+  if (phase_ == Phase::done) return;
   bool idle = std::all_of(conns_.begin(), conns_.end(), [](auto& c) { return c->inflight == 0; });
-  bool grace_over = measure_end_ != TimePoint::max() && now >= measure_end_ + cfg_.timeout;
-  if (!idle && !grace_over) return;
-  finished_ = true;
-  if (tick_timer_) loop_.cancel(tick_timer_);
+  if (phase_ == Phase::draining && idle) return finish();
+  if (phase_ == Phase::measuring && !budget_left() && idle && backlog_.empty() && retries_.empty())
+    finish();
+}
+
+void Worker::finish() {
+  phase_ = Phase::done;
+  if (measured_) {
+    auto [user, sys] = thread_cpu();
+    results_.cpu_user_s = user - cpu_at_start_user_;
+    results_.cpu_sys_s = sys - cpu_at_start_sys_;
+  }
+  close_second();
+  pace_.cancel();
+  phase_timer_.cancel();
   for (auto& c : conns_) {
+    for (auto& s : c->slots)
+      if (s.busy) {
+        if (s.measured) results_.counters.in_flight_at_stop++;
+        s.busy = false;  // its session is destroyed with the worker: no callback comes
+      }
     if (c->retry) loop_.cancel(c->retry);
     c->connector.reset();
   }

@@ -1,5 +1,6 @@
-// `sluice bench`: the load generator's options, its text and JSON reports, and
-// `sluice bench merge` for results of several shards or machines.
+// `sluice bench`: the load generator's options, its text and JSON reports,
+// `sluice bench merge` for results of several shards or machines, and
+// `sluice bench report` for an HTML page of charts of several results.
 #include "core/bench/bench.hpp"
 
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/bench_args.hpp"
+#include "cli/bench_html.hpp"
 #include "cli/bench_report.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -28,7 +30,9 @@ namespace {
 CommandSpec bench_spec(BenchArgs& a) {
   CommandSpec s;
   s.name = "bench";
-  s.usage = "sluice bench [OPTIONS] URL...   |   sluice bench merge FILE.json...";
+  s.usage =
+      "sluice bench [OPTIONS] URL...   |   sluice bench merge FILE.json...   |   "
+      "sluice bench report FILE.json... -o FILE.html";
   s.summary =
       "HTTP/1.1 and HTTP/2 load generator: closed and open models, HDR latency, mergeable JSON.";
   s.description =
@@ -37,9 +41,12 @@ CommandSpec bench_spec(BenchArgs& a) {
       "the server does; latency is reported from when each was due (coordinated omission "
       "corrected, like wrk2) and from when it was sent. One event loop per thread, connections "
       "spread over them, nothing shared while running. Several URLs (one origin) are used "
-      "round-robin. `sluice bench merge A.json B.json...` adds results of shards exactly.";
+      "round-robin. `sluice bench merge A.json B.json...` adds results of shards exactly. "
+      "`sluice bench report A.json B.json... -o report.html` draws them in one self-contained "
+      "HTML page: latency by percentile, corrected vs uncorrected, requests and errors over "
+      "time.";
   s.options = {
-      value("urls", "URL", "URLs to load (or: merge FILE...)", a.urls),
+      value("urls", "URL", "URLs to load (or: merge FILE..., report FILE...)", a.urls),
       value("-c,--connections", "N", "Connections in all (default 10)", a.connections),
       value("-t,--threads", "N", "Threads, one event loop each (default: the number of cores)",
             a.threads),
@@ -87,6 +94,8 @@ CommandSpec bench_spec(BenchArgs& a) {
            "Print the live line once a second on stderr as its own line, also when stderr is "
            "not a terminal (CI logs)",
            a.progress),
+      value("-o,--output", "FILE", "bench report: write the HTML page to FILE ('-' for stdout)",
+            a.output, true),
       value("--shard", "I/N",
             "Run share I (0-based) of N of a distributed test: its part of -c, -n and --rate",
             a.shard),
@@ -247,8 +256,56 @@ int finish_run(const BenchArgs& a, const bench::Config& cfg, const bench::Result
   return written ? written : written_hgrm;
 }
 
+// Reads and checks every file before writing anything, so that bad input
+// leaves no page behind; the page goes to a temporary name first, so that a
+// failed write does not leave half a page either.
+int run_report(const BenchArgs& a) {
+  std::vector<std::string> files(a.urls.begin() + 1, a.urls.end());
+  if (files.empty() || a.output.empty()) {
+    fmt::print(stderr, "sluice bench report: {}\n",
+               files.empty() ? "give the JSON files to draw"
+                             : "-o FILE is required (the HTML page to write, '-' for stdout)");
+    return 2;
+  }
+  auto labels = report_labels(files);
+  std::vector<nlohmann::json> runs;
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::ifstream in(files[i]);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    Result<nlohmann::json> run = fail(Errc::bad_argument, "not JSON");
+    if (!j.is_discarded()) run = bench_page_run(j, labels[i]);
+    if (!in || !run) {
+      fmt::print(stderr, "sluice bench report: {}: {}\n", files[i],
+                 !in ? "cannot read" : run.error().message);
+      return 2;
+    }
+    runs.push_back(std::move(*run));
+  }
+  std::string page = render_bench_html(runs);
+  if (a.output == "-") {
+    fmt::print("{}", page);
+    return 0;
+  }
+  std::string partial = a.output + ".partial";
+  std::ofstream out(partial);
+  out << page;
+  out.close();
+  if (!out || std::rename(partial.c_str(), a.output.c_str()) != 0) {
+    std::remove(partial.c_str());
+    fmt::print(stderr, "sluice bench report: cannot write {}\n", a.output);
+    return 23;
+  }
+  return 0;
+}
+
 int run_bench(BenchArgs& a) {
   if (!a.urls.empty() && a.urls.front() == "merge") return run_merge(a);
+  if (!a.urls.empty() && a.urls.front() == "report") return run_report(a);
+  if (!a.output.empty()) {
+    fmt::print(stderr, "sluice bench: -o is for `sluice bench report` (results go to --json)\n");
+    return 2;
+  }
   auto cfg = make_bench_config(a);
   if (!cfg) return print_coded_failure("sluice bench", cfg.error());
   std::vector<bench::Threshold> thresholds;

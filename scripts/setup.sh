@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything sluice needs from Debian 12 + bookworm-backports.
 # Idempotent and non-interactive. Usage: scripts/setup.sh [--test]
-#   --test  also installs the test/benchmark peers (curl, nghttp2, wrk, pv, ...).
+#   --test  also installs the test/benchmark peers (curl, nghttp2, wrk, pv, chromium, ...).
 set -euo pipefail
 
 want_test=0
@@ -27,8 +27,9 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls
             node-llhttp libcli11-dev libfmt-dev zlib1g-dev nlohmann-json3-dev clang-format
             ca-certificates)
 bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
+# chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.
 test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy ngtcp2-client ngtcp2-server wrk python3 pv
-           procps time man-db bc)
+           procps time man-db bc chromium)
 
 missing() { # prints the packages of "$@" that are not installed
   for p in "$@"; do

@@ -87,8 +87,9 @@ json timeline(const json& j) {
 // What the page shows of one result file.
 json page_run(const std::string& label, const json& j) {
   if (!j.is_object()) throw BadField("not a JSON object");
-  if (j.value("schema_version", 0) != bench::kSchemaVersion)
-    throw BadField(fmt::format("not a sluice bench result (schema_version {} expected)",
+  int version = j.value("schema_version", 0);
+  if (version != 1 && version != bench::kSchemaVersion)  // 1: before the timeline
+    throw BadField(fmt::format("not a sluice bench result (schema_version 1 or {} expected)",
                                bench::kSchemaVersion));
   json r;
   r["label"] = label;

@@ -15,7 +15,7 @@ _sluice() {
       ;;
     serve)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--listen --tls --cert --key --root --threads --max-connections --max-header-size --max-body-size --h2-max-concurrent-streams --h2-initial-window --h2-max-frame-size --h2-max-header-list --h2-reset-rate --h2-control-rate --request-timeout --keepalive-timeout --shutdown-timeout --no-defer-accept -q --quiet --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--listen --tls --cert --key --root --threads --max-connections --keepalive-requests --max-header-size --max-body-size --h2-max-concurrent-streams --h2-initial-window --h2-max-frame-size --h2-max-header-list --h2-reset-rate --h2-control-rate --request-timeout --keepalive-timeout --shutdown-timeout --no-defer-accept -q --quiet --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi
@@ -29,7 +29,7 @@ _sluice() {
       ;;
     bench)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-c --connections -t --threads -m --max-concurrent-streams -n --requests -d --duration --warmup --rate --http1.1 --http2 --http2-prior-knowledge -H --header -X --request --data --no-keepalive --timeout -k --insecure --cacert --json -o --output --shard --start-at --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "-c --connections -t --threads -m --max-concurrent-streams -n --requests -d --duration --grace --warmup --rate --http1.1 --http2 --http2-prior-knowledge -H --header -X --request --data --no-keepalive --timeout -k --insecure --cacert --json --hgrm --fail-if --progress -o --output --shard --start-at --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

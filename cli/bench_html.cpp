@@ -70,6 +70,8 @@ json timeline(const json& j) {
   json out;
   out["interval_ms"] = need(j, "timeline.interval_ms", &json::is_number, "a number");
   if (out["interval_ms"].get<double>() <= 0) throw BadField("timeline.interval_ms is not > 0");
+  const json* stop = field_at(j["timeline"], "stop_s");
+  out["stop_s"] = stop && stop->is_number() ? *stop : json(nullptr);
   out["points"] = json::array();
   for (const json& p : need(j, "timeline.points", &json::is_array, "an array")) {
     json pt;

@@ -194,14 +194,17 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
   // A signal after the workers ended still asks for exit 130/143.
   if (int sig = wait_signal(signals, {}); sig && !total.stopped_by) total.stopped_by = sig;
 
-  TimePoint first = TimePoint::max(), last = TimePoint::min();
+  TimePoint first = TimePoint::max(), last = TimePoint::min(), stop = TimePoint::min();
   for (auto& w : workers) {
+    stop = std::max(stop, w->stop_at());
     if (auto m = total.merge(w->results()); !m) return std::unexpected(m.error());
     first = std::min(first, w->first_send());
     last = std::max(last, w->window_end());
   }
   total.window_s = first < last ? std::chrono::duration<double>(last - first).count() : 0;
   total.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  if (stop != TimePoint::min())
+    total.stop_s = std::chrono::duration<double>(stop - (start + cfg.warmup)).count();
   total.threads = threads;
   total.connections = conns;
   return total;

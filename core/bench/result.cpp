@@ -107,6 +107,7 @@ Result<void> Results::merge(const Results& o) {
   cpu_sys_s += o.cpu_sys_s;
   window_s = std::max(window_s, o.window_s);
   wall_s = std::max(wall_s, o.wall_s);
+  stop_s = std::max(stop_s, o.stop_s);
   threads += o.threads;
   connections += o.connections;
   if (!stopped_by) stopped_by = o.stopped_by;

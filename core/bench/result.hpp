@@ -59,7 +59,10 @@ struct Results {
   // The real measured window: first measured send to the last completion, or
   // to the stop if that came later. Every rate is divided by this.
   double window_s = 0;
-  double wall_s = 0;    // the run as the user waited for it: start to exit (grace included)
+  double wall_s = 0;  // the run as the user waited for it: start to exit (grace included)
+  // Seconds from the start of measuring to the stop (-d, a signal); < 0 when
+  // the run ended with -n. Timeline seconds after it are the grace period's.
+  double stop_s = -1;
   int threads = 0;      // worker threads actually started
   int connections = 0;  // connections this run was given (its share of -c)
   int stopped_by = 0;   // the signal (SIGINT/SIGTERM) that cut the run short; 0: none

@@ -118,6 +118,9 @@ std::string to_json(const Results& r, const RunInfo& info) {
                   {"latency_corrected", summary(r.latency_corrected)},
                   {"send_lag", summary(r.send_lag)}};
   j["timeline"] = timeline_json(r.timeline);
+  // Seconds from t_s = 0 to the stop: later points are requests finishing in the grace period.
+  j["timeline"]["stop_s"] = r.stop_s >= 0 ? ordered_json(r.stop_s) : ordered_json(nullptr);
+  j["timeline"]["latency"] = "from due in the open model, from send in the closed model";
   const HistogramSettings& hs = r.latency.settings();
   j["histograms"] = {
       {"unit", "us"},
@@ -222,7 +225,11 @@ Result<std::pair<Results, RunInfo>> from_json(const std::string& text) {
       if (!hist) return std::unexpected(hist.error());
       *dest = std::move(*hist);
     }
-    if (j.contains("timeline")) r.timeline = timeline_from_json(j.at("timeline"));
+    if (j.contains("timeline")) {
+      r.timeline = timeline_from_json(j.at("timeline"));
+      const auto& stop = j.at("timeline").value("stop_s", ordered_json(nullptr));
+      if (stop.is_number()) r.stop_s = stop.get<double>();
+    }
     if (auto c = check_consistent(r); !c) return std::unexpected(c.error());
     return out;
   } catch (const std::exception& e) {

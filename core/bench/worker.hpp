@@ -52,6 +52,8 @@ class Worker {
   // stop, whichever came later. first_send() is TimePoint::max() if nothing was sent.
   TimePoint first_send() const { return first_send_; }
   TimePoint window_end() const { return std::max(last_done_, stop_at_); }
+  // When sending stopped (-d or a signal); TimePoint::min() for a -n run that ended.
+  TimePoint stop_at() const { return stop_at_; }
 
  private:
   struct Conn;

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include "core/util/read_scratch.hpp"
+
 namespace sluice {
 
 H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport,
@@ -29,7 +31,7 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
           .complete = nullptr,
       }),
       max_pipeline_(std::max<std::size_t>(1, max_pipeline)),
-      read_buf_(read_size),
+      read_size_(read_size),
       wakeup_(loop, transport_->fd(), transport_->is_tls(), stats_.bytes_in) {
   // Watch for readability even while idle, so a pooled connection notices the
   // server closing it.
@@ -117,7 +119,8 @@ void H1ClientSession::do_read() {
       if (!splice_body()) return;
       continue;
     }
-    auto n = transport_->read(read_buf_);
+    ReadScratch buf(read_size_);  // lent for this read and its parse
+    auto n = transport_->read(buf.span());
     if (!n) {
       if (sink())
         fail_response(n.error());
@@ -128,7 +131,7 @@ void H1ClientSession::do_read() {
     if (*n == kWouldBlock) return tune_wakeups();
     if (*n == 0) return on_eof();
     stats_.bytes_in += static_cast<uint64_t>(*n);
-    if (!feed({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
+    if (!feed(buf.span().first(static_cast<std::size_t>(*n)))) return;
   }
 }
 

@@ -81,7 +81,7 @@ class H1ClientSession final : public Session, private IoHandler {
   std::size_t max_pipeline_;
   StreamId next_id_ = 1;
   ChainBuffer out_;
-  std::vector<char> read_buf_;
+  std::size_t read_size_;  // per read, into the thread's ReadScratch
   SessionStats stats_;
   bool paused_ = false;
   bool aborted_ = false;

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/util/read_scratch.hpp"
+
 namespace sluice {
 
 namespace {
@@ -74,7 +76,6 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
     : loop_(loop),
       transport_(std::move(transport)),
       cfg_(cfg),
-      read_buf_(64 * 1024),
       wakeup_(loop, transport_->fd(), transport_->is_tls(), stats_.bytes_in) {
   start();
   auto iv = settings_of(cfg_);
@@ -87,7 +88,6 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
     : loop_(loop),
       transport_(std::move(transport)),
       cfg_(cfg),
-      read_buf_(64 * 1024),
       wakeup_(loop, transport_->fd(), transport_->is_tls(), stats_.bytes_in) {
   start();
   // nghttp2 opens stream 1 half-closed (local) and queues our SETTINGS: the
@@ -372,7 +372,8 @@ void H2ClientSession::do_read() {
   auto alive = alive_;
   bool drained = false;                                      // the transport said it would block
   for (int rounds = 0; rounds < 64 && !closed_; ++rounds) {  // let other fds have a turn
-    auto n = transport_->read(read_buf_);
+    ReadScratch buf(kReadSize);                              // lent for this read and its parse
+    auto n = transport_->read(buf.span());
     if (!n) return fail_all(n.error());
     if (*n == kWouldBlock) {
       drained = true;
@@ -381,7 +382,7 @@ void H2ClientSession::do_read() {
     if (*n == 0) {
       return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"});
     }
-    if (!receive({read_buf_.data(), static_cast<std::size_t>(*n)})) return;
+    if (!receive(buf.span().first(static_cast<std::size_t>(*n)))) return;
   }
   flush();
   if (!*alive || closed_) return;

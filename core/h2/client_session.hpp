@@ -104,7 +104,7 @@ class H2ClientSession final : public Session, private IoHandler {
   std::unordered_map<int32_t, Stream> streams_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   ChainBuffer out_;
-  std::vector<char> read_buf_;
+  static constexpr std::size_t kReadSize = 64 * 1024;  // per read, into ReadScratch
   SessionStats stats_;
   WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow; after transport_ and stats_
   bool closed_ = false, goaway_ = false, in_recv_ = false;

@@ -45,6 +45,7 @@ struct Worker::Slot final : ResponseSink {
   void on_headers(const Response& r) override {
     status = r.status;
     bytes += r.header_bytes;
+    w->first_response(*conn, measured);
   }
   Backpressure on_body(std::span<const char> b) override;
   void on_end() override { w->completed(*this, nullptr); }
@@ -58,6 +59,8 @@ struct Worker::Conn {
   int inflight = 0;
   uint64_t issued = 0;    // requests sent on this connection
   uint64_t answered = 0;  // responses completed on it
+  TimePoint connect_start;
+  bool responded = false;  // its first response head came
   bool h2 = false;
   TimerId retry = 0;
 };
@@ -147,10 +150,12 @@ void Worker::open(Conn& c) {
   if (!may_send()) return maybe_finish();
   // With -n, a connection that could get no request is not opened (exact
   // connection counts with --no-keepalive).
-  if (phase_ == Phase::measuring && share_.requests && retries_.empty() && backlog_.empty() &&
+  if (phase_ == Phase::measuring && share_.requests && retries_.empty() &&
       budget_used_ + connecting_ >= *share_.requests)
     return;
   connecting_++;
+  c.connect_start = Clock::now();
+  c.responded = false;
   const Url& u = requests_.front().url;
   ConnectSpec spec{u.host, u.port, u.tls(), Family::any, {}, tls_};
   c.connector = std::make_unique<Connector>(
@@ -162,8 +167,8 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
   c.connector.reset();
   connecting_--;
   if (!r) return connect_failed(c, r.error());
-  if (phase_ == Phase::measuring) results_.counters.connections++;
   c.h2 = fetch::speaks_h2(cfg_.http_version, *r->transport);
+  if (phase_ == Phase::measuring) record_connection(c, *r);
   int depth = cfg_.keepalive ? cfg_.depth(c.h2) : 1;
   if (c.h2) {
     H2ClientConfig h2cfg;
@@ -185,6 +190,21 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
   else
     fill(c);
   maybe_finish();
+}
+
+void Worker::record_connection(const Conn& c, const Connected& r) {
+  results_.counters.connections++;
+  results_.connect_time.record(micros(r.tcp_done - c.connect_start));
+  if (r.transport->is_tls()) results_.tls_time.record(micros(r.tls_done - r.tcp_done));
+  note_negotiated(results_.protocol, c.h2 ? (r.transport->is_tls() ? "h2" : "h2c") : "http/1.1");
+  note_negotiated(results_.tls_version, r.transport->tls_version());
+  note_negotiated(results_.cipher, r.transport->tls_cipher());
+}
+
+void Worker::first_response(Conn& c, bool measured) {
+  if (c.responded) return;
+  c.responded = true;
+  if (measured) results_.first_response_time.record(micros(Clock::now() - c.connect_start));
 }
 
 void Worker::connect_failed(Conn& c, const Error& e) {
@@ -216,7 +236,7 @@ void Worker::fill(Conn& c) {
   while (has_room(c) && may_send()) {
     Slot* s = free_slot(c);
     if (!s) break;
-    Pending p{Clock::now(), 1, false};
+    Pending p{Clock::now(), 1};
     if (!retries_.empty()) {
       p.attempt = retries_.front().attempt;
       retries_.pop_front();
@@ -240,7 +260,7 @@ bool Worker::issue(Conn& c, Slot& s, Pending p) {
     budget_used_++;
     results_.counters.sent++;
     first_send_ = std::min(first_send_, s.sent);
-    if (p.waited) results_.counters.waited++;
+    if (cfg_.open_model() && p.due <= no_room_until_) results_.counters.waited++;
     if (cfg_.open_model())
       results_.send_lag.record(
           std::chrono::duration_cast<std::chrono::microseconds>(s.sent - s.due).count());
@@ -327,13 +347,10 @@ bool Worker::retry(Slot& s, const Error& e) {
     results_.counters.retried++;
     budget_used_--;
   }
-  Pending p{s.due, s.attempt + 1, false};
   if (phase_ != Phase::warmup && phase_ != Phase::measuring) {
     if (s.measured) results_.counters.unsent++;  // the stop came first
-  } else if (cfg_.open_model()) {
-    backlog_.push_front(p);
   } else {
-    retries_.push_back(p);
+    retries_.push_back({s.due, s.attempt + 1});
   }
   return true;
 }
@@ -367,37 +384,45 @@ void Worker::conn_lost(Conn& c) {
 // a due request waits for a free slot, and its latency counts from when it was
 // due (coordinated omission corrected, as wrk2 does).
 void Worker::tick() {
-  TimePoint now = Clock::now();
-  std::size_t pushed = 0;
-  auto budgeted = [&] {
-    return phase_ == Phase::warmup || !share_.requests ||
-           budget_used_ + backlog_.size() < *share_.requests;
-  };
-  while (next_due_ <= now && next_due_ < measure_end_ && may_send() && budgeted()) {
-    backlog_.push_back({next_due_, 1, false});
-    next_due_ += interval_;
-    ++pushed;
-  }
   // Start at a different connection each time, so the first ones do not take
   // every request.
   std::size_t n = conns_.size();
-  for (std::size_t i = 0; i < n && !backlog_.empty(); ++i) dispatch(*conns_[(next_conn_ + i) % n]);
+  for (std::size_t i = 0; i < n && due_now(Clock::now()); ++i)
+    dispatch(*conns_[(next_conn_ + i) % n]);
   next_conn_ = (next_conn_ + 1) % std::max<std::size_t>(n, 1);
-  // Those still waiting found no connection with room when they fell due.
-  std::size_t left = std::min(pushed, backlog_.size());
-  for (std::size_t i = backlog_.size() - left; i < backlog_.size(); ++i) backlog_[i].waited = true;
-  if (may_send() && next_due_ < measure_end_ && budgeted()) pace_.arm(next_due_);
+  TimePoint now = Clock::now();
+  if (due_now(now)) {
+    // No connection has room: the requests due so far wait for completions,
+    // which send them; look again in a millisecond, not at every due time.
+    no_room_until_ = now;
+    pace_.arm(now + Millis(1));
+  } else if (may_send() && next_due_ < measure_end_) {
+    pace_.arm(next_due_);
+  }
   maybe_finish();
 }
 
-// Open model: due requests waiting for a slot go out on this connection.
+bool Worker::due_now(TimePoint now) const {
+  return cfg_.open_model() && next_due_ <= now && next_due_ < measure_end_ && may_send();
+}
+
+// Open model: retries first, then the schedule's due requests, while this
+// connection has room.
 void Worker::dispatch(Conn& c) {
-  while (!backlog_.empty() && has_room(c) &&
-         (phase_ == Phase::warmup || phase_ == Phase::measuring)) {
+  TimePoint now = Clock::now();
+  while (has_room(c) && may_send()) {
     Slot* s = free_slot(c);
     if (!s) break;
-    Pending p = backlog_.front();
-    backlog_.pop_front();
+    Pending p;
+    if (!retries_.empty()) {
+      p = retries_.front();
+      retries_.pop_front();
+    } else if (due_now(now)) {
+      p = {next_due_, 1};
+      next_due_ += interval_;
+    } else {
+      break;
+    }
     if (!issue(c, *s, p)) break;
   }
 }
@@ -405,7 +430,7 @@ void Worker::dispatch(Conn& c) {
 // Connections left without a session (closed while nothing was queued for
 // them) come back when there is something to send again.
 void Worker::reopen_idle() {
-  bool work = cfg_.open_model() ? !backlog_.empty() : may_send();
+  bool work = cfg_.open_model() ? !retries_.empty() || due_now(Clock::now()) : may_send();
   if (!work || !may_send()) return;
   for (auto& c : conns_)
     if (!c->session && !c->connector && !c->retry) open(*c);
@@ -443,15 +468,13 @@ void Worker::begin_stop(TimePoint now) {
     stop_at_ = now;
     // Open model: requests that fell due before the stop but never went out.
     uint64_t unsent = 0;
-    for (const Pending& p : backlog_) unsent += p.due >= measure_start_ ? 1 : 0;
-    while (cfg_.open_model() && next_due_ <= now && next_due_ < measure_end_ && budget_left() &&
-           (!share_.requests || budget_used_ + unsent < *share_.requests)) {
-      unsent++;
-      next_due_ += interval_;
+    if (cfg_.open_model() && next_due_ <= now && interval_.count() > 0) {
+      TimePoint last = std::min(now, measure_end_ - Clock::duration(1));
+      if (next_due_ <= last) unsent = static_cast<uint64_t>((last - next_due_) / interval_) + 1;
+      if (share_.requests) unsent = std::min(unsent, *share_.requests - budget_used_);
     }
     results_.counters.unsent += unsent + retries_.size();
   }
-  backlog_.clear();
   retries_.clear();
   grace_end_ = now + cfg_.grace;
   phase_timer_.arm(grace_end_);
@@ -462,8 +485,7 @@ void Worker::maybe_finish() {
   if (phase_ == Phase::done) return;
   bool idle = std::all_of(conns_.begin(), conns_.end(), [](auto& c) { return c->inflight == 0; });
   if (phase_ == Phase::draining && idle) return finish();
-  if (phase_ == Phase::measuring && !budget_left() && idle && backlog_.empty() && retries_.empty())
-    finish();
+  if (phase_ == Phase::measuring && !budget_left() && idle && retries_.empty()) finish();
 }
 
 void Worker::finish() {

@@ -63,12 +63,13 @@ class Worker {
   struct Pending {
     TimePoint due;
     int attempt = 1;
-    bool waited = false;  // was due while no connection had room
   };
 
   void open(Conn& c);
   void on_connected(Conn& c, Result<Connected> r);
   void connect_failed(Conn& c, const Error& e);
+  void record_connection(const Conn& c, const Connected& r);
+  void first_response(Conn& c, bool measured);
   void fill(Conn& c);
   bool issue(Conn& c, Slot& s, Pending p);
   Slot* free_slot(Conn& c);
@@ -81,6 +82,7 @@ class Worker {
   void conn_lost(Conn& c);
   void tick();  // open model: requests become due
   void dispatch(Conn& c);
+  bool due_now(TimePoint now) const;
   void sweep();           // per-request timeouts, stop requests, live histogram
   void on_phase_timer();  // warm-up end, -d end, grace end
   void start_measuring();
@@ -111,10 +113,15 @@ class Worker {
   TimePoint stop_at_ = TimePoint::min(), grace_end_ = TimePoint::max();
   TimePoint next_due_, last_publish_;
   Clock::duration interval_{};
-  Deadline pace_;                // open model: the next due request
-  Deadline phase_timer_;         // the next phase change
-  std::deque<Pending> backlog_;  // open model: due, not yet sent (front: oldest)
-  std::deque<Pending> retries_;  // closed model: unprocessed requests to send again
+  Deadline pace_;         // open model: the next due request
+  Deadline phase_timer_;  // the next phase change
+  // Unprocessed requests to send again, before any new one (open model: with
+  // their due time). Due requests of the open model are not queued: they are
+  // the schedule from next_due_ up to now, sent as connections have room, so
+  // an overloaded run holds no backlog in memory.
+  std::deque<Pending> retries_;
+  TimePoint no_room_until_ =
+      TimePoint::min();  // requests due by then found no connection with room
   std::size_t next_conn_ = 0;
   uint64_t budget_used_ = 0;  // -n: measured requests sent and not given back by a retry
   uint64_t connecting_ = 0;   // connections being set up

@@ -131,6 +131,27 @@ std::string schedule_lines(const bench::Results& r, double requested) {
   return out;
 }
 
+std::string percentiles(const bench::Histogram& h) {
+  return fmt::format("p50 {}, p99 {}, max {}", format_us(h.value_at_percentile(50)),
+                     format_us(h.value_at_percentile(99)), format_us(h.max()));
+}
+
+// As h2load prints them: what was negotiated, and the cost of new connections.
+std::string connection_lines(const bench::Results& r) {
+  const auto& k = r.counters;
+  std::string out = fmt::format("  connections opened: {}", k.connections);
+  if (!r.protocol.empty()) out += fmt::format(", {}", r.protocol);
+  if (!r.tls_version.empty()) out += fmt::format(", {} {}", r.tls_version, r.cipher);
+  out += "\n";
+  if (r.connect_time.total_count())
+    out += fmt::format("    connect {}\n", percentiles(r.connect_time));
+  if (r.tls_time.total_count())
+    out += fmt::format("    TLS handshake {}\n", percentiles(r.tls_time));
+  if (r.first_response_time.total_count())
+    out += fmt::format("    connect to first response {}\n", percentiles(r.first_response_time));
+  return out;
+}
+
 std::string stop_lines(const bench::Results& r) {
   const auto& k = r.counters;
   std::string out;
@@ -168,7 +189,8 @@ std::string render_bench_report(const bench::Config& cfg, const bench::Results& 
   for (size_t i = 0; i < k.errors.size(); ++i)
     out += fmt::format(" {} {}", bench::error_kind_name(static_cast<bench::ErrorKind>(i)),
                        k.errors[i]);
-  out += fmt::format("\n  connections opened: {}\n", k.connections);
+  out += fmt::format("\n");
+  out += connection_lines(r);
   double cpu = r.cpu_user_s + r.cpu_sys_s;
   out += fmt::format(
       "  generator CPU: {:.2f}s user + {:.2f}s system = {:.0f}% of a core; {:.2f} us per request\n",

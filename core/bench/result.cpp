@@ -97,7 +97,19 @@ Result<void> merge_timeline(std::vector<Second>& a, const std::vector<Second>& b
   return {};
 }
 
+void note_negotiated(std::string& seen, const std::string& value) {
+  if (value.empty() || seen == value) return;
+  seen = seen.empty() ? value : "mixed";
+}
+
 Result<void> Results::merge(const Results& o) {
+  for (auto [mine, theirs] : {std::pair{&connect_time, &o.connect_time},
+                              {&tls_time, &o.tls_time},
+                              {&first_response_time, &o.first_response_time}})
+    if (auto r = mine->merge(*theirs); !r) return r;
+  note_negotiated(protocol, o.protocol);
+  note_negotiated(tls_version, o.tls_version);
+  note_negotiated(cipher, o.cipher);
   if (auto r = latency.merge(o.latency); !r) return r;
   if (auto r = latency_corrected.merge(o.latency_corrected); !r) return r;
   if (auto r = send_lag.merge(o.send_lag); !r) return r;

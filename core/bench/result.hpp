@@ -46,6 +46,12 @@ struct Second {
 
 // Second-histograms: 1 us .. 1 h, 2 significant digits (1 % precision).
 HistogramSettings second_histogram_settings();
+// Connection timings use the same settings: a few hundred samples need no more.
+inline Histogram connection_histogram() {
+  return *Histogram::make(second_histogram_settings());
+}
+// Records what one connection negotiated into a run's summary of them.
+void note_negotiated(std::string& seen, const std::string& value);
 // Adds b's seconds into a, second by second (exact).
 Result<void> merge_timeline(std::vector<Second>& a, const std::vector<Second>& b);
 
@@ -55,6 +61,14 @@ struct Results {
   Histogram latency_corrected = Histogram::make_default();  // open model: from when it was due
   Histogram send_lag = Histogram::make_default();           // open model: sent minus due
   std::vector<Second> timeline;                             // per second of the window
+  // New connections, as h2load reports them (2 significant digits): TCP
+  // connect, TLS handshake, and connect start to the first response head.
+  Histogram connect_time = connection_histogram();
+  Histogram tls_time = connection_histogram();
+  Histogram first_response_time = connection_histogram();
+  // What was negotiated: "h2", "http/1.1"; "TLSv1.3"; the cipher. "mixed"
+  // when connections (or merged shards) disagree, "" when none was opened.
+  std::string protocol, tls_version, cipher;
   double cpu_user_s = 0, cpu_sys_s = 0;  // the measuring threads, in the measured window
   // The real measured window: first measured send to the last completion, or
   // to the stop if that came later. Every rate is divided by this.

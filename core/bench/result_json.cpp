@@ -117,6 +117,12 @@ std::string to_json(const Results& r, const RunInfo& info) {
   j["summary"] = {{"latency", summary(r.latency)},
                   {"latency_corrected", summary(r.latency_corrected)},
                   {"send_lag", summary(r.send_lag)}};
+  j["connection"] = {{"protocol", r.protocol},
+                     {"tls_version", r.tls_version},
+                     {"cipher", r.cipher},
+                     {"connect", summary(r.connect_time)},
+                     {"tls_handshake", summary(r.tls_time)},
+                     {"first_response", summary(r.first_response_time)}};
   j["timeline"] = timeline_json(r.timeline);
   // Seconds from t_s = 0 to the stop: later points are requests finishing in the grace period.
   j["timeline"]["stop_s"] = r.stop_s >= 0 ? ordered_json(r.stop_s) : ordered_json(nullptr);
@@ -130,16 +136,20 @@ std::string to_json(const Results& r, const RunInfo& info) {
       {"latency", encode_base64(r.latency).value_or("")},
       {"latency_corrected", encode_base64(r.latency_corrected).value_or("")},
       {"send_lag", encode_base64(r.send_lag).value_or("")},
+      {"connect", encode_base64(r.connect_time).value_or("")},
+      {"tls_handshake", encode_base64(r.tls_time).value_or("")},
+      {"first_response", encode_base64(r.first_response_time).value_or("")},
   };
   return j.dump(2) + "\n";
 }
 
 namespace {
 
-Result<Histogram> histogram_field(const ordered_json& h, const char* name) {
-  if (!h.contains(name)) return Histogram::make_default();
+Result<Histogram> histogram_field(const ordered_json& h, const char* name,
+                                  Histogram empty = Histogram::make_default()) {
+  if (!h.contains(name)) return empty;
   auto text = h.at(name).get<std::string>();
-  if (text.empty()) return Histogram::make_default();
+  if (text.empty()) return empty;
   auto decoded = decode_base64(text);
   if (!decoded)
     return fail(decoded.error().code, fmt::format("{}: {}", name, decoded.error().message));
@@ -224,6 +234,19 @@ Result<std::pair<Results, RunInfo>> from_json(const std::string& text) {
       auto hist = histogram_field(h, name);
       if (!hist) return std::unexpected(hist.error());
       *dest = std::move(*hist);
+    }
+    for (auto [name, dest] : {std::pair{"connect", &r.connect_time},
+                              {"tls_handshake", &r.tls_time},
+                              {"first_response", &r.first_response_time}}) {
+      auto hist = histogram_field(h, name, connection_histogram());
+      if (!hist) return std::unexpected(hist.error());
+      *dest = std::move(*hist);
+    }
+    if (j.contains("connection")) {
+      const auto& c = j.at("connection");
+      r.protocol = c.value("protocol", std::string());
+      r.tls_version = c.value("tls_version", std::string());
+      r.cipher = c.value("cipher", std::string());
     }
     if (j.contains("timeline")) {
       r.timeline = timeline_from_json(j.at("timeline"));

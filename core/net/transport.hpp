@@ -43,6 +43,8 @@ class Transport {
   // readiness on the fd will not announce them.
   virtual bool has_buffered_read() const { return false; }
   virtual std::string alpn() const { return {}; }
+  virtual std::string tls_version() const { return {}; }  // "TLSv1.3"; "" for plain TCP
+  virtual std::string tls_cipher() const { return {}; }   // "TLS_AES_256_GCM_SHA384"
   virtual bool is_tls() const { return false; }
   // Bytes on the wire are the payload: they may be spliced straight off fd().
   virtual bool can_splice() const { return false; }

@@ -264,6 +264,15 @@ std::string TlsTransport::alpn() const {
   return std::string(reinterpret_cast<const char*>(p), len);
 }
 
+std::string TlsTransport::tls_version() const {
+  return SSL_get_version(ssl_);
+}
+
+std::string TlsTransport::tls_cipher() const {
+  const SSL_CIPHER* c = SSL_get_current_cipher(ssl_);
+  return c ? SSL_CIPHER_get_name(c) : "";
+}
+
 void TlsTransport::shutdown() {
   ERR_clear_error();
   SSL_shutdown(ssl_);

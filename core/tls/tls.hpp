@@ -60,6 +60,8 @@ class TlsTransport final : public Transport {
   std::size_t pending_bytes() const override { return writer_.pending(); }
   Result<bool> flush() override;
   std::string alpn() const override;
+  std::string tls_version() const override;
+  std::string tls_cipher() const override;
   bool is_tls() const override { return true; }
   void shutdown() override;
 

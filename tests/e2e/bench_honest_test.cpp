@@ -310,3 +310,26 @@ TEST_CASE("bench merge: checks its inputs and says what is missing", "[bench][me
   CHECK(apart.exit_code == 0);
   CHECK_THAT(apart.err, ContainsSubstring("apart"));
 }
+
+TEST_CASE("bench: connection timings and what was negotiated, as h2load reports them",
+          "[bench][honest]") {
+  Server s("", true);
+  std::string json = tmpdir() + "/conn.json";
+  auto r = sh(bench("-k -c 3 -t 1 -n 30 --json " + json + " " + s.base + "/bytes/8"), 30);
+  REQUIRE(r.exit_code == 0);
+  CHECK(field(json, "d['connection']['protocol']") == "h2");
+  CHECK(field(json, "d['connection']['tls_version']").starts_with("TLSv1."));
+  CHECK(!field(json, "d['connection']['cipher']").empty());
+  for (const char* t : {"connect", "tls_handshake", "first_response"}) {
+    INFO(t);
+    CHECK(field(json, std::string("d['connection']['") + t + "']['count']") == "3");
+  }
+  // First response comes after the handshake, which comes after the TCP connect.
+  CHECK(num(json, "d['connection']['first_response']['min_us']") >=
+        num(json, "d['connection']['connect']['min_us']"));
+  CHECK_THAT(r.out, ContainsSubstring("connections opened: 3, h2, TLSv1."));
+  CHECK_THAT(r.out, ContainsSubstring("TLS handshake p50"));
+  Server h1;
+  auto plain = sh(bench("--http1.1 -c 1 -n 5 " + h1.base + "/bytes/8"), 30);
+  CHECK_THAT(plain.out, ContainsSubstring("connections opened: 1, http/1.1\n"));
+}

@@ -258,7 +258,12 @@ TEST_CASE("serve h2 graceful stop: GOAWAY, in-flight /drip finishes, exit 0", "[
 TEST_CASE("serve h2 graceful stop with an idle h2 connection exits at once", "[serve][h2]") {
   Server s;
   Process idle(kRaw + "idle " + std::to_string(s.port) + " 20");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Ready once the server's SETTINGS came (python may take longer than a fixed sleep to start).
+  auto ready_by = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (idle.log().find("READY") == std::string::npos &&
+         std::chrono::steady_clock::now() < ready_by)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE_THAT(idle.log(), Catch::Matchers::ContainsSubstring("READY"));
   auto t0 = std::chrono::steady_clock::now();
   s.proc.signal(SIGINT);
   CHECK(s.proc.wait(15) == 0);

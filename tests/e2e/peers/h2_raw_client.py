@@ -11,8 +11,9 @@ over a plain socket (h2c by prior knowledge). Loopback only.
   continuation PORT N HEADERS without END_HEADERS, then N small CONTINUATIONs
   hpack-bomb PORT N   one 4000-byte header entered in the dynamic table, then
                       referenced N times (1 byte each); print the GOAWAY
-  idle PORT SECS      preface + SETTINGS, then wait up to SECS; print each
-                      GOAWAY as "GOAWAY <code> last=<id>", then "EOF" when closed
+  idle PORT SECS      preface + SETTINGS, then wait up to SECS; "READY" on stderr
+                      once the server's SETTINGS came; print each GOAWAY as
+                      "GOAWAY <code> last=<id>", then "EOF" when closed
   split-preface PORT  the preface one byte at a time, then GET /bytes/10;
                       print "status <code> data <bytes>"
   stall PORT PID PATH SECS MODE
@@ -190,6 +191,7 @@ def cmd_idle(port, secs):
     for ftype, flags, _, payload in read_frames(s, float(secs)):
         if ftype == SETTINGS and not flags & 1:
             s.sendall(frame(SETTINGS, 1, 0))
+            print("READY", file=sys.stderr, flush=True)  # readiness, for the test
         if ftype == GOAWAY:
             last, code = struct.unpack(">II", payload[:8])
             print(f"GOAWAY {code} last={last & 0x7FFFFFFF}", flush=True)

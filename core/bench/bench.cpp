@@ -6,6 +6,7 @@
 
 #include "core/bench/worker.hpp"
 #include "core/fetch/request_builder.hpp"
+#include "core/h1/client_session.hpp"
 #include "core/http/connector.hpp"
 
 namespace sluice::bench {
@@ -43,6 +44,8 @@ Result<std::vector<Request>> build_requests(const Config& c) {
     if (!out.empty() && u->origin() != out.front().url.origin())
       return fail(Errc::bad_argument, "all URLs must share one origin (scheme://host:port)");
     out.push_back(fetch::build_request(fc, *u));
+    // Sent unchanged on every h1 connection: format the head once, not per request.
+    out.back().h1_head = H1ClientSession::serialize_head(out.back());
   }
   return out;
 }

@@ -64,7 +64,8 @@ Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink)
     aborted_ = false;
   }
   if (req.headers.has_token("connection", "close")) keep_alive_ = false;  // nothing after it
-  std::string head = serialize_head(req);
+  std::string built;
+  const std::string& head = req.h1_head.empty() ? (built = serialize_head(req)) : req.h1_head;
   if (trace_request) trace_request(head);
   out_.append(head);
   if (req.has_body) out_.append(req.body);

@@ -18,6 +18,10 @@ struct Request {
   Headers headers;  // as given by the user; Host etc. are added by the session
   std::string body;
   bool has_body = false;  // a body (maybe empty) is sent with Content-Length
+  // The HTTP/1.1 head as H1ClientSession::serialize_head() writes it, built
+  // once by a caller that sends the same request many times (bench); empty:
+  // built per request.
+  std::string h1_head;
 
   bool idempotent() const {
     return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||

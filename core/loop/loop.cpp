@@ -38,27 +38,34 @@ Result<void> Loop::add(int fd, uint32_t events, IoHandler* h) {
   ev.data.fd = fd;
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0)
     return fail(Errc::internal, fmt::format("epoll_ctl add: {}", std::strerror(errno)), errno);
-  fds_[fd] = {events, h};
+  auto i = static_cast<std::size_t>(fd);
+  if (i >= fds_.size()) fds_.resize(std::max(i + 1, fds_.size() * 2));
+  if (!fds_[i].handler) ++registered_;
+  fds_[i] = {events, h};
   return {};
 }
 
 void Loop::modify(int fd, uint32_t events) {
-  auto it = fds_.find(fd);
-  if (it == fds_.end() || it->second.first == events) return;
+  Registration* r = find(fd);
+  if (!r || r->events == events) return;
   epoll_event ev{};
   ev.events = events;
   ev.data.fd = fd;
   ::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
-  it->second.first = events;
+  r->events = events;
 }
 
 void Loop::remove(int fd) {
-  if (fds_.erase(fd)) ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+  Registration* r = find(fd);
+  if (!r) return;
+  *r = {};
+  --registered_;
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 uint32_t Loop::interest(int fd) const {
-  auto it = fds_.find(fd);
-  return it == fds_.end() ? 0 : it->second.first;
+  auto i = static_cast<std::size_t>(fd);
+  return fd >= 0 && i < fds_.size() && fds_[i].handler ? fds_[i].events : 0;
 }
 
 TimerId Loop::timer(TimePoint deadline, std::function<void()> fn) {
@@ -219,16 +226,16 @@ void Loop::run() {
   epoll_event events[kMaxEvents];
   stopped_ = false;
   while (!stopped_) {
-    std::size_t user_fds = fds_.size() - (signals_ ? 1 : 0);
+    std::size_t user_fds = registered_ - (signals_ ? 1 : 0);
     if (user_fds == 0 && timers_.empty() && deadlines_.empty() && deferred_.empty()) break;
     int n = 0;
     wait(events, kMaxEvents, n);
     ++wakeups_;
     now_ = Clock::now();
     for (int i = 0; i < n; ++i) {
-      auto it = fds_.find(events[i].data.fd);
-      if (it == fds_.end()) continue;  // removed by an earlier callback this round
-      it->second.second->on_io(events[i].events);
+      Registration* r = find(events[i].data.fd);
+      if (!r) continue;  // removed by an earlier callback this round
+      r->handler->on_io(events[i].events);
     }
     run_timers();
     run_deadlines();

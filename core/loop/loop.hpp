@@ -111,7 +111,17 @@ class Loop {
   bool stopped_ = false;
   uint64_t wakeups_ = 0;
   TimePoint now_ = Clock::now();
-  std::unordered_map<int, std::pair<uint32_t, IoHandler*>> fds_;
+  // Indexed by fd (small integers): one load per event, no hashing.
+  struct Registration {
+    uint32_t events = 0;
+    IoHandler* handler = nullptr;  // nullptr: not registered
+  };
+  std::vector<Registration> fds_;
+  std::size_t registered_ = 0;
+  Registration* find(int fd) {
+    auto i = static_cast<std::size_t>(fd);
+    return fd >= 0 && i < fds_.size() && fds_[i].handler ? &fds_[i] : nullptr;
+  }
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timer_heap_;
   std::unordered_map<TimerId, std::function<void()>> timers_;
   TimerId next_timer_ = 1;

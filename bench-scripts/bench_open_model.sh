@@ -24,7 +24,7 @@ full = [buckets[i] for i in range(0, max(buckets))]  # drop the last, partial bu
 mean = sum(full) / len(full)
 worst = max(abs(b - mean) / mean for b in full)
 first = full[0]
-achieved = res["counters"]["requests"] / (res["wall_us"] / 1e6)
+achieved = res["rates"]["requests_per_s"]  # over the measured window
 out = {"requested_rate": rate, "achieved_rate": round(achieved, 1),
        "achieved_ratio": round(achieved / rate, 4), "buckets_100ms": len(full),
        "bucket_mean": round(mean, 1), "worst_bucket_deviation": round(worst, 4),

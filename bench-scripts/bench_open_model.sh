@@ -6,11 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 RATE=${RATE:-20000}
 DURATION=${DURATION:-10}
-NGINX_ACCESS_LOG_FILE=$(mktemp)
-export NGINX_ACCESS_LOG="$NGINX_ACCESS_LOG_FILE ts"
-chmod 666 "$NGINX_ACCESS_LOG_FILE"
 source "$(dirname "$0")/nginx_lib.sh"
-nginx_start_default
+nginx_start_logged
 tmp=$(mktemp -d)
 taskset -c 1 "$SLUICE" bench -t 1 -c 64 --rate "$RATE" -d ${DURATION}s --json "$tmp/open.json" "$NGINX_HTTP/bytes/100" | tee "$tmp/report.txt"
 sleep 1

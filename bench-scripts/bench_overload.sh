@@ -7,11 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 RATE=${RATE:-1000000}
 DURATION=${DURATION:-5}
-NGINX_ACCESS_LOG_FILE=$(mktemp)
-export NGINX_ACCESS_LOG="$NGINX_ACCESS_LOG_FILE ts"
-chmod 666 "$NGINX_ACCESS_LOG_FILE"
 source "$(dirname "$0")/nginx_lib.sh"
-nginx_start_default
+nginx_start_logged
 tmp=$(mktemp -d)
 t0=$EPOCHREALTIME
 taskset -c 1 "$SLUICE" bench -t 1 -c 64 --rate "$RATE" -d "${DURATION}s" --json "$tmp/o.json" \

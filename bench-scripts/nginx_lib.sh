@@ -36,6 +36,14 @@ nginx_start() {
   for p in "$@"; do wait_port "$p"; done
 }
 
+# nginx_start_logged: nginx_start_default with each request's time ($msec)
+# logged to $NGINX_ACCESS_LOG_FILE, the server's own count of what it served.
+nginx_start_logged() {
+  NGINX_ACCESS_LOG_FILE=$(mktemp)
+  chmod 666 "$NGINX_ACCESS_LOG_FILE"  # nginx workers run unprivileged
+  NGINX_ACCESS_LOG="$NGINX_ACCESS_LOG_FILE ts" nginx_start_default
+}
+
 # The peer most scripts measure against: plain HTTP/1.1 and TLS with h2.
 # NGINX_ACCESS_LOG="FILE ts" logs each request's time (bench_open_model.sh).
 nginx_start_default() {

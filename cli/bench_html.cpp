@@ -137,8 +137,8 @@ Result<nlohmann::json> bench_page_run(const nlohmann::json& result, const std::s
 }
 
 std::string render_bench_html(const std::vector<nlohmann::json>& page_runs) {
-  static_assert(std::string_view(kBenchHtmlTemplate).find(kDataMarker) != std::string_view::npos,
-                "the page template has a place for the data");
+  // CMakeLists.txt refuses a template without the marker (a static_assert on
+  // it is not a constant expression under ASan with g++ 12).
   json data = json::object();
   data["runs"] = page_runs;
   std::string page(kBenchHtmlTemplate);

@@ -319,8 +319,11 @@ int run_bench(BenchArgs& a) {
   if (auto o = hgrm.open(a.hgrm); !o) return print_coded_failure("sluice bench", o.error());
   bench::Callbacks cb;
   bool tty = ::isatty(STDERR_FILENO);
-  if (tty || a.progress)
+  if (tty || a.progress) {
+    // What is about to run, above the live line (the report repeats it).
+    fmt::print(stderr, "{}", start_line(*cfg));
     cb.live = [lines = !tty || a.progress](const bench::LiveReport& l) { print_live(l, lines); };
+  }
   auto res = bench::run(*cfg, cb);
   if (tty && !a.progress) fmt::print(stderr, "\r{:80}\r", "");
   if (!res) {

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
+
+#include "core/bench/bench.hpp"
 
 namespace sluice::cli {
 
@@ -168,6 +171,16 @@ std::string stop_lines(const bench::Results& r) {
 }
 
 }  // namespace
+
+std::string start_line(const bench::Config& cfg) {
+  bench::Results planned;
+  planned.connections =
+      static_cast<int>(bench::shard_part(cfg.connections, cfg.shard_index, cfg.shard_count));
+  planned.threads = std::min(cfg.threads, std::max(planned.connections, 1));
+  ReportContext ctx;
+  ctx.requested_rate = cfg.rate / cfg.shard_count;
+  return header_line(cfg, planned, ctx);
+}
 
 std::string render_bench_report(const bench::Config& cfg, const bench::Results& r,
                                 const ReportContext& ctx) {

@@ -17,6 +17,9 @@ struct ReportContext {
   std::vector<int> merged_shards;  // a merge: the shards in it
 };
 
+// The header as the run starts: the threads and connections this run will use.
+std::string start_line(const bench::Config& cfg);
+
 std::string render_bench_report(const bench::Config& cfg, const bench::Results& r,
                                 const ReportContext& ctx);
 std::string format_us(int64_t us);  // "812us", "12.30ms", "1.20s"

@@ -236,6 +236,9 @@ TEST_CASE("bench: the header shows the threads and connections really used", "[b
   auto r = sh(bench("-c 1 -t 4 -n 10 --json " + json + " " + s.base + "/bytes/8"), 30);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, ContainsSubstring("(1 connections, 1 threads, closed model)"));
+  // With a live line (a terminal, or --progress) the header comes first, on stderr.
+  auto live = sh(bench("-c 1 -t 4 -n 10 --progress " + s.base + "/bytes/8"), 30);
+  CHECK(live.err.starts_with("sluice bench: " + s.base + "/bytes/8 (1 connections, 1 threads"));
   CHECK(field(json, "d['threads']") == "1");
   auto shard = sh(bench("-c 5 -t 1 -n 10 --shard 1/2 " + s.base + "/bytes/8"), 30);
   CHECK_THAT(shard.out, ContainsSubstring("shard 1/2: 2 of 5 connections"));

@@ -56,20 +56,4 @@ void DeferredCall::schedule() {
   });
 }
 
-void DeadlineTimer::arm(TimePoint due) {
-  if (due == TimePoint::max()) return;  // a pending timer re-checks when it fires
-  if (id_ && due_ <= due) return;       // fires early, then re-arms: no churn
-  cancel();
-  due_ = due;
-  id_ = loop_.timer(due, [this] {
-    id_ = 0;
-    fire_();
-  });
-}
-
-void DeadlineTimer::cancel() {
-  if (id_) loop_.cancel(id_);
-  id_ = 0;
-}
-
 }  // namespace sluice::serve

@@ -103,19 +103,17 @@ class DeferredCall {
 // re-arms. No timer churn per byte or per request.
 class DeadlineTimer {
  public:
-  DeadlineTimer(Loop& loop, std::function<void()> fire) : loop_(loop), fire_(std::move(fire)) {}
-  ~DeadlineTimer() { cancel(); }
-  DeadlineTimer(const DeadlineTimer&) = delete;
-  DeadlineTimer& operator=(const DeadlineTimer&) = delete;
+  DeadlineTimer(Loop& loop, std::function<void()> fire) : deadline_(loop, std::move(fire)) {}
 
-  void arm(TimePoint due);  // TimePoint::max(): nothing to arm
-  void cancel();
+  // TimePoint::max(): nothing to arm (a pending timer re-checks when it fires).
+  void arm(TimePoint due) {
+    if (due == TimePoint::max() || (deadline_.armed() && deadline_.due() <= due)) return;
+    deadline_.arm(due);  // fires early, then the owner re-arms: no churn per byte
+  }
+  void cancel() { deadline_.cancel(); }
 
  private:
-  Loop& loop_;
-  std::function<void()> fire_;
-  TimerId id_ = 0;
-  TimePoint due_;
+  Deadline deadline_;  // the loop's re-armable timer: no allocation per arm
 };
 
 }  // namespace sluice::serve

@@ -22,6 +22,7 @@ const llhttp_settings_t& H1ServerSession::settings() {
     v.on_header_value_complete = &H1ServerSession::on_header_value_complete;
     v.on_headers_complete = &H1ServerSession::on_headers_complete;
     v.on_body = &H1ServerSession::on_body;
+    v.on_chunk_header = &H1ServerSession::on_chunk_header;
     v.on_message_complete = &H1ServerSession::on_message_complete;
     return v;
   }();
@@ -41,6 +42,14 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
   if (paused_) return {0, Parse::paused};
   const char* pos = data.data();
   const char* end = data.data() + data.size();
+  feed_end_ = end;
+  if (crlf_left_ > 0 && !check_chunk_crlf(pos, end)) {  // a CRLF split across reads
+    failed_ = true;
+    in_request_ = false;
+    error_status_ = 400;
+    discard_held();
+    return {0, Parse::error};
+  }
   llhttp_errno_t err = llhttp_execute(&parser_, pos, data.size());
   // We never switch protocols: a request with Upgrade is answered as plain
   // HTTP/1.1, and parsing simply continues after it.
@@ -90,6 +99,8 @@ int H1ServerSession::on_message_begin(llhttp_t* p) {
   s.headers_done_ = false;
   s.head_bytes_ = 0;
   s.body_bytes_ = 0;
+  s.chunk_left_ = 0;
+  s.crlf_left_ = 0;
   s.head_ = RequestHead{};
   return 0;
 }
@@ -156,8 +167,31 @@ int H1ServerSession::refusal() const {
   return 0;
 }
 
+int H1ServerSession::on_chunk_header(llhttp_t* p) {
+  self(p).chunk_left_ = p->content_length;  // llhttp's size of the chunk just read
+  return 0;
+}
+
+// The bytes after a chunk's data must be exactly CRLF (RFC 9112 7.1); they
+// start at `from`, and may continue in the next buffer.
+bool H1ServerSession::check_chunk_crlf(const char* from, const char* end) {
+  for (; crlf_left_ > 0 && from < end; ++from, --crlf_left_)
+    if (*from != (crlf_left_ == 2 ? '\r' : '\n')) return false;
+  return true;
+}
+
 int H1ServerSession::on_body(llhttp_t* p, const char* at, size_t n) {
   auto& s = self(p);
+  if (s.chunk_left_ > 0) {
+    s.chunk_left_ -= std::min<uint64_t>(s.chunk_left_, n);
+    if (s.chunk_left_ == 0) {
+      s.crlf_left_ = 2;
+      if (!s.check_chunk_crlf(at + n, s.feed_end_)) {
+        s.error_status_ = 400;
+        return HPE_USER;
+      }
+    }
+  }
   s.body_bytes_ += n;
   if (s.body_bytes_ > s.limits_.max_body_size) {  // chunked bodies have no length up front
     s.error_status_ = 413;

@@ -77,6 +77,8 @@ class H1ServerSession {
   static int on_header_value_complete(llhttp_t* p);
   static int on_headers_complete(llhttp_t* p);
   static int on_body(llhttp_t* p, const char* at, size_t n);
+  static int on_chunk_header(llhttp_t* p);
+  bool check_chunk_crlf(const char* from, const char* end);
   static int on_message_complete(llhttp_t* p);
   static H1ServerSession& self(llhttp_t* p) { return *static_cast<H1ServerSession*>(p->data); }
   static const llhttp_settings_t& settings();
@@ -112,6 +114,11 @@ class H1ServerSession {
   Framing framing_ = Framing::none;
   uint64_t body_left_ = 0;  // Framing::length
   bool keep_alive_ = true;
+  // llhttp 8 skips the two bytes after a chunk's data without looking at them
+  // (a request smuggling primitive): we check they are CRLF ourselves.
+  uint64_t chunk_left_ = 0;         // data bytes of the current chunk still to come
+  int crlf_left_ = 0;               // bytes of its CRLF not yet seen (2, 1, 0)
+  const char* feed_end_ = nullptr;  // end of the buffer llhttp is parsing
   bool head_sent_ = false;
   bool response_ended_ = false;
 };

@@ -277,3 +277,23 @@ TEST_CASE("serve session: response framing") {
     CHECK(drain(s.out()) == "HTTP/1.1 100 Continue\r\n\r\n");
   }
 }
+
+TEST_CASE("serve session: a chunk's data must end in exactly CRLF (no smuggling)") {
+  // llhttp 8 skips the two bytes after chunk data unchecked: "abcQQ" was
+  // accepted and the rest served as a second request.
+  for (std::string bad : {"3\r\nabcQQ0\r\n\r\n", "3\r\nabc\rX0\r\n\r\n", "3\r\nabcX\n0\r\n\r\n",
+                          "2\r\nab\r\n3\r\nxyz\n\n0\r\n\r\n"}) {
+    const std::string wire =
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + bad +
+        "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+    for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{3}}) {
+      INFO(bad << " in steps of " << step);
+      Recorder r;
+      H1ServerSession s(r, {});
+      CHECK(feed_all(s, wire, step) == H1ServerSession::Parse::error);
+      CHECK(s.error_status() == 400);
+      CHECK(r.ends == 0);
+      CHECK(r.heads.size() == 1);  // never the smuggled GET
+    }
+  }
+}

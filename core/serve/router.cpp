@@ -11,7 +11,7 @@ std::unique_ptr<Endpoint> route(const RequestHead& req, const Env& env) {
   auto target = split_target(req.target);
   if (!target) return error_response(400);
   if (auto e = make_synthetic(req, *target, env.stats, !env.root.empty())) return e;
-  if (!env.root.empty()) return make_static(req, *target, env.root);
+  if (!env.root.empty()) return make_static(req, *target, env.root_fd);
   return error_response(404);
 }
 

@@ -15,6 +15,7 @@ namespace sluice::serve {
 // Read-only, shared by every worker.
 struct Env {
   std::string root;  // canonical --root, empty when none
+  int root_fd = -1;  // --root opened as O_PATH | O_DIRECTORY: files are opened beneath it
   const Stats* stats = nullptr;
 };
 

@@ -1,5 +1,6 @@
 #include "core/serve/server.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/net/tcp.hpp"
 #include "core/serve/worker.hpp"
 #include "core/tls/tls.hpp"
 
@@ -87,6 +89,14 @@ Result<ServeReport> run(const ServeConfig& cfg, const ServeEvents& events) {
   auto root = canonical_root(cfg.root);
   if (!root) return std::unexpected(root.error());
   env.root = *root;
+  Fd root_fd;
+  if (!env.root.empty()) {
+    root_fd = Fd(::open(env.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd)
+      return fail(Errc::bad_argument, fmt::format("--root {}: {}", env.root, std::strerror(errno)),
+                  errno);
+    env.root_fd = root_fd.get();
+  }
 
   std::shared_ptr<TlsContext> tls;
   if (cfg.tls) {

@@ -11,6 +11,7 @@
 
 #include "core/h1/http_date.hpp"
 #include "core/net/tcp.hpp"
+#include "core/serve/beneath.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/mime.hpp"
 #include "core/serve/range.hpp"
@@ -73,20 +74,6 @@ class FileBody final : public Endpoint {
   bool started_ = false;
 };
 
-// realpath inside root, or the status to answer with.
-struct Resolved {
-  int status = 0;
-  std::string path;
-};
-
-Resolved resolve_within(const std::string& path, const std::string& root) {
-  char buf[PATH_MAX];
-  if (!::realpath(path.c_str(), buf)) return {errno == EACCES ? 403 : 404, {}};
-  std::string real(buf);
-  if (!path_within(real, root)) return {404, {}};  // a symlink pointing out of the root
-  return {0, std::move(real)};
-}
-
 // "/a/", "/a%2f", "/a/." and "/a/.." name a directory, whatever normalize_path
 // leaves of them: a regular file there is not found (as in nginx).
 bool names_directory(std::string_view decoded) {
@@ -100,11 +87,12 @@ bool not_modified(const RequestHead& req, std::time_t mtime) {
   return t && mtime <= *t;
 }
 
-std::unique_ptr<Endpoint> serve_file(const RequestHead& req, const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd) return error_response(errno == EACCES ? 403 : 404);
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return error_response(403);
+// path: for the content type only; the file is already open.
+std::unique_ptr<Endpoint> serve_file(const RequestHead& req, const std::string& path, Opened f) {
+  // A FIFO, socket or device is never read: only regular files are served.
+  if (!S_ISREG(f.st.st_mode)) return error_response(403);
+  Fd fd = std::move(f.fd);
+  const struct stat& st = f.st;
   uint64_t size = static_cast<uint64_t>(st.st_size);
   Headers h;
   h.add("Content-Type", std::string(content_type_for(path)));
@@ -125,10 +113,17 @@ std::unique_ptr<Endpoint> serve_file(const RequestHead& req, const std::string& 
   return std::make_unique<FileBody>(std::move(fd), 200, std::move(h), 0, size);
 }
 
+// The directory redirect's target, from the normalised path (never the raw
+// one: "//evil.example/../sub" must not become "//evil.example/../sub/").
+std::string directory_location(const std::string& rel, std::string_view query) {
+  std::string location = "/" + percent_encode_path(rel) + (rel.empty() ? "" : "/");
+  if (!query.empty()) location += "?" + std::string(query);
+  return location;
+}
+
 }  // namespace
 
-std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t,
-                                      const std::string& root) {
+std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, int root_fd) {
   if (req.method != "GET" && req.method != "HEAD") {
     Headers h;
     h.add("Allow", "GET, HEAD");
@@ -138,23 +133,20 @@ std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t,
   if (!decoded) return error_response(400);
   auto rel = normalize_path(*decoded);
   if (!rel) return error_response(403);  // ".." above the root
-  Resolved r = resolve_within(rel->empty() ? root : root + "/" + *rel, root);
-  if (r.status) return error_response(r.status);
-  struct stat st;
-  if (::stat(r.path.c_str(), &st) != 0) return error_response(404);
-  if (!S_ISDIR(st.st_mode) && names_directory(*decoded)) return error_response(404);
-  if (S_ISDIR(st.st_mode)) {
-    if (!t.path.ends_with('/')) {  // so relative links in its index resolve inside it
-      Headers h;
-      std::string location = std::string(t.path) + "/";
-      if (!t.query.empty()) location += "?" + std::string(t.query);
-      h.add("Location", location);
-      return error_response(301, std::move(h));
-    }
-    r = resolve_within(r.path + "/index.html", root);
-    if (r.status) return error_response(403);  // a directory without index.html: no listings
+  Opened f = open_beneath(root_fd, *rel);
+  if (f.status) return error_response(f.status);
+  bool dir = S_ISDIR(f.st.st_mode);
+  if (!dir && names_directory(*decoded)) return error_response(404);
+  if (!dir) return serve_file(req, *rel, std::move(f));
+  if (!t.path.ends_with('/')) {  // so relative links in its index resolve inside it
+    Headers h;
+    h.add("Location", directory_location(*rel, t.query));
+    return error_response(301, std::move(h));
   }
-  return serve_file(req, r.path);
+  std::string index = rel->empty() ? "index.html" : *rel + "/index.html";
+  Opened i = open_beneath(root_fd, index);
+  if (i.status) return error_response(403);  // a directory without index.html: no listings
+  return serve_file(req, index, std::move(i));
 }
 
 }  // namespace sluice::serve

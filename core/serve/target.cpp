@@ -1,5 +1,8 @@
 #include "core/serve/target.hpp"
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <charconv>
 #include <vector>
 
@@ -69,6 +72,19 @@ bool path_within(std::string_view path, std::string_view base) {
   if (base == "/") return path.starts_with('/');
   if (!path.starts_with(base)) return false;
   return path.size() == base.size() || path[base.size()] == '/';
+}
+
+std::string percent_encode_path(std::string_view decoded) {
+  static constexpr std::string_view kKeep = "-._~!$&'()*+,;=:@/";
+  std::string out;
+  for (char c : decoded) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || kKeep.find(c) != std::string_view::npos)
+      out += c;
+    else
+      out += fmt::format("%{:02X}", u);
+  }
+  return out;
 }
 
 }  // namespace sluice::serve

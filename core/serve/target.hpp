@@ -26,6 +26,10 @@ using sluice::percent_decode;  // core/util/percent.hpp
 // above the root or the path holds a NUL.
 std::optional<std::string> normalize_path(std::string_view decoded);
 
+// A decoded path, percent-encoded again for a Location header: unreserved
+// characters, sub-delims, ':', '@' and '/' stay, everything else is %XX.
+std::string percent_encode_path(std::string_view decoded);
+
 // Value of name in "a=1&b=2" (first match, not decoded); nullopt if absent.
 std::optional<std::string_view> query_param(std::string_view query, std::string_view name);
 

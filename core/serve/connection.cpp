@@ -192,8 +192,12 @@ void Connection::read_input() {
   } else if (end == ReadEnd::eof) {
     peer_eof_ = true;
     // Idle or mid-request: nothing (more) to answer. With the request
-    // complete, a half-close is legal: finish the response first.
-    if (!endpoint_ || !request_done_) close_now();
+    // complete, a half-close is legal: finish the response first -- unless
+    // the response waits on its own timer (/delay): then the client has given
+    // up, and its socket must not sit in CLOSE-WAIT (holding a
+    // --max-connections slot) until the response is due. nginx, too, ends a
+    // request whose client closed (499).
+    if (!endpoint_ || !request_done_ || pull_state_ == Pull::wait) close_now();
   }
 }
 

@@ -89,3 +89,16 @@ TEST_CASE("serve: a chunk not followed by CRLF is 400, and nothing after it is s
   CHECK_THAT(out, StartsWith("HTTP/1.1 400 "));
   CHECK(out.find("HTTP/1.1 200") == std::string::npos);
 }
+
+TEST_CASE("serve: clients that give up on a slow response free their connections at once",
+          "[serve][root]") {
+  // Ten clients abandon /delay/3600000; with --max-connections 10 every later
+  // client was refused for an hour, their sockets left in CLOSE-WAIT.
+  Server s("--max-connections 10");
+  for (int i = 0; i < 10; ++i)
+    CHECK(sh("curl -s -m 0.3 -o /dev/null " + s.base + "/delay/3600000", 10).exit_code == 28);
+  // The server notices each close as it comes; a new client is served.
+  std::string code;
+  for (int i = 0; i < 50 && code != "200"; ++i) code = status_of("-m 2 " + s.base + "/bytes/3");
+  CHECK(code == "200");
+}

@@ -103,16 +103,11 @@ void note_negotiated(std::string& seen, const std::string& value) {
 }
 
 Result<void> Results::merge(const Results& o) {
-  for (auto [mine, theirs] : {std::pair{&connect_time, &o.connect_time},
-                              {&tls_time, &o.tls_time},
-                              {&first_response_time, &o.first_response_time}})
-    if (auto r = mine->merge(*theirs); !r) return r;
+  for (const auto& h : kResultHistograms)
+    if (auto r = (this->*h.member).merge(o.*h.member); !r) return r;
   note_negotiated(protocol, o.protocol);
   note_negotiated(tls_version, o.tls_version);
   note_negotiated(cipher, o.cipher);
-  if (auto r = latency.merge(o.latency); !r) return r;
-  if (auto r = latency_corrected.merge(o.latency_corrected); !r) return r;
-  if (auto r = send_lag.merge(o.send_lag); !r) return r;
   if (auto r = merge_timeline(timeline, o.timeline); !r) return r;
   counters.add(o.counters);
   cpu_user_s += o.cpu_user_s;

@@ -85,4 +85,16 @@ struct Results {
   bool partial() const { return stopped_by != 0; }
 };
 
+// Every histogram of a result with its name in the JSON's "histograms": the
+// one list that merging, writing and reading go through.
+struct NamedHistogram {
+  const char* name;
+  Histogram Results::*member;
+};
+inline constexpr NamedHistogram kResultHistograms[] = {
+    {"latency", &Results::latency},        {"latency_corrected", &Results::latency_corrected},
+    {"send_lag", &Results::send_lag},      {"connect", &Results::connect_time},
+    {"tls_handshake", &Results::tls_time}, {"first_response", &Results::first_response_time},
+};
+
 }  // namespace sluice::bench

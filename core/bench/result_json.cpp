@@ -133,20 +133,16 @@ std::string to_json(const Results& r, const RunInfo& info) {
       {"lowest", hs.lowest},
       {"highest", hs.highest},
       {"significant_digits", hs.significant_digits},
-      {"latency", encode_base64(r.latency).value_or("")},
-      {"latency_corrected", encode_base64(r.latency_corrected).value_or("")},
-      {"send_lag", encode_base64(r.send_lag).value_or("")},
-      {"connect", encode_base64(r.connect_time).value_or("")},
-      {"tls_handshake", encode_base64(r.tls_time).value_or("")},
-      {"first_response", encode_base64(r.first_response_time).value_or("")},
   };
+  for (const auto& h : kResultHistograms)
+    j["histograms"][h.name] = encode_base64(r.*h.member).value_or("");
   return j.dump(2) + "\n";
 }
 
 namespace {
 
-Result<Histogram> histogram_field(const ordered_json& h, const char* name,
-                                  Histogram empty = Histogram::make_default()) {
+// An absent or empty field is an empty histogram with the settings `empty` has.
+Result<Histogram> histogram_field(const ordered_json& h, const char* name, Histogram empty) {
   if (!h.contains(name)) return empty;
   auto text = h.at(name).get<std::string>();
   if (text.empty()) return empty;
@@ -228,19 +224,10 @@ Result<std::pair<Results, RunInfo>> from_json(const std::string& text) {
     const auto& h = j.at("histograms");
     if (h.value("unit", std::string()) != "us")
       return fail(Errc::bad_argument, "histograms.unit is not \"us\" (microseconds)");
-    for (auto [name, dest] : {std::pair{"latency", &r.latency},
-                              {"latency_corrected", &r.latency_corrected},
-                              {"send_lag", &r.send_lag}}) {
-      auto hist = histogram_field(h, name);
+    for (const auto& named : kResultHistograms) {  // r's are still empty: their settings
+      auto hist = histogram_field(h, named.name, r.*named.member);
       if (!hist) return std::unexpected(hist.error());
-      *dest = std::move(*hist);
-    }
-    for (auto [name, dest] : {std::pair{"connect", &r.connect_time},
-                              {"tls_handshake", &r.tls_time},
-                              {"first_response", &r.first_response_time}}) {
-      auto hist = histogram_field(h, name, connection_histogram());
-      if (!hist) return std::unexpected(hist.error());
-      *dest = std::move(*hist);
+      r.*named.member = std::move(*hist);
     }
     if (j.contains("connection")) {
       const auto& c = j.at("connection");

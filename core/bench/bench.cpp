@@ -83,9 +83,7 @@ sigset_t stop_signals() {
 
 // Waits up to `d` for SIGINT/SIGTERM; returns the signal, or 0.
 int wait_signal(const sigset_t& set, Clock::duration d) {
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  if (ns <= 0) ns = 0;
-  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  timespec ts = to_timespec(d);
   int sig = ::sigtimedwait(&set, nullptr, &ts);
   return sig > 0 ? sig : 0;
 }

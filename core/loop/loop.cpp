@@ -64,8 +64,8 @@ void Loop::remove(int fd) {
 }
 
 uint32_t Loop::interest(int fd) const {
-  auto i = static_cast<std::size_t>(fd);
-  return fd >= 0 && i < fds_.size() && fds_[i].handler ? fds_[i].events : 0;
+  const Registration* r = find(fd);
+  return r ? r->events : 0;
 }
 
 TimerId Loop::timer(TimePoint deadline, std::function<void()> fn) {
@@ -107,28 +107,22 @@ TimePoint Loop::next_deadline() {
 // timer fires within the kernel's timer slack instead of on the next whole
 // millisecond (bench pacing at high rates, QUIC's expiry); kernels without it
 // get epoll_wait with the wait rounded up, so a timer never fires early.
-void Loop::wait(epoll_event* events, int max, int& n) {
+int Loop::wait(epoll_event* events, int max) {
   TimePoint next = next_deadline();
   auto left = next == TimePoint::max() ? Clock::duration::max() : next - Clock::now();
   if (left < Clock::duration::zero() || !deferred_.empty()) left = Clock::duration::zero();
   if (precise_wait_) {
-    timespec ts{};
-    timespec* tsp = nullptr;
-    if (left != Clock::duration::max()) {
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-      ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-      tsp = &ts;
-    }
-    n = ::epoll_pwait2(epfd_, events, max, tsp, nullptr);
-    if (n >= 0 || errno != ENOSYS) return;
+    timespec ts = to_timespec(left);
+    int n =
+        ::epoll_pwait2(epfd_, events, max, left == Clock::duration::max() ? nullptr : &ts, nullptr);
+    if (n >= 0 || errno != ENOSYS) return n;
     precise_wait_ = false;
   }
   int ms = left == Clock::duration::max()
                ? -1
                : static_cast<int>(std::min<int64_t>(std::chrono::ceil<Millis>(left).count(),
                                                     std::numeric_limits<int>::max()));
-  n = ::epoll_wait(epfd_, events, max, ms);
+  return ::epoll_wait(epfd_, events, max, ms);
 }
 
 void Loop::run_timers() {
@@ -228,8 +222,7 @@ void Loop::run() {
   while (!stopped_) {
     std::size_t user_fds = registered_ - (signals_ ? 1 : 0);
     if (user_fds == 0 && timers_.empty() && deadlines_.empty() && deferred_.empty()) break;
-    int n = 0;
-    wait(events, kMaxEvents, n);
+    int n = wait(events, kMaxEvents);
     ++wakeups_;
     now_ = Clock::now();
     for (int i = 0; i < n; ++i) {

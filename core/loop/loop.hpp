@@ -5,11 +5,14 @@
 
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <queue>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/util/error.hpp"
@@ -19,6 +22,13 @@ namespace sluice {
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 using Millis = std::chrono::milliseconds;
+
+// A non-negative duration as the timespec that epoll_pwait2, sigtimedwait and
+// friends take.
+inline timespec to_timespec(Clock::duration d) {
+  auto ns = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(d).count());
+  return {static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+}
 
 class IoHandler {
  public:
@@ -96,8 +106,8 @@ class Loop {
       return deadline != o.deadline ? deadline > o.deadline : id > o.id;
     }
   };
-  TimePoint next_deadline();  // TimePoint::max() when nothing is due
-  void wait(epoll_event* events, int max, int& n);
+  TimePoint next_deadline();               // TimePoint::max() when nothing is due
+  int wait(epoll_event* events, int max);  // epoll's count, or -1
   void run_timers();
   void run_deadlines();
   // The deadline heap: a binary min-heap of Deadline*, each knowing its slot.
@@ -118,10 +128,11 @@ class Loop {
   };
   std::vector<Registration> fds_;
   std::size_t registered_ = 0;
-  Registration* find(int fd) {
+  const Registration* find(int fd) const {
     auto i = static_cast<std::size_t>(fd);
     return fd >= 0 && i < fds_.size() && fds_[i].handler ? &fds_[i] : nullptr;
   }
+  Registration* find(int fd) { return const_cast<Registration*>(std::as_const(*this).find(fd)); }
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timer_heap_;
   std::unordered_map<TimerId, std::function<void()>> timers_;
   TimerId next_timer_ = 1;

@@ -260,10 +260,11 @@ bool Worker::issue(Conn& c, Slot& s, Pending p) {
     budget_used_++;
     results_.counters.sent++;
     first_send_ = std::min(first_send_, s.sent);
-    if (cfg_.open_model() && p.due <= no_room_until_) results_.counters.waited++;
-    if (cfg_.open_model())
+    if (cfg_.open_model()) {
+      if (p.due <= no_room_until_) results_.counters.waited++;
       results_.send_lag.record(
           std::chrono::duration_cast<std::chrono::microseconds>(s.sent - s.due).count());
+    }
   }
   auto id = c.session->submit(req, s);
   if (!id) {

@@ -174,6 +174,14 @@ void print_report(const std::string& json_path, const std::string& text) {
   fmt::print(json_path == "-" ? stderr : stdout, "{}", text);
 }
 
+// A result file, whole; nullopt when it cannot be read.
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) return std::nullopt;
+  return text;
+}
+
 int run_merge(const BenchArgs& a) {
   std::vector<std::string> files(a.urls.begin() + 1, a.urls.end());
   if (files.empty()) {
@@ -182,12 +190,10 @@ int run_merge(const BenchArgs& a) {
   }
   std::optional<std::pair<bench::Results, bench::RunInfo>> total;
   for (const auto& f : files) {
-    std::ifstream in(f);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto run = bench::from_json(text);
-    if (!in || !run) {
-      fmt::print(stderr, "sluice bench merge: {}: {}\n", f,
-                 run ? "cannot read" : run.error().message);
+    auto text = read_text_file(f);
+    auto run = text ? bench::from_json(*text) : fail(Errc::read_failed, "cannot read");
+    if (!run) {
+      fmt::print(stderr, "sluice bench merge: {}: {}\n", f, run.error().message);
       return 2;
     }
     if (!total) {
@@ -270,14 +276,12 @@ int run_report(const BenchArgs& a) {
   auto labels = report_labels(files);
   std::vector<nlohmann::json> runs;
   for (size_t i = 0; i < files.size(); ++i) {
-    std::ifstream in(files[i]);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    Result<nlohmann::json> run = fail(Errc::bad_argument, "not JSON");
-    if (!j.is_discarded()) run = bench_page_run(j, labels[i]);
-    if (!in || !run) {
-      fmt::print(stderr, "sluice bench report: {}: {}\n", files[i],
-                 !in ? "cannot read" : run.error().message);
+    auto text = read_text_file(files[i]);
+    auto j = nlohmann::json::parse(text.value_or(""), nullptr, false);
+    Result<nlohmann::json> run = fail(Errc::bad_argument, text ? "not JSON" : "cannot read");
+    if (text && !j.is_discarded()) run = bench_page_run(j, labels[i]);
+    if (!run) {
+      fmt::print(stderr, "sluice bench report: {}: {}\n", files[i], run.error().message);
       return 2;
     }
     runs.push_back(std::move(*run));

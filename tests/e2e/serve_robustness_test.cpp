@@ -219,7 +219,7 @@ TEST_CASE("serve closes idle keep-alive connections after --keepalive-timeout", 
 TEST_CASE("serve --max-connections closes connections over the limit", "[serve][robust]") {
   Server s("--max-connections 2");
   Process holder(kClient + "hold " + std::to_string(s.port) + " 2 5");
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(holder.wait_out("holding"));  // both connected (they queue ahead of curl's)
   auto r = sh("curl -s -o /dev/null -w '%{http_code}' " + s.base + "/bytes/1");
   CHECK(r.exit_code != 0);  // accepted and closed at once: curl sees an empty reply or a reset
   holder.signal(SIGKILL);

@@ -169,6 +169,17 @@ std::string Process::out() const {
   return slurp(log_ + ".out");
 }
 
+bool Process::wait_out(const std::string& needle, int timeout_ms) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (out().find(needle) == std::string::npos) {
+    if (!reaped_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+    if (reaped_) return out().find(needle) != std::string::npos;  // it exited
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 Server::Server(const std::string& extra_args, bool tls)
     : port(free_port()),
       base(std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port)),

@@ -46,6 +46,8 @@ class Process {
   const std::string& log_path() const { return log_; }
   std::string log() const;  // its stderr so far
   std::string out() const;  // its stdout so far
+  // Waits until its stdout holds needle (a readiness line); false on timeout or exit.
+  bool wait_out(const std::string& needle, int timeout_ms = 10000);
 
  private:
   pid_t pid_ = -1;

@@ -425,7 +425,7 @@ void Connection::on_request_head(const RequestHead& head) {
   if (draining_ || (limit && ++served_ >= limit)) session_.force_close();
   if (head.expect_continue && head.has_body()) session_.send_continue();
   request_done_ = false;
-  endpoint_ = route(head, worker_.env());
+  endpoint_ = worker_.router().route(head);
   // First pull now, before any body byte reaches the endpoint: it sends its
   // head first (or starts its timer).
   pull_state_ = endpoint_->pull(*this);

@@ -335,7 +335,7 @@ void H2Connection::on_request_head(int32_t id, RequestHead&& head, int reject) {
   auto stream = std::make_unique<H2Stream>(*this, id, std::move(head));
   H2Stream* raw = stream.get();
   streams_.push_back(std::move(stream));
-  raw->start(reject ? error_response(reject) : route(raw->request(), worker_.env()));
+  raw->start(reject ? error_response(reject) : worker_.router().route(raw->request()));
 }
 
 void H2Connection::on_request_body(int32_t id, std::string_view bytes) {

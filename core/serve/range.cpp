@@ -1,46 +1,79 @@
 #include "core/serve/range.hpp"
 
+#include <optional>
+
 #include "core/http/headers.hpp"
 #include "core/serve/target.hpp"
 
 namespace sluice::serve {
 
-static std::string_view trim(std::string_view s) {
+namespace {
+
+std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
-RangeRequest parse_range(std::string_view header, uint64_t size) {
+enum class Spec { malformed, unsatisfiable, ok };
+
+// One "first-last", "first-" or "-suffix" against size.
+Spec parse_spec(std::string_view spec, uint64_t size, ByteRange& out) {
+  auto dash = spec.find('-');
+  if (dash == std::string_view::npos) return Spec::malformed;
+  std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+  if (a.empty()) {  // suffix: the last N bytes
+    auto n = parse_u64(b);
+    if (!n) return Spec::malformed;
+    if (*n == 0 || size == 0) return Spec::unsatisfiable;
+    out = {*n >= size ? 0 : size - *n, size - 1};
+    return Spec::ok;
+  }
+  auto first = parse_u64(a);
+  if (!first) return Spec::malformed;
+  std::optional<uint64_t> last = size == 0 ? 0 : size - 1;
+  if (!b.empty()) {
+    last = parse_u64(b);
+    if (!last || *last < *first) return Spec::malformed;
+  }
+  if (*first >= size) return Spec::unsatisfiable;
+  out = {*first, std::min(*last, size - 1)};
+  return Spec::ok;
+}
+
+}  // namespace
+
+RangeSet parse_ranges(std::string_view header, uint64_t size) {
   header = trim(header);
   auto eq = header.find('=');
   if (eq == std::string_view::npos || !iequals(trim(header.substr(0, eq)), "bytes")) return {};
-  std::string_view spec = trim(header.substr(eq + 1));
-  if (spec.find(',') != std::string_view::npos) return {};  // multipart/byteranges: not offered
-  auto dash = spec.find('-');
-  if (dash == std::string_view::npos) return {};
-  std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
-  RangeRequest r;
-  if (a.empty()) {  // suffix: the last N bytes
-    auto n = parse_u64(b);
-    if (!n) return {};
-    if (*n == 0 || size == 0) return {RangeRequest::unsatisfiable};
-    r.first = *n >= size ? 0 : size - *n;
-    r.last = size - 1;
-  } else {
-    auto first = parse_u64(a);
-    if (!first) return {};
-    std::optional<uint64_t> last = size == 0 ? 0 : size - 1;
-    if (!b.empty()) {
-      last = parse_u64(b);
-      if (!last || *last < *first) return {};
-    }
-    if (*first >= size) return {RangeRequest::unsatisfiable};
-    r.first = *first;
-    r.last = std::min(*last, size - 1);
+  RangeSet set;
+  uint64_t total = 0;
+  std::size_t specs = 0;
+  for (std::string_view rest = header.substr(eq + 1); !rest.empty();) {
+    auto comma = rest.find(',');
+    std::string_view spec = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (spec.empty()) continue;  // "bytes=0-1, ,5-6": empty list elements are allowed
+    if (++specs > kMaxRanges) return {};
+    ByteRange r;
+    Spec s = parse_spec(spec, size, r);
+    if (s == Spec::malformed) return {};
+    if (s == Spec::unsatisfiable) continue;
+    total += r.length();
+    if (total > size) return {};
+    set.ranges.push_back(r);
   }
-  r.kind = RangeRequest::satisfiable;
-  return r;
+  if (specs == 0) return {};
+  set.kind = set.ranges.empty() ? RangeSet::unsatisfiable : RangeSet::satisfiable;
+  return set;
+}
+
+RangeRequest parse_range(std::string_view header, uint64_t size) {
+  RangeSet set = parse_ranges(header, size);
+  if (set.kind == RangeSet::unsatisfiable) return {RangeRequest::unsatisfiable};
+  if (set.kind == RangeSet::none || set.ranges.size() != 1) return {};
+  return {RangeRequest::satisfiable, set.ranges[0].first, set.ranges[0].last};
 }
 
 }  // namespace sluice::serve

@@ -7,11 +7,11 @@
 
 namespace sluice::serve {
 
-std::unique_ptr<Endpoint> route(const RequestHead& req, const Env& env) {
+std::unique_ptr<Endpoint> Router::route(const RequestHead& req) {
   auto target = split_target(req.target);
   if (!target) return error_response(400);
-  if (auto e = make_synthetic(req, *target, env.stats, !env.root.empty())) return e;
-  if (!env.root.empty()) return make_static(req, *target, env.root_fd);
+  if (auto e = make_synthetic(req, *target, env_.stats, files_.has_value())) return e;
+  if (files_) return make_static(req, *target, *files_, loop_.now(), loop_.wakeups());
   return error_response(404);
 }
 

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "core/loop/loop.hpp"
 #include "core/serve/exchange.hpp"
+#include "core/serve/file_cache.hpp"
 #include "core/serve/stats.hpp"
 
 namespace sluice::serve {
@@ -19,6 +22,19 @@ struct Env {
   const Stats* stats = nullptr;
 };
 
-std::unique_ptr<Endpoint> route(const RequestHead& req, const Env& env);
+// One per worker: the shared Env plus what a worker keeps for itself (its
+// open-file cache), so routing takes no lock.
+class Router {
+ public:
+  Router(const Env& env, Loop& loop) : env_(env), loop_(loop) {
+    if (!env.root.empty()) files_.emplace(env.root_fd);
+  }
+  std::unique_ptr<Endpoint> route(const RequestHead& req);
+
+ private:
+  const Env& env_;
+  Loop& loop_;
+  std::optional<FileCache> files_;  // with --root
+};
 
 }  // namespace sluice::serve

@@ -1,19 +1,13 @@
 #include "core/serve/static_files.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <climits>
-#include <cstdlib>
 
-#include "core/h1/http_date.hpp"
-#include "core/net/tcp.hpp"
-#include "core/serve/beneath.hpp"
 #include "core/serve/fixed_response.hpp"
-#include "core/serve/mime.hpp"
+#include "core/serve/multipart.hpp"
 #include "core/serve/range.hpp"
 
 namespace sluice::serve {
@@ -23,54 +17,90 @@ namespace {
 constexpr std::size_t kReadBlock = 16 * 1024;
 constexpr int kBlocksPerPull = 4;
 
+// A file's response body: pieces of text and file bytes, then a tail (see
+// multipart.hpp). File bytes come from the cache's copy when it holds one,
+// else by sendfile(2) on plain TCP, else by pread for TLS.
 class FileBody final : public Endpoint {
  public:
-  FileBody(Fd fd, int status, Headers h, uint64_t offset, uint64_t length)
-      : fd_(std::move(fd)),
-        status_(status),
-        headers_(std::move(h)),
-        offset_(offset),
-        left_(length) {}
+  FileBody(std::shared_ptr<const CachedFile> file, int status, Headers h, PlannedBody body)
+      : file_(std::move(file)), status_(status), headers_(std::move(h)), body_(std::move(body)) {}
 
   Pull pull(ResponseWriter& w) override {
     if (!started_) {
       started_ = true;
-      w.head(status_, headers_, left_);
-      if (w.request().is_head()) left_ = 0;
-      if (left_ > 0 && w.can_sendfile()) {
-        w.sendfile(fd_.get(), offset_, left_);
-        left_ = 0;
-      }
+      w.head(status_, headers_, body_.length);
+      if (w.request().is_head()) return finish(w, false);
     }
-    if (!copy_some(w)) return Pull::done;
-    if (left_ > 0) return Pull::more;
+    while (w.has_room()) {
+      if (left_ == 0 && !next_piece(w)) return finish(w, true);
+      if (!send_some(w)) return Pull::done;
+    }
+    return Pull::more;
+  }
+
+ private:
+  // Starts the next piece by writing its text; false when none is left.
+  bool next_piece(ResponseWriter& w) {
+    if (piece_ == body_.pieces.size()) return false;
+    const BodyPiece& p = body_.pieces[piece_++];
+    if (!p.text.empty()) w.write(p.text);
+    offset_ = p.offset;
+    left_ = p.length;
+    return true;
+  }
+
+  Pull finish(ResponseWriter& w, bool with_tail) {
+    if (with_tail && !body_.tail.empty()) w.write(body_.tail);
     w.end();
     return Pull::done;
   }
 
- private:
+  // Some of the current piece's bytes; false when the response was aborted.
+  bool send_some(ResponseWriter& w) {
+    if (left_ == 0) return true;
+    if (file_->has_bytes) {
+      std::size_t n =
+          static_cast<std::size_t>(std::min<uint64_t>(left_, kReadBlock * kBlocksPerPull));
+      w.write(std::string_view(file_->bytes).substr(static_cast<std::size_t>(offset_), n));
+      advance(n);
+      return true;
+    }
+    if (w.can_sendfile()) {  // has_room() stays false until the kernel has sent it
+      w.sendfile(file_->fd.get(), offset_, left_);
+      advance(left_);
+      return true;
+    }
+    return copy_some(w);
+  }
+
   // TLS: the bytes must pass through the TLS library, so read and queue them.
   bool copy_some(ResponseWriter& w) {
     std::array<char, kReadBlock> buf;
     for (int i = 0; i < kBlocksPerPull && left_ > 0 && w.has_room(); ++i) {
       std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left_, buf.size()));
-      ssize_t n = ::pread(fd_.get(), buf.data(), want, static_cast<off_t>(offset_));
+      ssize_t n = ::pread(file_->fd.get(), buf.data(), want, static_cast<off_t>(offset_));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {  // I/O error or the file shrank: the announced length cannot be kept
         w.abort();
         return false;
       }
       w.write(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-      offset_ += static_cast<uint64_t>(n);
-      left_ -= static_cast<uint64_t>(n);
+      advance(static_cast<uint64_t>(n));
     }
     return true;
   }
 
-  Fd fd_;
+  void advance(uint64_t n) {
+    offset_ += n;
+    left_ -= n;
+  }
+
+  std::shared_ptr<const CachedFile> file_;
   int status_;
   Headers headers_;
-  uint64_t offset_, left_;
+  PlannedBody body_;
+  std::size_t piece_ = 0;
+  uint64_t offset_ = 0, left_ = 0;
   bool started_ = false;
 };
 
@@ -80,37 +110,52 @@ bool names_directory(std::string_view decoded) {
   return decoded.ends_with('/') || decoded.ends_with("/.") || decoded.ends_with("/..");
 }
 
-bool not_modified(const RequestHead& req, std::time_t mtime) {
-  auto ims = req.headers.get("If-Modified-Since");
-  if (!ims || req.headers.has("Range")) return false;
-  auto t = parse_http_date(*ims);
-  return t && mtime <= *t;
+// Validators on every answer about the file, 304 included.
+Headers validator_headers(const CachedFile& f) {
+  Headers h;
+  h.add("Last-Modified", f.last_modified);
+  h.add("ETag", f.validators.etag);
+  h.add("Accept-Ranges", "bytes");
+  return h;
 }
 
-// path: for the content type only; the file is already open.
-std::unique_ptr<Endpoint> serve_file(const RequestHead& req, const std::string& path, Opened f) {
-  // A FIFO, socket or device is never read: only regular files are served.
-  if (!S_ISREG(f.st.st_mode)) return error_response(403);
-  Fd fd = std::move(f.fd);
-  const struct stat& st = f.st;
-  uint64_t size = static_cast<uint64_t>(st.st_size);
-  Headers h;
-  h.add("Content-Type", std::string(content_type_for(path)));
-  h.add("Last-Modified", http_date(st.st_mtime));
-  h.add("Accept-Ranges", "bytes");
-  if (not_modified(req, st.st_mtime)) return std::make_unique<FixedResponse>(304, std::move(h), "");
-  auto range_header = req.headers.get("Range");
-  RangeRequest r = range_header ? parse_range(*range_header, size) : RangeRequest{};
-  if (r.kind == RangeRequest::unsatisfiable) {
-    Headers e;
-    e.add("Content-Range", fmt::format("bytes */{}", size));
-    return error_response(416, std::move(e));
-  }
-  if (r.kind == RangeRequest::satisfiable) {
+PlannedBody whole(uint64_t offset, uint64_t length) {
+  return {{}, {{{}, offset, length}}, {}, length};
+}
+
+std::unique_ptr<Endpoint> ranged(std::shared_ptr<const CachedFile> f, Headers h,
+                                 const RangeSet& set) {
+  uint64_t size = f->validators.size;
+  if (set.ranges.size() == 1) {
+    const ByteRange& r = set.ranges[0];
+    h.add("Content-Type", std::string(f->content_type));
     h.add("Content-Range", fmt::format("bytes {}-{}/{}", r.first, r.last, size));
-    return std::make_unique<FileBody>(std::move(fd), 206, std::move(h), r.first, r.length());
+    return std::make_unique<FileBody>(std::move(f), 206, std::move(h), whole(r.first, r.length()));
   }
-  return std::make_unique<FileBody>(std::move(fd), 200, std::move(h), 0, size);
+  PlannedBody body = plan_byteranges(set.ranges, size, f->content_type, next_boundary());
+  h.add("Content-Type", body.content_type);
+  return std::make_unique<FileBody>(std::move(f), 206, std::move(h), std::move(body));
+}
+
+std::unique_ptr<Endpoint> serve_file(const RequestHead& req, std::shared_ptr<const CachedFile> f) {
+  Precondition pre = evaluate_preconditions(req, f->validators);
+  if (pre == Precondition::failed) return error_response(412);
+  Headers h = validator_headers(*f);
+  if (pre == Precondition::not_modified)
+    return std::make_unique<FixedResponse>(304, std::move(h), "");
+  uint64_t size = f->validators.size;
+  auto range_header = req.headers.get("Range");
+  if (range_header && if_range_allows(req, f->validators)) {
+    RangeSet set = parse_ranges(*range_header, size);
+    if (set.kind == RangeSet::unsatisfiable) {
+      Headers e;
+      e.add("Content-Range", fmt::format("bytes */{}", size));
+      return error_response(416, std::move(e));
+    }
+    if (set.kind == RangeSet::satisfiable) return ranged(std::move(f), std::move(h), set);
+  }
+  h.add("Content-Type", std::string(f->content_type));
+  return std::make_unique<FileBody>(std::move(f), 200, std::move(h), whole(0, size));
 }
 
 // The directory redirect's target, from the normalised path (never the raw
@@ -123,7 +168,8 @@ std::string directory_location(const std::string& rel, std::string_view query) {
 
 }  // namespace
 
-std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, int root_fd) {
+std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, FileCache& files,
+                                      TimePoint now, uint64_t round) {
   if (req.method != "GET" && req.method != "HEAD") {
     Headers h;
     h.add("Allow", "GET, HEAD");
@@ -133,20 +179,24 @@ std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, i
   if (!decoded) return error_response(400);
   auto rel = normalize_path(*decoded);
   if (!rel) return error_response(403);  // ".." above the root
-  Opened f = open_beneath(root_fd, *rel);
-  if (f.status) return error_response(f.status);
-  bool dir = S_ISDIR(f.st.st_mode);
-  if (!dir && names_directory(*decoded)) return error_response(404);
-  if (!dir) return serve_file(req, *rel, std::move(f));
+  FileCache::Lookup found = files.open(*rel, now, round);
+  if (found.status) return error_response(found.status);
+  if (found.file) {
+    if (names_directory(*decoded)) return error_response(404);
+    return serve_file(req, std::move(found.file));
+  }
+  // A FIFO, socket or device is never read: only regular files are served.
+  if (!S_ISDIR(found.other.st.st_mode))
+    return error_response(names_directory(*decoded) ? 404 : 403);
   if (!t.path.ends_with('/')) {  // so relative links in its index resolve inside it
     Headers h;
     h.add("Location", directory_location(*rel, t.query));
     return error_response(301, std::move(h));
   }
-  std::string index = rel->empty() ? "index.html" : *rel + "/index.html";
-  Opened i = open_beneath(root_fd, index);
-  if (i.status) return error_response(403);  // a directory without index.html: no listings
-  return serve_file(req, index, std::move(i));
+  FileCache::Lookup index =
+      files.open(rel->empty() ? "index.html" : *rel + "/index.html", now, round);
+  if (!index.file) return error_response(403);  // no index.html (or not a file): no listings
+  return serve_file(req, std::move(index.file));
 }
 
 }  // namespace sluice::serve

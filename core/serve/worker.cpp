@@ -15,7 +15,7 @@ namespace sluice::serve {
 
 Worker::Worker(int index, const ServeConfig& cfg, const Env& env, Stats& stats,
                std::shared_ptr<TlsContext> tls)
-    : index_(index), cfg_(cfg), env_(env), stats_(stats), tls_(std::move(tls)) {}
+    : index_(index), cfg_(cfg), stats_(stats), tls_(std::move(tls)), router_(env, loop_) {}
 
 Worker::~Worker() {
   // Connections first: they deregister from the loop and cancel their timers.

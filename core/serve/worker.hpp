@@ -1,6 +1,7 @@
 // One worker per thread: its own Loop, its own SO_REUSEPORT listening sockets
 // and the connections they accepted. Nothing is shared with other workers
-// except the read-only Env and the Stats counters.
+// except the read-only Env and the Stats counters; each has its own Router
+// (and so its own open-file cache).
 #pragma once
 
 #include <atomic>
@@ -45,7 +46,7 @@ class Worker final : private IoHandler {
   // For listeners and connections of this worker.
   Loop& loop() { return loop_; }
   const ServeConfig& config() const { return cfg_; }
-  const Env& env() const { return env_; }
+  Router& router() { return router_; }
   WorkerCounters& counters() { return stats_.worker(index_); }
   void accept(Fd fd);
   // An h1 connection found h2 (ALPN, the h2c preface or an h2c Upgrade): it
@@ -63,10 +64,10 @@ class Worker final : private IoHandler {
 
   int index_;
   const ServeConfig& cfg_;
-  const Env& env_;
   Stats& stats_;
   std::shared_ptr<TlsContext> tls_;
   Loop loop_;
+  Router router_;                // after loop_, which it uses
   Fd wake_fd_;                   // eventfd: other threads' stop requests
   std::atomic<int> command_{0};  // 1: drain, 2: force
   std::vector<std::unique_ptr<Listener>> listeners_;

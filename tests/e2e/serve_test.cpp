@@ -2,6 +2,7 @@
 // listeners, synthetic endpoints (bodies checked byte-exact against the
 // documented pattern), static files, keep-alive and pipelining.
 // Loopback only; every process is stopped by PID when the test ends.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
+#include <cctype>
 #include <fstream>
 
 #include "support.hpp"
@@ -313,8 +315,7 @@ TEST_CASE("serve static files: a regular file named with a trailing slash is 404
   }
 }
 
-TEST_CASE("serve Range: past the end 416, malformed or several ranges get the whole body",
-          "[serve]") {
+TEST_CASE("serve Range: past the end 416, malformed ranges get the whole body", "[serve]") {
   std::string root = make_root();
   write_file(root + "/hundred.bin", pattern(0, 100));
   Server s("--root " + root);
@@ -325,7 +326,7 @@ TEST_CASE("serve Range: past the end 416, malformed or several ranges get the wh
     CHECK_THAT(unsat, ContainsSubstring("Content-Range: bytes */100\r\n"));
     CHECK(curl("-H 'Range: bytes=90-' " + url) == pattern(90, 10));
     // Ignored (RFC 9110 §14.2 lets a server ignore any Range): 200, the whole body.
-    for (const char* range : {"bytes=abc", "bytes=5-2", "bytes=0-1,2-3", "lines=0-1"}) {
+    for (const char* range : {"bytes=abc", "bytes=5-2", "lines=0-1", "bytes=0-99,0-99"}) {
       INFO(range);
       auto r = curl("-D - -H 'Range: " + std::string(range) + "' " + url);
       CHECK_THAT(r, StartsWith("HTTP/1.1 200 OK\r\n"));
@@ -334,6 +335,80 @@ TEST_CASE("serve Range: past the end 416, malformed or several ranges get the wh
       CHECK(r.ends_with("\r\n\r\n" + pattern(0, 100)));
     }
   }
+}
+
+TEST_CASE("serve static files: several ranges as multipart/byteranges; /bytes ignores them",
+          "[serve]") {
+  std::string root = make_root();
+  write_file(root + "/hundred.txt", pattern(0, 100));
+  Server s("--root " + root);
+  Server tls("--root " + root, true);
+  for (std::string flags : {"", "--http2-prior-knowledge ", "-k --http2 "}) {
+    INFO(flags);
+    std::string base = flags.starts_with("-k") ? tls.base : s.base;
+    auto r = curl(flags + "-D - -r 0-1,10-12,-2 " + base + "/hundred.txt");
+    CHECK_THAT(r, ContainsSubstring(" 206"));
+    std::string lower = r;  // h2 header names are lower case
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string ct = "content-type: multipart/byteranges; boundary=";
+    REQUIRE(lower.find(ct) != std::string::npos);
+    auto b0 = lower.find(ct) + ct.size();
+    std::string boundary = r.substr(b0, r.find("\r\n", b0) - b0);
+    std::string body = r.substr(r.find("\r\n\r\n") + 4);
+    std::string part = "\r\n--" + boundary + "\r\nContent-Type: text/plain; charset=utf-8\r\n";
+    CHECK(body == part + "Content-Range: bytes 0-1/100\r\n\r\n" + pattern(0, 2) + part +
+                      "Content-Range: bytes 10-12/100\r\n\r\n" + pattern(10, 3) + part +
+                      "Content-Range: bytes 98-99/100\r\n\r\n" + pattern(98, 2) + "\r\n--" +
+                      boundary + "--\r\n");
+    CHECK_THAT(lower, ContainsSubstring(fmt::format("content-length: {}\r\n", body.size())));
+  }
+  // A body made on the fly offers no multipart: the whole of it, with 200.
+  auto whole = curl("-D - -r 0-1,10-12 " + s.base + "/bytes/100");
+  CHECK_THAT(whole, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK(whole.ends_with("\r\n\r\n" + pattern(0, 100)));
+}
+
+TEST_CASE("serve static files: ETag and conditional requests, If-Range, changes seen at once",
+          "[serve]") {
+  std::string root = make_root();
+  std::string file = root + "/v.txt";
+  write_file(file, "version one\n");
+  Server s("--root " + root);
+  std::string url = s.base + "/v.txt";
+  auto header = [&](const std::string& name, const std::string& args = "") {
+    auto r = sh("curl -s -o /dev/null -D - " + args + " " + url + " | grep -i '^" + name +
+                ":' | cut -d' ' -f2- | tr -d '\\r\\n'");
+    return r.out;
+  };
+  std::string etag = header("ETag");
+  std::string lm = header("Last-Modified");
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK(etag == fmt::format("\"{:x}-{:x}\"", st.st_mtime, st.st_size));  // as nginx makes it
+
+  CHECK(status_of("-H 'If-None-Match: " + etag + "' " + url) == "304");
+  CHECK(status_of("-H 'If-None-Match: W/" + etag + "' " + url) == "304");  // weak comparison
+  CHECK(status_of("-H 'If-None-Match: \"other\"' -H 'If-Modified-Since: " + lm + "' " + url) ==
+        "200");  // If-None-Match wins
+  CHECK(status_of("-H 'If-Match: " + etag + "' " + url) == "200");
+  CHECK(status_of("-H 'If-Match: \"other\"' " + url) == "412");
+  CHECK(status_of("-H 'If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT' " + url) == "412");
+  CHECK(status_of("-H 'If-Modified-Since: " + lm + "' " + url) == "304");
+  CHECK(header("ETag", "-H 'If-None-Match: " + etag + "'") == etag);  // 304 keeps validators
+  CHECK(curl("-r 0-6 -H 'If-Range: " + etag + "' " + url) == "version");
+
+  // The file changes (another size, another mtime): the next request sees it,
+  // and a resume with the old validator gets the whole new body with 200.
+  write_file(file, "version two, longer\n");
+  timespec ts[2] = {{st.st_mtime + 10, 0}, {st.st_mtime + 10, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, file.c_str(), ts, 0) == 0);
+  CHECK(curl(url) == "version two, longer\n");
+  CHECK(status_of("-H 'If-None-Match: " + etag + "' " + url) == "200");
+  auto resumed = curl("-D - -r 0-6 -H 'If-Range: " + etag + "' " + url);
+  CHECK_THAT(resumed, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK(resumed.ends_with("\r\n\r\nversion two, longer\n"));
+  auto by_date = curl("-D - -r 0-6 -H 'If-Range: " + lm + "' " + url);
+  CHECK_THAT(by_date, StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
 TEST_CASE("serve --tls --cert/--key: clients verify it, the fingerprint printed matches",

@@ -35,7 +35,7 @@ TEST_CASE("serve range: unsatisfiable and ignored") {
   CHECK(parse_range("bytes=100-200", 100).kind == RangeRequest::unsatisfiable);
   CHECK(parse_range("bytes=-0", 100).kind == RangeRequest::unsatisfiable);
   CHECK(parse_range("bytes=0-", 0).kind == RangeRequest::unsatisfiable);
-  // Ignored: whole body with 200.
+  // Ignored: whole body with 200 (several ranges: see serve_conditional_test).
   CHECK(parse_range("bytes=0-1,5-6", 100).kind == RangeRequest::none);
   CHECK(parse_range("bytes=5-1", 100).kind == RangeRequest::none);
   CHECK(parse_range("items=0-1", 100).kind == RangeRequest::none);
@@ -131,6 +131,5 @@ TEST_CASE("serve pattern: byte i is alphabet[i % 36] at any offset") {
 TEST_CASE("serve http date: format and parse") {
   CHECK(sluice::http_date(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT");
   CHECK(sluice::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);
-  CHECK_FALSE(sluice::parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));
   CHECK_FALSE(sluice::parse_http_date("garbage"));
 }

@@ -32,15 +32,22 @@ namespace {
 
 const char* kRouting =
     "Synthetic endpoints always own their paths. With --root DIR, every other path\n"
-    "(\"/\" included) is a file under DIR: GET and HEAD only (else 405), one Range\n"
-    "(206/416), Last-Modified, a directory serves its index.html (else 403), a\n"
-    "missing file (or a file named with a trailing slash) is 404. \"..\" above the\n"
-    "root is 403; a symlink leading out of the root is 404. Without --root, \"/\" is\n"
-    "this index and other paths are 404.\n"
-    "Range (files and /bytes/N): one range -> 206, one that starts past the end ->\n"
-    "416 with Content-Range: bytes */SIZE; several ranges (no multipart/byteranges)\n"
-    "or a malformed one are ignored -> 200 with the whole body.\n"
-    "Plain connections send files with sendfile(2); TLS ones read and encrypt.";
+    "(\"/\" included) is a file under DIR: GET and HEAD only (else 405), a directory\n"
+    "serves its index.html (else 403), a missing file (or a file named with a\n"
+    "trailing slash) is 404. \"..\" above the root is 403; a symlink leading out of\n"
+    "the root is 404; only regular files are served (a FIFO or device is 403).\n"
+    "Without --root, \"/\" is this index and other paths are 404.\n"
+    "Files carry Last-Modified and an ETag \"<mtime hex>-<size hex>\" (as nginx):\n"
+    "If-None-Match or If-Modified-Since -> 304, If-Match or If-Unmodified-Since ->\n"
+    "412 (HTTP-dates in all three formats); If-Range must match exactly, else 200.\n"
+    "Range: one range -> 206, several -> 206 multipart/byteranges (files only;\n"
+    "/bytes/N answers them with the whole body), none that starts before the end\n"
+    "-> 416 with Content-Range: bytes */SIZE; a malformed one, more than 16, or\n"
+    "ranges adding up to more than the body are ignored -> 200 with the whole body.\n"
+    "Each worker caches open files (1024, with the bytes of those up to 64 KiB):\n"
+    "a file changed in place or replaced is seen by the next request; a renamed\n"
+    "directory within 1 s. Plain connections send bigger files with sendfile(2);\n"
+    "TLS ones read and encrypt.";
 
 const char* kHttp2 =
     "HTTP/2 with --tls: ALPN offers h2 and http/1.1. Without --tls: h2c by prior\n"

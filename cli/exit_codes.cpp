@@ -11,6 +11,7 @@ namespace sluice::cli {
 int exit_code(Errc code) {
   switch (code) {
     case Errc::unsupported_protocol:
+    case Errc::h3_unavailable:
       return 1;
     case Errc::bad_argument:
       return 2;

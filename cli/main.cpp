@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
+#include "core/http/h3_module.hpp"
 #include "core/http/output.hpp"
 
 using namespace sluice::cli;
@@ -18,6 +19,17 @@ constexpr const char* kVersion = "sluice 0.1.0";
 // generators.
 std::vector<Command> all_commands() {
   return {get_command(), serve_command(), probe_command(), bench_command()};
+}
+
+// The version, and whether HTTP/3 is available: this loads the HTTP/3 module,
+// as nothing else but an HTTP/3 transfer does.
+void print_version() {
+  fmt::print("{}\n", kVersion);
+  auto h3 = sluice::h3::load_module();
+  if (h3)
+    fmt::print("HTTP/3: {} ({})\n", (*h3)->versions(), sluice::h3::module_path());
+  else
+    fmt::print("{}\n", h3.error().message);
 }
 
 void top_help() {
@@ -81,7 +93,7 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   int rc = 2;
   if (cmd == "--version" || cmd == "-V") {
-    fmt::print("{}\n", kVersion);
+    print_version();
     rc = 0;
   } else if (cmd == "--generate") {
     rc = generate(argc > 2 ? argv[2] : "");

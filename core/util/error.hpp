@@ -32,6 +32,7 @@ enum class Errc {
   bad_argument,          // invalid option value
   address_in_use,        // bind failed
   cancelled,             // stopped by a signal
+  h3_unavailable,        // the HTTP/3 module is missing, broken or from another build
   internal,
 };
 

@@ -22,6 +22,7 @@
 #include "core/bench/histogram_spectrum.hpp"
 #include "core/bench/result_json.hpp"
 #include "core/bench/threshold.hpp"
+#include "core/loop/loop.hpp"  // Millis
 
 namespace sluice::cli {
 

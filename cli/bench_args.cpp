@@ -9,6 +9,7 @@
 
 #include "cli/duration_arg.hpp"
 #include "cli/http_version_arg.hpp"
+#include "core/loop/loop.hpp"  // Millis
 
 namespace sluice::cli {
 

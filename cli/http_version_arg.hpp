@@ -2,13 +2,13 @@
 // --http2-prior-knowledge, at most one of them.
 #pragma once
 
-#include "core/fetch/fetch.hpp"
+#include "core/http/http_version.hpp"
 #include "core/util/error.hpp"
 
 namespace sluice::cli {
 
 // None negotiates by ALPN (h2 for https, HTTP/1.1 for http); --http2 does the
 // same, and get also asks "Upgrade: h2c" on http (bench does not).
-Result<fetch::HttpVersion> http_version_arg(bool http11, bool http2, bool http2_prior);
+Result<HttpVersion> http_version_arg(bool http11, bool http2, bool http2_prior);
 
 }  // namespace sluice::cli

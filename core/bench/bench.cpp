@@ -124,8 +124,7 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
   std::shared_ptr<TlsContext> tls;
   if (requests->front().url.tls()) {
     TlsClientConfig tc = cfg.tls;
-    tc.alpn = cfg.http_version == HttpVersion::http1_1 ? std::vector<std::string>{"http/1.1"}
-                                                       : std::vector<std::string>{"h2", "http/1.1"};
+    tc.alpn = alpn_for(cfg.http_version);
     auto ctx = TlsContext::client(tc);
     if (!ctx) return std::unexpected(ctx.error());
     tls = *ctx;

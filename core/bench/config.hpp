@@ -6,12 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "core/fetch/fetch.hpp"  // HttpVersion
+#include "core/http/http_version.hpp"
 #include "core/tls/tls.hpp"
 
 namespace sluice::bench {
 
-using fetch::HttpVersion;
 using Millis = std::chrono::milliseconds;
 
 struct Config {

@@ -4,8 +4,6 @@
 #include <sys/resource.h>
 
 #include "core/bench/hdr_codec.hpp"
-#include "core/h1/client_session.hpp"
-#include "core/h2/client_session.hpp"
 
 namespace sluice::bench {
 
@@ -53,7 +51,7 @@ struct Worker::Slot final : ResponseSink {
 };
 
 struct Worker::Conn {
-  std::unique_ptr<Connector> connector;
+  std::unique_ptr<Dialer> dialer;
   std::unique_ptr<Session> session;
   std::vector<Slot> slots;
   int inflight = 0;
@@ -158,26 +156,26 @@ void Worker::open(Conn& c) {
   c.responded = false;
   const Url& u = requests_.front().url;
   ConnectSpec spec{u.host, u.port, u.tls(), Family::any, {}, tls_};
-  c.connector = std::make_unique<Connector>(
-      loop_, std::move(spec), [this, &c](Result<Connected> r) { on_connected(c, std::move(r)); });
-  c.connector->start();
+  DialOptions opts;
+  opts.version = cfg_.http_version;
+  // One depth for either protocol, known before ALPN answers: the session
+  // made is h1 (pipelined that deep) or h2 (that many streams).
+  opts.h1_max_pipeline = static_cast<std::size_t>(cfg_.keepalive ? cfg_.depth(false) : 1);
+  opts.h2.max_concurrent_streams = static_cast<uint32_t>(cfg_.keepalive ? cfg_.depth(true) : 1);
+  c.dialer = std::make_unique<Dialer>(loop_, std::move(spec), opts, [this, &c](Result<Dialed> r) {
+    on_connected(c, std::move(r));
+  });
+  c.dialer->start();
 }
 
-void Worker::on_connected(Conn& c, Result<Connected> r) {
-  c.connector.reset();
+void Worker::on_connected(Conn& c, Result<Dialed> r) {
+  c.dialer.reset();
   connecting_--;
   if (!r) return connect_failed(c, r.error());
-  c.h2 = fetch::speaks_h2(cfg_.http_version, *r->transport);
+  c.h2 = r->h2;
   if (phase_ == Phase::measuring) record_connection(c, *r);
   int depth = cfg_.keepalive ? cfg_.depth(c.h2) : 1;
-  if (c.h2) {
-    H2ClientConfig h2cfg;
-    h2cfg.max_concurrent_streams = static_cast<uint32_t>(depth);
-    c.session = std::make_unique<H2ClientSession>(loop_, std::move(r->transport), h2cfg);
-  } else {
-    c.session = std::make_unique<H1ClientSession>(loop_, std::move(r->transport), 64 * 1024,
-                                                  static_cast<std::size_t>(depth));
-  }
+  c.session = std::move(r->session);
   c.slots.assign(static_cast<std::size_t>(depth), Slot{});
   for (auto& s : c.slots) {
     s.w = this;
@@ -192,13 +190,13 @@ void Worker::on_connected(Conn& c, Result<Connected> r) {
   maybe_finish();
 }
 
-void Worker::record_connection(const Conn& c, const Connected& r) {
+void Worker::record_connection(const Conn& c, const Dialed& d) {
   results_.counters.connections++;
-  results_.connect_time.record(micros(r.tcp_done - c.connect_start));
-  if (r.transport->is_tls()) results_.tls_time.record(micros(r.tls_done - r.tcp_done));
-  note_negotiated(results_.protocol, c.h2 ? (r.transport->is_tls() ? "h2" : "h2c") : "http/1.1");
-  note_negotiated(results_.tls_version, r.transport->tls_version());
-  note_negotiated(results_.cipher, r.transport->tls_cipher());
+  results_.connect_time.record(micros(d.tcp_done - c.connect_start));
+  if (d.tls) results_.tls_time.record(micros(d.tls_done - d.tcp_done));
+  note_negotiated(results_.protocol, c.h2 ? (d.tls ? "h2" : "h2c") : "http/1.1");
+  note_negotiated(results_.tls_version, d.tls_version);
+  note_negotiated(results_.cipher, d.tls_cipher);
 }
 
 void Worker::first_response(Conn& c, bool measured) {
@@ -434,7 +432,7 @@ void Worker::reopen_idle() {
   bool work = cfg_.open_model() ? !retries_.empty() || due_now(Clock::now()) : may_send();
   if (!work || !may_send()) return;
   for (auto& c : conns_)
-    if (!c->session && !c->connector && !c->retry) open(*c);
+    if (!c->session && !c->dialer && !c->retry) open(*c);
 }
 
 void Worker::sweep() {
@@ -506,7 +504,7 @@ void Worker::finish() {
         s.busy = false;  // its session is destroyed with the worker: no callback comes
       }
     if (c->retry) loop_.cancel(c->retry);
-    c->connector.reset();
+    c->dialer.reset();
   }
   {
     std::lock_guard lock(snapshot_mutex_);

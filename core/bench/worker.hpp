@@ -15,7 +15,7 @@
 
 #include "core/bench/config.hpp"
 #include "core/bench/result.hpp"
-#include "core/http/connector.hpp"
+#include "core/http/dialer.hpp"
 #include "core/http/message.hpp"
 #include "core/http/session.hpp"
 #include "core/loop/loop.hpp"
@@ -66,9 +66,9 @@ class Worker {
   };
 
   void open(Conn& c);
-  void on_connected(Conn& c, Result<Connected> r);
+  void on_connected(Conn& c, Result<Dialed> r);
   void connect_failed(Conn& c, const Error& e);
-  void record_connection(const Conn& c, const Connected& r);
+  void record_connection(const Conn& c, const Dialed& d);
   void first_response(Conn& c, bool measured);
   void fill(Conn& c);
   bool issue(Conn& c, Slot& s, Pending p);

@@ -45,9 +45,7 @@ class Engine {
   Result<std::shared_ptr<TlsContext>> tls_ctx() {
     if (!tls_) {  // created on first https:// use only: plain http pays nothing for TLS
       TlsClientConfig tc = cfg_.tls;
-      tc.alpn = cfg_.http_version == HttpVersion::http1_1
-                    ? std::vector<std::string>{"http/1.1"}
-                    : std::vector<std::string>{"h2", "http/1.1"};
+      tc.alpn = alpn_for(cfg_.http_version);
       auto c = TlsContext::client(tc);
       if (!c) return std::unexpected(c.error());
       tls_ = *c;

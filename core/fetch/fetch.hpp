@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/http/http_version.hpp"
 #include "core/http/message.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
@@ -25,22 +26,6 @@ struct ResolveEntry {  // --resolve HOST:PORT:ADDR
   uint16_t port = 0;
   SocketAddr addr;
 };
-
-// Which HTTP version to speak, as curl's --http1.1 / --http2 /
-// --http2-prior-knowledge choose it.
-enum class HttpVersion {
-  negotiate,   // https: offer h2 and http/1.1 by ALPN; http: HTTP/1.1
-  http1_1,     // HTTP/1.1 only
-  http2,       // https: as negotiate; http: HTTP/1.1 asking "Upgrade: h2c"
-  http2_prior  // h2 without negotiation, also on plain TCP (h2c)
-};
-
-// Whether a new connection speaks h2: ALPN chose it, or prior knowledge on a
-// plain connection. Over TLS ALPN has the last word, as in curl (a server that
-// picked http/1.1 is spoken to in HTTP/1.1).
-inline bool speaks_h2(HttpVersion v, const Transport& t) {
-  return (v == HttpVersion::http2_prior && !t.is_tls()) || t.alpn() == "h2";
-}
 
 struct Config {
   std::vector<Target> targets;

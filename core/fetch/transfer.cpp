@@ -6,10 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "core/fetch/h2c_upgrade.hpp"
 #include "core/fetch/request_builder.hpp"
-#include "core/h1/client_session.hpp"
-#include "core/h2/client_session.hpp"
 #include "core/http/file_output.hpp"
 
 namespace sluice::fetch {
@@ -145,9 +142,8 @@ void Transfer::connect() {
     if (!ctx) return finish(ctx.error());
     spec.tls_ctx = *ctx;
   }
-  connector_ = std::make_unique<Connector>(
-      env_.loop, std::move(spec), [this](Result<Connected> r) { on_connected(std::move(r)); });
-  if (env_.cb.verbose) connector_->trace = [this](std::string_view t) { env_.cb.verbose('*', t); };
+  dialer_ = std::make_unique<Dialer>(env_.loop, std::move(spec), dial_options(),
+                                     [this](Result<Dialed> r) { on_connected(std::move(r)); });
   env_.pool.connect_started(pool_key_);
   connecting_ = true;
   auto timeout = env_.cfg.connect_timeout;
@@ -158,13 +154,13 @@ void Transfer::connect() {
                   fmt::format("Failed to connect to {} port {} after {} ms: Timeout was reached",
                               req_.url.host, req_.url.port, timeout.count())});
   });
-  connector_->start();
+  dialer_->start();
 }
 
 // The connection attempt is over (done, failed or abandoned): followers waiting
 // for it may go on.
 void Transfer::stop_connecting() {
-  connector_.reset();
+  dialer_.reset();
   if (connect_timer_) env_.loop.cancel(connect_timer_);
   connect_timer_ = 0;
   if (connecting_) {
@@ -173,30 +169,21 @@ void Transfer::stop_connecting() {
   }
 }
 
-std::unique_ptr<Session> Transfer::make_session(Connected& c) {
-  H2ClientConfig h2cfg;
-  h2cfg.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
+DialOptions Transfer::dial_options() const {
+  DialOptions o;
+  o.version = env_.cfg.http_version;
+  o.h2.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
+  o.h1_read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
+  o.h2c_upgrade = true;
   // Sessions outlive this transfer in the pool: their traces hold on to the
   // engine's callbacks, never to the transfer.
   const Callbacks& cb = env_.cb;
-  auto trace_h2 = [&cb](H2ClientSession& s) {
-    if (cb.verbose) s.trace = [&cb](char kind, std::string_view t) { cb.verbose(kind, t); };
-  };
-  if (speaks_h2(env_.cfg.http_version, *c.transport)) {
-    auto s = std::make_unique<H2ClientSession>(env_.loop, std::move(c.transport), h2cfg);
-    trace_h2(*s);
-    return s;
-  }
-  bool upgrade = env_.cfg.http_version == HttpVersion::http2 && !c.transport->is_tls();
-  std::size_t read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
-  auto s = std::make_unique<H1ClientSession>(env_.loop, std::move(c.transport), read_size);
-  if (cb.verbose) s->trace_request = [&cb](std::string_view head) { cb.verbose('>', head); };
-  if (!upgrade) return s;
-  return std::make_unique<H2cUpgradeSession>(env_.loop, std::move(s), h2cfg, trace_h2);
+  if (cb.verbose) o.trace = [&cb](char kind, std::string_view t) { cb.verbose(kind, t); };
+  return o;
 }
 
-void Transfer::on_connected(Result<Connected> r) {
-  connector_.reset();  // not stop_connecting(): the session joins the pool first
+void Transfer::on_connected(Result<Dialed> r) {
+  dialer_.reset();  // not stop_connecting(): the session joins the pool first
   if (connect_timer_) env_.loop.cancel(connect_timer_);
   connect_timer_ = 0;
   if (!r) {
@@ -209,7 +196,7 @@ void Transfer::on_connected(Result<Connected> r) {
   rep_.time_appconnect = req_.url.tls() ? since_start(r->tls_done) : 0;
   rep_.remote_ip = r->remote.ip();
   rep_.remote_port = r->remote.port();
-  session_ = env_.pool.add(pool_key_, make_session(*r));
+  session_ = env_.pool.add(pool_key_, std::move(r->session));
   stop_connecting();
   submit();
 }

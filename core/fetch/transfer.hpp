@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "core/fetch/fetch.hpp"
-#include "core/http/connector.hpp"
+#include "core/http/dialer.hpp"
 #include "core/http/output.hpp"
 #include "core/http/pool.hpp"
 #include "core/http/session.hpp"
@@ -47,8 +47,8 @@ class Transfer final : public ResponseSink {
   Result<void> open_output();
   void attempt(bool allow_reuse);
   void connect();
-  void on_connected(Result<Connected> r);
-  std::unique_ptr<Session> make_session(Connected& c);
+  void on_connected(Result<Dialed> r);
+  DialOptions dial_options() const;
   void submit();
   void after_response();
   void handle_error(const Error& e);
@@ -73,7 +73,7 @@ class Transfer final : public ResponseSink {
   std::unique_ptr<Output> out_;
   Session* session_ = nullptr;  // leased from the pool
   StreamId stream_ = 0;
-  std::unique_ptr<Connector> connector_;
+  std::unique_ptr<Dialer> dialer_;
   bool connecting_ = false;  // counted in the pool's connect bookkeeping
   TimePoint t0_;
   TimerId max_timer_ = 0, connect_timer_ = 0, progress_timer_ = 0;

@@ -1,4 +1,4 @@
-#include "core/fetch/h2c_upgrade.hpp"
+#include "core/h2/h2c_upgrade.hpp"
 
 #include <nghttp2/nghttp2.h>
 
@@ -10,8 +10,8 @@
 
 using sluice::H2ClientConfig;
 using sluice::H2ClientSession;
+using sluice::H2cUpgradeSession;
 using sluice::Request;
-using sluice::fetch::H2cUpgradeSession;
 
 TEST_CASE("h2c upgrade: the request asks for h2c with our SETTINGS", "[h2][upgrade]") {
   Request req;

@@ -11,7 +11,7 @@
 #include "core/h2/client_session.hpp"
 #include "core/http/session.hpp"
 
-namespace sluice::fetch {
+namespace sluice {
 
 class H2cUpgradeSession final : public Session {
  public:
@@ -49,4 +49,4 @@ class H2cUpgradeSession final : public Session {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-}  // namespace sluice::fetch
+}  // namespace sluice

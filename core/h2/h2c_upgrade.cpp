@@ -1,8 +1,8 @@
-#include "core/fetch/h2c_upgrade.hpp"
+#include "core/h2/h2c_upgrade.hpp"
 
 #include "core/util/base64.hpp"
 
-namespace sluice::fetch {
+namespace sluice {
 
 H2cUpgradeSession::H2cUpgradeSession(Loop& loop, std::unique_ptr<H1ClientSession> h1,
                                      H2ClientConfig cfg,
@@ -61,4 +61,4 @@ const SessionStats& H2cUpgradeSession::stats() const {
   return stats_;
 }
 
-}  // namespace sluice::fetch
+}  // namespace sluice

@@ -61,6 +61,9 @@ class Worker final : private IoHandler {
   void begin_drain();
   void force_close();
   void finish_if_drained();
+  void add_connection(std::unique_ptr<ServedConnection> c);
+  void maybe_trim();
+  void trim();
 
   int index_;
   const ServeConfig& cfg_;
@@ -74,6 +77,12 @@ class Worker final : private IoHandler {
   std::unordered_map<ServedConnection*, std::unique_ptr<ServedConnection>> connections_;
   bool draining_ = false;
   TimerId grace_timer_ = 0;
+  // Giving memory back after a burst (maybe_trim): the most connections
+  // held since the last trim, when that was, and the pending trim.
+  std::size_t peak_ = 0;
+  bool in_burst_ = false;  // has held kTrimPeak connections, not yet trimmed back
+  TimePoint last_trim_{};
+  TimerId trim_timer_ = 0;
 };
 
 }  // namespace sluice::serve

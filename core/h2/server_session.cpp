@@ -30,6 +30,17 @@ std::string_view view(const uint8_t* p, std::size_t n) {
   return {reinterpret_cast<const char*>(p), n};
 }
 
+std::size_t big_endian(std::string_view bytes) {
+  std::size_t v = 0;
+  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
+  return v;
+}
+
+// The last n bytes of v, most significant first.
+void put_big_endian(std::string& out, std::size_t v, int n) {
+  for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
 nghttp2_nv nv(std::string_view name, std::string_view value) {
   return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
           reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
@@ -126,8 +137,8 @@ H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings&
     terminated_ = true;
     return;
   }
+  // No SETTINGS_MAX_CONCURRENT_STREAMS here: emit() adds it on the way out.
   const nghttp2_settings_entry iv[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.max_concurrent_streams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_window},
       {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, settings.max_frame_size},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings.max_header_list},
@@ -148,6 +159,62 @@ H2ServerSession::~H2ServerSession() {
 
 bool H2ServerSession::feed(std::string_view data) {
   if (terminated_) return false;
+  // A frame that names an old stream waits until everything before it has
+  // been processed, so that nghttp2's set of streams is current when the
+  // frame's stream id is checked; other frames go through in one piece.
+  std::size_t fed = 0;
+  std::size_t at = 0;
+  while (at < data.size()) {
+    auto found = scanner_.next(data.substr(at));
+    if (!found) break;
+    std::size_t last = at + found->last_byte;
+    at = last + 1;
+    const h2::FrameHeader& h = found->header;
+    if (needs_check(h)) {
+      // The header's own bytes may go first: nghttp2 acts on the frame only
+      // once its final byte has come.
+      if (!receive(data.substr(fed, last - fed))) return false;
+      fed = last;
+      if (!stream_id_valid(h)) return false;
+    }
+    if (h.type == NGHTTP2_HEADERS) highest_opened_ = std::max(highest_opened_, h.stream);
+  }
+  return receive(data.substr(fed));
+}
+
+// DATA or HEADERS on a client stream at or below the highest one opened: not
+// a new stream, so one nghttp2 may have forgotten.
+bool H2ServerSession::needs_check(const h2::FrameHeader& h) const {
+  bool data_or_headers = h.type == NGHTTP2_DATA || h.type == NGHTTP2_HEADERS;
+  return data_or_headers && (h.stream & 1) && h.stream <= highest_opened_;
+}
+
+// nghttp2 keeps no closed streams (no priority tree here), and ignores
+// frames for streams it does not know. RFC 9113 5.1 and 5.1.1 say: a HEADERS
+// frame cannot open a stream at or below one already opened (PROTOCOL_ERROR),
+// and DATA after the request's END_STREAM is STREAM_CLOSED.
+bool H2ServerSession::stream_id_valid(const h2::FrameHeader& h) {
+  // A stream nghttp2 still has: it applies the stream's state itself.
+  if (nghttp2_session_find_stream(session_, h.stream)) return true;
+  if (was_reset(h.stream)) return true;  // in flight before the client saw our reset
+  // Above the last stream taken (ignored after our GOAWAY): not an error.
+  if (h.stream > nghttp2_session_get_last_proc_stream_id(session_)) return true;
+  terminate(h.type == NGHTTP2_DATA ? NGHTTP2_STREAM_CLOSED : NGHTTP2_PROTOCOL_ERROR);
+  return false;
+}
+
+void H2ServerSession::remember_reset(int32_t id) {
+  reset_ids_[reset_next_] = id;
+  reset_next_ = (reset_next_ + 1) % reset_ids_.size();
+}
+
+bool H2ServerSession::was_reset(int32_t id) const {
+  return std::find(reset_ids_.begin(), reset_ids_.end(), id) != reset_ids_.end();
+}
+
+bool H2ServerSession::receive(std::string_view data) {
+  if (terminated_) return false;
+  if (data.empty()) return true;
   ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data.data()),
                                         data.size());
   if (rv >= 0 && fatal_code_ == 0) return true;
@@ -216,8 +283,20 @@ int H2ServerSession::on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd
 
 int H2ServerSession::on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* user) {
   if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-  self(user).open_stream(f->hd.stream_id);
+  auto& me = self(user);
+  if (me.open_ >= me.settings_.max_concurrent_streams) return me.refuse_stream(f->hd.stream_id);
+  me.open_stream(f->hd.stream_id);
   return 0;
+}
+
+// Over SETTINGS_MAX_CONCURRENT_STREAMS: this stream alone is refused (RFC
+// 9113 5.1.2), and the client may send it again. nghttp2 still decodes its
+// header block (HPACK state is per connection) but no Stream is made, so no
+// endpoint runs. Each refusal costs a reset token: a client that keeps
+// ignoring the limit is cut off like a rapid resetter.
+int H2ServerSession::refuse_stream(int32_t id) {
+  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
+  return defend(resets_, NGHTTP2_ENHANCE_YOUR_CALM) ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
 
 // Streams come from this session's pool and go back to it when they close
@@ -247,6 +326,7 @@ bool H2ServerSession::upgrade(std::string_view settings_payload, RequestHead hea
                                settings_payload.size(), head.is_head() ? 1 : 0, nullptr);
   if (rv != 0) return false;
   Stream& s = open_stream(1);
+  highest_opened_ = 1;
   s.head = std::move(head);
   request_head_done(1, s, true);  // no body: only bodiless requests are upgraded
   return true;
@@ -355,6 +435,9 @@ void H2ServerSession::credit(int32_t id, Stream& s) {
 int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint32_t error_code,
                                      void* user) {
   auto& me = self(user);
+  // Closed before the client ended its request: it was reset (by us, or by
+  // nghttp2 for a stream error), and the client may not know yet.
+  if (!nghttp2_session_get_stream_remote_close(session, id)) me.remember_reset(id);
   Stream* s = me.find(id);  // still set while nghttp2 closes the stream
   if (!s) return 0;
   --me.open_;
@@ -408,9 +491,31 @@ bool H2ServerSession::produce(std::size_t limit) {
       continue;
     }
     if (n == 0) break;
-    out_.append(std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(n)));
+    emit(std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(n)));
   }
   return true;
+}
+
+// Our first frame is our SETTINGS. nghttp2 was not told
+// SETTINGS_MAX_CONCURRENT_STREAMS (it would answer the stream over it with a
+// GOAWAY that ends every stream), so the entry is added to that frame here,
+// and refuse_stream() enforces it.
+void H2ServerSession::emit(std::string_view bytes) {
+  if (settings_sent_) return out_.append(bytes);
+  settings_sent_ = true;
+  std::size_t length = bytes.size() < kFrameHeader ? 0 : big_endian(bytes.substr(0, 3));
+  bool settings = bytes.size() >= kFrameHeader + length && bytes[3] == NGHTTP2_SETTINGS &&
+                  bytes[4] == 0 && big_endian(bytes.substr(5, 4)) == 0;
+  if (!settings) return out_.append(bytes);  // not what nghttp2 sends first: no entry
+  constexpr std::size_t kEntry = 6;
+  std::string frame;
+  put_big_endian(frame, length + kEntry, 3);
+  frame += bytes.substr(3, 6);  // type, flags, stream 0
+  frame += bytes.substr(kFrameHeader, length);
+  put_big_endian(frame, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 2);
+  put_big_endian(frame, settings_.max_concurrent_streams, 4);
+  out_.append(frame);
+  out_.append(bytes.substr(kFrameHeader + length));  // frames after it, if any
 }
 
 ssize_t H2ServerSession::read_body(nghttp2_session*, int32_t id, uint8_t*, size_t length,

@@ -19,16 +19,27 @@
 // DATA floods (token bucket, plus nghttp2's outbound-ACK cap), CONTINUATION
 // floods (frames per header block), and header blocks far over the limit.
 // A header list over the advertised limit but under the hard cap gets 431.
+//
+// Stream identifiers (RFC 9113 5.1): a HEADERS frame that reuses a closed
+// stream's id, or a lower one, is a connection error (PROTOCOL_ERROR), and
+// DATA on a stream whose request has ended is STREAM_CLOSED: nghttp2 forgets
+// closed streams, so feed() checks each such frame's header against the
+// streams nghttp2 still has before handing the frame over. A stream over
+// SETTINGS_MAX_CONCURRENT_STREAMS is refused alone (RST_STREAM(REFUSED_STREAM));
+// nghttp2 would end the whole connection, so it is not told the limit (see
+// produce()).
 #pragma once
 
 #include <nghttp2/nghttp2.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
+#include "core/h2/frame_scanner.hpp"
 #include "core/h2/rate_limit.hpp"
 #include "core/http/request_head.hpp"
 #include "core/util/buffer.hpp"
@@ -146,6 +157,13 @@ class H2ServerSession {
 
   Stream* find(int32_t id) const;
   Stream& open_stream(int32_t id);
+  int refuse_stream(int32_t id);
+  bool receive(std::string_view data);
+  bool needs_check(const h2::FrameHeader& h) const;
+  bool stream_id_valid(const h2::FrameHeader& h);
+  void remember_reset(int32_t id);
+  bool was_reset(int32_t id) const;
+  void emit(std::string_view frame);
   void add_header(Stream& s, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
   void credit(int32_t id, Stream& s);
@@ -173,9 +191,17 @@ class H2ServerSession {
   std::size_t out_limit_ = 0;      // during produce()
   std::size_t waiting_bytes_ = 0;  // bodies of responses that wait (send_head)
   uint32_t continuations_ = 0;     // CONTINUATION frames in the current header block
-  h2::TokenBucket resets_;         // streams reset before their response ended
-  h2::TokenBucket control_;        // SETTINGS, PING, empty DATA frames
-  uint32_t fatal_code_ = 0;        // set by a callback that ends the connection
+  h2::FrameScanner scanner_;       // the client's frame headers, for the stream-id checks
+  int32_t highest_opened_ = 0;     // highest stream id a HEADERS frame has named
+  // Streams closed while their request was still coming (we reset them):
+  // the client may send for them until it sees our RST_STREAM, and those
+  // frames are ignored, not errors. The most recent few are enough.
+  std::array<int32_t, 64> reset_ids_{};
+  std::size_t reset_next_ = 0;
+  bool settings_sent_ = false;  // our first SETTINGS (with the stream limit) is out
+  h2::TokenBucket resets_;      // streams reset before their response ended
+  h2::TokenBucket control_;     // SETTINGS, PING, empty DATA frames
+  uint32_t fatal_code_ = 0;     // set by a callback that ends the connection
   uint32_t goaway_code_ = 0;
   bool terminated_ = false;
   ChainBuffer out_;

@@ -272,3 +272,41 @@ TEST_CASE("serve h2 graceful stop with an idle h2 connection exits at once", "[s
   // The shutdown notice (last stream 2^31-1), the final GOAWAY, then the close.
   CHECK(idle.out() == "GOAWAY 0 last=2147483647\nGOAWAY 0 last=0\nEOF\n");
 }
+
+namespace {
+// The events a scripted raw client saw (peers/h2_raw_client.py script).
+std::string script(const Server& s, const std::string& steps) {
+  return sh(kRaw + "script " + std::to_string(s.port) + " " + steps, 30).out;
+}
+}  // namespace
+
+TEST_CASE(
+    "serve h2 stream ids: reused or lower is PROTOCOL_ERROR, DATA after END_STREAM is "
+    "STREAM_CLOSED",
+    "[serve][h2]") {
+  Server s;
+  // RFC 9113 5.1.1: a new stream's id must be above every earlier one.
+  CHECK(script(s, "ack get:1:/bytes/10 await:1 get:1:/bytes/10 drain") ==
+        "END 1\nGOAWAY 1 last=1\nEOF\n");
+  CHECK(script(s, "ack get:5:/bytes/10 await:5 get:3:/bytes/10 drain") ==
+        "END 5\nGOAWAY 1 last=5\nEOF\n");
+  // RFC 9113 5.1: DATA after the request's END_STREAM, whether the response
+  // has ended (the stream is closed) or not (half-closed).
+  CHECK(script(s, "ack get:1:/bytes/10 await:1 data:1 drain") == "END 1\nGOAWAY 5 last=1\nEOF\n");
+  CHECK(script(s, "ack get:1:/delay/2000 data:1 drain") == "GOAWAY 5 last=1\nEOF\n");
+  // A request body that is still coming is no error.
+  CHECK(script(s, "ack post:1:/echo data:1 data:1 get:3:/bytes/10 await:3") == "END 3\n");
+  CHECK(healthy(s, "--http2-prior-knowledge"));
+}
+
+TEST_CASE("serve h2 refuses the stream over --h2-max-concurrent-streams alone", "[serve][h2]") {
+  Server s("--h2-max-concurrent-streams 2");
+  // The client has acknowledged our SETTINGS, so it knows the limit.
+  auto out = script(s, "ack get:1:/delay/200 get:3:/delay/200 get:5:/bytes/10 await:1 await:3");
+  INFO(out);
+  CHECK_THAT(out, StartsWith("RST 5 7\n"));  // REFUSED_STREAM, at once
+  CHECK_THAT(out, ContainsSubstring("END 1\n"));
+  CHECK_THAT(out, ContainsSubstring("END 3\n"));
+  CHECK_THAT(out, !ContainsSubstring("GOAWAY"));
+  CHECK(healthy(s, "--http2-prior-knowledge"));
+}

@@ -7,6 +7,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -420,4 +421,200 @@ TEST_CASE_METHOD(Session, "h2 server session: a body that stops filling leaves a
   srv.set_filling(id, false);  // the endpoint waits (a timer, the request body)
   exchange(c, srv);
   CHECK(c.data[id] == "tick");
+}
+
+// ---- hand-made frames: what an nghttp2 client would never send -------------
+
+namespace {
+
+std::string raw_frame(uint8_t type, uint8_t flags, int32_t stream, std::string_view payload = {}) {
+  std::string f;
+  auto n = static_cast<uint32_t>(payload.size());
+  auto id = static_cast<uint32_t>(stream);
+  for (uint32_t v : {n >> 16, n >> 8, n}) f += static_cast<char>(v & 0xff);
+  f += static_cast<char>(type);
+  f += static_cast<char>(flags);
+  for (uint32_t v : {id >> 24, id >> 16, id >> 8, id}) f += static_cast<char>(v & 0xff);
+  f += payload;
+  return f;
+}
+
+// GET path: indexed :method GET and :scheme http, literal :path and
+// :authority (never indexed, so every block stands alone).
+std::string get_block(const std::string& path = "/bytes/10") {
+  std::string b = "\x82\x86";
+  b += '\x04';
+  b += static_cast<char>(path.size());
+  b += path;
+  b += "\x01\x09localhost";
+  return b;
+}
+
+struct RawFrame {
+  uint8_t type = 0, flags = 0;
+  int32_t stream = 0;
+  std::string payload;
+  uint32_t u32(std::size_t at) const {
+    auto b = [&](std::size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(payload[i])); };
+    return (b(at) << 24) | (b(at + 1) << 16) | (b(at + 2) << 8) | b(at + 3);
+  }
+};
+
+std::vector<RawFrame> parse_frames(const std::string& bytes) {
+  std::vector<RawFrame> out;
+  std::size_t at = 0;
+  while (at + 9 <= bytes.size()) {
+    auto b = [&](std::size_t i) { return static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])); };
+    uint32_t len = (b(at) << 16) | (b(at + 1) << 8) | b(at + 2);
+    RawFrame f;
+    f.type = static_cast<uint8_t>(b(at + 3));
+    f.flags = static_cast<uint8_t>(b(at + 4));
+    f.stream = static_cast<int32_t>(
+        ((b(at + 5) << 24) | (b(at + 6) << 16) | (b(at + 7) << 8) | b(at + 8)) & 0x7fffffff);
+    f.payload = bytes.substr(at + 9, len);
+    out.push_back(std::move(f));
+    at += 9 + len;
+  }
+  return out;
+}
+
+// A server session spoken to in raw frames; the client's side of the
+// preface and SETTINGS exchange (with the ACK) is done on construction.
+struct RawSession {
+  Server ev;
+  H2ServerSettings settings;
+  std::unique_ptr<H2ServerSession> srv;
+  std::vector<RawFrame> got;  // every frame the server sent
+  bool alive = true;
+
+  explicit RawSession(uint32_t max_streams = 100) {
+    settings.max_concurrent_streams = max_streams;
+    srv = std::make_unique<H2ServerSession>(ev, settings, ServerLimits{});
+    ev.session = srv.get();
+    send(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24) + raw_frame(NGHTTP2_SETTINGS, 0, 0));
+    send(raw_frame(NGHTTP2_SETTINGS, NGHTTP2_FLAG_ACK, 0));  // our SETTINGS are in force
+  }
+  // Feeds bytes, then collects what the server answers.
+  void send(const std::string& bytes) {
+    if (alive) alive = srv->feed(bytes);
+    srv->produce(1 << 20);
+    for (auto& f : parse_frames(drain(srv->out()))) got.push_back(std::move(f));
+  }
+  void get(int32_t id, const std::string& path = "/bytes/10") {
+    send(raw_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id,
+                   get_block(path)));
+  }
+  void respond(int32_t id, std::string_view body = "0123456789") {
+    srv->send_head(id, 200, {}, body.size());
+    srv->send_body(id, body);
+    srv->end_response(id);
+    send("");
+  }
+  const RawFrame* find(uint8_t type, int32_t stream = -1) const {
+    for (const auto& f : got)
+      if (f.type == type && (stream < 0 || f.stream == stream)) return &f;
+    return nullptr;
+  }
+  // The GOAWAY's error code, or -1 when none came.
+  int64_t goaway_code() const {
+    const RawFrame* g = find(NGHTTP2_GOAWAY);
+    return g ? int64_t{g->u32(4)} : -1;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("h2 server session: a reused or lower stream id is a PROTOCOL_ERROR GOAWAY",
+          "[h2][session]") {
+  RawSession r;
+  SECTION("the id of a stream that has ended") {
+    r.get(1);
+    r.respond(1);
+    REQUIRE(r.ev.closed == std::vector<int32_t>{1});
+    r.get(1);
+  }
+  SECTION("an id below one already opened, while that one is still open") {
+    r.get(5);
+    r.get(3);
+  }
+  SECTION("an id skipped over (implicitly closed, RFC 9113 5.1.1)") {
+    r.get(1);
+    r.get(7);
+    r.respond(1);
+    r.get(5);
+  }
+  CHECK_FALSE(r.alive);
+  CHECK(r.goaway_code() == NGHTTP2_PROTOCOL_ERROR);
+}
+
+TEST_CASE("h2 server session: DATA after the request's END_STREAM is STREAM_CLOSED",
+          "[h2][session]") {
+  RawSession r;
+  r.get(1);
+  SECTION("the response is still under way") {}
+  SECTION("the stream has ended on both sides") {
+    r.respond(1);
+    REQUIRE(r.ev.closed == std::vector<int32_t>{1});
+  }
+  r.send(raw_frame(NGHTTP2_DATA, 0, 1, "late"));
+  CHECK(r.goaway_code() == NGHTTP2_STREAM_CLOSED);
+  CHECK(r.find(NGHTTP2_RST_STREAM) == nullptr);
+}
+
+TEST_CASE("h2 server session: frames for a stream we reset are ignored, not errors",
+          "[h2][session]") {
+  RawSession r;
+  // A POST whose body is still coming when we reset it.
+  r.send(raw_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, get_block("/echo")));
+  r.srv->reset(1, NGHTTP2_CANCEL);
+  r.send("");
+  REQUIRE(r.find(NGHTTP2_RST_STREAM, 1));
+  REQUIRE(r.ev.closed == std::vector<int32_t>{1});
+  // Sent before the client saw the reset: DATA and trailers.
+  r.send(raw_frame(NGHTTP2_DATA, 0, 1, "in flight"));
+  r.send(raw_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1,
+                   "\x40\x01x\x01y"));
+  CHECK(r.alive);
+  CHECK(r.goaway_code() == -1);
+  // Trailers on a stream that is still open are fine too.
+  r.send(raw_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 3, get_block("/echo")));
+  r.send(raw_frame(NGHTTP2_DATA, 0, 3, "body"));
+  r.send(raw_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 3,
+                   "\x00\x01x\x01y"));
+  CHECK(r.alive);
+  CHECK(r.ev.bodies[3] == "body");
+  CHECK(r.ev.ended == std::vector<int32_t>{3});
+  r.respond(3);
+  CHECK(r.goaway_code() == -1);
+}
+
+TEST_CASE("h2 server session: a stream over the concurrency limit is refused alone",
+          "[h2][session]") {
+  RawSession r(2);
+  // The limit is advertised, though nghttp2 itself is not told it.
+  const RawFrame* settings = r.find(NGHTTP2_SETTINGS);
+  REQUIRE(settings);
+  uint32_t advertised = 0;
+  for (std::size_t at = 0; at + 6 <= settings->payload.size(); at += 6)
+    if (settings->payload[at + 1] == NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
+      advertised = settings->u32(at + 2);
+  CHECK(advertised == 2);
+
+  r.get(1);
+  r.get(3);
+  r.get(5);  // one too many
+  const RawFrame* rst = r.find(NGHTTP2_RST_STREAM, 5);
+  REQUIRE(rst);
+  CHECK(rst->u32(0) == NGHTTP2_REFUSED_STREAM);
+  CHECK(r.goaway_code() == -1);
+  CHECK(r.ev.heads.count(5) == 0);  // never routed
+  CHECK(r.srv->open_streams() == 2);
+  // The others are answered, and a stream after one has ended is taken.
+  r.respond(1);
+  r.respond(3);
+  r.get(7);
+  r.respond(7);
+  CHECK(r.alive);
+  for (int32_t id : {1, 3, 7}) CHECK(r.find(NGHTTP2_DATA, id));
+  CHECK(r.goaway_code() == -1);
 }

@@ -21,6 +21,16 @@ over a plain socket (h2c by prior knowledge). Loopback only.
                       MODE noread: huge window, but never read the socket.
                       For SECS seconds; print "<rss before kB> <peak rss kB>
                       <bytes read> <closed 0/1>"
+  script PORT STEP... preface + SETTINGS, then the steps in order:
+                        ack          wait for the server's SETTINGS, ACK them
+                        window0      SETTINGS_INITIAL_WINDOW_SIZE 0
+                        get:ID:PATH  HEADERS with END_STREAM
+                        post:ID:PATH HEADERS without END_STREAM
+                        data:ID      a DATA frame (4 bytes), no END_STREAM
+                        await:ID     read until END_STREAM or RST_STREAM on ID
+                        drain        read until EOF (10 s at most)
+                      prints, in order, "END <id>", "RST <id> <code>",
+                      "GOAWAY <code> last=<id>" and "EOF" as they come
 """
 import socket
 import struct
@@ -266,6 +276,76 @@ def cmd_stall(port, pid, path, secs, mode):
     print(before, peak, got, closed)
 
 
+class Events:
+    """Reads a connection's frames and prints what the script tests look at."""
+
+    def __init__(self, s):
+        self.s, self.buf, self.ended, self.eof = s, b"", set(), False
+
+    def pump(self, until, secs=10.0):
+        deadline = time.time() + secs
+        while not until() and not self.eof and time.time() < deadline:
+            self.s.settimeout(max(0.01, deadline - time.time()))
+            try:
+                chunk = self.s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk:
+                self.eof = True
+                print("EOF", flush=True)
+                break
+            self.buf += chunk
+            self.frames()
+
+    def frames(self):
+        while len(self.buf) >= 9:
+            length = struct.unpack(">I", b"\x00" + self.buf[:3])[0]
+            if len(self.buf) < 9 + length:
+                return
+            ftype, flags = self.buf[3], self.buf[4]
+            stream = struct.unpack(">I", self.buf[5:9])[0] & 0x7FFFFFFF
+            payload = self.buf[9:9 + length]
+            self.buf = self.buf[9 + length:]
+            self.frame(ftype, flags, stream, payload)
+
+    def frame(self, ftype, flags, stream, payload):
+        if ftype == SETTINGS and not flags & 1:
+            self.s.sendall(frame(SETTINGS, 1, 0))
+            self.ended.add("settings")
+        elif ftype in (DATA, HEADERS) and flags & END_STREAM:
+            self.ended.add(stream)
+            print(f"END {stream}", flush=True)
+        elif ftype == RST_STREAM:
+            self.ended.add(stream)
+            print(f"RST {stream} {struct.unpack('>I', payload)[0]}", flush=True)
+        elif ftype == GOAWAY:
+            last, code = struct.unpack(">II", payload[:8])
+            print(f"GOAWAY {code} last={last & 0x7FFFFFFF}", flush=True)
+
+
+def cmd_script(port, steps):
+    s = connect(port)
+    ev = Events(s)
+    for step in steps:
+        kind, *rest = step.split(":", 2)
+        if kind == "ack":
+            ev.pump(lambda: "settings" in ev.ended)
+        elif kind == "window0":
+            s.sendall(frame(SETTINGS, 0, 0, struct.pack(">HI", 4, 0)))
+        elif kind in ("get", "post"):
+            flags = END_HEADERS | (END_STREAM if kind == "get" else 0)
+            sendall_tolerant(s, frame(HEADERS, flags, int(rest[0]), request_block(rest[1].encode())))
+        elif kind == "data":
+            sendall_tolerant(s, frame(DATA, 0, int(rest[0]), b"late"))
+        elif kind == "await":
+            sid = int(rest[0])
+            ev.pump(lambda: sid in ev.ended)
+        elif kind == "drain":
+            ev.pump(lambda: False)
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     port = int(args[0])
@@ -278,6 +358,7 @@ def main():
         "split-preface": lambda: cmd_split_preface(port),
         "idle": lambda: cmd_idle(port, args[1]),
         "stall": lambda: cmd_stall(port, *args[1:5]),
+        "script": lambda: cmd_script(port, args[1:]),
     }[cmd]()
 
 

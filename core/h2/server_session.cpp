@@ -745,11 +745,11 @@ void H2ServerSession::goaway_after(int32_t last_stream_id) {
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream_id, NGHTTP2_NO_ERROR, nullptr, 0);
 }
 
-void H2ServerSession::final_goaway() {
+void H2ServerSession::final_goaway(std::string_view debug) {
   if (!session_ || terminated_) return;
   nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                        nullptr, 0);
+                        reinterpret_cast<const uint8_t*>(debug.data()), debug.size());
 }
 
 }  // namespace sluice

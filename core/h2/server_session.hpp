@@ -104,7 +104,8 @@ class H2ServerSession {
   // Graceful stop: a GOAWAY announcing the end, then the final one naming the
   // last stream we will answer.
   void shutdown_notice();
-  void final_goaway();
+  // debug: the GOAWAY's additional debug data (RFC 9113 6.8), for people.
+  void final_goaway(std::string_view debug = {});
   // GOAWAY(NO_ERROR) naming last_stream_id: streams above it are refused, and
   // the client may send them again on a new connection.
   void goaway_after(int32_t last_stream_id);

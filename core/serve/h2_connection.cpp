@@ -308,12 +308,31 @@ void H2Connection::on_deadline() {
     timer_.arm(deadline());
     return;
   }
-  if (state_ == State::open && streams_.empty() && !closing_) {
-    // Idle: say goodbye properly, then go.
-    send_final_goaway();
-    if (!pump()) return;
+  if (state_ == State::open && !closing_) {
+    if (streams_.empty()) {
+      // Idle: say goodbye properly, then go.
+      send_final_goaway();
+      if (!pump()) return;
+    } else if (give_up_stalled()) {
+      return;
+    }
   }
   close_now();
+}
+
+// The peer has taken none of our bytes for --keepalive-timeout (a window it
+// never opens, or a socket it never reads). A GOAWAY tells it the
+// connection is over and which streams were taken (RFC 9113 6.8), when the
+// socket still takes bytes; then linger for its FIN, as after any last
+// frame. True: lingering; false: nothing could be sent, close now.
+bool H2Connection::give_up_stalled() {
+  final_goaway_sent_ = true;
+  input_done_ = true;
+  session_.final_goaway("stalled: no progress within keepalive-timeout");
+  if (!pump()) return true;  // closed already
+  if (!output_empty()) return false;
+  start_lingering();
+  return true;
 }
 
 // ---- H2ServerEvents --------------------------------------------------------

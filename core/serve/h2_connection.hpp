@@ -82,6 +82,7 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
 
   TimePoint deadline() const;
   void on_deadline();
+  bool give_up_stalled();
 
   // H2ServerEvents (called from inside session_.feed / produce)
   void on_request_head(int32_t id, RequestHead&& head, int reject) override;

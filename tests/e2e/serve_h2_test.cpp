@@ -310,3 +310,12 @@ TEST_CASE("serve h2 refuses the stream over --h2-max-concurrent-streams alone", 
   CHECK_THAT(out, !ContainsSubstring("GOAWAY"));
   CHECK(healthy(s, "--http2-prior-knowledge"));
 }
+
+TEST_CASE("serve h2 sends a GOAWAY before closing a connection stalled by its window",
+          "[serve][h2]") {
+  Server s("--keepalive-timeout 1");
+  // The response head comes; no DATA can (a window of 0), and after
+  // --keepalive-timeout the server gives up: GOAWAY naming stream 1, then EOF.
+  CHECK(script(s, "ack window0 get:1:/bytes/1000000 drain") == "GOAWAY 0 last=1\nEOF\n");
+  CHECK(healthy(s, "--http2-prior-knowledge"));
+}

@@ -30,6 +30,14 @@ std::string_view view(const uint8_t* p, std::size_t n) {
   return {reinterpret_cast<const char*>(p), n};
 }
 
+// Runs change(queue) and keeps total (the blocks all queues hold) in step.
+template <class Change>
+void track(std::size_t& total, ChainBuffer& queue, Change&& change) {
+  std::size_t before = queue.capacity();
+  change(queue);
+  total = total - before + queue.capacity();
+}
+
 std::size_t big_endian(std::string_view bytes) {
   std::size_t v = 0;
   for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
@@ -443,6 +451,7 @@ int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint3
   --me.open_;
   if (s->held) nghttp2_session_consume_connection(session, s->held);
   me.end_wait(*s);
+  me.drop_queue(*s);  // what is left can no longer be sent
   me.events_.on_stream_close(id);
   // Rapid reset (CVE-2023-44487) and its server-provoked variants: streams
   // that end in a reset cost us a request's work each. On failure nghttp2
@@ -555,17 +564,19 @@ int H2ServerSession::send_data(nghttp2_session*, nghttp2_frame* frame, const uin
   auto& me = self(user);
   auto* s = static_cast<Stream*>(source->ptr);
   std::string_view header = view(framehd, kFrameHeader);
-  if (length == s->queue.front().size() && s->queue.move_front_block(me.out_, header))
-    length = 0;
-  else
-    me.out_.append(header);
-  while (length > 0) {
-    std::string_view chunk = s->queue.front();
-    std::size_t n = std::min(length, chunk.size());
-    me.out_.append(chunk.substr(0, n));
-    s->queue.consume(n);
-    length -= n;
-  }
+  track(me.body_memory_, s->queue, [&](ChainBuffer& queue) {
+    if (length == queue.front().size() && queue.move_front_block(me.out_, header))
+      length = 0;
+    else
+      me.out_.append(header);
+    while (length > 0) {
+      std::string_view chunk = queue.front();
+      std::size_t n = std::min(length, chunk.size());
+      me.out_.append(chunk.substr(0, n));
+      queue.consume(n);
+      length -= n;
+    }
+  });
   me.credit(frame->hd.stream_id, *s);
   // Our END_STREAM is out: a refused upload past its allowance can be cut now.
   if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && s->dropped > kDropMax)
@@ -627,7 +638,7 @@ void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Heade
   nghttp2_submit_response(session_, id, nva.data(), nva.size(), s.no_body ? nullptr : &body);
   if (!s.no_body) return;
   s.eof = true;
-  s.queue.clear();  // what a HEAD's endpoint wrote while its response waited
+  drop_queue(s);  // what a HEAD's endpoint wrote while its response waited
 }
 
 void H2ServerSession::set_filling(int32_t id, bool filling) {
@@ -645,7 +656,7 @@ void H2ServerSession::send_continue(int32_t id) {
 void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
   Stream* s = find(id);
   if (!s || !s->responded || s->eof || bytes.empty()) return;
-  s->queue.append(bytes);
+  track(body_memory_, s->queue, [&](ChainBuffer& queue) { queue.append(bytes); });
   if (!s->waiting_head) return resume(id, *s);
   waiting_bytes_ += bytes.size();
   // Past the mark the response must flow, or the request's window stalls it.
@@ -665,11 +676,15 @@ std::optional<H2ServerSession::WaitingHead> H2ServerSession::end_wait(Stream& s)
   return std::exchange(s.waiting_head, std::nullopt);
 }
 
+void H2ServerSession::drop_queue(Stream& s) {
+  track(body_memory_, s.queue, [](ChainBuffer& queue) { queue.clear(); });
+}
+
 // A request body over --max-body-size whose response has not started: the
 // response becomes 413, and the rest of the body is dropped (drop_body).
 void H2ServerSession::refuse_body(int32_t id, Stream& s) {
   end_wait(s);
-  s.queue.clear();
+  drop_queue(s);
   s.responded = s.rejected = true;
   nghttp2_session_consume(session_, id, s.held);
   s.held = 0;
@@ -677,7 +692,7 @@ void H2ServerSession::refuse_body(int32_t id, Stream& s) {
   Headers h;
   h.add("Content-Type", std::string(kPlainTextType));
   submit_head(id, s, 413, h, body.size());
-  if (!s.no_body) s.queue.append(body);
+  if (!s.no_body) track(body_memory_, s.queue, [&](ChainBuffer& queue) { queue.append(body); });
   s.eof = true;
 }
 

@@ -14,6 +14,13 @@
 // queue is short again, so an /echo whose client does not read costs at most
 // one stream window, and all of them together at most the connection window.
 //
+// Response memory: the blocks every stream's queue holds count towards
+// body_memory(), which the connection adds to its own output when it tells
+// endpoints whether they may write (H2Stream::has_room), so a client that
+// opens many streams and never reads costs one connection's budget, not one
+// per stream. Blocks, not bytes: a 10-byte body stalled in a stream holds a
+// whole 16 KiB block.
+//
 // Defences, each ending the connection with GOAWAY: rapid reset (streams
 // reset before their response finished, token bucket), SETTINGS/PING/empty
 // DATA floods (token bucket, plus nghttp2's outbound-ACK cap), CONTINUATION
@@ -130,6 +137,9 @@ class H2ServerSession {
   bool response_ended(int32_t id) const;
 
   std::size_t open_streams() const { return open_; }
+  // Memory (whole blocks) held by response bodies written and not yet
+  // framed, all streams.
+  std::size_t body_memory() const { return body_memory_; }
   ChainBuffer& out() { return out_; }
   const ChainBuffer& out() const { return out_; }
 
@@ -165,6 +175,7 @@ class H2ServerSession {
   void remember_reset(int32_t id);
   bool was_reset(int32_t id) const;
   void emit(std::string_view frame);
+  void drop_queue(Stream& s);
   void add_header(Stream& s, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
   void credit(int32_t id, Stream& s);
@@ -191,6 +202,7 @@ class H2ServerSession {
   std::vector<int32_t> blocked_;   // deferred with bytes queued while out() was full
   std::size_t out_limit_ = 0;      // during produce()
   std::size_t waiting_bytes_ = 0;  // bodies of responses that wait (send_head)
+  std::size_t body_memory_ = 0;    // the streams' queues' capacity(), summed
   uint32_t continuations_ = 0;     // CONTINUATION frames in the current header block
   h2::FrameScanner scanner_;       // the client's frame headers, for the stream-id checks
   int32_t highest_opened_ = 0;     // highest stream id a HEADERS frame has named

@@ -139,8 +139,10 @@ bool H2Connection::reading_allowed() const {
   return state_ == State::open && !input_done_ && queued() < kHighWater;
 }
 
+// Framed, staged and still in the streams' queues: one budget for the whole
+// connection, however many streams it has open.
 bool H2Connection::has_room() const {
-  return queued() < kHighWater;
+  return queued() + session_.body_memory() < kHighWater;
 }
 
 void H2Connection::read_input() {
@@ -184,6 +186,7 @@ bool H2Connection::pull_streams() {
 bool H2Connection::fill() {
   // Staged TLS records count: a reader that stops holds kHighWater in all.
   std::size_t limit = kHighWater - std::min(kHighWater, transport_->pending_bytes());
+  release_filling();
   if (!session_.produce(limit)) return false;
   while (session_.out().size() < kBatch && pull_streams()) {
     std::size_t before = session_.out().size();
@@ -191,6 +194,15 @@ bool H2Connection::fill() {
     if (session_.out().size() == before) break;  // windows shut, or endpoints wrote nothing
   }
   return true;
+}
+
+// A stream's last, partly filled block waits for its endpoint's next write
+// (no runt frames, see H2ServerSession::set_filling). With the budget spent
+// on such blocks and nothing framed, no endpoint would ever write again: let
+// them go as they are.
+void H2Connection::release_filling() {
+  if (has_room() || !output_empty()) return;
+  for (auto& stream : streams_) session_.set_filling(stream->id(), false);
 }
 
 bool H2Connection::pump(bool* sent) {

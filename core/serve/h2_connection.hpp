@@ -6,7 +6,9 @@
 // Memory is bounded per connection: the socket is read only while the output
 // queue is under kHighWater (so a peer that never reads stops being read, and
 // is closed after --keepalive-timeout without progress); frames are produced
-// only up to that mark; each stream queues at most about one frame.
+// only up to that mark; endpoints write only while the output queue and all
+// the streams' queues together are under it, and each stream queues at most
+// about one frame.
 //
 // Graceful stop: a GOAWAY shutdown notice at once, the final GOAWAY (naming
 // the last stream we answer) once the streams are done or after kGoawayGrace,
@@ -66,6 +68,7 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   bool pull_streams();
   bool more_to_pull() const;
   bool fill();  // a batch of frames into the output queue; false on a fatal session error
+  void release_filling();
   // Frames into the output queue, and out to the socket; false when closed.
   // *sent: some bytes left.
   bool pump(bool* sent = nullptr);

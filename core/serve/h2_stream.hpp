@@ -3,9 +3,10 @@
 // writer underneath differs (frames per stream instead of one byte stream).
 //
 // Backpressure: has_room() is true while this stream's own queue is under
-// one frame's worth and the connection's output queue under its mark, so a
-// stream whose flow-control window is stalled holds at most ~32 KiB, and a
-// connection at most the mark plus that per open stream.
+// one frame's worth and the connection's output plus every stream's queue is
+// under its mark (H2Connection::has_room), so a stream whose flow-control
+// window is stalled holds at most ~32 KiB, and a connection about the mark
+// plus one write however many streams stall.
 #pragma once
 
 #include <cstdint>

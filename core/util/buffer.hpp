@@ -80,6 +80,8 @@ class ChainBuffer {
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // Memory the blocks hold, whole blocks: what a queue costs, not what it says.
+  std::size_t capacity() const { return blocks_.size() * kBlockSize; }
 
  private:
   std::deque<std::unique_ptr<Block>> blocks_;

@@ -319,3 +319,24 @@ TEST_CASE("serve h2 sends a GOAWAY before closing a connection stalled by its wi
   CHECK(script(s, "ack window0 get:1:/bytes/1000000 drain") == "GOAWAY 0 last=1\nEOF\n");
   CHECK(healthy(s, "--http2-prior-knowledge"));
 }
+
+TEST_CASE("serve h2 memory stays bounded for stalled readers with many streams each",
+          "[serve][h2]") {
+  Server s;
+  constexpr long kConns = 50;
+  constexpr long kStreams = 100;  // the default --h2-max-concurrent-streams
+  // Each connection asks for 100 x 10 MB with a window of 0 and never opens it.
+  auto r =
+      sh(kRaw + "stall-many " + std::to_string(s.port) + " " + std::to_string(s.proc.pid()) + " " +
+             std::to_string(kConns) + " " + std::to_string(kStreams) + " /bytes/10000000",
+         120);
+  INFO(r.out << r.err);
+  std::istringstream in(r.out);
+  long before = 0, after = 0, heads = 0;
+  in >> before >> after >> heads;
+  REQUIRE(heads == kConns * kStreams);  // every stream was taken and answered
+  // kB per connection: one connection's output budget (256 KiB) plus the
+  // streams' bookkeeping, nowhere near 100 streams' queues (~3.4 MiB).
+  CHECK((after - before) / kConns < 1024);
+  CHECK(healthy(s, "--http2-prior-knowledge"));
+}

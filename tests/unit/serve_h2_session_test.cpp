@@ -618,3 +618,25 @@ TEST_CASE("h2 server session: a stream over the concurrency limit is refused alo
   for (int32_t id : {1, 3, 7}) CHECK(r.find(NGHTTP2_DATA, id));
   CHECK(r.goaway_code() == -1);
 }
+
+TEST_CASE("h2 server session: body_memory() counts the blocks of every stream's unsent body",
+          "[h2][session]") {
+  RawSession r;
+  // A window of 0: nothing the endpoints write can leave.
+  r.send(raw_frame(NGHTTP2_SETTINGS, 0, 0, std::string("\x00\x04\x00\x00\x00\x00", 6)));
+  for (int32_t id : {1, 3, 5}) {
+    r.get(id);
+    r.srv->send_head(id, 200, {}, std::nullopt);
+    r.srv->send_body(id, std::string(10000, 'x'));
+  }
+  r.send("");
+  CHECK(r.srv->body_memory() == 3 * kBlockSize);  // one block each
+  r.srv->send_body(5, std::string(10000, 'x'));   // a second block for stream 5
+  CHECK(r.srv->body_memory() == 4 * kBlockSize);
+  r.srv->reset(3, NGHTTP2_CANCEL);  // its bytes will never leave
+  r.send("");
+  CHECK(r.srv->body_memory() == 3 * kBlockSize);
+  // Window for stream 1 only: its bytes are framed, its block moves on.
+  r.send(raw_frame(NGHTTP2_WINDOW_UPDATE, 0, 1, std::string("\x00\x01\x00\x00", 4)));
+  CHECK(r.srv->body_memory() == 2 * kBlockSize);
+}

@@ -31,6 +31,11 @@ over a plain socket (h2c by prior knowledge). Loopback only.
                         drain        read until EOF (10 s at most)
                       prints, in order, "END <id>", "RST <id> <code>",
                       "GOAWAY <code> last=<id>" and "EOF" as they come
+  stall-many PORT PID CONNS STREAMS PATH
+                      CONNS connections, each with STREAMS GETs of PATH and a
+                      window of 0, held open once every response head came;
+                      print "<rss before kB> <rss after kB> <heads received>"
+                      (the server's VmRSS), then close them all
 """
 import socket
 import struct
@@ -346,6 +351,38 @@ def cmd_script(port, steps):
             ev.pump(lambda: False)
 
 
+def cmd_stall_many(port, pid, conns, streams, path):
+    pid, conns, streams = int(pid), int(conns), int(streams)
+    before = vm_rss(pid)
+    block = request_block(path.encode())
+    socks = []
+    for _ in range(conns):
+        s = connect(port, struct.pack(">HI", 4, 0))  # INITIAL_WINDOW_SIZE 0
+        s.sendall(frame(SETTINGS, 1, 0) + b"".join(
+            frame(HEADERS, END_HEADERS | END_STREAM, 2 * i + 1, block) for i in range(streams)))
+        socks.append(s)
+    heads = 0
+    for s in socks:  # every response head came: the server has done all it can
+        got = 0
+        for ftype, _, _, _ in read_frames(s, 20):
+            if ftype == HEADERS:
+                got += 1
+                if got == streams:
+                    break
+        heads += got
+    # The last head may leave before the server's last write: wait for its
+    # RSS to settle (three equal readings), not for a fixed time.
+    after, same, deadline = vm_rss(pid), 0, time.time() + 5
+    while same < 3 and time.time() < deadline:
+        time.sleep(0.05)
+        now = vm_rss(pid)
+        same = same + 1 if now == after else 0
+        after = now
+    print(before, after, heads, flush=True)
+    for s in socks:
+        s.close()
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     port = int(args[0])
@@ -359,6 +396,7 @@ def main():
         "idle": lambda: cmd_idle(port, args[1]),
         "stall": lambda: cmd_stall(port, *args[1:5]),
         "script": lambda: cmd_script(port, args[1:]),
+        "stall-many": lambda: cmd_stall_many(port, *args[1:5]),
     }[cmd]()
 
 

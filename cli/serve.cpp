@@ -45,9 +45,9 @@ const char* kRouting =
     "-> 416 with Content-Range: bytes */SIZE; a malformed one, more than 16, or\n"
     "ranges adding up to more than the body are ignored -> 200 with the whole body.\n"
     "Each worker caches open files (1024, with the bytes of those up to 64 KiB):\n"
-    "a file changed in place or replaced is seen by the next request; a renamed\n"
-    "directory within 1 s. Plain connections send bigger files with sendfile(2);\n"
-    "TLS ones read and encrypt.";
+    "a file changed in place or replaced is seen by the next request, a renamed\n"
+    "directory within 1 s; a file unused for 10 s is closed. Plain connections\n"
+    "send bigger files with sendfile(2); TLS ones read and encrypt.";
 
 const char* kHttp2 =
     "HTTP/2 with --tls: ALPN offers h2 and http/1.1. Without --tls: h2c by prior\n"

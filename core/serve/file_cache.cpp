@@ -50,6 +50,7 @@ FileCache::Lookup FileCache::open(const std::string& rel, TimePoint now, uint64_
   if (auto hit = index_.find(rel); hit != index_.end()) {
     Lru::iterator it = hit->second;
     if (still_fresh(*it->second, now, round)) {
+      it->second->last_used = now;
       lru_.splice(lru_.begin(), lru_, it);
       return {0, it->second, {}};
     }
@@ -71,7 +72,7 @@ std::shared_ptr<CachedFile> FileCache::make_entry(Opened o, const std::string& r
   f->validators = validators_for(f->st.st_mtime, size);
   f->last_modified = http_date(f->st.st_mtime);
   f->content_type = content_type_for(rel);
-  f->resolved_at = now;
+  f->resolved_at = f->last_used = now;
   f->checked_round = round;
   if (size <= kMaxFileBytes)  // insert() evicts to make room for them
     f->has_bytes = read_whole(f->fd.get(), static_cast<std::size_t>(size), f->bytes);
@@ -86,6 +87,11 @@ void FileCache::insert(const std::string& rel, std::shared_ptr<CachedFile> f) {
   cached_bytes_ += f->bytes.size();
   lru_.emplace_front(rel, std::move(f));
   index_.emplace(lru_.front().first, lru_.begin());
+}
+
+void FileCache::expire_idle(TimePoint now) {
+  while (!lru_.empty() && now - lru_.back().second->last_used >= kIdleTtl)
+    erase(std::prev(lru_.end()));
 }
 
 void FileCache::erase(Lru::iterator it) {

@@ -15,7 +15,9 @@
 // is 60 s). Only regular files are cached; directories and misses are not.
 //
 // Bounds: at most kMaxEntries descriptors and kMaxCachedBytes of file bytes
-// per worker, least recently used first out. An endpoint holds its entry by
+// per worker, least recently used first out; an entry unused for kIdleTtl is
+// closed by expire_idle() (the Router sweeps), so a deleted file's space is
+// not held for long. An endpoint holds its entry by
 // shared_ptr, so eviction never closes a descriptor a response still reads.
 #pragma once
 
@@ -45,6 +47,7 @@ struct CachedFile {
   bool has_bytes = false;
   TimePoint resolved_at{};     // when the path was last resolved to this inode
   uint64_t checked_round = 0;  // the loop iteration of the last fstat
+  TimePoint last_used{};
 };
 
 class FileCache {
@@ -53,6 +56,7 @@ class FileCache {
   static constexpr std::size_t kMaxCachedBytes = 16u << 20;
   static constexpr std::size_t kMaxFileBytes = 64u << 10;  // larger files are never copied in
   static constexpr std::chrono::seconds kBindingTtl{1};
+  static constexpr std::chrono::seconds kIdleTtl{10};  // nginx's open_file_cache inactive: 60 s
 
   explicit FileCache(int root_fd) : root_fd_(root_fd) {}
 
@@ -64,6 +68,9 @@ class FileCache {
   // rel: a normalised path under the root ("" is the root itself); round:
   // the loop's iteration count (Loop::wakeups()), now: its time.
   Lookup open(const std::string& rel, TimePoint now, uint64_t round);
+
+  // Closes the entries not used within kIdleTtl before now.
+  void expire_idle(TimePoint now);
 
   std::size_t entries() const { return index_.size(); }
   std::size_t cached_bytes() const { return cached_bytes_; }

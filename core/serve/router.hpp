@@ -26,15 +26,16 @@ struct Env {
 // open-file cache), so routing takes no lock.
 class Router {
  public:
-  Router(const Env& env, Loop& loop) : env_(env), loop_(loop) {
-    if (!env.root.empty()) files_.emplace(env.root_fd);
-  }
+  Router(const Env& env, Loop& loop);
   std::unique_ptr<Endpoint> route(const RequestHead& req);
 
  private:
+  void sweep();
+
   const Env& env_;
   Loop& loop_;
   std::optional<FileCache> files_;  // with --root
+  Deadline sweep_;                  // closes idle cached files, while any is cached
 };
 
 }  // namespace sluice::serve

@@ -168,3 +168,20 @@ TEST_CASE("file cache: at most kMaxEntries open files, least recently used out f
         first[1]);  // the least recently used: evicted, opened anew
   CHECK(cache.entries() == FileCache::kMaxEntries);
 }
+
+TEST_CASE("file cache: entries unused for kIdleTtl are closed") {
+  TempRoot root;
+  root.write("old", "o");
+  root.write("new", "n");
+  FileCache cache(root.fd.get());
+  TimePoint t0 = Clock::now();
+  REQUIRE(cache.open("old", t0, 1).file);
+  REQUIRE(cache.open("new", t0 + std::chrono::seconds(5), 2).file);
+  cache.expire_idle(t0 + FileCache::kIdleTtl - std::chrono::milliseconds(1));
+  CHECK(cache.entries() == 2);
+  cache.expire_idle(t0 + FileCache::kIdleTtl);
+  CHECK(cache.entries() == 1);  // "old" closed, "new" used 5 s later stays
+  CHECK(cache.cached_bytes() == 1);
+  cache.expire_idle(t0 + std::chrono::seconds(5) + FileCache::kIdleTtl);
+  CHECK(cache.entries() == 0);
+}

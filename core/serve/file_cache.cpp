@@ -72,6 +72,10 @@ std::shared_ptr<CachedFile> FileCache::make_entry(Opened o, const std::string& r
   f->validators = validators_for(f->st.st_mtime, size);
   f->last_modified = http_date(f->st.st_mtime);
   f->content_type = content_type_for(rel);
+  f->headers.add("Last-Modified", f->last_modified);
+  f->headers.add("ETag", f->validators.etag);
+  f->headers.add("Accept-Ranges", "bytes");
+  f->headers.add("Content-Type", std::string(f->content_type));
   f->resolved_at = f->last_used = now;
   f->checked_round = round;
   if (size <= kMaxFileBytes)  // insert() evicts to make room for them

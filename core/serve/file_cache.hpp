@@ -30,6 +30,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/http/headers.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/tcp.hpp"  // Fd
 #include "core/serve/beneath.hpp"
@@ -41,7 +42,8 @@ struct CachedFile {
   Fd fd;
   struct stat st {};
   Validators validators;
-  std::string last_modified;      // Last-Modified, formatted once
+  std::string last_modified;  // Last-Modified, formatted once
+  Headers headers;  // a 200's: Last-Modified, ETag, Accept-Ranges, Content-Type (built once)
   std::string_view content_type;  // from the name, static storage
   std::string bytes;              // the whole file when small (has_bytes), else empty
   bool has_bytes = false;

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cerrno>
+#include <optional>
+#include <vector>
 
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/multipart.hpp"
@@ -17,18 +19,40 @@ namespace {
 constexpr std::size_t kReadBlock = 16 * 1024;
 constexpr int kBlocksPerPull = 4;
 
-// A file's response body: pieces of text and file bytes, then a tail (see
-// multipart.hpp). File bytes come from the cache's copy when it holds one,
-// else by sendfile(2) on plain TCP, else by pread for TLS.
+// A file's response: its head, then the bytes of one range (the whole file,
+// or a single Range) or, for several ranges, pieces of text and file bytes
+// and a tail (multipart.hpp). The common 200 uses the head the cache built
+// once, so serving a cached file allocates nothing but this object. File
+// bytes come from the cache's copy when it holds one, else by sendfile(2) on
+// plain TCP, else by pread for TLS.
 class FileBody final : public Endpoint {
  public:
-  FileBody(std::shared_ptr<const CachedFile> file, int status, Headers h, PlannedBody body)
-      : file_(std::move(file)), status_(status), headers_(std::move(h)), body_(std::move(body)) {}
+  // The whole file with the cache's own 200 head.
+  explicit FileBody(std::shared_ptr<const CachedFile> file)
+      : file_(std::move(file)), status_(200), left_(file_->validators.size) {
+    length_ = left_;
+  }
+  // One range (206) with its own head.
+  FileBody(std::shared_ptr<const CachedFile> file, Headers h, uint64_t offset, uint64_t length)
+      : file_(std::move(file)),
+        status_(206),
+        own_headers_(std::move(h)),
+        offset_(offset),
+        left_(length),
+        length_(length) {}
+  // Several ranges (206, multipart/byteranges).
+  FileBody(std::shared_ptr<const CachedFile> file, Headers h, PlannedBody body)
+      : file_(std::move(file)),
+        status_(206),
+        own_headers_(std::move(h)),
+        pieces_(std::move(body.pieces)),
+        tail_(std::move(body.tail)),
+        length_(body.length) {}
 
   Pull pull(ResponseWriter& w) override {
     if (!started_) {
       started_ = true;
-      w.head(status_, headers_, body_.length);
+      w.head(status_, own_headers_ ? *own_headers_ : file_->headers, length_);
       if (w.request().is_head()) return finish(w, false);
     }
     while (w.has_room()) {
@@ -39,10 +63,10 @@ class FileBody final : public Endpoint {
   }
 
  private:
-  // Starts the next piece by writing its text; false when none is left.
+  // Starts the next multipart piece by writing its text; false when none is left.
   bool next_piece(ResponseWriter& w) {
-    if (piece_ == body_.pieces.size()) return false;
-    const BodyPiece& p = body_.pieces[piece_++];
+    if (piece_ == pieces_.size()) return false;
+    const BodyPiece& p = pieces_[piece_++];
     if (!p.text.empty()) w.write(p.text);
     offset_ = p.offset;
     left_ = p.length;
@@ -50,7 +74,7 @@ class FileBody final : public Endpoint {
   }
 
   Pull finish(ResponseWriter& w, bool with_tail) {
-    if (with_tail && !body_.tail.empty()) w.write(body_.tail);
+    if (with_tail && !tail_.empty()) w.write(tail_);
     w.end();
     return Pull::done;
   }
@@ -97,10 +121,11 @@ class FileBody final : public Endpoint {
 
   std::shared_ptr<const CachedFile> file_;
   int status_;
-  Headers headers_;
-  PlannedBody body_;
+  std::optional<Headers> own_headers_;  // else the cache's 200 head
+  std::vector<BodyPiece> pieces_;       // multipart only
+  std::string tail_;
   std::size_t piece_ = 0;
-  uint64_t offset_ = 0, left_ = 0;
+  uint64_t offset_ = 0, left_ = 0, length_ = 0;
   bool started_ = false;
 };
 
@@ -119,43 +144,36 @@ Headers validator_headers(const CachedFile& f) {
   return h;
 }
 
-PlannedBody whole(uint64_t offset, uint64_t length) {
-  return {{}, {{{}, offset, length}}, {}, length};
-}
-
-std::unique_ptr<Endpoint> ranged(std::shared_ptr<const CachedFile> f, Headers h,
-                                 const RangeSet& set) {
+std::unique_ptr<Endpoint> ranged(std::shared_ptr<const CachedFile> f, const RangeSet& set) {
   uint64_t size = f->validators.size;
+  Headers h = validator_headers(*f);
   if (set.ranges.size() == 1) {
     const ByteRange& r = set.ranges[0];
     h.add("Content-Type", std::string(f->content_type));
     h.add("Content-Range", fmt::format("bytes {}-{}/{}", r.first, r.last, size));
-    return std::make_unique<FileBody>(std::move(f), 206, std::move(h), whole(r.first, r.length()));
+    return std::make_unique<FileBody>(std::move(f), std::move(h), r.first, r.length());
   }
   PlannedBody body = plan_byteranges(set.ranges, size, f->content_type, next_boundary());
   h.add("Content-Type", body.content_type);
-  return std::make_unique<FileBody>(std::move(f), 206, std::move(h), std::move(body));
+  return std::make_unique<FileBody>(std::move(f), std::move(h), std::move(body));
 }
 
 std::unique_ptr<Endpoint> serve_file(const RequestHead& req, std::shared_ptr<const CachedFile> f) {
   Precondition pre = evaluate_preconditions(req, f->validators);
   if (pre == Precondition::failed) return error_response(412);
-  Headers h = validator_headers(*f);
   if (pre == Precondition::not_modified)
-    return std::make_unique<FixedResponse>(304, std::move(h), "");
-  uint64_t size = f->validators.size;
+    return std::make_unique<FixedResponse>(304, validator_headers(*f), "");
   auto range_header = req.headers.get("Range");
   if (range_header && if_range_allows(req, f->validators)) {
-    RangeSet set = parse_ranges(*range_header, size);
+    RangeSet set = parse_ranges(*range_header, f->validators.size);
     if (set.kind == RangeSet::unsatisfiable) {
       Headers e;
-      e.add("Content-Range", fmt::format("bytes */{}", size));
+      e.add("Content-Range", fmt::format("bytes */{}", f->validators.size));
       return error_response(416, std::move(e));
     }
-    if (set.kind == RangeSet::satisfiable) return ranged(std::move(f), std::move(h), set);
+    if (set.kind == RangeSet::satisfiable) return ranged(std::move(f), set);
   }
-  h.add("Content-Type", std::string(f->content_type));
-  return std::make_unique<FileBody>(std::move(f), 200, std::move(h), whole(0, size));
+  return std::make_unique<FileBody>(std::move(f));
 }
 
 // The directory redirect's target, from the normalised path (never the raw

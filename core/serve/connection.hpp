@@ -73,6 +73,7 @@ class Connection final : public ServedConnection,
   void produce();
   bool flush();
   bool send_file();
+  void cork(bool on);
   bool complete_exchange();
   void fail_request(int status);
   void begin_close();

@@ -18,6 +18,7 @@ const llhttp_settings_t& H1ServerSession::settings() {
     v.on_message_begin = &H1ServerSession::on_message_begin;
     v.on_url = &H1ServerSession::on_url;
     v.on_header_field = &H1ServerSession::on_header_field;
+    v.on_header_field_complete = &H1ServerSession::on_header_field_complete;
     v.on_header_value = &H1ServerSession::on_header_value;
     v.on_header_value_complete = &H1ServerSession::on_header_value_complete;
     v.on_headers_complete = &H1ServerSession::on_headers_complete;
@@ -107,6 +108,10 @@ int H1ServerSession::on_message_begin(llhttp_t* p) {
 
 int H1ServerSession::on_url(llhttp_t* p, const char* at, size_t n) {
   auto& s = self(p);
+  if (s.head_.target.size() + n > s.limits_.max_target_size) {
+    s.error_status_ = 414;
+    return HPE_USER;
+  }
   if (!s.count_head_bytes(n)) return HPE_USER;
   s.head_.target.append(at, n);
   return 0;
@@ -117,6 +122,16 @@ int H1ServerSession::on_header_field(llhttp_t* p, const char* at, size_t n) {
   if (!s.count_head_bytes(n + 4)) return HPE_USER;  // + ": " and CRLF, roughly
   s.field_.append(at, n);
   return 0;
+}
+
+// llhttp (not in strict mode) takes spaces into a field name -- "Name : v" and
+// "Na me: v" -- while RFC 9112 5.1 makes such a request a 400, whatever the
+// field: a proxy in front of us might read it differently.
+int H1ServerSession::on_header_field_complete(llhttp_t* p) {
+  auto& s = self(p);
+  if (is_token(s.field_)) return 0;
+  s.error_status_ = 400;
+  return HPE_USER;
 }
 
 int H1ServerSession::on_header_value(llhttp_t* p, const char* at, size_t n) {
@@ -162,9 +177,27 @@ int H1ServerSession::refusal() const {
   const auto& fields = head_.headers.list();
   // RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host.
   if (head_.http11() && std::count_if(fields.begin(), fields.end(), host) != 1) return 400;
+  if (int status = transfer_coding_refusal()) return status;
   if (parser_.method == HTTP_CONNECT) return 405;  // we are no proxy
   if (head_.content_length.value_or(0) > limits_.max_body_size) return 413;
   return 0;
+}
+
+// RFC 9112 6.1 and 6.3: a request body with Transfer-Encoding ends where its
+// final coding, chunked, says. chunked elsewhere (or twice) and the end cannot
+// be found: 400. Any other coding would need decoding, and sluice decodes
+// nothing: 501, also for "gzip, chunked", which llhttp frames as chunked and
+// would hand over still gzipped. Both close the connection.
+int H1ServerSession::transfer_coding_refusal() const {
+  if (!head_.headers.has("Transfer-Encoding")) return 0;
+  auto codings = head_.headers.items("Transfer-Encoding");
+  if (codings.empty()) return 400;
+  for (std::size_t i = 0; i + 1 < codings.size(); ++i)
+    if (iequals(codings[i], "chunked")) return 400;
+  if (codings.size() > 1 || !iequals(codings.back(), "chunked")) return 501;
+  // llhttp must frame the body as chunked too, or it would fail the request
+  // after it has been routed (and perhaps answered).
+  return head_.chunked ? 0 : 400;
 }
 
 int H1ServerSession::on_chunk_header(llhttp_t* p) {

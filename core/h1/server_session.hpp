@@ -57,7 +57,7 @@ class H1ServerSession {
   void send_body(std::string_view bytes);
   void sent_out_of_band(uint64_t n);  // body bytes the connection sent itself (sendfile)
   void end_response();
-  // A complete short response that ends the connection (400, 408, 413, 431...).
+  // A complete short response that ends the connection (400, 408, 413, 414, 431, 501...).
   void send_error(int status, const Headers& extra = {});
 
   void force_close() { keep_alive_ = false; }
@@ -73,6 +73,7 @@ class H1ServerSession {
   static int on_message_begin(llhttp_t* p);
   static int on_url(llhttp_t* p, const char* at, size_t n);
   static int on_header_field(llhttp_t* p, const char* at, size_t n);
+  static int on_header_field_complete(llhttp_t* p);
   static int on_header_value(llhttp_t* p, const char* at, size_t n);
   static int on_header_value_complete(llhttp_t* p);
   static int on_headers_complete(llhttp_t* p);
@@ -86,6 +87,7 @@ class H1ServerSession {
   bool count_head_bytes(std::size_t n);
   int headers_complete();
   int refusal() const;
+  int transfer_coding_refusal() const;
   Framing choose_framing(int status, std::optional<uint64_t> length);
   ChainBuffer& sink() { return holding_ ? held_ : out_; }
   void release_held();

@@ -28,21 +28,47 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+// Takes the next element off a comma-separated list, trimmed of spaces and tabs.
+std::string_view next_item(std::string_view& rest) {
+  auto comma = rest.find(',');
+  std::string_view item = rest.substr(0, comma);
+  rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+  while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+  return item;
+}
+
+bool is_tchar(char c) {
+  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         kSymbols.find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool is_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
+}
+
 bool Headers::has_token(std::string_view name, std::string_view token) const {
   for (const auto& [n, v] : list_) {
     if (!iequals(n, name)) continue;
-    std::string_view rest = v;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      std::string_view item = rest.substr(0, comma);
-      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-      if (iequals(item, token)) return true;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
+    for (std::string_view rest = v; !rest.empty();)
+      if (iequals(next_item(rest), token)) return true;
   }
   return false;
+}
+
+std::vector<std::string_view> Headers::items(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& [n, v] : list_) {
+    if (!iequals(n, name)) continue;
+    for (std::string_view rest = v; !rest.empty();)
+      if (auto item = next_item(rest); !item.empty()) out.push_back(item);
+  }
+  return out;
 }
 
 }  // namespace sluice

@@ -11,6 +11,10 @@ namespace sluice {
 
 bool iequals(std::string_view a, std::string_view b);
 
+// RFC 9110 5.6.2: a token is one or more tchars (letters, digits and
+// !#$%&'*+-.^_`|~). Field names and methods are tokens.
+bool is_token(std::string_view s);
+
 class Headers {
  public:
   void add(std::string name, std::string value) {
@@ -24,6 +28,9 @@ class Headers {
   bool has(std::string_view name) const { return get(name).has_value(); }
   // True when a comma-separated header (e.g. Connection) holds token.
   bool has_token(std::string_view name, std::string_view token) const;
+  // The elements of a comma-separated header across all its fields, in order,
+  // trimmed, empty ones skipped: "gzip, chunked" -> {"gzip", "chunked"}.
+  std::vector<std::string_view> items(std::string_view name) const;
   const auto& list() const { return list_; }
   bool empty() const { return list_.empty(); }
   void clear() { list_.clear(); }

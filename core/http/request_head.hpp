@@ -29,7 +29,10 @@ struct RequestHead {
 
 // Request size limits, shared by h1 and h2.
 struct ServerLimits {
-  std::size_t max_header_size = 16 * 1024;     // request line + headers, else 431
+  std::size_t max_header_size = 16 * 1024;  // request line + headers, else 431
+  // h1 request-target, else 414: nginx's default request-line buffer
+  // (large_client_header_buffers 8k). An h2 :path counts against the header block.
+  std::size_t max_target_size = 8 * 1024;
   uint64_t max_body_size = uint64_t{1} << 30;  // request body, else 413
 };
 

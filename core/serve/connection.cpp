@@ -308,7 +308,7 @@ bool Connection::complete_exchange() {
   return true;
 }
 
-// A request we cannot serve (400, 408, 413, 431, 405): a last response, then close.
+// A request we cannot serve (400, 405, 408, 413, 414, 431, 501): a last response, then close.
 void Connection::fail_request(int status) {
   if (session_.head_sent() && !session_.response_ended()) {
     close_now();  // mid-response: only a close can tell the client

@@ -297,3 +297,81 @@ TEST_CASE("serve session: a chunk's data must end in exactly CRLF (no smuggling)
     }
   }
 }
+
+namespace {
+
+// Feeds wire whole, byte by byte and in threes; each time the request must be
+// refused with `status` before any head reaches the endpoint.
+void check_refused(const std::string& wire, int status, ServerLimits limits = {}) {
+  for (std::size_t step : {wire.size(), std::size_t{1}, std::size_t{3}}) {
+    INFO(wire << " in steps of " << step);
+    Recorder r;
+    H1ServerSession s(r, limits);
+    CHECK(feed_all(s, wire, step) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == status);
+    CHECK(r.heads.empty());
+  }
+}
+
+std::string post_with(const std::string& fields) {
+  return "POST /echo HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n3\r\nabc\r\n0\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("serve session: transfer codings: chunked last or 400, anything else 501") {
+  check_refused(post_with("Transfer-Encoding: gzip\r\n"), 501);
+  check_refused(post_with("Transfer-Encoding: gzip, chunked\r\n"), 501);
+  check_refused(post_with("Transfer-Encoding: deflate,chunked\r\n"), 501);
+  check_refused(post_with("Transfer-Encoding: identity\r\n"), 501);
+  check_refused(post_with("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"), 501);
+  check_refused(post_with("Transfer-Encoding: chunked, gzip\r\n"), 400);
+  check_refused(post_with("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n"), 400);
+  check_refused(post_with("Transfer-Encoding: chunked, chunked\r\n"), 400);
+  check_refused(post_with("Transfer-Encoding: \r\n"), 400);
+
+  Recorder r;
+  H1ServerSession s(r, {});
+  CHECK(feed_all(s, post_with("Transfer-Encoding: Chunked\r\n"), 1) !=
+        H1ServerSession::Parse::error);
+  CHECK(r.body == "abc");
+  CHECK(r.ends == 1);
+}
+
+TEST_CASE("serve session: a request-target over the limit is 414, a big head still 431") {
+  const std::string fits = "GET /" + std::string(99, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n";
+  Recorder r;
+  H1ServerSession s(r, {.max_target_size = 100});
+  CHECK(feed_all(s, fits, 7) != H1ServerSession::Parse::error);
+  CHECK(r.heads.at(0).target.size() == 100);
+
+  check_refused("GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414,
+                {.max_target_size = 100});
+  check_refused("GET /?" + std::string(9000, 'q') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414);
+  // The default target limit (8 KiB) is nginx's request line buffer.
+  CHECK(ServerLimits{}.max_target_size == 8192);
+  check_refused("GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(20000, 'x') + "\r\n\r\n", 431);
+}
+
+TEST_CASE("serve session: a field name that is not a token is 400, on any field") {
+  for (std::string field : {"X-Foo : bar", "X Foo: bar", "Host : a", "Content-Type : text/plain",
+                            "X(Foo): bar", "X\"Y: z", "X/Y: z", "X@Y: z", ": empty"})
+    check_refused("GET / HTTP/1.1\r\nHost: a\r\n" + field + "\r\n\r\n", 400);
+  SECTION("trailers too") {
+    Recorder r;
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s,
+                   "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n"
+                   "0\r\nBad Name: v\r\n\r\n",
+                   1) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 400);
+    CHECK(r.ends == 0);
+  }
+  SECTION("every tchar is fine") {
+    Recorder r;
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, "GET / HTTP/1.1\r\nHost: a\r\nX!#$%&'*+-.^_`|~Y9: z\r\n\r\n", 1) !=
+          H1ServerSession::Parse::error);
+    CHECK(r.heads.at(0).headers.get("x!#$%&'*+-.^_`|~y9") == "z");
+  }
+}

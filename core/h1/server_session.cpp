@@ -16,6 +16,7 @@ const llhttp_settings_t& H1ServerSession::settings() {
     llhttp_settings_t v;
     llhttp_settings_init(&v);
     v.on_message_begin = &H1ServerSession::on_message_begin;
+    v.on_method = &H1ServerSession::on_method;
     v.on_url = &H1ServerSession::on_url;
     v.on_header_field = &H1ServerSession::on_header_field;
     v.on_header_field_complete = &H1ServerSession::on_header_field_complete;
@@ -38,40 +39,106 @@ H1ServerSession::H1ServerSession(RequestEvents& events, ServerLimits limits)
 
 // ---- parsing ---------------------------------------------------------------
 
+namespace {
+
+// The room a refused request line gets beyond the target limit: its method and version.
+constexpr std::size_t kLineSlack = 64;
+
+const char* skip_line_ends(const char* from, const char* to) {
+  while (from < to && (*from == '\r' || *from == '\n')) ++from;
+  return from;
+}
+
+// True when `rest` -- a request line from the byte llhttp refused in its
+// method, to its LF -- completes "method SP request-target SP HTTP/d.d".
+// begun: the method had bytes before `rest`. llhttp matched those against its
+// own method names, so they are tchars.
+bool completes_request_line(std::string_view rest, bool begun) {
+  auto sp = rest.find(' ');
+  if (sp == std::string_view::npos) return false;
+  std::string_view method_tail = rest.substr(0, sp);
+  if (method_tail.empty() ? !begun : !is_token(method_tail)) return false;
+  rest.remove_prefix(sp + 1);
+  sp = rest.find(' ');
+  if (sp == 0 || sp == std::string_view::npos) return false;
+  auto visible = [](char c) { return static_cast<unsigned char>(c) > 0x20 && c != 0x7f; };
+  if (!std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(sp), visible))
+    return false;
+  rest.remove_prefix(sp + 1);
+  rest.remove_suffix(rest.ends_with("\r\n") ? 2 : 1);
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return rest.size() == 8 && rest.starts_with("HTTP/") && digit(rest[5]) && rest[6] == '.' &&
+         digit(rest[7]);
+}
+
+}  // namespace
+
 H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
   if (failed_) return {0, Parse::error};
   if (paused_) return {0, Parse::paused};
+  if (method_refused_) return take_refused_line(data);
   const char* pos = data.data();
   const char* end = data.data() + data.size();
   feed_end_ = end;
-  if (crlf_left_ > 0 && !check_chunk_crlf(pos, end)) {  // a CRLF split across reads
-    failed_ = true;
-    in_request_ = false;
-    error_status_ = 400;
-    discard_held();
-    return {0, Parse::error};
-  }
+  if (crlf_left_ > 0 && !check_chunk_crlf(pos, end)) return fail(400, 0);  // split across reads
+  bool mid_request = in_request_;
   llhttp_errno_t err = llhttp_execute(&parser_, pos, data.size());
   // We never switch protocols: a request with Upgrade is answered as plain
   // HTTP/1.1, and parsing simply continues after it.
   while (err == HPE_PAUSED_UPGRADE) {
     pos = llhttp_get_error_pos(&parser_);
     llhttp_resume_after_upgrade(&parser_);
+    mid_request = in_request_;
     err = llhttp_execute(&parser_, pos, static_cast<std::size_t>(end - pos));
   }
   if (err == HPE_OK) return {data.size(), Parse::more};
-  std::size_t consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
+  const char* at = llhttp_get_error_pos(&parser_);
+  std::size_t consumed = static_cast<std::size_t>(at - data.data());
   if (err == HPE_PAUSED) {
     paused_ = true;
     return {consumed, Parse::paused};
   }
-  failed_ = true;
-  in_request_ = false;
+  if (err == HPE_INVALID_METHOD) {
+    // Where the method began in this buffer: llhttp skips CR and LF between requests.
+    const char* method_from = mid_request ? pos : skip_line_ends(pos, at);
+    Fed fed = refuse_method(data.substr(consumed), method_bytes_ > 0 || at > method_from);
+    return {consumed + fed.consumed, fed.state};
+  }
   // llhttp knows versions 0.9 to 2.0: HTTP/3.0 and up fail here, after the major digit.
   bool newer_version = err == HPE_INVALID_VERSION && parser_.http_major > 1;
-  if (error_status_ == 0) error_status_ = newer_version ? 505 : 400;
+  return fail(error_status_ != 0 ? error_status_ : newer_version ? 505 : 400, consumed);
+}
+
+// The request cannot be served: the connection answers error_status() and closes.
+H1ServerSession::Fed H1ServerSession::fail(int status, std::size_t consumed) {
+  failed_ = true;
+  in_request_ = false;
+  error_status_ = status;
   discard_held();  // the error response is all the client is to see
   return {consumed, Parse::error};
+}
+
+H1ServerSession::Fed H1ServerSession::refuse_method(std::string_view rest, bool begun) {
+  method_refused_ = true;
+  in_request_ = true;  // its head is under way (and under the request timeout)
+  refused_method_begun_ = begun;
+  refused_line_.clear();
+  return take_refused_line(rest);
+}
+
+// Collects the refused request line up to its LF (bounded), then fails it:
+// 501 for a method we do not know in an otherwise well-formed line (RFC 9110
+// 9.1), 400 for anything else (a TLS hello, an SSH banner, garbage).
+H1ServerSession::Fed H1ServerSession::take_refused_line(std::string_view data) {
+  const std::size_t cap = limits_.max_target_size + kLineSlack;
+  auto lf = data.find('\n');
+  std::size_t take =
+      std::min(lf == std::string_view::npos ? data.size() : lf + 1, cap - refused_line_.size());
+  refused_line_.append(data.substr(0, take));
+  bool whole = refused_line_.ends_with('\n');
+  if (!whole && refused_line_.size() < cap) return {take, Parse::more};
+  bool unknown_method = whole && completes_request_line(refused_line_, refused_method_begun_);
+  return fail(unknown_method ? 501 : 400, take);
 }
 
 void H1ServerSession::next_request() {
@@ -99,10 +166,16 @@ int H1ServerSession::on_message_begin(llhttp_t* p) {
   s.in_request_ = true;
   s.headers_done_ = false;
   s.head_bytes_ = 0;
+  s.method_bytes_ = 0;
   s.body_bytes_ = 0;
   s.chunk_left_ = 0;
   s.crlf_left_ = 0;
   s.head_ = RequestHead{};
+  return 0;
+}
+
+int H1ServerSession::on_method(llhttp_t* p, const char*, size_t n) {
+  self(p).method_bytes_ += n;  // only counted: head_.method comes from llhttp's enum
   return 0;
 }
 

@@ -72,6 +72,7 @@ class H1ServerSession {
   enum class Framing { none, length, chunked, until_close };
   static int on_message_begin(llhttp_t* p);
   static int on_url(llhttp_t* p, const char* at, size_t n);
+  static int on_method(llhttp_t* p, const char* at, size_t n);
   static int on_header_field(llhttp_t* p, const char* at, size_t n);
   static int on_header_field_complete(llhttp_t* p);
   static int on_header_value(llhttp_t* p, const char* at, size_t n);
@@ -84,6 +85,9 @@ class H1ServerSession {
   static H1ServerSession& self(llhttp_t* p) { return *static_cast<H1ServerSession*>(p->data); }
   static const llhttp_settings_t& settings();
 
+  Fed fail(int status, std::size_t consumed);
+  Fed refuse_method(std::string_view rest, bool begun);
+  Fed take_refused_line(std::string_view data);
   bool count_head_bytes(std::size_t n);
   int headers_complete();
   int refusal() const;
@@ -99,6 +103,13 @@ class H1ServerSession {
   RequestHead head_;
   std::string field_, value_;
   std::size_t head_bytes_ = 0;
+  std::size_t method_bytes_ = 0;  // of the current request, as llhttp handed them over
+  // llhttp refuses a method it does not know at the first byte none of its
+  // methods continues with. The rest of that request line collects here: the
+  // whole line tells an unknown method (501) from garbage (400).
+  bool method_refused_ = false;
+  bool refused_method_begun_ = false;  // some of the method came before the refused byte
+  std::string refused_line_;           // from the refused byte on
   uint64_t body_bytes_ = 0;
   bool in_request_ = false;
   bool headers_done_ = false;  // later header callbacks are trailers

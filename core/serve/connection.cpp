@@ -10,6 +10,7 @@
 
 #include "core/h2/preface.hpp"
 #include "core/serve/h2_connection.hpp"
+#include "core/serve/methods.hpp"
 #include "core/serve/worker.hpp"
 #include "core/util/base64.hpp"
 
@@ -321,7 +322,7 @@ void Connection::fail_request(int status) {
   }
   endpoint_.reset();
   Headers extra;
-  if (status == 405) extra.add("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  if (status == 405) extra.add("Allow", std::string(kAllMethods));  // CONNECT: we are no proxy
   session_.send_error(status, extra);
   begin_close();
 }

@@ -1,11 +1,22 @@
 #include "core/serve/router.hpp"
 
 #include "core/serve/fixed_response.hpp"
+#include "core/serve/methods.hpp"
 #include "core/serve/static_files.hpp"
 #include "core/serve/synthetic.hpp"
 #include "core/serve/target.hpp"
 
 namespace sluice::serve {
+
+namespace {
+
+// The asterisk-form (RFC 9112 3.2.4) names the server itself, for OPTIONS only.
+std::unique_ptr<Endpoint> whole_server(const RequestHead& req) {
+  if (req.method != "OPTIONS") return error_response(400);
+  return options_response(kAllMethods);
+}
+
+}  // namespace
 
 Router::Router(const Env& env, Loop& loop)
     : env_(env), loop_(loop), sweep_(loop, [this] { sweep(); }) {
@@ -13,10 +24,13 @@ Router::Router(const Env& env, Loop& loop)
 }
 
 std::unique_ptr<Endpoint> Router::route(const RequestHead& req) {
+  if (!is_known_method(req.method)) return error_response(501);
+  if (req.target == "*") return whole_server(req);
   auto target = split_target(req.target);
   if (!target) return error_response(400);
   if (auto e = make_synthetic(req, *target, env_.stats, files_.has_value())) return e;
   if (!files_) return error_response(404);
+  if (auto e = answer_method(req.method, kFileMethods)) return e;
   auto e = make_static(req, *target, *files_, loop_.now(), loop_.wakeups());
   if (!sweep_.armed() && files_->entries() > 0) sweep_.arm(loop_.now() + FileCache::kIdleTtl);
   return e;

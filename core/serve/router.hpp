@@ -1,6 +1,9 @@
-// Which endpoint answers a request. The rule: synthetic endpoints always own
-// their paths (/bytes/, /drip, /redirect/, /status/, /delay/, /echo, /stats);
-// with --root every other path, "/" included, is a file under the root;
+// Which endpoint answers a request. The rule: an unknown method is 501 (see
+// methods.hpp); `OPTIONS *` is answered for the whole server; synthetic
+// endpoints always own their paths (/bytes/, /drip, /redirect/, /status/,
+// /delay/, /echo, /stats) and answer every method the server implements but
+// TRACE. With --root every
+// other path, "/" included, is a file under the root (GET, HEAD, OPTIONS);
 // without --root "/" is the endpoint index and anything else is 404.
 #pragma once
 

@@ -188,11 +188,6 @@ std::string directory_location(const std::string& rel, std::string_view query) {
 
 std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, FileCache& files,
                                       TimePoint now, uint64_t round) {
-  if (req.method != "GET" && req.method != "HEAD") {
-    Headers h;
-    h.add("Allow", "GET, HEAD");
-    return error_response(405, std::move(h));
-  }
   auto decoded = percent_decode(t.path);
   if (!decoded) return error_response(400);
   auto rel = normalize_path(*decoded);

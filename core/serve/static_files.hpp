@@ -1,4 +1,5 @@
-// Files under --root: GET and HEAD; Range (one range as 206, several as
+// Files under --root, for GET and HEAD (the Router answers other methods):
+// Range (one range as 206, several as
 // multipart/byteranges, 416), If-Range; Last-Modified and an nginx-style ETag
 // with If-None-Match / If-Modified-Since (304) and If-Match /
 // If-Unmodified-Since (412); index.html for directories (else 403). No path

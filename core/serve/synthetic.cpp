@@ -6,6 +6,7 @@
 
 #include "core/http/status.hpp"
 #include "core/serve/fixed_response.hpp"
+#include "core/serve/methods.hpp"
 #include "core/serve/pattern.hpp"
 #include "core/serve/range.hpp"
 
@@ -227,11 +228,45 @@ std::unique_ptr<Endpoint> stats_json(const Stats* s) {
   return std::make_unique<FixedResponse>(200, std::move(h), std::move(body));
 }
 
-// "/bytes/12" with prefix "/bytes/" -> "12"
-bool strip(std::string_view path, std::string_view prefix, std::string_view& rest) {
-  if (!path.starts_with(prefix)) return false;
-  rest = path.substr(prefix.size());
-  return true;
+std::unique_ptr<Endpoint> index_page() {
+  return text(200, fmt::format("sluice serve\n\n{}", endpoint_index()));
+}
+
+// What a synthetic endpoint is made from.
+struct Call {
+  const RequestHead& req;
+  const Target& t;
+  std::string_view rest;  // of the path, after an entry that ends in '/'
+  const Stats* stats;
+};
+
+// One synthetic path: `path` exactly, or everything under it when it ends in
+// '/' (the rest is the endpoint's argument: "/bytes/12" -> "12").
+struct SyntheticPath {
+  std::string_view path;
+  std::unique_ptr<Endpoint> (*make)(const Call& c);
+};
+
+constexpr SyntheticPath kPaths[] = {
+    {"/bytes/", [](const Call& c) { return bytes(c.rest, c.req, c.t); }},
+    {"/drip", [](const Call& c) { return drip(c.t); }},
+    {"/redirect/", [](const Call& c) { return redirect(c.rest); }},
+    {"/status/", [](const Call& c) { return status(c.rest); }},
+    {"/delay/", [](const Call& c) { return delay(c.rest); }},
+    {"/echo", [](const Call&) -> std::unique_ptr<Endpoint> { return std::make_unique<Echo>(); }},
+    {"/stats", [](const Call& c) { return stats_json(c.stats); }},
+};
+
+// The entry owning path, and the argument it leaves; nullptr when none does.
+const SyntheticPath* find_path(std::string_view path, std::string_view& rest) {
+  for (const auto& p : kPaths) {
+    bool under = p.path.ends_with('/');
+    if (under ? path.starts_with(p.path) : path == p.path) {
+      rest = path.substr(p.path.size());
+      return &p;
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -252,16 +287,11 @@ std::string_view endpoint_index() {
 std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const Target& t,
                                          const Stats* stats, bool have_root) {
   std::string_view rest;
-  if (strip(t.path, "/bytes/", rest)) return bytes(rest, req, t);
-  if (t.path == "/drip") return drip(t);
-  if (strip(t.path, "/redirect/", rest)) return redirect(rest);
-  if (strip(t.path, "/status/", rest)) return status(rest);
-  if (strip(t.path, "/delay/", rest)) return delay(rest);
-  if (t.path == "/echo") return std::make_unique<Echo>();
-  if (t.path == "/stats") return stats_json(stats);
-  if (t.path == "/" && !have_root)
-    return text(200, fmt::format("sluice serve\n\n{}", endpoint_index()));
-  return nullptr;
+  const SyntheticPath* p = find_path(t.path, rest);
+  bool index = t.path == "/" && !have_root;
+  if (!p && !index) return nullptr;
+  if (auto answered = answer_method(req.method, kAllMethods)) return answered;
+  return p ? p->make({req, t, rest, stats}) : index_page();
 }
 
 }  // namespace sluice::serve

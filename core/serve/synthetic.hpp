@@ -2,8 +2,11 @@
 //
 //   /bytes/N  /drip  /redirect/N  /status/CODE  /delay/MS  /echo  /stats  /
 //
-// They answer every method (a request body is read and dropped, except by
-// /echo). endpoint_index() is the text of "/" and of the --help section.
+// They answer GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (kAllMethods,
+// methods.hpp); TRACE is 405. A request body is read and dropped, except by
+// /echo, which sends it back byte for byte with the request's Content-Type
+// (application/octet-stream when it has none).
+// endpoint_index() is the text of "/" and of the --help section.
 #pragma once
 
 #include <memory>

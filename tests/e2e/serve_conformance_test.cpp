@@ -1,9 +1,11 @@
 // e2e: `sluice serve` answers what nginx users expect of an HTTP/1.1 server:
-// 501 for transfer codings it does not implement, 414, 400 for malformed
-// field names. Raw requests go through peers/serve_client.py; loopback only,
-// every process stopped by PID.
+// 501 for transfer codings and methods it does not implement, 405 with Allow,
+// 414, OPTIONS (also `OPTIONS *`), 400 for malformed field names. Raw
+// requests go through peers/serve_client.py; loopback only, every process
+// stopped by PID.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
+#include <fstream>
 
 #include "support.hpp"
 
@@ -20,6 +22,13 @@ const std::string kClient = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve
 // returns everything the server sent until it closed.
 std::string raw(const Server& s, const std::string& wire) {
   auto r = sh(kClient + "send " + std::to_string(s.port) + " '" + wire + "'", 30);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+std::string curl(const std::string& args) {
+  auto r = sh("curl -sS " + args, 30);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;
@@ -60,6 +69,45 @@ TEST_CASE("serve: transfer codings other than chunked are 501, chunked not last 
   CHECK_THAT(fine, EndsWith("\r\n\r\nabc"));  // and the pipelined GET after it
 }
 
+TEST_CASE("serve: unknown methods are 501; TRACE, or POST to a file, 405 with the Allow list",
+          "[serve][conformance]") {
+  Server s;
+  check_final(raw(s, "FOO /bytes/3 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n" + kNext),
+              "501 Not Implemented");
+  check_final(raw(s, "HELLO THERE\\r\\n\\r\\n"), "400 Bad Request");  // no request line at all
+  for (const char* flags : {"", "--http2-prior-knowledge "}) {        // the router serves both
+    INFO(flags);
+    std::string f = flags;
+    CHECK(status_of(f + "-X PROPFIND " + s.base + "/bytes/3") == "501");
+    auto trace = curl(f + "-i -X TRACE " + s.base + "/bytes/3");
+    CHECK_THAT(trace, StartsWith(f.empty() ? "HTTP/1.1 405 " : "HTTP/2 405"));
+    CHECK_THAT(trace, ContainsSubstring("allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n",
+                                        Catch::CaseSensitive::No));
+    CHECK(status_of(f + "-X DELETE " + s.base + "/bytes/3") == "200");
+    CHECK(status_of(f + "-X DELETE " + s.base + "/status/202") == "202");
+    CHECK(curl(f + "-X PUT --data-binary x " + s.base + "/echo") == "x");
+  }
+  // A method the router refuses leaves the connection open for the next request.
+  auto keep = raw(s, "PROPFIND /bytes/3 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n" + kNext +
+                         "GET /bytes/1 HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n");
+  CHECK_THAT(keep, StartsWith("HTTP/1.1 501 Not Implemented\r\n"));
+  CHECK(count(keep, "HTTP/1.1 200 OK\r\n") == 2);
+  CHECK_THAT(keep, EndsWith("\r\n\r\na"));
+
+  // Static files list the same methods in their 405 as in their OPTIONS.
+  std::string root = tmpdir() + "/conformance-root";
+  sh("mkdir -p " + root);
+  std::ofstream(root + "/f.txt") << "file\n";
+  Server files("--root " + root);
+  auto post = curl("-i -X POST " + files.base + "/f.txt");
+  CHECK_THAT(post, StartsWith("HTTP/1.1 405 "));
+  CHECK_THAT(post, ContainsSubstring("Allow: GET, HEAD, OPTIONS\r\n"));
+  auto options = curl("-i -X OPTIONS " + files.base + "/f.txt");
+  CHECK_THAT(options, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(options, ContainsSubstring("Allow: GET, HEAD, OPTIONS\r\n"));
+  CHECK(curl(files.base + "/f.txt") == "file\n");
+}
+
 TEST_CASE("serve: a request-target over 8 KiB is 414; a header block over the limit still 431",
           "[serve][conformance]") {
   Server s;
@@ -68,6 +116,21 @@ TEST_CASE("serve: a request-target over 8 KiB is 414; a header block over the li
               "414 URI Too Long");
   CHECK(status_of(s.base + "/bytes/1?" + std::string(8000, 'q')) == "200");
   CHECK(status_of("-H 'X-Big: " + std::string(20000, 'a') + "' " + s.base + "/bytes/1") == "431");
+}
+
+TEST_CASE("serve: OPTIONS * and OPTIONS /path answer with Allow and no body",
+          "[serve][conformance]") {
+  Server s;
+  auto star = curl("-i -X OPTIONS --request-target '*' " + s.base);
+  CHECK_THAT(star, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(star, ContainsSubstring("Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n"));
+  CHECK_THAT(star, ContainsSubstring("Content-Length: 0\r\n"));
+  CHECK_THAT(star, EndsWith("\r\n\r\n"));
+  auto bytes = curl("-i -X OPTIONS " + s.base + "/bytes/3");
+  CHECK_THAT(bytes, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(bytes, ContainsSubstring("Allow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n"));
+  CHECK_THAT(bytes, EndsWith("Content-Length: 0\r\n\r\n"));
+  CHECK(status_of("--request-target '*' " + s.base) == "400");  // GET * names nothing
 }
 
 TEST_CASE("serve: a field name with a space or a non-tchar byte is 400, whatever the field",

@@ -276,7 +276,7 @@ TEST_CASE("serve static files: types, ranges, directories, errors, no escape", "
   CHECK(status_of(s.base + "/missing.txt") == "404");
   auto post = curl("-D - -o /dev/null -X POST " + s.base + "/data.bin");
   CHECK_THAT(post, StartsWith("HTTP/1.1 405 "));
-  CHECK_THAT(post, ContainsSubstring("Allow: GET, HEAD\r\n"));
+  CHECK_THAT(post, ContainsSubstring("Allow: GET, HEAD, OPTIONS\r\n"));
   CHECK(status_of("-I " + s.base + "/data.bin") == "200");
 
   // Escapes: lexical ".." (plain and encoded) and a symlink out of the root.

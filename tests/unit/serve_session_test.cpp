@@ -338,6 +338,49 @@ TEST_CASE("serve session: transfer codings: chunked last or 400, anything else 5
   CHECK(r.ends == 1);
 }
 
+TEST_CASE("serve session: an unknown method is 501, a line that is no request 400") {
+  for (std::string line : {"FOO / HTTP/1.1", "get / HTTP/1.1", "GE / HTTP/1.1", "GETS / HTTP/1.1",
+                           "M-SEARCHING * HTTP/1.1", "BREW /pot HTTP/1.0"})
+    check_refused(line + "\r\nHost: a\r\n\r\n", 501);
+  const std::string tls_hello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n", 13);
+  for (const std::string& garbage : std::vector<std::string>{
+           "HELLO THERE\r\n\r\n", " GET / HTTP/1.1\r\n\r\n", "\r\n GET / HTTP/1.1\r\n\r\n",
+           "FOO /a b HTTP/1.1\r\n\r\n", "FOO / HTTP/1.1 \r\n\r\n", "FOO  / HTTP/1.1\r\n\r\n",
+           "F(O / HTTP/1.1\r\n\r\n", "SSH-2.0-OpenSSH_9.2\r\n", tls_hello})
+    check_refused(garbage, 400);
+
+  SECTION("after a pipelined request, and after the blank lines between requests") {
+    for (std::string second :
+         {"FOO /b HTTP/1.1\r\nHost: a\r\n\r\n", "\r\nFOO /b HTTP/1.1\r\n\r\n"}) {
+      for (std::size_t step : {std::size_t{1}, std::size_t{200}}) {
+        Recorder r;
+        H1ServerSession s(r, {});
+        CHECK(feed_all(s, "GET /a HTTP/1.1\r\nHost: a\r\n\r\n" + second, step) ==
+              H1ServerSession::Parse::error);
+        CHECK(s.error_status() == 501);
+        CHECK(r.heads.size() == 1);
+      }
+    }
+  }
+  SECTION("the verdict waits for the whole line; the head is in progress meanwhile") {
+    Recorder r;
+    H1ServerSession s(r, {});
+    CHECK(s.feed("FOO /a").state == H1ServerSession::Parse::more);
+    CHECK(s.in_request());
+    CHECK(s.feed("bc HTTP/1.1\r").state == H1ServerSession::Parse::more);
+    auto fed = s.feed("\nHost: a\r\n\r\n");
+    CHECK(fed.state == H1ServerSession::Parse::error);
+    CHECK(fed.consumed == 1);  // the rest is never parsed
+    CHECK(s.error_status() == 501);
+  }
+  SECTION("a refused line without an end is 400 at the line limit") {
+    Recorder r;
+    H1ServerSession s(r, {.max_target_size = 100});
+    CHECK(feed_all(s, "FOO /" + std::string(200, 'a'), 1) == H1ServerSession::Parse::error);
+    CHECK(s.error_status() == 400);
+  }
+}
+
 TEST_CASE("serve session: a request-target over the limit is 414, a big head still 431") {
   const std::string fits = "GET /" + std::string(99, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n";
   Recorder r;

@@ -1,8 +1,9 @@
 // Which endpoint answers a request. The rule: an unknown method is 501 (see
-// methods.hpp); `OPTIONS *` is answered for the whole server; synthetic
-// endpoints always own their paths (/bytes/, /drip, /redirect/, /status/,
-// /delay/, /echo, /stats) and answer every method the server implements but
-// TRACE. With --root every
+// methods.hpp); `OPTIONS *` is answered for the whole server; the path is
+// percent-decoded and normalised ("." and ".." resolved, empty segments
+// dropped; ".." above the root is 403), then synthetic endpoints always own
+// their paths (/bytes/, /drip, /redirect/, /status/, /delay/, /echo, /stats)
+// and answer every method the server implements but TRACE. With --root every
 // other path, "/" included, is a file under the root (GET, HEAD, OPTIONS);
 // without --root "/" is the endpoint index and anything else is 404.
 #pragma once

@@ -186,28 +186,24 @@ std::string directory_location(const std::string& rel, std::string_view query) {
 
 }  // namespace
 
-std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, FileCache& files,
+std::unique_ptr<Endpoint> make_static(const RequestHead& req, const StaticPath& p, FileCache& files,
                                       TimePoint now, uint64_t round) {
-  auto decoded = percent_decode(t.path);
-  if (!decoded) return error_response(400);
-  auto rel = normalize_path(*decoded);
-  if (!rel) return error_response(403);  // ".." above the root
-  FileCache::Lookup found = files.open(*rel, now, round);
+  FileCache::Lookup found = files.open(p.rel, now, round);
   if (found.status) return error_response(found.status);
   if (found.file) {
-    if (names_directory(*decoded)) return error_response(404);
+    if (names_directory(p.decoded)) return error_response(404);
     return serve_file(req, std::move(found.file));
   }
   // A FIFO, socket or device is never read: only regular files are served.
   if (!S_ISDIR(found.other.st.st_mode))
-    return error_response(names_directory(*decoded) ? 404 : 403);
-  if (!t.path.ends_with('/')) {  // so relative links in its index resolve inside it
+    return error_response(names_directory(p.decoded) ? 404 : 403);
+  if (!p.target.path.ends_with('/')) {  // so relative links in its index resolve inside it
     Headers h;
-    h.add("Location", directory_location(*rel, t.query));
+    h.add("Location", directory_location(p.rel, p.target.query));
     return error_response(301, std::move(h));
   }
   FileCache::Lookup index =
-      files.open(rel->empty() ? "index.html" : *rel + "/index.html", now, round);
+      files.open(p.rel.empty() ? "index.html" : p.rel + "/index.html", now, round);
   if (!index.file) return error_response(403);  // no index.html (or not a file): no listings
   return serve_file(req, std::move(index.file));
 }

@@ -23,7 +23,14 @@
 
 namespace sluice::serve {
 
-std::unique_ptr<Endpoint> make_static(const RequestHead& req, const Target& t, FileCache& files,
+// A request's path, as the Router has already decoded and normalised it.
+struct StaticPath {
+  const Target& target;      // as sent: its path's trailing slash, its query
+  std::string_view decoded;  // percent-decoded
+  const std::string& rel;    // normalised, relative to the root ("" is the root)
+};
+
+std::unique_ptr<Endpoint> make_static(const RequestHead& req, const StaticPath& p, FileCache& files,
                                       TimePoint now, uint64_t round);
 
 }  // namespace sluice::serve

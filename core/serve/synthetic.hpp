@@ -18,8 +18,8 @@
 
 namespace sluice::serve {
 
-// nullptr when t.path is not synthetic. With a --root, "/" belongs to the
-// static tree and is not synthetic.
+// nullptr when t.path (decoded and normalised, router.hpp) is not synthetic.
+// With a --root, "/" belongs to the static tree and is not synthetic.
 std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const Target& t,
                                          const Stats* stats, bool have_root);
 

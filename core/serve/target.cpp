@@ -9,6 +9,8 @@
 namespace sluice::serve {
 
 std::optional<Target> split_target(std::string_view t) {
+  // A fragment is the client's business (RFC 9110 7.1): never part of what is asked for.
+  t = t.substr(0, t.find('#'));
   if (!t.starts_with('/')) {
     // absolute-form: a client talking to us as if we were a proxy; keep the path.
     auto scheme_end = t.find("://");
@@ -20,8 +22,6 @@ std::optional<Target> split_target(std::string_view t) {
   auto q = t.find('?');
   out.path = t.substr(0, q);
   if (q != std::string_view::npos) out.query = t.substr(q + 1);
-  auto hash = out.query.find('#');  // never sent by a correct client, but harmless to drop
-  if (hash != std::string_view::npos) out.query = out.query.substr(0, hash);
   return out;
 }
 

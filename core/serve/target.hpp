@@ -15,8 +15,8 @@ struct Target {
   std::string_view query;  // after '?', without it
 };
 
-// Origin-form ("/p?q") and absolute-form ("http://host/p?q"); nullopt for
-// anything else ("*", authority-form).
+// Origin-form ("/p?q") and absolute-form ("http://host/p?q"), without any
+// "#fragment"; nullopt for anything else ("*", authority-form).
 std::optional<Target> split_target(std::string_view target);
 
 using sluice::percent_decode;  // core/util/percent.hpp

@@ -1,8 +1,8 @@
 // e2e: `sluice serve` answers what nginx users expect of an HTTP/1.1 server:
 // 501 for transfer codings and methods it does not implement, 405 with Allow,
-// 414, OPTIONS (also `OPTIONS *`), 400 for malformed field names. Raw
-// requests go through peers/serve_client.py; loopback only, every process
-// stopped by PID.
+// 414, OPTIONS (also `OPTIONS *`), 400 for malformed field names, fragments
+// ignored, paths normalised before routing. Raw requests go through
+// peers/serve_client.py; loopback only, every process stopped by PID.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <fstream>
@@ -142,4 +142,16 @@ TEST_CASE("serve: a field name with a space or a non-tchar byte is 400, whatever
                            "\\r\\n\\r\\n" + kNext),
                 "400 Bad Request");
   }
+}
+
+TEST_CASE("serve: routing ignores the fragment and follows the normalised path",
+          "[serve][conformance]") {
+  Server s;
+  // curl never sends a fragment: a raw request does.
+  auto frag = raw(s, "GET /bytes/5#frag HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n");
+  CHECK_THAT(frag, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(frag, EndsWith("\r\n\r\nabcde"));
+  CHECK(curl("--path-as-is " + s.base + "/foo/../bytes/5") == "abcde");
+  CHECK(curl("--path-as-is " + s.base + "/bytes/./%35") == "abcde");
+  CHECK(status_of("--path-as-is " + s.base + "/../bytes/5") == "403");
 }

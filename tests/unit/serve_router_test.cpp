@@ -1,5 +1,6 @@
 // Router::route() and the synthetic endpoints, driven through a recording writer:
-// methods (501, 405 with Allow, OPTIONS and `OPTIONS *`).
+// methods (501, 405 with Allow, OPTIONS and `OPTIONS *`) and the
+// request-target as routed (fragment dropped, path decoded and normalised).
 #include <catch2/catch_test_macros.hpp>
 #include <memory>
 #include <string>
@@ -112,4 +113,21 @@ TEST_CASE("serve route: OPTIONS answers with Allow and no body, for a path and f
     CHECK(w.body.empty());
   }
   CHECK(answer(request("OPTIONS", "/nothing-here")).status == 404);
+}
+
+TEST_CASE("serve route: fragments are dropped, paths decoded and normalised before routing") {
+  for (const char* target : {"/bytes/5#frag", "/bytes/5#", "/foo/../bytes/5", "/bytes//5",
+                             "/./bytes/5", "/bytes/%35", "/bytes/5/", "http://h/x/../bytes/5#f"}) {
+    INFO(target);
+    auto w = answer(request("GET", target));
+    CHECK(w.status == 200);
+    CHECK(w.body == "abcde");
+  }
+  auto drip = answer(request("GET", "/drip?bytes=0&rate=5#x"));  // the query loses it too
+  CHECK(drip.status == 200);
+  CHECK(drip.length == 0u);
+  CHECK(answer(request("GET", "/../bytes/5")).status == 403);  // above the root
+  CHECK(answer(request("GET", "/a/../../bytes/5")).status == 403);
+  CHECK(answer(request("GET", "/bytes/%zz")).status == 400);
+  CHECK(answer(request("GET", "/foo/../nothing")).status == 404);
 }

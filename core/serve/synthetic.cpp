@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include "core/http/status.hpp"
 #include "core/serve/fixed_response.hpp"
@@ -18,6 +20,15 @@ constexpr std::string_view kOctets = "application/octet-stream";
 constexpr std::string_view kText = kPlainTextType;
 constexpr int kBlocksPerPull = 4;  // bound the work one pull() does for one connection
 constexpr uint64_t kMaxDelayMs = 3'600'000;
+// Body sizes and rates stop at 2^63 - 1: off_t's range, and what clients that
+// keep lengths signed can read. No offset, range or length sum can wrap below it.
+constexpr uint64_t kMaxSize = std::numeric_limits<int64_t>::max();
+
+std::optional<uint64_t> parse_size(std::string_view text) {
+  auto n = parse_u64(text);
+  if (!n || *n > kMaxSize) return std::nullopt;
+  return n;
+}
 
 Headers content_type(std::string_view type) {
   Headers h;
@@ -96,7 +107,9 @@ class Drip final : public Endpoint {
  private:
   uint64_t due_by(TimePoint now) const {
     double secs = std::chrono::duration<double>(now - start_).count();
-    return std::min<uint64_t>(total_, static_cast<uint64_t>(secs * static_cast<double>(rate_)));
+    double due = secs * static_cast<double>(rate_);
+    // Compared as a double: converting one past 2^64 to an integer is undefined.
+    return due >= static_cast<double>(total_) ? total_ : static_cast<uint64_t>(due);
   }
   void schedule_next(ResponseWriter& w) {
     // When the next byte is due, but at most ~50 wake-ups a second at high rates.
@@ -168,8 +181,8 @@ class Echo final : public Endpoint {
 };
 
 std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req, const Target& t) {
-  auto n = parse_u64(n_text);
-  if (!n) return text(400, "/bytes/N: N must be a byte count\n");
+  auto n = parse_size(n_text);
+  if (!n) return text(400, "/bytes/N: N must be a byte count below 2^63\n");
   bool chunked = query_param(t.query, "chunked").value_or("0") == "1";
   Headers h = content_type(kOctets);
   if (chunked) return std::make_unique<PatternBody>(200, std::move(h), 0, *n, true);
@@ -189,10 +202,10 @@ std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req,
 }
 
 std::unique_ptr<Endpoint> drip(const Target& t) {
-  auto total = parse_u64(query_param(t.query, "bytes").value_or("1024"));
-  auto rate = parse_u64(query_param(t.query, "rate").value_or("1024"));
+  auto total = parse_size(query_param(t.query, "bytes").value_or("1024"));
+  auto rate = parse_size(query_param(t.query, "rate").value_or("1024"));
   if (!total || !rate || *rate == 0)
-    return text(400, "/drip?bytes=N&rate=BYTES_PER_SECOND: N >= 0, rate >= 1\n");
+    return text(400, "/drip?bytes=N&rate=BYTES_PER_SECOND: 0 <= N < 2^63, 1 <= rate < 2^63\n");
   return std::make_unique<Drip>(*total, *rate);
 }
 
@@ -206,11 +219,25 @@ std::unique_ptr<Endpoint> redirect(std::string_view n_text) {
   return text(302, fmt::format("redirecting to {}\n", next), std::move(h));
 }
 
+// The headers RFC 9110 requires with some codes, so that a client under test
+// sees a well-formed response: body is the one /status/CODE sends.
+Headers status_headers(int code, std::string_view body) {
+  Headers h;
+  if (code == 206)
+    h.add("Content-Range", fmt::format("bytes 0-{}/{}", body.size() - 1, body.size()));
+  if (code == 401) h.add("WWW-Authenticate", "Basic realm=\"sluice\"");
+  if (code == 405) h.add("Allow", std::string(kAllMethods));  // what /status answers
+  if (code == 407) h.add("Proxy-Authenticate", "Basic realm=\"sluice\"");
+  return h;
+}
+
 std::unique_ptr<Endpoint> status(std::string_view code_text) {
   auto code = parse_u64(code_text);
   if (!code || *code < 200 || *code > 599) return text(400, "/status/CODE: CODE in 200..599\n");
   int c = static_cast<int>(*code);
-  return text(c, status_body(c));
+  std::string body = status_body(c);
+  Headers h = status_headers(c, body);
+  return text(c, std::move(body), std::move(h));
 }
 
 std::unique_ptr<Endpoint> delay(std::string_view ms_text) {

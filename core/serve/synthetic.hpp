@@ -5,7 +5,9 @@
 // They answer GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (kAllMethods,
 // methods.hpp); TRACE is 405. A request body is read and dropped, except by
 // /echo, which sends it back byte for byte with the request's Content-Type
-// (application/octet-stream when it has none).
+// (application/octet-stream when it has none). Sizes stop at 2^63 - 1.
+// /status/CODE adds the headers RFC 9110 asks of some codes: Content-Range
+// (206), WWW-Authenticate (401), Allow (405), Proxy-Authenticate (407).
 // endpoint_index() is the text of "/" and of the --help section.
 #pragma once
 

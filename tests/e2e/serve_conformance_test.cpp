@@ -1,8 +1,11 @@
 // e2e: `sluice serve` answers what nginx users expect of an HTTP/1.1 server:
 // 501 for transfer codings and methods it does not implement, 405 with Allow,
 // 414, OPTIONS (also `OPTIONS *`), 400 for malformed field names, fragments
-// ignored, paths normalised before routing. Raw requests go through
+// ignored, paths normalised before routing, and synthetic endpoints that keep
+// their sizes, headers and bytes straight. Raw requests go through
 // peers/serve_client.py; loopback only, every process stopped by PID.
+#include <fmt/format.h>
+
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <fstream>
@@ -154,4 +157,52 @@ TEST_CASE("serve: routing ignores the fragment and follows the normalised path",
   CHECK(curl("--path-as-is " + s.base + "/foo/../bytes/5") == "abcde");
   CHECK(curl("--path-as-is " + s.base + "/bytes/./%35") == "abcde");
   CHECK(status_of("--path-as-is " + s.base + "/../bytes/5") == "403");
+}
+
+TEST_CASE("serve synthetic endpoints: size caps, /status headers, /echo bytes and type",
+          "[serve][conformance]") {
+  Server s;
+  auto max = curl("-I " + s.base + "/bytes/9223372036854775807");
+  CHECK_THAT(max, StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(max, ContainsSubstring("Content-Length: 9223372036854775807\r\n"));
+  CHECK(status_of(s.base + "/bytes/9223372036854775808") == "400");
+  CHECK(status_of(s.base + "/bytes/18446744073709551615") == "400");
+  CHECK(status_of("'" + s.base + "/drip?bytes=18446744073709551615'") == "400");
+
+  auto partial = curl("-i " + s.base + "/status/206");
+  CHECK_THAT(partial, ContainsSubstring("Content-Range: bytes 0-19/20\r\n"));
+  CHECK_THAT(partial, ContainsSubstring("Content-Length: 20\r\n"));
+  CHECK_THAT(partial, EndsWith("\r\n\r\n206 Partial Content\n"));
+  CHECK_THAT(curl("-i " + s.base + "/status/401"),
+             ContainsSubstring("WWW-Authenticate: Basic realm=\"sluice\"\r\n"));
+
+  // Every byte value comes back as sent: escaped for the raw client, plus
+  // one raw 0xff byte in the argument itself.
+  std::string escaped, expected;
+  for (int b = 0; b < 256; ++b) {
+    escaped += fmt::format("\\x{:02x}", b);
+    expected += static_cast<char>(b);
+  }
+  escaped += "\xff";
+  expected += '\xff';
+  auto echo = raw(s, fmt::format("POST /echo HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: {}\\r\\n"
+                                 "Connection: close\\r\\n\\r\\n{}",
+                                 expected.size(), escaped));
+  CHECK_THAT(echo, ContainsSubstring("Content-Type: application/octet-stream\r\n"));
+  CHECK_THAT(echo, EndsWith("\r\n\r\n" + expected));
+
+  std::string file = tmpdir() + "/all-bytes.bin";
+  std::ofstream(file, std::ios::binary) << expected;
+  for (const char* flags : {"", "--http2-prior-knowledge "}) {
+    INFO(flags);
+    // -H 'Content-Type:' drops the type curl adds for --data-binary.
+    auto r = curl(std::string(flags) + "-i -H 'Content-Type:' --data-binary @" + file + " " +
+                  s.base + "/echo");
+    CHECK_THAT(r, ContainsSubstring("content-type: application/octet-stream\r\n",
+                                    Catch::CaseSensitive::No));
+    CHECK_THAT(r, EndsWith("\r\n\r\n" + expected));
+    auto typed = curl(std::string(flags) + "-i -H 'Content-Type: image/png' --data-binary @" +
+                      file + " " + s.base + "/echo");
+    CHECK_THAT(typed, ContainsSubstring("content-type: image/png\r\n", Catch::CaseSensitive::No));
+  }
 }

@@ -1,10 +1,14 @@
 // Router::route() and the synthetic endpoints, driven through a recording writer:
-// methods (501, 405 with Allow, OPTIONS and `OPTIONS *`) and the
-// request-target as routed (fragment dropped, path decoded and normalised).
+// methods (501, 405 with Allow, OPTIONS and `OPTIONS *`), the request-target
+// as routed (fragment dropped, path decoded and normalised), size caps, the
+// headers /status adds, and /echo's bytes and Content-Type.
 #include <catch2/catch_test_macros.hpp>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
+#include "core/serve/pattern.hpp"
 #include "core/serve/router.hpp"
 
 using namespace sluice;
@@ -71,6 +75,8 @@ Recorded answer(RequestHead req, std::size_t room = 1 << 20) {
   return w;
 }
 
+constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
+
 }  // namespace
 
 TEST_CASE("serve route: unknown methods are 501, TRACE 405 with Allow, the rest answered") {
@@ -130,4 +136,70 @@ TEST_CASE("serve route: fragments are dropped, paths decoded and normalised befo
   CHECK(answer(request("GET", "/a/../../bytes/5")).status == 403);
   CHECK(answer(request("GET", "/bytes/%zz")).status == 400);
   CHECK(answer(request("GET", "/foo/../nothing")).status == 404);
+}
+
+TEST_CASE("serve /bytes and /drip: sizes up to 2^63 - 1, 400 beyond") {
+  auto max = answer(request("GET", "/bytes/" + std::to_string(kMax)), 10);
+  CHECK(max.status == 200);
+  CHECK(max.length == kMax);
+  CHECK(max.body.starts_with("abcdefghij"));
+
+  Headers last;
+  last.add("Range", "bytes=-1");
+  auto tail = answer(request("GET", "/bytes/" + std::to_string(kMax), last));
+  CHECK(tail.status == 206);
+  CHECK(tail.headers.get("Content-Range") == "bytes " + std::to_string(kMax - 1) + "-" +
+                                                 std::to_string(kMax - 1) + "/" +
+                                                 std::to_string(kMax));
+  CHECK(tail.body == pattern_slice(kMax - 1, 1));
+
+  for (const char* target : {"/bytes/9223372036854775808", "/bytes/18446744073709551615",
+                             "/drip?bytes=9223372036854775808", "/drip?rate=9223372036854775808"}) {
+    INFO(target);
+    CHECK(answer(request("GET", target)).status == 400);
+  }
+  CHECK(answer(request("GET", "/drip?bytes=0&rate=9223372036854775807")).status == 200);
+}
+
+TEST_CASE("serve /status: the headers its codes call for") {
+  auto partial = answer(request("GET", "/status/206"));
+  CHECK(partial.status == 206);
+  REQUIRE(partial.length);
+  CHECK(partial.body.size() == *partial.length);
+  CHECK(partial.headers.get("Content-Range") == "bytes 0-" +
+                                                    std::to_string(partial.body.size() - 1) + "/" +
+                                                    std::to_string(partial.body.size()));
+  CHECK(answer(request("GET", "/status/401")).headers.get("WWW-Authenticate") ==
+        "Basic realm=\"sluice\"");
+  CHECK(answer(request("GET", "/status/407")).headers.get("Proxy-Authenticate") ==
+        "Basic realm=\"sluice\"");
+  CHECK(answer(request("DELETE", "/status/405")).headers.get("Allow") ==
+        "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  auto ok = answer(request("GET", "/status/200"));
+  CHECK_FALSE(ok.headers.has("Content-Range"));
+  CHECK_FALSE(ok.headers.has("WWW-Authenticate"));
+}
+
+TEST_CASE("serve /echo: every byte back unchanged, octet-stream unless the request says") {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+  for (bool typed : {false, true}) {
+    INFO("typed " << typed);
+    Headers h;
+    if (typed) h.add("Content-Type", "text/x-test; charset=latin1");
+    RequestHead req = request("POST", "/echo", h);
+    req.content_length = all.size();
+    Recorded w(req);
+    auto e = route(w.request(), Env{});
+    REQUIRE(e);
+    CHECK(e->pull(w) == Pull::wait);
+    e->on_body(w, all);
+    e->on_body_end(w);
+    CHECK(w.status == 200);
+    CHECK(w.length == all.size());
+    CHECK(w.body == all);
+    CHECK(w.ended);
+    CHECK(w.headers.get("Content-Type") ==
+          (typed ? "text/x-test; charset=latin1" : "application/octet-stream"));
+  }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Raw-socket clients for the `sluice serve` e2e tests. Loopback only.
 
-  send PORT DATA [shut]       send DATA (backslash escapes allowed), optionally
-                              shut down our side, print everything until EOF
+  send PORT DATA [shut]       send DATA (backslash escapes decoded, other bytes
+                              sent as they are), optionally shut down our
+                              side, print everything until EOF
   slowloris PORT INTERVAL     a request head trickled one byte per INTERVAL s;
                               print the seconds until the server answered, then
                               the answer
@@ -20,6 +21,7 @@
                               bytes received until EOF
 """
 import codecs
+import os
 import select
 import ssl
 import socket
@@ -55,9 +57,16 @@ def get(path):
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
 
 
+def wire_bytes(arg):
+    """An argument's bytes as given, with backslash escapes (\\r, \\xff) decoded.
+    Other bytes pass unchanged: decoding the argument as text first would turn
+    a raw 0xff into "\\xc3\\xbf" (or fail)."""
+    return codecs.escape_decode(os.fsencode(arg))[0]
+
+
 def cmd_send(port, data, shut=""):
     s = connect(int(port))
-    s.sendall(codecs.decode(data, "unicode_escape").encode("latin-1"))
+    s.sendall(wire_bytes(data))
     if shut == "shut":
         s.shutdown(socket.SHUT_WR)
     sys.stdout.buffer.write(read_until_eof(s))

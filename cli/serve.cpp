@@ -32,7 +32,8 @@ namespace {
 
 const char* kRouting =
     "Synthetic endpoints always own their paths. With --root DIR, every other path\n"
-    "(\"/\" included) is a file under DIR: GET and HEAD only (else 405), a directory\n"
+    "(\"/\" included) is a file under DIR: GET, HEAD and OPTIONS (else 405 with\n"
+    "Allow; a method sluice does not know is 501 everywhere), a directory\n"
     "serves its index.html (else 403), a missing file (or a file named with a\n"
     "trailing slash) is 404. \"..\" above the root is 403; a symlink leading out of\n"
     "the root is 404; only regular files are served (a FIFO or device is 403).\n"

@@ -190,7 +190,9 @@ TEST_CASE("serve /echo: every byte back unchanged, octet-stream unless the reque
     RequestHead req = request("POST", "/echo", h);
     req.content_length = all.size();
     Recorded w(req);
-    auto e = route(w.request(), Env{});
+    const Env no_root;
+    Router router(no_root, w.loop());
+    auto e = router.route(w.request());
     REQUIRE(e);
     CHECK(e->pull(w) == Pull::wait);
     e->on_body(w, all);

@@ -30,16 +30,6 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
 
 namespace {
 
-// Takes the next element off a comma-separated list, trimmed of spaces and tabs.
-std::string_view next_item(std::string_view& rest) {
-  auto comma = rest.find(',');
-  std::string_view item = rest.substr(0, comma);
-  rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-  while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-  while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-  return item;
-}
-
 bool is_tchar(char c) {
   static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -47,6 +37,19 @@ bool is_tchar(char c) {
 }
 
 }  // namespace
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::string_view next_list_item(std::string_view& rest) {
+  auto comma = rest.find(',');
+  std::string_view item = rest.substr(0, comma);
+  rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  return trim_ows(item);
+}
 
 bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
@@ -56,7 +59,7 @@ bool Headers::has_token(std::string_view name, std::string_view token) const {
   for (const auto& [n, v] : list_) {
     if (!iequals(n, name)) continue;
     for (std::string_view rest = v; !rest.empty();)
-      if (iequals(next_item(rest), token)) return true;
+      if (iequals(next_list_item(rest), token)) return true;
   }
   return false;
 }
@@ -66,7 +69,7 @@ std::vector<std::string_view> Headers::items(std::string_view name) const {
   for (const auto& [n, v] : list_) {
     if (!iequals(n, name)) continue;
     for (std::string_view rest = v; !rest.empty();)
-      if (auto item = next_item(rest); !item.empty()) out.push_back(item);
+      if (auto item = next_list_item(rest); !item.empty()) out.push_back(item);
   }
   return out;
 }

@@ -15,6 +15,13 @@ bool iequals(std::string_view a, std::string_view b);
 // !#$%&'*+-.^_`|~). Field names and methods are tokens.
 bool is_token(std::string_view s);
 
+// s without leading and trailing spaces and tabs (RFC 9110's OWS).
+std::string_view trim_ows(std::string_view s);
+
+// Takes the next element off a comma-separated list, trimmed of OWS (maybe
+// empty: "a, ,b" has an empty second element).
+std::string_view next_list_item(std::string_view& rest);
+
 class Headers {
  public:
   void add(std::string name, std::string value) {

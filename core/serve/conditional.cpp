@@ -3,16 +3,11 @@
 #include <fmt/format.h>
 
 #include "core/h1/http_date.hpp"
+#include "core/http/headers.hpp"
 
 namespace sluice::serve {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool is_weak(std::string_view tag) {
   return tag.starts_with("W/");
@@ -36,12 +31,10 @@ Validators validators_for(std::time_t mtime, uint64_t size) {
 }
 
 bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) {
-  if (trim(list) == "*") return true;
+  if (trim_ows(list) == "*") return true;
   // Entity tags are quoted and may not hold a comma, so splitting on commas is exact.
   while (!list.empty()) {
-    auto comma = list.find(',');
-    std::string_view tag = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    std::string_view tag = next_list_item(list);
     if (weak ? opaque(tag) == opaque(etag) : (!is_weak(tag) && tag == etag)) return true;
   }
   return false;
@@ -68,7 +61,7 @@ Precondition evaluate_preconditions(const RequestHead& req, const Validators& v)
 bool if_range_allows(const RequestHead& req, const Validators& v) {
   auto ir = req.headers.get("If-Range");
   if (!ir) return true;
-  std::string_view value = trim(*ir);
+  std::string_view value = trim_ows(*ir);
   if (value.starts_with('"') || value.starts_with("W/")) return value == v.etag;
   auto t = parse_http_date(value);
   return t && *t == v.mtime;

@@ -9,19 +9,13 @@ namespace sluice::serve {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 enum class Spec { malformed, unsatisfiable, ok };
 
 // One "first-last", "first-" or "-suffix" against size.
 Spec parse_spec(std::string_view spec, uint64_t size, ByteRange& out) {
   auto dash = spec.find('-');
   if (dash == std::string_view::npos) return Spec::malformed;
-  std::string_view a = trim(spec.substr(0, dash)), b = trim(spec.substr(dash + 1));
+  std::string_view a = trim_ows(spec.substr(0, dash)), b = trim_ows(spec.substr(dash + 1));
   if (a.empty()) {  // suffix: the last N bytes
     auto n = parse_u64(b);
     if (!n) return Spec::malformed;
@@ -44,16 +38,14 @@ Spec parse_spec(std::string_view spec, uint64_t size, ByteRange& out) {
 }  // namespace
 
 RangeSet parse_ranges(std::string_view header, uint64_t size) {
-  header = trim(header);
+  header = trim_ows(header);
   auto eq = header.find('=');
-  if (eq == std::string_view::npos || !iequals(trim(header.substr(0, eq)), "bytes")) return {};
+  if (eq == std::string_view::npos || !iequals(trim_ows(header.substr(0, eq)), "bytes")) return {};
   RangeSet set;
   uint64_t total = 0;
   std::size_t specs = 0;
   for (std::string_view rest = header.substr(eq + 1); !rest.empty();) {
-    auto comma = rest.find(',');
-    std::string_view spec = trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    std::string_view spec = next_list_item(rest);
     if (spec.empty()) continue;  // "bytes=0-1, ,5-6": empty list elements are allowed
     if (++specs > kMaxRanges) return {};
     ByteRange r;

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Static files: `sluice serve --root` against h2o (Debian's 2.2.5, one
+# thread) and nginx (one worker, sendfile and open_file_cache on), each alone
+# on core 0 with the load on core 1, serving the same directory:
+#   h1  20 B     wrk -t1 -c64            requests/s
+#   h2  20 B     h2load -t1 -c64 -m10    over TLS (ALPN h2)
+#   h1  1 MiB    wrk -t1 -c64            requests/s (x 1 MiB = throughput)
+#   h2  1 MiB    h2load -t1 -c8 -m4      over TLS
+#   h1  1 GiB    one curl download, seconds (median of ROUNDS)
+#   h2  1 GiB    one curl --http2 download over TLS
+# Each load also records the server's CPU time, so "requests per server
+# CPU-second" compares servers even when the client on the other core is the
+# bottleneck. Output: results/serve_static.json
+source "$(dirname "$0")/lib.sh"
+need wrk h2load openssl
+command -v h2o >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq h2o >/dev/null
+DURATION=${DURATION:-5}  # seconds per run
+ROUNDS=${ROUNDS:-3}      # runs per server and load; the median is kept
+SERVERS=${SERVERS:-"sluice h2o nginx"}
+source "$(dirname "$0")/nginx_lib.sh"  # the certificate and nginx itself
+
+WWW=$NGINX_DIR/www
+head -c 20 /dev/zero | tr '\0' x > "$WWW/f20"
+head -c $((1 << 20)) /dev/urandom > "$WWW/f1m"
+head -c $((1 << 30)) /dev/zero > "$WWW/f1g"
+chmod -R a+rX "$WWW"
+
+h2o_start() {  # $1 port, $2 tls|plain
+  local ssl=""
+  [[ $2 == tls ]] && ssl="
+      ssl:
+        certificate-file: $NGINX_DIR/cert.pem
+        key-file: $NGINX_DIR/key.pem"
+  cat > "$NGINX_DIR/h2o.conf" <<CONF
+user: nobody
+num-threads: 1
+error-log: $NGINX_DIR/h2o-error.log
+hosts:
+  default:
+    listen:
+      host: 127.0.0.1
+      port: $1$ssl
+    paths:
+      /:
+        file.dir: $WWW
+CONF
+  start_bg taskset -c 0 h2o -c "$NGINX_DIR/h2o.conf"
+}
+
+nginx_static_start() {  # $1 port, $2 tls|plain
+  local listen="listen 127.0.0.1:$1;" tls=""
+  [[ $2 == tls ]] && listen="listen 127.0.0.1:$1 ssl http2;" tls=$NGINX_TLS
+  nginx_conf 1024 "  access_log off;
+  sendfile on; tcp_nopush on;
+  open_file_cache max=1000 inactive=60s;
+  keepalive_requests 1000000;
+  default_type application/octet-stream;
+  server { $listen root $WWW; $tls }"
+  nginx_start
+}
+
+# start SERVER tls|plain PORT: the server on core 0, its PID in $LAST_PID
+start() {
+  case $1 in
+    sluice) start_bg taskset -c 0 "$SLUICE" serve -q --listen 127.0.0.1:$3 --root "$WWW" \
+              $([[ $2 == tls ]] && echo --tls --cert "$NGINX_DIR/cert.pem" --key "$NGINX_DIR/key.pem") ;;
+    h2o) h2o_start "$3" "$2" ;;
+    nginx) nginx_static_start "$3" "$2" ;;
+  esac
+  wait_port "$3"
+}
+
+cpu_ticks() {  # CPU of PID and its children (the peers' workers), in ticks
+  local t p
+  t=$(awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat)
+  for p in $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0)))
+  done
+  echo $t
+}
+
+# load NAME URL: prints the figure of one run (req/s, or seconds for the 1 GiB loads)
+load() {
+  case $1 in
+    h1_20|h1_1m) taskset -c 1 wrk -t1 -c64 -d"${DURATION}s" "$2" | awk '/Requests\/sec/ {print $2}' ;;
+    h2_20) taskset -c 1 h2load -t1 -c64 -m10 -D "$DURATION" "$2" 2>/dev/null | awk '/^finished in/ {gsub(",", "", $4); print $4}' ;;
+    h2_1m) taskset -c 1 h2load -t1 -c8 -m4 -D "$DURATION" "$2" 2>/dev/null | awk '/^finished in/ {gsub(",", "", $4); print $4}' ;;
+    h1_1g) seconds taskset -c 1 curl -sf -o /dev/null "$2" ;;
+    h2_1g) seconds taskset -c 1 curl -sfk --http2 -o /dev/null "$2" ;;
+  esac
+}
+
+# Every server must answer with the file's exact bytes, or the comparison means nothing.
+check() {  # URL FILE
+  local k=""; [[ $1 == https* ]] && k="-k --http2"
+  # shellcheck disable=SC2086
+  curl -sf $k "$1" | cmp -s - "$2" || { echo "$1 did not answer the bytes of $2" >&2; exit 1; }
+}
+
+LOADS="h1_20 h2_20 h1_1m h2_1m h1_1g h2_1g"
+json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"results\":{"
+declare -A fig cpu
+for proto in plain tls; do
+  for server in $SERVERS; do
+    port=$(free_port)
+    start "$server" "$proto" "$port"
+    pid=$LAST_PID
+    scheme=$([[ $proto == tls ]] && echo https || echo http)
+    base="$scheme://127.0.0.1:$port"
+    check "$base/f20" "$WWW/f20"; check "$base/f1m" "$WWW/f1m"
+    for l in $LOADS; do
+      [[ $proto == tls && $l == h1_* || $proto == plain && $l == h2_* ]] && continue
+      file=f${l#*_}  # h1_20 -> f20, h2_1m -> f1m
+      [[ $l == *_1g ]] || load "$l" "$base/$file" >/dev/null  # warm-up
+      runs=() effs=()
+      for _ in $(seq "$ROUNDS"); do
+        t0=$(cpu_ticks "$pid")
+        v=$(load "$l" "$base/$file")
+        t1=$(cpu_ticks "$pid")
+        runs+=("$v")
+        effs+=("$(echo "($t1 - $t0) / $(getconf CLK_TCK)" | bc -l)")
+      done
+      fig[$l,$server]=$(printf '%s\n' "${runs[@]}" | median)
+      cpu[$l,$server]=$(printf '%s\n' "${effs[@]}" | median)
+      printf '%-6s %-7s %12.4f  server CPU %6.2f s  (runs: %s)\n' "$l" "$server" "${fig[$l,$server]}" \
+        "${cpu[$l,$server]}" "${runs[*]}"
+    done
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+done
+
+for l in $LOADS; do
+  json+="\"$l\":{"
+  for server in $SERVERS; do
+    json+="\"$server\":{\"value\":${fig[$l,$server]},\"server_cpu_s\":${cpu[$l,$server]}},"
+  done
+  # req/s: higher is better; the 1 GiB loads are seconds: lower is better, so
+  # every sluice_vs ratio reads "above 1.0 means sluice is ahead".
+  for peer in $SERVERS; do
+    [[ $peer == sluice || ! $SERVERS =~ sluice ]] && continue
+    if [[ $l == *_1g ]]; then r=$(ratio "${fig[$l,$peer]}" "${fig[$l,sluice]}")
+    else r=$(ratio "${fig[$l,sluice]}" "${fig[$l,$peer]}"); fi
+    json+="\"sluice_vs_$peer\":$r,"
+    printf '%-6s sluice vs %-6s %s\n' "$l" "$peer" "$r"
+  done
+  json="${json%,}},"
+done
+json="${json%,}}}"
+echo "$json" > "$RESULTS/serve_static.json"
+echo "wrote $RESULTS/serve_static.json"

@@ -18,6 +18,16 @@ seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); 
 TIMED_SERVER_PID=  # set per call (TIMED_SERVER_PID=PID cmd): never inherited
 # cpu_seconds PID: user+sys CPU seconds a process has used so far
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+# cpu_ticks PID: CPU of a server in clock ticks: the process, its live
+# children and its reaped ones (nginx's and h2o's workers)
+cpu_ticks() {
+  local t p
+  t=$(awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat)
+  for p in $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0)))
+  done
+  echo $t
+}
 # timed RUNSFILE CMD...: appends "wall cpu" in seconds. Wall time from the
 # shell's microsecond clock (time(1)'s %e has 10 ms steps, 3% of a 0.3 s run);
 # CPU (user+sys) from time(1). With TIMED_SERVER_PID set, a third column: the CPU

@@ -43,15 +43,6 @@ start() {
   wait_port $3
 }
 
-cpu_ticks() {  # CPU of PID, its live children and its reaped ones (nginx workers), in ticks
-  local t p
-  t=$(awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat)
-  for p in $(pgrep -P "$1" || true); do
-    t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0)))
-  done
-  echo $t
-}
-
 # run_once URL PID: prints "<req/s> <requests per server-CPU-second>"
 run_once() {
   local t0 t1 out

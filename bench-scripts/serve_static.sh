@@ -70,15 +70,6 @@ start() {
   wait_port "$3"
 }
 
-cpu_ticks() {  # CPU of PID and its children (the peers' workers), in ticks
-  local t p
-  t=$(awk '{print $14 + $15 + $16 + $17}' /proc/$1/stat)
-  for p in $(pgrep -P "$1" || true); do
-    t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0)))
-  done
-  echo $t
-}
-
 # load NAME URL: prints the figure of one run (req/s, or seconds for the 1 GiB loads)
 load() {
   case $1 in

@@ -22,15 +22,7 @@ import struct
 import sys
 import time
 
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-
-def vm_rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+from h2_raw_client import PREFACE, vm_rss  # the peer beside this one (main-guarded)
 
 
 def settled_rss(pid, quiet_s, limit_s):

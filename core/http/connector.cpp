@@ -16,11 +16,8 @@ Connector::~Connector() {
 }
 
 void Connector::start() {
-  if (!spec_.pinned.empty()) return resolved(spec_.pinned);
-  if (resolves_locally(spec_.host)) return resolved(resolve(spec_.host, spec_.port, spec_.family));
-  resolver_ = std::make_unique<AsyncResolve>(
-      loop_, spec_.host, spec_.port, spec_.family,
-      [this](Result<std::vector<SocketAddr>> r) { resolved(std::move(r)); });
+  resolver_ = lookup(loop_, spec_.host, spec_.port, spec_.family, spec_.pinned,
+                     [this](Result<std::vector<SocketAddr>> r) { resolved(std::move(r)); });
 }
 
 void Connector::resolved(Result<std::vector<SocketAddr>> r) {

@@ -70,4 +70,18 @@ void AsyncResolve::on_io(uint32_t) {
   done_(std::move(*r));  // may destroy this object: nothing after it
 }
 
+std::unique_ptr<AsyncResolve> lookup(Loop& loop, const std::string& host, uint16_t port,
+                                     Family family, const std::vector<SocketAddr>& pinned,
+                                     AsyncResolve::Done done) {
+  if (!pinned.empty()) {
+    done(pinned);
+    return nullptr;
+  }
+  if (resolves_locally(host)) {
+    done(resolve(host, port, family));
+    return nullptr;
+  }
+  return std::make_unique<AsyncResolve>(loop, host, port, family, std::move(done));
+}
+
 }  // namespace sluice

@@ -35,4 +35,12 @@ class AsyncResolve final : private IoHandler {
   bool watching_ = false;
 };
 
+// The addresses to try for host:port: `pinned` as given (--resolve), numeric
+// hosts and localhost at once, other names through an AsyncResolve. done may
+// run before this returns; otherwise the returned lookup must be kept until
+// it runs (destroying it abandons the lookup).
+std::unique_ptr<AsyncResolve> lookup(Loop& loop, const std::string& host, uint16_t port,
+                                     Family family, const std::vector<SocketAddr>& pinned,
+                                     AsyncResolve::Done done);
+
 }  // namespace sluice

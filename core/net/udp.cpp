@@ -216,7 +216,11 @@ UdpSocket::UdpSocket(Loop& loop, Fd fd, Events events, bool drain)
     : loop_(loop), fd_(std::move(fd)), events_(std::move(events)), drain_(drain) {}
 
 UdpSocket::~UdpSocket() {
-  if (fd_) loop_.remove(fd_.get());
+  if (!fd_) return;
+  loop_.remove(fd_.get());
+  // Closed at the end of the iteration: an event already fetched for this fd
+  // number must not reach a socket that reuses it.
+  loop_.defer([owned = std::make_shared<Fd>(std::move(fd_))] {});
 }
 
 Result<std::unique_ptr<UdpSocket>> UdpSocket::open(Loop& loop, int family, Events events,

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <charconv>
 
 #include "core/util/read_scratch.hpp"
@@ -22,21 +21,6 @@ nghttp2_nv make_nv(std::string_view name, std::string_view value) {
   return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
           reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
           NGHTTP2_NV_FLAG_NONE};
-}
-
-// Hop-by-hop headers have no meaning in HTTP/2 (RFC 9113 8.2.2).
-bool connection_specific(std::string_view name) {
-  for (auto h :
-       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"})
-    if (iequals(name, h)) return true;
-  return false;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace
@@ -151,8 +135,8 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   std::vector<nghttp2_nv> nv{make_nv(":method", req.method), make_nv(":scheme", req.url.scheme),
                              make_nv(":authority", authority), make_nv(":path", req.url.target)};
   for (const auto& [n, v] : req.headers.list()) {
-    if (connection_specific(n)) continue;
-    names.push_back(lower(n));
+    if (is_connection_specific(n)) continue;
+    names.push_back(ascii_lower(n));
     nv.push_back(make_nv(names.back(), v));
   }
   std::string length = std::to_string(req.body.size());

@@ -13,6 +13,20 @@ bool iequals(std::string_view a, std::string_view b) {
                                             [&](char x, char y) { return fold(x) == fold(y); });
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+bool is_connection_specific(std::string_view name) {
+  for (auto h :
+       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"})
+    if (iequals(name, h)) return true;
+  return false;
+}
+
 void Headers::set(std::string_view name, std::string value) {
   remove(name);
   add(std::string(name), std::move(value));

@@ -22,6 +22,13 @@ std::string_view trim_ows(std::string_view s);
 // empty: "a, ,b" has an empty second element).
 std::string_view next_list_item(std::string_view& rest);
 
+// s with ASCII letters lower-cased: h2 and h3 field names on the wire.
+std::string ascii_lower(std::string_view s);
+
+// Hop-by-hop fields that have no meaning in HTTP/2 and HTTP/3 (RFC 9113
+// 8.2.2, RFC 9114 4.2), and Host, which :authority replaces.
+bool is_connection_specific(std::string_view name);
+
 class Headers {
  public:
   void add(std::string name, std::string value) {

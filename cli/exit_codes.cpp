@@ -51,6 +51,10 @@ int exit_code(Errc code) {
       return 16;
     case Errc::http2_stream:
       return 92;
+    case Errc::http3:
+      return 95;
+    case Errc::quic_connect:
+      return 96;
     case Errc::ca_file:
       return 77;
     case Errc::address_in_use:

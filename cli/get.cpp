@@ -25,6 +25,7 @@ struct GetArgs {
   bool include = false, head = false, location = false, fail = false, silent = false;
   bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
   bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
+  bool http3 = false, http3_only = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
@@ -105,6 +106,11 @@ CommandSpec get_spec(GetArgs& a) {
            a.http2),
       flag("--http2-prior-knowledge",
            "Speak HTTP/2 at once, without negotiation (h2c on plain http)", a.http2_prior),
+      flag("--http3",
+           "Try HTTP/3 over QUIC first on https; fall back to TCP (h2, HTTP/1.1) if QUIC fails "
+           "or is not connected after 200 ms",
+           a.http3),
+      flag("--http3-only", "Use HTTP/3 over QUIC only on https; fail if that fails", a.http3_only),
       flag("-Z,--parallel",
            "Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order",
            a.parallel),
@@ -237,7 +243,7 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.resolve = std::move(*res);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
-  auto version = http_version_arg(a.http11, a.http2, a.http2_prior);
+  auto version = http_version_arg({a.http11, a.http2, a.http2_prior, a.http3, a.http3_only});
   if (!version) return std::unexpected(version.error());
   c.http_version = *version;
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");

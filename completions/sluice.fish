@@ -32,6 +32,8 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -s 6 -l ipv6 -d 'Resolve
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http1.1 -d 'Use HTTP/1.1 only (https offers only http/1.1 by ALPN)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http2 -d 'Prefer HTTP/2: by ALPN on https (the default there), by "Upgrade: h2c" on http'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http2-prior-knowledge -d 'Speak HTTP/2 at once, without negotiation (h2c on plain http)'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l http3 -d 'Try HTTP/3 over QUIC first on https; fall back to TCP (h2, HTTP/1.1) if QUIC fails or is not connected after 200 ms'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l http3-only -d 'Use HTTP/3 over QUIC only on https; fail if that fails'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s Z -l parallel -d 'Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l parallel-max -r -d 'At most N transfers at once with -Z (default 50)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l max-buffer -r -d 'High-water mark for body bytes waiting for the consumer (default 1M; reading resumes below a quarter of it)'

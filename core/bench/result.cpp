@@ -27,6 +27,7 @@ const char* error_kind_name(ErrorKind k) {
 ErrorKind classify(Errc code) {
   switch (code) {
     case Errc::connect_failed:
+    case Errc::quic_connect:
     case Errc::resolve_failed:
     case Errc::address_in_use:
       return ErrorKind::connect;
@@ -39,6 +40,7 @@ ErrorKind classify(Errc code) {
     case Errc::bad_response:
     case Errc::http2:
     case Errc::http2_stream:
+    case Errc::http3:
       return ErrorKind::protocol;
     default:
       return ErrorKind::read;

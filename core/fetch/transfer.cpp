@@ -23,9 +23,10 @@ std::string field_lines(const Headers& h) {
 }
 
 std::string head_text(const Response& r) {
-  // "HTTP/2 200 " with its trailing space: byte for byte what curl 7.88 prints.
+  // "HTTP/2 200 " and "HTTP/3 200 " with the trailing space: byte for byte
+  // what curl 7.88 prints.
   std::string s = r.version_major >= 2
-                      ? fmt::format("HTTP/2 {} \r\n", r.status)
+                      ? fmt::format("HTTP/{} {} \r\n", r.version_major, r.status)
                       : fmt::format("HTTP/{} {} {}\r\n", r.version_string(), r.status, r.reason);
   return s + field_lines(r.headers) + "\r\n";
 }
@@ -175,6 +176,8 @@ DialOptions Transfer::dial_options() const {
   o.h2.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
   o.h1_read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
   o.h2c_upgrade = true;
+  o.tls = env_.cfg.tls;
+  o.quic_handshake_timeout = env_.cfg.connect_timeout;
   // Sessions outlive this transfer in the pool: their traces hold on to the
   // engine's callbacks, never to the transfer.
   const Callbacks& cb = env_.cb;

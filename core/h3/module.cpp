@@ -5,17 +5,46 @@
 #include <nghttp3/nghttp3.h>
 #include <ngtcp2/ngtcp2.h>
 
+#include "core/h3/client_session.hpp"
 #include "core/http/h3_module.hpp"
 
 namespace sluice::h3 {
 
 namespace {
 
+QuicClientConfig quic_config(const QuicDialSpec& spec) {
+  QuicClientConfig q;
+  q.remote = spec.remote;
+  q.tls = {spec.host, spec.verify, spec.ca_file};
+  q.stream_window = spec.stream_window;
+  q.connection_window = spec.connection_window;
+  q.handshake_timeout = spec.handshake_timeout;
+  q.idle_timeout = spec.idle_timeout;
+  if (spec.trace) q.trace = [t = spec.trace](std::string_view s) { t('*', s); };
+  return q;
+}
+
 class ModuleImpl final : public Module {
  public:
   std::string versions() const override {
     return fmt::format("ngtcp2/{} nghttp3/{} GnuTLS/{}", ngtcp2_version(0)->version_str,
                        nghttp3_version(0)->version_str, gnutls_check_version(nullptr));
+  }
+
+  Result<std::unique_ptr<Session>> dial(Loop& loop, QuicDialSpec spec, Ready ready) override {
+    // The ready callback needs the session it reports on, which exists only
+    // once connect() returns.
+    auto session = std::make_shared<H3ClientSession*>(nullptr);
+    auto on_ready = [session, ready = std::move(ready)](Result<void> r) {
+      if (!r) return ready(std::unexpected(r.error()));
+      const QuicTlsClient& tls = (*session)->quic().tls();
+      ready(QuicDialed{tls.version(), tls.cipher()});
+    };
+    H3ClientConfig cfg{spec.max_concurrent_streams, spec.trace};
+    auto s = H3ClientSession::connect(loop, quic_config(spec), std::move(cfg), std::move(on_ready));
+    if (!s) return std::unexpected(s.error());
+    *session = s->get();
+    return std::unique_ptr<Session>(std::move(*s));
   }
 };
 

@@ -1,17 +1,20 @@
 // One place that turns an origin and a version policy into a connected
 // Session: resolve, TCP and TLS (Connector), then the protocol that ALPN or
-// the policy chose (HTTP/1.1, h2, or HTTP/1.1 asking to upgrade to h2c). Both
-// `get` (fetch::Transfer) and `bench` (bench::Worker) dial through it, so a
-// new protocol, HTTP/3 and its fallback to TCP, is decided here once.
+// the policy chose (HTTP/1.1, h2, or HTTP/1.1 asking to upgrade to h2c); or
+// QUIC and HTTP/3 through the HTTP/3 module, racing TCP after a head start
+// when the policy allows a fallback. Both `get` (fetch::Transfer) and `bench`
+// (bench::Worker) dial through it.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/h2/client_session.hpp"
 #include "core/http/connector.hpp"
+#include "core/http/h3_module.hpp"
 #include "core/http/http_version.hpp"
 #include "core/http/session.hpp"
 
@@ -25,6 +28,12 @@ struct DialOptions {
   // With HttpVersion::http2 on plain TCP: the first request asks "Upgrade: h2c"
   // (get, as curl does); without it, such a connection stays HTTP/1.1 (bench).
   bool h2c_upgrade = false;
+  // QUIC: its TLS (GnuTLS) is configured from this, not from the OpenSSL
+  // context; the stream window is h2.stream_window.
+  TlsClientConfig tls;
+  Millis quic_handshake_timeout{10000};
+  // --http3: how long QUIC runs alone before TCP starts alongside it.
+  Millis h3_head_start{200};
   // -v: connection events ('*'), h1 request heads ('>'), h2 frames. It may
   // outlive the dialer's owner (sessions are pooled): capture nothing shorter-lived.
   std::function<void(char, std::string_view)> trace;
@@ -33,27 +42,44 @@ struct DialOptions {
 struct Dialed {
   std::unique_ptr<Session> session;
   bool h2 = false;  // h2 from the start (ALPN or prior knowledge), not an h2c upgrade
+  bool h3 = false;
   bool tls = false;
   std::string tls_version, tls_cipher;  // empty on plain TCP
   SocketAddr remote;
-  TimePoint resolved, tcp_done, tls_done;
+  TimePoint resolved, tcp_done, tls_done;  // QUIC: both done at the handshake's end
 };
 
 class Dialer {
  public:
   using Done = std::function<void(Result<Dialed>)>;
-  // done is called once, maybe deferred; the Dialer may be destroyed inside it.
+  // done is called once, from the loop; the Dialer may be destroyed inside it.
   Dialer(Loop& loop, ConnectSpec spec, DialOptions opts, Done done);
+  ~Dialer();
   void start();
 
  private:
-  void connected(Result<Connected> r);
+  void start_tcp();
+  void tcp_connected(Result<Connected> r);
   std::unique_ptr<Session> make_session(std::unique_ptr<Transport> t, bool h2) const;
+  void start_quic();
+  void quic_resolved(Result<std::vector<SocketAddr>> r);
+  void quic_ready(Result<h3::QuicDialed> r);
+  void quic_failed(const Error& e);
+  void trace(std::string_view s) const;
+  void finish(Result<Dialed> r);
 
   Loop& loop_;
+  ConnectSpec spec_;
   DialOptions opts_;
   Done done_;
-  Connector connector_;
+  std::optional<Connector> connector_;  // TCP, once started
+  std::optional<Error> tcp_error_, quic_error_;
+  std::unique_ptr<AsyncResolve> quic_lookup_;
+  std::unique_ptr<Session> quic_session_;  // handshaking
+  Dialed quic_;                            // what is known of it so far
+  TimerId head_start_ = 0;
+  bool finished_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace sluice

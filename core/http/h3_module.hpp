@@ -8,22 +8,54 @@
 // share the class layouts; kAbiVersion guards against a stale module.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
+#include "core/http/session.hpp"
+#include "core/loop/loop.hpp"
+#include "core/net/address.hpp"
 #include "core/util/error.hpp"
 
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 1;
+inline constexpr int kAbiVersion = 2;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 
-// What the module offers the host. Grows with HTTP/3 support (issue 15).
+// An HTTP/3 connection to open: QUIC v1 to one resolved address, TLS 1.3
+// with ALPN "h3".
+struct QuicDialSpec {
+  std::string host;  // SNI (names only) and the name the certificate must carry
+  SocketAddr remote;
+  bool verify = true;                     // -k turns it off
+  std::string ca_file;                    // --cacert; empty: the system's trust store
+  uint64_t stream_window = 1 << 20;       // per stream, given back as the consumer takes bytes
+  uint64_t connection_window = 64 << 20;  // credited on receipt
+  uint32_t max_concurrent_streams = 100;
+  Millis handshake_timeout{10000};
+  Millis idle_timeout{30000};
+  // -v: '*' connection events, '>' request heads. Outlives the dial (the
+  // session keeps it): capture nothing shorter-lived.
+  std::function<void(char, std::string_view)> trace;
+};
+
+// What the handshake settled.
+struct QuicDialed {
+  std::string tls_version, tls_cipher;
+};
+
+// What the module offers the host.
 class Module {
  public:
   virtual ~Module() = default;
   // The libraries the module runs on: "ngtcp2/1.11.0 nghttp3/1.8.0 GnuTLS/3.7.9".
   virtual std::string versions() const = 0;
+  // Starts a QUIC connection and returns its HTTP/3 session at once; ready
+  // is called once, from the loop, when the handshake is done (the session
+  // takes requests) or failed. The caller may destroy the session inside it.
+  using Ready = std::function<void(Result<QuicDialed>)>;
+  virtual Result<std::unique_ptr<Session>> dial(Loop& loop, QuicDialSpec spec, Ready ready) = 0;
 };
 
 // The entry point's type: nullptr when the module was built for another ABI.

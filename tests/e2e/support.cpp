@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -99,8 +100,10 @@ std::string status_of(const std::string& curl_args) {
   return sh("curl -s -o /dev/null -w '%{http_code}' " + curl_args).out;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+int free_port_of(int type) {
+  int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -109,6 +112,12 @@ int free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+int free_port() {
+  return free_port_of(SOCK_STREAM);
 }
 
 bool wait_port(int port, int timeout_ms, bool v6) {
@@ -134,6 +143,21 @@ bool wait_port(int port, int timeout_ms, bool v6) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+bool wait_udp_port(int port, int timeout_ms) {
+  // Lines read "  sl  local_address rem_address ...", the local one "0100007F:1F90".
+  std::string needle = fmt::format("0100007F:{:04X} ", port);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (slurp("/proc/net/udp").find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+int free_udp_port() {
+  return free_port_of(SOCK_DGRAM);
 }
 
 Process::Process(const std::string& cmd) {

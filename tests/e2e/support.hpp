@@ -59,6 +59,13 @@ class Process {
 // Waits until something accepts on 127.0.0.1:port (or [::1]:port).
 bool wait_port(int port, int timeout_ms = 10000, bool v6 = false);
 
+// Waits until a UDP socket is bound to 127.0.0.1:port (a QUIC server is
+// listening): UDP has no accept to probe, so /proc/net/udp tells.
+bool wait_udp_port(int port, int timeout_ms = 10000);
+
+// A free UDP port on 127.0.0.1 (bound and released).
+int free_udp_port();
+
 // `sluice serve` on a free port, ready when constructed.
 struct Server {
   explicit Server(const std::string& extra_args = "", bool tls = false);

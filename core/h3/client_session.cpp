@@ -1,0 +1,417 @@
+#include "core/h3/client_session.hpp"
+
+#include <charconv>
+
+namespace sluice::h3 {
+
+namespace {
+
+static_assert(sizeof(nghttp3_vec) == sizeof(ngtcp2_vec) &&
+                  offsetof(nghttp3_vec, base) == offsetof(ngtcp2_vec, base) &&
+                  offsetof(nghttp3_vec, len) == offsetof(ngtcp2_vec, len),
+              "nghttp3 hands over the vectors ngtcp2 sends");
+
+constexpr uint32_t kCreditSteps = 2;  // window updates per stream window consumed
+
+std::string_view as_sv(nghttp3_rcbuf* b) {
+  nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
+  return {reinterpret_cast<const char*>(v.base), v.len};
+}
+
+nghttp3_nv make_nv(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<const uint8_t*>(name.data()),
+          reinterpret_cast<const uint8_t*>(value.data()), name.size(), value.size(),
+          NGHTTP3_NV_FLAG_NONE};
+}
+
+Error h3_error(std::string_view what, int rv) {
+  return Error{Errc::http3, fmt::format("HTTP/3 {}: {}", what, nghttp3_strerror(rv))};
+}
+
+Result<void> check(std::string_view what, int rv) {
+  if (rv == 0) return {};
+  return std::unexpected(h3_error(what, rv));
+}
+
+}  // namespace
+
+// nghttp3's C callbacks, forwarding to the session.
+struct H3Callbacks {
+  static H3ClientSession& self(void* user) { return *static_cast<H3ClientSession*>(user); }
+
+  static int recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name,
+                         nghttp3_rcbuf* value, uint8_t, void* user, void*) {
+    auto* s = self(user).stream(id);
+    if (!s) return 0;
+    std::string_view n = as_sv(name), v = as_sv(value);
+    if (token == NGHTTP3_QPACK_TOKEN__STATUS) {
+      std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
+      return 0;
+    }
+    (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
+    s->resp.header_bytes += n.size() + v.size() + 4;  // as if "name: value\r\n"
+    return 0;
+  }
+
+  static int end_headers(nghttp3_conn*, int64_t id, int fin, void* user, void*) {
+    auto& session = self(user);
+    if (auto* s = session.stream(id)) {
+      session.headers_complete(id, *s);
+      if (fin) s->end_seen = true;
+    }
+    return 0;
+  }
+
+  static int recv_data(nghttp3_conn*, int64_t id, const uint8_t* data, size_t len, void* user,
+                       void*) {
+    auto& session = self(user);
+    auto* s = session.stream(id);
+    if (!s || !s->sink || s->aborted) return 0;
+    s->unconsumed += len;
+    if (s->sink->on_body({reinterpret_cast<const char*>(data), len}) == Backpressure::abort) {
+      s->aborted = true;
+      ngtcp2_conn_shutdown_stream(session.quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
+    }
+    return 0;
+  }
+
+  // Bytes nghttp3 held back (a QPACK-blocked header block) and has now read.
+  static int deferred_consume(nghttp3_conn*, int64_t id, size_t n, void* user, void*) {
+    self(user).quic_->extend_stream(id, n);
+    return 0;
+  }
+
+  static int end_stream(nghttp3_conn*, int64_t id, void* user, void*) {
+    if (auto* s = self(user).stream(id)) s->end_seen = true;
+    return 0;
+  }
+
+  static int stream_close(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
+    self(user).stream_closed(id, code);
+    return 0;
+  }
+
+  static int stop_sending(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
+    ngtcp2_conn_shutdown_stream_read(self(user).quic_->conn(), 0, id, code);
+    return 0;
+  }
+
+  static int reset_stream(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
+    ngtcp2_conn_shutdown_stream_write(self(user).quic_->conn(), 0, id, code);
+    return 0;
+  }
+
+  // The server's GOAWAY: no new requests on this connection.
+  static int shutdown(nghttp3_conn*, int64_t id, void* user) {
+    auto& session = self(user);
+    session.goaway_ = true;
+    if (session.cfg_.trace)
+      session.cfg_.trace('*', fmt::format("HTTP/3 GOAWAY received (id {})", id));
+    return 0;
+  }
+
+  static nghttp3_ssize read_body(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
+                                 uint32_t* flags, void* user, void*) {
+    auto* s = self(user).stream(id);
+    *flags |= NGHTTP3_DATA_FLAG_EOF;
+    if (!s || s->body_given || s->body.empty() || veccnt == 0) return 0;
+    // The whole body at once: it stays in the Stream until the stream closes,
+    // which is after the server acknowledged it.
+    s->body_given = true;
+    vec[0].base = reinterpret_cast<uint8_t*>(s->body.data());
+    vec[0].len = s->body.size();
+    return 1;
+  }
+};
+
+const nghttp3_callbacks& H3ClientSession::callbacks() {
+  static const nghttp3_callbacks cb = [] {
+    nghttp3_callbacks c{};
+    c.stream_close = H3Callbacks::stream_close;
+    c.recv_data = H3Callbacks::recv_data;
+    c.deferred_consume = H3Callbacks::deferred_consume;
+    c.recv_header = H3Callbacks::recv_header;
+    c.end_headers = H3Callbacks::end_headers;
+    c.recv_trailer = H3Callbacks::recv_header;
+    c.end_trailers = H3Callbacks::end_headers;
+    c.stop_sending = H3Callbacks::stop_sending;
+    c.end_stream = H3Callbacks::end_stream;
+    c.reset_stream = H3Callbacks::reset_stream;
+    c.shutdown = H3Callbacks::shutdown;
+    return c;
+  }();
+  return cb;
+}
+
+H3ClientSession::H3ClientSession(Loop& loop, H3ClientConfig cfg, uint64_t stream_window,
+                                 Ready ready)
+    : loop_(loop), cfg_(std::move(cfg)), stream_window_(stream_window), ready_(std::move(ready)) {}
+
+Result<std::unique_ptr<H3ClientSession>> H3ClientSession::connect(Loop& loop, QuicClientConfig quic,
+                                                                  H3ClientConfig cfg, Ready ready) {
+  uint64_t window = quic.stream_window;
+  std::unique_ptr<H3ClientSession> s(
+      new H3ClientSession(loop, std::move(cfg), window, std::move(ready)));
+  auto q = QuicClient::connect(loop, std::move(quic), *s);
+  if (!q) return std::unexpected(q.error());
+  s->quic_ = std::move(*q);
+  return s;
+}
+
+H3ClientSession::~H3ClientSession() {
+  *alive_ = false;
+  for (auto& [id, s] : streams_) s.sink = nullptr;
+  quic_.reset();  // its CONNECTION_CLOSE goes out; no callback reaches us after this
+  if (h3_) nghttp3_conn_del(h3_);
+}
+
+// The control stream and the two QPACK streams, as RFC 9114 6.2 requires of
+// both ends, once the handshake has told us the server's stream limits.
+Result<void> H3ClientSession::setup_http3() {
+  nghttp3_settings settings;
+  nghttp3_settings_default(&settings);
+  settings.qpack_max_dtable_capacity = 4096;
+  settings.qpack_blocked_streams = 100;
+  if (int rv = nghttp3_conn_client_new(&h3_, &callbacks(), &settings, nghttp3_mem_default(), this))
+    return std::unexpected(h3_error("set-up", rv));
+  ngtcp2_conn* conn = quic_->conn();
+  int64_t control, qenc, qdec;
+  if (ngtcp2_conn_open_uni_stream(conn, &control, nullptr) != 0 ||
+      ngtcp2_conn_open_uni_stream(conn, &qenc, nullptr) != 0 ||
+      ngtcp2_conn_open_uni_stream(conn, &qdec, nullptr) != 0)
+    return fail(Errc::http3, "HTTP/3 set-up: the server allows too few unidirectional streams");
+  if (auto r = check("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
+    return r;
+  return check("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
+}
+
+H3ClientSession::Stream* H3ClientSession::stream(int64_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : &it->second;
+}
+
+const SessionStats& H3ClientSession::stats() const {
+  stats_.bytes_in = quic_->bytes_in();
+  stats_.bytes_out = quic_->bytes_out();
+  return stats_;
+}
+
+bool H3ClientSession::can_submit() const {
+  return h3_ && !closed_ && !goaway_ && ngtcp2_conn_get_streams_bidi_left(quic_->conn()) > 0 &&
+         streams_.size() < cfg_.max_concurrent_streams;
+}
+
+Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink) {
+  if (!can_submit()) return fail(Errc::internal, "HTTP/3 session cannot take a stream now");
+  int64_t id = -1;
+  if (int rv = ngtcp2_conn_open_bidi_stream(quic_->conn(), &id, nullptr); rv != 0)
+    return fail(Errc::send_failed,
+                fmt::format("HTTP/3: cannot open a stream: {}", ngtcp2_strerror(rv)));
+  std::string authority(req.headers.get("host").value_or(req.url.authority()));
+  std::vector<std::string> names;  // lower-cased names must outlive the nv array
+  names.reserve(req.headers.list().size());
+  std::vector<nghttp3_nv> nv{make_nv(":method", req.method), make_nv(":scheme", req.url.scheme),
+                             make_nv(":authority", authority), make_nv(":path", req.url.target)};
+  for (const auto& [n, v] : req.headers.list()) {
+    if (is_connection_specific(n)) continue;
+    names.push_back(ascii_lower(n));
+    nv.push_back(make_nv(names.back(), v));
+  }
+  std::string length = std::to_string(req.body.size());
+  if (req.has_body && !req.headers.has("content-length"))
+    nv.push_back(make_nv("content-length", length));
+  Stream& s = streams_[id];
+  s.sink = &sink;
+  s.body = req.has_body ? req.body : std::string();
+  nghttp3_data_reader reader{H3Callbacks::read_body};
+  int rv = nghttp3_conn_submit_request(h3_, id, nv.data(), nv.size(),
+                                       req.has_body ? &reader : nullptr, nullptr);
+  if (rv != 0) {
+    streams_.erase(id);
+    ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_INTERNAL_ERROR);
+    return std::unexpected(h3_error("request", rv));
+  }
+  if (cfg_.trace) {
+    cfg_.trace('*', fmt::format("[HTTP/3] [{}] OPENED stream for {}", id, req.url.str()));
+    std::string head = fmt::format("{} {} HTTP/3\r\n", req.method, req.url.target);
+    for (std::size_t i = 2; i < nv.size(); ++i)
+      if (i != 3)  // :path is on the request line
+        head += fmt::format(
+            "{}: {}\r\n",
+            std::string_view(reinterpret_cast<const char*>(nv[i].name), nv[i].namelen),
+            std::string_view(reinterpret_cast<const char*>(nv[i].value), nv[i].valuelen));
+    cfg_.trace('>', head);
+  }
+  quic_->schedule_write();
+  return static_cast<StreamId>(id);
+}
+
+void H3ClientSession::headers_complete(int64_t, Stream& s) {
+  if (s.head_done) {  // a second header section: trailers
+    if (s.sink) s.sink->on_trailers(s.resp.trailers);
+    return;
+  }
+  if (s.resp.status >= 100 && s.resp.status < 200) {
+    if (s.sink) s.sink->on_informational(s.resp);
+    s.resp.headers.clear();
+    return;
+  }
+  s.head_done = true;
+  s.resp.header_bytes += 13;  // "HTTP/3 200\r\n" + the blank line
+  if (auto cl = s.resp.headers.get("content-length")) {
+    uint64_t v = 0;
+    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc())
+      s.resp.content_length = v;
+  }
+  if (s.sink) s.sink->on_headers(s.resp);
+}
+
+void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
+  auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  Stream s = std::move(it->second);
+  streams_.erase(it);
+  if (!s.sink) return;
+  if (s.aborted) {
+    s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+  } else if (app_error == NGHTTP3_H3_NO_ERROR && s.end_seen && s.head_done) {
+    s.sink->on_end();
+  } else if (app_error == NGHTTP3_H3_REQUEST_REJECTED) {
+    // Never processed by the server (RFC 9114 4.1.1): safe to retry elsewhere.
+    s.sink->on_error(
+        {Errc::empty_reply, fmt::format("HTTP/3 stream {} was rejected by the server", id)});
+  } else {
+    s.sink->on_error(
+        {Errc::http3,
+         fmt::format("HTTP/3 stream {} was not closed cleanly: error 0x{:x}", id, app_error)});
+  }
+  if (streams_.empty() && closed_ && on_idle_close) loop_.defer(on_idle_close);
+}
+
+// Credit goes back every half window consumed, as in the h2 session.
+void H3ClientSession::consumed(StreamId id, std::size_t n) {
+  Stream* s = stream(id);
+  if (!s || closed_) return;
+  std::size_t credit = std::min(n, s->unconsumed);  // never more than arrived
+  s->unconsumed -= credit;
+  s->uncredited += credit;
+  if (s->uncredited < std::max<uint64_t>(stream_window_ / kCreditSteps, 1)) return;
+  quic_->extend_stream(id, s->uncredited);
+  s->uncredited = 0;
+}
+
+void H3ClientSession::cancel(StreamId id) {
+  Stream* s = stream(id);
+  if (!s) return;
+  s->sink = nullptr;
+  if (closed_) return;
+  ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
+  quic_->schedule_write();
+}
+
+void H3ClientSession::fail_all(const Error& e) {
+  auto streams = std::move(streams_);
+  streams_.clear();
+  for (auto& [id, s] : streams) {
+    if (!s.sink) continue;
+    if (s.aborted) {
+      s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+    } else if (!s.head_done && e.code == Errc::recv_failed) {
+      s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
+    } else {
+      s.sink->on_error(e);
+    }
+  }
+}
+
+// --- QuicApp ---
+
+Result<void> H3ClientSession::on_handshake_done() {
+  if (auto r = setup_http3(); !r) return r;
+  if (cfg_.trace) {
+    const auto& tls = quic_->tls();
+    cfg_.trace('*', fmt::format("QUIC handshake done: {} / {}, ALPN: {}", tls.version(),
+                                tls.cipher(), tls.alpn()));
+  }
+  loop_.defer([this, alive = alive_] {
+    if (!*alive || !ready_) return;
+    auto ready = std::move(ready_);
+    ready({});  // may destroy this session
+  });
+  return {};
+}
+
+Result<std::size_t> H3ClientSession::on_stream_data(int64_t id, std::span<const uint8_t> data,
+                                                    bool fin) {
+  if (!h3_) return fail(Errc::http3, "HTTP/3: stream data before the handshake was done");
+  nghttp3_ssize n = nghttp3_conn_read_stream(h3_, id, data.data(), data.size(), fin ? 1 : 0);
+  if (n < 0) return std::unexpected(h3_error("framing error", static_cast<int>(n)));
+  return static_cast<std::size_t>(n);
+}
+
+Result<void> H3ClientSession::on_stream_acked(int64_t id, uint64_t n) {
+  return check("acknowledgement", nghttp3_conn_add_ack_offset(h3_, id, n));
+}
+
+Result<void> H3ClientSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error) {
+  if (!h3_) return {};
+  int rv = nghttp3_conn_close_stream(h3_, id, app_error.value_or(NGHTTP3_H3_NO_ERROR));
+  if (rv == NGHTTP3_ERR_STREAM_NOT_FOUND) return {};
+  return check("stream close", rv);
+}
+
+Result<void> H3ClientSession::on_stream_reset(int64_t id, uint64_t) {
+  if (!h3_) return {};
+  return check("stream reset", nghttp3_conn_shutdown_stream_read(h3_, id));
+}
+
+Result<void> H3ClientSession::on_stream_stop_sending(int64_t id, uint64_t) {
+  if (!h3_) return {};
+  return check("stop sending", nghttp3_conn_shutdown_stream_read(h3_, id));
+}
+
+Result<void> H3ClientSession::on_stream_window(int64_t id) {
+  if (!h3_) return {};
+  return check("unblock", nghttp3_conn_unblock_stream(h3_, id));
+}
+
+Result<void> H3ClientSession::next_chunk(StreamChunk& chunk) {
+  if (!h3_) return {};
+  int fin = 0;
+  nghttp3_ssize n =
+      nghttp3_conn_writev_stream(h3_, &chunk.stream_id, &fin,
+                                 reinterpret_cast<nghttp3_vec*>(chunk.vecs), StreamChunk::kMaxVecs);
+  if (n < 0) return std::unexpected(h3_error("writing", static_cast<int>(n)));
+  chunk.count = static_cast<std::size_t>(n);
+  chunk.fin = fin != 0;
+  return {};
+}
+
+Result<void> H3ClientSession::chunk_written(int64_t id, std::size_t n) {
+  if (!h3_ || id < 0) return {};
+  return check("write offset", nghttp3_conn_add_write_offset(h3_, id, n));
+}
+
+Result<void> H3ClientSession::chunk_blocked(int64_t id) {
+  nghttp3_conn_block_stream(h3_, id);
+  return {};
+}
+
+Result<void> H3ClientSession::chunk_shut(int64_t id) {
+  nghttp3_conn_shutdown_stream_write(h3_, id);
+  return {};
+}
+
+void H3ClientSession::on_closed(const Error& e) {
+  closed_ = true;
+  if (ready_) {
+    auto ready = std::move(ready_);
+    ready(std::unexpected(e));  // may destroy this session
+    return;
+  }
+  auto alive = alive_;
+  fail_all(e);
+  if (*alive && on_idle_close) loop_.defer(on_idle_close);
+}
+
+}  // namespace sluice::h3

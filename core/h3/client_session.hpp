@@ -1,0 +1,91 @@
+// HTTP/3 client session (nghttp3) over a QuicClient: many request streams on
+// one QUIC connection, behind the same Session interface as h1 and h2. Flow
+// control follows the consumer as in h2: a stream's window is given back
+// only for body bytes its consumer has taken, the connection's on receipt.
+#pragma once
+
+#include <nghttp3/nghttp3.h>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+
+#include "core/h3/quic_client.hpp"
+#include "core/http/session.hpp"
+
+namespace sluice::h3 {
+
+struct H3ClientConfig {
+  uint32_t max_concurrent_streams = 100;  // we never open more, whatever the peer allows
+  std::function<void(char, std::string_view)> trace;  // -v: '>' request heads, '*' events
+};
+
+class H3ClientSession final : public Session, private QuicApp {
+ public:
+  // Called once, from the loop: the handshake is done and HTTP/3 is set up,
+  // or the connection failed. The session may be destroyed inside it.
+  using Ready = std::function<void(Result<void>)>;
+
+  static Result<std::unique_ptr<H3ClientSession>> connect(Loop& loop, QuicClientConfig quic,
+                                                          H3ClientConfig cfg, Ready ready);
+  ~H3ClientSession() override;
+
+  Result<StreamId> submit(const Request& req, ResponseSink& sink) override;
+  void consumed(StreamId id, std::size_t n) override;
+  void resume(StreamId) override {}  // the window does the pausing
+  void cancel(StreamId id) override;
+  bool can_submit() const override;
+  bool reusable() const override { return !closed_ && !goaway_; }
+  std::string protocol() const override { return "3"; }
+  const SessionStats& stats() const override;
+
+  const QuicClient& quic() const { return *quic_; }
+
+ private:
+  struct Stream {
+    ResponseSink* sink = nullptr;  // nullptr once cancelled
+    Response resp{.status = 0, .version_major = 3, .version_minor = 0};
+    std::string body;  // request body; nghttp3 sends from it until the stream closes
+    bool body_given = false;
+    std::size_t unconsumed = 0;  // received, not yet taken by the consumer
+    std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
+    bool head_done = false, end_seen = false, aborted = false;
+  };
+
+  H3ClientSession(Loop& loop, H3ClientConfig cfg, uint64_t stream_window, Ready ready);
+  static const nghttp3_callbacks& callbacks();
+  Result<void> setup_http3();
+  Stream* stream(int64_t id);
+  void headers_complete(int64_t id, Stream& s);
+  void stream_closed(int64_t id, uint64_t app_error);
+  void fail_all(const Error& e);
+
+  // QuicApp
+  Result<void> on_handshake_done() override;
+  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin) override;
+  Result<void> on_stream_acked(int64_t id, uint64_t n) override;
+  Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) override;
+  Result<void> on_stream_reset(int64_t id, uint64_t app_error) override;
+  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) override;
+  Result<void> on_stream_window(int64_t id) override;
+  void on_streams_available() override {}
+  Result<void> next_chunk(StreamChunk& chunk) override;
+  Result<void> chunk_written(int64_t id, std::size_t n) override;
+  Result<void> chunk_blocked(int64_t id) override;
+  Result<void> chunk_shut(int64_t id) override;
+  void on_closed(const Error& e) override;
+
+  friend struct H3Callbacks;
+  Loop& loop_;
+  H3ClientConfig cfg_;
+  uint64_t stream_window_;
+  Ready ready_;
+  std::unique_ptr<QuicClient> quic_;
+  nghttp3_conn* h3_ = nullptr;
+  std::unordered_map<int64_t, Stream> streams_;
+  mutable SessionStats stats_;
+  bool closed_ = false, goaway_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sluice::h3

@@ -1,0 +1,145 @@
+// A QUIC client connection (ngtcp2) on the project's UDP layer: one connected
+// UDP socket, the TLS handshake through GnuTLS, packets read in batches and
+// written in GSO batches, and one re-armable Deadline that follows
+// ngtcp2_conn_get_expiry (loss recovery, pacing, idle timeout). The protocol
+// above it (HTTP/3) plugs in as a QuicApp: it is told of stream data and
+// hands over the stream data to send.
+#pragma once
+
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/h3/quic_tls.hpp"
+#include "core/loop/loop.hpp"
+#include "core/net/udp.hpp"
+#include "core/net/udp_batch.hpp"
+
+namespace sluice::h3 {
+
+// Stream data the application wants sent: up to kMaxVecs pieces of one stream.
+struct StreamChunk {
+  static constexpr std::size_t kMaxVecs = 16;
+  int64_t stream_id = -1;  // -1: nothing to send
+  bool fin = false;
+  ngtcp2_vec vecs[kMaxVecs]{};
+  std::size_t count = 0;
+};
+
+// What the QUIC connection asks of the protocol on top of it. Every call comes
+// from inside the connection's read or write path; an error return closes the
+// connection with that error.
+class QuicApp {
+ public:
+  virtual ~QuicApp() = default;
+  virtual Result<void> on_handshake_done() = 0;
+  // In-order stream bytes; returns how many are consumed at once (framing):
+  // the rest is given back later through QuicClient::extend_stream.
+  virtual Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data,
+                                             bool fin) = 0;
+  virtual Result<void> on_stream_acked(int64_t id, uint64_t n) = 0;
+  virtual Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) = 0;
+  // The peer reset the stream or asked us to stop sending on it.
+  virtual Result<void> on_stream_reset(int64_t id, uint64_t app_error) = 0;
+  virtual Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) = 0;
+  virtual Result<void> on_stream_window(int64_t id) = 0;  // the peer gave window back
+  virtual void on_streams_available() = 0;                // more bidi streams may open
+  // Sending: the next chunk (chunk.stream_id stays -1 when there is nothing).
+  virtual Result<void> next_chunk(StreamChunk& chunk) = 0;
+  virtual Result<void> chunk_written(int64_t id, std::size_t n) = 0;
+  virtual Result<void> chunk_blocked(int64_t id) = 0;  // stream flow control
+  virtual Result<void> chunk_shut(int64_t id) = 0;     // stream closed for writing
+  // The connection is over (closed by the peer, by an error or by the idle
+  // timer). Called once; the QuicClient may be destroyed inside it.
+  virtual void on_closed(const Error& e) = 0;
+};
+
+struct QuicClientConfig {
+  SocketAddr remote;
+  QuicTlsConfig tls;
+  uint64_t stream_window = 1 << 20;       // per stream; never grown by ngtcp2
+  uint64_t connection_window = 64 << 20;  // credited on receipt (see on_stream_data)
+  Millis handshake_timeout{10000};
+  Millis idle_timeout{30000};
+  std::function<void(std::string_view)> trace;  // -v connection events
+};
+
+class QuicClient final {
+ public:
+  // Opens the socket and sends the first Initial packet; handshake_done or
+  // on_closed reports the outcome.
+  static Result<std::unique_ptr<QuicClient>> connect(Loop& loop, QuicClientConfig cfg,
+                                                     QuicApp& app);
+  ~QuicClient();
+  QuicClient(const QuicClient&) = delete;
+  QuicClient& operator=(const QuicClient&) = delete;
+
+  ngtcp2_conn* conn() const { return conn_; }
+  const QuicTlsClient& tls() const { return *tls_; }
+  SocketAddr local() const { return local_; }
+  bool handshake_done() const { return handshake_done_; }
+  bool closed() const { return closed_; }
+  uint64_t bytes_in() const { return bytes_in_; }
+  uint64_t bytes_out() const { return bytes_out_; }
+
+  // The application changed what it has to send: write at the end of this
+  // loop iteration (calls coalesce).
+  void schedule_write();
+  // The consumer took n body bytes of stream id: open its window by as much.
+  void extend_stream(int64_t id, uint64_t n);
+  // Ends the connection with CONNECTION_CLOSE carrying an HTTP/3 error code.
+  void close(uint64_t app_error, std::string_view reason);
+
+ private:
+  QuicClient(Loop& loop, QuicClientConfig cfg, QuicApp& app);
+  Result<void> open_socket();
+  Result<void> create_conn();
+  static ngtcp2_callbacks callbacks();
+  void on_readable();
+  void on_writable();
+  void on_icmp(const IcmpError& e);
+  void on_expiry();
+  Result<void> read_packets();
+  Result<void> feed(std::span<const std::byte> pkt);
+  void write();
+  Result<void> write_packets();
+  Result<ssize_t> write_one(uint8_t* dest, std::size_t max, ngtcp2_path_storage& ps,
+                            ngtcp2_tstamp ts);
+  bool flush_tx();  // false: the socket is full, wait for writable
+  void arm_expiry();
+  // Ends the connection (with a CONNECTION_CLOSE carrying last_error_ when
+  // send_close_frame) and tells the app from the loop.
+  void fail(const Error& e, bool send_close_frame);
+  void send_close(const ngtcp2_ccerr& ccerr);
+  Error error_from_read(int rv);
+  Error closed_by_peer() const;
+  ngtcp2_tstamp now() const;
+
+  friend struct QuicCallbacks;
+  Loop& loop_;
+  QuicClientConfig cfg_;
+  QuicApp& app_;
+  ngtcp2_crypto_conn_ref conn_ref_{};
+  std::unique_ptr<QuicTlsClient> tls_;
+  std::unique_ptr<UdpSocket> sock_;
+  SocketAddr local_;
+  ngtcp2_conn* conn_ = nullptr;
+  ngtcp2_ccerr last_error_{};
+  Deadline expiry_;
+  DatagramBatch rx_;
+  std::vector<std::byte> tx_;  // a GSO batch of equal-sized packets (the last may be shorter)
+  std::size_t tx_len_ = 0, tx_segment_ = 0, tx_sent_ = 0;
+  bool gso_ = false;
+  bool write_scheduled_ = false, handshake_done_ = false, closed_ = false;
+  std::optional<Error> icmp_error_;
+  std::optional<Error> app_error_;  // why a callback failed
+  uint64_t bytes_in_ = 0, bytes_out_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sluice::h3

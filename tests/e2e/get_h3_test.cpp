@@ -1,0 +1,167 @@
+// e2e: `sluice get --http3` / `--http3-only` against ngtcp2's own example
+// server (gtlsserver, package ngtcp2-server) serving a directory: bytes and
+// sha256, -w, -i, -Z over one QUIC connection, request bodies, certificate
+// checks, and what a closed UDP port or a TCP-only server does to each flag.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+#include <memory>
+#include <string>
+
+#include "support.hpp"
+
+using namespace e2e;
+using Catch::Matchers::ContainsSubstring;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+// gtlsserver on 127.0.0.1 with a directory of random files and a certificate
+// for good.test and 127.0.0.1.
+struct Gtlsserver {
+  Gtlsserver() : dir(tmpdir() + "/h3www") {
+    REQUIRE(sh("mkdir -p " + dir + " && cd " + dir +
+               " && head -c 3000000 /dev/urandom > small.bin"
+               " && head -c 30000000 /dev/urandom > big.bin"
+               " && printf 'hello over quic\\n' > hello.txt"
+               " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
+               " -subj /CN=good.test -addext subjectAltName=DNS:good.test,IP:127.0.0.1"
+               " -keyout key.pem -out cert.pem 2>/dev/null")
+                .exit_code == 0);
+    port = free_udp_port();
+    proc =
+        std::make_unique<Process>("gtlsserver -q -d " + dir + " 127.0.0.1 " + std::to_string(port) +
+                                  " " + dir + "/key.pem " + dir + "/cert.pem");
+    INFO(proc->log());
+    REQUIRE(wait_udp_port(port));
+  }
+  std::string url(const std::string& file) const {
+    return "https://127.0.0.1:" + std::to_string(port) + "/" + file;
+  }
+  std::string sha(const std::string& file) const { return sha_of("cat " + dir + "/" + file); }
+
+  std::string dir;
+  int port = 0;
+  std::unique_ptr<Process> proc;
+};
+
+std::string get(const std::string& args) {
+  return std::string(sluice_bin()) + " get " + args;
+}
+
+}  // namespace
+
+TEST_CASE("get --http3-only fetches over QUIC from ngtcp2's server, byte for byte", "[get][h3]") {
+  Gtlsserver g;
+  for (const char* file : {"hello.txt", "small.bin", "big.bin"}) {
+    INFO(file);
+    CHECK(sha_of(get("-s --http3-only -k " + g.url(file))) == g.sha(file));
+  }
+  auto w =
+      sh(get("-s --http3-only -k -o /dev/null -w '%{http_version} %{http_code} "
+             "%{num_connects} %{size_download} %{scheme}' " +
+             g.url("small.bin")));
+  CHECK(w.exit_code == 0);
+  CHECK(w.out == "3 200 1 3000000 HTTPS");
+}
+
+TEST_CASE("get --http3-only: -i and -I print an HTTP/3 status line", "[get][h3]") {
+  Gtlsserver g;
+  auto i = sh(get("-s --http3-only -k -i " + g.url("hello.txt")));
+  CHECK(i.exit_code == 0);
+  CHECK_THAT(i.out, StartsWith("HTTP/3 200 \r\n"));
+  CHECK_THAT(i.out, ContainsSubstring("\r\n\r\nhello over quic\n"));
+  auto head = sh(get("-s --http3-only -k -I " + g.url("hello.txt")));
+  CHECK(head.exit_code == 0);
+  CHECK_THAT(head.out, StartsWith("HTTP/3 200 \r\n"));
+  CHECK(head.out.find("hello over quic") == std::string::npos);
+}
+
+TEST_CASE("get -Z --http3-only: streams of one QUIC connection, stdout in URL order",
+          "[get][h3][parallel]") {
+  Gtlsserver g;
+  std::string urls = g.url("small.bin") + " " + g.url("hello.txt") + " " + g.url("big.bin") + " " +
+                     g.url("hello.txt");
+  std::string expected = sha_of("cd " + g.dir + " && cat small.bin hello.txt big.bin hello.txt");
+  CHECK(sha_of(get("-s -Z --http3-only -k " + urls)) == expected);
+  auto w =
+      sh(get("-s -Z --http3-only -k -o /dev/null -o /dev/null -o /dev/null -o /dev/null "
+             "-w '%{num_connects}' " +
+             urls));
+  CHECK(w.exit_code == 0);
+  int connects = 0;
+  for (char c : w.out) connects += c - '0';
+  CHECK(connects == 1);
+}
+
+TEST_CASE("get --http3-only sends a request body with flow control", "[get][h3]") {
+  Gtlsserver g;
+  std::string body = tmpdir() + "/h3-body.bin";
+  REQUIRE(sh("head -c 3000000 /dev/urandom > " + body).exit_code == 0);
+  // gtlsserver reads the whole body before it answers with the file.
+  auto r = sh(get("-s --http3-only -k --data-binary @" + body + " -o /dev/null -w '%{http_code}' " +
+                  g.url("hello.txt")));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "200");
+}
+
+TEST_CASE("get --http3-only checks the certificate as over TCP", "[get][h3][tls]") {
+  Gtlsserver g;
+  std::string p = std::to_string(g.port);
+  auto fetch = [&](const std::string& host, const std::string& extra) {
+    return sh(get("-s --http3-only " + extra + " --resolve " + host + ":" + p +
+                  ":127.0.0.1 -o /dev/null -w '%{http_code}' https://" + host + ":" + p +
+                  "/hello.txt"));
+  };
+  std::string ca = "--cacert " + g.dir + "/cert.pem";
+  CHECK(fetch("good.test", ca).out == "200");
+  CHECK(sh(get("-s --http3-only " + ca + " -o /dev/null " + g.url("hello.txt"))).exit_code == 0);
+  CHECK(fetch("bad.test", ca).exit_code == 60);
+  CHECK(fetch("good.test", "").exit_code == 60);
+  CHECK(fetch("bad.test", "-k").out == "200");
+}
+
+TEST_CASE("get --http3-only to a closed UDP port fails with exit 7 at once, not at the timeout",
+          "[get][h3]") {
+  int port = free_udp_port();
+  // The ICMP port unreachable ends the handshake: with 60 s to connect, a
+  // wait for the handshake timeout would be exit 28.
+  auto r =
+      sh(get("-sS --http3-only -k --connect-timeout 60 https://127.0.0.1:" + std::to_string(port) +
+             "/"),
+         30);
+  CHECK(r.exit_code == 7);
+  CHECK_THAT(r.err, ContainsSubstring("QUIC"));
+}
+
+TEST_CASE("get --http3 falls back to TCP when the server has no QUIC; --http3-only does not",
+          "[get][h3]") {
+  Server s("-q", true);  // TCP only: its UDP port is closed
+  std::string url = s.base + "/bytes/1000";
+  auto w = sh(get("-s --http3 -k -o /dev/null -w '%{http_version} %{http_code}' " + url));
+  CHECK(w.exit_code == 0);
+  CHECK(w.out == "2 200");
+  auto v = sh(get("-s -v --http3 -k -o /dev/null " + url));
+  CHECK(v.exit_code == 0);
+  CHECK_THAT(v.err, ContainsSubstring("QUIC failed"));
+  CHECK(sh(get("-s --http3-only -k -o /dev/null " + url)).exit_code == 7);
+}
+
+TEST_CASE("get --http3 uses QUIC when the server speaks it", "[get][h3]") {
+  Gtlsserver g;
+  auto w =
+      sh(get("-s --http3 -k -o /dev/null -w '%{http_version} %{http_code}' " + g.url("small.bin")));
+  CHECK(w.exit_code == 0);
+  CHECK(w.out == "3 200");
+}
+
+TEST_CASE("get: HTTP/3 is for https; an http URL with --http3 speaks HTTP/1.1", "[get][h3]") {
+  Server s("-q");
+  auto w = sh(get("-s --http3 -o /dev/null -w '%{http_version}' " + s.base + "/bytes/10"));
+  CHECK(w.exit_code == 0);
+  CHECK(w.out == "1.1");
+}
+
+TEST_CASE("get: the HTTP/3 flags exclude the other version flags", "[get][h3]") {
+  auto r = sh(get("--http3 --http2 https://127.0.0.1:1/"));
+  CHECK(r.exit_code == 2);
+}

@@ -138,7 +138,9 @@ void Transfer::connect() {
   ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr};
   for (const auto& r : env_.cfg.resolve)
     if (r.host == u.host && r.port == u.port) spec.pinned.push_back(r.addr);
-  if (u.tls()) {
+  // OpenSSL (about 4 MiB mapped) is loaded only when TCP is tried: never
+  // for --http3-only, for --http3 only if QUIC loses.
+  if (u.tls() && !tries_h3(env_.cfg.http_version, true)) {
     auto ctx = env_.tls_ctx();
     if (!ctx) return finish(ctx.error());
     spec.tls_ctx = *ctx;
@@ -177,6 +179,7 @@ DialOptions Transfer::dial_options() const {
   o.h1_read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
   o.h2c_upgrade = true;
   o.tls = env_.cfg.tls;
+  o.tcp_tls_ctx = env_.tls_ctx;
   o.quic_handshake_timeout = env_.cfg.connect_timeout;
   // Sessions outlive this transfer in the pool: their traces hold on to the
   // engine's callbacks, never to the transfer.

@@ -41,6 +41,11 @@ void Dialer::finish(Result<Dialed> r) {
 
 void Dialer::start_tcp() {
   if (connector_ || finished_) return;
+  if (spec_.tls && !spec_.tls_ctx && opts_.tcp_tls_ctx) {
+    auto ctx = opts_.tcp_tls_ctx();
+    if (!ctx) return finish(std::unexpected(ctx.error()));
+    spec_.tls_ctx = *ctx;
+  }
   connector_.emplace(loop_, spec_, [this](Result<Connected> r) { tcp_connected(std::move(r)); });
   if (opts_.trace) connector_->trace = [t = opts_.trace](std::string_view s) { t('*', s); };
   connector_->start();

@@ -31,6 +31,9 @@ struct DialOptions {
   // QUIC: its TLS (GnuTLS) is configured from this, not from the OpenSSL
   // context; the stream window is h2.stream_window.
   TlsClientConfig tls;
+  // Makes the TCP TLS context when an https ConnectSpec comes without one
+  // (the QUIC policies: OpenSSL is loaded only if TCP is tried).
+  std::function<Result<std::shared_ptr<TlsContext>>()> tcp_tls_ctx;
   Millis quic_handshake_timeout{10000};
   // --http3: how long QUIC runs alone before TCP starts alongside it.
   Millis h3_head_start{200};

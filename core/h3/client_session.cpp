@@ -11,7 +11,8 @@ static_assert(sizeof(nghttp3_vec) == sizeof(ngtcp2_vec) &&
                   offsetof(nghttp3_vec, len) == offsetof(ngtcp2_vec, len),
               "nghttp3 hands over the vectors ngtcp2 sends");
 
-constexpr uint32_t kCreditSteps = 2;  // window updates per stream window consumed
+constexpr uint32_t kCreditSteps = 2;            // window updates per stream window consumed
+constexpr std::size_t kMaxPending = 64 * 1024;  // body bytes gathered before the sink sees them
 
 std::string_view as_sv(nghttp3_rcbuf* b) {
   nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
@@ -65,13 +66,8 @@ struct H3Callbacks {
   static int recv_data(nghttp3_conn*, int64_t id, const uint8_t* data, size_t len, void* user,
                        void*) {
     auto& session = self(user);
-    auto* s = session.stream(id);
-    if (!s || !s->sink || s->aborted) return 0;
-    s->unconsumed += len;
-    if (s->sink->on_body({reinterpret_cast<const char*>(data), len}) == Backpressure::abort) {
-      s->aborted = true;
-      ngtcp2_conn_shutdown_stream(session.quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
-    }
+    if (auto* s = session.stream(id))
+      session.take_body(id, *s, {reinterpret_cast<const char*>(data), len});
     return 0;
   }
 
@@ -246,8 +242,40 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   return static_cast<StreamId>(id);
 }
 
-void H3ClientSession::headers_complete(int64_t, Stream& s) {
+void H3ClientSession::take_body(int64_t id, Stream& s, std::span<const char> bytes) {
+  if (!s.sink || s.aborted) return;
+  s.unconsumed += bytes.size();
+  if (s.pending.empty()) with_pending_.push_back(id);
+  s.pending.append(bytes.data(), bytes.size());
+  if (s.pending.size() >= std::min<std::size_t>(kMaxPending, stream_window_ / 4)) deliver(id, s);
+}
+
+void H3ClientSession::deliver(int64_t id, Stream& s) {
+  if (s.pending.empty()) return;
+  std::string bytes = std::move(s.pending);
+  s.pending.clear();
+  if (!s.sink || s.aborted) return;
+  if (s.sink->on_body(bytes) == Backpressure::abort) {
+    s.aborted = true;
+    ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
+    quic_->schedule_write();
+  }
+  // The sink may have cancelled or (through the pool) closed: look again
+  // before keeping the buffer for the next batch.
+  bytes.clear();
+  if (Stream* again = stream(id); again && again->pending.empty()) again->pending.swap(bytes);
+}
+
+void H3ClientSession::on_read_done() {
+  auto ids = std::move(with_pending_);
+  with_pending_.clear();
+  for (int64_t id : ids)
+    if (Stream* s = stream(id)) deliver(id, *s);
+}
+
+void H3ClientSession::headers_complete(int64_t id, Stream& s) {
   if (s.head_done) {  // a second header section: trailers
+    deliver(id, s);
     if (s.sink) s.sink->on_trailers(s.resp.trailers);
     return;
   }
@@ -268,6 +296,9 @@ void H3ClientSession::headers_complete(int64_t, Stream& s) {
 
 void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
   auto it = streams_.find(id);
+  if (it == streams_.end()) return;
+  deliver(id, it->second);
+  it = streams_.find(id);  // the sink may have opened streams meanwhile
   if (it == streams_.end()) return;
   Stream s = std::move(it->second);
   streams_.erase(it);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "core/h3/quic_client.hpp"
 #include "core/http/session.hpp"
@@ -47,6 +48,9 @@ class H3ClientSession final : public Session, private QuicApp {
     Response resp{.status = 0, .version_major = 3, .version_minor = 0};
     std::string body;  // request body; nghttp3 sends from it until the stream closes
     bool body_given = false;
+    // Body bytes of this read batch, handed to the sink in one piece: QUIC
+    // delivers a packet's worth (~1.2 KB) per call, too little per write(2).
+    std::string pending;
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer
     std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
     bool head_done = false, end_seen = false, aborted = false;
@@ -57,6 +61,8 @@ class H3ClientSession final : public Session, private QuicApp {
   Result<void> setup_http3();
   Stream* stream(int64_t id);
   void headers_complete(int64_t id, Stream& s);
+  void take_body(int64_t id, Stream& s, std::span<const char> bytes);
+  void deliver(int64_t id, Stream& s);
   void stream_closed(int64_t id, uint64_t app_error);
   void fail_all(const Error& e);
 
@@ -69,6 +75,7 @@ class H3ClientSession final : public Session, private QuicApp {
   Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) override;
   Result<void> on_stream_window(int64_t id) override;
   void on_streams_available() override {}
+  void on_read_done() override;
   Result<void> next_chunk(StreamChunk& chunk) override;
   Result<void> chunk_written(int64_t id, std::size_t n) override;
   Result<void> chunk_blocked(int64_t id) override;
@@ -83,6 +90,7 @@ class H3ClientSession final : public Session, private QuicApp {
   std::unique_ptr<QuicClient> quic_;
   nghttp3_conn* h3_ = nullptr;
   std::unordered_map<int64_t, Stream> streams_;
+  std::vector<int64_t> with_pending_;  // streams whose pending body awaits on_read_done
   mutable SessionStats stats_;
   bool closed_ = false, goaway_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -265,8 +265,10 @@ void QuicClient::extend_stream(int64_t id, uint64_t n) {
 
 void QuicClient::on_readable() {
   if (closed_) return;
+  auto alive = alive_;
   if (auto r = read_packets(); !r) return fail(r.error(), !ngtcp2_conn_in_draining_period(conn_));
-  write();
+  app_.on_read_done();
+  if (*alive) write();
 }
 
 Result<void> QuicClient::read_packets() {

@@ -49,6 +49,8 @@ class QuicApp {
   virtual Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) = 0;
   virtual Result<void> on_stream_window(int64_t id) = 0;  // the peer gave window back
   virtual void on_streams_available() = 0;                // more bidi streams may open
+  // A batch of packets has been read (outside ngtcp2's callbacks).
+  virtual void on_read_done() = 0;
   // Sending: the next chunk (chunk.stream_id stays -1 when there is nothing).
   virtual Result<void> next_chunk(StreamChunk& chunk) = 0;
   virtual Result<void> chunk_written(int64_t id, std::size_t n) = 0;

@@ -15,22 +15,32 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-// gtlsserver on 127.0.0.1 with a directory of random files and a certificate
-// for good.test and 127.0.0.1.
-struct Gtlsserver {
-  Gtlsserver() : dir(tmpdir() + "/h3www") {
-    REQUIRE(sh("mkdir -p " + dir + " && cd " + dir +
+// The files gtlsserver serves, and a certificate for good.test and
+// 127.0.0.1: made once per test process.
+const std::string& www() {
+  static const std::string dir = [] {
+    std::string d = tmpdir() + "/h3www";
+    REQUIRE(sh("mkdir -p " + d + " && cd " + d +
                " && head -c 3000000 /dev/urandom > small.bin"
-               " && head -c 30000000 /dev/urandom > big.bin"
+               " && head -c 100000000 /dev/urandom > big.bin"
                " && printf 'hello over quic\\n' > hello.txt"
                " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
                " -subj /CN=good.test -addext subjectAltName=DNS:good.test,IP:127.0.0.1"
                " -keyout key.pem -out cert.pem 2>/dev/null")
                 .exit_code == 0);
+    return d;
+  }();
+  return dir;
+}
+
+// gtlsserver (ngtcp2's example server) on 127.0.0.1 serving www();
+// extra_args such as "-t 0.05 -r 0.05" make it drop packets.
+struct Gtlsserver {
+  explicit Gtlsserver(const std::string& extra_args = "") : dir(www()) {
     port = free_udp_port();
-    proc =
-        std::make_unique<Process>("gtlsserver -q -d " + dir + " 127.0.0.1 " + std::to_string(port) +
-                                  " " + dir + "/key.pem " + dir + "/cert.pem");
+    proc = std::make_unique<Process>("gtlsserver -q " + extra_args + " -d " + dir + " 127.0.0.1 " +
+                                     std::to_string(port) + " " + dir + "/key.pem " + dir +
+                                     "/cert.pem");
     INFO(proc->log());
     REQUIRE(wait_udp_port(port));
   }
@@ -164,4 +174,50 @@ TEST_CASE("get: HTTP/3 is for https; an http URL with --http3 speaks HTTP/1.1", 
 TEST_CASE("get: the HTTP/3 flags exclude the other version flags", "[get][h3]") {
   auto r = sh(get("--http3 --http2 https://127.0.0.1:1/"));
   CHECK(r.exit_code == 2);
+}
+
+TEST_CASE("get --http3-only survives packet loss both ways, byte for byte", "[get][h3]") {
+  Gtlsserver g("-t 0.05 -r 0.05");
+  CHECK(sha_of(get("-s --http3-only -k " + g.url("small.bin"))) == g.sha("small.bin"));
+}
+
+TEST_CASE("h3 slow consumer: peak RSS does not grow with the body size",
+          "[get][h3][backpressure]") {
+  Gtlsserver g;
+  auto peak_kb = [&](const std::string& url) {
+    auto p = sh("set -o pipefail; /usr/bin/time -f '%M' " + get("-sk --http3-only " + url) + " 2>" +
+                    tmpdir() + "/rss3 | pv -qL 300m | sha256sum | cut -c1-64",
+                120);
+    REQUIRE(p.exit_code == 0);
+    CHECK(p.out.substr(0, 64) == sha_of("cat " + g.dir + "/" + url.substr(url.rfind('/') + 1)));
+    return std::stol(sh("tail -1 " + tmpdir() + "/rss3").out);
+  };
+  long small_kb = peak_kb(g.url("small.bin"));
+  long big_kb = peak_kb(g.url("big.bin"));
+  INFO("3 MB peak " << small_kb << " KiB, 100 MB peak " << big_kb << " KiB");
+  CHECK(big_kb < 40 * 1024);
+  CHECK(big_kb - small_kb < 4 * 1024);
+}
+
+TEST_CASE("get --http3-only: a consumer that closes the pipe ends the fetch with 23",
+          "[get][h3][backpressure]") {
+  Gtlsserver g;
+  auto r = sh(get("-sk --http3-only " + g.url("big.bin")) +
+              " | head -c 1000 > /dev/null; echo ${PIPESTATUS[0]}");
+  CHECK(r.out == "23\n");
+}
+
+TEST_CASE("get --http3-only: -m and --max-filesize end the transfer as over TCP", "[get][h3]") {
+  Gtlsserver g;
+  // A consumer at 1 MB/s cannot take 100 MB in a second: -m 1 cuts it, 28,
+  // and what arrived in time was written.
+  auto slow = sh("set -o pipefail; " + get("-sk --http3-only -m 1 " + g.url("big.bin")) +
+                     " | pv -qL 1m | wc -c; echo ${PIPESTATUS[0]}",
+                 60);
+  auto lines = slow.out;
+  INFO(lines);
+  CHECK(lines.substr(lines.find('\n') + 1) == "28\n");
+  CHECK(std::stol(lines) > 0);
+  auto big = sh(get("-sk --http3-only --max-filesize 1000 -o /dev/null " + g.url("small.bin")));
+  CHECK(big.exit_code == 63);
 }

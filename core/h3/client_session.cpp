@@ -349,6 +349,9 @@ void H3ClientSession::fail_all(const Error& e) {
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
     } else if (!s.head_done && e.code == Errc::recv_failed) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
+    } else if (e.code == Errc::recv_failed) {
+      s.sink->on_error({Errc::partial_body,
+                        fmt::format("HTTP/3 stream {} was cut when the connection closed", id)});
     } else {
       s.sink->on_error(e);
     }
@@ -441,6 +444,8 @@ void H3ClientSession::on_closed(const Error& e) {
     return;
   }
   auto alive = alive_;
+  on_read_done();  // what arrived before the end reaches the sinks first
+  if (!*alive) return;
   fail_all(e);
   if (*alive && on_idle_close) loop_.defer(on_idle_close);
 }

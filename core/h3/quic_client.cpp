@@ -313,32 +313,33 @@ Error QuicClient::error_from_read(int rv) {
     return tls_->handshake_error(alert);
   }
   ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
-  Errc code = handshake_done_ ? Errc::recv_failed : Errc::quic_connect;
-  return Error{code,
+  return Error{Errc::quic_connect,
                fmt::format("QUIC connection to {} failed: {}", cfg_.tls.host, ngtcp2_strerror(rv))};
 }
 
-// The peer closed the connection: CONNECTION_CLOSE as an error, or a clean
-// close (H3_NO_ERROR / NO_ERROR) as recv_failed only if streams were cut.
+// The peer closed the connection: with an HTTP/3 error (curl's 95), a
+// transport error (96), or cleanly (H3_NO_ERROR), which cuts only the
+// streams still open (recv_failed: the session makes that 52 or 18).
 Error QuicClient::closed_by_peer() const {
   const ngtcp2_ccerr* e = ngtcp2_conn_get_ccerr(conn_);
+  if (e->type == NGTCP2_CCERR_TYPE_APPLICATION && e->error_code == kH3NoError)
+    return Error{Errc::recv_failed, "QUIC connection closed by the server"};
   if (e->type == NGTCP2_CCERR_TYPE_APPLICATION)
     return Error{Errc::http3,
                  fmt::format("QUIC connection closed by the server with HTTP/3 error 0x{:x}{}",
                              e->error_code, reason_of(*e))};
-  Errc code = handshake_done_ ? Errc::recv_failed : Errc::quic_connect;
-  return Error{code,
+  return Error{Errc::quic_connect,
                fmt::format("QUIC connection closed by the server with transport error 0x{:x}{}",
                            e->error_code, reason_of(*e))};
 }
 
 void QuicClient::on_icmp(const IcmpError& e) {
   if (icmp_error_) return;
-  std::string what = icmp_description(e);
-  if (what.empty()) what = std::strerror(e.err);
+  std::string what = std::strerror(e.err);
+  if (std::string icmp = icmp_description(e); !icmp.empty()) what += " (ICMP " + icmp + ")";
   // Before the handshake this is curl's "Couldn't connect" (exit 7), not a
-  // wait for the handshake timeout.
-  Errc code = handshake_done_ ? Errc::recv_failed : Errc::connect_failed;
+  // wait for the handshake timeout; later, the server is gone (96).
+  Errc code = handshake_done_ ? Errc::quic_connect : Errc::connect_failed;
   icmp_error_ = Error{code,
                       fmt::format("Failed to connect to {} port {} over QUIC: {}", cfg_.tls.host,
                                   cfg_.remote.port(), what),
@@ -467,10 +468,12 @@ void QuicClient::arm_expiry() {
 void QuicClient::on_expiry() {
   if (closed_) return;
   int rv = ngtcp2_conn_handle_expiry(conn_, now());
+  // Idle during the handshake is a connect timeout (28); later the
+  // connection died under the transfer (96).
   if (rv == NGTCP2_ERR_IDLE_CLOSE)
-    return fail(
-        {Errc::timeout, fmt::format("QUIC connection to {} timed out (idle)", cfg_.tls.host)},
-        false);
+    return fail({handshake_done_ ? Errc::quic_connect : Errc::timeout,
+                 fmt::format("QUIC connection to {} timed out (idle)", cfg_.tls.host)},
+                false);
   if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT)
     return fail({Errc::timeout, fmt::format("QUIC handshake with {} port {} timed out",
                                             cfg_.tls.host, cfg_.remote.port())},

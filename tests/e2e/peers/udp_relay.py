@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""A lossy UDP relay for QUIC tests, on loopback. Deterministic: one seeded
+random generator decides the fate of every datagram, both ways.
+
+  udp_relay.py SERVER_PORT LOSS DUP REORDER SEED
+
+Binds 127.0.0.1 on a free port and prints "relay PORT" (the readiness line).
+The first client to send is the one it serves: its datagrams go to
+127.0.0.1:SERVER_PORT, the server's back to it. Each datagram is dropped with
+probability LOSS, else sent twice with probability DUP, else held back and
+sent after the next one with probability REORDER. On exit (SIGTERM) it
+prints counts on stderr.
+"""
+import random
+import selectors
+import signal
+import socket
+import sys
+
+
+def main():
+    server_port = int(sys.argv[1])
+    loss, dup, reorder = (float(a) for a in sys.argv[2:5])
+    rng = random.Random(int(sys.argv[5]))
+    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    front.bind(("127.0.0.1", 0))
+    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    back.connect(("127.0.0.1", server_port))
+    for s in (front, back):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.setblocking(False)
+    counts = {"relayed": 0, "dropped": 0, "duplicated": 0, "reordered": 0}
+    client = None
+    held = {front: None, back: None}  # a datagram held back, per direction
+
+    def send(sock, data, to):
+        try:
+            if to is None:
+                sock.send(data)
+            else:
+                sock.sendto(data, to)
+        except (BlockingIOError, ConnectionRefusedError):
+            pass  # a full socket buffer or an ICMP error: the datagram is lost
+
+    def forward(out, data, to):
+        counts["relayed"] += 1
+        r = rng.random()
+        if r < loss:
+            counts["dropped"] += 1
+            return
+        if r < loss + dup:
+            counts["duplicated"] += 1
+            send(out, data, to)
+        elif r < loss + dup + reorder and held[out] is None:
+            counts["reordered"] += 1
+            held[out] = data
+            return
+        send(out, data, to)
+        if held[out] is not None:
+            send(out, held[out], to)
+            held[out] = None
+
+    def stop(*_):
+        print(" ".join(f"{k} {v}" for k, v in counts.items()), file=sys.stderr, flush=True)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"relay {front.getsockname()[1]}", flush=True)
+    sel = selectors.DefaultSelector()
+    sel.register(front, selectors.EVENT_READ)
+    sel.register(back, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            sock = key.fileobj
+            while True:
+                try:
+                    data, addr = sock.recvfrom(65536)
+                except (BlockingIOError, ConnectionRefusedError):
+                    break
+                if sock is front:
+                    client = client or addr
+                    if addr == client:
+                        forward(back, data, None)
+                elif client is not None:
+                    forward(front, data, client)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
+#include "core/h3/ca_bundle.hpp"
+
 namespace sluice::h3 {
 
 namespace {
@@ -33,6 +35,7 @@ Result<void> load_trust(gnutls_certificate_credentials_t cred, const QuicTlsConf
       return fail(Errc::ca_file, fmt::format("error setting certificate file: {}", cfg.ca_file));
     return {};
   }
+  if (!system_ca_bundle().empty()) return {};  // looked up per handshake, not loaded
   if (int n = gnutls_certificate_set_x509_system_trust(cred); n < 0)
     return std::unexpected(tls_error("system trust store", n));
   return {};
@@ -64,9 +67,22 @@ Result<std::unique_ptr<QuicTlsClient>> QuicTlsClient::create(const QuicTlsConfig
     return std::unexpected(tls_error("ALPN", rc));
   if (!is_ip_literal(cfg.host))
     gnutls_server_name_set(t->session_, GNUTLS_NAME_DNS, cfg.host.data(), cfg.host.size());
-  // GnuTLS checks the chain and the name (DNS or IP SAN) during the handshake.
-  if (cfg.verify) gnutls_session_set_verify_cert(t->session_, cfg.host.c_str(), 0);
+  if (cfg.verify && cfg.ca_file.empty()) t->bundle_ = system_ca_bundle();
+  if (!t->bundle_.empty()) {
+    // ngtcp2 keeps the session's pointer; the transport pointer is unused in QUIC.
+    gnutls_transport_set_ptr(t->session_, t.get());
+    gnutls_session_set_verify_function(t->session_, verify_peer);
+  } else if (cfg.verify) {
+    // GnuTLS checks the chain and the name (DNS or IP SAN) during the handshake.
+    gnutls_session_set_verify_cert(t->session_, cfg.host.c_str(), 0);
+  }
   return t;
+}
+
+int QuicTlsClient::verify_peer(gnutls_session_t session) {
+  auto* self = static_cast<QuicTlsClient*>(gnutls_transport_get_ptr(session));
+  self->verify_status_ = verify_with_bundle(session, self->bundle_, self->host_);
+  return self->verify_status_ == 0 ? 0 : GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
 }
 
 QuicTlsClient::~QuicTlsClient() {
@@ -91,12 +107,15 @@ std::string QuicTlsClient::alpn() const {
 }
 
 Error QuicTlsClient::handshake_error(uint8_t alert) const {
-  if (unsigned status = gnutls_session_get_verify_cert_status(session_); status != 0) {
+  unsigned status =
+      verify_status_ ? verify_status_ : gnutls_session_get_verify_cert_status(session_);
+  if (status != 0) {
     gnutls_datum_t text{};
     std::string why = "certificate verification failed";
     if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) == 0) {
       why = std::string(reinterpret_cast<const char*>(text.data), text.size);
       gnutls_free(text.data);
+      while (!why.empty() && (why.back() == ' ' || why.back() == '\0')) why.pop_back();
     }
     return Error{Errc::cert_verify,
                  fmt::format("QUIC: SSL certificate problem for {}: {}", host_, why)};

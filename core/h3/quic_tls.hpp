@@ -39,9 +39,13 @@ class QuicTlsClient {
 
  private:
   QuicTlsClient() = default;
+  static int verify_peer(gnutls_session_t session);
+
   gnutls_certificate_credentials_t cred_ = nullptr;
   gnutls_session_t session_ = nullptr;
   std::string host_;
+  std::string bundle_;          // the system CAs, looked up per handshake (ca_bundle.hpp)
+  unsigned verify_status_ = 0;  // what verify_peer found
 };
 
 }  // namespace sluice::h3

@@ -135,6 +135,25 @@ TEST_CASE("get --http3-only checks the certificate as over TCP", "[get][h3][tls]
   CHECK(fetch("bad.test", ca).exit_code == 60);
   CHECK(fetch("good.test", "").exit_code == 60);
   CHECK(fetch("bad.test", "-k").out == "200");
+  // The system bundle is searched, not loaded: a bundle holding the
+  // certificate among Debian's CAs ($SSL_CERT_FILE) trusts it, by name.
+  std::string bundle = g.dir + "/bundle.pem";
+  REQUIRE(
+      sh("cat /etc/ssl/certs/ca-certificates.crt " + g.dir + "/cert.pem > " + bundle).exit_code ==
+      0);
+  CHECK(fetch("good.test", "").out == "000");
+  CHECK(sh("SSL_CERT_FILE=" + bundle + " " +
+           get("-s --http3-only --resolve good.test:" + p +
+               ":127.0.0.1 -o /dev/null -w "
+               "'%{http_code}' https://good.test:" +
+               p + "/hello.txt"))
+            .out == "200");
+  CHECK(sh("SSL_CERT_FILE=" + bundle + " " +
+           get("-s --http3-only --resolve bad.test:" + p +
+               ":127.0.0.1 -o /dev/null "
+               "https://bad.test:" +
+               p + "/hello.txt"))
+            .exit_code == 60);
 }
 
 TEST_CASE("get --http3-only to a closed UDP port fails with exit 7 at once, not at the timeout",

@@ -12,6 +12,8 @@ namespace sluice::h3 {
 namespace {
 
 constexpr std::size_t kRxSlots = 64;
+constexpr int kReadRounds = 16;
+constexpr int kReceiveBuffer = 4 << 20;
 // The largest datagram we accept (our max_udp_payload_size transport
 // parameter), so a receive slot always holds a whole one.
 constexpr std::size_t kRxSlotSize = 2048;
@@ -197,6 +199,12 @@ Result<void> QuicClient::open_socket() {
   local_.len = sizeof local_.ss;
   if (::getsockname(sock_->fd(), reinterpret_cast<sockaddr*>(&local_.ss), &local_.len) != 0)
     return sluice::fail(Errc::connect_failed, fmt::format("getsockname: {}", std::strerror(errno)));
+  // A server's GSO burst is 40-odd datagrams of ~2.3 KiB of socket memory
+  // each: the default 208 KiB receive buffer overflows within two bursts
+  // while we answer the previous batch, and every drop is a retransmission
+  // (measured: 180-840 drops per 100 MB, ~30 % slower). Up to rmem_max.
+  int rcvbuf = kReceiveBuffer;
+  (void)::setsockopt(sock_->fd(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   gso_ = udp_gso_supported(sock_->fd());
   sock_->want_readable(true);
   return {};
@@ -263,15 +271,22 @@ void QuicClient::extend_stream(int64_t id, uint64_t n) {
 
 // --- receiving ---
 
+// One batch at a time, each answered (ACKs, window updates) before the next
+// is read: a sender kept waiting for our ACKs while we drain a deep socket
+// buffer slows down. At most kReadRounds batches, then the loop's other work.
 void QuicClient::on_readable() {
-  if (closed_) return;
   auto alive = alive_;
-  if (auto r = read_packets(); !r) return fail(r.error(), !ngtcp2_conn_in_draining_period(conn_));
-  app_.on_read_done();
-  if (*alive) write();
+  for (int round = 0; round < kReadRounds && !closed_; ++round) {
+    auto n = read_batch();
+    if (!n) return fail(n.error(), !ngtcp2_conn_in_draining_period(conn_));
+    app_.on_read_done();
+    if (!*alive) return;
+    write();
+    if (*n < rx_.capacity()) return;
+  }
 }
 
-Result<void> QuicClient::read_packets() {
+Result<std::size_t> QuicClient::read_batch() {
   for (;;) {
     auto n = recv_batch(sock_->fd(), rx_.for_recv());
     if (!n) {
@@ -283,10 +298,10 @@ Result<void> QuicClient::read_packets() {
     }
     for (std::size_t i = 0; i < *n; ++i) {
       bytes_in_ += rx_.data(i).size();
-      if (auto r = feed(rx_.data(i)); !r) return r;
-      if (closed_) return {};
+      if (auto r = feed(rx_.data(i)); !r) return std::unexpected(r.error());
+      if (closed_) return 0;
     }
-    if (*n < rx_.capacity()) return {};
+    return *n;
   }
 }
 

@@ -106,7 +106,7 @@ class QuicClient final {
   void on_writable();
   void on_icmp(const IcmpError& e);
   void on_expiry();
-  Result<void> read_packets();
+  Result<std::size_t> read_batch();  // datagrams read
   Result<void> feed(std::span<const std::byte> pkt);
   void write();
   Result<void> write_packets();

@@ -28,8 +28,11 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls
             ca-certificates)
 bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 # chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.
-test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy ngtcp2-client ngtcp2-server wrk python3 pv
+test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 pv
            procps time man-db bc chromium)
+# ngtcp2's example client and server (gtlsclient, gtlsserver), built on the
+# same ngtcp2 1.11 as the module. The e2e tests also pass with Debian 12's 0.12.
+test_bp_pkgs=(ngtcp2-client ngtcp2-server)
 
 missing() { # prints the packages of "$@" that are not installed
   for p in "$@"; do
@@ -40,9 +43,11 @@ missing() { # prints the packages of "$@" that are not installed
 need=($(missing "${build_pkgs[@]}"))
 need_bp=($(missing "${bp_pkgs[@]}"))
 need_test=()
+need_test_bp=()
 ((want_test)) && need_test=($(missing "${test_pkgs[@]}"))
+((want_test)) && need_test_bp=($(missing "${test_bp_pkgs[@]}"))
 
-if ((${#need[@]} + ${#need_bp[@]} + ${#need_test[@]})); then
+if ((${#need[@]} + ${#need_bp[@]} + ${#need_test[@]} + ${#need_test_bp[@]})); then
   if [[ ! -f /var/lib/apt/.sluice-updated ]] || ! apt-cache policy catch2 | grep -q backports; then
     $SUDO apt-get update -qq
     $SUDO touch /var/lib/apt/.sluice-updated
@@ -50,6 +55,7 @@ if ((${#need[@]} + ${#need_bp[@]} + ${#need_test[@]})); then
   ((${#need[@]})) && $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}"
   ((${#need_bp[@]})) && $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need_bp[@]}"
   ((${#need_test[@]})) && $SUDO apt-get install -y -qq --no-install-recommends "${need_test[@]}"
+  ((${#need_test_bp[@]})) && $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need_test_bp[@]}"
 fi
 
 # hdr-histogram-js (npm, pinned): the e2e test decodes sluice's histograms with

@@ -24,7 +24,8 @@ v=$("$SLUICE" get -sk --http3-only -o /dev/null -w '%{http_version} %{size_downl
 [[ $v == "3 $SIZE" ]] || { echo "sluice: got '$v', want '3 $SIZE'" >&2; exit 1; }
 [[ $("$CURL_H3" "$url" | wc -c) == "$SIZE" ]] || { echo "libcurl h3: short body" >&2; exit 1; }
 : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"; : > "$tmp/gtls.runs"
-gtls=(gtlsclient -q --exit-on-all-streams-close 127.0.0.1 "$port" "$url")
+# gtlsclient reports the server's close on stderr: keep that out of the run.
+gtls=(sh -c 'exec gtlsclient -q --exit-on-all-streams-close 127.0.0.1 "$0" "$1" 2>/dev/null' "$port" "$url")
 for _ in $(seq "$RUNS"); do
   TIMED_SERVER_PID=$server_pid timed "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sk --http3-only -o /dev/null "$url"
   TIMED_SERVER_PID=$server_pid timed "$tmp/curl.runs" taskset -c 1 "$CURL_H3" "$url"

@@ -81,7 +81,7 @@ int print_coded_failure(std::string_view who, const Error& e) {
 const std::string& exit_code_table() {
   static const std::string table =
       "0    success\n"
-      "1    unsupported protocol (only http:// and https://)\n"
+      "1    unsupported protocol (only http:// and https://), or no HTTP/3 module\n"
       "2    bad command line or internal error\n"
       "3    malformed URL\n"
       "6    could not resolve host\n"
@@ -102,6 +102,8 @@ const std::string& exit_code_table() {
       "63   maximum file size exceeded (--max-filesize)\n"
       "77   the --cacert file could not be read\n"
       "92   HTTP/2 stream error (RST_STREAM, or the stream was not closed cleanly)\n"
+      "95   HTTP/3 error (an H3_* error code from the server, or a stream cut)\n"
+      "96   QUIC connection error (transport error, idle timeout during the transfer)\n"
       "130  interrupted (SIGINT/SIGTERM)";
   return table;
 }

@@ -68,6 +68,27 @@ std::string tmpdir() {
   return dir;
 }
 
+namespace {
+
+// A sanitizer report must never pass for an exit code sluice uses itself
+// (ASan's default 1 is "unsupported protocol", LSan's 23 "write error"):
+// distinct codes, stop at the first report, no abort. Set before any child
+// starts; settings the user exported win.
+const bool kSanitizerEnv = [] {
+  ::setenv("ASAN_OPTIONS", "exitcode=86:halt_on_error=1:abort_on_error=0", 0);
+  ::setenv("UBSAN_OPTIONS", "exitcode=87:halt_on_error=1:abort_on_error=0:print_stacktrace=1", 0);
+  ::setenv("LSAN_OPTIONS", "exitcode=88", 0);
+  return true;
+}();
+
+}  // namespace
+
+bool has_sanitizer_report(const std::string& text) {
+  return text.find("ERROR: AddressSanitizer") != std::string::npos ||
+         text.find("ERROR: LeakSanitizer") != std::string::npos ||
+         text.find(": runtime error: ") != std::string::npos;
+}
+
 RunResult sh(const std::string& cmd, int timeout_s) {
   static int counter = 0;
   std::string base =
@@ -84,6 +105,10 @@ RunResult sh(const std::string& cmd, int timeout_s) {
   }
   r.out = slurp(base + ".out");
   r.err = slurp(base + ".err");
+  {
+    INFO(cmd << "\n" << r.err);
+    CHECK_FALSE(has_sanitizer_report(r.err));
+  }
   ::unlink((base + ".out").c_str());
   ::unlink((base + ".err").c_str());
   return r;
@@ -172,6 +197,9 @@ Process::~Process() {
     int status;
     reap(pid_, 5000, &status);
   }
+  std::string err = log();
+  INFO(err);
+  CHECK_FALSE(has_sanitizer_report(err));
 }
 
 void Process::signal(int sig) {

@@ -18,6 +18,11 @@ struct RunResult {
   std::string out, err;
 };
 
+// Whether text holds an ASan, LSan or UBSan report. sh() and Process fail
+// the test when a child's stderr does (kSanitizerEnv in support.cpp gives
+// the sanitizers exit codes sluice never uses: 86, 87, 88).
+bool has_sanitizer_report(const std::string& text);
+
 // Runs `bash -c cmd` with a hard timeout (seconds); captures stdout and stderr.
 RunResult sh(const std::string& cmd, int timeout_s = 60);
 

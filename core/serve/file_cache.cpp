@@ -46,7 +46,7 @@ bool FileCache::still_fresh(CachedFile& f, TimePoint now, uint64_t round) {
   return true;
 }
 
-FileCache::Lookup FileCache::open(const std::string& rel, TimePoint now, uint64_t round) {
+FileCache::Lookup FileCache::open(std::string_view rel, TimePoint now, uint64_t round) {
   if (auto hit = index_.find(rel); hit != index_.end()) {
     Lru::iterator it = hit->second;
     if (still_fresh(*it->second, now, round)) {
@@ -56,14 +56,14 @@ FileCache::Lookup FileCache::open(const std::string& rel, TimePoint now, uint64_
     }
     erase(it);
   }
-  Opened o = open_beneath(root_fd_, rel);
+  Opened o = open_beneath(root_fd_, std::string(rel));  // openat2 wants a C string
   if (o.status || !S_ISREG(o.st.st_mode)) return {o.status, nullptr, std::move(o)};
   auto f = make_entry(std::move(o), rel, now, round);
   insert(rel, f);
   return {0, std::move(f), {}};
 }
 
-std::shared_ptr<CachedFile> FileCache::make_entry(Opened o, const std::string& rel, TimePoint now,
+std::shared_ptr<CachedFile> FileCache::make_entry(Opened o, std::string_view rel, TimePoint now,
                                                   uint64_t round) {
   auto f = std::make_shared<CachedFile>();
   f->st = o.st;
@@ -84,12 +84,12 @@ std::shared_ptr<CachedFile> FileCache::make_entry(Opened o, const std::string& r
   return f;
 }
 
-void FileCache::insert(const std::string& rel, std::shared_ptr<CachedFile> f) {
+void FileCache::insert(std::string_view rel, std::shared_ptr<CachedFile> f) {
   while (lru_.size() >= kMaxEntries ||
          (!lru_.empty() && cached_bytes_ + f->bytes.size() > kMaxCachedBytes))
     erase(std::prev(lru_.end()));
   cached_bytes_ += f->bytes.size();
-  lru_.emplace_front(rel, std::move(f));
+  lru_.emplace_front(std::string(rel), std::move(f));
   index_.emplace(lru_.front().first, lru_.begin());
 }
 

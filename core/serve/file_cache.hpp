@@ -69,7 +69,7 @@ class FileCache {
   };
   // rel: a normalised path under the root ("" is the root itself); round:
   // the loop's iteration count (Loop::wakeups()), now: its time.
-  Lookup open(const std::string& rel, TimePoint now, uint64_t round);
+  Lookup open(std::string_view rel, TimePoint now, uint64_t round);
 
   // Closes the entries not used within kIdleTtl before now.
   void expire_idle(TimePoint now);
@@ -81,9 +81,9 @@ class FileCache {
   using Lru = std::list<std::pair<std::string, std::shared_ptr<CachedFile>>>;
 
   static bool still_fresh(CachedFile& f, TimePoint now, uint64_t round);
-  std::shared_ptr<CachedFile> make_entry(Opened o, const std::string& rel, TimePoint now,
+  std::shared_ptr<CachedFile> make_entry(Opened o, std::string_view rel, TimePoint now,
                                          uint64_t round);
-  void insert(const std::string& rel, std::shared_ptr<CachedFile> f);
+  void insert(std::string_view rel, std::shared_ptr<CachedFile> f);
   void erase(Lru::iterator it);
 
   int root_fd_;

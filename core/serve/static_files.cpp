@@ -178,7 +178,7 @@ std::unique_ptr<Endpoint> serve_file(const RequestHead& req, std::shared_ptr<con
 
 // The directory redirect's target, from the normalised path (never the raw
 // one: "//evil.example/../sub" must not become "//evil.example/../sub/").
-std::string directory_location(const std::string& rel, std::string_view query) {
+std::string directory_location(std::string_view rel, std::string_view query) {
   std::string location = "/" + percent_encode_path(rel) + (rel.empty() ? "" : "/");
   if (!query.empty()) location += "?" + std::string(query);
   return location;
@@ -202,8 +202,8 @@ std::unique_ptr<Endpoint> make_static(const RequestHead& req, const StaticPath& 
     h.add("Location", directory_location(p.rel, p.target.query));
     return error_response(301, std::move(h));
   }
-  FileCache::Lookup index =
-      files.open(p.rel.empty() ? "index.html" : p.rel + "/index.html", now, round);
+  std::string index_path = p.rel.empty() ? "index.html" : std::string(p.rel) + "/index.html";
+  FileCache::Lookup index = files.open(index_path, now, round);
   if (!index.file) return error_response(403);  // no index.html (or not a file): no listings
   return serve_file(req, std::move(index.file));
 }

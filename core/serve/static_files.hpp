@@ -27,7 +27,7 @@ namespace sluice::serve {
 struct StaticPath {
   const Target& target;      // as sent: its path's trailing slash, its query
   std::string_view decoded;  // percent-decoded
-  const std::string& rel;    // normalised, relative to the root ("" is the root)
+  std::string_view rel;      // normalised, relative to the root ("" is the root)
 };
 
 std::unique_ptr<Endpoint> make_static(const RequestHead& req, const StaticPath& p, FileCache& files,

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <vector>
 
 namespace sluice::serve {
 
@@ -25,27 +25,32 @@ std::optional<Target> split_target(std::string_view t) {
   return out;
 }
 
-std::optional<std::string> normalize_path(std::string_view decoded) {
+// Segments are appended to the output as they come and ".." cuts the last
+// one off again, so the path is built in one string (it runs per request).
+std::optional<std::string> normalize_absolute_path(std::string_view decoded) {
   if (decoded.find('\0') != std::string_view::npos) return std::nullopt;
-  std::vector<std::string_view> segments;
+  std::string out = "/";
+  out.reserve(decoded.size() + 1);
   while (!decoded.empty()) {
     auto slash = decoded.find('/');
     std::string_view seg = decoded.substr(0, slash);
     decoded = slash == std::string_view::npos ? std::string_view() : decoded.substr(slash + 1);
     if (seg.empty() || seg == ".") continue;
     if (seg == "..") {
-      if (segments.empty()) return std::nullopt;  // would leave the root
-      segments.pop_back();
+      if (out.size() == 1) return std::nullopt;  // would leave the root
+      out.resize(std::max<std::size_t>(out.rfind('/'), 1));
       continue;
     }
-    segments.push_back(seg);
-  }
-  std::string out;
-  for (auto seg : segments) {
-    if (!out.empty()) out += '/';
+    if (out.size() > 1) out += '/';
     out += seg;
   }
   return out;
+}
+
+std::optional<std::string> normalize_path(std::string_view decoded) {
+  auto path = normalize_absolute_path(decoded);
+  if (!path) return std::nullopt;
+  return path->substr(1);
 }
 
 std::optional<std::string_view> query_param(std::string_view query, std::string_view name) {

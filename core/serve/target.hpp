@@ -26,6 +26,10 @@ using sluice::percent_decode;  // core/util/percent.hpp
 // above the root or the path holds a NUL.
 std::optional<std::string> normalize_path(std::string_view decoded);
 
+// The same, absolute: "/a/./b/../c/" -> "/a/c", "/" for the root. The router
+// keeps this one string and views the relative path inside it.
+std::optional<std::string> normalize_absolute_path(std::string_view decoded);
+
 // A decoded path, percent-encoded again for a Location header: unreserved
 // characters, sub-delims, ':', '@' and '/' stay, everything else is %XX.
 std::string percent_encode_path(std::string_view decoded);

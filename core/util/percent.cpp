@@ -14,20 +14,20 @@ int hex_value(char c) {
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+  // The text between escapes is copied a run at a time, not a byte at a
+  // time: a request path is decoded on every request, and most hold no '%'.
+  for (std::size_t at = 0;;) {
+    std::size_t pct = s.find('%', at);
+    out.append(s.substr(at, pct - at));
+    if (pct == std::string_view::npos) return out;
+    if (pct + 2 >= s.size()) return std::nullopt;
+    int hi = hex_value(s[pct + 1]), lo = hex_value(s[pct + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     char c = static_cast<char>(hi * 16 + lo);
     if (c == '\0') return std::nullopt;
     out += c;
-    i += 2;
+    at = pct + 3;
   }
-  return out;
 }
 
 }  // namespace sluice

@@ -1,7 +1,5 @@
 #include "core/h2/server_session.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -49,10 +47,23 @@ void put_big_endian(std::string& out, std::size_t v, int n) {
   for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xff);
 }
 
-nghttp2_nv nv(std::string_view name, std::string_view value) {
+nghttp2_nv nv(std::string_view name, std::string_view value, uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
   return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
           reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NONE};
+          flags};
+}
+
+// A field whose name is a string literal, already lower case: nghttp2 keeps
+// a pointer to it instead of copying and lower-casing it (the value is still
+// copied, since it may live on the caller's stack).
+nghttp2_nv literal_name(std::string_view name, std::string_view value) {
+  return nv(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME);
+}
+
+// A status code's three digits, as HTTP/2's :status carries them.
+std::array<char, 3> status_digits(int status) {
+  return {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+          static_cast<char>('0' + status % 10)};
 }
 
 std::optional<uint64_t> parse_length(std::string_view s) {
@@ -103,6 +114,10 @@ struct H2ServerSession::Stream {
 
 namespace {
 constexpr std::size_t kFreeStreams = 32;  // closed streams kept for reuse, per session
+// A response head's fields: :status, server, date and content-length of our
+// own, then the endpoint's; up to kInlineFields fit the stack array.
+constexpr std::size_t kOwnFields = 4;
+constexpr std::size_t kInlineFields = 16;
 // A response waiting for its unsized request body holds at most this much
 // body, per stream and per connection; past it, it flows (as in HTTP/1.1).
 constexpr std::size_t kHoldMax = 256 * 1024;
@@ -608,34 +623,33 @@ void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Heade
                                   std::optional<uint64_t> length) {
   s.no_body = s.head_request || status == 204 || status == 304 || (length && *length == 0);
 
-  // Field names must be lower case in h2; one scratch buffer holds them all.
-  thread_local std::string names;
-  std::size_t total = 0;
-  for (const auto& [name, value] : headers.list()) total += name.size();
-  names.resize(total);
-  std::array<char, 4> code{};
-  fmt::format_to_n(code.data(), 3, "{}", status);
-  std::array<char, 24> len{};
-  auto len_end = length ? fmt::format_to_n(len.data(), len.size(), "{}", *length).out : len.data();
+  std::array<char, 3> code = status_digits(status);
+  std::array<char, 20> len{};  // 2^64 - 1 has 20 digits
+  char* len_end =
+      length ? std::to_chars(len.data(), len.data() + len.size(), *length).ptr : len.data();
 
-  thread_local std::vector<nghttp2_nv> nva;
-  nva.clear();
-  nva.push_back(nv(":status", std::string_view(code.data(), 3)));
-  nva.push_back(nv("server", "sluice"));
-  nva.push_back(nv("date", current_http_date()));
-  std::size_t at = 0;
-  for (const auto& [name, value] : headers.list()) {
-    std::transform(name.begin(), name.end(), names.begin() + static_cast<std::ptrdiff_t>(at),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    nva.push_back(nv(std::string_view(names).substr(at, name.size()), value));
-    at += name.size();
+  // The fields go to nghttp2 from the stack (a heap array only for a head
+  // with very many fields). Names from `headers` are handed over as they
+  // are: nghttp2 lower-cases its copy of every name it copies (as h2 wants).
+  std::array<nghttp2_nv, kInlineFields> inline_nva;
+  std::vector<nghttp2_nv> heap_nva;
+  std::size_t count = headers.list().size() + kOwnFields;
+  nghttp2_nv* nva = inline_nva.data();
+  if (count > inline_nva.size()) {
+    heap_nva.resize(count);
+    nva = heap_nva.data();
   }
-  if (length) nva.push_back(nv("content-length", std::string_view(len.data(), len_end)));
+  std::size_t n = 0;
+  nva[n++] = literal_name(":status", std::string_view(code.data(), code.size()));
+  nva[n++] = literal_name("server", "sluice");
+  nva[n++] = literal_name("date", current_http_date());
+  for (const auto& [name, value] : headers.list()) nva[n++] = nv(name, value);
+  if (length) nva[n++] = literal_name("content-length", std::string_view(len.data(), len_end));
 
   nghttp2_data_provider body{};
   body.source.ptr = &s;
   body.read_callback = &read_body;
-  nghttp2_submit_response(session_, id, nva.data(), nva.size(), s.no_body ? nullptr : &body);
+  nghttp2_submit_response(session_, id, nva, n, s.no_body ? nullptr : &body);
   if (!s.no_body) return;
   s.eof = true;
   drop_queue(s);  // what a HEAD's endpoint wrote while its response waited

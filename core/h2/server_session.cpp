@@ -99,9 +99,14 @@ struct H2ServerSession::Stream {
   // goes in the block's headroom (send_data).
   Stream() { queue.set_headroom(kFrameHeader); }
 
-  // For reuse from the free list: everything but the queue's allocations.
+  // For reuse from the free list: everything but the queue's allocations
+  // and the header list's, so a typical request head is parsed without
+  // allocating.
   void reset() {
+    Headers fields = std::move(head.headers);
+    fields.clear();
     head = RequestHead{};
+    head.headers = std::move(fields);
     header_bytes = 0;
     too_large = rejected = head_request = responded = no_body = eof = deferred = false;
     body_unsized = request_ended = cut = filling = false;
@@ -417,7 +422,7 @@ void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) 
   else if (h.method == "CONNECT")
     reject = 405;  // we are no proxy
   s.rejected = reject != 0;
-  events_.on_request_head(id, std::move(h), reject);
+  events_.on_request_head(id, h, reject);
   if (end_stream && find(id)) events_.on_request_end(id);
 }
 

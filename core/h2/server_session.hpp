@@ -74,8 +74,10 @@ struct H2ServerSettings {
 class H2ServerEvents {
  public:
   virtual ~H2ServerEvents() = default;
-  // reject: 0, or the status to answer instead of routing (431).
-  virtual void on_request_head(int32_t stream, RequestHead&& head, int reject) = 0;
+  // reject: 0, or the status to answer instead of routing (431). The head is
+  // the session's own and stays as it is until on_stream_close(stream): the
+  // stream's exchange reads it in place (the pooled stream reuses its memory).
+  virtual void on_request_head(int32_t stream, const RequestHead& head, int reject) = 0;
   virtual void on_request_body(int32_t stream, std::string_view bytes) = 0;
   virtual void on_request_end(int32_t stream) = 0;
   virtual void on_stream_close(int32_t stream) = 0;

@@ -349,7 +349,7 @@ bool H2Connection::give_up_stalled() {
 
 // ---- H2ServerEvents --------------------------------------------------------
 
-void H2Connection::on_request_head(int32_t id, RequestHead&& head, int reject) {
+void H2Connection::on_request_head(int32_t id, const RequestHead& head, int reject) {
   uint64_t limit = worker_.config().keepalive_requests;
   if (limit && served_ >= limit) {
     // Above the GOAWAY's last stream (it came in the same read): never
@@ -363,7 +363,7 @@ void H2Connection::on_request_head(int32_t id, RequestHead&& head, int reject) {
     draining_ = true;  // the final GOAWAY and the close follow when its streams end
   }
   last_read_ = last_write_ = loop_.now();  // a new exchange: its clock starts now
-  auto stream = std::make_unique<H2Stream>(*this, id, std::move(head));
+  auto stream = std::make_unique<H2Stream>(*this, id, head);
   H2Stream* raw = stream.get();
   streams_.push_back(std::move(stream));
   raw->start(reject ? error_response(reject) : worker_.router().route(raw->request()));

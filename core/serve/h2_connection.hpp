@@ -88,7 +88,7 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   bool give_up_stalled();
 
   // H2ServerEvents (called from inside session_.feed / produce)
-  void on_request_head(int32_t id, RequestHead&& head, int reject) override;
+  void on_request_head(int32_t id, const RequestHead& head, int reject) override;
   void on_request_body(int32_t id, std::string_view bytes) override;
   void on_request_end(int32_t id) override;
   void on_stream_close(int32_t id) override;

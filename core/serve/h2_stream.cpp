@@ -10,8 +10,8 @@ namespace {
 constexpr int kMaxPulls = 16;  // per pull(): an endpoint saying `more` without writing cannot spin
 }
 
-H2Stream::H2Stream(H2Connection& conn, int32_t id, RequestHead head)
-    : conn_(conn), id_(id), head_(std::move(head)) {}
+H2Stream::H2Stream(H2Connection& conn, int32_t id, const RequestHead& head)
+    : conn_(conn), id_(id), head_(head) {}
 
 H2Stream::~H2Stream() {
   endpoint_.reset();

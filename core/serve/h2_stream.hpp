@@ -20,7 +20,9 @@ class H2Connection;
 
 class H2Stream final : public ResponseWriter {
  public:
-  H2Stream(H2Connection& conn, int32_t id, RequestHead head);
+  // head: the session's, valid until the stream closes (closed() is called
+  // then, and the endpoint that reads it is gone).
+  H2Stream(H2Connection& conn, int32_t id, const RequestHead& head);
   ~H2Stream() override;
   H2Stream(const H2Stream&) = delete;
   H2Stream& operator=(const H2Stream&) = delete;
@@ -51,7 +53,7 @@ class H2Stream final : public ResponseWriter {
   void mark_filling();
   H2Connection& conn_;
   int32_t id_;
-  RequestHead head_;
+  const RequestHead& head_;
   std::unique_ptr<Endpoint> endpoint_;
   Pull pull_state_ = Pull::done;
   bool request_done_ = false;

@@ -24,8 +24,8 @@ struct Server : H2ServerEvents {
   bool echo = false;
   H2ServerSession* session = nullptr;
 
-  void on_request_head(int32_t id, RequestHead&& h, int) override {
-    heads[id] = std::move(h);
+  void on_request_head(int32_t id, const RequestHead& h, int) override {
+    heads[id] = h;
     if (echo) session->send_head(id, 200, {}, std::nullopt);  // as the Echo endpoint does
   }
   void on_request_body(int32_t id, std::string_view b) override {

@@ -23,6 +23,9 @@ constexpr std::size_t kBatch = 64 * 1024;
 // Between the shutdown notice and the final GOAWAY: requests the client sent
 // before it saw the notice still arrive and are still answered.
 constexpr Millis kGoawayGrace{1000};
+// Closed H2Streams kept for reuse, per connection (as the session keeps 32
+// of its own streams).
+constexpr std::size_t kSpareStreams = 32;
 }  // namespace
 
 H2Connection::H2Connection(Worker& worker, std::unique_ptr<Transport> transport,
@@ -116,7 +119,7 @@ void H2Connection::drive() {
       return;
     }
   }
-  closed_.clear();
+  recycle_closed();
   if (draining_ && streams_.empty() && !final_goaway_sent_) {
     send_final_goaway();
     if (!pump()) return;
@@ -363,7 +366,7 @@ void H2Connection::on_request_head(int32_t id, const RequestHead& head, int reje
     draining_ = true;  // the final GOAWAY and the close follow when its streams end
   }
   last_read_ = last_write_ = loop_.now();  // a new exchange: its clock starts now
-  auto stream = std::make_unique<H2Stream>(*this, id, head);
+  std::unique_ptr<H2Stream> stream = open_stream(id, head);
   H2Stream* raw = stream.get();
   streams_.push_back(std::move(stream));
   raw->start(reject ? error_response(reject) : worker_.router().route(raw->request()));
@@ -385,6 +388,24 @@ void H2Connection::on_stream_close(int32_t id) {
   *it = std::move(streams_.back());
   streams_.pop_back();
   if (streams_.empty()) idle_since_ = loop_.now();
+}
+
+// A spare stream when there is one: no allocation per request in a steady state.
+std::unique_ptr<H2Stream> H2Connection::open_stream(int32_t id, const RequestHead& head) {
+  if (spare_.empty()) return std::make_unique<H2Stream>(*this, id, head);
+  std::unique_ptr<H2Stream> stream = std::move(spare_.back());
+  spare_.pop_back();
+  stream->reopen(id, head);
+  return stream;
+}
+
+// Closed streams (their endpoints already gone) wait in spare_ for the next
+// requests, up to kSpareStreams; the rest are freed, so a connection that
+// once had many streams open keeps few.
+void H2Connection::recycle_closed() {
+  for (auto& stream : closed_)
+    if (spare_.size() < kSpareStreams) spare_.push_back(std::move(stream));
+  closed_.clear();
 }
 
 H2Stream* H2Connection::find_stream(int32_t id) const {

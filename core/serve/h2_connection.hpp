@@ -93,6 +93,8 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   void on_request_end(int32_t id) override;
   void on_stream_close(int32_t id) override;
   H2Stream* find_stream(int32_t id) const;
+  std::unique_ptr<H2Stream> open_stream(int32_t id, const RequestHead& head);
+  void recycle_closed();
 
   Worker& worker_;
   Loop& loop_;
@@ -104,7 +106,8 @@ class H2Connection final : public ServedConnection, private IoHandler, private H
   // Open streams, unordered: at most SETTINGS_MAX_CONCURRENT_STREAMS, so a
   // scan finds one as fast as a hash would, without a node per request.
   std::vector<std::unique_ptr<H2Stream>> streams_;
-  std::vector<std::unique_ptr<H2Stream>> closed_;  // destroyed after the current drive
+  std::vector<std::unique_ptr<H2Stream>> closed_;  // recycled after the current drive
+  std::vector<std::unique_ptr<H2Stream>> spare_;   // closed, for the next requests
 
   State state_ = State::open;
   bool input_done_ = false;  // the session will take no more input (error, GOAWAY, EOF)

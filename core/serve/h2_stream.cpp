@@ -10,8 +10,17 @@ namespace {
 constexpr int kMaxPulls = 16;  // per pull(): an endpoint saying `more` without writing cannot spin
 }
 
-H2Stream::H2Stream(H2Connection& conn, int32_t id, const RequestHead& head)
-    : conn_(conn), id_(id), head_(head) {}
+H2Stream::H2Stream(H2Connection& conn, int32_t id, const RequestHead& head) : conn_(conn) {
+  reopen(id, head);
+}
+
+void H2Stream::reopen(int32_t id, const RequestHead& head) {
+  id_ = id;
+  head_ = &head;
+  endpoint_.reset();
+  pull_state_ = Pull::done;
+  request_done_ = false;
+}
 
 H2Stream::~H2Stream() {
   endpoint_.reset();
@@ -19,7 +28,7 @@ H2Stream::~H2Stream() {
 
 void H2Stream::start(std::unique_ptr<Endpoint> endpoint) {
   endpoint_ = std::move(endpoint);
-  if (head_.expect_continue && head_.has_body()) conn_.session().send_continue(id_);
+  if (head_->expect_continue && head_->has_body()) conn_.session().send_continue(id_);
   pull_state_ = endpoint_->pull(*this);
   mark_filling();
 }

@@ -23,6 +23,9 @@ class H2Stream final : public ResponseWriter {
   // head: the session's, valid until the stream closes (closed() is called
   // then, and the endpoint that reads it is gone).
   H2Stream(H2Connection& conn, int32_t id, const RequestHead& head);
+  // A closed stream becomes the exchange of a new request: the connection
+  // reuses them, so a request allocates no H2Stream.
+  void reopen(int32_t id, const RequestHead& head);
   ~H2Stream() override;
   H2Stream(const H2Stream&) = delete;
   H2Stream& operator=(const H2Stream&) = delete;
@@ -38,7 +41,7 @@ class H2Stream final : public ResponseWriter {
   bool waiting_on_peer() const { return endpoint_ && !request_done_; }
 
   // ResponseWriter
-  const RequestHead& request() const override { return head_; }
+  const RequestHead& request() const override { return *head_; }
   void head(int status, const Headers& headers, std::optional<uint64_t> length) override;
   void write(std::string_view bytes) override;
   void end() override;
@@ -52,8 +55,8 @@ class H2Stream final : public ResponseWriter {
  private:
   void mark_filling();
   H2Connection& conn_;
-  int32_t id_;
-  const RequestHead& head_;
+  int32_t id_ = 0;
+  const RequestHead* head_ = nullptr;
   std::unique_ptr<Endpoint> endpoint_;
   Pull pull_state_ = Pull::done;
   bool request_done_ = false;

@@ -15,8 +15,10 @@ wait_udp() {
   for _ in $(seq 200); do grep -q "$hex" /proc/net/udp && return 0; sleep 0.05; done
   echo "udp port $1 never bound" >&2; return 1
 }
-# start_gtlsserver DIR PORT KEY CERT [CORE]: ngtcp2's server on 127.0.0.1, quiet
+# start_gtlsserver DIR PORT KEY CERT [CORE]: ngtcp2's server on 127.0.0.1,
+# quiet (even -q leaves a line per client close: "ERR_DRAINING", the client's
+# CONNECTION_CLOSE arriving)
 start_gtlsserver() {
-  start_bg taskset -c "${5:-0}" gtlsserver -q -d "$1" 127.0.0.1 "$2" "$3" "$4"
+  start_bg taskset -c "${5:-0}" gtlsserver -q -d "$1" 127.0.0.1 "$2" "$3" "$4" >/dev/null 2>&1
   wait_udp "$2"
 }

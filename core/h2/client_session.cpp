@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "core/http/stream_fields.hpp"
 #include "core/util/read_scratch.hpp"
 
 namespace sluice {
@@ -15,12 +16,6 @@ constexpr uint32_t kCreditSteps = 2;               // stream WINDOW_UPDATEs per 
 
 std::string_view as_sv(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
-}
-
-nghttp2_nv make_nv(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NONE};
 }
 
 }  // namespace
@@ -129,19 +124,8 @@ bool H2ClientSession::can_submit() const {
 
 Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "HTTP/2 session cannot take a stream now");
-  std::string authority(req.headers.get("host").value_or(req.url.authority()));
-  std::vector<std::string> names;  // lower-cased names must outlive the nv array
-  names.reserve(req.headers.list().size());
-  std::vector<nghttp2_nv> nv{make_nv(":method", req.method), make_nv(":scheme", req.url.scheme),
-                             make_nv(":authority", authority), make_nv(":path", req.url.target)};
-  for (const auto& [n, v] : req.headers.list()) {
-    if (is_connection_specific(n)) continue;
-    names.push_back(ascii_lower(n));
-    nv.push_back(make_nv(names.back(), v));
-  }
-  std::string length = std::to_string(req.body.size());
-  if (req.has_body && !req.headers.has("content-length"))
-    nv.push_back(make_nv("content-length", length));
+  RequestFields fields(req);
+  auto nv = fields.as<nghttp2_nv>(NGHTTP2_NV_FLAG_NONE);
   Stream s;
   s.sink = &sink;
   s.head = req.head();
@@ -156,12 +140,7 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   wakeup_.reset();  // its response head must wake us at its first byte
   if (trace) {
     trace('*', fmt::format("[HTTP/2] [{}] OPENED stream for {}", id, req.url.str()));
-    std::string head = fmt::format("{} {} HTTP/2\r\n", req.method, req.url.target);
-    for (std::size_t i = 2; i < nv.size(); ++i)
-      if (i != 3)  // :path is on the request line
-        head += fmt::format("{}: {}\r\n", as_sv(nv[i].name, nv[i].namelen),
-                            as_sv(nv[i].value, nv[i].valuelen));
-    trace('>', head);
+    trace('>', fields.trace_text("HTTP/2"));
   }
   flush();
   return id;
@@ -200,23 +179,7 @@ int H2ClientSession::on_header(nghttp2_session*, const nghttp2_frame* frame, con
 }
 
 void H2ClientSession::headers_complete(Stream& s) {
-  if (s.head_done) {  // a second HEADERS block: trailers
-    if (s.sink) s.sink->on_trailers(s.resp.trailers);
-    return;
-  }
-  if (s.resp.status >= 100 && s.resp.status < 200) {
-    if (s.sink) s.sink->on_informational(s.resp);
-    s.resp.headers.clear();
-    return;
-  }
-  s.head_done = true;
-  s.resp.header_bytes += 13;  // "HTTP/2 200\r\n" + the blank line
-  if (auto cl = s.resp.headers.get("content-length")) {
-    uint64_t v = 0;
-    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc())
-      s.resp.content_length = v;
-  }
-  if (s.sink) s.sink->on_headers(s.resp);
+  complete_header_section(s.resp, s.head_done, s.sink);
 }
 
 int H2ClientSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {

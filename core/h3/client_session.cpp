@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/http/stream_fields.hpp"
+
 namespace sluice::h3 {
 
 namespace {
@@ -17,12 +19,6 @@ constexpr std::size_t kMaxPending = 64 * 1024;  // body bytes gathered before th
 std::string_view as_sv(nghttp3_rcbuf* b) {
   nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
   return {reinterpret_cast<const char*>(v.base), v.len};
-}
-
-nghttp3_nv make_nv(std::string_view name, std::string_view value) {
-  return {reinterpret_cast<const uint8_t*>(name.data()),
-          reinterpret_cast<const uint8_t*>(value.data()), name.size(), value.size(),
-          NGHTTP3_NV_FLAG_NONE};
 }
 
 Error h3_error(std::string_view what, int rv) {
@@ -203,19 +199,8 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   if (int rv = ngtcp2_conn_open_bidi_stream(quic_->conn(), &id, nullptr); rv != 0)
     return fail(Errc::send_failed,
                 fmt::format("HTTP/3: cannot open a stream: {}", ngtcp2_strerror(rv)));
-  std::string authority(req.headers.get("host").value_or(req.url.authority()));
-  std::vector<std::string> names;  // lower-cased names must outlive the nv array
-  names.reserve(req.headers.list().size());
-  std::vector<nghttp3_nv> nv{make_nv(":method", req.method), make_nv(":scheme", req.url.scheme),
-                             make_nv(":authority", authority), make_nv(":path", req.url.target)};
-  for (const auto& [n, v] : req.headers.list()) {
-    if (is_connection_specific(n)) continue;
-    names.push_back(ascii_lower(n));
-    nv.push_back(make_nv(names.back(), v));
-  }
-  std::string length = std::to_string(req.body.size());
-  if (req.has_body && !req.headers.has("content-length"))
-    nv.push_back(make_nv("content-length", length));
+  RequestFields fields(req);
+  auto nv = fields.as<nghttp3_nv>(NGHTTP3_NV_FLAG_NONE);
   Stream& s = streams_[id];
   s.sink = &sink;
   s.body = req.has_body ? req.body : std::string();
@@ -229,14 +214,7 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   }
   if (cfg_.trace) {
     cfg_.trace('*', fmt::format("[HTTP/3] [{}] OPENED stream for {}", id, req.url.str()));
-    std::string head = fmt::format("{} {} HTTP/3\r\n", req.method, req.url.target);
-    for (std::size_t i = 2; i < nv.size(); ++i)
-      if (i != 3)  // :path is on the request line
-        head += fmt::format(
-            "{}: {}\r\n",
-            std::string_view(reinterpret_cast<const char*>(nv[i].name), nv[i].namelen),
-            std::string_view(reinterpret_cast<const char*>(nv[i].value), nv[i].valuelen));
-    cfg_.trace('>', head);
+    cfg_.trace('>', fields.trace_text("HTTP/3"));
   }
   quic_->schedule_write();
   return static_cast<StreamId>(id);
@@ -274,24 +252,8 @@ void H3ClientSession::on_read_done() {
 }
 
 void H3ClientSession::headers_complete(int64_t id, Stream& s) {
-  if (s.head_done) {  // a second header section: trailers
-    deliver(id, s);
-    if (s.sink) s.sink->on_trailers(s.resp.trailers);
-    return;
-  }
-  if (s.resp.status >= 100 && s.resp.status < 200) {
-    if (s.sink) s.sink->on_informational(s.resp);
-    s.resp.headers.clear();
-    return;
-  }
-  s.head_done = true;
-  s.resp.header_bytes += 13;  // "HTTP/3 200\r\n" + the blank line
-  if (auto cl = s.resp.headers.get("content-length")) {
-    uint64_t v = 0;
-    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc())
-      s.resp.content_length = v;
-  }
-  if (s.sink) s.sink->on_headers(s.resp);
+  if (s.head_done) deliver(id, s);  // the body before its trailers
+  complete_header_section(s.resp, s.head_done, s.sink);
 }
 
 void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {

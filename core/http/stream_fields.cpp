@@ -1,0 +1,56 @@
+#include "core/http/stream_fields.hpp"
+
+#include <charconv>
+
+namespace sluice {
+
+RequestFields::RequestFields(const Request& req)
+    : authority_(req.headers.get("host").value_or(req.url.authority())),
+      length_(std::to_string(req.body.size())),
+      method_(req.method),
+      target_(req.url.target) {
+  const auto& fields = req.headers.list();
+  names_.reserve(fields.size());  // no reallocation: list_ holds views of them
+  list_.reserve(fields.size() + 5);
+  list_.emplace_back(":method", req.method);
+  list_.emplace_back(":scheme", req.url.scheme);
+  list_.emplace_back(":authority", authority_);
+  list_.emplace_back(":path", req.url.target);
+  for (const auto& [n, v] : fields) {
+    if (is_connection_specific(n)) continue;
+    names_.push_back(ascii_lower(n));
+    list_.emplace_back(names_.back(), v);
+  }
+  if (req.has_body && !req.headers.has("content-length"))
+    list_.emplace_back("content-length", length_);
+}
+
+std::string RequestFields::trace_text(std::string_view version) const {
+  std::string head = fmt::format("{} {} {}\r\n", method_, target_, version);
+  for (std::size_t i = 2; i < list_.size(); ++i)
+    if (i != 3)  // :path is on the request line
+      head += fmt::format("{}: {}\r\n", list_[i].first, list_[i].second);
+  return head;
+}
+
+void complete_header_section(Response& resp, bool& head_done, ResponseSink* sink) {
+  if (head_done) {
+    if (sink) sink->on_trailers(resp.trailers);
+    return;
+  }
+  if (resp.status >= 100 && resp.status < 200) {
+    if (sink) sink->on_informational(resp);
+    resp.headers.clear();
+    return;
+  }
+  head_done = true;
+  resp.header_bytes += 13;  // "HTTP/2 200\r\n" + the blank line
+  if (auto cl = resp.headers.get("content-length")) {
+    uint64_t v = 0;
+    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc())
+      resp.content_length = v;
+  }
+  if (sink) sink->on_headers(resp);
+}
+
+}  // namespace sluice

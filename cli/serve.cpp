@@ -16,7 +16,7 @@ namespace sluice::cli {
 
 struct ServeArgs {
   std::vector<std::string> listen;
-  bool tls = false;
+  bool tls = false, http3 = false;
   std::string cert, key, root;
   int threads = 1;
   uint64_t max_connections = 0, keepalive_requests = 0;
@@ -110,6 +110,8 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   if (a.cert.empty() != a.key.empty())
     return fail(Errc::bad_argument, "--cert and --key go together");
   if (!a.cert.empty() && !a.tls) return fail(Errc::bad_argument, "--cert/--key need --tls");
+  if (a.http3 && !a.tls)
+    return fail(Errc::bad_argument, "--http3 needs --tls (QUIC is always TLS)");
   if (a.threads < 1 || a.threads > 1024) return fail(Errc::bad_argument, "--threads: 1..1024");
   auto header = parse_size(a.max_header_size);
   auto body = parse_size(a.max_body_size);
@@ -134,6 +136,7 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
       return fail(Errc::bad_argument, fmt::format("{}: 1..1000000 per second", name));
   auto ms = [](double s) { return Millis(static_cast<int64_t>(std::ceil(s * 1000))); };
   c.tls = a.tls;
+  c.http3 = a.http3;
   c.cert_file = a.cert;
   c.key_file = a.key;
   c.root = a.root;
@@ -168,6 +171,10 @@ CommandSpec serve_spec(ServeArgs& a) {
       value("--listen", "ADDR:PORT",
             "Listen here (repeatable; IPv6 as [::1]:PORT; default 127.0.0.1:8080)", a.listen),
       flag("--tls", "Serve HTTPS (self-signed certificate unless --cert/--key)", a.tls),
+      flag("--http3",
+           "With --tls: also serve HTTP/3 over QUIC on the UDP port of each --listen "
+           "(loads the HTTP/3 module)",
+           a.http3),
       value("--cert", "FILE", "PEM certificate chain for --tls", a.cert, true),
       value("--key", "FILE", "PEM private key for --tls", a.key, true),
       value("--root", "DIR", "Serve static files from DIR", a.root, true),
@@ -233,6 +240,9 @@ int run_serve(ServeArgs& a) {
     };
     ev.certificate = [](const std::string& fp) {
       fmt::print(stderr, "sluice serve: TLS certificate SHA-256 fingerprint {}\n", fp);
+    };
+    ev.quic_listening = [](const std::string& addr) {
+      fmt::print(stderr, "sluice serve: HTTP/3 (QUIC) on udp {}\n", addr);
     };
     ev.stopping = [](int) { fmt::print(stderr, "sluice serve: stopping\n"); };
   }

@@ -6,6 +6,7 @@
 #include <ngtcp2/ngtcp2.h>
 
 #include "core/h3/client_session.hpp"
+#include "core/h3/quic_server.hpp"
 #include "core/http/h3_module.hpp"
 
 namespace sluice::h3 {
@@ -45,6 +46,13 @@ class ModuleImpl final : public Module {
     if (!s) return std::unexpected(s.error());
     *session = s->get();
     return std::unique_ptr<Session>(std::move(*s));
+  }
+
+  Result<std::unique_ptr<QuicListener>> listen(Loop& loop, const QuicListenSpec& spec,
+                                               serve::RequestRouter& router) override {
+    auto l = QuicServerListener::open(loop, spec, router);
+    if (!l) return std::unexpected(l.error());
+    return std::unique_ptr<QuicListener>(std::move(*l));
   }
 };
 

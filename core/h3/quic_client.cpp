@@ -11,154 +11,18 @@ namespace sluice::h3 {
 
 namespace {
 
-constexpr std::size_t kRxSlots = 64;
 constexpr int kReadRounds = 16;
 constexpr int kReceiveBuffer = 4 << 20;
-// The largest datagram we accept (our max_udp_payload_size transport
-// parameter), so a receive slot always holds a whole one.
-constexpr std::size_t kRxSlotSize = 2048;
-constexpr std::size_t kTxPacketMax = 2048;
-constexpr uint64_t kH3NoError = 0x100;  // H3_NO_ERROR (RFC 9114 8.1)
-
-ngtcp2_tstamp to_tstamp(TimePoint t) {
-  return static_cast<ngtcp2_tstamp>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
-TimePoint from_tstamp(ngtcp2_tstamp t) {
-  return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(t)));
-}
-
-void random_bytes(uint8_t* dest, std::size_t n) {
-  gnutls_rnd(GNUTLS_RND_RANDOM, dest, n);
-}
-
-ngtcp2_path path_of(const SocketAddr& local, const SocketAddr& remote) {
-  return ngtcp2_path{
-      {const_cast<sockaddr*>(local.sa()), local.len},
-      {const_cast<sockaddr*>(remote.sa()), remote.len},
-      nullptr,
-  };
-}
-
-std::string reason_of(const ngtcp2_ccerr& e) {
-  if (!e.reason || !e.reasonlen) return "";
-  return fmt::format(" ({})",
-                     std::string_view(reinterpret_cast<const char*>(e.reason), e.reasonlen));
-}
 
 }  // namespace
-
-// ngtcp2's C callbacks, forwarding to the QuicClient and its QuicApp. A
-// failing app call is kept in app_error and turned into
-// NGTCP2_ERR_CALLBACK_FAILURE, which ngtcp2 returns from the read or write.
-struct QuicCallbacks {
-  static QuicClient& self(void* user_data) { return *static_cast<QuicClient*>(user_data); }
-
-  static int check(QuicClient& c, Result<void> r) {
-    if (r) return 0;
-    if (!c.app_error_) c.app_error_ = r.error();
-    return NGTCP2_ERR_CALLBACK_FAILURE;
-  }
-
-  static int handshake_completed(ngtcp2_conn*, void* user_data) {
-    QuicClient& c = self(user_data);
-    c.handshake_done_ = true;
-    return check(c, c.app_.on_handshake_done());
-  }
-
-  static int recv_stream_data(ngtcp2_conn* conn, uint32_t flags, int64_t id, uint64_t,
-                              const uint8_t* data, size_t len, void* user_data, void*) {
-    QuicClient& c = self(user_data);
-    bool fin = flags & NGTCP2_STREAM_DATA_FLAG_FIN;
-    auto consumed = c.app_.on_stream_data(id, {data, len}, fin);
-    if (!consumed) return check(c, std::unexpected(consumed.error()));
-    // Framing is credited now; body bytes when the consumer takes them
-    // (QuicClient::extend_stream). The connection window is credited on
-    // receipt, so one stalled stream never starves the others: what is
-    // buffered is bounded by the streams' windows.
-    ngtcp2_conn_extend_max_stream_offset(conn, id, *consumed);
-    ngtcp2_conn_extend_max_offset(conn, len);
-    return 0;
-  }
-
-  static int acked(ngtcp2_conn*, int64_t id, uint64_t, uint64_t len, void* user_data, void*) {
-    QuicClient& c = self(user_data);
-    return check(c, c.app_.on_stream_acked(id, len));
-  }
-
-  static int stream_close(ngtcp2_conn*, uint32_t flags, int64_t id, uint64_t code, void* user_data,
-                          void*) {
-    QuicClient& c = self(user_data);
-    std::optional<uint64_t> app_error;
-    if (flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET) app_error = code;
-    return check(c, c.app_.on_stream_closed(id, app_error));
-  }
-
-  static int stream_reset(ngtcp2_conn*, int64_t id, uint64_t, uint64_t code, void* user_data,
-                          void*) {
-    QuicClient& c = self(user_data);
-    return check(c, c.app_.on_stream_reset(id, code));
-  }
-
-  static int stop_sending(ngtcp2_conn*, int64_t id, uint64_t code, void* user_data, void*) {
-    QuicClient& c = self(user_data);
-    return check(c, c.app_.on_stream_stop_sending(id, code));
-  }
-
-  static int extend_stream_data(ngtcp2_conn*, int64_t id, uint64_t, void* user_data, void*) {
-    QuicClient& c = self(user_data);
-    return check(c, c.app_.on_stream_window(id));
-  }
-
-  static int extend_streams_bidi(ngtcp2_conn*, uint64_t, void* user_data) {
-    self(user_data).app_.on_streams_available();
-    return 0;
-  }
-
-  static void rand(uint8_t* dest, size_t len, const ngtcp2_rand_ctx*) { random_bytes(dest, len); }
-
-  static int new_connection_id(ngtcp2_conn*, ngtcp2_cid* cid, uint8_t* token, size_t len, void*) {
-    random_bytes(cid->data, len);
-    cid->datalen = len;
-    random_bytes(token, NGTCP2_STATELESS_RESET_TOKENLEN);
-    return 0;
-  }
-};
-
-ngtcp2_callbacks QuicClient::callbacks() {
-  ngtcp2_callbacks cb{};
-  cb.client_initial = ngtcp2_crypto_client_initial_cb;
-  cb.recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
-  cb.encrypt = ngtcp2_crypto_encrypt_cb;
-  cb.decrypt = ngtcp2_crypto_decrypt_cb;
-  cb.hp_mask = ngtcp2_crypto_hp_mask_cb;
-  cb.recv_retry = ngtcp2_crypto_recv_retry_cb;
-  cb.update_key = ngtcp2_crypto_update_key_cb;
-  cb.delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb;
-  cb.delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb;
-  cb.get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb;
-  cb.version_negotiation = ngtcp2_crypto_version_negotiation_cb;
-  cb.rand = QuicCallbacks::rand;
-  cb.get_new_connection_id = QuicCallbacks::new_connection_id;
-  cb.handshake_completed = QuicCallbacks::handshake_completed;
-  cb.recv_stream_data = QuicCallbacks::recv_stream_data;
-  cb.acked_stream_data_offset = QuicCallbacks::acked;
-  cb.stream_close = QuicCallbacks::stream_close;
-  cb.stream_reset = QuicCallbacks::stream_reset;
-  cb.stream_stop_sending = QuicCallbacks::stop_sending;
-  cb.extend_max_stream_data = QuicCallbacks::extend_stream_data;
-  cb.extend_max_local_streams_bidi = QuicCallbacks::extend_streams_bidi;
-  return cb;
-}
 
 QuicClient::QuicClient(Loop& loop, QuicClientConfig cfg, QuicApp& app)
     : loop_(loop),
       cfg_(std::move(cfg)),
       app_(app),
       expiry_(loop, [this] { on_expiry(); }),
-      rx_(kRxSlots, kRxSlotSize),
-      tx_(kGsoMaxSegments * kTxPacketMax) {
+      rx_(kRxSlots, kRxSlotSize) {
+  link_.app = &app;
   conn_ref_.user_data = this;
   conn_ref_.get_conn = [](ngtcp2_crypto_conn_ref* ref) {
     return static_cast<QuicClient*>(ref->user_data)->conn_;
@@ -219,7 +83,7 @@ Result<void> QuicClient::create_conn() {
 
   ngtcp2_settings s;
   ngtcp2_settings_default(&s);
-  s.initial_ts = now();
+  s.initial_ts = quic_now();
   s.handshake_timeout =
       static_cast<ngtcp2_duration>(cfg_.handshake_timeout.count()) * NGTCP2_MILLISECONDS;
   // The windows stay where we set them: ngtcp2 would otherwise grow them
@@ -239,18 +103,16 @@ Result<void> QuicClient::create_conn() {
   p.max_udp_payload_size = kRxSlotSize;
 
   ngtcp2_path path = path_of(local_, cfg_.remote);
-  ngtcp2_callbacks cb = callbacks();
+  ngtcp2_callbacks cb = shared_callbacks();
+  cb.client_initial = ngtcp2_crypto_client_initial_cb;
+  cb.recv_retry = ngtcp2_crypto_recv_retry_cb;
   int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &s, &p,
-                                  nullptr, this);
+                                  nullptr, &link_);
   if (rv != 0)
     return sluice::fail(Errc::quic_connect,
                         fmt::format("QUIC: ngtcp2_conn_client_new: {}", ngtcp2_strerror(rv)));
   ngtcp2_conn_set_tls_native_handle(conn_, tls_->session());
   return {};
-}
-
-ngtcp2_tstamp QuicClient::now() const {
-  return to_tstamp(Clock::now());
 }
 
 void QuicClient::schedule_write() {
@@ -309,7 +171,7 @@ Result<void> QuicClient::feed(std::span<const std::byte> pkt) {
   ngtcp2_path path = path_of(local_, cfg_.remote);
   ngtcp2_pkt_info pi{};
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, reinterpret_cast<const uint8_t*>(pkt.data()),
-                                pkt.size(), now());
+                                pkt.size(), quic_now());
   if (rv == 0) return {};
   return std::unexpected(error_from_read(rv));
 }
@@ -318,9 +180,9 @@ Result<void> QuicClient::feed(std::span<const std::byte> pkt) {
 // CONNECTION_CLOSE it calls for (kept in last_error_).
 Error QuicClient::error_from_read(int rv) {
   if (rv == NGTCP2_ERR_DRAINING) return closed_by_peer();
-  if (rv == NGTCP2_ERR_CALLBACK_FAILURE && app_error_) {
+  if (rv == NGTCP2_ERR_CALLBACK_FAILURE && link_.app_error) {
     ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
-    return *app_error_;
+    return *link_.app_error;
   }
   if (rv == NGTCP2_ERR_CRYPTO) {
     uint8_t alert = ngtcp2_conn_get_tls_alert(conn_);
@@ -354,7 +216,7 @@ void QuicClient::on_icmp(const IcmpError& e) {
   if (std::string icmp = icmp_description(e); !icmp.empty()) what += " (ICMP " + icmp + ")";
   // Before the handshake this is curl's "Couldn't connect" (exit 7), not a
   // wait for the handshake timeout; later, the server is gone (96).
-  Errc code = handshake_done_ ? Errc::quic_connect : Errc::connect_failed;
+  Errc code = link_.handshake_done ? Errc::quic_connect : Errc::connect_failed;
   icmp_error_ = Error{code,
                       fmt::format("Failed to connect to {} port {} over QUIC: {}", cfg_.tls.host,
                                   cfg_.remote.port(), what),
@@ -371,106 +233,30 @@ void QuicClient::on_writable() {
 
 void QuicClient::write() {
   if (closed_) return;
-  if (tx_len_ > tx_sent_ && !flush_tx()) return;
-  if (auto r = write_packets(); !r) return fail(r.error(), true);
+  if (tx_.pending() && !flush_tx()) return;
+  if (auto r = write_packets(
+          conn_, app_, tx_, [this] { return flush_tx(); }, last_error_);
+      !r)
+    return fail(r.error(), true);
   arm_expiry();
 }
 
-// Packs packets until ngtcp2 has nothing more, the congestion controller or
-// pacer says stop, or a send quantum is done; equal-sized packets go out in
-// one GSO send, a shorter one ends the batch (as ngtcp2's examples do).
-Result<void> QuicClient::write_packets() {
-  ngtcp2_path_storage ps;
-  ngtcp2_path_storage_zero(&ps);
-  std::size_t max = std::min(ngtcp2_conn_get_max_tx_udp_payload_size(conn_), kTxPacketMax);
-  std::size_t quantum = ngtcp2_conn_get_send_quantum(conn_);
-  std::size_t max_pkts = std::clamp<std::size_t>(quantum / max, 1, kGsoMaxSegments);
-  ngtcp2_tstamp ts = now();
-  for (std::size_t pkts = 0; pkts < max_pkts; ++pkts) {
-    auto n = write_one(reinterpret_cast<uint8_t*>(tx_.data()) + tx_len_, max, ps, ts);
-    if (!n) return std::unexpected(n.error());
-    if (*n == 0) break;
-    tx_segment_ = max;
-    tx_len_ += static_cast<std::size_t>(*n);
-    if (static_cast<std::size_t>(*n) < max && !flush_tx()) break;
-  }
-  if (tx_len_ > tx_sent_) flush_tx();
-  ngtcp2_conn_update_pkt_tx_time(conn_, ts);
-  return {};
-}
-
-Result<ssize_t> QuicClient::write_one(uint8_t* dest, std::size_t max, ngtcp2_path_storage& ps,
-                                      ngtcp2_tstamp ts) {
-  StreamChunk chunk;
-  if (auto r = app_.next_chunk(chunk); !r) return std::unexpected(r.error());
-  for (;;) {
-    uint32_t flags = NGTCP2_WRITE_STREAM_FLAG_MORE | (chunk.fin ? NGTCP2_WRITE_STREAM_FLAG_FIN : 0);
-    ngtcp2_ssize ndatalen = -1;
-    ngtcp2_pkt_info pi{};
-    ngtcp2_ssize n = ngtcp2_conn_writev_stream(conn_, &ps.path, &pi, dest, max, &ndatalen, flags,
-                                               chunk.stream_id, chunk.vecs, chunk.count, ts);
-    Result<void> told{};
-    if (n >= 0) {
-      if (ndatalen >= 0)
-        told = app_.chunk_written(chunk.stream_id, static_cast<std::size_t>(ndatalen));
-      if (!told) return std::unexpected(told.error());
-      return n;
-    }
-    if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED) {
-      told = app_.chunk_blocked(chunk.stream_id);
-    } else if (n == NGTCP2_ERR_STREAM_SHUT_WR) {
-      told = app_.chunk_shut(chunk.stream_id);
-    } else if (n == NGTCP2_ERR_WRITE_MORE) {
-      told = app_.chunk_written(chunk.stream_id, static_cast<std::size_t>(ndatalen));
-    } else {
-      ngtcp2_ccerr_set_liberr(&last_error_, static_cast<int>(n), nullptr, 0);
-      return sluice::fail(Errc::send_failed, fmt::format("QUIC: writing a packet: {}",
-                                                         ngtcp2_strerror(static_cast<int>(n))));
-    }
-    if (!told) return std::unexpected(told.error());
-    chunk = StreamChunk{};
-    if (auto r = app_.next_chunk(chunk); !r) return std::unexpected(r.error());
-  }
-}
-
 // Sends what tx_ holds; false when the socket is full (we wait for
-// writable and keep the rest).
+// writable and keep the rest) or the connection failed.
 bool QuicClient::flush_tx() {
-  while (tx_sent_ < tx_len_ && !closed_) {
-    std::span<const std::byte> rest(tx_.data() + tx_sent_, tx_len_ - tx_sent_);
-    Result<std::size_t> n = 0;
-    if (gso_ && rest.size() > tx_segment_) {
-      n = send_gso(sock_->fd(), rest, static_cast<uint16_t>(tx_segment_));
-      if (!n && n.error().sys == EIO) {  // no GSO on this route after all
-        gso_ = false;
-        continue;
-      }
-    } else {
-      std::size_t len = std::min(rest.size(), tx_segment_);
-      ssize_t s = ::send(sock_->fd(), rest.data(), len, MSG_DONTWAIT);
-      if (s >= 0) {
-        n = static_cast<std::size_t>(s);
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-        n = 0;
-      } else {
-        n = sluice::fail(Errc::send_failed, fmt::format("QUIC: send: {}", std::strerror(errno)),
-                         errno);
-      }
-    }
-    if (!n) {
-      if (sock_->absorb_error(n.error().sys)) continue;  // on_icmp reported it
-      fail(n.error(), false);
-      return false;
-    }
-    if (*n == 0) {
+  if (closed_) return false;
+  Error err;
+  switch (tx_.flush(*sock_, nullptr, gso_, bytes_out_, &err)) {
+    case TxBatch::Sent::all:
+      return !closed_;  // an absorbed ICMP error may have failed us
+    case TxBatch::Sent::blocked:
       sock_->want_writable(true);
       return false;
-    }
-    tx_sent_ += *n;
-    bytes_out_ += *n;
+    case TxBatch::Sent::failed:
+      fail(err, false);
+      return false;
   }
-  tx_len_ = tx_sent_ = 0;
-  return !closed_;
+  return false;
 }
 
 void QuicClient::arm_expiry() {
@@ -482,11 +268,11 @@ void QuicClient::arm_expiry() {
 
 void QuicClient::on_expiry() {
   if (closed_) return;
-  int rv = ngtcp2_conn_handle_expiry(conn_, now());
+  int rv = ngtcp2_conn_handle_expiry(conn_, quic_now());
   // Idle during the handshake is a connect timeout (28); later the
   // connection died under the transfer (96).
   if (rv == NGTCP2_ERR_IDLE_CLOSE)
-    return fail({handshake_done_ ? Errc::quic_connect : Errc::timeout,
+    return fail({link_.handshake_done ? Errc::quic_connect : Errc::timeout,
                  fmt::format("QUIC connection to {} timed out (idle)", cfg_.tls.host)},
                 false);
   if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT)
@@ -520,7 +306,7 @@ void QuicClient::send_close(const ngtcp2_ccerr& ccerr) {
   ngtcp2_path_storage_zero(&ps);
   ngtcp2_pkt_info pi{};
   ngtcp2_ssize n =
-      ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, buf, sizeof buf, &ccerr, now());
+      ngtcp2_conn_write_connection_close(conn_, &ps.path, &pi, buf, sizeof buf, &ccerr, quic_now());
   if (n > 0) (void)::send(sock_->fd(), buf, static_cast<std::size_t>(n), MSG_DONTWAIT);
 }
 

@@ -15,51 +15,13 @@
 #include <span>
 #include <vector>
 
+#include "core/h3/quic_io.hpp"
 #include "core/h3/quic_tls.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/udp.hpp"
 #include "core/net/udp_batch.hpp"
 
 namespace sluice::h3 {
-
-// Stream data the application wants sent: up to kMaxVecs pieces of one stream.
-struct StreamChunk {
-  static constexpr std::size_t kMaxVecs = 16;
-  int64_t stream_id = -1;  // -1: nothing to send
-  bool fin = false;
-  ngtcp2_vec vecs[kMaxVecs]{};
-  std::size_t count = 0;
-};
-
-// What the QUIC connection asks of the protocol on top of it. Every call comes
-// from inside the connection's read or write path; an error return closes the
-// connection with that error.
-class QuicApp {
- public:
-  virtual ~QuicApp() = default;
-  virtual Result<void> on_handshake_done() = 0;
-  // In-order stream bytes; returns how many are consumed at once (framing):
-  // the rest is given back later through QuicClient::extend_stream.
-  virtual Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data,
-                                             bool fin) = 0;
-  virtual Result<void> on_stream_acked(int64_t id, uint64_t n) = 0;
-  virtual Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) = 0;
-  // The peer reset the stream or asked us to stop sending on it.
-  virtual Result<void> on_stream_reset(int64_t id, uint64_t app_error) = 0;
-  virtual Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) = 0;
-  virtual Result<void> on_stream_window(int64_t id) = 0;  // the peer gave window back
-  virtual void on_streams_available() = 0;                // more bidi streams may open
-  // A batch of packets has been read (outside ngtcp2's callbacks).
-  virtual void on_read_done() = 0;
-  // Sending: the next chunk (chunk.stream_id stays -1 when there is nothing).
-  virtual Result<void> next_chunk(StreamChunk& chunk) = 0;
-  virtual Result<void> chunk_written(int64_t id, std::size_t n) = 0;
-  virtual Result<void> chunk_blocked(int64_t id) = 0;  // stream flow control
-  virtual Result<void> chunk_shut(int64_t id) = 0;     // stream closed for writing
-  // The connection is over (closed by the peer, by an error or by the idle
-  // timer). Called once; the QuicClient may be destroyed inside it.
-  virtual void on_closed(const Error& e) = 0;
-};
 
 struct QuicClientConfig {
   SocketAddr remote;
@@ -84,7 +46,7 @@ class QuicClient final {
   ngtcp2_conn* conn() const { return conn_; }
   const QuicTlsClient& tls() const { return *tls_; }
   SocketAddr local() const { return local_; }
-  bool handshake_done() const { return handshake_done_; }
+  bool handshake_done() const { return link_.handshake_done; }
   bool closed() const { return closed_; }
   uint64_t bytes_in() const { return bytes_in_; }
   uint64_t bytes_out() const { return bytes_out_; }
@@ -101,7 +63,6 @@ class QuicClient final {
   QuicClient(Loop& loop, QuicClientConfig cfg, QuicApp& app);
   Result<void> open_socket();
   Result<void> create_conn();
-  static ngtcp2_callbacks callbacks();
   void on_readable();
   void on_writable();
   void on_icmp(const IcmpError& e);
@@ -109,9 +70,6 @@ class QuicClient final {
   Result<std::size_t> read_batch();  // datagrams read
   Result<void> feed(std::span<const std::byte> pkt);
   void write();
-  Result<void> write_packets();
-  Result<ssize_t> write_one(uint8_t* dest, std::size_t max, ngtcp2_path_storage& ps,
-                            ngtcp2_tstamp ts);
   bool flush_tx();  // false: the socket is full, wait for writable
   void arm_expiry();
   // Ends the connection (with a CONNECTION_CLOSE carrying last_error_ when
@@ -120,12 +78,11 @@ class QuicClient final {
   void send_close(const ngtcp2_ccerr& ccerr);
   Error error_from_read(int rv);
   Error closed_by_peer() const;
-  ngtcp2_tstamp now() const;
 
-  friend struct QuicCallbacks;
   Loop& loop_;
   QuicClientConfig cfg_;
   QuicApp& app_;
+  AppLink link_;  // ngtcp2's user_data
   ngtcp2_crypto_conn_ref conn_ref_{};
   std::unique_ptr<QuicTlsClient> tls_;
   std::unique_ptr<UdpSocket> sock_;
@@ -134,12 +91,10 @@ class QuicClient final {
   ngtcp2_ccerr last_error_{};
   Deadline expiry_;
   DatagramBatch rx_;
-  std::vector<std::byte> tx_;  // a GSO batch of equal-sized packets (the last may be shorter)
-  std::size_t tx_len_ = 0, tx_segment_ = 0, tx_sent_ = 0;
+  TxBatch tx_;
   bool gso_ = false;
-  bool write_scheduled_ = false, handshake_done_ = false, closed_ = false;
+  bool write_scheduled_ = false, closed_ = false;
   std::optional<Error> icmp_error_;
-  std::optional<Error> app_error_;  // why a callback failed
   uint64_t bytes_in_ = 0, bytes_out_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

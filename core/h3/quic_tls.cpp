@@ -125,4 +125,47 @@ Error QuicTlsClient::handshake_error(uint8_t alert) const {
                                                 name ? ": " : "", name ? name : "")};
 }
 
+Result<std::unique_ptr<QuicTlsServer>> QuicTlsServer::create(const std::string& cert_pem,
+                                                             const std::string& key_pem) {
+  std::unique_ptr<QuicTlsServer> t(new QuicTlsServer);
+  if (int rc = gnutls_certificate_allocate_credentials(&t->cred_); rc != 0)
+    return std::unexpected(tls_error("credentials", rc));
+  auto datum = [](const std::string& s) {
+    return gnutls_datum_t{reinterpret_cast<unsigned char*>(const_cast<char*>(s.data())),
+                          static_cast<unsigned>(s.size())};
+  };
+  gnutls_datum_t cert = datum(cert_pem), key = datum(key_pem);
+  if (int rc = gnutls_certificate_set_x509_key_mem2(t->cred_, &cert, &key, GNUTLS_X509_FMT_PEM,
+                                                    nullptr, 0);
+      rc < 0)
+    return fail(Errc::bad_argument, fmt::format("QUIC TLS: cannot use the certificate and key: {}",
+                                                gnutls_strerror(rc)));
+  return t;
+}
+
+QuicTlsServer::~QuicTlsServer() {
+  if (cred_) gnutls_certificate_free_credentials(cred_);
+}
+
+Result<gnutls_session_t> QuicTlsServer::session(ngtcp2_crypto_conn_ref* conn_ref) const {
+  gnutls_session_t s = nullptr;
+  if (int rc = gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_END_OF_EARLY_DATA); rc != 0)
+    return std::unexpected(tls_error("gnutls_init", rc));
+  auto failed = [&](const char* what, int rc) {
+    gnutls_deinit(s);
+    return std::unexpected(tls_error(what, rc));
+  };
+  if (int rc = ngtcp2_crypto_gnutls_configure_server_session(s); rc != 0)
+    return failed("ngtcp2_crypto_gnutls_configure_server_session", GNUTLS_E_INTERNAL_ERROR);
+  if (int rc = gnutls_priority_set_direct(s, kPriority, nullptr); rc != 0)
+    return failed("priority", rc);
+  if (int rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred_); rc != 0)
+    return failed("credentials", rc);
+  gnutls_datum_t h3{reinterpret_cast<unsigned char*>(const_cast<char*>("h3")), 2};
+  if (int rc = gnutls_alpn_set_protocols(s, &h3, 1, GNUTLS_ALPN_MANDATORY); rc != 0)
+    return failed("ALPN", rc);
+  gnutls_session_set_ptr(s, conn_ref);
+  return s;
+}
+
 }  // namespace sluice::h3

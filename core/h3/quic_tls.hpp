@@ -48,4 +48,23 @@ class QuicTlsClient {
   unsigned verify_status_ = 0;  // what verify_peer found
 };
 
+// The server side: one certificate and key (PEM) per listener, and a GnuTLS
+// server session per connection, ALPN "h3" only.
+class QuicTlsServer {
+ public:
+  static Result<std::unique_ptr<QuicTlsServer>> create(const std::string& cert_pem,
+                                                       const std::string& key_pem);
+  ~QuicTlsServer();
+  QuicTlsServer(const QuicTlsServer&) = delete;
+  QuicTlsServer& operator=(const QuicTlsServer&) = delete;
+
+  // A session for one connection; conn_ref must outlive it. The caller
+  // gnutls_deinit()s it.
+  Result<gnutls_session_t> session(ngtcp2_crypto_conn_ref* conn_ref) const;
+
+ private:
+  QuicTlsServer() = default;
+  gnutls_certificate_credentials_t cred_ = nullptr;
+};
+
 }  // namespace sluice::h3

@@ -17,9 +17,13 @@
 #include "core/net/address.hpp"
 #include "core/util/error.hpp"
 
+namespace sluice::serve {
+class RequestRouter;
+}
+
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 2;
+inline constexpr int kAbiVersion = 3;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 
@@ -45,6 +49,31 @@ struct QuicDialed {
   std::string tls_version, tls_cipher;
 };
 
+// A QUIC listener for `serve --http3`: a UDP socket bound to `local` and the
+// HTTP/3 connections it accepts, each request answered by an endpoint the
+// host's RequestRouter makes (the module is the endpoint's ResponseWriter).
+struct QuicListenSpec {
+  SocketAddr local;
+  bool reuse_port = false;             // SO_REUSEPORT: one socket per worker thread
+  std::string cert_pem, key_pem;       // the certificate chain and key TLS over TCP uses
+  uint32_t max_streams = 100;          // request streams a client may have open
+  uint64_t stream_window = 256 << 10;  // request body bytes per stream not yet taken
+  Millis idle_timeout{30000};
+  Millis handshake_timeout{10000};
+};
+
+class QuicListener {
+ public:
+  virtual ~QuicListener() = default;  // closes every connection at once
+  virtual SocketAddr local() const = 0;
+  virtual std::size_t connections() const = 0;
+  // Graceful stop: no new connections; each gets an HTTP/3 GOAWAY, its open
+  // streams finish, then CONNECTION_CLOSE. done is called from the loop once
+  // no connection is left.
+  virtual void drain(std::function<void()> done) = 0;
+  virtual void close_now() = 0;  // CONNECTION_CLOSE to every connection, now
+};
+
 // What the module offers the host.
 class Module {
  public:
@@ -56,6 +85,9 @@ class Module {
   // takes requests) or failed. The caller may destroy the session inside it.
   using Ready = std::function<void(Result<QuicDialed>)>;
   virtual Result<std::unique_ptr<Session>> dial(Loop& loop, QuicDialSpec spec, Ready ready) = 0;
+  // Binds a QUIC listener on the loop; router must outlive it.
+  virtual Result<std::unique_ptr<QuicListener>> listen(Loop& loop, const QuicListenSpec& spec,
+                                                       serve::RequestRouter& router) = 0;
 };
 
 // The entry point's type: nullptr when the module was built for another ABI.

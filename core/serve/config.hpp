@@ -19,9 +19,12 @@ struct ServeConfig {
   std::vector<SocketAddr> listen;  // port 0 picks a free port
   bool tls = false;
   std::string cert_file, key_file;  // both empty with tls: self-signed at start-up
-  std::string root;                 // static files; empty: synthetic endpoints only
-  int threads = 1;                  // one loop and one SO_REUSEPORT socket set each
-  uint64_t max_connections = 0;     // per process, 0: no limit but the fd limit
+  // With tls: a QUIC (HTTP/3) listener on the UDP port of each TLS listener,
+  // through the HTTP/3 module; h1/h2 responses advertise it with Alt-Svc.
+  bool http3 = false;
+  std::string root;              // static files; empty: synthetic endpoints only
+  int threads = 1;               // one loop and one SO_REUSEPORT socket set each
+  uint64_t max_connections = 0;  // per process, 0: no limit but the fd limit
   // After this many requests a connection ends gracefully, as with nginx's
   // keepalive_requests: h1 answers the last with "Connection: close", h2
   // sends GOAWAY naming it as the last stream. 0: no limit.
@@ -37,7 +40,8 @@ struct ServeConfig {
 struct ServeEvents {
   std::function<void(const std::string& url)>
       listening;  // once per --listen: "http://127.0.0.1:8080"
-  std::function<void(const std::string& sha256)> certificate;  // with tls: "AB:CD:..."
+  std::function<void(const std::string& sha256)> certificate;   // with tls: "AB:CD:..."
+  std::function<void(const std::string& addr)> quic_listening;  // --http3: "127.0.0.1:8443"
   std::function<void(int signal)> stopping;  // first SIGINT/SIGTERM: graceful stop begins
 };
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -54,6 +55,17 @@ class Endpoint {
   virtual Pull pull(ResponseWriter& w) = 0;
   virtual void on_body(ResponseWriter&, std::string_view) {}  // de-chunked request body
   virtual void on_body_end(ResponseWriter&) {}
+};
+
+// What a connection engine outside core/serve (the HTTP/3 module) needs of
+// the server: an endpoint per request, and the counters /stats and the final
+// report show. Each worker is one; it is called on that worker's thread only.
+class RequestRouter {
+ public:
+  virtual ~RequestRouter() = default;
+  virtual std::unique_ptr<Endpoint> route(const RequestHead& req) = 0;
+  virtual void count_connection() = 0;  // a connection was accepted
+  virtual void count_request() = 0;     // a request head was routed
 };
 
 }  // namespace sluice::serve

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "core/http/h3_module.hpp"
 #include "core/net/tcp.hpp"
 #include "core/serve/worker.hpp"
 #include "core/tls/tls.hpp"
@@ -47,8 +48,15 @@ std::string url_for(const SocketAddr& a, bool tls) {
 // Every worker gets its own socket per address (SO_REUSEPORT spreads the
 // connections); all are bound here, before any thread starts, so that a
 // failure is reported once and nothing half-starts.
+// With --http3, each worker also gets a QUIC listener on the UDP port of the
+// same number (quic: the module and the spec, local address aside).
+struct QuicPlan {
+  h3::Module* module = nullptr;
+  h3::QuicListenSpec spec;
+};
+
 Result<void> bind_listeners(const ServeConfig& cfg, std::vector<std::unique_ptr<Worker>>& workers,
-                            const ServeEvents& events) {
+                            const ServeEvents& events, const QuicPlan& quic) {
   ListenOptions opt;
   // Only with several threads: otherwise a second server on the same port
   // would silently share it instead of failing.
@@ -62,6 +70,16 @@ Result<void> bind_listeners(const ServeConfig& cfg, std::vector<std::unique_ptr<
       w->add_listener(std::move(*fd));
     }
     if (events.listening) events.listening(url_for(addr, cfg.tls));
+    if (!quic.module) continue;
+    h3::QuicListenSpec spec = quic.spec;
+    spec.local = addr;
+    spec.reuse_port = workers.size() > 1;
+    for (auto& w : workers) {
+      auto l = quic.module->listen(w->loop(), spec, *w);
+      if (!l) return std::unexpected(l.error());
+      w->add_quic_listener(std::move(*l));
+    }
+    if (events.quic_listening) events.quic_listening(addr.to_string());
   }
   return {};
 }
@@ -98,12 +116,26 @@ Result<ServeReport> run(const ServeConfig& cfg, const ServeEvents& events) {
     env.root_fd = root_fd.get();
   }
 
+  if (cfg.http3 && !cfg.tls) return fail(Errc::bad_argument, "--http3 needs --tls");
   std::shared_ptr<TlsContext> tls;
   if (cfg.tls) {
     auto ctx = TlsContext::server({cfg.cert_file, cfg.key_file, {"h2", "http/1.1"}});
     if (!ctx) return std::unexpected(ctx.error());
     tls = *ctx;
     if (events.certificate) events.certificate(tls->fingerprint());
+  }
+  QuicPlan quic;
+  if (cfg.http3) {
+    auto module = h3::load_module();
+    if (!module) return std::unexpected(module.error());
+    auto pem = tls->server_pem();
+    if (!pem) return std::unexpected(pem.error());
+    quic.module = *module;
+    quic.spec.cert_pem = std::move(pem->first);
+    quic.spec.key_pem = std::move(pem->second);
+    quic.spec.max_streams = cfg.h2.max_concurrent_streams;
+    quic.spec.idle_timeout = cfg.keepalive_timeout;
+    quic.spec.handshake_timeout = cfg.request_timeout;
   }
 
   Stats stats(cfg.threads);
@@ -113,7 +145,7 @@ Result<ServeReport> run(const ServeConfig& cfg, const ServeEvents& events) {
     workers.push_back(std::make_unique<Worker>(i, cfg, env, stats, tls));
     if (auto r = workers.back()->init(); !r) return std::unexpected(r.error());
   }
-  if (auto r = bind_listeners(cfg, workers, events); !r) return std::unexpected(r.error());
+  if (auto r = bind_listeners(cfg, workers, events, quic); !r) return std::unexpected(r.error());
   // Before the threads start: they inherit the blocked signal mask, so the
   // signals reach only the signalfd of worker 0.
   if (auto r = watch_stop_signals(*workers[0], workers, events); !r)

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/http/h3_module.hpp"
 #include "core/serve/connection.hpp"
 #include "core/serve/h2_connection.hpp"
 #include "core/serve/listener.hpp"
@@ -39,6 +40,7 @@ Worker::~Worker() {
   // Connections first: they deregister from the loop and cancel their timers.
   connections_.clear();
   listeners_.clear();
+  quic_listeners_.clear();
   if (wake_fd_) loop_.remove(wake_fd_.get());
 }
 
@@ -51,6 +53,10 @@ Result<void> Worker::init() {
 
 void Worker::add_listener(Fd fd) {
   listeners_.push_back(std::make_unique<Listener>(*this, std::move(fd)));
+}
+
+void Worker::add_quic_listener(std::unique_ptr<h3::QuicListener> l) {
+  quic_listeners_.push_back(std::move(l));
 }
 
 void Worker::run() {
@@ -156,6 +162,11 @@ void Worker::begin_drain() {
   draining_ = true;
   for (auto& l : listeners_) l->close();
   for (auto& [raw, c] : connections_) c->drain();
+  for (auto& q : quic_listeners_)
+    q->drain([this] {
+      ++quic_drained_;
+      finish_if_drained();
+    });
   grace_timer_ = loop_.after(cfg_.shutdown_timeout, [this] {
     grace_timer_ = 0;
     force_close();
@@ -167,11 +178,13 @@ void Worker::force_close() {
   draining_ = true;
   for (auto& l : listeners_) l->close();
   for (auto& [raw, c] : connections_) c->close_now();
+  for (auto& q : quic_listeners_) q->close_now();
+  quic_drained_ = quic_listeners_.size();
   loop_.defer([this] { finish_if_drained(); });
 }
 
 void Worker::finish_if_drained() {
-  if (!draining_ || !connections_.empty()) return;
+  if (!draining_ || !connections_.empty() || quic_drained_ < quic_listeners_.size()) return;
   if (grace_timer_) loop_.cancel(grace_timer_);
   grace_timer_ = 0;
   loop_.stop();

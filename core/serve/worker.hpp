@@ -24,11 +24,15 @@ class TlsContext;
 class Transport;
 }  // namespace sluice
 
+namespace sluice::h3 {
+class QuicListener;
+}
+
 namespace sluice::serve {
 
 class Listener;
 
-class Worker final : private IoHandler {
+class Worker final : private IoHandler, public RequestRouter {
  public:
   Worker(int index, const ServeConfig& cfg, const Env& env, Stats& stats,
          std::shared_ptr<TlsContext> tls);
@@ -38,6 +42,7 @@ class Worker final : private IoHandler {
 
   Result<void> init();  // before run(), on any thread
   void add_listener(Fd fd);
+  void add_quic_listener(std::unique_ptr<h3::QuicListener> l);  // --http3
   void run();  // returns once drained (or force-closed)
   // Thread-safe: graceful (finish in-flight responses, bounded by
   // shutdown_timeout) or forced (close everything now).
@@ -55,6 +60,13 @@ class Worker final : private IoHandler {
   void hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t, std::string already_read,
                     std::optional<H2cUpgrade> upgrade = std::nullopt);
   void release(ServedConnection* c);  // c has closed: destroy it after this iteration
+
+  // RequestRouter, for the HTTP/3 module's connections.
+  std::unique_ptr<Endpoint> route(const RequestHead& req) override { return router_.route(req); }
+  void count_connection() override {
+    counters().connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  void count_request() override { counters().requests.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void on_io(uint32_t events) override;  // wake-up from request_stop
@@ -74,6 +86,8 @@ class Worker final : private IoHandler {
   Fd wake_fd_;                   // eventfd: other threads' stop requests
   std::atomic<int> command_{0};  // 1: drain, 2: force
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<h3::QuicListener>> quic_listeners_;
+  std::size_t quic_drained_ = 0;  // quic listeners with no connection left, while draining
   std::unordered_map<ServedConnection*, std::unique_ptr<ServedConnection>> connections_;
   bool draining_ = false;
   TimerId grace_timer_ = 0;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/epoll.h>
@@ -102,6 +103,26 @@ Result<std::shared_ptr<TlsContext>> TlsContext::server(const TlsServerConfig& cf
   c->alpn_wire_ = alpn_wire(cfg.alpn);
   SSL_CTX_set_alpn_select_cb(c->ctx_, &TlsContext::select_alpn, c.get());
   return c;
+}
+
+Result<std::pair<std::string, std::string>> TlsContext::server_pem() const {
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert(BIO_new(BIO_s_mem()), BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> key(BIO_new(BIO_s_mem()), BIO_free);
+  X509* leaf = SSL_CTX_get0_certificate(ctx_);
+  EVP_PKEY* pkey = SSL_CTX_get0_privatekey(ctx_);
+  if (!cert || !key || !leaf || !pkey || PEM_write_bio_X509(cert.get(), leaf) != 1 ||
+      PEM_write_bio_PrivateKey(key.get(), pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    return fail(Errc::internal, "cannot export the server certificate: " + ssl_errors());
+  STACK_OF(X509)* chain = nullptr;
+  if (SSL_CTX_get0_chain_certs(ctx_, &chain) == 1 && chain)
+    for (int i = 0; i < sk_X509_num(chain); ++i)
+      PEM_write_bio_X509(cert.get(), sk_X509_value(chain, i));
+  auto text = [](BIO* b) {
+    char* data = nullptr;
+    long n = BIO_get_mem_data(b, &data);
+    return std::string(data, n > 0 ? static_cast<std::size_t>(n) : 0);
+  };
+  return std::pair{text(cert.get()), text(key.get())};
 }
 
 Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_ptr<TlsContext> ctx,

@@ -33,6 +33,9 @@ class TlsContext {
   bool verify() const { return verify_; }
   // SHA-256 fingerprint of the server certificate ("AB:CD:..."), server side only.
   const std::string& fingerprint() const { return fingerprint_; }
+  // The server certificate chain and private key as PEM, for the TLS inside
+  // QUIC (GnuTLS, in the HTTP/3 module), which must present the same ones.
+  Result<std::pair<std::string, std::string>> server_pem() const;
 
  private:
   SSL_CTX* ctx_ = nullptr;

@@ -1,0 +1,450 @@
+#include "core/h3/server_session.hpp"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/h1/http_date.hpp"
+#include "core/h3/quic_server.hpp"
+
+namespace sluice::h3 {
+
+namespace {
+
+constexpr int kMaxPulls = 16;  // per stream per drive: an endpoint saying `more` cannot spin
+
+std::string_view as_sv(nghttp3_rcbuf* b) {
+  nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
+  return {reinterpret_cast<const char*>(v.base), v.len};
+}
+
+nghttp3_nv make_nv(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<const uint8_t*>(name.data()),
+          reinterpret_cast<const uint8_t*>(value.data()), name.size(), value.size(),
+          NGHTTP3_NV_FLAG_NONE};
+}
+
+Error h3_error(std::string_view what, int rv) {
+  return Error{Errc::http3, fmt::format("HTTP/3 {}: {}", what, nghttp3_strerror(rv))};
+}
+
+Result<void> check(std::string_view what, int rv) {
+  if (rv == 0) return {};
+  return std::unexpected(h3_error(what, rv));
+}
+
+bool client_bidi(int64_t id) {
+  return (id & 0x3) == 0;
+}
+
+}  // namespace
+
+// One request stream: the endpoint's ResponseWriter. `out` holds the body
+// bytes not yet acknowledged; the first `handed` of them nghttp3 has.
+class H3ServerSession::Stream final : public serve::ResponseWriter {
+ public:
+  Stream(H3ServerSession& s, int64_t id) : session_(s), id_(id) {
+    head_.version_major = 3;
+    head_.version_minor = 0;
+  }
+  ~Stream() override { endpoint_.reset(); }  // cancels its timers while the loop is there
+
+  int64_t id() const { return id_; }
+  RequestHead& head_in() { return head_; }
+  std::string authority;
+
+  void start(std::unique_ptr<serve::Endpoint> e) {
+    endpoint_ = std::move(e);
+    state_ = endpoint_->pull(*this);
+  }
+  void pull() {
+    for (int i = 0; i < kMaxPulls && wants_pull(); ++i) state_ = endpoint_->pull(*this);
+  }
+  bool wants_pull() const { return endpoint_ && state_ == serve::Pull::more && has_room(); }
+  void on_body(std::string_view bytes) {
+    uncredited_ += bytes.size();
+    if (endpoint_) endpoint_->on_body(*this, bytes);
+  }
+  void on_body_end() {
+    if (endpoint_) endpoint_->on_body_end(*this);
+  }
+  // Request body window back once the response queue has room again.
+  void credit() {
+    if (uncredited_ == 0 || !has_room()) return;
+    ngtcp2_conn_extend_max_stream_offset(session_.conn_.conn(), id_, uncredited_);
+    uncredited_ = 0;
+    session_.conn_.schedule_write();
+  }
+  void closed() {
+    endpoint_.reset();
+    state_ = serve::Pull::done;
+  }
+
+  // nghttp3's data reader.
+  nghttp3_ssize read(nghttp3_vec* vec, std::size_t veccnt, uint32_t* flags) {
+    iovec iov[64];
+    int n = out_.peek(iov, 64);
+    std::size_t skip = handed_, filled = 0;
+    for (int i = 0; i < n && filled < veccnt; ++i) {
+      std::size_t len = iov[i].iov_len;
+      if (skip >= len) {
+        skip -= len;
+        continue;
+      }
+      vec[filled].base = static_cast<uint8_t*>(iov[i].iov_base) + skip;
+      vec[filled].len = len - skip;
+      handed_ += len - skip;
+      skip = 0;
+      ++filled;
+    }
+    if (handed_ == out_.size() && ended_) {
+      *flags |= NGHTTP3_DATA_FLAG_EOF;
+      return static_cast<nghttp3_ssize>(filled);
+    }
+    if (filled == 0) {
+      blocked_ = true;
+      return NGHTTP3_ERR_WOULDBLOCK;
+    }
+    return static_cast<nghttp3_ssize>(filled);
+  }
+  void acked(uint64_t n) {
+    out_.consume(n);
+    handed_ -= std::min<std::size_t>(handed_, n);
+  }
+
+  // ResponseWriter
+  const RequestHead& request() const override { return head_; }
+  void head(int status, const Headers& headers, std::optional<uint64_t> length) override {
+    no_body_ = head_.is_head() || status == 204 || status == 304;
+    std::string code = std::to_string(status);
+    std::string len = length ? std::to_string(*length) : std::string();
+    std::vector<std::string> names;  // lower-cased; nghttp3 copies the fields
+    names.reserve(headers.list().size());
+    std::vector<nghttp3_nv> nva{make_nv(":status", code), make_nv("server", "sluice"),
+                                make_nv("date", current_http_date())};
+    for (const auto& [name, value] : headers.list()) {
+      if (is_connection_specific(name)) continue;
+      names.push_back(ascii_lower(name));
+      nva.push_back(make_nv(names.back(), value));
+    }
+    if (length) nva.push_back(make_nv("content-length", len));
+    nghttp3_data_reader reader{H3ServerSession::read_data};
+    nghttp3_conn* h3 = session_.h3_;
+    if (nghttp3_conn_submit_response(h3, id_, nva.data(), nva.size(), no_body_ ? nullptr : &reader))
+      return abort();
+    session_.conn_.schedule_write();
+  }
+  void write(std::string_view bytes) override {
+    if (no_body_ || ended_) return;
+    out_.append(bytes);
+    resume();
+  }
+  void end() override {
+    ended_ = true;
+    resume();
+  }
+  bool has_room() const override { return out_.size() < kStreamBudget; }
+  bool can_sendfile() const override { return false; }
+  void sendfile(int, uint64_t, uint64_t) override {}
+  void wake() override {
+    if (!endpoint_) return;
+    state_ = serve::Pull::more;
+    session_.schedule_drive();  // never re-enter the endpoint from its own callback
+  }
+  void abort() override {
+    ngtcp2_conn_shutdown_stream(session_.conn_.conn(), 0, id_, NGHTTP3_H3_INTERNAL_ERROR);
+    session_.conn_.schedule_write();
+  }
+  Loop& loop() override { return session_.conn_.loop(); }
+
+ private:
+  void resume() {
+    if (blocked_) {
+      blocked_ = false;
+      nghttp3_conn_resume_stream(session_.h3_, id_);
+    }
+    session_.conn_.schedule_write();
+  }
+
+  H3ServerSession& session_;
+  int64_t id_;
+  RequestHead head_;
+  std::unique_ptr<serve::Endpoint> endpoint_;
+  serve::Pull state_ = serve::Pull::done;
+  ChainBuffer out_;
+  std::size_t handed_ = 0;
+  uint64_t uncredited_ = 0;
+  bool no_body_ = false, ended_ = false, blocked_ = false;
+};
+
+// nghttp3's C callbacks, forwarding to the session.
+struct H3ServerCallbacks {
+  static H3ServerSession& self(void* user) { return *static_cast<H3ServerSession*>(user); }
+
+  static int begin_headers(nghttp3_conn*, int64_t id, void* user, void*) {
+    auto& s = self(user);
+    if (!s.stream(id)) s.streams_.push_back(std::make_unique<H3ServerSession::Stream>(s, id));
+    return 0;
+  }
+
+  static int recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name,
+                         nghttp3_rcbuf* value, uint8_t, void* user, void*) {
+    auto* st = self(user).stream(id);
+    if (!st) return 0;
+    RequestHead& h = st->head_in();
+    std::string_view n = as_sv(name), v = as_sv(value);
+    switch (token) {
+      case NGHTTP3_QPACK_TOKEN__METHOD:
+        h.method = v;
+        return 0;
+      case NGHTTP3_QPACK_TOKEN__PATH:
+        h.target = v;
+        return 0;
+      case NGHTTP3_QPACK_TOKEN__AUTHORITY:
+        st->authority = v;
+        return 0;
+      case NGHTTP3_QPACK_TOKEN__SCHEME:
+        return 0;
+      case NGHTTP3_QPACK_TOKEN_CONTENT_LENGTH: {
+        uint64_t len = 0;
+        if (std::from_chars(v.data(), v.data() + v.size(), len).ec == std::errc())
+          h.content_length = len;
+        break;
+      }
+      default:
+        break;
+    }
+    h.headers.add(std::string(n), std::string(v));
+    return 0;
+  }
+
+  static int end_headers(nghttp3_conn*, int64_t id, int fin, void* user, void*) {
+    auto& s = self(user);
+    auto* st = s.stream(id);
+    if (!st) return 0;
+    RequestHead& h = st->head_in();
+    if (!h.headers.has("host") && !st->authority.empty()) h.headers.add("host", st->authority);
+    h.chunked = !fin && !h.content_length;  // a body of unknown length follows
+    s.router_.count_request();
+    st->start(s.router_.route(h));
+    return 0;
+  }
+
+  static int recv_data(nghttp3_conn*, int64_t id, const uint8_t* data, size_t len, void* user,
+                       void*) {
+    if (auto* st = self(user).stream(id)) st->on_body({reinterpret_cast<const char*>(data), len});
+    return 0;
+  }
+
+  static int deferred_consume(nghttp3_conn*, int64_t id, size_t n, void* user, void*) {
+    ngtcp2_conn_extend_max_stream_offset(self(user).conn_.conn(), id, n);
+    return 0;
+  }
+
+  static int end_stream(nghttp3_conn*, int64_t id, void* user, void*) {
+    if (auto* st = self(user).stream(id)) st->on_body_end();
+    return 0;
+  }
+
+  static int acked_stream_data(nghttp3_conn*, int64_t id, uint64_t n, void* user, void*) {
+    if (auto* st = self(user).stream(id)) st->acked(n);
+    return 0;
+  }
+
+  static int stream_close(nghttp3_conn*, int64_t id, uint64_t, void* user, void*) {
+    self(user).stream_closed(id);
+    return 0;
+  }
+
+  static int stop_sending(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
+    ngtcp2_conn_shutdown_stream_read(self(user).conn_.conn(), 0, id, code);
+    return 0;
+  }
+
+  static int reset_stream(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
+    ngtcp2_conn_shutdown_stream_write(self(user).conn_.conn(), 0, id, code);
+    return 0;
+  }
+};
+
+nghttp3_ssize H3ServerSession::read_data(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
+                                         uint32_t* flags, void* user, void*) {
+  auto* st = static_cast<H3ServerSession*>(user)->stream(id);
+  if (!st) {
+    *flags |= NGHTTP3_DATA_FLAG_EOF;
+    return 0;
+  }
+  return st->read(vec, veccnt, flags);
+}
+
+const nghttp3_callbacks& H3ServerSession::callbacks() {
+  static const nghttp3_callbacks cb = [] {
+    nghttp3_callbacks c{};
+    c.acked_stream_data = H3ServerCallbacks::acked_stream_data;
+    c.stream_close = H3ServerCallbacks::stream_close;
+    c.recv_data = H3ServerCallbacks::recv_data;
+    c.deferred_consume = H3ServerCallbacks::deferred_consume;
+    c.begin_headers = H3ServerCallbacks::begin_headers;
+    c.recv_header = H3ServerCallbacks::recv_header;
+    c.end_headers = H3ServerCallbacks::end_headers;
+    c.stop_sending = H3ServerCallbacks::stop_sending;
+    c.end_stream = H3ServerCallbacks::end_stream;
+    c.reset_stream = H3ServerCallbacks::reset_stream;
+    return c;
+  }();
+  return cb;
+}
+
+H3ServerSession::H3ServerSession(ServerConnection& conn, serve::RequestRouter& router,
+                                 uint32_t max_streams)
+    : conn_(conn), router_(router), max_streams_(max_streams) {}
+
+H3ServerSession::~H3ServerSession() {
+  *alive_ = false;
+  streams_.clear();
+  closed_.clear();
+  if (h3_) nghttp3_conn_del(h3_);
+}
+
+// The control stream and the two QPACK streams (RFC 9114 6.2).
+Result<void> H3ServerSession::setup() {
+  nghttp3_settings settings;
+  nghttp3_settings_default(&settings);
+  settings.qpack_max_dtable_capacity = 4096;
+  settings.qpack_blocked_streams = 100;
+  if (int rv = nghttp3_conn_server_new(&h3_, &callbacks(), &settings, nghttp3_mem_default(), this))
+    return std::unexpected(h3_error("set-up", rv));
+  nghttp3_conn_set_max_client_streams_bidi(h3_, max_streams_);
+  ngtcp2_conn* conn = conn_.conn();
+  int64_t control, qenc, qdec;
+  if (ngtcp2_conn_open_uni_stream(conn, &control, nullptr) != 0 ||
+      ngtcp2_conn_open_uni_stream(conn, &qenc, nullptr) != 0 ||
+      ngtcp2_conn_open_uni_stream(conn, &qdec, nullptr) != 0)
+    return fail(Errc::http3, "HTTP/3 set-up: the client allows too few unidirectional streams");
+  if (auto r = check("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
+    return r;
+  return check("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
+}
+
+H3ServerSession::Stream* H3ServerSession::stream(int64_t id) const {
+  for (const auto& s : streams_)
+    if (s->id() == id) return s.get();
+  return nullptr;
+}
+
+void H3ServerSession::drive() {
+  if (!h3_) return;
+  for (std::size_t i = 0; i < streams_.size(); ++i) {
+    Stream* s = streams_[i].get();
+    s->pull();
+    s->credit();
+  }
+  closed_.clear();
+  conn_.schedule_write();
+}
+
+void H3ServerSession::schedule_drive() {
+  if (drive_scheduled_) return;
+  drive_scheduled_ = true;
+  conn_.loop().defer([this, alive = alive_] {
+    if (!*alive) return;
+    drive_scheduled_ = false;
+    drive();
+  });
+}
+
+void H3ServerSession::stream_closed(int64_t id) {
+  auto it = std::find_if(streams_.begin(), streams_.end(), [id](auto& s) { return s->id() == id; });
+  if (it == streams_.end()) return;
+  (*it)->closed();
+  closed_.push_back(std::move(*it));  // may be on the stack: destroyed after the next drive
+  *it = std::move(streams_.back());
+  streams_.pop_back();
+  schedule_drive();
+}
+
+void H3ServerSession::shutdown() {
+  if (shutdown_ || !h3_) return;
+  shutdown_ = true;
+  // GOAWAY naming the streams already taken: they finish, later ones are refused.
+  nghttp3_conn_shutdown(h3_);
+}
+
+// --- QuicApp ---
+
+Result<void> H3ServerSession::on_handshake_done() {
+  return setup();
+}
+
+Result<std::size_t> H3ServerSession::on_stream_data(int64_t id, std::span<const uint8_t> data,
+                                                    bool fin) {
+  if (!h3_) return fail(Errc::http3, "HTTP/3: stream data before the handshake was done");
+  nghttp3_ssize n = nghttp3_conn_read_stream(h3_, id, data.data(), data.size(), fin ? 1 : 0);
+  if (n < 0) return std::unexpected(h3_error("framing error", static_cast<int>(n)));
+  return static_cast<std::size_t>(n);
+}
+
+Result<void> H3ServerSession::on_stream_acked(int64_t id, uint64_t n) {
+  return check("acknowledgement", nghttp3_conn_add_ack_offset(h3_, id, n));
+}
+
+Result<void> H3ServerSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error) {
+  // A closed request stream makes room for another (ngtcp2 leaves that to us).
+  if (client_bidi(id)) ngtcp2_conn_extend_max_streams_bidi(conn_.conn(), 1);
+  if (!h3_) return {};
+  int rv = nghttp3_conn_close_stream(h3_, id, app_error.value_or(NGHTTP3_H3_NO_ERROR));
+  if (rv == NGHTTP3_ERR_STREAM_NOT_FOUND) {
+    stream_closed(id);
+    return {};
+  }
+  return check("stream close", rv);
+}
+
+Result<void> H3ServerSession::on_stream_reset(int64_t id, uint64_t) {
+  if (!h3_) return {};
+  return check("stream reset", nghttp3_conn_shutdown_stream_read(h3_, id));
+}
+
+Result<void> H3ServerSession::on_stream_stop_sending(int64_t id, uint64_t) {
+  if (!h3_) return {};
+  return check("stop sending", nghttp3_conn_shutdown_stream_read(h3_, id));
+}
+
+Result<void> H3ServerSession::on_stream_window(int64_t id) {
+  if (!h3_) return {};
+  return check("unblock", nghttp3_conn_unblock_stream(h3_, id));
+}
+
+void H3ServerSession::on_remote_streams(uint64_t max_streams) {
+  if (h3_) nghttp3_conn_set_max_client_streams_bidi(h3_, max_streams);
+}
+
+Result<void> H3ServerSession::next_chunk(StreamChunk& chunk) {
+  if (!h3_) return {};
+  int fin = 0;
+  nghttp3_ssize n =
+      nghttp3_conn_writev_stream(h3_, &chunk.stream_id, &fin,
+                                 reinterpret_cast<nghttp3_vec*>(chunk.vecs), StreamChunk::kMaxVecs);
+  if (n < 0) return std::unexpected(h3_error("writing", static_cast<int>(n)));
+  chunk.count = static_cast<std::size_t>(n);
+  chunk.fin = fin != 0;
+  return {};
+}
+
+Result<void> H3ServerSession::chunk_written(int64_t id, std::size_t n) {
+  if (!h3_ || id < 0) return {};
+  return check("write offset", nghttp3_conn_add_write_offset(h3_, id, n));
+}
+
+Result<void> H3ServerSession::chunk_blocked(int64_t id) {
+  nghttp3_conn_block_stream(h3_, id);
+  return {};
+}
+
+Result<void> H3ServerSession::chunk_shut(int64_t id) {
+  nghttp3_conn_shutdown_stream_write(h3_, id);
+  return {};
+}
+
+}  // namespace sluice::h3

@@ -1,0 +1,83 @@
+// HTTP/3 server session (nghttp3) over one QUIC server connection: each
+// request stream gets the host's endpoint (serve::RequestRouter) and is its
+// serve::ResponseWriter.
+//
+// Bodies are produced on demand: nghttp3's data reader hands out what the
+// endpoint has queued and returns NGHTTP3_ERR_WOULDBLOCK when nothing is;
+// the stream resumes (nghttp3_conn_resume_stream) on the endpoint's next
+// write. Sent bytes stay queued until the peer acknowledges them, and an
+// endpoint writes only while its stream holds under kStreamBudget, so a
+// stream costs at most that much however large the body and however slow the
+// peer. Request body bytes are credited to the peer's stream window only
+// while the response queue has room (/echo cannot outrun its reader).
+#pragma once
+
+#include <nghttp3/nghttp3.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/h3/quic_io.hpp"
+#include "core/serve/exchange.hpp"
+#include "core/util/buffer.hpp"
+
+namespace sluice::h3 {
+
+class ServerConnection;
+
+class H3ServerSession final : public QuicApp {
+ public:
+  static constexpr std::size_t kStreamBudget = 256 * 1024;
+
+  H3ServerSession(ServerConnection& conn, serve::RequestRouter& router, uint32_t max_streams);
+  ~H3ServerSession() override;
+  H3ServerSession(const H3ServerSession&) = delete;
+  H3ServerSession& operator=(const H3ServerSession&) = delete;
+
+  // Graceful stop: GOAWAY; the connection closes once open streams are done.
+  void shutdown();
+  bool idle() const { return streams_.empty(); }
+  bool shutting_down() const { return shutdown_; }
+
+ private:
+  class Stream;
+  friend class Stream;
+  friend struct H3ServerCallbacks;
+
+  static const nghttp3_callbacks& callbacks();
+  static nghttp3_ssize read_data(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
+                                 uint32_t* flags, void* user, void*);
+  Result<void> setup();
+  Stream* stream(int64_t id) const;
+  void drive();  // pull the endpoints that have room, then write
+  void schedule_drive();
+  void stream_closed(int64_t id);
+  void maybe_finish();
+
+  // QuicApp
+  Result<void> on_handshake_done() override;
+  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin) override;
+  Result<void> on_stream_acked(int64_t id, uint64_t n) override;
+  Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) override;
+  Result<void> on_stream_reset(int64_t id, uint64_t app_error) override;
+  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) override;
+  Result<void> on_stream_window(int64_t id) override;
+  void on_remote_streams(uint64_t max_streams) override;
+  void on_read_done() override { drive(); }
+  Result<void> next_chunk(StreamChunk& chunk) override;
+  Result<void> chunk_written(int64_t id, std::size_t n) override;
+  Result<void> chunk_blocked(int64_t id) override;
+  Result<void> chunk_shut(int64_t id) override;
+  void on_closed(const Error&) override {}
+
+  ServerConnection& conn_;
+  serve::RequestRouter& router_;
+  uint32_t max_streams_;
+  nghttp3_conn* h3_ = nullptr;
+  std::vector<std::unique_ptr<Stream>> streams_;  // open request streams (few: a scan)
+  std::vector<std::unique_ptr<Stream>> closed_;   // destroyed after the current drive
+  bool shutdown_ = false, drive_scheduled_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace sluice::h3

@@ -173,7 +173,7 @@ CommandSpec serve_spec(ServeArgs& a) {
       flag("--tls", "Serve HTTPS (self-signed certificate unless --cert/--key)", a.tls),
       flag("--http3",
            "With --tls: also serve HTTP/3 over QUIC on the UDP port of each --listen "
-           "(loads the HTTP/3 module)",
+           "(loads the HTTP/3 module); h1/h2 responses advertise it with Alt-Svc",
            a.http3),
       value("--cert", "FILE", "PEM certificate chain for --tls", a.cert, true),
       value("--key", "FILE", "PEM private key for --tls", a.key, true),

@@ -40,7 +40,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l max-buffer -r -d 'Hig
 complete -c sluice -n '__fish_seen_subcommand_from get' -s # -l progress-bar -d 'Show a progress bar instead of the meter (also when stderr is not a terminal)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l listen -r -d 'Listen here (repeatable; IPv6 as [::1]:PORT; default 127.0.0.1:8080)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l tls -d 'Serve HTTPS (self-signed certificate unless --cert/--key)'
-complete -c sluice -n '__fish_seen_subcommand_from serve' -l http3 -d 'With --tls: also serve HTTP/3 over QUIC on the UDP port of each --listen (loads the HTTP/3 module)'
+complete -c sluice -n '__fish_seen_subcommand_from serve' -l http3 -d 'With --tls: also serve HTTP/3 over QUIC on the UDP port of each --listen (loads the HTTP/3 module); h1/h2 responses advertise it with Alt-Svc'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l cert -r -F -d 'PEM certificate chain for --tls'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l key -r -F -d 'PEM private key for --tls'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l root -r -F -d 'Serve static files from DIR'

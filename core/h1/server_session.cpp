@@ -338,6 +338,7 @@ void H1ServerSession::send_head(int status, const Headers& headers,
                  reason_phrase(status), current_http_date());
   for (const auto& [name, value] : headers.list())
     fmt::format_to(std::back_inserter(b), "{}: {}\r\n", name, value);
+  if (!alt_svc_.empty()) fmt::format_to(std::back_inserter(b), "Alt-Svc: {}\r\n", alt_svc_);
   if (framing_ == Framing::length)
     fmt::format_to(std::back_inserter(b), "Content-Length: {}\r\n", *length);
   if (framing_ == Framing::chunked)

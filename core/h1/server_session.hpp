@@ -54,6 +54,8 @@ class H1ServerSession {
   // length: Content-Length when known; otherwise chunked (HTTP/1.1) or
   // close-delimited (HTTP/1.0). Adds Date, Server and Connection.
   void send_head(int status, const Headers& headers, std::optional<uint64_t> length);
+  // Alt-Svc sent with every response head (serve --http3); must outlive the session.
+  void set_alt_svc(std::string_view v) { alt_svc_ = v; }
   void send_body(std::string_view bytes);
   void sent_out_of_band(uint64_t n);  // body bytes the connection sent itself (sendfile)
   void end_response();
@@ -99,6 +101,7 @@ class H1ServerSession {
 
   RequestEvents& events_;
   ServerLimits limits_;
+  std::string_view alt_svc_;
   llhttp_t parser_;
   RequestHead head_;
   std::string field_, value_;

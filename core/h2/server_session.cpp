@@ -119,9 +119,9 @@ struct H2ServerSession::Stream {
 
 namespace {
 constexpr std::size_t kFreeStreams = 32;  // closed streams kept for reuse, per session
-// A response head's fields: :status, server, date and content-length of our
+// A response head's fields: :status, server, date, content-length and alt-svc of our
 // own, then the endpoint's; up to kInlineFields fit the stack array.
-constexpr std::size_t kOwnFields = 4;
+constexpr std::size_t kOwnFields = 5;
 constexpr std::size_t kInlineFields = 16;
 // A response waiting for its unsized request body holds at most this much
 // body, per stream and per connection; past it, it flows (as in HTTP/1.1).
@@ -650,6 +650,7 @@ void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Heade
   nva[n++] = literal_name("date", current_http_date());
   for (const auto& [name, value] : headers.list()) nva[n++] = nv(name, value);
   if (length) nva[n++] = literal_name("content-length", std::string_view(len.data(), len_end));
+  if (!alt_svc_.empty()) nva[n++] = literal_name("alt-svc", alt_svc_);
 
   nghttp2_data_provider body{};
   body.source.ptr = &s;

@@ -122,6 +122,8 @@ class H2ServerSession {
 
   // Per stream (ids from on_request_head). length: content-length when known.
   void send_head(int32_t id, int status, const Headers& headers, std::optional<uint64_t> length);
+  // Alt-Svc sent with every response head (serve --http3); must outlive the session.
+  void set_alt_svc(std::string_view v) { alt_svc_ = v; }
   void send_continue(int32_t id);
   void send_body(int32_t id, std::string_view bytes);
   void end_response(int32_t id);
@@ -197,6 +199,7 @@ class H2ServerSession {
   H2ServerEvents& events_;
   H2ServerSettings settings_;
   ServerLimits limits_;
+  std::string_view alt_svc_;
   nghttp2_session* session_ = nullptr;
   std::vector<std::unique_ptr<Stream>> pool_;  // every stream this session made
   std::vector<Stream*> free_;                  // closed ones kept for reuse

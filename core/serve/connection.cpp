@@ -39,8 +39,10 @@ std::optional<H2cUpgrade> h2c_upgrade_of(const RequestHead& head) {
 }
 }  // namespace
 
-Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport)
+Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport,
+                       std::string_view alt_svc)
     : worker_(worker),
+      alt_svc_(alt_svc),
       loop_(worker.loop()),
       transport_(std::move(transport)),
       session_(*this, worker.config().limits),
@@ -48,7 +50,9 @@ Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport)
       // `this` is alive when it runs: a close queues the destruction behind it.
       deferred_drive_(loop_, [this] {
         if (state_ != State::closed) drive();
-      }) {}
+      }) {
+  session_.set_alt_svc(alt_svc_);
+}
 
 Connection::~Connection() {
   if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
@@ -133,7 +137,8 @@ void Connection::hand_over_to_h2(std::string already_read, std::optional<H2cUpgr
   state_ = State::closed;
   loop_.remove(transport_->fd());
   timer_.cancel();
-  worker_.hand_over_h2(this, std::move(transport_), std::move(already_read), std::move(upgrade));
+  worker_.hand_over_h2(this, std::move(transport_), std::move(already_read), std::move(upgrade),
+                       alt_svc_);
 }
 
 // A request that asked for h2c has been read whole: HTTP/2 answers it, with

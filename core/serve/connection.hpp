@@ -38,7 +38,7 @@ class Connection final : public ServedConnection,
                          private RequestEvents,
                          private ResponseWriter {
  public:
-  Connection(Worker& worker, std::unique_ptr<Transport> transport);
+  Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string_view alt_svc = {});
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -109,6 +109,7 @@ class Connection final : public ServedConnection,
   Loop& loop() override { return loop_; }
 
   Worker& worker_;
+  std::string_view alt_svc_;  // the listener's, for h1 and an h2 hand-over
   Loop& loop_;
   std::unique_ptr<Transport> transport_;
   H1ServerSession session_;

@@ -29,7 +29,8 @@ constexpr std::size_t kSpareStreams = 32;
 }  // namespace
 
 H2Connection::H2Connection(Worker& worker, std::unique_ptr<Transport> transport,
-                           std::string already_read, std::optional<H2cUpgrade> upgrade)
+                           std::string already_read, std::optional<H2cUpgrade> upgrade,
+                           std::string_view alt_svc)
     : worker_(worker),
       loop_(worker.loop()),
       transport_(std::move(transport)),
@@ -40,7 +41,9 @@ H2Connection::H2Connection(Worker& worker, std::unique_ptr<Transport> transport,
       // `this` is alive when it runs: a close queues the destruction behind it.
       deferred_drive_(loop_, [this] {
         if (state_ != State::closed) drive();
-      }) {}
+      }) {
+  session_.set_alt_svc(alt_svc);
+}
 
 H2Connection::~H2Connection() {
   if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown

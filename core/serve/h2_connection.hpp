@@ -40,7 +40,7 @@ struct H2cUpgrade {
 class H2Connection final : public ServedConnection, private IoHandler, private H2ServerEvents {
  public:
   H2Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string already_read,
-               std::optional<H2cUpgrade> upgrade = std::nullopt);
+               std::optional<H2cUpgrade> upgrade = std::nullopt, std::string_view alt_svc = {});
   ~H2Connection() override;
   H2Connection(const H2Connection&) = delete;
   H2Connection& operator=(const H2Connection&) = delete;

@@ -29,7 +29,7 @@ void Listener::on_io(uint32_t) {
   for (int i = 0; i < kAcceptBatch && fd_; ++i) {
     int fd = ::accept4(fd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      worker_.accept(Fd(fd));
+      worker_.accept(Fd(fd), alt_svc_);
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;

@@ -2,6 +2,8 @@
 // socket to the worker.
 #pragma once
 
+#include <string>
+
 #include "core/loop/loop.hpp"
 #include "core/net/tcp.hpp"
 
@@ -11,7 +13,9 @@ class Worker;
 
 class Listener final : private IoHandler {
  public:
-  Listener(Worker& worker, Fd fd) : worker_(worker), fd_(std::move(fd)) {}
+  // alt_svc: what h1/h2 responses on its connections advertise ("" for none).
+  Listener(Worker& worker, Fd fd, std::string alt_svc)
+      : worker_(worker), fd_(std::move(fd)), alt_svc_(std::move(alt_svc)) {}
   ~Listener() override { close(); }
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -26,6 +30,7 @@ class Listener final : private IoHandler {
   Worker& worker_;
   Fd fd_;
   TimerId retry_ = 0;
+  std::string alt_svc_;
 };
 
 }  // namespace sluice::serve

@@ -67,7 +67,9 @@ Result<void> bind_listeners(const ServeConfig& cfg, std::vector<std::unique_ptr<
       auto fd = tcp_listen(addr, opt);
       if (!fd) return std::unexpected(fd.error());
       addr = local_address(fd->get());  // port 0: the others bind the port the first got
-      w->add_listener(std::move(*fd));
+      // h1/h2 over TLS point clients at the QUIC listener of the same port.
+      std::string alt_svc = quic.module ? fmt::format("h3=\":{}\"", addr.port()) : "";
+      w->add_listener(std::move(*fd), std::move(alt_svc));
     }
     if (events.listening) events.listening(url_for(addr, cfg.tls));
     if (!quic.module) continue;

@@ -51,8 +51,8 @@ Result<void> Worker::init() {
   return loop_.add(wake_fd_.get(), EPOLLIN, this);
 }
 
-void Worker::add_listener(Fd fd) {
-  listeners_.push_back(std::make_unique<Listener>(*this, std::move(fd)));
+void Worker::add_listener(Fd fd, std::string alt_svc) {
+  listeners_.push_back(std::make_unique<Listener>(*this, std::move(fd), std::move(alt_svc)));
 }
 
 void Worker::add_quic_listener(std::unique_ptr<h3::QuicListener> l) {
@@ -82,7 +82,7 @@ void Worker::on_io(uint32_t) {
     begin_drain();
 }
 
-void Worker::accept(Fd fd) {
+void Worker::accept(Fd fd, std::string_view alt_svc) {
   if (draining_) return;  // closes fd
   // Per process: over the limit the socket is accepted and closed at once.
   int64_t open = stats_.open.fetch_add(1) + 1;
@@ -103,7 +103,7 @@ void Worker::accept(Fd fd) {
   } else {
     t = std::make_unique<PlainTransport>(std::move(fd));
   }
-  auto c = std::make_unique<Connection>(*this, std::move(t));
+  auto c = std::make_unique<Connection>(*this, std::move(t), alt_svc);
   Connection* raw = c.get();
   add_connection(std::move(c));
   raw->start();
@@ -117,10 +117,11 @@ void Worker::add_connection(std::unique_ptr<ServedConnection> c) {
 }
 
 void Worker::hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t,
-                          std::string already_read, std::optional<H2cUpgrade> upgrade) {
+                          std::string already_read, std::optional<H2cUpgrade> upgrade,
+                          std::string_view alt_svc) {
   stats_.open.fetch_add(1);  // release(from) takes one off: the count stays
   auto c = std::make_unique<H2Connection>(*this, std::move(t), std::move(already_read),
-                                          std::move(upgrade));
+                                          std::move(upgrade), alt_svc);
   H2Connection* raw = c.get();
   add_connection(std::move(c));
   release(from);

@@ -41,7 +41,7 @@ class Worker final : private IoHandler, public RequestRouter {
   Worker& operator=(const Worker&) = delete;
 
   Result<void> init();  // before run(), on any thread
-  void add_listener(Fd fd);
+  void add_listener(Fd fd, std::string alt_svc = {});
   void add_quic_listener(std::unique_ptr<h3::QuicListener> l);  // --http3
   void run();  // returns once drained (or force-closed)
   // Thread-safe: graceful (finish in-flight responses, bounded by
@@ -53,12 +53,13 @@ class Worker final : private IoHandler, public RequestRouter {
   const ServeConfig& config() const { return cfg_; }
   Router& router() { return router_; }
   WorkerCounters& counters() { return stats_.worker(index_); }
-  void accept(Fd fd);
+  void accept(Fd fd, std::string_view alt_svc = {});
   // An h1 connection found h2 (ALPN, the h2c preface or an h2c Upgrade): it
   // has let go of the transport; an H2Connection takes it, with the bytes
   // already read.
   void hand_over_h2(ServedConnection* from, std::unique_ptr<Transport> t, std::string already_read,
-                    std::optional<H2cUpgrade> upgrade = std::nullopt);
+                    std::optional<H2cUpgrade> upgrade = std::nullopt,
+                    std::string_view alt_svc = {});
   void release(ServedConnection* c);  // c has closed: destroy it after this iteration
 
   // RequestRouter, for the HTTP/3 module's connections.

@@ -4,6 +4,7 @@
 // requests on one connection, /echo of a 3 MB upload, a static file.
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
+#include <cctype>
 #include <string>
 
 #include "support.hpp"
@@ -110,4 +111,20 @@ TEST_CASE("serve --http3 without --tls is a clear error", "[serve][h3]") {
               " serve --http3 --listen 127.0.0.1:" + std::to_string(free_port()));
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, ContainsSubstring("--http3 needs --tls"));
+}
+
+TEST_CASE("serve --http3: h1 and h2 responses over TLS advertise it with Alt-Svc", "[serve][h3]") {
+  H3Server s;
+  std::string want = "alt-svc: h3=\":" + std::to_string(s.srv.port) + "\"";
+  for (const char* version : {"--http1.1", "--http2"}) {
+    INFO(version);
+    auto r = sh(get("-s -k -I " + std::string(version) + " " + s.url("/bytes/10")));
+    REQUIRE(r.exit_code == 0);
+    std::string lower = r.out;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    CHECK_THAT(lower, ContainsSubstring(want));
+  }
+  Server plain("", true);  // without --http3: nothing to advertise
+  auto r = sh(get("-s -k -I " + plain.base + "/bytes/10"));
+  CHECK_THAT(r.out, !ContainsSubstring("lt-Svc") && !ContainsSubstring("lt-svc"));
 }

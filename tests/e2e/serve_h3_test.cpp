@@ -2,6 +2,9 @@
 // --http3-only` and by ngtcp2's own example client (gtlsclient): synthetic
 // bodies byte for byte against the h1 answer, a 100 MB body, several
 // requests on one connection, /echo of a 3 MB upload, a static file.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <cctype>
@@ -127,4 +130,16 @@ TEST_CASE("serve --http3: h1 and h2 responses over TLS advertise it with Alt-Svc
   Server plain("", true);  // without --http3: nothing to advertise
   auto r = sh(get("-s -k -I " + plain.base + "/bytes/10"));
   CHECK_THAT(r.out, !ContainsSubstring("lt-Svc") && !ContainsSubstring("lt-svc"));
+}
+
+TEST_CASE("serve --http3: SIGTERM lets an open h3 stream finish, then exits 0", "[serve][h3]") {
+  H3Server s;
+  std::string out = tmpdir() + "/h3drip.out";
+  Process client(
+      get("-s --http3-only -k -o " + out + " '" + s.url("/drip?bytes=3000&rate=3000") + "'"));
+  usleep(400 * 1000);  // the stream is open and dripping
+  s.srv.proc.signal(SIGTERM);
+  CHECK(client.wait(20) == 0);
+  CHECK(slurp(out).size() == 3000);
+  CHECK(s.srv.proc.wait(20) == 0);
 }

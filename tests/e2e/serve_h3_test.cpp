@@ -137,7 +137,9 @@ TEST_CASE("serve --http3: SIGTERM lets an open h3 stream finish, then exits 0", 
   std::string out = tmpdir() + "/h3drip.out";
   Process client(
       get("-s --http3-only -k -o " + out + " '" + s.url("/drip?bytes=3000&rate=3000") + "'"));
-  usleep(400 * 1000);  // the stream is open and dripping
+  // SIGTERM once the stream is open and its first bytes have arrived (a
+  // connection still in its handshake would be closed, as nginx closes idle ones).
+  REQUIRE(wait_until([&] { return !slurp(out).empty(); }, 20000));
   s.srv.proc.signal(SIGTERM);
   CHECK(client.wait(20) == 0);
   CHECK(slurp(out).size() == 3000);

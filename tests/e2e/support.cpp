@@ -170,15 +170,20 @@ bool wait_port(int port, int timeout_ms, bool v6) {
   return false;
 }
 
-bool wait_udp_port(int port, int timeout_ms) {
-  // Lines read "  sl  local_address rem_address ...", the local one "0100007F:1F90".
-  std::string needle = fmt::format("0100007F:{:04X} ", port);
+bool wait_until(const std::function<bool()>& ready, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (slurp("/proc/net/udp").find(needle) != std::string::npos) return true;
+    if (ready()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+bool wait_udp_port(int port, int timeout_ms) {
+  // Lines read "  sl  local_address rem_address ...", the local one "0100007F:1F90".
+  std::string needle = fmt::format("0100007F:{:04X} ", port);
+  return wait_until([&] { return slurp("/proc/net/udp").find(needle) != std::string::npos; },
+                    timeout_ms);
 }
 
 int free_udp_port() {

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,10 @@ bool wait_port(int port, int timeout_ms = 10000, bool v6 = false);
 // Waits until a UDP socket is bound to 127.0.0.1:port (a QUIC server is
 // listening): UDP has no accept to probe, so /proc/net/udp tells.
 bool wait_udp_port(int port, int timeout_ms = 10000);
+
+// Polls ready() every 20 ms until it holds: a readiness condition in place of
+// a fixed sleep. False once timeout_ms has passed.
+bool wait_until(const std::function<bool()>& ready, int timeout_ms = 10000);
 
 // A free UDP port on 127.0.0.1 (bound and released).
 int free_udp_port();

@@ -8,27 +8,8 @@ namespace sluice::h3 {
 
 namespace {
 
-static_assert(sizeof(nghttp3_vec) == sizeof(ngtcp2_vec) &&
-                  offsetof(nghttp3_vec, base) == offsetof(ngtcp2_vec, base) &&
-                  offsetof(nghttp3_vec, len) == offsetof(ngtcp2_vec, len),
-              "nghttp3 hands over the vectors ngtcp2 sends");
-
 constexpr uint32_t kCreditSteps = 2;            // window updates per stream window consumed
 constexpr std::size_t kMaxPending = 64 * 1024;  // body bytes gathered before the sink sees them
-
-std::string_view as_sv(nghttp3_rcbuf* b) {
-  nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
-  return {reinterpret_cast<const char*>(v.base), v.len};
-}
-
-Error h3_error(std::string_view what, int rv) {
-  return Error{Errc::http3, fmt::format("HTTP/3 {}: {}", what, nghttp3_strerror(rv))};
-}
-
-Result<void> check(std::string_view what, int rv) {
-  if (rv == 0) return {};
-  return std::unexpected(h3_error(what, rv));
-}
 
 }  // namespace
 
@@ -40,7 +21,7 @@ struct H3Callbacks {
                          nghttp3_rcbuf* value, uint8_t, void* user, void*) {
     auto* s = self(user).stream(id);
     if (!s) return 0;
-    std::string_view n = as_sv(name), v = as_sv(value);
+    std::string_view n = rcbuf_view(name), v = rcbuf_view(value);
     if (token == NGHTTP3_QPACK_TOKEN__STATUS) {
       std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
       return 0;
@@ -172,9 +153,9 @@ Result<void> H3ClientSession::setup_http3() {
       ngtcp2_conn_open_uni_stream(conn, &qenc, nullptr) != 0 ||
       ngtcp2_conn_open_uni_stream(conn, &qdec, nullptr) != 0)
     return fail(Errc::http3, "HTTP/3 set-up: the server allows too few unidirectional streams");
-  if (auto r = check("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
+  if (auto r = check_h3("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
     return r;
-  return check("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
+  return check_h3("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
 }
 
 H3ClientSession::Stream* H3ClientSession::stream(int64_t id) {
@@ -337,65 +318,11 @@ Result<void> H3ClientSession::on_handshake_done() {
   return {};
 }
 
-Result<std::size_t> H3ClientSession::on_stream_data(int64_t id, std::span<const uint8_t> data,
-                                                    bool fin) {
-  if (!h3_) return fail(Errc::http3, "HTTP/3: stream data before the handshake was done");
-  nghttp3_ssize n = nghttp3_conn_read_stream(h3_, id, data.data(), data.size(), fin ? 1 : 0);
-  if (n < 0) return std::unexpected(h3_error("framing error", static_cast<int>(n)));
-  return static_cast<std::size_t>(n);
-}
-
-Result<void> H3ClientSession::on_stream_acked(int64_t id, uint64_t n) {
-  return check("acknowledgement", nghttp3_conn_add_ack_offset(h3_, id, n));
-}
-
 Result<void> H3ClientSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error) {
   if (!h3_) return {};
   int rv = nghttp3_conn_close_stream(h3_, id, app_error.value_or(NGHTTP3_H3_NO_ERROR));
   if (rv == NGHTTP3_ERR_STREAM_NOT_FOUND) return {};
-  return check("stream close", rv);
-}
-
-Result<void> H3ClientSession::on_stream_reset(int64_t id, uint64_t) {
-  if (!h3_) return {};
-  return check("stream reset", nghttp3_conn_shutdown_stream_read(h3_, id));
-}
-
-Result<void> H3ClientSession::on_stream_stop_sending(int64_t id, uint64_t) {
-  if (!h3_) return {};
-  return check("stop sending", nghttp3_conn_shutdown_stream_read(h3_, id));
-}
-
-Result<void> H3ClientSession::on_stream_window(int64_t id) {
-  if (!h3_) return {};
-  return check("unblock", nghttp3_conn_unblock_stream(h3_, id));
-}
-
-Result<void> H3ClientSession::next_chunk(StreamChunk& chunk) {
-  if (!h3_) return {};
-  int fin = 0;
-  nghttp3_ssize n =
-      nghttp3_conn_writev_stream(h3_, &chunk.stream_id, &fin,
-                                 reinterpret_cast<nghttp3_vec*>(chunk.vecs), StreamChunk::kMaxVecs);
-  if (n < 0) return std::unexpected(h3_error("writing", static_cast<int>(n)));
-  chunk.count = static_cast<std::size_t>(n);
-  chunk.fin = fin != 0;
-  return {};
-}
-
-Result<void> H3ClientSession::chunk_written(int64_t id, std::size_t n) {
-  if (!h3_ || id < 0) return {};
-  return check("write offset", nghttp3_conn_add_write_offset(h3_, id, n));
-}
-
-Result<void> H3ClientSession::chunk_blocked(int64_t id) {
-  nghttp3_conn_block_stream(h3_, id);
-  return {};
-}
-
-Result<void> H3ClientSession::chunk_shut(int64_t id) {
-  nghttp3_conn_shutdown_stream_write(h3_, id);
-  return {};
+  return check_h3("stream close", rv);
 }
 
 void H3ClientSession::on_closed(const Error& e) {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/h3/h3_glue.hpp"
 #include "core/h3/quic_client.hpp"
 #include "core/http/session.hpp"
 
@@ -21,7 +22,7 @@ struct H3ClientConfig {
   std::function<void(char, std::string_view)> trace;  // -v: '>' request heads, '*' events
 };
 
-class H3ClientSession final : public Session, private QuicApp {
+class H3ClientSession final : public Session, private Http3Glue {
  public:
   // Called once, from the loop: the handshake is done and HTTP/3 is set up,
   // or the connection failed. The session may be destroyed inside it.
@@ -68,18 +69,9 @@ class H3ClientSession final : public Session, private QuicApp {
 
   // QuicApp
   Result<void> on_handshake_done() override;
-  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin) override;
-  Result<void> on_stream_acked(int64_t id, uint64_t n) override;
   Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) override;
-  Result<void> on_stream_reset(int64_t id, uint64_t app_error) override;
-  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) override;
-  Result<void> on_stream_window(int64_t id) override;
   void on_streams_available() override {}
   void on_read_done() override;
-  Result<void> next_chunk(StreamChunk& chunk) override;
-  Result<void> chunk_written(int64_t id, std::size_t n) override;
-  Result<void> chunk_blocked(int64_t id) override;
-  Result<void> chunk_shut(int64_t id) override;
   void on_closed(const Error& e) override;
 
   friend struct H3Callbacks;
@@ -88,7 +80,6 @@ class H3ClientSession final : public Session, private QuicApp {
   uint64_t stream_window_;
   Ready ready_;
   std::unique_ptr<QuicClient> quic_;
-  nghttp3_conn* h3_ = nullptr;
   std::unordered_map<int64_t, Stream> streams_;
   std::vector<int64_t> with_pending_;  // streams whose pending body awaits on_read_done
   mutable SessionStats stats_;

@@ -14,24 +14,10 @@ namespace {
 
 constexpr int kMaxPulls = 16;  // per stream per drive: an endpoint saying `more` cannot spin
 
-std::string_view as_sv(nghttp3_rcbuf* b) {
-  nghttp3_vec v = nghttp3_rcbuf_get_buf(b);
-  return {reinterpret_cast<const char*>(v.base), v.len};
-}
-
 nghttp3_nv make_nv(std::string_view name, std::string_view value) {
   return {reinterpret_cast<const uint8_t*>(name.data()),
           reinterpret_cast<const uint8_t*>(value.data()), name.size(), value.size(),
           NGHTTP3_NV_FLAG_NONE};
-}
-
-Error h3_error(std::string_view what, int rv) {
-  return Error{Errc::http3, fmt::format("HTTP/3 {}: {}", what, nghttp3_strerror(rv))};
-}
-
-Result<void> check(std::string_view what, int rv) {
-  if (rv == 0) return {};
-  return std::unexpected(h3_error(what, rv));
 }
 
 bool client_bidi(int64_t id) {
@@ -193,7 +179,7 @@ struct H3ServerCallbacks {
     auto* st = self(user).stream(id);
     if (!st) return 0;
     RequestHead& h = st->head_in();
-    std::string_view n = as_sv(name), v = as_sv(value);
+    std::string_view n = rcbuf_view(name), v = rcbuf_view(value);
     switch (token) {
       case NGHTTP3_QPACK_TOKEN__METHOD:
         h.method = v;
@@ -322,9 +308,9 @@ Result<void> H3ServerSession::setup() {
       ngtcp2_conn_open_uni_stream(conn, &qenc, nullptr) != 0 ||
       ngtcp2_conn_open_uni_stream(conn, &qdec, nullptr) != 0)
     return fail(Errc::http3, "HTTP/3 set-up: the client allows too few unidirectional streams");
-  if (auto r = check("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
+  if (auto r = check_h3("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
     return r;
-  return check("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
+  return check_h3("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
 }
 
 H3ServerSession::Stream* H3ServerSession::stream(int64_t id) const {
@@ -377,18 +363,6 @@ Result<void> H3ServerSession::on_handshake_done() {
   return setup();
 }
 
-Result<std::size_t> H3ServerSession::on_stream_data(int64_t id, std::span<const uint8_t> data,
-                                                    bool fin) {
-  if (!h3_) return fail(Errc::http3, "HTTP/3: stream data before the handshake was done");
-  nghttp3_ssize n = nghttp3_conn_read_stream(h3_, id, data.data(), data.size(), fin ? 1 : 0);
-  if (n < 0) return std::unexpected(h3_error("framing error", static_cast<int>(n)));
-  return static_cast<std::size_t>(n);
-}
-
-Result<void> H3ServerSession::on_stream_acked(int64_t id, uint64_t n) {
-  return check("acknowledgement", nghttp3_conn_add_ack_offset(h3_, id, n));
-}
-
 Result<void> H3ServerSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error) {
   // A closed request stream makes room for another (ngtcp2 leaves that to us).
   if (client_bidi(id)) ngtcp2_conn_extend_max_streams_bidi(conn_.conn(), 1);
@@ -398,53 +372,11 @@ Result<void> H3ServerSession::on_stream_closed(int64_t id, std::optional<uint64_
     stream_closed(id);
     return {};
   }
-  return check("stream close", rv);
-}
-
-Result<void> H3ServerSession::on_stream_reset(int64_t id, uint64_t) {
-  if (!h3_) return {};
-  return check("stream reset", nghttp3_conn_shutdown_stream_read(h3_, id));
-}
-
-Result<void> H3ServerSession::on_stream_stop_sending(int64_t id, uint64_t) {
-  if (!h3_) return {};
-  return check("stop sending", nghttp3_conn_shutdown_stream_read(h3_, id));
-}
-
-Result<void> H3ServerSession::on_stream_window(int64_t id) {
-  if (!h3_) return {};
-  return check("unblock", nghttp3_conn_unblock_stream(h3_, id));
+  return check_h3("stream close", rv);
 }
 
 void H3ServerSession::on_remote_streams(uint64_t max_streams) {
   if (h3_) nghttp3_conn_set_max_client_streams_bidi(h3_, max_streams);
-}
-
-Result<void> H3ServerSession::next_chunk(StreamChunk& chunk) {
-  if (!h3_) return {};
-  int fin = 0;
-  nghttp3_ssize n =
-      nghttp3_conn_writev_stream(h3_, &chunk.stream_id, &fin,
-                                 reinterpret_cast<nghttp3_vec*>(chunk.vecs), StreamChunk::kMaxVecs);
-  if (n < 0) return std::unexpected(h3_error("writing", static_cast<int>(n)));
-  chunk.count = static_cast<std::size_t>(n);
-  chunk.fin = fin != 0;
-  return {};
-}
-
-Result<void> H3ServerSession::chunk_written(int64_t id, std::size_t n) {
-  if (!h3_ || id < 0) return {};
-  return check("write offset", nghttp3_conn_add_write_offset(h3_, id, n));
-}
-
-Result<void> H3ServerSession::chunk_blocked(int64_t id) {
-  nghttp3_conn_block_stream(h3_, id);
-  return {};
-}
-
-Result<void> H3ServerSession::chunk_shut(int64_t id) {
-  nghttp3_conn_shutdown_stream_write(h3_, id);
-  return {};
 }
 
 }  // namespace sluice::h3

@@ -17,7 +17,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/h3/quic_io.hpp"
+#include "core/h3/h3_glue.hpp"
 #include "core/serve/exchange.hpp"
 #include "core/util/buffer.hpp"
 
@@ -25,7 +25,7 @@ namespace sluice::h3 {
 
 class ServerConnection;
 
-class H3ServerSession final : public QuicApp {
+class H3ServerSession final : public Http3Glue {
  public:
   static constexpr std::size_t kStreamBudget = 256 * 1024;
 
@@ -56,24 +56,14 @@ class H3ServerSession final : public QuicApp {
 
   // QuicApp
   Result<void> on_handshake_done() override;
-  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin) override;
-  Result<void> on_stream_acked(int64_t id, uint64_t n) override;
   Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) override;
-  Result<void> on_stream_reset(int64_t id, uint64_t app_error) override;
-  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) override;
-  Result<void> on_stream_window(int64_t id) override;
   void on_remote_streams(uint64_t max_streams) override;
   void on_read_done() override { drive(); }
-  Result<void> next_chunk(StreamChunk& chunk) override;
-  Result<void> chunk_written(int64_t id, std::size_t n) override;
-  Result<void> chunk_blocked(int64_t id) override;
-  Result<void> chunk_shut(int64_t id) override;
   void on_closed(const Error&) override {}
 
   ServerConnection& conn_;
   serve::RequestRouter& router_;
   uint32_t max_streams_;
-  nghttp3_conn* h3_ = nullptr;
   std::vector<std::unique_ptr<Stream>> streams_;  // open request streams (few: a scan)
   std::vector<std::unique_ptr<Stream>> closed_;   // destroyed after the current drive
   bool shutdown_ = false, drive_scheduled_ = false;

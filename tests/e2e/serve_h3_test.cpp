@@ -56,6 +56,17 @@ TEST_CASE("serve --http3: a 100 MB body arrives whole", "[serve][h3]") {
   CHECK(h3.out == h1.out);
 }
 
+TEST_CASE("get --http3-only -L follows a redirect chain on one QUIC connection",
+          "[serve][h3][get]") {
+  H3Server s;
+  auto r =
+      sh(get("-sL --http3-only -k -o /dev/null -w '%{http_code} %{num_redirects} "
+             "%{num_connects} %{http_version}' " +
+             s.url("/redirect/5")));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "200 5 1 3");
+}
+
 TEST_CASE("serve --http3: -Z requests share one QUIC connection", "[serve][h3]") {
   H3Server s;
   std::string urls;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up, builds, and shows sluice on loopback: serve, get (plain and TLS),
+# Sets up, builds, and shows sluice on loopback: serve, get (plain, TLS, HTTP/3),
 # a slow consumer with its peak memory, a redirect chain on one connection,
 # and the exit codes of failing fetches. Stops everything it started.
 set -euo pipefail
@@ -11,7 +11,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 "$bin" serve --listen 127.0.0.1:$port -q & plain_pid=$!
-"$bin" serve --listen 127.0.0.1:$tport --tls -q & tls_pid=$!
+"$bin" serve --listen 127.0.0.1:$tport --tls --http3 -q & tls_pid=$!
 trap 'kill $plain_pid $tls_pid 2>/dev/null; wait $plain_pid $tls_pid 2>/dev/null || true' EXIT
 for p in $port $tport; do
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.05; done
@@ -32,6 +32,15 @@ step "HTTP/2: three transfers as streams of one connection, stdout in URL order"
 "$bin" get -s -Z --http2-prior-knowledge -o /dev/null -o /dev/null -o /dev/null \
   -w '%{http_version} %{http_code} %{size_download} bytes, new connections: %{num_connects}\n' \
   $base/bytes/3000000 $base/bytes/2000000 $base/bytes/1000000
+
+step "HTTP/3 over QUIC (the TLS server also listens on UDP): 10 MiB, then a redirect chain" \
+     "sluice get --http3-only -k URL"
+for _ in $(seq 100); do grep -q "$(printf '0100007F:%04X ' $tport)" /proc/net/udp && break; sleep 0.05; done
+"$bin" get -sk --http3-only -o /dev/null -w '%{http_version} %{http_code} %{size_download} bytes\n' \
+  https://127.0.0.1:$tport/bytes/10485760
+"$bin" get -skL --http3-only -o /dev/null \
+  -w 'status %{http_code}, redirects %{num_redirects}, QUIC connections %{num_connects}\n' \
+  https://127.0.0.1:$tport/redirect/5
 
 step "a slow consumer: 100 MiB into pv -L 50m, peak memory of sluice" \
      "sluice get $base/bytes/104857600 | pv -qL 50m > /dev/null"

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bench_helpers.hpp"
 #include "support.hpp"
 
 using namespace e2e;
@@ -20,23 +21,6 @@ using Catch::Matchers::ContainsSubstring;
 namespace {
 
 using Seconds = std::chrono::duration<double>;
-
-std::string bench(const std::string& args) {
-  return std::string(sluice_bin()) + " bench " + args;
-}
-
-// A value from the JSON results, via python3 (no JSON parser in the tests).
-std::string field(const std::string& file, const std::string& expr) {
-  auto r = sh("python3 -c \"import json; d=json.load(open('" + file + "')); print(" + expr + ")\"");
-  return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
-}
-
-double num(const std::string& file, const std::string& expr) {
-  std::string v = field(file, expr);
-  INFO(expr << " = '" << v << "'");
-  REQUIRE(!v.empty());
-  return std::stod(v);
-}
 
 long server_requests(const Server& s) {
   auto r = sh("curl -s " + s.base +
@@ -325,13 +309,16 @@ TEST_CASE("bench: connection timings and what was negotiated, as h2load reports 
   CHECK(field(json, "d['connection']['protocol']") == "h2");
   CHECK(field(json, "d['connection']['tls_version']").starts_with("TLSv1."));
   CHECK(!field(json, "d['connection']['cipher']").empty());
-  for (const char* t : {"connect", "tls_handshake", "first_response"}) {
+  for (const char* t : {"setup", "connect", "tls_handshake", "first_response"}) {
     INFO(t);
     CHECK(field(json, std::string("d['connection']['") + t + "']['count']") == "3");
   }
-  // First response comes after the handshake, which comes after the TCP connect.
+  // First response comes after the set-up, which is the TCP connect and the
+  // TLS handshake.
   CHECK(num(json, "d['connection']['first_response']['min_us']") >=
-        num(json, "d['connection']['connect']['min_us']"));
+        num(json, "d['connection']['setup']['min_us']"));
+  CHECK(num(json, "d['connection']['setup']['max_us']") >=
+        num(json, "d['connection']['connect']['max_us']"));
   CHECK_THAT(r.out, ContainsSubstring("connections opened: 3, h2, TLSv1."));
   CHECK_THAT(r.out, ContainsSubstring("TLS handshake p50"));
   Server h1;

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "gtlsserver.hpp"
 #include "support.hpp"
 
 using namespace e2e;
@@ -21,45 +22,6 @@ using Catch::Matchers::ContainsSubstring;
 using Catch::Matchers::StartsWith;
 
 namespace {
-
-// The files gtlsserver serves, and a certificate for good.test and
-// 127.0.0.1: made once per test process.
-const std::string& www() {
-  static const std::string dir = [] {
-    std::string d = tmpdir() + "/h3www";
-    REQUIRE(sh("mkdir -p " + d + " && cd " + d +
-               " && head -c 3000000 /dev/urandom > small.bin"
-               " && head -c 100000000 /dev/urandom > big.bin"
-               " && printf 'hello over quic\\n' > hello.txt"
-               " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1"
-               " -subj /CN=good.test -addext subjectAltName=DNS:good.test,IP:127.0.0.1"
-               " -keyout key.pem -out cert.pem 2>/dev/null")
-                .exit_code == 0);
-    return d;
-  }();
-  return dir;
-}
-
-// gtlsserver (ngtcp2's example server) on 127.0.0.1 serving www();
-// extra_args such as "-t 0.05 -r 0.05" make it drop packets.
-struct Gtlsserver {
-  explicit Gtlsserver(const std::string& extra_args = "") : dir(www()) {
-    port = free_udp_port();
-    proc = std::make_unique<Process>("gtlsserver -q " + extra_args + " -d " + dir + " 127.0.0.1 " +
-                                     std::to_string(port) + " " + dir + "/key.pem " + dir +
-                                     "/cert.pem");
-    INFO(proc->log());
-    REQUIRE(wait_udp_port(port));
-  }
-  std::string url(const std::string& file) const {
-    return "https://127.0.0.1:" + std::to_string(port) + "/" + file;
-  }
-  std::string sha(const std::string& file) const { return sha_of("cat " + dir + "/" + file); }
-
-  std::string dir;
-  int port = 0;
-  std::unique_ptr<Process> proc;
-};
 
 std::string get(const std::string& args) {
   return std::string(sluice_bin()) + " get " + args;

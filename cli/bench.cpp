@@ -52,8 +52,8 @@ CommandSpec bench_spec(BenchArgs& a) {
       value("-t,--threads", "N", "Threads, one event loop each (default: the number of cores)",
             a.threads),
       value("-m,--max-concurrent-streams", "N",
-            "Requests in flight per connection: h2 streams (default 10), h1 pipelining depth "
-            "(default 1)",
+            "Requests in flight per connection: h2 and h3 streams (default 10), h1 pipelining "
+            "depth (default 1)",
             a.max_streams),
       value("-n,--requests", "N",
             "Total requests to complete (across threads; warm-up requests are extra)", a.requests),
@@ -71,6 +71,12 @@ CommandSpec bench_spec(BenchArgs& a) {
       flag("--http1.1", "HTTP/1.1 only", a.http11),
       flag("--http2", "HTTP/2 where the server agrees by ALPN (the default for https)", a.http2),
       flag("--http2-prior-knowledge", "HTTP/2 without negotiation (h2c on http)", a.http2_prior),
+      flag("--http3",
+           "HTTP/3 over QUIC on https, each connection falling back to TCP (h2, HTTP/1.1) if "
+           "QUIC fails or is not connected after 200 ms",
+           a.http3),
+      flag("--http3-only", "HTTP/3 over QUIC only (https); -m streams per QUIC connection",
+           a.http3_only),
       value("-H,--header", "LINE", "Extra request header; repeatable", a.headers),
       value("-X,--request", "METHOD", "Request method (default GET)", a.method),
       value("--data", "DATA", "Request body; @FILE reads a file", a.data),

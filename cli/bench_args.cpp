@@ -117,7 +117,7 @@ Result<bench::Config> make_bench_config(const BenchArgs& a) {
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (auto r = load_numbers(a, c); !r) return std::unexpected(r.error());
   if (auto r = load_durations(a, c); !r) return std::unexpected(r.error());
-  auto version = http_version_arg({a.http11, a.http2, a.http2_prior});
+  auto version = http_version_arg({a.http11, a.http2, a.http2_prior, a.http3, a.http3_only});
   if (!version) return std::unexpected(version.error());
   c.http_version = *version;
   c.method = a.method;

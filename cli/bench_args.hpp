@@ -18,8 +18,8 @@ struct BenchArgs {
   std::string duration, warmup, timeout = "10s", grace = "1s", data, method = "GET", json, shard,
                                 cacert, fail_if, hgrm, output;
   int64_t start_at = 0;
-  bool http11 = false, http2 = false, http2_prior = false, no_keepalive = false, insecure = false,
-       progress = false;
+  bool http11 = false, http2 = false, http2_prior = false, http3 = false, http3_only = false,
+       no_keepalive = false, insecure = false, progress = false;
 };
 
 Result<bench::Config> make_bench_config(const BenchArgs& a);

@@ -146,8 +146,9 @@ std::string connection_lines(const bench::Results& r) {
   if (!r.protocol.empty()) out += fmt::format(", {}", r.protocol);
   if (!r.tls_version.empty()) out += fmt::format(", {} {}", r.tls_version, r.cipher);
   out += "\n";
+  if (r.setup_time.total_count()) out += fmt::format("    set-up {}\n", percentiles(r.setup_time));
   if (r.connect_time.total_count())
-    out += fmt::format("    connect {}\n", percentiles(r.connect_time));
+    out += fmt::format("    TCP connect {}\n", percentiles(r.connect_time));
   if (r.tls_time.total_count())
     out += fmt::format("    TLS handshake {}\n", percentiles(r.tls_time));
   if (r.first_response_time.total_count())
@@ -199,9 +200,13 @@ std::string render_bench_report(const bench::Config& cfg, const bench::Results& 
   for (auto [code, n] : k.status) out += fmt::format(" {}: {}", code, n);
   out += k.status.empty() ? " none\n" : "\n";
   out += "  errors:";
-  for (size_t i = 0; i < k.errors.size(); ++i)
-    out += fmt::format(" {} {}", bench::error_kind_name(static_cast<bench::ErrorKind>(i)),
-                       k.errors[i]);
+  for (size_t i = 0; i < k.errors.size(); ++i) {
+    auto kind = static_cast<bench::ErrorKind>(i);
+    // The QUIC and HTTP/3 kinds only where they can happen (or did).
+    bool h3_kind = kind == bench::ErrorKind::quic || kind == bench::ErrorKind::h3;
+    if (h3_kind && k.errors[i] == 0 && r.protocol != "h3" && r.protocol != "mixed") continue;
+    out += fmt::format(" {} {}", bench::error_kind_name(kind), k.errors[i]);
+  }
   out += fmt::format("\n");
   out += connection_lines(r);
   double cpu = r.cpu_user_s + r.cpu_sys_s;

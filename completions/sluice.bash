@@ -29,7 +29,7 @@ _sluice() {
       ;;
     bench)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-c --connections -t --threads -m --max-concurrent-streams -n --requests -d --duration --grace --warmup --rate --http1.1 --http2 --http2-prior-knowledge -H --header -X --request --data --no-keepalive --timeout -k --insecure --cacert --json --hgrm --fail-if --progress -o --output --shard --start-at --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "-c --connections -t --threads -m --max-concurrent-streams -n --requests -d --duration --grace --warmup --rate --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -H --header -X --request --data --no-keepalive --timeout -k --insecure --cacert --json --hgrm --fail-if --progress -o --output --shard --start-at --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

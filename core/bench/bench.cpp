@@ -7,7 +7,7 @@
 #include "core/bench/worker.hpp"
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
-#include "core/http/connector.hpp"
+#include "core/http/dialer.hpp"
 
 namespace sluice::bench {
 
@@ -50,23 +50,31 @@ Result<std::vector<Request>> build_requests(const Config& c) {
   return out;
 }
 
-// One connection to the target before any load: a wrong port or certificate
-// fails here, with its own exit code, instead of as a flood of errors.
-Result<void> preflight(const Url& u, std::shared_ptr<TlsContext> tls) {
+// One connection to the target before any load, dialled as the workers dial
+// theirs: a wrong port or certificate, or a server without HTTP/3, fails
+// here with its own exit code instead of as a flood of errors.
+Result<void> preflight(const Config& cfg, const Url& u, std::shared_ptr<TlsContext> tls) {
   Loop loop;
   std::optional<Error> err;
-  Connector c(loop, ConnectSpec{u.host, u.port, u.tls(), Family::any, {}, tls},
-              [&](Result<Connected> r) {
-                if (!r) err = r.error();
-                loop.stop();
-              });
+  std::unique_ptr<Session> session;  // closed before the loop goes
+  auto done = [&](Result<Dialed> r) {
+    if (r)
+      session = std::move(r->session);
+    else
+      err = r.error();
+    loop.stop();
+  };
+  ConnectSpec spec{u.host, u.port, u.tls(), Family::any, {}, std::move(tls)};
+  auto dialer = std::make_unique<Dialer>(loop, std::move(spec), dial_options(cfg), done);
   auto timeout = loop.after(Millis(10000), [&] {
     err = Error{Errc::timeout, fmt::format("Connection to {} timed out", u.authority())};
     loop.stop();
   });
-  c.start();
+  dialer->start();
   loop.run();
   loop.cancel(timeout);
+  session.reset();
+  dialer.reset();
   if (err) return std::unexpected(*err);
   return {};
 }
@@ -121,15 +129,15 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
   if (auto v = validate(cfg); !v) return std::unexpected(v.error());
   auto requests = build_requests(cfg);
   if (!requests) return std::unexpected(requests.error());
-  std::shared_ptr<TlsContext> tls;
-  if (requests->front().url.tls()) {
+  std::shared_ptr<TlsContext> tls;  // TCP's (OpenSSL); --http3-only never uses TCP
+  if (requests->front().url.tls() && cfg.http_version != HttpVersion::http3_only) {
     TlsClientConfig tc = cfg.tls;
     tc.alpn = alpn_for(cfg.http_version);
     auto ctx = TlsContext::client(tc);
     if (!ctx) return std::unexpected(ctx.error());
     tls = *ctx;
   }
-  if (auto p = preflight(requests->front().url, tls); !p) return std::unexpected(p.error());
+  if (auto p = preflight(cfg, requests->front().url, tls); !p) return std::unexpected(p.error());
 
   // This shard's share, then each thread's share of that.
   int conns = static_cast<int>(shard_part(cfg.connections, cfg.shard_index, cfg.shard_count));

@@ -17,7 +17,7 @@ struct Config {
   std::vector<std::string> urls;  // round-robin over them
   int connections = 10;
   int threads = 1;
-  int max_streams = 0;               // per connection; 0: 10 for h2, 1 (no pipelining) for h1
+  int max_streams = 0;               // per connection; 0: 10 for h2/h3, 1 (no pipelining) for h1
   std::optional<uint64_t> requests;  // -n: total, across threads
   Millis duration{0};                // -d: measured time (after warm-up)
   Millis warmup{0};
@@ -34,7 +34,10 @@ struct Config {
   std::optional<int64_t> start_at_ms;    // wall clock (Unix ms) to start at
 
   bool open_model() const { return rate > 0; }
-  int depth(bool h2) const { return max_streams > 0 ? max_streams : (h2 ? 10 : 1); }
+  // Requests in flight per connection: streams of a multiplexed one (h2, h3).
+  int depth(bool multiplexed) const {
+    return max_streams > 0 ? max_streams : (multiplexed ? 10 : 1);
+  }
 };
 
 // The part of the configuration that all shards of one test share; its hash

@@ -18,6 +18,10 @@ const char* error_kind_name(ErrorKind k) {
       return "status";
     case ErrorKind::protocol:
       return "protocol";
+    case ErrorKind::quic:
+      return "quic";
+    case ErrorKind::h3:
+      return "h3";
     case ErrorKind::count_:
       break;
   }
@@ -27,7 +31,6 @@ const char* error_kind_name(ErrorKind k) {
 ErrorKind classify(Errc code) {
   switch (code) {
     case Errc::connect_failed:
-    case Errc::quic_connect:
     case Errc::resolve_failed:
     case Errc::address_in_use:
       return ErrorKind::connect;
@@ -40,8 +43,11 @@ ErrorKind classify(Errc code) {
     case Errc::bad_response:
     case Errc::http2:
     case Errc::http2_stream:
-    case Errc::http3:
       return ErrorKind::protocol;
+    case Errc::quic_connect:
+      return ErrorKind::quic;
+    case Errc::http3:
+      return ErrorKind::h3;
     default:
       return ErrorKind::read;
   }

@@ -13,7 +13,10 @@
 
 namespace sluice::bench {
 
-enum class ErrorKind { connect, tls, read, timeout, status, protocol, count_ };
+// What went wrong with a request, by kind. quic: the QUIC connection failed
+// after its handshake (a CONNECTION_CLOSE with a transport error, an idle
+// timeout); h3: the HTTP/3 layer (a framing or QPACK error, a stream reset).
+enum class ErrorKind { connect, tls, read, timeout, status, protocol, quic, h3, count_ };
 const char* error_kind_name(ErrorKind k);
 ErrorKind classify(Errc code);
 
@@ -61,12 +64,15 @@ struct Results {
   Histogram latency_corrected = Histogram::make_default();  // open model: from when it was due
   Histogram send_lag = Histogram::make_default();           // open model: sent minus due
   std::vector<Second> timeline;                             // per second of the window
-  // New connections, as h2load reports them (2 significant digits): TCP
-  // connect, TLS handshake, and connect start to the first response head.
+  // New connections (2 significant digits, as h2load reports them): set-up
+  // (connect start to ready for requests: TCP and TLS, or the QUIC
+  // handshake), its TCP connect and TLS handshake parts (TCP only), and
+  // connect start to the first response head.
+  Histogram setup_time = connection_histogram();
   Histogram connect_time = connection_histogram();
   Histogram tls_time = connection_histogram();
   Histogram first_response_time = connection_histogram();
-  // What was negotiated: "h2", "http/1.1"; "TLSv1.3"; the cipher. "mixed"
+  // What was negotiated: "h3", "h2", "http/1.1"; "TLSv1.3"; the cipher. "mixed"
   // when connections (or merged shards) disagree, "" when none was opened.
   std::string protocol, tls_version, cipher;
   double cpu_user_s = 0, cpu_sys_s = 0;  // the measuring threads, in the measured window
@@ -95,6 +101,7 @@ inline constexpr NamedHistogram kResultHistograms[] = {
     {"latency", &Results::latency},        {"latency_corrected", &Results::latency_corrected},
     {"send_lag", &Results::send_lag},      {"connect", &Results::connect_time},
     {"tls_handshake", &Results::tls_time}, {"first_response", &Results::first_response_time},
+    {"setup", &Results::setup_time},
 };
 
 }  // namespace sluice::bench

@@ -120,6 +120,7 @@ std::string to_json(const Results& r, const RunInfo& info) {
   j["connection"] = {{"protocol", r.protocol},
                      {"tls_version", r.tls_version},
                      {"cipher", r.cipher},
+                     {"setup", summary(r.setup_time)},
                      {"connect", summary(r.connect_time)},
                      {"tls_handshake", summary(r.tls_time)},
                      {"first_response", summary(r.first_response_time)}};

@@ -58,10 +58,19 @@ struct Worker::Conn {
   uint64_t issued = 0;    // requests sent on this connection
   uint64_t answered = 0;  // responses completed on it
   TimePoint connect_start;
-  bool responded = false;  // its first response head came
-  bool h2 = false;
+  bool responded = false;    // its first response head came
+  bool multiplexed = false;  // h2 or h3: requests are streams
   TimerId retry = 0;
 };
+
+DialOptions dial_options(const Config& cfg) {
+  DialOptions opts;
+  opts.version = cfg.http_version;
+  opts.h1_max_pipeline = static_cast<std::size_t>(cfg.keepalive ? cfg.depth(false) : 1);
+  opts.h2.max_concurrent_streams = static_cast<uint32_t>(cfg.keepalive ? cfg.depth(true) : 1);
+  opts.tls = cfg.tls;  // QUIC's TLS (GnuTLS): -k and --cacert
+  return opts;
+}
 
 Backpressure Worker::Slot::on_body(std::span<const char> b) {
   bytes += b.size();
@@ -156,15 +165,9 @@ void Worker::open(Conn& c) {
   c.responded = false;
   const Url& u = requests_.front().url;
   ConnectSpec spec{u.host, u.port, u.tls(), Family::any, {}, tls_};
-  DialOptions opts;
-  opts.version = cfg_.http_version;
-  // One depth for either protocol, known before ALPN answers: the session
-  // made is h1 (pipelined that deep) or h2 (that many streams).
-  opts.h1_max_pipeline = static_cast<std::size_t>(cfg_.keepalive ? cfg_.depth(false) : 1);
-  opts.h2.max_concurrent_streams = static_cast<uint32_t>(cfg_.keepalive ? cfg_.depth(true) : 1);
-  c.dialer = std::make_unique<Dialer>(loop_, std::move(spec), opts, [this, &c](Result<Dialed> r) {
-    on_connected(c, std::move(r));
-  });
+  c.dialer =
+      std::make_unique<Dialer>(loop_, std::move(spec), dial_options(cfg_),
+                               [this, &c](Result<Dialed> r) { on_connected(c, std::move(r)); });
   c.dialer->start();
 }
 
@@ -172,9 +175,9 @@ void Worker::on_connected(Conn& c, Result<Dialed> r) {
   c.dialer.reset();
   connecting_--;
   if (!r) return connect_failed(c, r.error());
-  c.h2 = r->h2;
+  c.multiplexed = r->h2 || r->h3;
   if (phase_ == Phase::measuring) record_connection(c, *r);
-  int depth = cfg_.keepalive ? cfg_.depth(c.h2) : 1;
+  int depth = cfg_.keepalive ? cfg_.depth(c.multiplexed) : 1;
   c.session = std::move(r->session);
   c.slots.assign(static_cast<std::size_t>(depth), Slot{});
   for (auto& s : c.slots) {
@@ -192,9 +195,14 @@ void Worker::on_connected(Conn& c, Result<Dialed> r) {
 
 void Worker::record_connection(const Conn& c, const Dialed& d) {
   results_.counters.connections++;
-  results_.connect_time.record(micros(d.tcp_done - c.connect_start));
-  if (d.tls) results_.tls_time.record(micros(d.tls_done - d.tcp_done));
-  note_negotiated(results_.protocol, c.h2 ? (d.tls ? "h2" : "h2c") : "http/1.1");
+  // Set-up: connect start to a connection ready for requests (name lookup,
+  // TCP and TLS; or the QUIC handshake, which has no separate TCP phase).
+  results_.setup_time.record(micros(d.tls_done - c.connect_start));
+  if (!d.h3) {
+    results_.connect_time.record(micros(d.tcp_done - c.connect_start));
+    if (d.tls) results_.tls_time.record(micros(d.tls_done - d.tcp_done));
+  }
+  note_negotiated(results_.protocol, d.h3 ? "h3" : d.h2 ? (d.tls ? "h2" : "h2c") : "http/1.1");
   note_negotiated(results_.tls_version, d.tls_version);
   note_negotiated(results_.cipher, d.tls_cipher);
 }

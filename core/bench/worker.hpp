@@ -22,6 +22,11 @@
 
 namespace sluice::bench {
 
+// How every connection of the run is dialled (the preflight's too). One depth
+// for either protocol, known before ALPN answers: the session made is h1
+// (pipelined that deep), h2 or h3 (that many streams).
+DialOptions dial_options(const Config& cfg);
+
 // This worker's share of the test.
 struct Share {
   int connections = 1;

@@ -62,3 +62,33 @@ TEST_CASE("bench JSON: a round trip keeps the new counters, lag and timeline", "
   CHECK(b.partial());
   CHECK(b.threads == 2);
 }
+
+TEST_CASE("bench errors: QUIC and HTTP/3 failures are kinds of their own", "[bench-result]") {
+  CHECK(classify(sluice::Errc::quic_connect) == ErrorKind::quic);
+  CHECK(classify(sluice::Errc::http3) == ErrorKind::h3);
+  CHECK(classify(sluice::Errc::http2) == ErrorKind::protocol);
+  CHECK(std::string(error_kind_name(ErrorKind::quic)) == "quic");
+  CHECK(std::string(error_kind_name(ErrorKind::h3)) == "h3");
+}
+
+TEST_CASE("bench JSON: set-up times and the QUIC/h3 error kinds survive a round trip and a merge",
+          "[bench-result]") {
+  Results r;
+  r.protocol = "h3";
+  r.setup_time.record(1200);
+  r.setup_time.record(900);
+  r.counters.errors[static_cast<size_t>(ErrorKind::quic)] = 2;
+  r.counters.errors[static_cast<size_t>(ErrorKind::h3)] = 1;
+  RunInfo info{"{\"urls\":[]}", "abc", 0, 1, 1000, 2000, {}, {}};
+  auto back = from_json(to_json(r, info));
+  REQUIRE(back);
+  Results b = back->first;
+  CHECK(b.setup_time.total_count() == 2);
+  CHECK(b.connect_time.total_count() == 0);
+  CHECK(b.counters.errors[static_cast<size_t>(ErrorKind::quic)] == 2);
+  CHECK(b.counters.errors[static_cast<size_t>(ErrorKind::h3)] == 1);
+  CHECK(b.protocol == "h3");
+  REQUIRE(b.merge(r));
+  CHECK(b.setup_time.total_count() == 4);
+  CHECK(b.counters.errors[static_cast<size_t>(ErrorKind::quic)] == 4);
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# HTTP/3 requests/s for a 100-byte response, with `sluice bench --http3-only
+# -t1 -c64 -m10` on core 1 as the load: against `sluice serve --tls --http3`
+# (one thread) and against ngtcp2's gtlsserver, each alone on core 0 (issue
+# 16's server figure: target >= 2x gtlsserver). sluice answers /bytes/100
+# (generated); gtlsserver a 100-byte file at the same path. Each run records
+# the server's CPU time too: requests per server-CPU-second compare servers
+# even when the generator is the bottleneck.
+#
+# Then the generator's own cost, h1 vs h2 vs h3 against the same sluice serve:
+# sluice bench's CPU per request (its JSON cpu_us / requests) per protocol,
+# -c64 with -m10 for h2 and h3 and -m1 for h1.
+# Output: results/serve_h3_rps.json
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/h3_lib.sh"
+need openssl python3
+DURATION=${DURATION:-10}  # seconds per run
+ROUNDS=${ROUNDS:-3}       # runs per server; the median is kept
+tmp=$(mktemp -d); chmod 755 "$tmp"
+mkdir -p "$tmp/www/bytes"
+head -c 100 /dev/zero | tr '\0' x > "$tmp/www/bytes/100"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+
+# start SERVER PORT: on core 0, pid in $LAST_PID, ready for QUIC (and TCP for sluice)
+start() {
+  case $1 in
+    sluice)
+      start_bg taskset -c 0 "$SLUICE" serve -q --threads 1 --listen 127.0.0.1:$2 --tls --http3 \
+        --cert "$tmp/cert.pem" --key "$tmp/key.pem"
+      wait_port "$2" ;;
+    gtlsserver)
+      start_gtlsserver "$tmp/www" "$2" "$tmp/key.pem" "$tmp/cert.pem" 0 ;;
+  esac
+  wait_udp "$2"
+}
+
+# load ARGS...: one sluice bench run on core 1; its JSON is $tmp/run.json
+load() {
+  taskset -c 1 "$SLUICE" bench -k -t 1 --json "$tmp/run.json" "$@" >/dev/null 2>"$tmp/bench.err" ||
+    { cat "$tmp/bench.err" >&2; return 1; }
+}
+# jq-like: a Python expression over the run's JSON document d
+get() { python3 -c "import json; d=json.load(open('$tmp/run.json')); print($1)"; }
+
+# run_once URL PID: prints "<req/s> <requests per server-CPU-second> <errors>"
+run_once() {
+  local t0 t1
+  t0=$(cpu_ticks "$2")
+  load --http3-only -c 64 -m 10 -d "${DURATION}s" "$1"
+  t1=$(cpu_ticks "$2")
+  local n; n=$(get "d['counters']['requests']")
+  awk -v n="$n" -v rps="$(get "round(d['rates']['requests_per_s'])")" -v ticks=$((t1 - t0)) \
+    -v hz="$(getconf CLK_TCK)" -v err="$(get "sum(d['counters']['errors'].values())")" \
+    'BEGIN {printf "%s %.0f %s\n", rps, ticks > 0 ? n / (ticks / hz) : 0, err}'
+}
+
+json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"load\":\"sluice bench --http3-only -t1 -c64 -m10\",\"servers\":{"
+declare -A RPS EFF
+for server in sluice gtlsserver; do
+  port=$(free_port)
+  start $server "$port"
+  pid=$LAST_PID
+  load --http3-only -c 64 -m 10 -n 20000 "https://127.0.0.1:$port/bytes/100"  # warm-up
+  rps=() eff=() errs=0
+  for _ in $(seq "$ROUNDS"); do
+    read -r r e x < <(run_once "https://127.0.0.1:$port/bytes/100" "$pid")
+    rps+=("$r"); eff+=("$e"); errs=$((errs + x))
+  done
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  RPS[$server]=$(printf '%s\n' "${rps[@]}" | median)
+  EFF[$server]=$(printf '%s\n' "${eff[@]}" | median)
+  printf 'h3 %-10s %8.0f req/s  %8.0f req per server-CPU-s  (errors %s; runs: %s)\n' \
+    "$server" "${RPS[$server]}" "${EFF[$server]}" "$errs" "${rps[*]}"
+  json+="\"$server\":{\"rps\":${RPS[$server]},\"req_per_server_cpu_s\":${EFF[$server]},\"errors\":$errs},"
+done
+json="${json%,}},\"rps_ratio\":$(ratio "${RPS[sluice]}" "${RPS[gtlsserver]}"),"
+json+="\"efficiency_ratio\":$(ratio "${EFF[sluice]}" "${EFF[gtlsserver]}"),"
+printf 'sluice serve vs gtlsserver: req/s x%s, requests per server-CPU-second x%s\n' \
+  "$(ratio "${RPS[sluice]}" "${RPS[gtlsserver]}")" "$(ratio "${EFF[sluice]}" "${EFF[gtlsserver]}")"
+
+# The generator: CPU per request over each protocol against one sluice serve.
+port=$(free_port)
+start sluice "$port"
+pid=$LAST_PID
+json+="\"generator_us_per_request\":{"
+for proto in http1.1 http2 http3-only; do
+  us=() m=10
+  [[ $proto == http1.1 ]] && m=1  # no pipelining on h1, as wrk
+  for _ in $(seq "$ROUNDS"); do
+    load "--$proto" -c 64 -m $m -d "${DURATION}s" "https://127.0.0.1:$port/bytes/100"
+    us+=("$(get "round((d['cpu_us']['user'] + d['cpu_us']['system']) / max(d['counters']['requests'], 1), 3)")")
+  done
+  u=$(printf '%s\n' "${us[@]}" | median)
+  printf 'sluice bench --%-10s %6.2f us of generator CPU per request (runs: %s)\n' "$proto" "$u" "${us[*]}"
+  json+="\"$proto\":$u,"
+done
+kill "$pid"; wait "$pid" 2>/dev/null || true
+json="${json%,}}}"
+echo "$json" > "$RESULTS/serve_h3_rps.json"

@@ -10,21 +10,13 @@
 #include <cctype>
 #include <string>
 
+#include "h3_server.hpp"
 #include "support.hpp"
 
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
-
-struct H3Server {
-  explicit H3Server(const std::string& extra = "") : srv("--http3 " + extra, true) {
-    INFO(srv.proc.log());
-    REQUIRE(wait_udp_port(srv.port));
-  }
-  std::string url(const std::string& path) const { return srv.base + path; }
-  Server srv;
-};
 
 std::string get(const std::string& args) {
   return std::string(sluice_bin()) + " get " + args;

@@ -16,7 +16,8 @@ namespace sluice::cli {
 
 struct ServeArgs {
   std::vector<std::string> listen;
-  bool tls = false, http3 = false;
+  bool tls = false, http3 = false, quic_retry = false;
+  uint32_t quic_max_handshakes = 256;
   std::string cert, key, root;
   int threads = 1;
   uint64_t max_connections = 0, keepalive_requests = 0;
@@ -112,6 +113,7 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   if (!a.cert.empty() && !a.tls) return fail(Errc::bad_argument, "--cert/--key need --tls");
   if (a.http3 && !a.tls)
     return fail(Errc::bad_argument, "--http3 needs --tls (QUIC is always TLS)");
+  if (a.quic_retry && !a.http3) return fail(Errc::bad_argument, "--quic-retry needs --http3");
   if (a.threads < 1 || a.threads > 1024) return fail(Errc::bad_argument, "--threads: 1..1024");
   auto header = parse_size(a.max_header_size);
   auto body = parse_size(a.max_body_size);
@@ -137,6 +139,8 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
   auto ms = [](double s) { return Millis(static_cast<int64_t>(std::ceil(s * 1000))); };
   c.tls = a.tls;
   c.http3 = a.http3;
+  c.quic_retry = a.quic_retry;
+  c.quic_max_handshakes = a.quic_max_handshakes;
   c.cert_file = a.cert;
   c.key_file = a.key;
   c.root = a.root;
@@ -162,7 +166,9 @@ CommandSpec serve_spec(ServeArgs& a) {
   CommandSpec s;
   s.name = "serve";
   s.usage = "sluice serve [OPTIONS]";
-  s.summary = "Serve HTTP/1.1 and HTTP/2 (TLS or h2c): static files and synthetic test endpoints.";
+  s.summary =
+      "Serve HTTP/1.1, HTTP/2 (TLS or h2c) and HTTP/3 (--tls --http3): static files and "
+      "synthetic test endpoints.";
   s.description =
       "A fast loopback/LAN test server for CI smoke tests and client benchmarks. Each\n"
       "--threads worker runs its own event loop with its own SO_REUSEPORT sockets.\n"
@@ -175,6 +181,13 @@ CommandSpec serve_spec(ServeArgs& a) {
            "With --tls: also serve HTTP/3 over QUIC on the UDP port of each --listen "
            "(loads the HTTP/3 module); h1/h2 responses advertise it with Alt-Svc",
            a.http3),
+      flag("--quic-retry",
+           "With --http3: every new client proves its address with a Retry round trip first",
+           a.quic_retry),
+      value("--quic-max-handshakes", "N",
+            "With --http3: QUIC handshakes in progress per thread before new clients must "
+            "prove their address with Retry (default 256; 0: never)",
+            a.quic_max_handshakes),
       value("--cert", "FILE", "PEM certificate chain for --tls", a.cert, true),
       value("--key", "FILE", "PEM private key for --tls", a.key, true),
       value("--root", "DIR", "Serve static files from DIR", a.root, true),

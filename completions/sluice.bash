@@ -15,7 +15,7 @@ _sluice() {
       ;;
     serve)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--listen --tls --http3 --cert --key --root --threads --max-connections --keepalive-requests --max-header-size --max-body-size --h2-max-concurrent-streams --h2-initial-window --h2-max-frame-size --h2-max-header-list --h2-reset-rate --h2-control-rate --request-timeout --keepalive-timeout --shutdown-timeout --no-defer-accept -q --quiet --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--listen --tls --http3 --quic-retry --quic-max-handshakes --cert --key --root --threads --max-connections --keepalive-requests --max-header-size --max-body-size --h2-max-concurrent-streams --h2-initial-window --h2-max-frame-size --h2-max-header-list --h2-reset-rate --h2-control-rate --request-timeout --keepalive-timeout --shutdown-timeout --no-defer-accept -q --quiet --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

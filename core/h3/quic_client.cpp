@@ -105,7 +105,12 @@ Result<void> QuicClient::create_conn() {
   ngtcp2_path path = path_of(local_, cfg_.remote);
   ngtcp2_callbacks cb = shared_callbacks();
   cb.client_initial = ngtcp2_crypto_client_initial_cb;
-  cb.recv_retry = ngtcp2_crypto_recv_retry_cb;
+  cb.recv_retry = [](ngtcp2_conn* conn, const ngtcp2_pkt_hd* hd, void* user) {
+    if (auto& l = *static_cast<AppLink*>(user); l.trace)
+      l.trace("QUIC: the server asked for a Retry (address validation): Initial sent again");
+    return ngtcp2_crypto_recv_retry_cb(conn, hd, user);
+  };
+  link_.trace = cfg_.trace;
   int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &s, &p,
                                   nullptr, &link_);
   if (rv != 0)

@@ -119,10 +119,15 @@ struct Callbacks {
 
   static int new_connection_id(ngtcp2_conn*, ngtcp2_cid* cid, uint8_t* token, size_t len,
                                void* user_data) {
-    random_bytes(cid->data, len);
-    cid->datalen = len;
-    random_bytes(token, NGTCP2_STATELESS_RESET_TOKENLEN);
-    if (AppLink& l = link(user_data); l.cid_added) l.cid_added(*cid);
+    AppLink& l = link(user_data);
+    if (l.issue_cid) {
+      l.issue_cid(*cid, token);
+    } else {
+      random_bytes(cid->data, len);
+      cid->datalen = len;
+      random_bytes(token, NGTCP2_STATELESS_RESET_TOKENLEN);
+    }
+    if (l.cid_added) l.cid_added(*cid);
     return 0;
   }
 

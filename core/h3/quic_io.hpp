@@ -83,6 +83,10 @@ struct AppLink {
   std::optional<Error> app_error;
   bool handshake_done = false;
   std::function<void(const ngtcp2_cid&)> cid_added, cid_retired;  // server: route these
+  // Server: a new ID (of the length asked) that routes to this worker, and its
+  // stateless reset token from the server's secret. Unset: both random (client).
+  std::function<void(ngtcp2_cid& cid, uint8_t* token)> issue_cid;
+  std::function<void(std::string_view)> trace;  // client, -v: connection events
 };
 
 // The callbacks both sides share (stream data, acks, closes, crypto, rand,

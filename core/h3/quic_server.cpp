@@ -1,8 +1,10 @@
 #include "core/h3/quic_server.hpp"
 
 #include <fmt/format.h>
+#include <ngtcp2/ngtcp2_crypto.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -10,7 +12,7 @@ namespace sluice::h3 {
 
 namespace {
 
-constexpr std::size_t kScidLen = 18;  // our connection IDs; short headers carry no length
+constexpr uint32_t kResetsPerSecond = 100;  // stateless resets per listener
 constexpr int kReadRounds = 16;
 constexpr int kBuffer = 4 << 20;  // socket send and receive buffers (up to the sysctl caps)
 
@@ -33,6 +35,10 @@ ServerConnection::ServerConnection(QuicServerListener& listener, const SocketAdd
     cids_.push_back(cid_key(cid.data, cid.datalen));
     listener_.route_cid(cid, this);
   };
+  link_.issue_cid = [this](ngtcp2_cid& cid, uint8_t* token) {
+    cid = listener_.ids().new_cid();
+    listener_.ids().reset_token(token, cid);
+  };
   link_.cid_retired = [this](const ngtcp2_cid& cid) {
     std::string key = cid_key(cid.data, cid.datalen);
     std::erase(cids_, key);
@@ -51,15 +57,14 @@ Loop& ServerConnection::loop() {
   return listener_.loop();
 }
 
-Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd) {
+Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd,
+                                      const std::optional<ngtcp2_cid>& odcid) {
   const QuicListenSpec& spec = listener_.spec();
   auto tls = listener_.tls().session(&conn_ref_);
   if (!tls) return std::unexpected(tls.error());
   tls_ = *tls;
 
-  ngtcp2_cid scid;
-  scid.datalen = kScidLen;
-  random_bytes(scid.data, scid.datalen);
+  ngtcp2_cid scid = listener_.ids().new_cid();
 
   ngtcp2_settings s;
   ngtcp2_settings_default(&s);
@@ -82,9 +87,17 @@ Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd) {
       static_cast<ngtcp2_duration>(spec.idle_timeout.count()) * NGTCP2_MILLISECONDS;
   p.max_udp_payload_size = kRxSlotSize;
   p.stateless_reset_token_present = 1;
-  random_bytes(p.stateless_reset_token, sizeof p.stateless_reset_token);
+  listener_.ids().reset_token(p.stateless_reset_token, scid);
   p.original_dcid = hd.dcid;
   p.original_dcid_present = 1;
+  if (odcid) {  // after our Retry: the address is validated by its token
+    p.original_dcid = *odcid;
+    p.retry_scid = hd.dcid;
+    p.retry_scid_present = 1;
+    s.token = hd.token;
+    s.tokenlen = hd.tokenlen;
+    s.token_type = NGTCP2_TOKEN_TYPE_RETRY;
+  }
 
   app_ = std::make_unique<H3ServerSession>(*this, listener_.router(), spec.max_streams);
   link_.app = app_.get();
@@ -105,7 +118,15 @@ Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd) {
     listener_.route_cid(*c, this);
   }
   listener_.router().count_connection();
+  handshaking_ = true;
+  listener_.handshake_started();
   return {};
+}
+
+void ServerConnection::end_handshake() {
+  if (!handshaking_) return;
+  handshaking_ = false;
+  listener_.handshake_ended();
 }
 
 void ServerConnection::feed(std::span<const std::byte> pkt, const SocketAddr& from) {
@@ -133,6 +154,7 @@ void ServerConnection::feed(std::span<const std::byte> pkt, const SocketAddr& fr
 
 void ServerConnection::after_read() {
   if (closed_) return;
+  if (link_.handshake_done) end_handshake();
   static_cast<QuicApp&>(*app_).on_read_done();
   if (!closed_) write();
 }
@@ -207,6 +229,7 @@ void ServerConnection::close(uint64_t app_error) {
 void ServerConnection::drop() {
   if (closed_) return;
   closed_ = true;
+  end_handshake();
   expiry_.cancel();
   listener_.remove(this);
 }
@@ -215,7 +238,11 @@ void ServerConnection::drop() {
 
 QuicServerListener::QuicServerListener(Loop& loop, const QuicListenSpec& spec,
                                        serve::RequestRouter& router)
-    : loop_(loop), spec_(spec), router_(router), rx_(kRxSlots, kRxSlotSize) {}
+    : loop_(loop),
+      spec_(spec),
+      router_(router),
+      ids_(spec.secret, spec.worker, spec.workers),
+      rx_(kRxSlots, kRxSlotSize) {}
 
 Result<std::unique_ptr<QuicServerListener>> QuicServerListener::open(Loop& loop,
                                                                      const QuicListenSpec& spec,
@@ -238,6 +265,9 @@ Result<std::unique_ptr<QuicServerListener>> QuicServerListener::open(Loop& loop,
   if (spec.reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
     return fail(Errc::address_in_use, fmt::format("SO_REUSEPORT: {}", std::strerror(errno)), errno);
   if (auto r = l->sock_->bind(spec.local); !r) return std::unexpected(r.error());
+  // Worker 0's socket joins the group first: it carries the routing program.
+  if (spec.reuse_port && spec.worker == 0)
+    if (auto r = attach_cid_router(fd, spec.workers); !r) return std::unexpected(r.error());
   int buf = kBuffer;
   (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
   (void)::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
@@ -284,7 +314,7 @@ void QuicServerListener::on_readable() {
 void QuicServerListener::dispatch(std::span<const std::byte> pkt, const SocketAddr& from) {
   const auto* data = reinterpret_cast<const uint8_t*>(pkt.data());
   ngtcp2_version_cid vc;
-  int rv = ngtcp2_pkt_decode_version_cid(&vc, data, pkt.size(), kScidLen);
+  int rv = ngtcp2_pkt_decode_version_cid(&vc, data, pkt.size(), kServerCidLen);
   if (rv == NGTCP2_ERR_VERSION_NEGOTIATION) {
     uint8_t buf[kTxPacketMax];
     uint32_t versions[] = {NGTCP2_PROTO_VER_V1};
@@ -300,13 +330,12 @@ void QuicServerListener::dispatch(std::span<const std::byte> pkt, const SocketAd
   if (auto it = cids_.find(cid_key(vc.dcid, vc.dcidlen)); it != cids_.end()) {
     c = it->second;
   } else {
+    // A short header naming no connection of ours: a connection this
+    // server forgot (a restart) or never had. Tell the peer to stop.
+    if (!(data[0] & 0x80)) return stateless_reset(pkt, vc, from);
     if (draining_) return;
-    ngtcp2_pkt_hd hd;
-    if (ngtcp2_accept(&hd, data, pkt.size()) != 0) return;
-    auto conn = std::make_unique<ServerConnection>(*this, from);
-    if (!conn->accept(hd)) return;
-    c = conn.get();
-    conns_.emplace(c, std::move(conn));
+    c = accept(pkt, from);
+    if (!c) return;
   }
   if (c->closed()) return;
   c->feed(pkt, from);
@@ -314,6 +343,85 @@ void QuicServerListener::dispatch(std::span<const std::byte> pkt, const SocketAd
     c->touched = true;
     touched_.push_back(c);
   }
+}
+
+// A client's first Initial: a new connection, unless the client must first
+// prove its address (Retry) or its token is not one of ours.
+ServerConnection* QuicServerListener::accept(std::span<const std::byte> pkt,
+                                             const SocketAddr& from) {
+  ngtcp2_pkt_hd hd;
+  if (ngtcp2_accept(&hd, reinterpret_cast<const uint8_t*>(pkt.data()), pkt.size()) != 0)
+    return nullptr;
+  std::optional<ngtcp2_cid> odcid;
+  if (hd.tokenlen > 0 && hd.token[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
+    odcid = ids_.verify_retry_token(hd, from);
+    if (!odcid) {
+      refuse(hd, from, NGTCP2_INVALID_TOKEN);
+      return nullptr;
+    }
+  } else if (must_validate()) {
+    send_retry(hd, from);
+    return nullptr;
+  }
+  auto conn = std::make_unique<ServerConnection>(*this, from);
+  if (!conn->accept(hd, odcid)) return nullptr;
+  ServerConnection* c = conn.get();
+  conns_.emplace(c, std::move(conn));
+  return c;
+}
+
+// Retry costs the client a round trip and us no state: for every client with
+// --quic-retry, else only while handshakes pile up (a flood of Initials from
+// spoofed addresses never comes back with a token).
+bool QuicServerListener::must_validate() const {
+  return spec_.retry || (spec_.max_handshakes > 0 && handshakes_ >= spec_.max_handshakes);
+}
+
+void QuicServerListener::send_retry(const ngtcp2_pkt_hd& hd, const SocketAddr& from) {
+  ngtcp2_cid scid = ids_.new_cid();  // the client comes back to it: this worker's
+  uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
+  std::size_t len = ids_.retry_token(token, hd.version, from, scid, hd.dcid);
+  if (len == 0) return;
+  uint8_t buf[kTxPacketMax];
+  ngtcp2_ssize n =
+      ngtcp2_crypto_write_retry(buf, sizeof buf, hd.version, &hd.scid, &scid, &hd.dcid, token, len);
+  if (n > 0) send_datagram({buf, static_cast<std::size_t>(n)}, from);
+  router_.count_retry();
+}
+
+// CONNECTION_CLOSE in an Initial, without a connection (a bad token).
+void QuicServerListener::refuse(const ngtcp2_pkt_hd& hd, const SocketAddr& from, uint64_t error) {
+  ngtcp2_cid scid = ids_.new_cid();
+  uint8_t buf[kTxPacketMax];
+  ngtcp2_ssize n = ngtcp2_crypto_write_connection_close(buf, sizeof buf, hd.version, &hd.scid,
+                                                        &scid, error, nullptr, 0);
+  if (n > 0) send_datagram({buf, static_cast<std::size_t>(n)}, from);
+}
+
+// RFC 9000 10.3: shorter than the packet that caused it (so two endpoints
+// cannot loop), at least 21 bytes, and rate limited.
+void QuicServerListener::stateless_reset(std::span<const std::byte> pkt,
+                                         const ngtcp2_version_cid& vc, const SocketAddr& from) {
+  constexpr std::size_t kMinReset =
+      1 + NGTCP2_MIN_STATELESS_RESET_RANDLEN + NGTCP2_STATELESS_RESET_TOKENLEN;
+  if (vc.dcidlen != kServerCidLen || pkt.size() <= kMinReset) return;
+  uint64_t second = quic_now() / NGTCP2_SECONDS;
+  if (second != reset_second_) {
+    reset_second_ = second;
+    resets_ = 0;
+  }
+  if (++resets_ > kResetsPerSecond) return;
+  ngtcp2_cid cid;
+  ngtcp2_cid_init(&cid, vc.dcid, vc.dcidlen);
+  uint8_t token[NGTCP2_STATELESS_RESET_TOKENLEN];
+  ids_.reset_token(token, cid);
+  uint8_t rand[40];
+  std::size_t randlen =
+      std::min(pkt.size() - 2 - NGTCP2_STATELESS_RESET_TOKENLEN, sizeof rand);  // 1 byte shorter
+  random_bytes(rand, randlen);
+  uint8_t buf[1 + sizeof rand + NGTCP2_STATELESS_RESET_TOKENLEN];
+  ngtcp2_ssize n = ngtcp2_pkt_write_stateless_reset(buf, sizeof buf, token, rand, randlen);
+  if (n > 0) send_datagram({buf, static_cast<std::size_t>(n)}, from);
 }
 
 bool QuicServerListener::flush(ServerConnection&, const SocketAddr& to) {

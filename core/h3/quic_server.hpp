@@ -15,12 +15,14 @@
 #include <gnutls/gnutls.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/h3/quic_io.hpp"
 #include "core/h3/quic_tls.hpp"
+#include "core/h3/server_ids.hpp"
 #include "core/h3/server_session.hpp"
 #include "core/http/h3_module.hpp"
 
@@ -35,8 +37,9 @@ class ServerConnection {
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;
 
-  // Creates the ngtcp2 connection for the client's first Initial.
-  Result<void> accept(const ngtcp2_pkt_hd& hd);
+  // Creates the ngtcp2 connection for the client's first Initial; odcid:
+  // the client came back after our Retry, and this was its first DCID.
+  Result<void> accept(const ngtcp2_pkt_hd& hd, const std::optional<ngtcp2_cid>& odcid);
   void feed(std::span<const std::byte> pkt, const SocketAddr& from);
   void after_read();  // the batch is read: the app runs, then packets go out
   void write();
@@ -54,7 +57,8 @@ class ServerConnection {
  private:
   void on_expiry();
   void arm_expiry();
-  void drop();  // leave the listener without a word
+  void drop();           // leave the listener without a word
+  void end_handshake();  // no longer counted as a handshake in progress
 
   QuicServerListener& listener_;
   SocketAddr remote_;
@@ -66,6 +70,7 @@ class ServerConnection {
   ngtcp2_ccerr last_error_{};
   Deadline expiry_;
   bool closed_ = false, write_scheduled_ = false;
+  bool handshaking_ = false;       // counted in the listener's handshakes in progress
   std::vector<std::string> cids_;  // every ID the table routes to us
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   friend class QuicServerListener;
@@ -87,6 +92,9 @@ class QuicServerListener final : public QuicListener {
   const QuicListenSpec& spec() const { return spec_; }
   serve::RequestRouter& router() { return router_; }
   const QuicTlsServer& tls() const { return *tls_; }
+  const ServerIds& ids() const { return ids_; }
+  void handshake_started() { ++handshakes_; }
+  void handshake_ended() { --handshakes_; }
   void route_cid(const ngtcp2_cid& cid, ServerConnection* c);
   void unroute_cid(const ngtcp2_cid& cid);
   // Sends what conn packed into tx(); false when the socket is full (conn
@@ -103,12 +111,24 @@ class QuicServerListener final : public QuicListener {
   void on_readable();
   void on_writable();
   void dispatch(std::span<const std::byte> pkt, const SocketAddr& from);
+  ServerConnection* accept(std::span<const std::byte> pkt, const SocketAddr& from);
+  bool must_validate() const;
+  void send_retry(const ngtcp2_pkt_hd& hd, const SocketAddr& from);
+  void refuse(const ngtcp2_pkt_hd& hd, const SocketAddr& from, uint64_t error);
+  void stateless_reset(std::span<const std::byte> pkt, const ngtcp2_version_cid& vc,
+                       const SocketAddr& from);
   void finish_if_drained();
 
   Loop& loop_;
   QuicListenSpec spec_;
   serve::RequestRouter& router_;
   std::unique_ptr<QuicTlsServer> tls_;
+  ServerIds ids_;
+  uint32_t handshakes_ = 0;  // connections accepted whose handshake is not done
+  // Stateless resets sent in the current second (at most kResetsPerSecond:
+  // they answer unauthenticated packets, so they must not amplify a flood).
+  uint64_t reset_second_ = 0;
+  uint32_t resets_ = 0;
   std::unique_ptr<UdpSocket> sock_;
   SocketAddr local_;
   DatagramBatch rx_;

@@ -8,6 +8,8 @@
 // share the class layouts; kAbiVersion guards against a stale module.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,7 +25,7 @@ class RequestRouter;
 
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 3;
+inline constexpr int kAbiVersion = 4;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 
@@ -60,6 +62,15 @@ struct QuicListenSpec {
   uint64_t stream_window = 256 << 10;  // request body bytes per stream not yet taken
   Millis idle_timeout{30000};
   Millis handshake_timeout{10000};
+  // Shared by all workers of one server (made once per run): stateless reset
+  // and Retry tokens any worker can check. worker/workers: this listener's
+  // index among them, which its connection IDs encode for routing.
+  std::array<uint8_t, 32> secret{};
+  unsigned worker = 0, workers = 1;
+  // Address validation: Retry every new client (--quic-retry), or only while
+  // this many handshakes are in progress on the worker (0: never).
+  bool retry = false;
+  uint32_t max_handshakes = 256;
 };
 
 class QuicListener {

@@ -22,6 +22,10 @@ struct ServeConfig {
   // With tls: a QUIC (HTTP/3) listener on the UDP port of each TLS listener,
   // through the HTTP/3 module; h1/h2 responses advertise it with Alt-Svc.
   bool http3 = false;
+  // QUIC address validation: Retry for every new client, or only while this
+  // many handshakes are in progress on a worker (0: never).
+  bool quic_retry = false;
+  uint32_t quic_max_handshakes = 256;
   std::string root;              // static files; empty: synthetic endpoints only
   int threads = 1;               // one loop and one SO_REUSEPORT socket set each
   uint64_t max_connections = 0;  // per process, 0: no limit but the fd limit

@@ -66,6 +66,7 @@ class RequestRouter {
   virtual std::unique_ptr<Endpoint> route(const RequestHead& req) = 0;
   virtual void count_connection() = 0;  // a connection was accepted
   virtual void count_request() = 0;     // a request head was routed
+  virtual void count_retry() = 0;       // a QUIC Retry was sent (address validation)
 };
 
 }  // namespace sluice::serve

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -77,6 +78,7 @@ Result<void> bind_listeners(const ServeConfig& cfg, std::vector<std::unique_ptr<
     spec.local = addr;
     spec.reuse_port = workers.size() > 1;
     for (auto& w : workers) {
+      spec.worker = static_cast<unsigned>(&w - workers.data());  // bound in this order
       auto l = quic.module->listen(w->loop(), spec, *w);
       if (!l) return std::unexpected(l.error());
       w->add_quic_listener(std::move(*l));
@@ -138,6 +140,12 @@ Result<ServeReport> run(const ServeConfig& cfg, const ServeEvents& events) {
     quic.spec.max_streams = cfg.h2.max_concurrent_streams;
     quic.spec.idle_timeout = cfg.keepalive_timeout;
     quic.spec.handshake_timeout = cfg.request_timeout;
+    quic.spec.retry = cfg.quic_retry;
+    quic.spec.max_handshakes = cfg.quic_max_handshakes;
+    quic.spec.workers = static_cast<unsigned>(cfg.threads);
+    if (::getrandom(quic.spec.secret.data(), quic.spec.secret.size(), 0) !=
+        static_cast<ssize_t>(quic.spec.secret.size()))
+      return fail(Errc::internal, "getrandom failed: no secret for QUIC tokens");
   }
 
   Stats stats(cfg.threads);

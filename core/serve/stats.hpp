@@ -10,7 +10,8 @@ namespace sluice::serve {
 
 struct alignas(64) WorkerCounters {
   std::atomic<uint64_t> requests{0};
-  std::atomic<uint64_t> connections{0};  // accepted
+  std::atomic<uint64_t> connections{0};   // accepted
+  std::atomic<uint64_t> quic_retries{0};  // Retry packets sent (address validation)
 };
 
 class Stats {
@@ -21,6 +22,7 @@ class Stats {
 
   uint64_t requests() const { return sum(&WorkerCounters::requests); }
   uint64_t connections() const { return sum(&WorkerCounters::connections); }
+  uint64_t quic_retries() const { return sum(&WorkerCounters::quic_retries); }
 
   // Open connections, shared by all workers for --max-connections (touched
   // once per connection, not per request).

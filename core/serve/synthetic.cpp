@@ -248,8 +248,9 @@ std::unique_ptr<Endpoint> delay(std::string_view ms_text) {
 
 std::unique_ptr<Endpoint> stats_json(const Stats* s) {
   std::string body =
-      fmt::format("{{\"requests\":{},\"connections\":{},\"open\":{}}}\n", s ? s->requests() : 0,
-                  s ? s->connections() : 0, s ? s->open.load() : 0);
+      fmt::format("{{\"requests\":{},\"connections\":{},\"quic_retries\":{},\"open\":{}}}\n",
+                  s ? s->requests() : 0, s ? s->connections() : 0, s ? s->quic_retries() : 0,
+                  s ? s->open.load() : 0);
   Headers h = content_type("application/json");
   h.add("Cache-Control", "no-store");
   return std::make_unique<FixedResponse>(200, std::move(h), std::move(body));

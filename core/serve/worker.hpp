@@ -68,6 +68,7 @@ class Worker final : private IoHandler, public RequestRouter {
     counters().connections.fetch_add(1, std::memory_order_relaxed);
   }
   void count_request() override { counters().requests.fetch_add(1, std::memory_order_relaxed); }
+  void count_retry() override { counters().quic_retries.fetch_add(1, std::memory_order_relaxed); }
 
  private:
   void on_io(uint32_t events) override;  // wake-up from request_stop

@@ -9,17 +9,13 @@
 
 #include "bench_helpers.hpp"
 #include "gtlsserver.hpp"
+#include "h3_server.hpp"
 #include "support.hpp"
 
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
-
-struct H3Server {
-  H3Server() : srv("--http3", true) { REQUIRE(wait_udp_port(srv.port)); }
-  Server srv;
-};
 
 // The server's own count of h3 requests and connections, from its /stats.
 std::string server_stat(const Server& s, const std::string& key) {

@@ -2,14 +2,16 @@
 """A lossy UDP relay for QUIC tests, on loopback. Deterministic: one seeded
 random generator decides the fate of every datagram, both ways.
 
-  udp_relay.py SERVER_PORT LOSS DUP REORDER SEED
+  udp_relay.py SERVER_PORT LOSS DUP REORDER SEED [REBIND]
 
 Binds 127.0.0.1 on a free port and prints "relay PORT" (the readiness line).
 The first client to send is the one it serves: its datagrams go to
 127.0.0.1:SERVER_PORT, the server's back to it. Each datagram is dropped with
 probability LOSS, else sent twice with probability DUP, else held back and
-sent after the next one with probability REORDER. On exit (SIGTERM) it
-prints counts on stderr.
+sent after the next one with probability REORDER. With REBIND > 0, every
+REBIND datagrams from the client it moves to a new source port toward the
+server, as a NAT rebinding does (what the server sent to the old port is
+lost). On exit (SIGTERM) it prints counts on stderr.
 """
 import random
 import selectors
@@ -22,14 +24,22 @@ def main():
     server_port = int(sys.argv[1])
     loss, dup, reorder = (float(a) for a in sys.argv[2:5])
     rng = random.Random(int(sys.argv[5]))
-    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    front.bind(("127.0.0.1", 0))
-    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    back.connect(("127.0.0.1", server_port))
-    for s in (front, back):
+    rebind_every = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+
+    def open_socket(connect_to=None):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if connect_to:
+            s.connect(("127.0.0.1", connect_to))
+        else:
+            s.bind(("127.0.0.1", 0))
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         s.setblocking(False)
-    counts = {"relayed": 0, "dropped": 0, "duplicated": 0, "reordered": 0}
+        return s
+
+    front = open_socket()
+    back = open_socket(server_port)
+    counts = {"relayed": 0, "dropped": 0, "duplicated": 0, "reordered": 0, "rebinds": 0}
+    from_client = 0
     client = None
     held = {front: None, back: None}  # a datagram held back, per direction
 
@@ -72,6 +82,8 @@ def main():
     while True:
         for key, _ in sel.select():
             sock = key.fileobj
+            if sock.fileno() < 0:
+                continue  # the back socket a rebinding closed
             while True:
                 try:
                     data, addr = sock.recvfrom(65536)
@@ -79,8 +91,18 @@ def main():
                     break
                 if sock is front:
                     client = client or addr
-                    if addr == client:
-                        forward(back, data, None)
+                    if addr != client:
+                        continue
+                    from_client += 1
+                    if rebind_every and from_client % rebind_every == 0:
+                        sel.unregister(back)
+                        back.close()
+                        held[back] = None
+                        back = open_socket(server_port)
+                        held[back] = None
+                        sel.register(back, selectors.EVENT_READ)
+                        counts["rebinds"] += 1
+                    forward(back, data, None)
                 elif client is not None:
                     forward(front, data, client)
 

@@ -1,0 +1,122 @@
+// e2e: the QUIC-level behaviour of `sluice serve --http3`: connections stay on
+// their worker thread when the client's port changes (connection IDs routed
+// per socket), Retry for address validation (--quic-retry), and stateless
+// resets for packets that name no connection.
+#include <signal.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "h3_server.hpp"
+#include "support.hpp"
+
+using namespace e2e;
+using Catch::Matchers::ContainsSubstring;
+
+namespace {
+
+std::string get(const std::string& args) {
+  return std::string(sluice_bin()) + " get " + args;
+}
+
+long stat(const Server& s, const std::string& key) {
+  auto r =
+      sh("curl -sk " + s.base +
+         "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"" + key + "\"])'");
+  REQUIRE(r.exit_code == 0);
+  return std::stol(r.out);
+}
+
+// "key value key value ..." (what the peers/ scripts print) as numbers.
+std::map<std::string, long> counts_of(const std::string& text) {
+  std::map<std::string, long> m;
+  std::istringstream in(text);
+  std::string key;
+  long value = 0;
+  while (in >> key >> value) m[key] = value;
+  return m;
+}
+
+// The port a udp_relay.py prints in its readiness line.
+std::string relay_port(Process& relay) {
+  REQUIRE(relay.wait_out("relay "));
+  std::string out = relay.out();
+  return out.substr(6, out.find('\n') - 6);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "serve --http3 --threads 2: a connection stays on its thread when the client's port "
+    "changes (NAT rebinding)",
+    "[serve][h3][quic]") {
+  H3Server s("--threads 2");
+  // The relay moves to a new source port every 40 datagrams from the client:
+  // the kernel's 4-tuple hash alone would hand about half of those moves to
+  // the thread that does not know the connection.
+  Process relay("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
+                std::to_string(s.srv.port) + " 0 0 0 1 40");
+  std::string url = "https://127.0.0.1:" + relay_port(relay) + "/bytes/20000000";
+  auto want = sha_of(get("-s --http1.1 -k " + s.url("/bytes/20000000")));
+  auto r = sh(get("-s --http3-only -k --max-time 60 " + url + " | sha256sum"), 90);
+  CHECK(r.out.substr(0, 64) == want.substr(0, 64));
+  relay.signal(SIGTERM);
+  CHECK(relay.wait(10) == 0);
+  INFO(relay.log());
+  CHECK(counts_of(relay.log())["rebinds"] >= 20);  // enough moves that luck cannot explain a pass
+}
+
+TEST_CASE("serve --http3 --quic-retry: every client proves its address first, and is served",
+          "[serve][h3][quic]") {
+  H3Server s("--quic-retry");
+  auto r = sh(get("-v -s --http3-only -k -o /dev/null -w '%{http_version} %{http_code}' " +
+                  s.url("/bytes/1000")));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "3 200");
+  CHECK_THAT(r.err, ContainsSubstring("Retry"));
+  auto g = sh("gtlsclient -q --exit-on-all-streams-close 127.0.0.1 " + std::to_string(s.srv.port) +
+              " " + s.url("/bytes/10") + " >/dev/null 2>&1");
+  CHECK(g.exit_code == 0);
+  CHECK(stat(s.srv, "quic_retries") == 2);
+}
+
+TEST_CASE("serve --http3: no Retry by default, while few handshakes are in progress",
+          "[serve][h3][quic]") {
+  H3Server s;
+  auto r = sh(get("-v -s --http3-only -k -o /dev/null " + s.url("/bytes/10")));
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, !ContainsSubstring("Retry"));
+  CHECK(stat(s.srv, "quic_retries") == 0);
+  auto bad = sh(std::string(sluice_bin()) + " serve --quic-retry --listen 127.0.0.1:1");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, ContainsSubstring("--quic-retry needs --http3"));
+}
+
+TEST_CASE(
+    "serve --http3: packets for unknown connections get stateless resets, shorter than "
+    "them and rate limited",
+    "[serve][h3][quic]") {
+  H3Server s;
+  std::string probe = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/stateless_reset_probe.py " +
+                      std::to_string(s.srv.port);
+  auto one = sh(probe + " 1 60");
+  INFO(one.out);
+  auto c = counts_of(one.out);
+  CHECK(c["replies"] == 1);
+  CHECK(c["longest"] < 60);    // shorter than what caused it: two servers cannot loop
+  CHECK(c["shortest"] >= 21);  // RFC 9000's smallest reset
+  CHECK(c["bad_form"] == 0);
+  // Too short to answer with anything shorter that is still a valid reset.
+  CHECK(counts_of(sh(probe + " 1 22").out)["replies"] == 0);
+  // A flood is answered at most 100 times a second (the probe listens for
+  // a few seconds at most, and sends in well under one).
+  auto flood = sh(probe + " 1000 100");
+  INFO(flood.out);
+  CHECK(counts_of(flood.out)["replies"] >= 50);
+  CHECK(counts_of(flood.out)["replies"] <= 300);
+  // And the server still serves.
+  CHECK(sh(get("-s --http3-only -k -o /dev/null " + s.url("/bytes/10"))).exit_code == 0);
+}

@@ -52,7 +52,7 @@ run_once() {
   local n; n=$(get "d['counters']['requests']")
   awk -v n="$n" -v rps="$(get "round(d['rates']['requests_per_s'])")" -v ticks=$((t1 - t0)) \
     -v hz="$(getconf CLK_TCK)" -v err="$(get "sum(d['counters']['errors'].values())")" \
-    'BEGIN {printf "%s %.0f %s\n", rps, ticks > 0 ? n / (ticks / hz) : 0, err}'
+    'BEGIN {printf "%s %.0f %s\n", rps, (ticks > 0 ? n / (ticks / hz) : 0), err}'
 }
 
 json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"load\":\"sluice bench --http3-only -t1 -c64 -m10\",\"servers\":{"

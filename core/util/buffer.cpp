@@ -16,7 +16,9 @@ thread_local std::vector<std::unique_ptr<Block>> free_blocks;
 }  // namespace
 
 std::unique_ptr<Block> BlockPool::get() {
-  if (free_blocks.empty()) return std::make_unique<Block>();
+  // _for_overwrite: make_unique<Block>() would zero all 16 KiB of data (value
+  // initialisation), a memset for every block a busy server allocates.
+  if (free_blocks.empty()) return std::make_unique_for_overwrite<Block>();
   auto b = std::move(free_blocks.back());
   free_blocks.pop_back();
   b->begin = b->end = 0;

@@ -28,7 +28,8 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls
             ca-certificates git)
 bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 # chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.
-test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 pv
+# python3-cryptography: the QUIC Initials of the handshake-flood test helper.
+test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 python3-cryptography pv
            procps time man-db bc chromium iproute2)
 # ngtcp2's example client and server (gtlsclient, gtlsserver), built on the
 # same ngtcp2 1.11 as the module. The e2e tests also pass with Debian 12's 0.12.

@@ -171,3 +171,32 @@ TEST_CASE("serve --http3: memory stays bounded during a handshake flood", "[serv
   CHECK(after - before < 24 * 1024);
   CHECK(sh(get("-s --http3-only -k -o /dev/null " + s.url("/bytes/10"))).exit_code == 0);
 }
+
+TEST_CASE(
+    "serve --http3: memory stays bounded while a client stalls a 1 GiB response, and others "
+    "are served",
+    "[serve][h3][quic]") {
+  H3Server s;
+  long before = rss_kb(s.srv.proc.pid());
+  std::string dir = tmpdir();
+  REQUIRE(sh("mkfifo " + dir + "/stall").exit_code == 0);
+  // The consumer takes 2 MB, says so, then stops reading: the client's
+  // window closes and the server's stream must wait, holding what it queued.
+  Process reader("sh -c 'head -c 2000000 >/dev/null; touch " + dir + "/flowing; exec sleep 60' < " +
+                 dir + "/stall");
+  Process stalled(get("-s --http3-only -k -o " + dir + "/stall " + s.url("/bytes/1073741824")));
+  REQUIRE(wait_until([&] { return sh("test -e " + dir + "/flowing").exit_code == 0; }, 20000));
+  // Others are answered meanwhile, over QUIC and TCP.
+  for (int i = 0; i < 3; ++i) {
+    auto r = sh(get("-s --http3-only -k -o /dev/null -w '%{http_code}' " + s.url("/bytes/100000")));
+    CHECK(r.out == "200");
+  }
+  CHECK(sh(get("-s -k -o /dev/null -w '%{http_code}' " + s.url("/bytes/10"))).out == "200");
+  auto hwm = counts_of(
+      sh("awk '/VmHWM/ {print \"hwm\", $2}' /proc/" + std::to_string(s.srv.proc.pid()) + "/status")
+          .out)["hwm"];
+  INFO("server VmRSS before " << before << " kB, peak " << hwm << " kB");
+  CHECK(hwm - before < 16 * 1024);  // a stream queues 256 KiB at most
+  stalled.signal(SIGTERM);
+  reader.signal(SIGTERM);
+}

@@ -3,6 +3,7 @@
 #include <sys/uio.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "core/h1/http_date.hpp"
@@ -24,10 +25,63 @@ bool client_bidi(int64_t id) {
   return (id & 0x3) == 0;
 }
 
+// A response head's fields as nghttp3 takes them (it copies them): on the
+// stack, names lower-cased into one buffer, the heap only for a very large
+// head. Not movable: the fields point into it.
+class ResponseFields {
+ public:
+  ResponseFields(int status, const Headers& headers, std::optional<uint64_t> length) {
+    code_ = {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
+             static_cast<char>('0' + status % 10)};
+    std::size_t names = 0, count = kOwn;
+    for (const auto& [name, value] : headers.list()) {
+      names += name.size();
+      ++count;
+    }
+    char* lower = names_.data();
+    if (names > names_.size()) lower = heap_names_.assign(names, 0).data();
+    nv_ = nva_.data();
+    if (count > nva_.size()) {
+      heap_nva_.resize(count);
+      nv_ = heap_nva_.data();
+    }
+    add(":status", {code_.data(), code_.size()});
+    add("server", "sluice");
+    add("date", current_http_date());
+    for (const auto& [name, value] : headers.list()) {
+      if (is_connection_specific(name)) continue;
+      std::transform(name.begin(), name.end(), lower,
+                     [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+      add({lower, name.size()}, value);
+      lower += name.size();
+    }
+    if (length)
+      add("content-length",
+          {len_.data(), std::to_chars(len_.data(), len_.data() + len_.size(), *length).ptr});
+  }
+  ResponseFields(const ResponseFields&) = delete;
+  ResponseFields& operator=(const ResponseFields&) = delete;
+  const nghttp3_nv* data() const { return nv_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  static constexpr std::size_t kOwn = 4;  // :status, server, date, content-length
+  void add(std::string_view name, std::string_view value) { nv_[n_++] = make_nv(name, value); }
+
+  std::array<char, 3> code_{};
+  std::array<char, 20> len_{};  // 2^64 - 1 has 20 digits
+  std::array<char, 512> names_{};
+  std::string heap_names_;
+  std::array<nghttp3_nv, 16> nva_{};
+  std::vector<nghttp3_nv> heap_nva_;
+  nghttp3_nv* nv_ = nullptr;
+  std::size_t n_ = 0;
+};
+
 }  // namespace
 
-// One request stream: the endpoint's ResponseWriter. `out` holds the body
-// bytes not yet acknowledged; the first `handed` of them nghttp3 has.
+// One request stream: the endpoint's ResponseWriter, holding the body bytes
+// not yet acknowledged (small_, then out_).
 class H3ServerSession::Stream final : public serve::ResponseWriter {
  public:
   Stream(H3ServerSession& s, int64_t id) : session_(s), id_(id) {
@@ -69,9 +123,18 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
 
   // nghttp3's data reader.
   nghttp3_ssize read(nghttp3_vec* vec, std::size_t veccnt, uint32_t* flags) {
+    std::size_t skip = handed_, filled = 0;
+    if (std::size_t small = small_end_ - small_begin_; skip < small && veccnt > 0) {
+      vec[filled].base = reinterpret_cast<uint8_t*>(small_.data() + small_begin_ + skip);
+      vec[filled].len = small - skip;
+      handed_ += small - skip;
+      skip = 0;
+      ++filled;
+    } else {
+      skip -= std::min(skip, small);
+    }
     iovec iov[64];
     int n = out_.peek(iov, 64);
-    std::size_t skip = handed_, filled = 0;
     for (int i = 0; i < n && filled < veccnt; ++i) {
       std::size_t len = iov[i].iov_len;
       if (skip >= len) {
@@ -84,7 +147,7 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
       skip = 0;
       ++filled;
     }
-    if (handed_ == out_.size() && ended_) {
+    if (handed_ == pending() && ended_) {
       *flags |= NGHTTP3_DATA_FLAG_EOF;
       return static_cast<nghttp3_ssize>(filled);
     }
@@ -95,7 +158,10 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
     return static_cast<nghttp3_ssize>(filled);
   }
   void acked(uint64_t n) {
-    out_.consume(n);
+    std::size_t from_small = std::min<std::size_t>(n, small_end_ - small_begin_);
+    small_begin_ += from_small;
+    if (small_begin_ == small_end_) small_begin_ = small_end_ = 0;  // all acknowledged
+    out_.consume(n - from_small);
     handed_ -= std::min<std::size_t>(handed_, n);
   }
 
@@ -103,34 +169,31 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
   const RequestHead& request() const override { return head_; }
   void head(int status, const Headers& headers, std::optional<uint64_t> length) override {
     no_body_ = head_.is_head() || status == 204 || status == 304;
-    std::string code = std::to_string(status);
-    std::string len = length ? std::to_string(*length) : std::string();
-    std::vector<std::string> names;  // lower-cased; nghttp3 copies the fields
-    names.reserve(headers.list().size());
-    std::vector<nghttp3_nv> nva{make_nv(":status", code), make_nv("server", "sluice"),
-                                make_nv("date", current_http_date())};
-    for (const auto& [name, value] : headers.list()) {
-      if (is_connection_specific(name)) continue;
-      names.push_back(ascii_lower(name));
-      nva.push_back(make_nv(names.back(), value));
-    }
-    if (length) nva.push_back(make_nv("content-length", len));
+    ResponseFields fields(status, headers, length);
     nghttp3_data_reader reader{H3ServerSession::read_data};
-    nghttp3_conn* h3 = session_.h3_;
-    if (nghttp3_conn_submit_response(h3, id_, nva.data(), nva.size(), no_body_ ? nullptr : &reader))
+    if (nghttp3_conn_submit_response(session_.h3_, id_, fields.data(), fields.size(),
+                                     no_body_ ? nullptr : &reader))
       return abort();
     session_.conn_.schedule_write();
   }
   void write(std::string_view bytes) override {
     if (no_body_ || ended_) return;
-    out_.append(bytes);
+    // A small body goes inline, behind what small_ holds, as long as nothing
+    // waits in out_ (the order of the bytes).
+    if (out_.empty() && small_end_ + bytes.size() <= small_.size()) {
+      std::copy(bytes.begin(), bytes.end(),
+                small_.begin() + static_cast<std::ptrdiff_t>(small_end_));
+      small_end_ += bytes.size();
+    } else {
+      out_.append(bytes);
+    }
     resume();
   }
   void end() override {
     ended_ = true;
     resume();
   }
-  bool has_room() const override { return out_.size() < kStreamBudget; }
+  bool has_room() const override { return pending() < kStreamBudget; }
   bool can_sendfile() const override { return false; }
   void sendfile(int, uint64_t, uint64_t) override {}
   void wake() override {
@@ -158,6 +221,14 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
   RequestHead head_;
   std::unique_ptr<serve::Endpoint> endpoint_;
   serve::Pull state_ = serve::Pull::done;
+  std::size_t pending() const { return small_end_ - small_begin_ + out_.size(); }
+
+  // The body bytes not yet acknowledged: small_[small_begin_, small_end_),
+  // then out_. A small response never takes one of out_'s 16 KiB blocks
+  // (a block per stream, with hundreds of streams open, was a malloc and a
+  // cache miss per request). nghttp3 has the first handed_ of them.
+  std::array<char, 1024> small_;
+  std::size_t small_begin_ = 0, small_end_ = 0;
   ChainBuffer out_;
   std::size_t handed_ = 0;
   uint64_t uncredited_ = 0;

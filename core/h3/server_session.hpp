@@ -8,7 +8,8 @@
 // write. Sent bytes stay queued until the peer acknowledges them, and an
 // endpoint writes only while its stream holds under kStreamBudget, so a
 // stream costs at most that much however large the body and however slow the
-// peer. Request body bytes are credited to the peer's stream window only
+// peer; a body's first KiB is held inline, so a small response allocates no
+// buffer block. Request body bytes are credited to the peer's stream window only
 // while the response queue has room (/echo cannot outrun its reader).
 #pragma once
 

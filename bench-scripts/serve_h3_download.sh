@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A SIZE-byte (1 GiB) file served over HTTP/3: `sluice serve --tls --http3
+# --root` (one thread) vs ngtcp2's gtlsserver, each alone on core 0, fetched
+# to /dev/null on core 1 by the same clients in turn: sluice get
+# --http3-only, libcurl's HTTP/3 (bookworm-backports' libcurl3-gnutls) and
+# gtlsclient. Median of RUNS runs by wall time; with it the server's CPU in
+# that run (issue 16's target: sluice serve at least as fast, with less
+# server CPU per GiB).
+# Output: results/serve_h3_download.json
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/h3_lib.sh"
+need openssl
+SIZE=${SIZE:-1073741824}
+RUNS=${RUNS:-3}
+tmp=$(mktemp -d); chmod 755 "$tmp"
+truncate -s "$SIZE" "$tmp/big.bin"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
+
+# start SERVER PORT: on core 0, pid in $LAST_PID, ready for QUIC
+start() {
+  case $1 in
+    sluice)
+      start_bg taskset -c 0 "$SLUICE" serve -q --threads 1 --listen 127.0.0.1:$2 --tls --http3 \
+        --cert "$tmp/cert.pem" --key "$tmp/key.pem" --root "$tmp"
+      wait_udp "$2" ;;
+    gtlsserver)
+      start_gtlsserver "$tmp" "$2" "$tmp/key.pem" "$tmp/cert.pem" 0 ;;
+  esac
+}
+
+# client NAME URL PORT: the command line of one fetch to /dev/null on core 1, in cmd
+client() {
+  case $1 in
+    sluice) cmd=(taskset -c 1 "$SLUICE" get -sk --http3-only -o /dev/null "$2") ;;
+    libcurl) cmd=(taskset -c 1 "$CURL_H3" "$2") ;;
+    gtlsclient) cmd=(taskset -c 1 sh -c 'exec gtlsclient -q --exit-on-all-streams-close 127.0.0.1 "$0" "$1" >/dev/null 2>&1' "$3" "$2") ;;
+  esac
+}
+
+json="{\"size\":$SIZE,\"runs\":$RUNS,\"results\":{"
+declare -A WALL SRV
+for server in sluice gtlsserver; do
+  port=$(free_port)
+  start $server "$port"
+  pid=$LAST_PID
+  url="https://127.0.0.1:$port/big.bin"
+  v=$("$SLUICE" get -sk --http3-only -o /dev/null -w '%{http_version} %{size_download}' "$url")
+  [[ $v == "3 $SIZE" ]] || { echo "$server: got '$v', want '3 $SIZE'" >&2; exit 1; }
+  json+="\"$server\":{"
+  for c in sluice libcurl gtlsclient; do
+    : > "$tmp/$server.$c.runs"
+    for _ in $(seq "$RUNS"); do
+      client $c "$url" "$port"
+      TIMED_SERVER_PID=$pid timed "$tmp/$server.$c.runs" "${cmd[@]}"
+    done
+    read -r w _ s < <(median_run "$tmp/$server.$c.runs")
+    WALL[$server.$c]=$w SRV[$server.$c]=$s
+    printf '%-10s served to %-10s %6.0f MiB/s, server CPU %5.2fs per GiB\n' "$server" "$c" \
+      "$(echo "$SIZE/$w/1048576" | bc -l)" "$(echo "$s*1073741824/$SIZE" | bc -l)"
+    json+="\"$c\":{\"wall_s\":$w,\"server_cpu_s\":$s},"
+  done
+  json="${json%,}},"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
+json="${json%,}},\"ratios\":{"
+for c in sluice libcurl gtlsclient; do
+  sp=$(ratio "${WALL[gtlsserver.$c]}" "${WALL[sluice.$c]}")
+  cpu=$(ratio "${SRV[sluice.$c]}" "${SRV[gtlsserver.$c]}")
+  printf 'to %-10s sluice serve vs gtlsserver: speed x%s, server CPU x%s\n' "$c" "$sp" "$cpu"
+  json+="\"$c\":{\"speed\":$sp,\"server_cpu\":$cpu},"
+done
+json="${json%,}}}"
+echo "$json" > "$RESULTS/serve_h3_download.json"

@@ -56,23 +56,29 @@ run_once() {
 }
 
 json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"load\":\"sluice bench --http3-only -t1 -c64 -m10\",\"servers\":{"
-declare -A RPS EFF
+# Both servers stay up (an idle one costs nothing) and take turns round by
+# round, so a drift in the shared machine's speed hits both alike.
+declare -A RPS EFF PORT PID RUNS_RPS RUNS_EFF ERRS
 for server in sluice gtlsserver; do
-  port=$(free_port)
-  start $server "$port"
-  pid=$LAST_PID
-  load --http3-only -c 64 -m 10 -n 20000 "https://127.0.0.1:$port/bytes/100"  # warm-up
-  rps=() eff=() errs=0
-  for _ in $(seq "$ROUNDS"); do
-    read -r r e x < <(run_once "https://127.0.0.1:$port/bytes/100" "$pid")
-    rps+=("$r"); eff+=("$e"); errs=$((errs + x))
+  PORT[$server]=$(free_port)
+  start $server "${PORT[$server]}"
+  PID[$server]=$LAST_PID
+  load --http3-only -c 64 -m 10 -n 20000 "https://127.0.0.1:${PORT[$server]}/bytes/100"  # warm-up
+  ERRS[$server]=0
+done
+for _ in $(seq "$ROUNDS"); do
+  for server in sluice gtlsserver; do
+    read -r r e x < <(run_once "https://127.0.0.1:${PORT[$server]}/bytes/100" "${PID[$server]}")
+    RUNS_RPS[$server]+="$r " RUNS_EFF[$server]+="$e " ERRS[$server]=$((ERRS[$server] + x))
   done
-  kill "$pid"; wait "$pid" 2>/dev/null || true
-  RPS[$server]=$(printf '%s\n' "${rps[@]}" | median)
-  EFF[$server]=$(printf '%s\n' "${eff[@]}" | median)
+done
+for server in sluice gtlsserver; do
+  kill "${PID[$server]}"; wait "${PID[$server]}" 2>/dev/null || true
+  RPS[$server]=$(tr ' ' '\n' <<<"${RUNS_RPS[$server]}" | grep . | median)
+  EFF[$server]=$(tr ' ' '\n' <<<"${RUNS_EFF[$server]}" | grep . | median)
   printf 'h3 %-10s %8.0f req/s  %8.0f req per server-CPU-s  (errors %s; runs: %s)\n' \
-    "$server" "${RPS[$server]}" "${EFF[$server]}" "$errs" "${rps[*]}"
-  json+="\"$server\":{\"rps\":${RPS[$server]},\"req_per_server_cpu_s\":${EFF[$server]},\"errors\":$errs},"
+    "$server" "${RPS[$server]}" "${EFF[$server]}" "${ERRS[$server]}" "${RUNS_RPS[$server]}"
+  json+="\"$server\":{\"rps\":${RPS[$server]},\"req_per_server_cpu_s\":${EFF[$server]},\"errors\":${ERRS[$server]}},"
 done
 json="${json%,}},\"rps_ratio\":$(ratio "${RPS[sluice]}" "${RPS[gtlsserver]}"),"
 json+="\"efficiency_ratio\":$(ratio "${EFF[sluice]}" "${EFF[gtlsserver]}"),"

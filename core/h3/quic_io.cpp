@@ -247,7 +247,12 @@ Result<void> write_packets(ngtcp2_conn* conn, QuicApp& app, TxBatch& tx,
                            const std::function<bool()>& flush, ngtcp2_ccerr& last_error) {
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
-  std::size_t max = std::min(ngtcp2_conn_get_max_tx_udp_payload_size(conn), kTxPacketMax);
+  // The path's size, not the endpoint's maximum: full packets are this big
+  // (1200 until the path MTU is probed, then more). Against the larger
+  // maximum every full packet looked short and went out alone, one sendto
+  // per packet instead of one GSO send per batch.
+  std::size_t max =
+      std::min(ngtcp2_conn_get_path_max_tx_udp_payload_size(conn), kTxPacketMax);
   std::size_t quantum = ngtcp2_conn_get_send_quantum(conn);
   std::size_t max_pkts = std::clamp<std::size_t>(quantum / max, 1, kGsoMaxSegments);
   ngtcp2_tstamp ts = quic_now();

@@ -251,8 +251,7 @@ Result<void> write_packets(ngtcp2_conn* conn, QuicApp& app, TxBatch& tx,
   // (1200 until the path MTU is probed, then more). Against the larger
   // maximum every full packet looked short and went out alone, one sendto
   // per packet instead of one GSO send per batch.
-  std::size_t max =
-      std::min(ngtcp2_conn_get_path_max_tx_udp_payload_size(conn), kTxPacketMax);
+  std::size_t max = std::min(ngtcp2_conn_get_path_max_tx_udp_payload_size(conn), kTxPacketMax);
   std::size_t quantum = ngtcp2_conn_get_send_quantum(conn);
   std::size_t max_pkts = std::clamp<std::size_t>(quantum / max, 1, kGsoMaxSegments);
   ngtcp2_tstamp ts = quic_now();

@@ -14,20 +14,13 @@
 #include <memory>
 #include <string>
 
+#include "get_helpers.hpp"
 #include "gtlsserver.hpp"
 #include "support.hpp"
 
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 using Catch::Matchers::StartsWith;
-
-namespace {
-
-std::string get(const std::string& args) {
-  return std::string(sluice_bin()) + " get " + args;
-}
-
-}  // namespace
 
 TEST_CASE("get --http3-only fetches over QUIC from ngtcp2's server, byte for byte", "[get][h3]") {
   Gtlsserver g;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "get_helpers.hpp"
 #include "h3_server.hpp"
 #include "support.hpp"
 
@@ -17,10 +18,6 @@ using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
-
-std::string get(const std::string& args) {
-  return std::string(sluice_bin()) + " get " + args;
-}
 
 long stat(const Server& s, const std::string& key) {
   auto r =

@@ -10,19 +10,12 @@
 #include <cctype>
 #include <string>
 
+#include "get_helpers.hpp"
 #include "h3_server.hpp"
 #include "support.hpp"
 
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
-
-namespace {
-
-std::string get(const std::string& args) {
-  return std::string(sluice_bin()) + " get " + args;
-}
-
-}  // namespace
 
 TEST_CASE("serve --http3: /bytes and /drip over QUIC equal the h1 answer", "[serve][h3]") {
   H3Server s;

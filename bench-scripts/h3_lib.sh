@@ -15,6 +15,25 @@ wait_udp() {
   for _ in $(seq 200); do grep -q "$hex" /proc/net/udp && return 0; sleep 0.05; done
   echo "udp port $1 never bound" >&2; return 1
 }
+# h3_cert DIR: a P-256 certificate for localhost, DIR/key.pem and DIR/cert.pem
+h3_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -keyout "$1/key.pem" -out "$1/cert.pem" 2>/dev/null
+}
+# start_h3_server SERVER PORT DIR [SLUICE ARGS...]: sluice serve --http3 (one
+# thread) or gtlsserver serving DIR, with DIR's certificate, on core 0; pid
+# in $LAST_PID; returns once its UDP port is bound (and sluice's TCP port)
+start_h3_server() {
+  local server=$1 port=$2 dir=$3; shift 3
+  case $server in
+    sluice)
+      start_bg taskset -c 0 "$SLUICE" serve -q --threads 1 --listen 127.0.0.1:$port --tls --http3 \
+        --cert "$dir/cert.pem" --key "$dir/key.pem" "$@"
+      wait_port "$port" && wait_udp "$port" ;;
+    gtlsserver)
+      start_gtlsserver "$dir" "$port" "$dir/key.pem" "$dir/cert.pem" 0 ;;
+  esac
+}
 # start_gtlsserver DIR PORT KEY CERT [CORE]: ngtcp2's server on 127.0.0.1,
 # quiet (even -q leaves a line per client close: "ERR_DRAINING", the client's
 # CONNECTION_CLOSE arriving)

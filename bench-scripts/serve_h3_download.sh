@@ -17,20 +17,7 @@ tmp=$(mktemp -d); chmod 755 "$tmp"
 # while gtlsserver's mmap maps the zero page, which would measure the file
 # system instead of the servers. Cached after the first run for both.
 head -c "$SIZE" /dev/zero > "$tmp/big.bin"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
-
-# start SERVER PORT: on core 0, pid in $LAST_PID, ready for QUIC
-start() {
-  case $1 in
-    sluice)
-      start_bg taskset -c 0 "$SLUICE" serve -q --threads 1 --listen 127.0.0.1:$2 --tls --http3 \
-        --cert "$tmp/cert.pem" --key "$tmp/key.pem" --root "$tmp"
-      wait_udp "$2" ;;
-    gtlsserver)
-      start_gtlsserver "$tmp" "$2" "$tmp/key.pem" "$tmp/cert.pem" 0 ;;
-  esac
-}
+h3_cert "$tmp"
 
 # client NAME URL PORT: the command line of one fetch to /dev/null on core 1, in cmd
 client() {
@@ -45,7 +32,7 @@ json="{\"size\":$SIZE,\"runs\":$RUNS,\"results\":{"
 declare -A WALL SRV
 for server in sluice gtlsserver; do
   port=$(free_port)
-  start $server "$port"
+  start_h3_server $server "$port" "$tmp" --root "$tmp"
   pid=$LAST_PID
   url="https://127.0.0.1:$port/big.bin"
   v=$("$SLUICE" get -sk --http3-only -o /dev/null -w '%{http_version} %{size_download}' "$url")

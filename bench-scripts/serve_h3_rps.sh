@@ -17,23 +17,9 @@ need openssl python3
 DURATION=${DURATION:-10}  # seconds per run
 ROUNDS=${ROUNDS:-3}       # runs per server; the median is kept
 tmp=$(mktemp -d); chmod 755 "$tmp"
-mkdir -p "$tmp/www/bytes"
-head -c 100 /dev/zero | tr '\0' x > "$tmp/www/bytes/100"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
-  -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
-
-# start SERVER PORT: on core 0, pid in $LAST_PID, ready for QUIC (and TCP for sluice)
-start() {
-  case $1 in
-    sluice)
-      start_bg taskset -c 0 "$SLUICE" serve -q --threads 1 --listen 127.0.0.1:$2 --tls --http3 \
-        --cert "$tmp/cert.pem" --key "$tmp/key.pem"
-      wait_port "$2" ;;
-    gtlsserver)
-      start_gtlsserver "$tmp/www" "$2" "$tmp/key.pem" "$tmp/cert.pem" 0 ;;
-  esac
-  wait_udp "$2"
-}
+mkdir -p "$tmp/bytes"
+head -c 100 /dev/zero | tr '\0' x > "$tmp/bytes/100"
+h3_cert "$tmp"
 
 # load ARGS...: one sluice bench run on core 1; its JSON is $tmp/run.json
 load() {
@@ -61,7 +47,8 @@ json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"load\":\"sluice bench --htt
 declare -A RPS EFF PORT PID RUNS_RPS RUNS_EFF ERRS
 for server in sluice gtlsserver; do
   PORT[$server]=$(free_port)
-  start $server "${PORT[$server]}"
+  # gtlsserver serves the file bytes/100; sluice generates /bytes/100
+  start_h3_server $server "${PORT[$server]}" "$tmp"
   PID[$server]=$LAST_PID
   load --http3-only -c 64 -m 10 -n 20000 "https://127.0.0.1:${PORT[$server]}/bytes/100"  # warm-up
   ERRS[$server]=0
@@ -87,7 +74,7 @@ printf 'sluice serve vs gtlsserver: req/s x%s, requests per server-CPU-second x%
 
 # The generator: CPU per request over each protocol against one sluice serve.
 port=$(free_port)
-start sluice "$port"
+start_h3_server sluice "$port" "$tmp"
 pid=$LAST_PID
 json+="\"generator_us_per_request\":{"
 for proto in http1.1 http2 http3-only; do

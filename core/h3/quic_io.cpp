@@ -168,16 +168,20 @@ ngtcp2_callbacks shared_callbacks() {
 TxBatch::Sent TxBatch::flush(UdpSocket& sock, const SocketAddr* to, bool& gso, uint64_t& bytes_out,
                              Error* err) {
   while (sent_ < len_) {
-    std::span<const std::byte> rest(buf_.data() + sent_, len_ - sent_);
+    // The GSO run, then (once it is sent) the packet that goes alone.
+    std::size_t run_end = len_ - alone_;
+    bool single = sent_ >= run_end;
+    std::size_t segment = single ? alone_ : segment_;
+    std::span<const std::byte> rest(buf_.data() + sent_, (single ? len_ : run_end) - sent_);
     Result<std::size_t> n = 0;
-    if (gso && rest.size() > segment_) {
-      n = send_gso(sock.fd(), rest, static_cast<uint16_t>(segment_), to);
+    if (gso && rest.size() > segment) {
+      n = send_gso(sock.fd(), rest, static_cast<uint16_t>(segment), to);
       if (!n && n.error().sys == EIO) {  // no GSO on this route after all
         gso = false;
         continue;
       }
     } else {
-      std::size_t len = std::min(rest.size(), segment_);
+      std::size_t len = std::min(rest.size(), segment);
       ssize_t s = to ? ::sendto(sock.fd(), rest.data(), len, MSG_DONTWAIT, to->sa(), to->len)
                      : ::send(sock.fd(), rest.data(), len, MSG_DONTWAIT);
       if (s >= 0) {
@@ -192,18 +196,22 @@ TxBatch::Sent TxBatch::flush(UdpSocket& sock, const SocketAddr* to, bool& gso, u
     if (!n) {
       if (sock.absorb_error(n.error().sys)) continue;  // its icmp_error event reported it
       if (err) *err = n.error();
-      len_ = sent_ = 0;
+      clear();
       return Sent::failed;
     }
     if (*n == 0) return Sent::blocked;
     sent_ += *n;
     bytes_out += *n;
   }
-  len_ = sent_ = 0;
+  clear();
   return Sent::all;
 }
 
 namespace {
+
+// One GSO send carries at most this much: a UDP datagram's 64 KiB less
+// the IPv6 and UDP headers, rounded down.
+constexpr std::size_t kGsoMaxBytes = 65000;
 
 Result<ssize_t> write_one(ngtcp2_conn* conn, QuicApp& app, uint8_t* dest, std::size_t max,
                           ngtcp2_path_storage& ps, ngtcp2_tstamp ts, ngtcp2_ccerr& last_error) {
@@ -247,21 +255,27 @@ Result<void> write_packets(ngtcp2_conn* conn, QuicApp& app, TxBatch& tx,
                            const std::function<bool()>& flush, ngtcp2_ccerr& last_error) {
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
-  // The path's size, not the endpoint's maximum: full packets are this big
-  // (1200 until the path MTU is probed, then more). Against the larger
-  // maximum every full packet looked short and went out alone, one sendto
-  // per packet instead of one GSO send per batch.
-  std::size_t max = std::min(ngtcp2_conn_get_path_max_tx_udp_payload_size(conn), kTxPacketMax);
+  // ngtcp2 may write up to the endpoint's maximum (a path MTU probe is that
+  // big), but a full packet of the path is path_max: a packet of any other
+  // size ends the GSO run. Comparing with the maximum made every full packet
+  // look short (one sendto each); writing only path_max left no room for the
+  // probes (packets stayed at 1200 bytes).
+  std::size_t max = std::min(ngtcp2_conn_get_max_tx_udp_payload_size(conn), kTxPacketMax);
+  std::size_t path_max = std::min(ngtcp2_conn_get_path_max_tx_udp_payload_size(conn), max);
   std::size_t quantum = ngtcp2_conn_get_send_quantum(conn);
-  std::size_t max_pkts = std::clamp<std::size_t>(quantum / max, 1, kGsoMaxSegments);
+  std::size_t max_pkts =
+      std::clamp<std::size_t>(std::min(quantum, kGsoMaxBytes) / path_max, 1, kGsoMaxSegments);
   ngtcp2_tstamp ts = quic_now();
   bool blocked = false;
-  for (std::size_t pkts = 0; pkts < max_pkts; ++pkts) {
+  for (std::size_t pkts = 0; pkts < max_pkts && tx.room() >= max; ++pkts) {
     auto n = write_one(conn, app, tx.tail(), max, ps, ts, last_error);
-    if (!n) return std::unexpected(n.error());
+    if (!n) {
+      tx.clear();  // half a batch of a failed connection must not go to the next one's peer
+      return std::unexpected(n.error());
+    }
     if (*n == 0) break;
-    tx.add(static_cast<std::size_t>(*n), max);
-    if (static_cast<std::size_t>(*n) < max && !flush()) {
+    tx.add(static_cast<std::size_t>(*n), path_max);
+    if (static_cast<std::size_t>(*n) != path_max && !flush()) {
       blocked = true;
       break;
     }

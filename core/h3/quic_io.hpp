@@ -95,15 +95,20 @@ struct AppLink {
 ngtcp2_callbacks shared_callbacks();
 
 // Packets waiting for the socket: equal-sized segments for one GSO send (the
-// last may be shorter). Holds at most kGsoMaxSegments packets.
+// last may be shorter), or after them one larger packet (a path MTU probe)
+// that goes out alone. Holds at most kGsoMaxSegments packets.
 class TxBatch {
  public:
   TxBatch() : buf_(kGsoMaxSegments * kTxPacketMax) {}
   uint8_t* tail() { return reinterpret_cast<uint8_t*>(buf_.data()) + len_; }
+  std::size_t room() const { return buf_.size() - len_; }
+  // n bytes were written at tail(); segment: the run's packet size.
   void add(std::size_t n, std::size_t segment) {
+    if (n > segment) alone_ = n;
     len_ += n;
     segment_ = segment;
   }
+  void clear() { len_ = sent_ = alone_ = 0; }
   bool pending() const { return sent_ < len_; }
   std::size_t pending_bytes() const { return len_ - sent_; }
 
@@ -116,6 +121,7 @@ class TxBatch {
  private:
   std::vector<std::byte> buf_;
   std::size_t len_ = 0, segment_ = 0, sent_ = 0;
+  std::size_t alone_ = 0;  // the last packet's size if it goes out alone, else 0
 };
 
 // Packs packets from conn and app into tx until ngtcp2 has nothing more, the

@@ -115,6 +115,9 @@ Result<serve::ServeConfig> make_config(const ServeArgs& a) {
     return fail(Errc::bad_argument, "--http3 needs --tls (QUIC is always TLS)");
   if (a.quic_retry && !a.http3) return fail(Errc::bad_argument, "--quic-retry needs --http3");
   if (a.threads < 1 || a.threads > 1024) return fail(Errc::bad_argument, "--threads: 1..1024");
+  // A QUIC connection ID's first byte names its thread (core/h3/server_ids.hpp).
+  if (a.http3 && a.threads > 256)
+    return fail(Errc::bad_argument, "--threads: at most 256 with --http3");
   auto header = parse_size(a.max_header_size);
   auto body = parse_size(a.max_body_size);
   if (!header || *header < 256) return fail(Errc::bad_argument, "--max-header-size: at least 256");

@@ -131,13 +131,23 @@ void ServerConnection::end_handshake() {
 
 void ServerConnection::feed(std::span<const std::byte> pkt, const SocketAddr& from) {
   if (closed_) return;
-  remote_ = from;
   SocketAddr local = listener_.local();
   ngtcp2_path path = path_of(local, from);
   ngtcp2_pkt_info pi{};
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, reinterpret_cast<const uint8_t*>(pkt.data()),
                                 pkt.size(), quic_now());
-  if (rv == 0) return;
+  if (rv == 0) {
+    // Where we send is where ngtcp2's current path leads, never simply the
+    // last datagram's source: a replayed packet with a forged source must
+    // not redirect the connection (ngtcp2 moves the path only for a packet
+    // it authenticated, and validates the new address).
+    const ngtcp2_addr& to = ngtcp2_conn_get_path(conn_)->remote;
+    if (to.addrlen <= sizeof remote_.ss) {
+      std::memcpy(&remote_.ss, to.addr, to.addrlen);
+      remote_.len = to.addrlen;
+    }
+    return;
+  }
   switch (rv) {
     case NGTCP2_ERR_DRAINING:  // the peer closed
     case NGTCP2_ERR_DROP_CONN:
@@ -391,10 +401,11 @@ void QuicServerListener::send_retry(const ngtcp2_pkt_hd& hd, const SocketAddr& f
 
 // CONNECTION_CLOSE in an Initial, without a connection (a bad token).
 void QuicServerListener::refuse(const ngtcp2_pkt_hd& hd, const SocketAddr& from, uint64_t error) {
-  ngtcp2_cid scid = ids_.new_cid();
+  // The Initial keys come from the client's DCID, so that is our SCID here:
+  // with any other the client could not decrypt the close.
   uint8_t buf[kTxPacketMax];
   ngtcp2_ssize n = ngtcp2_crypto_write_connection_close(buf, sizeof buf, hd.version, &hd.scid,
-                                                        &scid, error, nullptr, 0);
+                                                        &hd.dcid, error, nullptr, 0);
   if (n > 0) send_datagram({buf, static_cast<std::size_t>(n)}, from);
 }
 
@@ -424,7 +435,7 @@ void QuicServerListener::stateless_reset(std::span<const std::byte> pkt,
   if (n > 0) send_datagram({buf, static_cast<std::size_t>(n)}, from);
 }
 
-bool QuicServerListener::flush(ServerConnection&, const SocketAddr& to) {
+bool QuicServerListener::flush(ServerConnection& conn, const SocketAddr& to) {
   tx_to_ = to;
   Error err;
   switch (tx_.flush(*sock_, &tx_to_, gso_, bytes_out_, &err)) {
@@ -433,6 +444,7 @@ bool QuicServerListener::flush(ServerConnection&, const SocketAddr& to) {
     case TxBatch::Sent::blocked:
       blocked_ = true;
       sock_->want_writable(true);
+      wait_writable(conn);  // it writes on once the socket drains
       return false;
     case TxBatch::Sent::failed:  // that peer's packets are lost; QUIC resends
       return true;

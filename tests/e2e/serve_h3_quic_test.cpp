@@ -80,6 +80,18 @@ TEST_CASE("serve --http3 --quic-retry: every client proves its address first, an
   CHECK(stat(s.srv, "quic_retries") == 2);
 }
 
+TEST_CASE(
+    "serve --http3: an Initial with a forged Retry token gets a CONNECTION_CLOSE the client "
+    "can read: INVALID_TOKEN",
+    "[serve][h3][quic]") {
+  H3Server s;
+  auto r = sh("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/quic_bad_token.py " +
+              std::to_string(s.srv.port));
+  INFO(r.out << r.err);
+  CHECK(r.out == "close 11\n");  // INVALID_TOKEN, sealed with the client's own Initial keys
+  CHECK(sh(get("-s --http3-only -k -o /dev/null " + s.url("/bytes/10"))).exit_code == 0);
+}
+
 TEST_CASE("serve --http3: no Retry by default, while few handshakes are in progress",
           "[serve][h3][quic]") {
   H3Server s;

@@ -43,9 +43,10 @@ def hkdf_expand_label(secret, label, length):
     return out[:length]
 
 
-def client_keys(dcid):
+def initial_keys(dcid, label=b"client in"):
+    """Key, IV and header-protection key of the Initials one side sends."""
     initial = hkdf_extract(INITIAL_SALT_V1, dcid)
-    secret = hkdf_expand_label(initial, b"client in", 32)
+    secret = hkdf_expand_label(initial, label, 32)
     return (hkdf_expand_label(secret, b"quic key", 16), hkdf_expand_label(secret, b"quic iv", 12),
             hkdf_expand_label(secret, b"quic hp", 16))
 
@@ -57,17 +58,18 @@ def partial_client_hello():
     return b"\x01" + (1400).to_bytes(3, "big") + body
 
 
-def initial_packet():
-    dcid, scid = os.urandom(8), os.urandom(8)
-    key, iv, hp = client_keys(dcid)
+def initial_packet(dcid=None, token=b""):
+    dcid, scid = dcid or os.urandom(8), os.urandom(8)
+    key, iv, hp = initial_keys(dcid)
     crypto = partial_client_hello()
     frame = b"\x06\x00" + struct.pack(">H", 0x4000 | len(crypto)) + crypto  # CRYPTO, offset 0
     pn = 0
-    header_len = 1 + 4 + 1 + len(dcid) + 1 + len(scid) + 1 + 2 + 4
+    token_field = bytes([len(token)]) + token  # a one-byte varint: tokens under 64 bytes
+    header_len = 1 + 4 + 1 + len(dcid) + 1 + len(scid) + len(token_field) + 2 + 4
     payload = frame + b"\x00" * (1200 - header_len - len(frame) - 16)  # PADDING to 1200 bytes
     length = 4 + len(payload) + 16
     header = (bytes([0xC3]) + struct.pack(">I", 1) + bytes([len(dcid)]) + dcid +
-              bytes([len(scid)]) + scid + b"\x00" + struct.pack(">H", 0x4000 | length) +
+              bytes([len(scid)]) + scid + token_field + struct.pack(">H", 0x4000 | length) +
               struct.pack(">I", pn))
     nonce = bytes(a ^ b for a, b in zip(iv, pn.to_bytes(12, "big")))
     sealed = AESGCM(key).encrypt(nonce, payload, header)

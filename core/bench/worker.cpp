@@ -58,8 +58,7 @@ struct Worker::Conn {
   uint64_t issued = 0;    // requests sent on this connection
   uint64_t answered = 0;  // responses completed on it
   TimePoint connect_start;
-  bool responded = false;    // its first response head came
-  bool multiplexed = false;  // h2 or h3: requests are streams
+  bool responded = false;  // its first response head came
   TimerId retry = 0;
 };
 
@@ -175,9 +174,9 @@ void Worker::on_connected(Conn& c, Result<Dialed> r) {
   c.dialer.reset();
   connecting_--;
   if (!r) return connect_failed(c, r.error());
-  c.multiplexed = r->h2 || r->h3;
   if (phase_ == Phase::measuring) record_connection(c, *r);
-  int depth = cfg_.keepalive ? cfg_.depth(c.multiplexed) : 1;
+  bool multiplexed = r->h2 || r->h3;  // requests are streams
+  int depth = cfg_.keepalive ? cfg_.depth(multiplexed) : 1;
   c.session = std::move(r->session);
   c.slots.assign(static_cast<std::size_t>(depth), Slot{});
   for (auto& s : c.slots) {

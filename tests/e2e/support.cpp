@@ -12,6 +12,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -218,6 +219,11 @@ int Process::wait(int timeout_s) {
   return decode(status_);
 }
 
+bool Process::running() {
+  if (!reaped_ && ::waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return !reaped_;
+}
+
 std::string Process::log() const {
   return slurp(log_);
 }
@@ -243,6 +249,19 @@ Server::Server(const std::string& extra_args, bool tls)
       proc(std::string(sluice_bin()) + " serve --listen 127.0.0.1:" + std::to_string(port) +
            (tls ? " --tls " : " ") + extra_args) {
   wait_port(port);
+}
+
+long Server::stat(const std::string& name) const {
+  auto r = sh("curl -sk -m 10 " + base + "/stats");
+  std::string key = "\"" + name + "\":";
+  auto at = r.out.find(key);
+  if (at == std::string::npos) return -1;
+  return std::strtol(r.out.c_str() + at + key.size(), nullptr, 10);
+}
+
+bool Server::wait_requests(long n, int timeout_ms) const {
+  long polls = 0;
+  return wait_until([&] { return stat("requests") - ++polls >= n; }, timeout_ms);
 }
 
 }  // namespace e2e

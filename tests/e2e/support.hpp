@@ -49,6 +49,7 @@ class Process {
   pid_t pid() const { return pid_; }
   void signal(int sig);
   int wait(int timeout_s = 30);  // exit code, 128+signal, or -1 on timeout
+  bool running();                // not exited yet (reaps it, for wait(), once it has)
   const std::string& log_path() const { return log_; }
   std::string log() const;  // its stderr so far
   std::string out() const;  // its stdout so far
@@ -79,6 +80,13 @@ int free_udp_port();
 // `sluice serve` on a free port, ready when constructed.
 struct Server {
   explicit Server(const std::string& extra_args = "", bool tls = false);
+  // A counter from its /stats ("requests", "connections", "open"), -1 when it
+  // cannot be read. The /stats request counts itself: one more request, and
+  // one more connection, open while it is answered.
+  long stat(const std::string& name) const;
+  // Waits until it has routed n requests besides the /stats requests this
+  // call polls with (all since it started): load that has reached it.
+  bool wait_requests(long n, int timeout_ms = 10000) const;
   int port;
   std::string base;  // "http://127.0.0.1:PORT" or https
   Process proc;

@@ -65,10 +65,17 @@ TEST_CASE("bench open model: corrected percentiles show a stall that uncorrected
   std::string json = tmpdir() + "/open.json";
   Process b(bench("-c 2 -t 1 --rate 200 -d 4s --timeout 10s --json " + json + " " + s.base +
                   "/bytes/10"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The stall starts once the server has answered half a second of the load
+  // (100 requests at 200/s, not counting our own /stats requests), however
+  // long the bench took to start.
+  REQUIRE(s.wait_requests(100));
   ::kill(s.proc.pid(), SIGSTOP);  // the server stalls for a second mid-run
+  // The stall is what is measured, so this sleep is its length, not a wait for
+  // anything. A longer one (a slow machine) only makes the stall longer: more
+  // corrected latency, the same uncorrected latency, the same load sent.
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   ::kill(s.proc.pid(), SIGCONT);
+  CHECK(b.running());  // the stall fell inside the run, not after it
   REQUIRE(b.wait(60) == 0);
   long corrected_p90 = std::stol(json_field(json, "d['summary']['latency_corrected']['p90_us']"));
   long uncorrected_p90 = std::stol(json_field(json, "d['summary']['latency']['p90_us']"));
@@ -120,7 +127,10 @@ TEST_CASE("bench keeps going and reports when the target dies mid-run", "[bench]
   auto s = std::make_unique<Server>();
   std::string base = s->base, json = tmpdir() + "/dies.json";
   Process b(bench("-c 4 -t 1 -d 3s --timeout 1s --json " + json + " " + base + "/bytes/10"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  // The server dies once the bench's load reaches it (100 requests besides our
+  // own /stats ones), while the run still has most of its 3 s to go.
+  REQUIRE(s->wait_requests(100));
+  REQUIRE(b.running());
   s.reset();  // the server is killed
   REQUIRE(b.wait(30) == 0);
   CHECK(std::stol(json_field(json, "d['counters']['requests']")) > 0);

@@ -118,17 +118,25 @@ TEST_CASE("h2 flow control: a stalled stream plateaus near high water while its 
                 n.h2c("big.bin") + " " + n.h2c("small.bin") + " > " + fifo));
   // Opening the fifo for writing blocks until a reader exists: give it one that reads nothing.
   Process holder("sleep 30 3<" + fifo);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (sh("stat -c %s " + out2 + " 2>/dev/null").out != "3000000\n" &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  CHECK(sh("stat -c %s " + out2).out == "3000000\n");  // the sibling finished during the stall
-  long a = bytes_received_from(n.plain_port);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  long b = bytes_received_from(n.plain_port);
+  CHECK(wait_until([&] { return sh("stat -c %s " + out2 + " 2>/dev/null").out == "3000000\n"; },
+                   20000));  // the sibling finished during the stall
+  // Plateau: the stalled stream gets no more window, so the bytes received
+  // hold still. The 700 ms between two counts is the observation (nothing may
+  // arrive in it), not a guess that the plateau has been reached: a count
+  // still rising is sampled again until it holds still or 20 s pass, and the
+  // level it stops at is bounded below.
+  long a = -1, b = bytes_received_from(n.plain_port);
+  bool plateau = wait_until(
+      [&] {
+        a = b;
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+        b = bytes_received_from(n.plain_port);
+        return a == b;
+      },
+      20000);
   INFO("received " << a << " then " << b << " bytes");
   CHECK(a > 3000000);
-  CHECK(a == b);  // plateau: the stalled stream gets no more window
+  CHECK(plateau);
   // About the sibling, plus the high-water mark, the pipe's buffer and framing.
   CHECK(b < 3000000 + 6 * (1 << 20));
   // Resume: everything arrives, bytes unchanged.

@@ -246,8 +246,10 @@ TEST_CASE("serve h2 graceful stop: GOAWAY, in-flight /drip finishes, exit 0", "[
     Process client("curl -sS " + flags + "-o " + out +
                    " -w '%{http_version} %{http_code} %{size_download}' '" + s.base +
                    "/drip?bytes=1500&rate=1000'");
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    // In flight: the server has routed the /drip, which takes 1.5 s to send.
+    REQUIRE(s.wait_requests(1));
     s.proc.signal(SIGTERM);
+    CHECK(client.running());  // the stop began before the response ended
     CHECK(client.wait(10) == 0);
     CHECK(s.proc.wait(15) == 0);
     CHECK(client.out() == "2 200 1500");

@@ -164,10 +164,15 @@ TEST_CASE("serve SIGTERM lets an in-flight /drip finish, refuses new connections
   std::string out = tmpdir() + "/drip.out";
   Process client("curl -s -o " + out + " -w '%{http_code} %{size_download}' '" + s.base +
                  "/drip?bytes=1500&rate=1000'");
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  // In flight: the server has routed the /drip, which takes 1.5 s to send.
+  REQUIRE(s.wait_requests(1));
   s.proc.signal(SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  CHECK(sh("curl -s -m 2 " + s.base + "/bytes/1").exit_code == 7);  // no longer listening
+  // No longer listening (the listener closes an event-loop turn after the
+  // signal is read) while the /drip is still being sent: refused by a server
+  // that is draining, not by one that has exited.
+  CHECK(wait_until([&] { return sh("curl -s -m 2 " + s.base + "/bytes/1").exit_code == 7; }));
+  CHECK(client.running());
+  CHECK(s.proc.running());
   CHECK(client.wait(10) == 0);
   CHECK(s.proc.wait(15) == 0);
   CHECK(client.out() == "200 1500");
@@ -180,7 +185,8 @@ TEST_CASE("serve SIGTERM lets an in-flight /drip finish, refuses new connections
 TEST_CASE("serve SIGTERM with idle keep-alive connections exits at once", "[serve][robust]") {
   Server s;
   Process idle(kClient + "hold " + std::to_string(s.port) + " 3 20 idle");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // "holding" once each of the three connections has had its exchange answered.
+  REQUIRE(idle.wait_out("holding"));
   auto t0 = std::chrono::steady_clock::now();
   s.proc.signal(SIGINT);
   CHECK(s.proc.wait(15) == 0);
@@ -192,11 +198,14 @@ TEST_CASE("serve stop is bounded: --shutdown-timeout, or a second signal", "[ser
     INFO("second signal " << second_signal);
     Server s("--shutdown-timeout 1");
     Process client("curl -s -o /dev/null " + s.base + "/delay/60000");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // In flight: the server has routed the /delay.
+    REQUIRE(s.wait_requests(1));
     auto t0 = std::chrono::steady_clock::now();
     s.proc.signal(SIGTERM);
     if (second_signal) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // Two signals pending at once are one: the second is sent once the
+      // server has taken the first (it says "stopping" when it does).
+      REQUIRE(wait_until([&] { return s.proc.log().find("stopping") != std::string::npos; }));
       s.proc.signal(SIGTERM);
     }
     CHECK(s.proc.wait(10) == 0);

@@ -23,9 +23,11 @@ Each connection is handled by MODE:
 Prints "request on connection N" to stderr for each connection that sent a
 request (a bare readiness probe is not counted), so tests can count them.
 """
+import fcntl
 import socket
 import struct
 import sys
+import termios
 import threading
 import time
 
@@ -42,6 +44,27 @@ def read_request(conn):
             return None
         data += chunk
     return data
+
+
+def wait_sent(conn, limit_s=10):
+    """Until the peer has acknowledged everything sent (nothing left in our
+    send queue), or limit_s passes."""
+    deadline = time.time() + limit_s
+    while time.time() < deadline:
+        unacked = struct.unpack("i", fcntl.ioctl(conn, termios.TIOCOUTQ, b"\0" * 4))[0]
+        if unacked == 0:
+            return
+        time.sleep(0.005)
+
+
+def wait_closed(conn, limit_s=10):
+    """Until the peer closes the connection (or resets it), or limit_s passes."""
+    conn.settimeout(limit_s)
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
 
 
 def ok(body=b"hello\n", extra=b""):
@@ -61,7 +84,9 @@ def handle(conn, number):
             conn.sendall(b"THIS IS NOT HTTP\r\n\r\n")
         elif MODE == "reset":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"y" * 1000)
-            time.sleep(0.2)
+            # The RST discards what is still unacknowledged: send it once the
+            # client's kernel has taken every byte.
+            wait_sent(conn)
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         elif MODE == "stall":
             time.sleep(30)
@@ -92,7 +117,7 @@ def handle(conn, number):
         elif MODE == "switch":
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
                          b"Upgrade: h2c\r\n\r\nTHIS IS NOT HTTP/2 AT ALL, NOT EVEN A FRAME")
-            time.sleep(0.5)
+            wait_closed(conn)  # the client ends it, on the bytes and not on our close
         elif MODE == "stale":
             conn.sendall(ok())
             read_request(conn)  # the next request on this connection gets nothing

@@ -17,16 +17,19 @@
                               partial request head (or idle after one exchange)
   tls-pipeline PORT N PATH    over TLS, N pipelined requests for PATH, each in
                               its own TLS record, the last with Connection:
-                              close; read nothing for a second, then print the
-                              bytes received until EOF
+                              close; read nothing until the server stops
+                              sending (its output queue is full), then print
+                              the bytes received until EOF
 """
 import codecs
+import fcntl
 import os
 import select
 import ssl
 import socket
 import struct
 import sys
+import termios
 import time
 
 
@@ -157,6 +160,19 @@ def cmd_hold(port, n, secs, mode="partial"):
     time.sleep(float(secs))
 
 
+def wait_quiet(s, quiet_s=0.2, limit_s=10):
+    """Until bytes have arrived for us (unread) and their count has held still
+    for quiet_s: the peer has sent all it can. At most limit_s."""
+    last, since, deadline = -1, time.time(), time.time() + limit_s
+    while time.time() < deadline:
+        now = struct.unpack("i", fcntl.ioctl(s.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+        if now != last:
+            last, since = now, time.time()
+        elif now > 0 and time.time() - since >= quiet_s:
+            return
+        time.sleep(0.01)
+
+
 def cmd_tls_pipeline(port, n, path):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
@@ -166,7 +182,9 @@ def cmd_tls_pipeline(port, n, path):
         last = i == int(n) - 1
         s.sendall(f"GET {path} HTTP/1.1\r\nHost: a\r\n"
                   f"{'Connection: close' if last else 'X-N: ' + str(i)}\r\n\r\n".encode())
-    time.sleep(1)  # the server's output queue fills and it stops reading
+    # The server's output queue fills and it stops reading: wait until it has
+    # stopped sending (the bytes waiting for us hold still), not a fixed time.
+    wait_quiet(s)
     got = 0
     s.settimeout(10)
     try:

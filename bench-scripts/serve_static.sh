@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Static files: `sluice serve --root` against h2o (Debian's 2.2.5, one
-# thread) and nginx (one worker, sendfile and open_file_cache on), each alone
-# on core 0 with the load on core 1, serving the same directory:
+# thread) and nginx (one worker, sendfile and open_file_cache on), all three
+# on core 0 (idle but for the one under load) with the load on core 1, serving
+# the same directory, the servers taking turns in every round:
 #   h1  20 B     wrk -t1 -c64            requests/s
 #   h2  20 B     h2load -t1 -c64 -m10    over TLS (ALPN h2)
 #   h1  1 MiB    wrk -t1 -c64            requests/s (x 1 MiB = throughput)
@@ -90,34 +91,44 @@ check() {  # URL FILE
 
 LOADS="h1_20 h2_20 h1_1m h2_1m h1_1g h2_1g"
 json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"results\":{"
-declare -A fig cpu
+declare -A fig cpu pid base runs effs
+# All servers of a protocol run at once, idle but for the one under load, and
+# every round visits each of them in turn: a machine whose speed drifts over
+# minutes then shifts every server alike, instead of favouring whichever ran
+# first.
 for proto in plain tls; do
+  scheme=$([[ $proto == tls ]] && echo https || echo http)
   for server in $SERVERS; do
     port=$(free_port)
     start "$server" "$proto" "$port"
-    pid=$LAST_PID
-    scheme=$([[ $proto == tls ]] && echo https || echo http)
-    base="$scheme://127.0.0.1:$port"
-    check "$base/f20" "$WWW/f20"; check "$base/f1m" "$WWW/f1m"
-    for l in $LOADS; do
-      [[ $proto == tls && $l == h1_* || $proto == plain && $l == h2_* ]] && continue
-      file=f${l#*_}  # h1_20 -> f20, h2_1m -> f1m
-      [[ $l == *_1g ]] || load "$l" "$base/$file" >/dev/null  # warm-up
-      runs=() effs=()
-      for _ in $(seq "$ROUNDS"); do
-        t0=$(cpu_ticks "$pid")
-        v=$(load "$l" "$base/$file")
-        t1=$(cpu_ticks "$pid")
-        runs+=("$v")
-        effs+=("$(echo "($t1 - $t0) / $(getconf CLK_TCK)" | bc -l)")
-      done
-      fig[$l,$server]=$(printf '%s\n' "${runs[@]}" | median)
-      cpu[$l,$server]=$(printf '%s\n' "${effs[@]}" | median)
-      printf '%-6s %-7s %12.4f  server CPU %6.2f s  (runs: %s)\n' "$l" "$server" "${fig[$l,$server]}" \
-        "${cpu[$l,$server]}" "${runs[*]}"
-    done
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    pid[$server]=$LAST_PID
+    base[$server]="$scheme://127.0.0.1:$port"
+    check "${base[$server]}/f20" "$WWW/f20"; check "${base[$server]}/f1m" "$WWW/f1m"
   done
+  for l in $LOADS; do
+    [[ $proto == tls && $l == h1_* || $proto == plain && $l == h2_* ]] && continue
+    file=f${l#*_}  # h1_20 -> f20, h2_1m -> f1m
+    for server in $SERVERS; do
+      [[ $l == *_1g ]] || load "$l" "${base[$server]}/$file" >/dev/null  # warm-up
+      runs[$server]="" effs[$server]=""
+    done
+    for _ in $(seq "$ROUNDS"); do
+      for server in $SERVERS; do
+        t0=$(cpu_ticks "${pid[$server]}")
+        v=$(load "$l" "${base[$server]}/$file")
+        t1=$(cpu_ticks "${pid[$server]}")
+        runs[$server]+="$v "
+        effs[$server]+="$(echo "($t1 - $t0) / $(getconf CLK_TCK)" | bc -l) "
+      done
+    done
+    for server in $SERVERS; do
+      fig[$l,$server]=$(printf '%s\n' ${runs[$server]} | median)
+      cpu[$l,$server]=$(printf '%s\n' ${effs[$server]} | median)
+      printf '%-6s %-7s %12.4f  server CPU %6.2f s  (runs: %s)\n' "$l" "$server" "${fig[$l,$server]}" \
+        "${cpu[$l,$server]}" "${runs[$server]}"
+    done
+  done
+  for server in $SERVERS; do kill "${pid[$server]}"; wait "${pid[$server]}" 2>/dev/null || true; done
 done
 
 for l in $LOADS; do

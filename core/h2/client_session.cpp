@@ -6,6 +6,7 @@
 
 #include "core/http/stream_fields.hpp"
 #include "core/util/read_scratch.hpp"
+#include "core/util/small_alloc.hpp"
 
 namespace sluice {
 
@@ -97,7 +98,7 @@ void H2ClientSession::start() {
   nghttp2_option* opt;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);  // windows follow the consumer
-  nghttp2_session_client_new2(&ng_, callbacks(), this, opt);
+  nghttp2_session_client_new3(&ng_, callbacks(), this, opt, small_alloc::table<nghttp2_mem>());
   nghttp2_option_del(opt);
   nghttp2_session_set_local_window_size(ng_, NGHTTP2_FLAG_NONE, 0, cfg_.connection_window);
   (void)loop_.add(transport_->fd(), EPOLLIN | EPOLLRDHUP, this);

@@ -7,6 +7,7 @@
 
 #include "core/h1/http_date.hpp"
 #include "core/http/status.hpp"
+#include "core/util/small_alloc.hpp"
 
 namespace sluice {
 
@@ -158,7 +159,8 @@ H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings&
   nghttp2_option_set_no_auto_window_update(opt, 1);
   nghttp2_option_set_max_outbound_ack(opt, kMaxOutboundAck);
   nghttp2_option_set_no_closed_streams(opt, 1);  // no priority tree to keep them for
-  int rv = nghttp2_session_server_new2(&session_, callbacks(), this, opt);
+  int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt,
+                                       small_alloc::table<nghttp2_mem>());
   nghttp2_option_del(opt);
   if (rv != 0) {  // out of memory: feed() reports the connection as over
     session_ = nullptr;

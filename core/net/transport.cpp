@@ -11,6 +11,7 @@ namespace sluice {
 Result<ssize_t> PlainTransport::read(std::span<char> buf) {
   for (;;) {
     ssize_t n = ::recv(fd_.get(), buf.data(), buf.size(), 0);
+    drained_ = n > 0 && static_cast<std::size_t>(n) < buf.size();
     if (n >= 0) return n;
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return kWouldBlock;

@@ -42,6 +42,11 @@ class Transport {
   // Decrypted bytes already inside the transport (TLS records read ahead):
   // readiness on the fd will not announce them.
   virtual bool has_buffered_read() const { return false; }
+  // The last read took less than the socket's buffer held room for, so the
+  // socket's receive queue was empty then: another read now would most
+  // likely only say so (EAGAIN). A server on level-triggered epoll may wait
+  // for readiness instead, and still hears of bytes that came meanwhile.
+  virtual bool drained() const { return false; }
   virtual std::string alpn() const { return {}; }
   virtual std::string tls_version() const { return {}; }  // "TLSv1.3"; "" for plain TCP
   virtual std::string tls_cipher() const { return {}; }   // "TLS_AES_256_GCM_SHA384"
@@ -58,11 +63,13 @@ class PlainTransport final : public Transport {
   int fd() const override { return fd_.get(); }
   Result<ssize_t> read(std::span<char> buf) override;
   Result<ssize_t> writev(const iovec* iov, int count) override;
+  bool drained() const override { return drained_; }
   bool can_splice() const override { return true; }
   void shutdown() override;
 
  private:
   Fd fd_;
+  bool drained_ = false;
 };
 
 }  // namespace sluice

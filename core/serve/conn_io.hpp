@@ -48,6 +48,10 @@ ReadEnd read_budgeted(Transport& t, uint32_t& read_wants, Allowed allowed, OnByt
     auto n = static_cast<std::size_t>(*r);
     budget -= std::min(budget, n);
     on_bytes(std::string_view(buf.data(), n));
+    if (t.drained()) {  // epoll is level-triggered: it reports what comes next
+      read_wants = EPOLLIN;
+      return ReadEnd::paused;
+    }
   }
   return ReadEnd::paused;
 }

@@ -15,6 +15,7 @@
 #include "core/serve/h2_connection.hpp"
 #include "core/serve/listener.hpp"
 #include "core/tls/tls.hpp"
+#include "core/util/small_alloc.hpp"
 
 namespace sluice::serve {
 
@@ -153,6 +154,7 @@ void Worker::trim() {
   last_trim_ = loop_.now();
   peak_ = connections_.size();
   if (peak_ < kTrimPeak / kTrimFraction) in_burst_ = false;
+  small_alloc::trim();
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

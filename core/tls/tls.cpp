@@ -166,8 +166,21 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::make(Fd fd, std::shared_ptr<
     BIO_free(wbio);
     return fail(Errc::internal, "BIO_new: " + ssl_errors());
   }
+  BIO_set_callback_ex(rbio, &TlsTransport::on_socket_read);
+  BIO_set_callback_arg(rbio, reinterpret_cast<char*>(t.get()));
   SSL_set_bio(ssl, rbio, wbio);
   return t;
+}
+
+// After each socket read OpenSSL makes (read-ahead asks for a whole
+// buffer's worth): did it come back short, so the socket was empty then?
+long TlsTransport::on_socket_read(BIO* b, int oper, const char*, std::size_t len, int, long,
+                                  int ret, std::size_t* processed) {
+  if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+    auto* self = reinterpret_cast<TlsTransport*>(BIO_get_callback_arg(b));
+    self->socket_drained_ = ret > 0 && processed && *processed < len;
+  }
+  return ret;
 }
 
 TlsTransport::~TlsTransport() {
@@ -276,6 +289,10 @@ Result<bool> TlsTransport::flush() {
 
 bool TlsTransport::has_buffered_read() const {
   return SSL_has_pending(ssl_) == 1;
+}
+
+bool TlsTransport::drained() const {
+  return socket_drained_ && !has_buffered_read();
 }
 
 std::string TlsTransport::alpn() const {

@@ -60,6 +60,7 @@ class TlsTransport final : public Transport {
   Result<ssize_t> read(std::span<char> buf) override;
   Result<ssize_t> writev(const iovec* iov, int count) override;
   bool has_buffered_read() const override;
+  bool drained() const override;
   std::size_t pending_bytes() const override { return writer_.pending(); }
   Result<bool> flush() override;
   std::string alpn() const override;
@@ -74,12 +75,15 @@ class TlsTransport final : public Transport {
   static Result<std::unique_ptr<TlsTransport>> make(Fd fd, std::shared_ptr<TlsContext> ctx,
                                                     SSL* ssl, bool client);
   Result<ssize_t> io_error(int rc, bool reading);
+  static long on_socket_read(BIO* b, int oper, const char* argp, std::size_t len, int argi,
+                             long argl, int ret, std::size_t* processed);
   Fd fd_;
   std::shared_ptr<TlsContext> ctx_;
   SSL* ssl_;
   bool client_;
   StagedWriter writer_;  // the write BIO's records; outlives ssl_ (freed in ~TlsTransport)
   uint32_t wants_ = 0;
+  bool socket_drained_ = false;  // the read BIO's last socket read came back short
   std::string host_;
 };
 

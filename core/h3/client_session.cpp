@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/http/stream_fields.hpp"
+#include "core/util/small_alloc.hpp"
 
 namespace sluice::h3 {
 
@@ -145,7 +146,8 @@ Result<void> H3ClientSession::setup_http3() {
   nghttp3_settings_default(&settings);
   settings.qpack_max_dtable_capacity = 4096;
   settings.qpack_blocked_streams = 100;
-  if (int rv = nghttp3_conn_client_new(&h3_, &callbacks(), &settings, nghttp3_mem_default(), this))
+  if (int rv = nghttp3_conn_client_new(&h3_, &callbacks(), &settings,
+                                       small_alloc::table<nghttp3_mem>(), this))
     return std::unexpected(h3_error("set-up", rv));
   ngtcp2_conn* conn = quic_->conn();
   int64_t control, qenc, qdec;

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/util/small_alloc.hpp"
+
 namespace sluice::h3 {
 
 namespace {
@@ -112,7 +114,7 @@ Result<void> QuicClient::create_conn() {
   };
   link_.trace = cfg_.trace;
   int rv = ngtcp2_conn_client_new(&conn_, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &s, &p,
-                                  nullptr, &link_);
+                                  small_alloc::table<ngtcp2_mem>(), &link_);
   if (rv != 0)
     return sluice::fail(Errc::quic_connect,
                         fmt::format("QUIC: ngtcp2_conn_client_new: {}", ngtcp2_strerror(rv)));

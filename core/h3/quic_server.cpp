@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/util/small_alloc.hpp"
+
 namespace sluice::h3 {
 
 namespace {
@@ -105,8 +107,8 @@ Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd,
   ngtcp2_path path = path_of(local, remote_);
   ngtcp2_callbacks cb = shared_callbacks();
   cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
-  int rv = ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &cb, &s, &p, nullptr,
-                                  &link_);
+  int rv = ngtcp2_conn_server_new(&conn_, &hd.scid, &scid, &path, hd.version, &cb, &s, &p,
+                                  small_alloc::table<ngtcp2_mem>(), &link_);
   if (rv != 0)
     return fail(Errc::quic_connect,
                 fmt::format("QUIC: ngtcp2_conn_server_new: {}", ngtcp2_strerror(rv)));
@@ -498,6 +500,10 @@ void QuicServerListener::drain(std::function<void()> done) {
   loop_.defer([this, alive = alive_] {
     if (*alive) finish_if_drained();
   });
+}
+
+void QuicServerListener::trim_memory() {
+  small_alloc::trim();
 }
 
 void QuicServerListener::close_now() {

@@ -86,6 +86,7 @@ class QuicServerListener final : public QuicListener {
   std::size_t connections() const override { return conns_.size(); }
   void drain(std::function<void()> done) override;
   void close_now() override;
+  void trim_memory() override;
 
   // For the connections.
   Loop& loop() { return loop_; }

@@ -8,6 +8,7 @@
 
 #include "core/h1/http_date.hpp"
 #include "core/h3/quic_server.hpp"
+#include "core/util/small_alloc.hpp"
 
 namespace sluice::h3 {
 
@@ -70,9 +71,9 @@ class ResponseFields {
 
   std::array<char, 3> code_{};
   std::array<char, 20> len_{};  // 2^64 - 1 has 20 digits
-  std::array<char, 512> names_{};
+  std::array<char, 512> names_;  // written before read: no zeroing per response
   std::string heap_names_;
-  std::array<nghttp3_nv, 16> nva_{};
+  std::array<nghttp3_nv, 16> nva_;
   std::vector<nghttp3_nv> heap_nva_;
   nghttp3_nv* nv_ = nullptr;
   std::size_t n_ = 0;
@@ -89,6 +90,26 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
     head_.version_minor = 0;
   }
   ~Stream() override { endpoint_.reset(); }  // cancels its timers while the loop is there
+
+  // A closed stream taken again for a new request: all as new, but the
+  // header list keeps its capacity and out_ its spare blocks.
+  void reopen(int64_t id) {
+    Headers fields = std::move(head_.headers);
+    fields.clear();
+    head_ = RequestHead{};
+    head_.headers = std::move(fields);
+    head_.version_major = 3;
+    head_.version_minor = 0;
+    authority.clear();
+    id_ = id;
+    endpoint_.reset();
+    state_ = serve::Pull::done;
+    small_begin_ = small_end_ = 0;
+    out_.clear();
+    handed_ = 0;
+    uncredited_ = 0;
+    no_body_ = ended_ = blocked_ = false;
+  }
 
   int64_t id() const { return id_; }
   RequestHead& head_in() { return head_; }
@@ -241,7 +262,7 @@ struct H3ServerCallbacks {
 
   static int begin_headers(nghttp3_conn*, int64_t id, void* user, void*) {
     auto& s = self(user);
-    if (!s.stream(id)) s.streams_.push_back(std::make_unique<H3ServerSession::Stream>(s, id));
+    if (!s.stream(id)) s.open_stream(id);
     return 0;
   }
 
@@ -361,6 +382,7 @@ H3ServerSession::~H3ServerSession() {
   *alive_ = false;
   streams_.clear();
   closed_.clear();
+  free_.clear();
   if (h3_) nghttp3_conn_del(h3_);
 }
 
@@ -370,7 +392,8 @@ Result<void> H3ServerSession::setup() {
   nghttp3_settings_default(&settings);
   settings.qpack_max_dtable_capacity = 4096;
   settings.qpack_blocked_streams = 100;
-  if (int rv = nghttp3_conn_server_new(&h3_, &callbacks(), &settings, nghttp3_mem_default(), this))
+  if (int rv = nghttp3_conn_server_new(&h3_, &callbacks(), &settings,
+                                       small_alloc::table<nghttp3_mem>(), this))
     return std::unexpected(h3_error("set-up", rv));
   nghttp3_conn_set_max_client_streams_bidi(h3_, max_streams_);
   ngtcp2_conn* conn = conn_.conn();
@@ -382,6 +405,18 @@ Result<void> H3ServerSession::setup() {
   if (auto r = check_h3("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
     return r;
   return check_h3("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
+}
+
+// A request stream, from the free list when one waits there: a Stream is
+// over a kilobyte (its inline body buffer), past glibc's per-thread cache.
+void H3ServerSession::open_stream(int64_t id) {
+  if (free_.empty()) {
+    streams_.push_back(std::make_unique<Stream>(*this, id));
+    return;
+  }
+  streams_.push_back(std::move(free_.back()));
+  free_.pop_back();
+  streams_.back()->reopen(id);
 }
 
 H3ServerSession::Stream* H3ServerSession::stream(int64_t id) const {
@@ -397,8 +432,16 @@ void H3ServerSession::drive() {
     s->pull();
     s->credit();
   }
-  closed_.clear();
+  recycle_closed();
   conn_.schedule_write();
+}
+
+// Closed streams are no longer on the stack once a drive runs: up to
+// kFreeStreams wait for reuse, the rest are destroyed.
+void H3ServerSession::recycle_closed() {
+  for (auto& s : closed_)
+    if (free_.size() < kFreeStreams) free_.push_back(std::move(s));
+  closed_.clear();
 }
 
 void H3ServerSession::schedule_drive() {

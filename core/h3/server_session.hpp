@@ -49,7 +49,9 @@ class H3ServerSession final : public Http3Glue {
   static nghttp3_ssize read_data(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
                                  uint32_t* flags, void* user, void*);
   Result<void> setup();
+  void open_stream(int64_t id);
   Stream* stream(int64_t id) const;
+  void recycle_closed();
   void drive();  // pull the endpoints that have room, then write
   void schedule_drive();
   void stream_closed(int64_t id);
@@ -66,7 +68,9 @@ class H3ServerSession final : public Http3Glue {
   serve::RequestRouter& router_;
   uint32_t max_streams_;
   std::vector<std::unique_ptr<Stream>> streams_;  // open request streams (few: a scan)
-  std::vector<std::unique_ptr<Stream>> closed_;   // destroyed after the current drive
+  std::vector<std::unique_ptr<Stream>> closed_;   // recycled after the current drive
+  std::vector<std::unique_ptr<Stream>> free_;     // closed, kept for the next requests
+  static constexpr std::size_t kFreeStreams = 32;
   bool shutdown_ = false, drive_scheduled_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -25,7 +25,7 @@ class RequestRouter;
 
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 4;
+inline constexpr int kAbiVersion = 5;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 
@@ -83,6 +83,10 @@ class QuicListener {
   // no connection is left.
   virtual void drain(std::function<void()> done) = 0;
   virtual void close_now() = 0;  // CONNECTION_CLOSE to every connection, now
+  // Gives the small blocks the module's allocator caches for this thread
+  // back to malloc (the module has its own copy of core/util/small_alloc),
+  // so that a malloc_trim after a burst can return their pages.
+  virtual void trim_memory() = 0;
 };
 
 // What the module offers the host.

@@ -155,6 +155,7 @@ void Worker::trim() {
   peak_ = connections_.size();
   if (peak_ < kTrimPeak / kTrimFraction) in_burst_ = false;
   small_alloc::trim();
+  for (auto& l : quic_listeners_) l->trim_memory();
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

@@ -102,7 +102,9 @@ struct ThreadCache {
   }
 };
 
-thread_local ThreadCache cache;
+// initial-exec: the HTTP/3 module (dlopen'ed) reaches it without a __tls_get_addr call;
+// it is small enough for the static TLS room glibc keeps for such modules.
+thread_local ThreadCache cache __attribute__((tls_model("initial-exec")));
 }  // namespace
 
 #ifdef SLUICE_SMALL_ALLOC_BYPASS

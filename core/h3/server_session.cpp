@@ -70,7 +70,7 @@ class ResponseFields {
   void add(std::string_view name, std::string_view value) { nv_[n_++] = make_nv(name, value); }
 
   std::array<char, 3> code_{};
-  std::array<char, 20> len_{};  // 2^64 - 1 has 20 digits
+  std::array<char, 20> len_{};   // 2^64 - 1 has 20 digits
   std::array<char, 512> names_;  // written before read: no zeroing per response
   std::string heap_names_;
   std::array<nghttp3_nv, 16> nva_;
@@ -260,15 +260,18 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
 struct H3ServerCallbacks {
   static H3ServerSession& self(void* user) { return *static_cast<H3ServerSession*>(user); }
 
-  static int begin_headers(nghttp3_conn*, int64_t id, void* user, void*) {
-    auto& s = self(user);
-    if (!s.stream(id)) s.open_stream(id);
+  static H3ServerSession::Stream* of(void* stream_user_data) {
+    return static_cast<H3ServerSession::Stream*>(stream_user_data);
+  }
+
+  static int begin_headers(nghttp3_conn*, int64_t id, void* user, void* st) {
+    if (!st) self(user).open_stream(id);
     return 0;
   }
 
-  static int recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name,
-                         nghttp3_rcbuf* value, uint8_t, void* user, void*) {
-    auto* st = self(user).stream(id);
+  static int recv_header(nghttp3_conn*, int64_t, int32_t token, nghttp3_rcbuf* name,
+                         nghttp3_rcbuf* value, uint8_t, void*, void* sud) {
+    auto* st = of(sud);
     if (!st) return 0;
     RequestHead& h = st->head_in();
     std::string_view n = rcbuf_view(name), v = rcbuf_view(value);
@@ -297,9 +300,9 @@ struct H3ServerCallbacks {
     return 0;
   }
 
-  static int end_headers(nghttp3_conn*, int64_t id, int fin, void* user, void*) {
+  static int end_headers(nghttp3_conn*, int64_t, int fin, void* user, void* sud) {
     auto& s = self(user);
-    auto* st = s.stream(id);
+    auto* st = of(sud);
     if (!st) return 0;
     RequestHead& h = st->head_in();
     if (!h.headers.has("host") && !st->authority.empty()) h.headers.add("host", st->authority);
@@ -309,9 +312,8 @@ struct H3ServerCallbacks {
     return 0;
   }
 
-  static int recv_data(nghttp3_conn*, int64_t id, const uint8_t* data, size_t len, void* user,
-                       void*) {
-    if (auto* st = self(user).stream(id)) st->on_body({reinterpret_cast<const char*>(data), len});
+  static int recv_data(nghttp3_conn*, int64_t, const uint8_t* data, size_t len, void*, void* sud) {
+    if (auto* st = of(sud)) st->on_body({reinterpret_cast<const char*>(data), len});
     return 0;
   }
 
@@ -320,13 +322,13 @@ struct H3ServerCallbacks {
     return 0;
   }
 
-  static int end_stream(nghttp3_conn*, int64_t id, void* user, void*) {
-    if (auto* st = self(user).stream(id)) st->on_body_end();
+  static int end_stream(nghttp3_conn*, int64_t, void*, void* sud) {
+    if (auto* st = of(sud)) st->on_body_end();
     return 0;
   }
 
-  static int acked_stream_data(nghttp3_conn*, int64_t id, uint64_t n, void* user, void*) {
-    if (auto* st = self(user).stream(id)) st->acked(n);
+  static int acked_stream_data(nghttp3_conn*, int64_t, uint64_t n, void*, void* sud) {
+    if (auto* st = of(sud)) st->acked(n);
     return 0;
   }
 
@@ -346,9 +348,9 @@ struct H3ServerCallbacks {
   }
 };
 
-nghttp3_ssize H3ServerSession::read_data(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
-                                         uint32_t* flags, void* user, void*) {
-  auto* st = static_cast<H3ServerSession*>(user)->stream(id);
+nghttp3_ssize H3ServerSession::read_data(nghttp3_conn*, int64_t, nghttp3_vec* vec, size_t veccnt,
+                                         uint32_t* flags, void*, void* sud) {
+  auto* st = static_cast<Stream*>(sud);
   if (!st) {
     *flags |= NGHTTP3_DATA_FLAG_EOF;
     return 0;
@@ -409,20 +411,17 @@ Result<void> H3ServerSession::setup() {
 
 // A request stream, from the free list when one waits there: a Stream is
 // over a kilobyte (its inline body buffer), past glibc's per-thread cache.
+// nghttp3 keeps the Stream as the stream's user data and hands it to every
+// callback: no lookup by id per callback.
 void H3ServerSession::open_stream(int64_t id) {
   if (free_.empty()) {
     streams_.push_back(std::make_unique<Stream>(*this, id));
-    return;
+  } else {
+    streams_.push_back(std::move(free_.back()));
+    free_.pop_back();
+    streams_.back()->reopen(id);
   }
-  streams_.push_back(std::move(free_.back()));
-  free_.pop_back();
-  streams_.back()->reopen(id);
-}
-
-H3ServerSession::Stream* H3ServerSession::stream(int64_t id) const {
-  for (const auto& s : streams_)
-    if (s->id() == id) return s.get();
-  return nullptr;
+  nghttp3_conn_set_stream_user_data(h3_, id, streams_.back().get());
 }
 
 void H3ServerSession::drive() {

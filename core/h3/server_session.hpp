@@ -46,11 +46,10 @@ class H3ServerSession final : public Http3Glue {
   friend struct H3ServerCallbacks;
 
   static const nghttp3_callbacks& callbacks();
-  static nghttp3_ssize read_data(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
+  static nghttp3_ssize read_data(nghttp3_conn*, int64_t, nghttp3_vec* vec, size_t veccnt,
                                  uint32_t* flags, void* user, void*);
   Result<void> setup();
   void open_stream(int64_t id);
-  Stream* stream(int64_t id) const;
   void recycle_closed();
   void drive();  // pull the endpoints that have room, then write
   void schedule_drive();

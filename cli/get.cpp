@@ -26,12 +26,13 @@ struct GetArgs {
   bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
   bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
   bool http3 = false, http3_only = false;
+  bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
-  double connect_timeout = 0, max_time = 0, retry_delay = 0;
+  double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
 };
 
 namespace {
@@ -75,6 +76,8 @@ CommandSpec get_spec(GetArgs& a) {
             a.max_redirs),
       flag("-f,--fail", "Fail with exit code 22 on HTTP status >= 400, without writing the body",
            a.fail),
+      flag("--fail-with-body", "Fail with exit code 22 on HTTP status >= 400, writing the body",
+           a.fail_with_body),
       flag("-s,--silent", "No progress meter and no error messages", a.silent),
       flag("-S,--show-error", "With -s, still show error messages", a.show_error),
       counted("-v,--verbose", "Show connection events and request/response headers on stderr",
@@ -91,6 +94,14 @@ CommandSpec get_spec(GetArgs& a) {
             a.retry),
       value("--retry-delay", "SECONDS", "Fixed wait between retries instead of exponential backoff",
             a.retry_delay),
+      flag("--retry-connrefused", "With --retry, also retry when the connection is refused",
+           a.retry_connrefused),
+      flag("--retry-all-errors",
+           "With --retry, retry on every error (HTTP >= 400 too with -f or --fail-with-body)",
+           a.retry_all_errors),
+      value("--retry-max-time", "SECONDS",
+            "With --retry, start no retry later than SECONDS after the first attempt",
+            a.retry_max_time),
       value("--max-filesize", "SIZE",
             "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
@@ -215,8 +226,12 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.user_agent = a.user_agent;
   c.follow = a.location;
   c.max_redirs = a.max_redirs < 0 ? std::numeric_limits<int>::max() : a.max_redirs;  // -1: no limit
+  if (a.fail && a.fail_with_body)
+    return fail(Errc::bad_argument, "You must select either --fail or --fail-with-body, not both.");
   c.fail_on_error = a.fail;
-  if (a.connect_timeout < 0 || a.max_time < 0 || a.retry < 0 || a.retry_delay < 0)
+  c.fail_with_body = a.fail_with_body;
+  if (a.connect_timeout < 0 || a.max_time < 0 || a.retry < 0 || a.retry_delay < 0 ||
+      a.retry_max_time < 0)
     return fail(Errc::bad_argument, "timeouts and retry counts must not be negative");
   if (a.connect_timeout > 0) c.connect_timeout = seconds_to_ms(a.connect_timeout);
   if (a.max_time > 0) {
@@ -225,6 +240,9 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   }
   c.retries = a.retry;
   c.retry_delay = seconds_to_ms(a.retry_delay);
+  c.retry_connrefused = a.retry_connrefused;
+  c.retry_all_errors = a.retry_all_errors;
+  c.retry_max_time = seconds_to_ms(a.retry_max_time);
   if (!a.max_filesize.empty()) {
     auto v = parse_size(a.max_filesize);
     if (!v)

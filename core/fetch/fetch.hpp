@@ -38,10 +38,14 @@ struct Config {
   bool follow = false;
   int max_redirs = 50;
   bool fail_on_error = false;
+  bool fail_with_body = false;  // --fail-with-body: exit 22 on >= 400, the body still written
   Millis connect_timeout{300000};
   Millis max_time{0};  // 0: none
   int retries = 0;
-  Millis retry_delay{0};  // 0: exponential backoff from 1 s
+  Millis retry_delay{0};           // 0: exponential backoff from 1 s
+  bool retry_connrefused = false;  // a refused connection is worth a retry too
+  bool retry_all_errors = false;   // every error is, HTTP >= 400 under -f included
+  Millis retry_max_time{0};        // no retry that would start past this since the first try
   std::optional<uint64_t> max_filesize;
   TlsClientConfig tls;
   std::vector<ResolveEntry> resolve;

@@ -248,13 +248,13 @@ void Transfer::on_headers(const Response& r) {
       redirect_to_ = *next;
       mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;
     }
-  } else if (retries_left_ > 0 && is_transient_status(r.status)) {
+  } else if (retry_status(r.status) && retry_allowed(next_retry_delay())) {
     retry_status_ = true;
     mode_ = Mode::discard;
-  } else if (env_.cfg.fail_on_error && r.status >= 400) {
+  } else if (fails(r.status)) {
     pending_error_ =
         Error{Errc::http_status, fmt::format("The requested URL returned error: {}", r.status)};
-    mode_ = Mode::discard;
+    if (!env_.cfg.fail_with_body) mode_ = Mode::discard;  // --fail-with-body keeps it
   } else if (env_.cfg.max_filesize && r.content_length &&
              *r.content_length > *env_.cfg.max_filesize) {
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
@@ -395,17 +395,44 @@ void Transfer::handle_error(const Error& e) {
   finish(e);
 }
 
+bool Transfer::fails(int status) const {
+  return (env_.cfg.fail_on_error || env_.cfg.fail_with_body) && status >= 400;
+}
+
+// A status worth another try: curl's transient ones, or with
+// --retry-all-errors any status -f would fail on.
+bool Transfer::retry_status(int status) const {
+  return is_transient_status(status) || (env_.cfg.retry_all_errors && fails(status));
+}
+
+bool Transfer::retry_error(const Error& e) const {
+  if (env_.cfg.retry_all_errors) return true;
+  if (e.code == Errc::connect_failed) return e.sys != ECONNREFUSED || env_.cfg.retry_connrefused;
+  return e.code == Errc::timeout || e.code == Errc::resolve_failed;
+}
+
+Millis Transfer::next_retry_delay() const {
+  return env_.cfg.retry_delay.count() > 0 ? env_.cfg.retry_delay
+                                          : Millis(1000LL << std::min(retry_count_, 9));
+}
+
+// Retries left, and (--retry-max-time) the retry would start within the
+// allowed time since the first attempt, as curl counts it.
+bool Transfer::retry_allowed(Millis delay) const {
+  if (retries_left_ <= 0) return false;
+  if (env_.cfg.retry_max_time.count() == 0) return true;
+  auto since_start = std::chrono::duration_cast<Millis>(Clock::now() - t0_);
+  return since_start + delay <= env_.cfg.retry_max_time;
+}
+
 bool Transfer::retry_later(const Error& e) {
-  bool transient = e.code == Errc::timeout || e.code == Errc::resolve_failed ||
-                   (e.code == Errc::connect_failed && e.sys != ECONNREFUSED) || retry_status_;
-  if (!transient || retries_left_ <= 0) return false;
+  Millis delay = next_retry_delay();
+  if (!(retry_status_ || retry_error(e)) || !retry_allowed(delay)) return false;
   // Bytes already handed to stdout cannot be taken back; a file can start over.
   if (body_written_ + body_queued_ > 0 && !out_->rewind()) return false;
   body_written_ = body_queued_ = 0;
   rep_.size_download = 0;
   --retries_left_;
-  Millis delay = env_.cfg.retry_delay.count() > 0 ? env_.cfg.retry_delay
-                                                  : Millis(1000LL << std::min(retry_count_, 9));
   ++retry_count_;
   if (env_.cb.warning)
     env_.cb.warning(fmt::format("Problem: {}. Will retry in {} seconds. {} retries left.",

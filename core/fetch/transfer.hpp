@@ -53,6 +53,11 @@ class Transfer final : public ResponseSink {
   void after_response();
   void handle_error(const Error& e);
   bool retry_later(const Error& e);
+  bool fails(int status) const;  // -f / --fail-with-body turn it into exit 22
+  bool retry_status(int status) const;
+  bool retry_error(const Error& e) const;
+  Millis next_retry_delay() const;
+  bool retry_allowed(Millis delay) const;
   void release_session(bool cancel);
   void stop_connecting();
   void finish(std::optional<Error> err);

@@ -343,6 +343,71 @@ TEST_CASE("get --retry retries transient statuses with a delay, then reports the
   CHECK(count_lines(slow.err, "Will retry") == 1);
 }
 
+TEST_CASE(
+    "get --retry-connrefused waits for a server that comes up late, as a CI health check does",
+    "[get][retry]") {
+  int port = free_port();
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/bytes/100";
+  std::string out = tmpdir() + "/late.out";
+  Process client(
+      get("-fS --retry 100 --retry-delay 0.2 --retry-connrefused -o " + out + " " + url));
+  // The server starts only once the client has been refused and said it retries.
+  REQUIRE(wait_until([&] { return client.log().find("Will retry") != std::string::npos; }));
+  Process server(std::string(sluice_bin()) + " serve --listen 127.0.0.1:" + std::to_string(port));
+  REQUIRE(wait_port(port));
+  CHECK(client.wait(30) == 0);
+  CHECK(sh("stat -c %s " + out).out == "100\n");
+  // The pasted form: -fsS --retry N --retry-connrefused, against the server now up.
+  auto up = sh(get("-fsS --retry 10 --retry-connrefused " + url + " | wc -c"));
+  CHECK(up.exit_code == 0);
+  CHECK(up.out == "100\n");
+}
+
+TEST_CASE("get --retry-all-errors, --retry-max-time and --fail-with-body behave as curl's",
+          "[get][retry]") {
+  Server s;
+  // -f makes a 404 an error, and --retry-all-errors retries it: 1 + 3 requests.
+  long before = s.stat("requests");
+  auto all = sh(get("-S -f --retry 3 --retry-delay 0.1 --retry-all-errors -o /dev/null " + s.base +
+                    "/status/404"));
+  CHECK(all.exit_code == 22);
+  CHECK(count_lines(all.err, "Will retry") == 3);
+  CHECK(s.stat("requests") - before == 4 + 1);  // the second /stats counts itself
+  // Without -f a 404 is no error: nothing to retry.
+  auto no_f =
+      sh(get("-S --retry 3 --retry-delay 0.1 --retry-all-errors -o /dev/null -w "
+             "'%{http_code}' " +
+             s.base + "/status/404"));
+  CHECK(no_f.exit_code == 0);
+  CHECK(no_f.out == "404");
+  CHECK(count_lines(no_f.err, "Will retry") == 0);
+
+  // --retry-max-time: no retry starts later than 1 s after the first attempt
+  // (retries 0.3 s apart: at most three), however many --retry allows.
+  auto bounded =
+      sh(get("-S --retry 100 --retry-delay 0.3 --retry-max-time 1 --retry-connrefused "
+             "http://127.0.0.1:1/"));
+  CHECK(bounded.exit_code == 7);
+  int retries = count_lines(bounded.err, "Will retry");
+  CHECK(retries >= 1);
+  CHECK(retries <= 3);
+
+  // --fail-with-body: exit 22 and the error page's bytes, where -f writes none.
+  auto page = sh(get("-s " + s.base + "/status/404"));
+  auto with_body = sh(get("-s --fail-with-body " + s.base + "/status/404"));
+  CHECK(with_body.exit_code == 22);
+  CHECK(with_body.out == page.out);
+  CHECK_FALSE(page.out.empty());
+  auto both = sh(get("-s -f --fail-with-body " + s.base + "/status/404"));
+  CHECK(both.exit_code == 2);  // curl refuses the pair too
+  if (sh("command -v curl").exit_code == 0) {
+    auto curl = sh("curl -s --fail-with-body " + s.base + "/status/404");
+    CHECK(curl.exit_code == with_body.exit_code);
+    CHECK(curl.out == with_body.out);
+    CHECK(sh("curl -s -f --fail-with-body " + s.base + "/status/404").exit_code == both.exit_code);
+  }
+}
+
 TEST_CASE("get -O names the file after the URL and --progress-bar draws a bar", "[get]") {
   Server s;
   std::string dir = tmpdir() + "/remote";

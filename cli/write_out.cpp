@@ -71,6 +71,7 @@ const std::map<std::string, Var, std::less<>>& variables() {
       {"num_connects", {[](auto& r, int) { return std::to_string(r.num_connects); }, Json::number}},
       {"num_redirects",
        {[](auto& r, int) { return std::to_string(r.num_redirects); }, Json::number}},
+      {"num_retries", {[](auto& r, int) { return std::to_string(r.num_retries); }, Json::number}},
       {"redirect_url", {[](auto& r, int) { return r.redirect_url; }, Json::nullable}},
       {"remote_ip", {[](auto& r, int) { return r.remote_ip; }, Json::string}},
       {"remote_port", {[](auto& r, int) { return std::to_string(r.remote_port); }, Json::number}},

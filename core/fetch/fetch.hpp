@@ -63,7 +63,7 @@ struct Report {
   uint64_t size_download = 0, size_header = 0, size_upload = 0;
   double time_namelookup = 0, time_connect = 0, time_appconnect = 0, time_starttransfer = 0,
          time_total = 0;
-  int num_connects = 0, num_redirects = 0;
+  int num_connects = 0, num_redirects = 0, num_retries = 0;
   std::string remote_ip, content_type;
   std::string scheme;        // "HTTP" or "HTTPS" once a request went out, as curl prints it
   std::string method;        // of the last request (a redirect may have turned POST into GET)

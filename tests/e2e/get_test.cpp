@@ -368,10 +368,13 @@ TEST_CASE("get --retry-all-errors, --retry-max-time and --fail-with-body behave 
   Server s;
   // -f makes a 404 an error, and --retry-all-errors retries it: 1 + 3 requests.
   long before = s.stat("requests");
-  auto all = sh(get("-S -f --retry 3 --retry-delay 0.1 --retry-all-errors -o /dev/null " + s.base +
-                    "/status/404"));
+  auto all =
+      sh(get("-S -f --retry 3 --retry-delay 0.1 --retry-all-errors -o /dev/null -w "
+             "'%{num_retries}' " +
+             s.base + "/status/404"));
   CHECK(all.exit_code == 22);
   CHECK(count_lines(all.err, "Will retry") == 3);
+  CHECK(all.out == "3");                        // curl's %{num_retries} for this command is 3 too
   CHECK(s.stat("requests") - before == 4 + 1);  // the second /stats counts itself
   // Without -f a 404 is no error: nothing to retry.
   auto no_f =

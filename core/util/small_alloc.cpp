@@ -114,6 +114,7 @@ void* allocate(std::size_t size) {
   return std::malloc(size);
 }
 void* allocate_zeroed(std::size_t count, std::size_t size) {
+  if (size && count > SIZE_MAX / size) return nullptr;  // ASan's calloc would abort
   return std::calloc(count, size);
 }
 void* reallocate(void* p, std::size_t size) {

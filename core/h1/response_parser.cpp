@@ -98,7 +98,10 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   if (r.status >= 100 && r.status < 200) {
     if (s.ev_.informational) s.ev_.informational(r);
     s.switched_ = r.status == 101;
-    return s.switched_ ? 1 : 0;
+    // A 1xx response ends with its head (RFC 9110 15.2), whatever it says of
+    // Content-Length or chunked: llhttp 8 would read a body there, and take
+    // the final response's bytes for it. 1 tells llhttp there is none.
+    return 1;
   }
   s.head_done_ = true;
   if (s.ev_.headers) s.ev_.headers(r);

@@ -231,6 +231,25 @@ TEST_CASE("ResponseParser: informational responses before the final one", "[h1][
   CHECK(roughly(o.header_bytes, cont.size() + hints.size() + head_size(final_resp)));
 }
 
+// Found by the response fuzz target: llhttp gave a 1xx head's Content-Length
+// a body, made of the final response's bytes.
+TEST_CASE("ResponseParser: a 1xx response has no body even with Content-Length or chunked",
+          "[h1][parser]") {
+  auto framing =
+      GENERATE(std::string("Content-Length: 2\r\n"), std::string("Transfer-Encoding: chunked\r\n"));
+  const std::string final_resp = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  const std::string wire = "HTTP/1.1 103 Early Hints\r\n" + framing + "\r\n" + final_resp;
+  auto mode = GENERATE(Feed::whole, Feed::bytewise);
+  INFO(feed_name(mode) << ", " << framing);
+  auto o = parse(wire, mode);
+  REQUIRE(o.fed);
+  CHECK(o.done);
+  CHECK(o.informational == std::vector<int>{103});
+  CHECK(o.head.status == 200);
+  CHECK(o.body == "ok");
+  CHECK(o.consumed == wire.size());
+}
+
 TEST_CASE("ResponseParser: HEAD response has no body even with Content-Length", "[h1][parser]") {
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
   const std::string next = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";

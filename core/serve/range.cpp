@@ -52,8 +52,9 @@ RangeSet parse_ranges(std::string_view header, uint64_t size) {
     Spec s = parse_spec(spec, size, r);
     if (s == Spec::malformed) return {};
     if (s == Spec::unsatisfiable) continue;
+    // total <= size here, so size - total cannot wrap where total + length could.
+    if (r.length() > size - total) return {};
     total += r.length();
-    if (total > size) return {};
     set.ranges.push_back(r);
   }
   if (specs == 0) return {};

@@ -104,10 +104,7 @@ struct H2ServerSession::Stream {
   // and the header list's, so a typical request head is parsed without
   // allocating.
   void reset() {
-    Headers fields = std::move(head.headers);
-    fields.clear();
-    head = RequestHead{};
-    head.headers = std::move(fields);
+    head.reset_keeping_capacity();
     header_bytes = 0;
     too_large = rejected = head_request = responded = no_body = eof = deferred = false;
     body_unsized = request_ended = cut = filling = false;

@@ -94,10 +94,7 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
   // A closed stream taken again for a new request: all as new, but the
   // header list keeps its capacity and out_ its spare blocks.
   void reopen(int64_t id) {
-    Headers fields = std::move(head_.headers);
-    fields.clear();
-    head_ = RequestHead{};
-    head_.headers = std::move(fields);
+    head_.reset_keeping_capacity();
     head_.version_major = 3;
     head_.version_minor = 0;
     authority.clear();

@@ -25,6 +25,15 @@ struct RequestHead {
   bool http11() const { return version_major > 1 || (version_major == 1 && version_minor >= 1); }
   bool is_head() const { return method == "HEAD"; }
   bool has_body() const { return chunked || content_length.value_or(0) > 0; }
+
+  // As a new RequestHead, but the header list keeps its capacity: a server
+  // stream reused for the next request parses its head without allocating.
+  void reset_keeping_capacity() {
+    Headers fields = std::move(headers);
+    fields.clear();
+    *this = RequestHead{};
+    headers = std::move(fields);
+  }
 };
 
 // Request size limits, shared by h1 and h2.

@@ -22,7 +22,7 @@ s2_cpu=$(cpu); s2_n=$(python3 -c "import json;print(json.load(open('$tmp/s2.json
 /usr/bin/time -f '%U %S' -o "$tmp/t" taskset -c 1 h2load -t1 -c64 -m10 -D ${DURATION} "$NGINX_HTTPS/bytes/100" > "$tmp/h2load.txt"
 h_cpu=$(cpu); h_n=$(awk '/^requests:/ {print $8}' "$tmp/h2load.txt")
 
-per() { echo "scale=3; $1 * 1000000 / $2" | bc -l; }
+per() { calc "$1 * 1000000 / $2" 3; }
 s1_per=$(per "$s1_cpu" "$s1_n"); w_per=$(per "$w_cpu" "$w_n")
 s2_per=$(per "$s2_cpu" "$s2_n"); h_per=$(per "$h_cpu" "$h_n")
 printf 'h1: sluice %8d req (%6.2f us CPU/req) | wrk    %8d req (%6.2f us CPU/req) | CPU ratio %s\n' "$s1_n" "$s1_per" "$w_n" "$w_per" "$(ratio "$s1_per" "$w_per")"

@@ -15,7 +15,7 @@ taskset -c 1 "$SLUICE" bench -t 1 -c 64 --rate "$RATE" -d "${DURATION}s" --json 
   "$NGINX_HTTP/bytes/100" | tee "$tmp/report.txt"
 t1=$EPOCHREALTIME
 sleep 0.5  # nginx writes its log lines as each request ends
-python3 - "$tmp/o.json" "$NGINX_ACCESS_LOG_FILE" "$RATE" "$DURATION" "$(echo "$t1 - $t0" | bc -l)" \
+python3 - "$tmp/o.json" "$NGINX_ACCESS_LOG_FILE" "$RATE" "$DURATION" "$(calc "$t1 - $t0")" \
   "$RESULTS/bench_overload.json" <<'PY'
 import json, sys
 res = json.load(open(sys.argv[1])); rate = float(sys.argv[3]); dur = float(sys.argv[4])

@@ -47,12 +47,12 @@ for i in 0 1; do
   read -r cw ccpu csrv < <(median_run "$tmp/curl.runs")
   read -r bw bcpu bsrv < <(median_run "$tmp/sluice32.runs")
   printf '%-12s h2: sluice %5.0f MiB/s cpu %5.2fs | curl --http2 %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
-    "${names[$i]}" "$(echo "$SIZE/$sw/1048576" | bc -l)" "$scpu" "$(echo "$SIZE/$cw/1048576" | bc -l)" "$ccpu" \
+    "${names[$i]}" "$(calc "$SIZE/$sw/1048576")" "$scpu" "$(calc "$SIZE/$cw/1048576")" "$ccpu" \
     "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"
   printf '%-12s    server CPU in the median run: %5.2fs for sluice, %5.2fs for curl, %5.2fs for sluice 32M\n' \
     "" "$ssrv" "$csrv" "$bsrv"
   printf '%-12s    sluice --max-buffer 32M (curl'"'"'s window) %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
-    "" "$(echo "$SIZE/$bw/1048576" | bc -l)" "$bcpu" "$(ratio "$cw" "$bw")" "$(ratio "$bcpu" "$ccpu")"
+    "" "$(calc "$SIZE/$bw/1048576")" "$bcpu" "$(ratio "$cw" "$bw")" "$(ratio "$bcpu" "$ccpu")"
   json+=",\"${names[$i]}\":{\"sluice_s\":$sw,\"curl_s\":$cw,\"sluice_cpu_s\":$scpu,\"curl_cpu_s\":$ccpu,"
   json+="\"server_cpu_s_sluice\":$ssrv,\"server_cpu_s_curl\":$csrv,\"server_cpu_s_sluice_32m\":$bsrv,\"speedup\":$(ratio "$cw" "$sw"),\"cpu_ratio\":$(ratio "$scpu" "$ccpu")"
   json+=",\"sluice_32m_s\":$bw,\"sluice_32m_cpu_s\":$bcpu,\"speedup_32m\":$(ratio "$cw" "$bw"),\"cpu_ratio_32m\":$(ratio "$bcpu" "$ccpu")}"

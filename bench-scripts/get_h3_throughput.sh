@@ -34,11 +34,11 @@ done
 read -r sw scpu ssrv < <(median_run "$tmp/sluice.runs")
 read -r cw ccpu csrv < <(median_run "$tmp/curl.runs")
 read -r gw gcpu gsrv < <(median_run "$tmp/gtls.runs")
-mib() { echo "$SIZE/$1/1048576" | bc -l; }
+mib() { calc "$SIZE/$1/1048576"; }
 # syscalls CMD...: system calls per MiB received, from strace -c's total line
 syscalls() {
   strace -c -f -o "$tmp/strace" "$@" >/dev/null 2>&1
-  awk -v mib="$(echo "$SIZE/1048576" | bc -l)" '$NF == "total" {printf "%.1f", $4 / mib}' \
+  awk -v mib="$(calc "$SIZE/1048576")" '$NF == "total" {printf "%.1f", $4 / mib}' \
     "$tmp/strace"
 }
 command -v strace >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null

@@ -52,7 +52,7 @@ for server in nginx sluice; do
     compare "$url"
     read -r sw scpu < <(median_run "$tmp/sluice.runs")
     read -r cw ccpu < <(median_run "$tmp/curl.runs")
-    sm=$(echo "$SIZE / $sw / 1048576" | bc -l); cm=$(echo "$SIZE / $cw / 1048576" | bc -l)
+    sm=$(calc "$SIZE / $sw / 1048576"); cm=$(calc "$SIZE / $cw / 1048576")
     printf '%-6s %-5s sluice %5.0f MiB/s cpu %5.2fs | curl %5.0f MiB/s cpu %5.2fs | speed x%s, cpu x%s\n' \
       $server $proto "$sm" "$scpu" "$cm" "$ccpu" "$(ratio "$cw" "$sw")" "$(ratio "$scpu" "$ccpu")"
     json+=",\"${server}_${proto}\":{\"sluice_s\":$sw,\"curl_s\":$cw,\"sluice_cpu_s\":$scpu,\"curl_cpu_s\":$ccpu,\"speedup\":$(ratio "$cw" "$sw"),\"cpu_ratio\":$(ratio "$scpu" "$ccpu")}"

@@ -13,8 +13,11 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 never opened" >&2; return 1; }
 # start_bg CMD... : runs in the background, remembers the PID in $LAST_PID
 start_bg() { "$@" & LAST_PID=$!; PIDS+=("$LAST_PID"); }
+# calc EXPR [SCALE]: bc arithmetic printed as a JSON number (bc drops the
+# leading zero of 0.5, and JSON does not allow ".5")
+calc() { echo "scale=${2:-6}; $1" | bc -l | sed -E 's/^(-?)\./\10./'; }
 # seconds CMD... : wall-clock seconds of a command (stdout discarded)
-seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); calc "$t1 - $t0"; }
 TIMED_SERVER_PID=  # set per call (TIMED_SERVER_PID=PID cmd): never inherited
 # cpu_seconds PID: user+sys CPU seconds a process has used so far
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
@@ -39,13 +42,13 @@ timed() {
   /usr/bin/time -f '%U %S' -o "$f.t" "$@" >/dev/null
   t1=$EPOCHREALTIME
   [[ -n ${TIMED_SERVER_PID:-} ]] && s1=$(cpu_seconds "$TIMED_SERVER_PID")
-  awk -v w="$(echo "$t1 - $t0" | bc -l)" -v s="$(echo "$s1 - $s0" | bc -l)" -v srv="${TIMED_SERVER_PID:-}" \
+  awk -v w="$(calc "$t1 - $t0")" -v s="$(calc "$s1 - $s0")" -v srv="${TIMED_SERVER_PID:-}" \
     '{ if (srv != "") printf "%.4f %.3f %.2f\n", w, $1 + $2, s; else printf "%.4f %.3f\n", w, $1 + $2 }' \
     "$f.t" >> "$f"
 }
 # median_run RUNSFILE : the line of the median run by wall time ("wall cpu", or "wall cpu server")
 median_run() { sort -n "$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
-ratio() { echo "scale=3; $1 / $2" | bc -l; }
+ratio() { calc "$1 / $2" 3; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 need() { for c in "$@"; do command -v "$c" >/dev/null || { echo "missing $c: run scripts/setup.sh --test" >&2; exit 1; }; done; }
 need curl python3 bc pv

@@ -47,7 +47,7 @@ for server in sluice gtlsserver; do
     read -r w _ s < <(median_run "$tmp/$server.$c.runs")
     WALL[$server.$c]=$w SRV[$server.$c]=$s
     printf '%-10s served to %-10s %6.0f MiB/s, server CPU %5.2fs per GiB\n' "$server" "$c" \
-      "$(echo "$SIZE/$w/1048576" | bc -l)" "$(echo "$s*1073741824/$SIZE" | bc -l)"
+      "$(calc "$SIZE/$w/1048576")" "$(calc "$s*1073741824/$SIZE")"
     json+="\"$c\":{\"wall_s\":$w,\"server_cpu_s\":$s},"
   done
   json="${json%,}},"

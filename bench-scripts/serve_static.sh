@@ -118,7 +118,7 @@ for proto in plain tls; do
         v=$(load "$l" "${base[$server]}/$file")
         t1=$(cpu_ticks "${pid[$server]}")
         runs[$server]+="$v "
-        effs[$server]+="$(echo "($t1 - $t0) / $(getconf CLK_TCK)" | bc -l) "
+        effs[$server]+="$(calc "($t1 - $t0) / $(getconf CLK_TCK)") "
       done
     done
     for server in $SERVERS; do

@@ -56,7 +56,7 @@ run_case() {  # name, sender command...; appends one sample
   wait "$rpid" || true
   local got; got=$(get "$(cat "$tmp/recv_$name.json")" received)
   sent_all[$name]+="$(get "${out[$name]}" send_rate) "
-  recv_all[$name]+="$(echo "scale=1; $got / $(get "${out[$name]}" send_s)" | bc -l) "
+  recv_all[$name]+="$(calc "$got / $(get "${out[$name]}" send_s)" 1) "
 }
 sluice_sender() { local port=${*: -1}; set -- "${@:1:$#-1}"; taskset -c 1 "$SLUICE" udp-probe 127.0.0.1:$port --rate 0 --duration "$DURATION" --linger 0 --size "$SIZE" --json "$@"; }
 sendto_sender() { taskset -c 1 "$tmp/sendto_loop" "$1" "$DURATION" "$SIZE"; }

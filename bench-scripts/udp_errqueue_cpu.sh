@@ -58,7 +58,7 @@ bare=$(taskset -c 1 "$tmp/closed_loop" "$port" "$RATE" "$DURATION")
 for name in drained spin bare; do
   j=${!name}
   printf '%-8s CPU %6.2f %% of wall  sent %6s  ICMP errors read %6s' "$name" \
-    "$(echo "$(get "$j" cpu_share) * 100" | bc -l)" "$(get "$j" sent)" "$(get "$j" icmp_errors)"
+    "$(calc "$(get "$j" cpu_share) * 100")" "$(get "$j" sent)" "$(get "$j" icmp_errors)"
   [[ $name != bare ]] && printf '  wake-ups %s' "$(get "$j" wakeups)"
   echo
 done

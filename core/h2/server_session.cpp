@@ -282,17 +282,13 @@ bool H2ServerSession::defend(h2::TokenBucket& bucket, uint32_t code) {
 }
 
 H2ServerSession::Stream* H2ServerSession::find(int32_t id) const {
-  return static_cast<Stream*>(nghttp2_session_get_stream_user_data(session_, id));
-}
-
-// A header block's fields all name one stream: one map lookup per block,
-// not one per field.
-H2ServerSession::Stream* H2ServerSession::heading(int32_t id) {
-  if (id != heading_id_ || !heading_) {
-    heading_id_ = id;
-    heading_ = find(id);
+  if (last_ && id == last_id_) return last_;
+  auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session_, id));
+  if (s) {
+    last_id_ = id;
+    last_ = s;
   }
-  return heading_;
+  return s;
 }
 
 int H2ServerSession::on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
@@ -373,7 +369,7 @@ int H2ServerSession::on_header(nghttp2_session*, const nghttp2_frame* f, const u
                                size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
                                void* user) {
   auto& me = self(user);
-  Stream* s = me.heading(f->hd.stream_id);
+  Stream* s = me.find(f->hd.stream_id);
   if (!s) return 0;
   // RFC 9113 §6.5.2: name + value + 32 per field.
   s->header_bytes += namelen + valuelen + 32;
@@ -477,7 +473,6 @@ int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint3
   if (!nghttp2_session_get_stream_remote_close(session, id)) me.remember_reset(id);
   Stream* s = me.find(id);  // still set while nghttp2 closes the stream
   if (!s) return 0;
-  if (me.heading_ == s) me.heading_ = nullptr;
   --me.open_;
   if (s->held) nghttp2_session_consume_connection(session, s->held);
   me.end_wait(*s);
@@ -495,6 +490,7 @@ int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint3
 // Closed streams wait in free_ for the next request, up to kFreeStreams; the
 // rest are destroyed, so a connection that once had many open keeps few.
 void H2ServerSession::recycle(Stream& s) {
+  if (last_ == &s) last_ = nullptr;
   if (free_.size() < kFreeStreams) {
     s.reset();
     free_.push_back(&s);

@@ -8,9 +8,12 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/get_data.hpp"
+#include "cli/get_password.hpp"
 #include "cli/http_version_arg.hpp"
 #include "cli/progress.hpp"
 #include "cli/size_arg.hpp"
@@ -20,16 +23,19 @@
 namespace sluice::cli {
 
 struct GetArgs {
-  std::vector<std::string> urls, outputs, headers, data, data_binary, resolve;
+  std::vector<std::string> urls, outputs, headers, resolve;
+  std::vector<DataPiece> data;  // every data flag, in command-line order
   int remote_name = 0;
   bool include = false, head = false, location = false, fail = false, silent = false;
   bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
   bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
   bool http3 = false, http3_only = false;
   bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
+  bool get = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
+  std::string user, bearer, referer, dump_header;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -63,12 +69,37 @@ CommandSpec get_spec(GetArgs& a) {
       value("-H,--header", "LINE",
             "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty); repeatable",
             a.headers),
-      value("-d,--data", "DATA",
-            "POST data; @FILE reads a file (CR/LF stripped), @- reads stdin; repeated -d are "
-            "joined with &",
-            a.data),
-      value("--data-binary", "DATA",
-            "POST data sent exactly as given; @FILE and @- read it unchanged", a.data_binary),
+      ordered("-d,--data", "DATA",
+              "POST data; @FILE reads a file (CR/LF stripped), @- reads stdin; all data flags "
+              "are joined with & in their order",
+              DataKind::ascii, a.data),
+      ordered("--data-ascii", "DATA", "The same as -d", DataKind::ascii, a.data),
+      ordered("--data-binary", "DATA",
+              "POST data sent exactly as given; @FILE and @- read it unchanged", DataKind::binary,
+              a.data),
+      ordered("--data-raw", "DATA", "POST data as given, '@' included (no file is read)",
+              DataKind::raw, a.data),
+      ordered("--data-urlencode", "DATA",
+              "POST data URL-encoded: 'content', '=content', 'name=content', '@file' or "
+              "'name@file' (the name is sent as given)",
+              DataKind::urlencode, a.data),
+      ordered("--json", "DATA",
+              "POST JSON (@FILE and @- read it): sets Content-Type and Accept to "
+              "application/json; repeated --json are joined without &",
+              DataKind::json, a.data),
+      flag("-G,--get", "Send the data (-d and the like) as the URL's query in a GET", a.get),
+      value("-u,--user", "USER[:PASSWORD]",
+            "Basic authentication (asks for the password on the terminal when ':' is missing); "
+            "sent on redirects only to the same origin",
+            a.user),
+      value("--oauth2-bearer", "TOKEN", "Send 'Authorization: Bearer TOKEN'", a.bearer),
+      value("-e,--referer", "URL",
+            "Send 'Referer: URL'; 'URL;auto' (or ';auto') also sets it on each redirect to the "
+            "URL left",
+            a.referer),
+      value("-D,--dump-header", "FILE",
+            "Write every response head received to FILE ('-': stdout, before the body)",
+            a.dump_header, true),
       value("-A,--user-agent", "NAME", "User-Agent header to send", a.user_agent),
       flag("-L,--location", "Follow redirects (301/302/303/307/308), reusing the connection",
            a.location),
@@ -139,21 +170,6 @@ CommandSpec get_spec(GetArgs& a) {
   return s;
 }
 
-Result<std::string> read_data_arg(const std::string& arg, bool binary) {
-  if (!arg.starts_with('@')) return arg;
-  std::string path = arg.substr(1);
-  std::string content;
-  if (path == "-") {
-    content.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return fail(Errc::read_failed, fmt::format("Failed to open {}", path));
-    content.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  }
-  if (!binary) std::erase_if(content, [](char c) { return c == '\r' || c == '\n'; });
-  return content;
-}
-
 Result<std::vector<fetch::ResolveEntry>> parse_resolve(const std::vector<std::string>& list) {
   std::vector<fetch::ResolveEntry> out;
   for (const auto& item : list) {
@@ -176,6 +192,22 @@ Result<std::vector<fetch::ResolveEntry>> parse_resolve(const std::vector<std::st
     out.push_back({item.substr(0, c1), static_cast<uint16_t>(port), *addr});
   }
   return out;
+}
+
+// -u, --oauth2-bearer and -e into c.
+Result<void> identity(const GetArgs& a, fetch::Config& c) {
+  c.user = a.user;
+  if (!c.user.empty() && c.user.find(':') == std::string::npos) {
+    auto password = ask_password(c.user);
+    if (!password) return std::unexpected(password.error());
+    c.user += ":" + *password;
+  }
+  c.bearer = a.bearer;
+  std::string_view referer = a.referer;
+  c.auto_referer = referer.ends_with(";auto");
+  if (c.auto_referer) referer.remove_suffix(5);
+  c.referer = referer;
+  return {};
 }
 
 Millis seconds_to_ms(double s) {
@@ -203,20 +235,17 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   }
   c.method = a.request;
   c.headers = a.headers;
-  if (!a.data.empty() || !a.data_binary.empty()) {
-    std::string body;
-    for (const auto& d : a.data) {
-      auto v = read_data_arg(d, false);
-      if (!v) return std::unexpected(v.error());
-      body += (body.empty() ? "" : "&") + *v;
+  if (!a.data.empty()) {
+    auto body = assemble_data(a.data);
+    if (!body) return std::unexpected(body.error());
+    c.json = has_json(a.data);
+    if (a.get) {  // -G: the data become every URL's query
+      for (auto& t : c.targets) t.url = append_query(t.url, *body);
+    } else {
+      c.data = std::move(*body);
     }
-    for (const auto& d : a.data_binary) {
-      auto v = read_data_arg(d, true);
-      if (!v) return std::unexpected(v.error());
-      body += (body.empty() ? "" : "&") + *v;
-    }
-    c.data = std::move(body);
   }
+  if (auto v = identity(a, c); !v) return std::unexpected(v.error());
   if (a.head && c.data)
     return fail(Errc::bad_argument,
                 "You can only select one HTTP request method! You asked for both HEAD (-I) and "
@@ -254,6 +283,7 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     return fail(Errc::bad_argument,
                 fmt::format("--max-buffer: bad size '{}' (at least 16k)", a.max_buffer));
   c.max_buffer = *mb;
+  c.dump_header_stdout = a.dump_header == "-";
   c.tls.verify = !a.insecure;
   c.tls.ca_file = a.cacert;
   auto res = parse_resolve(a.resolve);
@@ -317,6 +347,20 @@ int run_get(GetArgs& a) {
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
   // -s mutes warnings; -S brings back errors only, as in curl.
   if (!a.silent) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };
+
+  // -D FILE: truncated once, then every head of every transfer, in order.
+  std::unique_ptr<FILE, int (*)(FILE*)> dump(nullptr, &std::fclose);
+  if (!a.dump_header.empty() && a.dump_header != "-") {
+    dump.reset(std::fopen(a.dump_header.c_str(), "wb"));
+    if (!dump) {
+      Error e{Errc::write_failed, fmt::format("Failed to open {}", a.dump_header)};
+      return show_errors ? print_coded_failure("sluice", e) : exit_code(e.code);
+    }
+    cb.header_dump = [&](std::string_view head) {
+      std::fwrite(head.data(), 1, head.size(), dump.get());
+      std::fflush(dump.get());  // a reader of the file sees each head as it came
+    };
+  }
 
   auto reports = fetch::run(*cfg, cb);
   // As curl: each failure is reported, and the last transfer's result is the

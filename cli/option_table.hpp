@@ -41,6 +41,22 @@ OptionSpec value(std::string names, std::string metavar, std::string help, T& ta
           file_arg};
 }
 
+// A repeatable option whose occurrences keep their command-line order among
+// those of the options that share `target`: each appends {tag, value}.
+template <class Tag>
+OptionSpec ordered(std::string names, std::string metavar, std::string help, Tag tag,
+                   std::vector<std::pair<Tag, std::string>>& target, bool file_arg = false) {
+  return {std::move(names), std::move(metavar), std::move(help),
+          [&target, tag](CLI::App& app, const OptionSpec& s) {
+            auto* o = app.add_option_function<std::string>(
+                s.names, [&target, tag](const std::string& v) { target.emplace_back(tag, v); },
+                s.help);
+            // Run at each occurrence, not once after parsing: that is the order.
+            return o->type_name(s.metavar)->trigger_on_parse()->allow_extra_args(false);
+          },
+          file_arg};
+}
+
 inline OptionSpec flag(std::string names, std::string help, bool& target) {
   return {std::move(names), "", std::move(help), [&target](CLI::App& app, const OptionSpec& s) {
             return app.add_flag(s.names, target, s.help);

@@ -68,6 +68,7 @@ class Engine {
       auto transfer = std::make_unique<Transfer>(
           env, t, std::move(lane), [this, index](Report r) { on_done(index, std::move(r)); });
       Transfer* raw = transfer.get();
+      raw->set_stdout_side(write_out_lane.get());
       active_.push_back({index, std::move(transfer), std::move(write_out_lane)});
       raw->start();
     }

@@ -32,6 +32,12 @@ struct Config {
   std::string method;                // empty: GET, POST with data, HEAD with head_only
   std::vector<std::string> headers;  // "Name: value", "Name:" removes, "Name;" empty
   std::optional<std::string> data;   // request body, already loaded
+  bool json = false;                 // --json: the body is JSON, and so is the answer wanted
+  std::string user;                  // -u "user:password": Basic auth (over URL credentials)
+  std::string bearer;                // --oauth2-bearer TOKEN
+  std::string referer;               // -e URL
+  bool auto_referer = false;         // -e "URL;auto": each redirect names the page it left
+  bool dump_header_stdout = false;   // -D -: response heads go to stdout before their body
   bool head_only = false;            // -I
   bool include_headers = false;      // -i
   std::string user_agent = "sluice/0.1.0";
@@ -88,6 +94,8 @@ struct Callbacks {
   std::function<std::string(const Report&)> write_out;
   std::function<void(const Progress&)> progress;  // about every 500 ms and once at the end
   std::function<void(std::string_view)> warning;  // e.g. "Will retry in 1 seconds"
+  // -D FILE: every response head as received (interim and redirect ones too).
+  std::function<void(std::string_view head)> header_dump;
 };
 
 // Runs all targets; returns one report per target that was attempted. Stops

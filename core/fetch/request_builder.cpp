@@ -27,14 +27,19 @@ void apply_header(Headers& h, Headers& defaults, std::string_view line) {
   h.add(std::string(name), std::string(value));
 }
 
-// http://user:password@host/ -> "Basic dXNlcjpwYXNzd29yZA==", as curl sends
-// it (a user without ':' has an empty password). -H Authorization replaces it.
-std::optional<std::string> basic_credentials(const Url& url) {
-  if (url.userinfo.empty()) return std::nullopt;
-  std::string plain = percent_decode(url.userinfo).value_or(url.userinfo);
+// -u user:password, or else http://user:password@host/ -> "Basic
+// dXNlcjpwYXNzd29yZA==", as curl sends it (a user without ':' has an empty
+// password); --oauth2-bearer -> "Bearer TOKEN". -H Authorization replaces it.
+std::optional<std::string> authorization(const Config& cfg, const Url& url) {
+  if (!cfg.bearer.empty()) return "Bearer " + cfg.bearer;
+  std::string plain = cfg.user;
+  if (plain.empty() && !url.userinfo.empty())
+    plain = percent_decode(url.userinfo).value_or(url.userinfo);
+  if (plain.empty()) return std::nullopt;
   if (plain.find(':') == std::string::npos) plain += ':';
   return "Basic " + base64_encode(plain);
 }
+
 }  // namespace
 
 Request build_request(const Config& cfg, const Url& url) {
@@ -47,12 +52,14 @@ Request build_request(const Config& cfg, const Url& url) {
   else if (cfg.data)
     r.method = "POST";
   if (!cfg.user_agent.empty()) r.headers.add("User-Agent", cfg.user_agent);  // -A '': none
-  r.headers.add("Accept", "*/*");
-  if (auto auth = basic_credentials(url)) r.headers.add("Authorization", *auth);
+  r.headers.add("Accept", cfg.json ? "application/json" : "*/*");
+  if (auto auth = authorization(cfg, url)) r.headers.add("Authorization", *auth);
+  if (!cfg.referer.empty()) r.headers.add("Referer", cfg.referer);
   if (cfg.data) {
     r.body = *cfg.data;
     r.has_body = true;
-    r.headers.add("Content-Type", "application/x-www-form-urlencoded");
+    r.headers.add("Content-Type",
+                  cfg.json ? "application/json" : "application/x-www-form-urlencoded");
   }
   Headers defaults = r.headers;  // what a user's -H replaces rather than adds to
   defaults.add("Host", "");
@@ -60,9 +67,10 @@ Request build_request(const Config& cfg, const Url& url) {
   return r;
 }
 
-Request redirect_request(const Request& prev, int status, const Url& next) {
+Request redirect_request(const Request& prev, int status, const Url& next, bool auto_referer) {
   Request r = prev;
   r.url = next;
+  if (auto_referer) r.headers.set("Referer", prev.url.str());  // str(): no credentials, no fragment
   bool to_get = (status == 303 && prev.method != "HEAD") ||
                 ((status == 301 || status == 302) && prev.method == "POST");
   if (to_get) {

@@ -9,8 +9,10 @@ namespace sluice::fetch {
 Request build_request(const Config& cfg, const Url& url);
 
 // The request for the next hop of a redirect (curl's rules: 301/302 turn a POST
-// into a GET, 303 turns anything but HEAD into a GET).
-Request redirect_request(const Request& prev, int status, const Url& next);
+// into a GET, 303 turns anything but HEAD into a GET). With auto_referer
+// (-e ";auto") its Referer names the URL it leaves.
+Request redirect_request(const Request& prev, int status, const Url& next,
+                         bool auto_referer = false);
 
 bool is_redirect(int status);
 bool is_transient_status(int status);  // worth a --retry

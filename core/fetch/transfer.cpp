@@ -214,8 +214,13 @@ void Transfer::submit() {
   stream_ = *id;
 }
 
+// -v, and -D's copy of every head (as curl: -D - and -i each print it).
 void Transfer::trace_head(const Response& r) {
-  if (env_.cb.verbose) env_.cb.verbose('<', head_text(r));
+  if (!env_.cb.verbose && !env_.cb.header_dump && !env_.cfg.dump_header_stdout) return;
+  std::string text = head_text(r);
+  if (env_.cb.verbose) env_.cb.verbose('<', text);
+  if (env_.cb.header_dump) env_.cb.header_dump(text);
+  if (env_.cfg.dump_header_stdout) (stdout_side_ ? stdout_side_ : out_.get())->write(text);
 }
 
 void Transfer::on_informational(const Response& r) {
@@ -364,7 +369,7 @@ void Transfer::after_response() {
       return finish(Error{Errc::too_many_redirects,
                           fmt::format("Maximum ({}) redirects followed", env_.cfg.max_redirs)});
     rep_.num_redirects++;
-    req_ = redirect_request(req_, rep_.http_code, *redirect_to_);
+    req_ = redirect_request(req_, rep_.http_code, *redirect_to_, env_.cfg.auto_referer);
     rep_.url_effective = req_.url.str();
     rep_.method = req_.method;
     if (env_.cb.verbose)

@@ -30,6 +30,9 @@ class Transfer final : public ResponseSink {
   void start();
   void interrupt(const Error& e);  // SIGINT/SIGTERM or stdout gone: stop now
   Output& output() { return *out_; }
+  // Where stdout's share of a transfer that writes its body to a file goes
+  // (-D -): its place in stdout's URL order. Unset: the body's output.
+  void set_stdout_side(Output* lane) { stdout_side_ = lane; }
 
   // ResponseSink
   void on_informational(const Response& r) override;
@@ -76,6 +79,7 @@ class Transfer final : public ResponseSink {
   Request req_;
   std::string pool_key_;
   std::unique_ptr<Output> out_;
+  Output* stdout_side_ = nullptr;
   Session* session_ = nullptr;  // leased from the pool
   StreamId stream_ = 0;
   std::unique_ptr<Dialer> dialer_;

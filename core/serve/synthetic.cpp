@@ -8,6 +8,7 @@
 
 #include "core/http/status.hpp"
 #include "core/serve/fixed_response.hpp"
+#include "core/serve/inspect.hpp"
 #include "core/serve/methods.hpp"
 #include "core/serve/pattern.hpp"
 #include "core/serve/range.hpp"
@@ -283,6 +284,13 @@ constexpr SyntheticPath kPaths[] = {
     {"/delay/", [](const Call& c) { return delay(c.rest); }},
     {"/echo", [](const Call&) -> std::unique_ptr<Endpoint> { return std::make_unique<Echo>(); }},
     {"/stats", [](const Call& c) { return stats_json(c.stats); }},
+    {"/headers", [](const Call& c) { return headers_json(c.req); }},
+    {"/basic-auth/", [](const Call& c) { return basic_auth(c.req, c.rest); }},
+    {"/bearer", [](const Call& c) { return bearer(c.req); }},
+    {"/cookies", [](const Call& c) { return cookies_json(c.req); }},
+    {"/cookies/set", [](const Call& c) { return cookies_set(c.t.query); }},
+    {"/cookies/delete", [](const Call& c) { return cookies_delete(c.t.query); }},
+    {"/redirect-to", [](const Call& c) { return redirect_to(c.t.query); }},
 };
 
 // The entry owning path, and the argument it leaves; nullptr when none does.
@@ -309,6 +317,13 @@ std::string_view endpoint_index() {
          "/delay/MS             200 after MS milliseconds (at most 3600000)\n"
          "/echo                 the request body streamed back, with its Content-Type\n"
          "/stats                JSON {\"requests\":N,\"connections\":M,\"open\":K}, this process\n"
+         "/headers              the request's header fields as JSON\n"
+         "/basic-auth/USER/PASS 200 for Authorization: Basic USER:PASS, else 401\n"
+         "/bearer               200 for Authorization: Bearer TOKEN, else 401\n"
+         "/cookies              the request's cookies as JSON\n"
+         "/cookies/set?N=V&...  302 to /cookies, setting each cookie\n"
+         "/cookies/delete?N&... 302 to /cookies, expiring each cookie\n"
+         "/redirect-to?url=PATH a 302 (or &status_code=3xx) to PATH on this server\n"
          "/                     this index (with --root: the root directory instead)\n";
 }
 

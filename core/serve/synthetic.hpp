@@ -1,6 +1,7 @@
 // Synthetic endpoints: bodies generated on the fly, never held whole.
 //
 //   /bytes/N  /drip  /redirect/N  /status/CODE  /delay/MS  /echo  /stats  /
+//   /headers  /basic-auth/U/P  /bearer  /cookies[/set|/delete]  (inspect.hpp)
 //
 // They answer GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (kAllMethods,
 // methods.hpp); TRACE is 405. A request body is read and dropped, except by

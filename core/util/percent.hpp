@@ -11,4 +11,8 @@ namespace sluice {
 // "%41" -> "A". nullopt on a malformed escape or an encoded NUL.
 std::optional<std::string> percent_decode(std::string_view s);
 
+// application/x-www-form-urlencoded, as curl 8's --data-urlencode writes it:
+// ALPHA, DIGIT and "-._~" stay, a space becomes '+', every other byte %XX.
+std::string form_urlencode(std::string_view s);
+
 }  // namespace sluice

@@ -463,3 +463,29 @@ TEST_CASE("serve under h2load --h1 with pipelining (a real peer)", "[serve][peer
     CHECK_THAT(r.out, ContainsSubstring("status codes: 2000 2xx"));
   }
 }
+
+TEST_CASE("serve's inspection endpoints answer as httpbin's do: /headers, /basic-auth, /cookies",
+          "[serve]") {
+  Server s;
+  auto headers = sh("curl -s -H 'X-A: 1' -H 'X-A: 2' " + s.base + "/headers");
+  CHECK_THAT(headers.out, ContainsSubstring("\"X-A\": \"1, 2\""));
+  CHECK(status_of("-u al:pw " + s.base + "/basic-auth/al/pw") == "200");
+  CHECK(status_of("-u al:xx " + s.base + "/basic-auth/al/pw") == "401");
+  auto challenge = sh("curl -s -D - -o /dev/null " + s.base + "/basic-auth/al/pw");
+  CHECK_THAT(challenge.out, ContainsSubstring("WWW-Authenticate: Basic realm=\"sluice\""));
+  CHECK(status_of(s.base + "/basic-auth/onlyone") == "400");
+  // A cookie jar round trip through curl: set two, follow to /cookies, delete one.
+  std::string jar = tmpdir() + "/jar.txt";
+  auto set = sh("curl -s -L -c " + jar + " '" + s.base + "/cookies/set?a=1&b=2'");
+  CHECK_THAT(set.out, ContainsSubstring("\"a\": \"1\""));
+  CHECK_THAT(set.out, ContainsSubstring("\"b\": \"2\""));
+  auto del = sh("curl -s -L -b " + jar + " -c " + jar + " '" + s.base + "/cookies/delete?a'");
+  CHECK_THAT(del.out, !ContainsSubstring("\"a\""));
+  CHECK_THAT(del.out, ContainsSubstring("\"b\": \"2\""));
+  CHECK(status_of("'" + s.base + "/cookies/set?a;b=1'") == "400");  // not a token
+  // /redirect-to stays on this server: never a Location to another host.
+  CHECK(status_of("'" + s.base + "/redirect-to?url=/headers&status_code=307'") == "307");
+  CHECK(status_of("'" + s.base + "/redirect-to?url=//evil.example/'") == "400");
+  CHECK(status_of("'" + s.base + "/redirect-to?url=http://evil.example/'") == "400");
+  CHECK(status_of("'" + s.base + "/redirect-to?url=/x%0d%0aSet-Cookie:a=1'") == "400");
+}

@@ -233,3 +233,41 @@ TEST_CASE("build_request: URL credentials become Basic auth, as curl sends them"
                                 url("http://elsewhere.example/b"));
   CHECK(header(other, "Authorization") == "<absent>");
 }
+
+TEST_CASE("build_request: -u, --oauth2-bearer, -e and --json set their headers",
+          "[request_builder]") {
+  Config cfg;
+  cfg.user = "al:pw";
+  // -u wins over the URL's own credentials, as in curl.
+  CHECK(header(build_request(cfg, url("http://x:y@h/")), "Authorization") == "Basic YWw6cHc=");
+  cfg.user = "al";  // no ':' after the prompt was skipped: an empty password
+  CHECK(header(build_request(cfg, url("http://h/")), "Authorization") == "Basic YWw6");
+  cfg.bearer = "tok";
+  CHECK(header(build_request(cfg, url("http://h/")), "Authorization") == "Bearer tok");
+  cfg.headers = {"Authorization: Custom z"};  // -H replaces it
+  CHECK(header(build_request(cfg, url("http://h/")), "Authorization") == "Custom z");
+
+  Config j;
+  j.data = "{}";
+  j.json = true;
+  j.referer = "http://from/";
+  auto r = build_request(j, url("http://h/"));
+  CHECK(r.method == "POST");
+  CHECK(header(r, "Content-Type") == "application/json");
+  CHECK(header(r, "Accept") == "application/json");
+  CHECK(header(r, "Referer") == "http://from/");
+  j.headers = {"Accept: text/x"};
+  CHECK(header(build_request(j, url("http://h/")), "Accept") == "text/x");
+}
+
+TEST_CASE("redirect_request: -e ';auto' names the URL left, without its credentials",
+          "[request_builder]") {
+  Config cfg;
+  cfg.referer = "http://first/";
+  auto r = build_request(cfg, url("http://u:p@h/a?q=1"));
+  auto kept = redirect_request(r, 302, url("http://h/b"));
+  CHECK(header(kept, "Referer") == "http://first/");
+  auto next = redirect_request(r, 302, url("http://h/b"), true);
+  CHECK(header(next, "Referer") == "http://h/a?q=1");
+  CHECK(next.headers.items("Referer").size() == 1);
+}

@@ -1,0 +1,35 @@
+// The request body of `sluice get`, from curl's data flags in the order they
+// were given: -d/--data-ascii, --data-binary, --data-raw, --data-urlencode
+// and --json.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/util/error.hpp"
+
+namespace sluice::cli {
+
+enum class DataKind {
+  ascii,      // -d, --data-ascii: @FILE read with CR and LF dropped
+  binary,     // --data-binary: @FILE read as it is
+  raw,        // --data-raw: no @FILE
+  urlencode,  // --data-urlencode: content, =content, name=content, @file, name@file
+  json,       // --json: as --data-binary, but glued to what came before without '&'
+};
+
+using DataPiece = std::pair<DataKind, std::string>;
+
+// The pieces joined as curl joins them: with '&' between them, except that a
+// --json piece is appended without one. Fails when a file cannot be read.
+Result<std::string> assemble_data(const std::vector<DataPiece>& pieces);
+
+// True when any piece is --json (which sets Content-Type and Accept).
+bool has_json(const std::vector<DataPiece>& pieces);
+
+// url with `query` added to its query (for -G): "?" or "&" as needed, before
+// any "#fragment".
+std::string append_query(const std::string& url, const std::string& query);
+
+}  // namespace sluice::cli

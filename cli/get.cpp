@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -23,7 +24,7 @@
 namespace sluice::cli {
 
 struct GetArgs {
-  std::vector<std::string> urls, outputs, headers, resolve;
+  std::vector<std::string> urls, outputs, headers, resolve, cookie;
   std::vector<DataPiece> data;  // every data flag, in command-line order
   int remote_name = 0;
   bool include = false, head = false, location = false, fail = false, silent = false;
@@ -35,7 +36,7 @@ struct GetArgs {
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
-  std::string user, bearer, referer, dump_header;
+  std::string user, bearer, referer, dump_header, cookie_jar;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -97,6 +98,15 @@ CommandSpec get_spec(GetArgs& a) {
             "Send 'Referer: URL'; 'URL;auto' (or ';auto') also sets it on each redirect to the "
             "URL left",
             a.referer),
+      value("-b,--cookie", "DATA|FILE",
+            "Send cookies: 'name=value; ...' as given, or read a cookie file (Netscape "
+            "format or Set-Cookie lines); turns on the cookie engine; repeatable",
+            a.cookie, true),
+      value("-c,--cookie-jar", "FILE",
+            "Write all cookies to FILE (curl's Netscape format; '-': stdout) at the end; turns "
+            "on the cookie engine: cookies set by a response are sent on later requests and "
+            "redirects that match them",
+            a.cookie_jar, true),
       value("-D,--dump-header", "FILE",
             "Write every response head received to FILE ('-': stdout, before the body)",
             a.dump_header, true),
@@ -283,6 +293,9 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     return fail(Errc::bad_argument,
                 fmt::format("--max-buffer: bad size '{}' (at least 16k)", a.max_buffer));
   c.max_buffer = *mb;
+  for (const auto& b : a.cookie)
+    if (b.find('=') != std::string::npos)  // curl's rule: with a '=' it is data, not a file
+      c.cookie_literal += (c.cookie_literal.empty() ? "" : "; ") + b;
   c.dump_header_stdout = a.dump_header == "-";
   c.tls.verify = !a.insecure;
   c.tls.ca_file = a.cacert;
@@ -298,6 +311,26 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   c.parallel = a.parallel;
   c.parallel_max = a.parallel_max;
   return c;
+}
+
+std::string slurp_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// -c: written once every transfer is over, failed ones too, as curl does. A
+// jar that cannot be written is a warning, not the transfer's failure.
+void save_cookies(const fetch::CookieJar& jar, const std::string& path, bool silent) {
+  std::string text = jar.netscape(std::time(nullptr));
+  bool ok;
+  if (path == "-") {
+    ok =
+        std::fwrite(text.data(), 1, text.size(), stdout) == text.size() && std::fflush(stdout) == 0;
+  } else {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    ok = static_cast<bool>(f << text) && static_cast<bool>(f.flush());
+  }
+  if (!ok && !silent) fmt::print(stderr, "Warning: Failed to save cookies in {}\n", path);
 }
 
 void print_verbose(char kind, std::string_view text) {
@@ -362,7 +395,21 @@ int run_get(GetArgs& a) {
     };
   }
 
+  // The cookie engine: on with any -b or -c. A cookie file that cannot be
+  // read is no error (curl starts with an empty jar then).
+  fetch::CookieJar jar;
+  bool engine = !a.cookie_jar.empty() ||
+                std::any_of(a.cookie.begin(), a.cookie.end(),
+                            [](const std::string& b) { return b.find('=') == std::string::npos; });
+  if (engine) {
+    for (const auto& b : a.cookie)
+      if (b.find('=') == std::string::npos && !b.empty())
+        jar.load(slurp_file(b), std::time(nullptr));
+    cfg->cookies = &jar;
+  }
+
   auto reports = fetch::run(*cfg, cb);
+  if (!a.cookie_jar.empty()) save_cookies(jar, a.cookie_jar, a.silent);
   // As curl: each failure is reported, and the last transfer's result is the
   // exit code (a stop by signal or a vanished consumer ends them all alike).
   int code = 0;

@@ -19,6 +19,8 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -s G -l get -d 'Send the
 complete -c sluice -n '__fish_seen_subcommand_from get' -s u -l user -r -d 'Basic authentication (asks for the password on the terminal when \':\' is missing); sent on redirects only to the same origin'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l oauth2-bearer -r -d 'Send \'Authorization: Bearer TOKEN\''
 complete -c sluice -n '__fish_seen_subcommand_from get' -s e -l referer -r -d 'Send \'Referer: URL\'; \'URL;auto\' (or \';auto\') also sets it on each redirect to the URL left'
+complete -c sluice -n '__fish_seen_subcommand_from get' -s b -l cookie -r -F -d 'Send cookies: \'name=value; ...\' as given, or read a cookie file (Netscape format or Set-Cookie lines); turns on the cookie engine; repeatable'
+complete -c sluice -n '__fish_seen_subcommand_from get' -s c -l cookie-jar -r -F -d 'Write all cookies to FILE (curl\'s Netscape format; \'-\': stdout) at the end; turns on the cookie engine: cookies set by a response are sent on later requests and redirects that match them'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s D -l dump-header -r -F -d 'Write every response head received to FILE (\'-\': stdout, before the body)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s A -l user-agent -r -d 'User-Agent header to send'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s L -l location -d 'Follow redirects (301/302/303/307/308), reusing the connection'

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fetch/cookie_jar.hpp"
 #include "core/http/http_version.hpp"
 #include "core/http/message.hpp"
 #include "core/loop/loop.hpp"
@@ -38,8 +39,12 @@ struct Config {
   std::string referer;               // -e URL
   bool auto_referer = false;         // -e "URL;auto": each redirect names the page it left
   bool dump_header_stdout = false;   // -D -: response heads go to stdout before their body
-  bool head_only = false;            // -I
-  bool include_headers = false;      // -i
+  // -b/-c: the cookie engine (nullptr: off). Cookies that responses set are
+  // kept here and sent on the requests they match; the caller owns it.
+  CookieJar* cookies = nullptr;
+  std::string cookie_literal;    // -b "a=1; b=2": sent as it is, after the jar's
+  bool head_only = false;        // -I
+  bool include_headers = false;  // -i
   std::string user_agent = "sluice/0.1.0";
   bool follow = false;
   int max_redirs = 50;

@@ -209,9 +209,32 @@ void Transfer::on_connected(Result<Dialed> r) {
 
 void Transfer::submit() {
   rep_.scheme = req_.url.tls() ? "HTTPS" : "HTTP";
-  auto id = session_->submit(req_, *this);
+  auto id = session_->submit(cookied(), *this);
   if (!id) return handle_error(id.error());
   stream_ = *id;
+}
+
+// The request as it goes out: with the cookie engine on, the jar's cookies
+// for this hop's URL (and -b's literal ones) join any -H Cookie in one field.
+const Request& Transfer::cookied() {
+  const Config& cfg = env_.cfg;
+  if (!cfg.cookies && cfg.cookie_literal.empty()) return req_;
+  std::string value = cfg.cookies ? cfg.cookies->header_for(req_.url, std::time(nullptr)) : "";
+  if (!cfg.cookie_literal.empty()) value += (value.empty() ? "" : "; ") + cfg.cookie_literal;
+  with_cookies_ = req_;
+  if (value.empty()) return with_cookies_;
+  auto mine = with_cookies_.headers.get("Cookie");
+  with_cookies_.headers.set("Cookie", mine ? std::string(*mine) + "; " + value : value);
+  return with_cookies_;
+}
+
+// Set-Cookie fields of a response, into the jar (before a redirect is
+// followed, so the next hop sends them).
+void Transfer::take_cookies(const Response& r) {
+  if (!env_.cfg.cookies) return;
+  std::time_t now = std::time(nullptr);
+  for (const auto& [name, value] : r.headers.list())
+    if (iequals(name, "set-cookie")) env_.cfg.cookies->receive(req_.url, value, now);
 }
 
 // -v, and -D's copy of every head (as curl: -D - and -i each print it).
@@ -235,6 +258,7 @@ void Transfer::on_headers(const Response& r) {
     rep_.time_starttransfer = since_start(Clock::now());
   }
   trace_head(r);
+  take_cookies(r);
   rep_.http_code = r.status;
   rep_.http_version = r.version_string();
   rep_.size_header += r.header_bytes;

@@ -65,6 +65,8 @@ class Transfer final : public ResponseSink {
   void stop_connecting();
   void finish(std::optional<Error> err);
   void complete();
+  const Request& cookied();
+  void take_cookies(const Response& r);
   void trace_head(const Response& r);
   Backpressure write_body(std::span<const char> bytes);
   void body_written(std::size_t n);
@@ -77,6 +79,7 @@ class Transfer final : public ResponseSink {
   std::function<void(Report)> done_;
   Report rep_;
   Request req_;
+  Request with_cookies_;  // req_ plus the jar's Cookie header: what was submitted
   std::string pool_key_;
   std::unique_ptr<Output> out_;
   Output* stdout_side_ = nullptr;

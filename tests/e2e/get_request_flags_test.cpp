@@ -136,3 +136,31 @@ TEST_CASE("get -D writes every head of a redirect chain, to a file or before the
   auto bad = sh(get("-s -D /nonexistent/dir/h " + s.base + "/bytes/5"));
   CHECK(bad.exit_code == 23);
 }
+
+TEST_CASE("get -b/-c: cookies follow redirects, and jars pass between sluice and curl",
+          "[get][cookies]") {
+  Server s;
+  std::string mine = tmpdir() + "/mine.jar", theirs = tmpdir() + "/theirs.jar";
+  // Set by a 302, sent on the redirect it leads to, then written by -c.
+  auto set = sh(get("-s -L -c " + mine + " '" + s.base + "/cookies/set?a=1&b=2'"));
+  CHECK(nlohmann::json::parse(set.out)["cookies"] == nlohmann::json({{"a", "1"}, {"b", "2"}}));
+  // curl reads sluice's jar...
+  auto by_curl = sh("curl -s -b " + mine + " " + s.base + "/cookies");
+  CHECK(nlohmann::json::parse(by_curl.out)["cookies"].size() == 2);
+  // ...and sluice reads curl's, deletes one, and writes the rest back.
+  sh("curl -s -L -c " + theirs + " '" + s.base + "/cookies/set?c=3'");
+  auto del = sh(get("-s -L -b " + theirs + " -c " + theirs + " '" + s.base + "/cookies/delete?c'"));
+  CHECK(nlohmann::json::parse(del.out)["cookies"].empty());
+  CHECK(slurp(theirs).find("\tc\t") == std::string::npos);
+  // -b with '=' is data, sent as it is beside the jar's cookies.
+  auto both = sh(get("-s -b 'x=9' -b " + mine + " " + s.base + "/cookies"));
+  CHECK(nlohmann::json::parse(both.out)["cookies"].size() == 3);
+  // Without -b or -c there is no engine: a cookie set on the way is not sent.
+  auto none = sh(get("-s -L '" + s.base + "/cookies/set?q=1'"));
+  CHECK(nlohmann::json::parse(none.out)["cookies"].empty());
+  auto engine = sh(get("-s -L -b '' '" + s.base + "/cookies/set?q=1'"));
+  CHECK(nlohmann::json::parse(engine.out)["cookies"] == nlohmann::json({{"q", "1"}}));
+  // -c - writes the jar to stdout after the body.
+  auto out = sh(get("-s -L -c - '" + s.base + "/cookies/set?z=5'"));
+  CHECK_THAT(out.out, ContainsSubstring("127.0.0.1\tFALSE\t/\tFALSE\t0\tz\t5\n"));
+}

@@ -45,6 +45,8 @@ int exit_code(Errc code) {
       return 56;
     case Errc::cert_verify:
       return 60;
+    case Errc::bad_encoding:
+      return 61;
     case Errc::filesize_exceeded:
       return 63;
     case Errc::http2:
@@ -99,6 +101,7 @@ const std::string& exit_code_table() {
       "55   send failure\n"
       "56   receive failure\n"
       "60   certificate verification failed\n"
+      "61   unknown or broken Content-Encoding (--compressed) or Transfer-Encoding\n"
       "63   maximum file size exceeded (--max-filesize)\n"
       "77   the --cacert file could not be read\n"
       "92   HTTP/2 stream error (RST_STREAM, or the stream was not closed cleanly)\n"

@@ -32,7 +32,7 @@ struct GetArgs {
   bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
   bool http3 = false, http3_only = false;
   bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
-  bool get = false;
+  bool get = false, compressed = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
@@ -107,6 +107,10 @@ CommandSpec get_spec(GetArgs& a) {
             "on the cookie engine: cookies set by a response are sent on later requests and "
             "redirects that match them",
             a.cookie_jar, true),
+      flag("--compressed",
+           "Ask for a compressed response (gzip, deflate, br, zstd) and decode it; sizes and "
+           "--max-filesize count decoded bytes",
+           a.compressed),
       value("-D,--dump-header", "FILE",
             "Write every response head received to FILE ('-': stdout, before the body)",
             a.dump_header, true),
@@ -297,6 +301,7 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     if (b.find('=') != std::string::npos)  // curl's rule: with a '=' it is data, not a file
       c.cookie_literal += (c.cookie_literal.empty() ? "" : "; ") + b;
   c.dump_header_stdout = a.dump_header == "-";
+  c.compressed = a.compressed;
   c.tls.verify = !a.insecure;
   c.tls.ca_file = a.cacert;
   auto res = parse_resolve(a.resolve);

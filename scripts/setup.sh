@@ -24,7 +24,8 @@ SRC
 fi
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libnghttp2-dev libgnutls28-dev
-            node-llhttp libcli11-dev libfmt-dev zlib1g-dev nlohmann-json3-dev clang-format
+            node-llhttp libcli11-dev libfmt-dev zlib1g-dev libbrotli-dev libzstd-dev
+            nlohmann-json3-dev clang-format
             ca-certificates git)
 bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 # chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.

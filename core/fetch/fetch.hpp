@@ -34,6 +34,7 @@ struct Config {
   std::vector<std::string> headers;  // "Name: value", "Name:" removes, "Name;" empty
   std::optional<std::string> data;   // request body, already loaded
   bool json = false;                 // --json: the body is JSON, and so is the answer wanted
+  bool compressed = false;           // --compressed: ask for and decode gzip, deflate, br, zstd
   std::string user;                  // -u "user:password": Basic auth (over URL credentials)
   std::string bearer;                // --oauth2-bearer TOKEN
   std::string referer;               // -e URL

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/http/content_decoder.hpp"
 #include "core/util/base64.hpp"
 #include "core/util/percent.hpp"
 
@@ -55,6 +56,7 @@ Request build_request(const Config& cfg, const Url& url) {
   r.headers.add("Accept", cfg.json ? "application/json" : "*/*");
   if (auto auth = authorization(cfg, url)) r.headers.add("Authorization", *auth);
   if (!cfg.referer.empty()) r.headers.add("Referer", cfg.referer);
+  if (cfg.compressed) r.headers.add("Accept-Encoding", std::string(kAcceptEncoding));
   if (cfg.data) {
     r.body = *cfg.data;
     r.has_body = true;

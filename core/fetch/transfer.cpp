@@ -69,9 +69,7 @@ Result<void> Transfer::open_output() {
     std::size_t high = env_.cfg.max_buffer;
     out_ = std::make_unique<FileOutput>(env_.loop, target_.output_path, high, high / 4);
   }
-  out_->on_low = [this] {
-    if (session_) session_->resume(stream_);
-  };
+  out_->on_low = [this] { on_output_low(); };
   out_->on_written = [this](std::size_t n) { body_written(n); };
   // The consumer may go away while the session is paused waiting for it: then
   // nothing else would wake us.
@@ -85,7 +83,24 @@ void Transfer::body_written(std::size_t n) {
   std::size_t body = std::min<uint64_t>(n, body_queued_);
   body_queued_ -= body;
   body_written_ += body;
-  if (body && session_) session_->consumed(stream_, body);
+  // Decoded bytes are not what the window counted: pump_decoder() credits
+  // the coded ones as it uses them.
+  if (body && session_ && !decoder_) session_->consumed(stream_, body);
+}
+
+// The output drained below its low mark: coded bytes waiting go first, and
+// the session reads again only once they are all decoded.
+void Transfer::on_output_low() {
+  if (decoder_ && !decoder_->idle()) {
+    if (pump_decoder() == Backpressure::abort)
+      return handle_error(pending_error_ ? *pending_error_ : Error{Errc::write_failed, "write"});
+    if (!decoder_->idle()) return;
+    if (end_waits_) {
+      end_waits_ = false;
+      return after_response();
+    }
+  }
+  if (session_) session_->resume(stream_);
 }
 
 void Transfer::arm_progress() {
@@ -102,6 +117,8 @@ void Transfer::attempt(bool allow_reuse) {
   pending_error_.reset();
   retry_status_ = got_response_ = false;
   drained_ = 0;
+  decoder_.reset();
+  end_waits_ = false;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
   if (env_.cfg.max_time.count() > 0) {
@@ -289,7 +306,37 @@ void Transfer::on_headers(const Response& r) {
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
     mode_ = Mode::discard;
   }
+  if (mode_ == Mode::write) {
+    if (auto e = take_encodings(r)) {
+      pending_error_ = e;
+      mode_ = Mode::discard;
+    }
+  }
   if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
+}
+
+// Transfer-Encoding: only chunked is understood (as curl without
+// --tr-encoding); anything else is curl's exit 61. With --compressed one
+// Content-Encoding is decoded on the way to the output.
+std::optional<Error> Transfer::take_encodings(const Response& r) {
+  for (auto coding : r.headers.items("transfer-encoding"))
+    if (!iequals(coding, "chunked") && !iequals(coding, "identity"))
+      return Error{Errc::bad_encoding, fmt::format("Unrecognized transfer encoding: {}", coding)};
+  if (!env_.cfg.compressed) return std::nullopt;
+  std::vector<std::string_view> codings;
+  for (auto coding : r.headers.items("content-encoding"))
+    if (!iequals(coding, "identity")) codings.push_back(coding);
+  if (codings.empty()) return std::nullopt;
+  if (codings.size() > 1)
+    return Error{Errc::bad_encoding, "More than one Content-Encoding is not supported"};
+  auto d = make_content_decoder(codings[0]);
+  if (!d)
+    return Error{Errc::bad_encoding,
+                 fmt::format("Unrecognized content encoding type: {} (sluice understands {})",
+                             codings[0], kAcceptEncoding)};
+  decoder_ = std::make_unique<BodyDecoder>(std::move(d));
+  content_length_.reset();  // the coded length: neither the total nor a splice bound
+  return std::nullopt;
 }
 
 Backpressure Transfer::on_body(std::span<const char> bytes) {
@@ -311,6 +358,27 @@ Backpressure Transfer::on_body(std::span<const char> bytes) {
 }
 
 Backpressure Transfer::write_body(std::span<const char> bytes) {
+  if (!decoder_) return write_plain(bytes);
+  decoder_->add(bytes);
+  return pump_decoder();
+}
+
+Backpressure Transfer::pump_decoder() {
+  auto used = decoder_->pump([this] { return !out_->above_high(); },
+                             [this](std::string_view d) {
+                               return write_plain({d.data(), d.size()}) != Backpressure::abort;
+                             });
+  if (!used) {
+    pending_error_ = used.error();
+    mode_ = Mode::discard;
+    return Backpressure::abort;
+  }
+  if (*used && session_) session_->consumed(stream_, *used);
+  if (mode_ == Mode::discard) return Backpressure::abort;  // --max-filesize, or the output failed
+  return decoder_->idle() && !out_->above_high() ? Backpressure::ok : Backpressure::pause;
+}
+
+Backpressure Transfer::write_plain(std::span<const char> bytes) {
   uint64_t total = body_written_ + body_queued_;
   if (env_.cfg.max_filesize && total + bytes.size() > *env_.cfg.max_filesize) {
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
@@ -329,7 +397,7 @@ Backpressure Transfer::write_body(std::span<const char> bytes) {
 // Only bytes that are written as they come (no drain, no discard) and whose
 // total the head announced (so --max-filesize was settled there) are spliced.
 bool Transfer::can_splice_body() {
-  return mode_ == Mode::write && content_length_ && out_->can_splice();
+  return mode_ == Mode::write && content_length_ && !decoder_ && out_->can_splice();
 }
 
 Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {
@@ -359,7 +427,12 @@ void Transfer::on_trailers(const Headers& t) {
 void Transfer::on_end() {
   auto alive = alive_;
   env_.loop.defer([this, alive] {
-    if (*alive) after_response();
+    if (!*alive) return;
+    if (decoder_ && !decoder_->idle()) {  // on_output_low() ends it once they are out
+      end_waits_ = true;
+      return;
+    }
+    after_response();
   });
 }
 
@@ -384,6 +457,9 @@ void Transfer::after_response() {
   max_timer_ = 0;
   release_session(false);
   if (out_->error()) return finish(*out_->error());
+  if (decoder_ && mode_ == Mode::write && !pending_error_ && !decoder_->complete())
+    pending_error_ = Error{Errc::bad_encoding,
+                           "Error while processing content unencoding: the coded body ended early"};
   if (pending_error_) return finish(pending_error_);
   if (retry_status_ &&
       retry_later({Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/fetch/body_decoder.hpp"
 #include "core/fetch/fetch.hpp"
 #include "core/http/dialer.hpp"
 #include "core/http/output.hpp"
@@ -69,6 +70,10 @@ class Transfer final : public ResponseSink {
   void take_cookies(const Response& r);
   void trace_head(const Response& r);
   Backpressure write_body(std::span<const char> bytes);
+  Backpressure write_plain(std::span<const char> bytes);
+  std::optional<Error> take_encodings(const Response& r);
+  Backpressure pump_decoder();
+  void on_output_low();
   void body_written(std::size_t n);
   void cancel_timers();
   void arm_progress();
@@ -98,7 +103,9 @@ class Transfer final : public ResponseSink {
   bool got_response_ = false;  // a response head arrived for the current attempt
   int retries_left_ = 0, retry_count_ = 0;
   uint64_t drained_ = 0, body_written_ = 0;
-  uint64_t body_queued_ = 0;  // body bytes handed to the output, not yet written out
+  uint64_t body_queued_ = 0;              // body bytes handed to the output, not yet written out
+  std::unique_ptr<BodyDecoder> decoder_;  // --compressed met a Content-Encoding
+  bool end_waits_ = false;  // the response ended while coded bytes waited for the output
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -2,6 +2,7 @@
 //
 //   /bytes/N  /drip  /redirect/N  /status/CODE  /delay/MS  /echo  /stats  /
 //   /headers  /basic-auth/U/P  /bearer  /cookies[/set|/delete]  (inspect.hpp)
+//   /encoded/CODING/N  (encoded.hpp)
 //
 // They answer GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS (kAllMethods,
 // methods.hpp); TRACE is 405. A request body is read and dropped, except by

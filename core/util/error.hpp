@@ -29,6 +29,7 @@ enum class Errc {
   send_failed,           // error while sending
   bad_response,          // malformed HTTP response
   filesize_exceeded,     // --max-filesize
+  bad_encoding,          // an unknown or broken Content-/Transfer-Encoding (curl's 61)
   bad_argument,          // invalid option value
   address_in_use,        // bind failed
   cancelled,             // stopped by a signal

@@ -18,12 +18,18 @@ Each connection is handled by MODE:
   no-status    "HTTP/1.1 " and a blank line: no status code         -> exit 8
   trailers     a chunked body "hello" with a trailer X-T: 1           -> exit 0
   bare-lf      a head whose lines end in LF alone, body "ok"          -> exit 0, as curl
+  te-gzip      "Transfer-Encoding: gzip, chunked" (curl needs --tr-encoding) -> exit 61
+  te-unknown   "Transfer-Encoding: foo, chunked"                     -> exit 61
+  ce-broken    "Content-Encoding: gzip" on bytes that are not gzip   -> 0, or 61 with --compressed
+  ce-truncated half of a gzip body, then a clean end                -> 0, or 61 with --compressed
+  ce-unknown   "Content-Encoding: foo"                               -> 0, or 61 with --compressed
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
 request (a bare readiness probe is not counted), so tests can count them.
 """
 import fcntl
+import gzip
 import socket
 import struct
 import sys
@@ -112,6 +118,17 @@ def handle(conn, number):
                          b"5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n")
         elif MODE == "bare-lf":
             conn.sendall(b"HTTP/1.1 200 OK\nContent-Length: 2\nX-A: b\n\nok")
+        elif MODE in ("te-gzip", "te-unknown"):
+            coded = gzip.compress(b"hello gzip\n")
+            coding = b"gzip" if MODE == "te-gzip" else b"foo"
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + coding + b", chunked\r\n\r\n" +
+                         b"%x\r\n" % len(coded) + coded + b"\r\n0\r\n\r\n")
+        elif MODE in ("ce-broken", "ce-truncated", "ce-unknown"):
+            body = {"ce-broken": b"0123456789",
+                    "ce-truncated": gzip.compress(b"hello " * 1000)[:40],
+                    "ce-unknown": b"foo-coded"}[MODE]
+            coding = b"foo" if MODE == "ce-unknown" else b"gzip"
+            conn.sendall(ok(body, b"Content-Encoding: " + coding + b"\r\n"))
         elif MODE == "no-status":
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "switch":

@@ -1,0 +1,175 @@
+#include "core/serve/encoded.hpp"
+
+#include <brotli/encode.h>
+#include <fmt/format.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <limits>
+
+#include "core/http/status.hpp"
+#include "core/serve/fixed_response.hpp"
+#include "core/serve/pattern.hpp"
+#include "core/serve/target.hpp"
+
+namespace sluice::serve {
+
+namespace {
+
+constexpr uint64_t kMaxSize = std::numeric_limits<int64_t>::max();
+constexpr int kSlicesPerPull = 4;  // bound the work one pull() does for one connection
+
+// A streaming encoder: input in, whatever compressed bytes are ready out.
+class Encoder {
+ public:
+  virtual ~Encoder() = default;
+  virtual void add(std::string_view in, std::string& out) = 0;
+  virtual void finish(std::string& out) = 0;
+};
+
+class ZlibEncoder final : public Encoder {
+ public:
+  explicit ZlibEncoder(bool gzip) {
+    deflateInit2(&z_, Z_BEST_SPEED, Z_DEFLATED, gzip ? 16 + MAX_WBITS : MAX_WBITS, 8,
+                 Z_DEFAULT_STRATEGY);
+  }
+  ~ZlibEncoder() override { deflateEnd(&z_); }
+  ZlibEncoder(const ZlibEncoder&) = delete;
+  ZlibEncoder& operator=(const ZlibEncoder&) = delete;
+  void add(std::string_view in, std::string& out) override { run(in, out, Z_NO_FLUSH); }
+  void finish(std::string& out) override { run({}, out, Z_FINISH); }
+
+ private:
+  void run(std::string_view in, std::string& out, int flush) {
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z_.avail_in = static_cast<uInt>(in.size());
+    int rv;
+    do {
+      char buf[16384];
+      z_.next_out = reinterpret_cast<Bytef*>(buf);
+      z_.avail_out = sizeof buf;
+      rv = deflate(&z_, flush);
+      out.append(buf, sizeof buf - z_.avail_out);
+    } while (z_.avail_out == 0 || (flush == Z_FINISH && rv == Z_OK));
+  }
+  z_stream z_{};
+};
+
+class BrotliEncoder final : public Encoder {
+ public:
+  BrotliEncoder() : s_(BrotliEncoderCreateInstance(nullptr, nullptr, nullptr)) {
+    BrotliEncoderSetParameter(s_, BROTLI_PARAM_QUALITY, 1);  // fast: this is a test source
+  }
+  ~BrotliEncoder() override { BrotliEncoderDestroyInstance(s_); }
+  BrotliEncoder(const BrotliEncoder&) = delete;
+  BrotliEncoder& operator=(const BrotliEncoder&) = delete;
+  void add(std::string_view in, std::string& out) override {
+    run(in, out, BROTLI_OPERATION_PROCESS);
+  }
+  void finish(std::string& out) override { run({}, out, BROTLI_OPERATION_FINISH); }
+
+ private:
+  void run(std::string_view in, std::string& out, BrotliEncoderOperation op) {
+    auto* next_in = reinterpret_cast<const uint8_t*>(in.data());
+    std::size_t avail_in = in.size();
+    do {
+      uint8_t buf[16384];
+      uint8_t* next_out = buf;
+      std::size_t avail_out = sizeof buf;
+      BrotliEncoderCompressStream(s_, op, &avail_in, &next_in, &avail_out, &next_out, nullptr);
+      out.append(reinterpret_cast<char*>(buf), sizeof buf - avail_out);
+    } while (avail_in > 0 || BrotliEncoderHasMoreOutput(s_) ||
+             (op == BROTLI_OPERATION_FINISH && !BrotliEncoderIsFinished(s_)));
+  }
+  BrotliEncoderState* s_;
+};
+
+class ZstdEncoder final : public Encoder {
+ public:
+  ZstdEncoder() : c_(ZSTD_createCCtx()) { ZSTD_CCtx_setParameter(c_, ZSTD_c_compressionLevel, 1); }
+  ~ZstdEncoder() override { ZSTD_freeCCtx(c_); }
+  ZstdEncoder(const ZstdEncoder&) = delete;
+  ZstdEncoder& operator=(const ZstdEncoder&) = delete;
+  void add(std::string_view in, std::string& out) override { run(in, out, ZSTD_e_continue); }
+  void finish(std::string& out) override { run({}, out, ZSTD_e_end); }
+
+ private:
+  void run(std::string_view in, std::string& out, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer src{in.data(), in.size(), 0};
+    std::size_t left;
+    do {
+      char buf[16384];
+      ZSTD_outBuffer dst{buf, sizeof buf, 0};
+      left = ZSTD_compressStream2(c_, &dst, &src, mode);
+      out.append(buf, dst.pos);
+      if (ZSTD_isError(left)) return;
+    } while (src.pos < src.size || (mode == ZSTD_e_end && left > 0));
+  }
+  ZSTD_CCtx* c_;
+};
+
+std::unique_ptr<Encoder> make_encoder(std::string_view coding) {
+  if (coding == "gzip") return std::make_unique<ZlibEncoder>(true);
+  if (coding == "deflate") return std::make_unique<ZlibEncoder>(false);
+  if (coding == "br") return std::make_unique<BrotliEncoder>();
+  if (coding == "zstd") return std::make_unique<ZstdEncoder>();
+  return nullptr;
+}
+
+class EncodedPattern final : public Endpoint {
+ public:
+  EncodedPattern(std::string coding, std::unique_ptr<Encoder> e, uint64_t total)
+      : coding_(std::move(coding)), encoder_(std::move(e)), left_(total) {}
+
+  Pull pull(ResponseWriter& w) override {
+    if (!started_) {
+      started_ = true;
+      Headers h;
+      h.add("Content-Type", "application/octet-stream");
+      h.add("Content-Encoding", coding_);
+      h.add("Vary", "Accept-Encoding");
+      w.head(200, h, std::nullopt);
+    }
+    for (int i = 0; i < kSlicesPerPull && left_ > 0 && w.has_room(); ++i) {
+      std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left_, kPatternMaxSlice));
+      out_.clear();
+      encoder_->add(pattern_slice(offset_, n), out_);
+      offset_ += n;
+      left_ -= n;
+      if (!out_.empty()) w.write(out_);
+    }
+    if (left_ > 0) return Pull::more;
+    out_.clear();
+    encoder_->finish(out_);
+    if (!out_.empty()) w.write(out_);
+    w.end();
+    return Pull::done;
+  }
+
+ private:
+  std::string coding_;
+  std::unique_ptr<Encoder> encoder_;
+  uint64_t offset_ = 0, left_;
+  std::string out_;
+  bool started_ = false;
+};
+
+std::unique_ptr<Endpoint> bad(std::string_view why) {
+  Headers h;
+  h.add("Content-Type", std::string(kPlainTextType));
+  return std::make_unique<FixedResponse>(400, std::move(h), std::string(why));
+}
+
+}  // namespace
+
+std::unique_ptr<Endpoint> encoded(std::string_view rest) {
+  auto slash = rest.find('/');
+  std::string coding(rest.substr(0, slash));
+  auto e = make_encoder(coding);
+  if (!e) return bad("/encoded/CODING/N: CODING is gzip, deflate, br or zstd\n");
+  auto n = slash == std::string_view::npos ? std::nullopt : parse_u64(rest.substr(slash + 1));
+  if (!n || *n > kMaxSize) return bad("/encoded/CODING/N: N must be a byte count below 2^63\n");
+  return std::make_unique<EncodedPattern>(std::move(coding), std::move(e), *n);
+}
+
+}  // namespace sluice::serve

@@ -1,0 +1,18 @@
+// /encoded/CODING/N: N bytes of the /bytes pattern, compressed on the fly
+// with Content-Encoding CODING (gzip, deflate, br or zstd) and sent chunked.
+// The pattern repeats every 36 bytes, so a gigabyte travels as about a
+// megabyte: the test and benchmark source for `get --compressed`, and for a
+// client's memory bound when a body expands a thousandfold.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "core/serve/exchange.hpp"
+
+namespace sluice::serve {
+
+// rest: "CODING/N". A 400 for an unknown coding or a bad size.
+std::unique_ptr<Endpoint> encoded(std::string_view rest);
+
+}  // namespace sluice::serve

@@ -423,13 +423,19 @@ void H3ServerSession::open_stream(int64_t id) {
 
 void H3ServerSession::drive() {
   if (!h3_) return;
+  bool again = false;
   for (std::size_t i = 0; i < streams_.size(); ++i) {
     Stream* s = streams_[i].get();
     s->pull();
     s->credit();
+    again = again || s->wants_pull();
   }
   recycle_closed();
   conn_.schedule_write();
+  // An endpoint still saying `more` with room to write (one that compresses,
+  // and has written nothing yet) is pulled again from the loop: no ACK or
+  // write event would come to wake it, and the stream would stall.
+  if (again) schedule_drive();
 }
 
 // Closed streams are no longer on the stack once a drive runs: up to

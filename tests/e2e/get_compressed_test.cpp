@@ -6,6 +6,7 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 
 #include "get_helpers.hpp"
+#include "h3_server.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 using namespace e2e;
@@ -49,6 +50,20 @@ TEST_CASE("get --compressed decodes every coding byte-exact, as curl does", "[ge
   auto big = sh(get("-s --compressed --max-filesize 100000 -o /dev/null " + s.base +
                     "/encoded/gzip/3000000"));
   CHECK(big.exit_code == 63);
+}
+
+TEST_CASE("get --compressed over HTTP/3: every coding, from an endpoint that often writes nothing",
+          "[get][compressed][h3]") {
+  // /encoded/gzip's compressor can take a megabyte of input before it has a
+  // byte to send: the h3 server must keep pulling such an endpoint without
+  // an ACK or a write to wake it.
+  H3Server s;
+  std::string want = sha_of("curl -sk " + s.url("/bytes/20000000"));
+  for (const char* coding : {"gzip", "deflate", "br", "zstd"}) {
+    INFO(coding);
+    std::string path = std::string("/encoded/") + coding + "/20000000";
+    CHECK(sha_of(get("-sk --http3-only --compressed -m 60 " + s.url(path))) == want);
+  }
 }
 
 TEST_CASE("get: unknown or broken codings are curl's exit 61", "[get][compressed][exit]") {

@@ -47,6 +47,8 @@ int exit_code(Errc code) {
       return 60;
     case Errc::bad_encoding:
       return 61;
+    case Errc::range_error:
+      return 33;
     case Errc::filesize_exceeded:
       return 63;
     case Errc::http2:
@@ -95,6 +97,7 @@ const std::string& exit_code_table() {
       "23   write error (output file or closed pipe)\n"
       "26   read error (--data @file)\n"
       "28   timeout (--connect-timeout, -m/--max-time)\n"
+      "33   -C: the server cannot resume (it answered without a range)\n"
       "35   TLS handshake failed\n"
       "47   too many redirects (--max-redirs)\n"
       "52   empty reply from server\n"

@@ -1,8 +1,10 @@
 // `sluice get`: curl-compatible fetching. Parses flags into fetch::Config,
 // renders -v, -w and the progress meter, and maps errors to curl's exit codes.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -33,10 +35,13 @@ struct GetArgs {
   bool http3 = false, http3_only = false;
   bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
   bool get = false, compressed = false;
+  bool create_dirs = false, remote_name_all = false, remove_on_error = false;
+  bool remote_header_name = false, no_buffer = false, no_progress_meter = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string user, bearer, referer, dump_header, cookie_jar;
+  std::string range, continue_at, output_dir, stderr_file;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -64,6 +69,21 @@ CommandSpec get_spec(GetArgs& a) {
             "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
       counted("-O,--remote-name", "Write the body to a file named like the URL's last path segment",
               a.remote_name),
+      flag("--remote-name-all", "-O for every URL that has no -o", a.remote_name_all),
+      flag("-J,--remote-header-name",
+           "With -O, name the file as the response's Content-Disposition says (its directory "
+           "parts dropped)",
+           a.remote_header_name),
+      value("--output-dir", "DIR", "Put the files of -o and -O in DIR", a.output_dir, true),
+      flag("--create-dirs", "Create the missing directories of -o and -O paths", a.create_dirs),
+      flag("--remove-on-error", "Delete the output file of a transfer that fails",
+           a.remove_on_error),
+      value("-C,--continue-at", "OFFSET|-",
+            "Resume: ask for the body from OFFSET ('-': the output file's size) and append to "
+            "the file; a server that cannot is exit 33",
+            a.continue_at),
+      value("-r,--range", "RANGE", "Ask for part of the body: 'START-END', 'START-', '-LAST'",
+            a.range),
       flag("-i,--include", "Include the response headers in the output", a.include),
       flag("-I,--head", "Send HEAD and print the response headers only", a.head),
       value("-X,--request", "METHOD", "Request method to use", a.request),
@@ -124,6 +144,14 @@ CommandSpec get_spec(GetArgs& a) {
       flag("--fail-with-body", "Fail with exit code 22 on HTTP status >= 400, writing the body",
            a.fail_with_body),
       flag("-s,--silent", "No progress meter and no error messages", a.silent),
+      flag("--no-progress-meter", "No progress meter, but error messages as usual",
+           a.no_progress_meter),
+      flag("-N,--no-buffer",
+           "Accepted for curl's sake: output is never held back beyond what the consumer has "
+           "not taken yet",
+           a.no_buffer),
+      value("--stderr", "FILE", "Write error messages, -v and the meter to FILE ('-': stdout)",
+            a.stderr_file, true),
       flag("-S,--show-error", "With -s, still show error messages", a.show_error),
       counted("-v,--verbose", "Show connection events and request/response headers on stderr",
               a.verbose),
@@ -208,6 +236,27 @@ Result<std::vector<fetch::ResolveEntry>> parse_resolve(const std::vector<std::st
   return out;
 }
 
+// -C N for every target, or -C - for each: the size its output file has.
+Result<void> resume_offsets(const GetArgs& a, fetch::Config& c) {
+  if (a.continue_at.empty()) return {};
+  uint64_t fixed = 0;
+  if (a.continue_at != "-") {
+    auto [end, ec] =
+        std::from_chars(a.continue_at.data(), a.continue_at.data() + a.continue_at.size(), fixed);
+    if (ec != std::errc() || end != a.continue_at.data() + a.continue_at.size())
+      return fail(Errc::bad_argument,
+                  fmt::format("-C: expected an offset or '-', not '{}'", a.continue_at));
+  }
+  for (auto& t : c.targets) {
+    struct stat st {};
+    if (a.continue_at != "-")
+      t.resume_from = fixed;
+    else if (!t.output_path.empty() && ::stat(t.output_path.c_str(), &st) == 0)
+      t.resume_from = static_cast<uint64_t>(st.st_size);
+  }
+  return {};
+}
+
 // -u, --oauth2-bearer and -e into c.
 Result<void> identity(const GetArgs& a, fetch::Config& c) {
   c.user = a.user;
@@ -232,7 +281,7 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   fetch::Config c;
   if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
   std::size_t next_output = 0;
-  int remote_left = a.remote_name;
+  int remote_left = a.remote_name_all ? static_cast<int>(a.urls.size()) : a.remote_name;
   for (const auto& u : a.urls) {
     fetch::Target t{u, ""};
     if (next_output < a.outputs.size()) {
@@ -245,6 +294,8 @@ Result<fetch::Config> make_config(const GetArgs& a) {
       if (name.empty()) return fail(Errc::write_failed, "Remote file name has no length");
       t.output_path = name;
     }
+    if (!a.output_dir.empty() && !t.output_path.empty())
+      t.output_path = a.output_dir + (a.output_dir.ends_with('/') ? "" : "/") + t.output_path;
     c.targets.push_back(std::move(t));
   }
   c.method = a.request;
@@ -300,6 +351,11 @@ Result<fetch::Config> make_config(const GetArgs& a) {
   for (const auto& b : a.cookie)
     if (b.find('=') != std::string::npos)  // curl's rule: with a '=' it is data, not a file
       c.cookie_literal += (c.cookie_literal.empty() ? "" : "; ") + b;
+  if (auto v = resume_offsets(a, c); !v) return std::unexpected(v.error());
+  c.range = a.range;
+  c.create_dirs = a.create_dirs;
+  c.remove_on_error = a.remove_on_error;
+  c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;
   c.tls.verify = !a.insecure;
@@ -352,7 +408,20 @@ void print_verbose(char kind, std::string_view text) {
   (void)!::write(STDERR_FILENO, out.data(), out.size());
 }
 
+// --stderr FILE: everything meant for stderr goes there ('-': stdout).
+Result<void> redirect_stderr(const std::string& path) {
+  int fd = path == "-" ? ::dup(STDOUT_FILENO)
+                       : ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(Errc::write_failed, fmt::format("--stderr: cannot open {}", path));
+  ::dup2(fd, STDERR_FILENO);
+  ::close(fd);
+  return {};
+}
+
 int run_get(GetArgs& a) {
+  if (!a.stderr_file.empty())
+    if (auto r = redirect_stderr(a.stderr_file); !r)
+      return print_coded_failure("sluice", r.error());
   bool show_errors = !a.silent || a.show_error;
   auto cfg = make_config(a);
   if (!cfg)
@@ -379,7 +448,7 @@ int run_get(GetArgs& a) {
   bool any_file = std::any_of(cfg->targets.begin(), cfg->targets.end(),
                               [](auto& t) { return !t.output_path.empty(); });
   bool meter =
-      !a.silent && !a.verbose &&
+      !a.silent && !a.no_progress_meter && !a.verbose &&
       (a.progress_bar || (::isatty(STDERR_FILENO) && (any_file || !::isatty(STDOUT_FILENO))));
   ProgressMeter pm(a.progress_bar);
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };

@@ -8,7 +8,7 @@ _sluice() {
   case "$cmd" in
     get)
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "-o --output -O --remote-name -i --include -I --head -X --request -H --header -d --data --data-ascii --data-binary --data-raw --data-urlencode --json -G --get -u --user --oauth2-bearer -e --referer -b --cookie -c --cookie-jar --compressed -D --dump-header -A --user-agent -L --location --max-redirs -f --fail --fail-with-body -s --silent -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --retry-connrefused --retry-all-errors --retry-max-time --max-filesize -k --insecure --cacert --resolve -4 --ipv4 -6 --ipv6 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -Z --parallel --parallel-max --max-buffer -# --progress-bar --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "-o --output -O --remote-name --remote-name-all -J --remote-header-name --output-dir --create-dirs --remove-on-error -C --continue-at -r --range -i --include -I --head -X --request -H --header -d --data --data-ascii --data-binary --data-raw --data-urlencode --json -G --get -u --user --oauth2-bearer -e --referer -b --cookie -c --cookie-jar --compressed -D --dump-header -A --user-agent -L --location --max-redirs -f --fail --fail-with-body -s --silent --no-progress-meter -N --no-buffer --stderr -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --retry-connrefused --retry-all-errors --retry-max-time --max-filesize -k --insecure --cacert --resolve -4 --ipv4 -6 --ipv6 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -Z --parallel --parallel-max --max-buffer -# --progress-bar --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

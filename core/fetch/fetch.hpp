@@ -18,8 +18,9 @@
 namespace sluice::fetch {
 
 struct Target {
-  std::string url;          // as typed
-  std::string output_path;  // empty: stdout
+  std::string url;           // as typed
+  std::string output_path;   // empty: stdout
+  uint64_t resume_from = 0;  // -C: ask for the body from this offset and append (0: off)
 };
 
 struct ResolveEntry {  // --resolve HOST:PORT:ADDR
@@ -40,6 +41,10 @@ struct Config {
   std::string referer;               // -e URL
   bool auto_referer = false;         // -e "URL;auto": each redirect names the page it left
   bool dump_header_stdout = false;   // -D -: response heads go to stdout before their body
+  std::string range;                 // -r: "0-99", sent as Range: bytes=0-99
+  bool create_dirs = false;          // --create-dirs
+  bool remove_on_error = false;      // --remove-on-error: a failed transfer's file goes
+  bool remote_header_name = false;   // -J: -O's name from Content-Disposition
   // -b/-c: the cookie engine (nullptr: off). Cookies that responses set are
   // kept here and sent on the requests they match; the caller owns it.
   CookieJar* cookies = nullptr;
@@ -77,7 +82,7 @@ struct Report {
          time_total = 0;
   int num_connects = 0, num_redirects = 0, num_retries = 0;
   std::string remote_ip, content_type;
-  std::string scheme;        // "HTTP" or "HTTPS" once a request went out, as curl prints it
+  std::string scheme;        // "http" or "https" once a request went out, as curl 8 prints it
   std::string method;        // of the last request (a redirect may have turned POST into GET)
   std::string redirect_url;  // where a redirect not followed (no -L) points, absolute
   uint16_t remote_port = 0;

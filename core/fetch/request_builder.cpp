@@ -57,6 +57,7 @@ Request build_request(const Config& cfg, const Url& url) {
   if (auto auth = authorization(cfg, url)) r.headers.add("Authorization", *auth);
   if (!cfg.referer.empty()) r.headers.add("Referer", cfg.referer);
   if (cfg.compressed) r.headers.add("Accept-Encoding", std::string(kAcceptEncoding));
+  if (!cfg.range.empty()) r.headers.add("Range", "bytes=" + cfg.range);
   if (cfg.data) {
     r.body = *cfg.data;
     r.has_body = true;

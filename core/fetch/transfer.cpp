@@ -59,6 +59,8 @@ void Transfer::start() {
   if (!url) return finish(url.error());
   rep_.url_effective = url->str();
   req_ = build_request(env_.cfg, *url);
+  if (target_.resume_from > 0)
+    req_.headers.set("Range", fmt::format("bytes={}-", target_.resume_from));
   rep_.method = req_.method;
   arm_progress();
   attempt(true);
@@ -67,7 +69,11 @@ void Transfer::start() {
 Result<void> Transfer::open_output() {
   if (!target_.output_path.empty()) {
     std::size_t high = env_.cfg.max_buffer;
-    out_ = std::make_unique<FileOutput>(env_.loop, target_.output_path, high, high / 4);
+    FileOptions options{target_.resume_from > 0, env_.cfg.create_dirs};
+    auto file =
+        std::make_unique<FileOutput>(env_.loop, target_.output_path, high, high / 4, options);
+    file_ = file.get();
+    out_ = std::move(file);
   }
   out_->on_low = [this] { on_output_low(); };
   out_->on_written = [this](std::size_t n) { body_written(n); };
@@ -225,7 +231,7 @@ void Transfer::on_connected(Result<Dialed> r) {
 }
 
 void Transfer::submit() {
-  rep_.scheme = req_.url.tls() ? "HTTPS" : "HTTP";
+  rep_.scheme = req_.url.scheme;  // "http" or "https", lower case as curl 8 prints it
   auto id = session_->submit(cookied(), *this);
   if (!id) return handle_error(id.error());
   stream_ = *id;
@@ -312,7 +318,53 @@ void Transfer::on_headers(const Response& r) {
       mode_ = Mode::discard;
     }
   }
+  if (mode_ == Mode::write && target_.resume_from > 0) take_resume_status(r);
+  if (mode_ == Mode::write && env_.cfg.remote_header_name && file_) take_file_name(r);
   if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
+}
+
+// -C: a 206 goes on where the file ends; a 416 says there is nothing left
+// (the file is whole: success, its body unwritten); any other 2xx is the
+// whole body, which cannot be appended: curl's exit 33, the file untouched.
+void Transfer::take_resume_status(const Response& r) {
+  if (r.status == 416) {
+    mode_ = Mode::drain;
+  } else if (r.status >= 200 && r.status < 300 && r.status != 206) {
+    pending_error_ =
+        Error{Errc::range_error, "HTTP server doesn't seem to support byte ranges. Cannot resume."};
+    mode_ = Mode::discard;
+  }
+}
+
+// -J: the file is named by Content-Disposition's filename, its directory
+// kept and any path in the name dropped (a server may not choose where).
+void Transfer::take_file_name(const Response& r) {
+  auto cd = r.headers.get("content-disposition");
+  if (!cd || r.status < 200 || r.status >= 300) return;
+  std::string_view v = *cd;
+  std::size_t at = 0;
+  for (;;) {  // "filename=" as a parameter, not inside "filename*="
+    at = v.find("filename=", at);
+    if (at == std::string_view::npos) return;
+    if (at == 0 || v[at - 1] == ';' || v[at - 1] == ' ' || v[at - 1] == '\t') break;
+    at += 9;
+  }
+  std::string_view name = v.substr(at + 9);
+  if (name.starts_with('"')) {
+    name.remove_prefix(1);
+    name = name.substr(0, name.find('"'));
+  } else {
+    name = name.substr(0, name.find(';'));
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  }
+  auto slash = name.find_last_of("/\\");
+  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  if (name.empty() || name == "." || name == "..") return;
+  const std::string& old = file_->path();
+  auto dir = old.rfind('/');
+  std::string path = (dir == std::string::npos ? "" : old.substr(0, dir + 1)) + std::string(name);
+  if (file_->retarget(path) && env_.cb.verbose)
+    env_.cb.verbose('*', fmt::format("Content-Disposition names the file '{}'", path));
 }
 
 // Transfer-Encoding: only chunked is understood (as curl without
@@ -557,6 +609,7 @@ void Transfer::finish(std::optional<Error> err) {
   release_session(true);
   stop_connecting();
   rep_.error = std::move(err);
+  if (rep_.error && env_.cfg.remove_on_error && file_) file_->remove_file();
   // What was received stays written: wait until the consumer has it all.
   if (out_ && !out_->idle() && !out_->error()) {
     out_->on_empty = [this] { complete(); };

@@ -7,6 +7,7 @@
 #include "core/fetch/body_decoder.hpp"
 #include "core/fetch/fetch.hpp"
 #include "core/http/dialer.hpp"
+#include "core/http/file_output.hpp"
 #include "core/http/output.hpp"
 #include "core/http/pool.hpp"
 #include "core/http/session.hpp"
@@ -72,6 +73,8 @@ class Transfer final : public ResponseSink {
   Backpressure write_body(std::span<const char> bytes);
   Backpressure write_plain(std::span<const char> bytes);
   std::optional<Error> take_encodings(const Response& r);
+  void take_resume_status(const Response& r);
+  void take_file_name(const Response& r);
   Backpressure pump_decoder();
   void on_output_low();
   void body_written(std::size_t n);
@@ -88,6 +91,7 @@ class Transfer final : public ResponseSink {
   std::string pool_key_;
   std::unique_ptr<Output> out_;
   Output* stdout_side_ = nullptr;
+  FileOutput* file_ = nullptr;  // out_, when the body goes to -o/-O's file
   Session* session_ = nullptr;  // leased from the pool
   StreamId stream_ = 0;
   std::unique_ptr<Dialer> dialer_;

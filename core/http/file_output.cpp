@@ -1,19 +1,45 @@
 #include "core/http/file_output.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
 namespace sluice {
 
-FileOutput::FileOutput(Loop& loop, std::string path, std::size_t high, std::size_t low)
-    : loop_(loop), path_(std::move(path)), high_(high), low_(low) {}
+FileOutput::FileOutput(Loop& loop, std::string path, std::size_t high, std::size_t low,
+                       FileOptions options)
+    : loop_(loop), path_(std::move(path)), high_(high), low_(low), options_(options) {}
+
+namespace {
+// mkdir -p of path's directory part, 0750 as curl makes them.
+void make_parents(const std::string& path) {
+  for (auto slash = path.find('/', 1); slash != std::string::npos;
+       slash = path.find('/', slash + 1))
+    ::mkdir(path.substr(0, slash).c_str(), 0750);  // EEXIST and the like: open() will tell
+}
+}  // namespace
+
+bool FileOutput::retarget(std::string path) {
+  if (file_ || error_) return false;
+  path_ = std::move(path);
+  return true;
+}
+
+void FileOutput::remove_file() {
+  if (!file_) return;
+  struct stat st {};
+  if (::fstat(file_->fd(), &st) == 0 && S_ISREG(st.st_mode)) ::unlink(path_.c_str());
+}
 
 bool FileOutput::open() {
   if (file_) return true;
   if (error_) return false;
-  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (options_.create_dirs) make_parents(path_);
+  int mode = options_.append ? O_APPEND : O_TRUNC;
+  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
   if (fd < 0) {
     error_ = Error{Errc::write_failed,
                    fmt::format("Failed to open the file {}: {}", path_, std::strerror(errno))};

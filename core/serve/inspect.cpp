@@ -171,4 +171,32 @@ std::unique_ptr<Endpoint> redirect_to(std::string_view query) {
                                          "redirecting to " + *path + "\n");
 }
 
+std::unique_ptr<Endpoint> response_headers(std::string_view query) {
+  // Fields that frame the message or belong to the connection would let a
+  // URL break the response itself: refused.
+  static constexpr std::string_view kRefused[] = {"content-length", "transfer-encoding",
+                                                  "connection",     "keep-alive",
+                                                  "upgrade",        "te",
+                                                  "trailer",        "host",
+                                                  "date",           "server"};
+  Headers h;
+  ordered_json shown = ordered_json::object();
+  bool ok = true;
+  each_param(query, [&](std::string_view raw_name, std::string_view raw_value) {
+    auto name = percent_decode(raw_name);
+    auto value = percent_decode(raw_value);
+    ok = ok && name && value && cookie_token(*name, false) &&
+         std::none_of(std::begin(kRefused), std::end(kRefused),
+                      [&](std::string_view r) { return iequals(*name, r); }) &&
+         std::none_of(value->begin(), value->end(),
+                      [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
+    if (!ok) return;
+    h.add(*name, *value);
+    shown[*name] = *value;
+  });
+  if (!ok)
+    return json(400, {{"error", "names must be tokens (not framing fields), values printable"}});
+  return json(200, shown, std::move(h));
+}
+
 }  // namespace sluice::serve

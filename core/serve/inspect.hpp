@@ -10,6 +10,8 @@
 //   /cookies                the request's cookies, as JSON
 //   /cookies/set?N=V&...    302 to /cookies, setting each cookie (Path=/)
 //   /cookies/delete?N&...   302 to /cookies, expiring each cookie
+//   /response-headers?N=V&...  200 with each N: V added (percent-decoded;
+//                           framing and connection fields refused: 400)
 //   /redirect-to?url=PATH[&status_code=3xx]
 //                           a redirect to PATH on this server (a path, never
 //                           another host: not an open redirect)
@@ -30,5 +32,6 @@ std::unique_ptr<Endpoint> cookies_json(const RequestHead& req);
 std::unique_ptr<Endpoint> cookies_set(std::string_view query);
 std::unique_ptr<Endpoint> cookies_delete(std::string_view query);
 std::unique_ptr<Endpoint> redirect_to(std::string_view query);
+std::unique_ptr<Endpoint> response_headers(std::string_view query);
 
 }  // namespace sluice::serve

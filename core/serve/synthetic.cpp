@@ -292,6 +292,7 @@ constexpr SyntheticPath kPaths[] = {
     {"/cookies/set", [](const Call& c) { return cookies_set(c.t.query); }},
     {"/cookies/delete", [](const Call& c) { return cookies_delete(c.t.query); }},
     {"/redirect-to", [](const Call& c) { return redirect_to(c.t.query); }},
+    {"/response-headers", [](const Call& c) { return response_headers(c.t.query); }},
     {"/encoded/", [](const Call& c) { return encoded(c.rest); }},
 };
 
@@ -326,6 +327,7 @@ std::string_view endpoint_index() {
          "/cookies/set?N=V&...  302 to /cookies, setting each cookie\n"
          "/cookies/delete?N&... 302 to /cookies, expiring each cookie\n"
          "/redirect-to?url=PATH a 302 (or &status_code=3xx) to PATH on this server\n"
+         "/response-headers?N=V 200 with each N: V among its header fields\n"
          "/encoded/CODING/N     N pattern bytes compressed on the fly (gzip, deflate, br,\n"
          "                      zstd) with that Content-Encoding, chunked\n"
          "/                     this index (with --root: the root directory instead)\n";

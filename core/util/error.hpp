@@ -30,6 +30,7 @@ enum class Errc {
   bad_response,          // malformed HTTP response
   filesize_exceeded,     // --max-filesize
   bad_encoding,          // an unknown or broken Content-/Transfer-Encoding (curl's 61)
+  range_error,           // -C: the server does not do ranges (curl's 33)
   bad_argument,          // invalid option value
   address_in_use,        // bind failed
   cancelled,             // stopped by a signal

@@ -33,7 +33,7 @@ TEST_CASE("get --http3-only fetches over QUIC from ngtcp2's server, byte for byt
              "%{num_connects} %{size_download} %{scheme}' " +
              g.url("small.bin")));
   CHECK(w.exit_code == 0);
-  CHECK(w.out == "3 200 1 3000000 HTTPS");
+  CHECK(w.out == "3 200 1 3000000 https");
 }
 
 TEST_CASE("get --http3-only: -i and -I print an HTTP/3 status line", "[get][h3]") {

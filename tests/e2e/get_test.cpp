@@ -111,15 +111,15 @@ TEST_CASE("get -w prints %{scheme}, %{method} and %{redirect_url} as curl does",
   const std::string w = "-o /dev/null -w '%{scheme} %{method} [%{redirect_url}] %{http_code}' ";
   // Not followed: where the redirect points, absolute.
   CHECK(sh(get("-s " + w + s.base + "/redirect/2")).out ==
-        "HTTP GET [" + s.base + "/redirect/1] 302");
+        "http GET [" + s.base + "/redirect/1] 302");
   CHECK(sh(get("-s -d x " + w + s.base + "/redirect/1")).out ==
-        "HTTP POST [" + s.base + "/redirect/0] 302");
+        "http POST [" + s.base + "/redirect/0] 302");
   // Followed: a 302 turns the POST into a GET, and there is nothing left to follow.
-  CHECK(sh(get("-sL -d x " + w + s.base + "/redirect/1")).out == "HTTP GET [] 200");
+  CHECK(sh(get("-sL -d x " + w + s.base + "/redirect/1")).out == "http GET [] 200");
   // Nothing connected: no scheme yet, the method still known.
   CHECK(sh(get("-s " + w + "http://127.0.0.1:1/")).out == " GET [] 000");
   auto json = sh(get("-s -o /dev/null -w '%{json}' " + s.base + "/bytes/1")).out;
-  CHECK(json.find("\"scheme\":\"HTTP\"") != std::string::npos);
+  CHECK(json.find("\"scheme\":\"http\"") != std::string::npos);
   CHECK(json.find("\"redirect_url\":null") != std::string::npos);
 }
 

@@ -172,7 +172,7 @@ Report sample() {
   r.remote_ip = "127.0.0.1";
   r.remote_port = 8443;
   r.content_type = "text/html; charset=utf-8";
-  r.scheme = "HTTPS";
+  r.scheme = "https";
   r.method = "POST";
   r.redirect_url = "https://example.com/next";
   return r;
@@ -205,7 +205,7 @@ TEST_CASE("write-out: every variable", "[write_out]") {
   CHECK(render("%{time_starttransfer}") == "0.020000");
   CHECK(render("%{time_total}") == "0.500000");
   CHECK(render("%{url_effective}") == "https://example.com/a?b=1");
-  CHECK(render("%{scheme}") == "HTTPS");
+  CHECK(render("%{scheme}") == "https");
   CHECK(render("%{method}") == "POST");
   CHECK(render("%{redirect_url}") == "https://example.com/next");
 }
@@ -276,7 +276,7 @@ TEST_CASE("write-out: %{json} is valid JSON holding the values", "[write_out]") 
   CHECK(m["time_total"] == "0.500000");
   CHECK(m["time_connect"] == "0.002500");
   CHECK(m["speed_download"] == "24690");
-  CHECK(m["scheme"] == "HTTPS");
+  CHECK(m["scheme"] == "https");
   CHECK(m["method"] == "POST");
   CHECK(m["redirect_url"] == "https://example.com/next");
   // Every plain variable is in the object.

@@ -1,0 +1,106 @@
+// `sluice get`'s output flags as curl has them: -C and -r (ranges and
+// resuming), --output-dir, --create-dirs, --remote-name-all, -J,
+// --remove-on-error, --stderr and --no-progress-meter. Each result is
+// compared with curl's for the same command where curl 7.88 and 8.14 agree.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+#include <fstream>
+
+#include "get_helpers.hpp"
+
+using Catch::Matchers::ContainsSubstring;
+using namespace e2e;
+
+namespace {
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+bool exists(const std::string& path) {
+  return sh("test -e '" + path + "'").exit_code == 0;
+}
+
+}  // namespace
+
+TEST_CASE("get -C resumes into the file as curl does: 206 appends, 416 is done, 200 is 33",
+          "[get][output]") {
+  Server s;
+  std::string dir = tmpdir();
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    std::string f = dir + "/part";
+    write_file(f, "abcd");
+    auto r = sh(client + "-s -C - -o " + f + " -w '%{http_code}' " + s.base + "/bytes/10");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "206");
+    CHECK(slurp(f) == "abcdefghij");
+    auto again = sh(client + "-s -C - -o " + f + " -w '%{http_code}' " + s.base + "/bytes/10");
+    CHECK(again.exit_code == 0);  // 416: the file was whole already
+    CHECK(again.out == "416");
+    CHECK(slurp(f) == "abcdefghij");
+    write_file(f, "ab");
+    auto no_ranges = sh(client + "-s -C - -o " + f + " " + s.base + "/headers");
+    CHECK(no_ranges.exit_code == 33);
+    CHECK(slurp(f) == "ab");  // untouched
+    CHECK(sh(client + "-s -C 3 " + s.base + "/bytes/10").out == "defghij");
+    CHECK(sh(client + "-s -r 2-4 " + s.base + "/bytes/10").out == "cde");
+  }
+  CHECK(sh(get("-s -C x " + s.base + "/bytes/10")).exit_code == 2);
+}
+
+TEST_CASE("get --output-dir, --create-dirs and --remote-name-all place files as curl does",
+          "[get][output]") {
+  Server s;
+  std::string dir = tmpdir() + "/names";
+  auto r = sh("mkdir -p " + dir + " && cd " + dir + " && " +
+              get("-s --output-dir " + dir + "/deep/er --create-dirs -O " + s.base +
+                  "/bytes/5 --remote-name-all " + s.base + "/bytes/3"));
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir + "/deep/er/5") == "abcde");
+  CHECK(slurp(dir + "/deep/er/3") == "abc");
+  auto missing = sh(get("-s --output-dir " + dir + "/not/there -O " + s.base + "/bytes/5"));
+  CHECK(missing.exit_code == 23);
+}
+
+TEST_CASE("get -OJ takes Content-Disposition's name, without its directories", "[get][output]") {
+  Server s;
+  std::string dir = tmpdir() + "/j";
+  std::string cd =
+      "/response-headers?Content-Disposition=attachment%3B%20filename%3D%22..%2F..%2Fx.txt%22";
+  auto r = sh("mkdir -p " + dir + " && cd " + dir + " && " + get("-s -OJ '" + s.base + cd + "'"));
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(slurp(dir + "/x.txt"), ContainsSubstring("Content-Disposition"));
+  CHECK_FALSE(exists(tmpdir() + "/x.txt"));
+  CHECK_FALSE(exists(dir + "/response-headers"));
+}
+
+TEST_CASE("get --remove-on-error deletes a failed transfer's file, never a good one",
+          "[get][output]") {
+  Server s;
+  std::string f = tmpdir() + "/maybe";
+  auto cut = sh(
+      get("-s --remove-on-error -m 1 -o " + f + " '" + s.base + "/drip?bytes=100000&rate=2000'"));
+  CHECK(cut.exit_code == 28);
+  CHECK_FALSE(exists(f));
+  auto good = sh(get("-s --remove-on-error -o " + f + " " + s.base + "/bytes/7"));
+  CHECK(good.exit_code == 0);
+  CHECK(slurp(f) == "abcdefg");
+}
+
+TEST_CASE("get --stderr and --no-progress-meter send messages where curl sends them",
+          "[get][output]") {
+  Server s;
+  std::string log = tmpdir() + "/err.log";
+  auto r = sh(get("--stderr " + log + " -sS http://127.0.0.1:1/"));
+  CHECK(r.exit_code == 7);
+  CHECK(r.err.empty());
+  CHECK_THAT(slurp(log), ContainsSubstring("(7)"));
+  auto to_out = sh(get("--stderr - -sS http://127.0.0.1:1/"));
+  CHECK_THAT(to_out.out, ContainsSubstring("(7)"));
+  // No meter, but errors still shown (unlike -s).
+  auto quiet = sh(get("--no-progress-meter -o /dev/null -# http://127.0.0.1:1/"));
+  CHECK(quiet.exit_code == 7);
+  CHECK_THAT(quiet.err, ContainsSubstring("(7)"));
+  CHECK(sh(get("-N -s " + s.base + "/bytes/3")).out == "abc");
+}

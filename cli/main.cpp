@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
+#include "cli/unknown_option.hpp"
 #include "core/http/h3_module.hpp"
 #include "core/http/output.hpp"
 
@@ -38,6 +39,17 @@ void top_help() {
   fmt::print("\n'sluice COMMAND --help' shows a command's options. `man sluice` documents all.\n");
 }
 
+int help_for(const std::string& name) {
+  auto commands = all_commands();
+  for (const auto& c : commands)
+    if (c.spec.name == name) {
+      fmt::print("{}", render_help(c.spec));
+      return 0;
+    }
+  top_help();
+  return name.empty() ? 0 : 2;
+}
+
 int generate(const std::string& what) {
   auto commands = all_commands();  // owns the argument structs the specs are bound to
   std::vector<CommandSpec> specs;
@@ -57,6 +69,18 @@ int generate(const std::string& what) {
   return 0;
 }
 
+// Whether an option (before any "--") is one of `names`.
+bool asked(int argc, char** argv, std::initializer_list<const char*> names) {
+  for (int i = 2; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+    for (const char* n : names)
+      if (!std::strcmp(argv[i], n)) return true;
+  return false;
+}
+
+bool help_asked(int argc, char** argv) {
+  return asked(argc, argv, {"-h", "--help"});
+}
+
 int run_command(int argc, char** argv, const Command& command) {
   const CommandSpec& spec = command.spec;
   CLI::App app{spec.summary, "sluice " + spec.name};
@@ -64,6 +88,14 @@ int run_command(int argc, char** argv, const Command& command) {
   bool help = false;
   app.add_flag("-h,--help", help);
   bind_all(app, spec);
+  if (asked(argc, argv, {"-V", "--version"}) && !help_asked(argc, argv)) {  // as curl -V
+    print_version();
+    return 0;
+  }
+  if (auto unknown = unknown_option(spec, argc - 1, argv + 1); unknown && !help_asked(argc, argv)) {
+    fmt::print(stderr, "{}\n", *unknown);
+    return 2;
+  }
   try {
     app.parse(argc - 1, argv + 1);
   } catch (const CLI::ParseError& e) {
@@ -95,6 +127,8 @@ int main(int argc, char** argv) {
   if (cmd == "--version" || cmd == "-V") {
     print_version();
     rc = 0;
+  } else if (cmd == "help") {  // "sluice help get" is "sluice get --help"
+    rc = help_for(argc > 2 ? argv[2] : "");
   } else if (cmd == "--generate") {
     rc = generate(argc > 2 ? argv[2] : "");
   } else if (cmd == "get") {

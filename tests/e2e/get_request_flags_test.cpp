@@ -164,3 +164,33 @@ TEST_CASE("get -b/-c: cookies follow redirects, and jars pass between sluice and
   auto out = sh(get("-s -L -c - '" + s.base + "/cookies/set?z=5'"));
   CHECK_THAT(out.out, ContainsSubstring("127.0.0.1\tFALSE\t/\tFALSE\t0\tz\t5\n"));
 }
+
+TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothing is fetched",
+          "[get][cli]") {
+  Server s;
+  long before = s.stat("requests");
+  auto proxy = sh(get("-sS -x http://proxy.invalid:1 " + s.base + "/bytes/1"));
+  CHECK(proxy.exit_code == 2);
+  CHECK(proxy.err ==
+        "sluice get: option -x is not supported (a curl option sluice does not have yet); see "
+        "'sluice get --help'\n");
+  // -F's argument is not taken for a URL: nothing at all is fetched.
+  auto form = sh(get("-F a=b " + s.base + "/echo"));
+  CHECK(form.exit_code == 2);
+  CHECK_THAT(form.err, ContainsSubstring("option -F is not supported"));
+  auto cluster = sh(get("-sSfz x " + s.base + "/bytes/1"));  // -z inside a cluster of known ones
+  CHECK_THAT(cluster.err, ContainsSubstring("option -z is not supported"));
+  auto bogus = sh(get("--no-such-flag " + s.base + "/bytes/1"));
+  CHECK(bogus.exit_code == 2);
+  CHECK(bogus.err == "sluice get: option --no-such-flag is unknown; see 'sluice get --help'\n");
+  CHECK(s.stat("requests") - before == 1);  // the /stats request itself
+  // Values that look like flags stay values.
+  CHECK(sh(get("-s -d -x " + s.base + "/echo")).out == "-x");
+  CHECK(sh(get("-s --data=--z " + s.base + "/echo")).out == "--z");
+  CHECK(sh(get("-s -H 'X-A: -F' " + s.base + "/bytes/2")).out == "ab");
+  // curl's -V and "sluice help get".
+  CHECK_THAT(sh(get("-V")).out, ContainsSubstring("sluice "));
+  auto help = sh(std::string(sluice_bin()) + " help get");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, ContainsSubstring("Usage: sluice get"));
+}

@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/get_data.hpp"
+#include "cli/get_form.hpp"
 #include "cli/get_password.hpp"
 #include "cli/http_version_arg.hpp"
 #include "cli/progress.hpp"
@@ -28,6 +29,7 @@ namespace sluice::cli {
 struct GetArgs {
   std::vector<std::string> urls, outputs, headers, resolve, cookie;
   std::vector<DataPiece> data;  // every data flag, in command-line order
+  std::vector<FormField> form;  // -F and --form-string, in order
   int remote_name = 0;
   bool include = false, head = false, location = false, fail = false, silent = false;
   bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
@@ -108,6 +110,12 @@ CommandSpec get_spec(GetArgs& a) {
               "POST JSON (@FILE and @- read it): sets Content-Type and Accept to "
               "application/json; repeated --json are joined without &",
               DataKind::json, a.data),
+      ordered("-F,--form", "NAME=VALUE",
+              "A multipart/form-data field: 'name=value', 'name=@file' (a file part), "
+              "'name=<file' (its bytes as the value), ';type=' and ';filename=' after; repeatable",
+              FormKind::parsed, a.form),
+      ordered("--form-string", "NAME=VALUE", "A -F field whose value is taken as it is",
+              FormKind::literal, a.form),
       flag("-G,--get", "Send the data (-d and the like) as the URL's query in a GET", a.get),
       value("-u,--user", "USER[:PASSWORD]",
             "Basic authentication (asks for the password on the terminal when ':' is missing); "
@@ -309,6 +317,16 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     } else {
       c.data = std::move(*body);
     }
+  }
+  if (!a.form.empty()) {
+    if (c.data || a.get)
+      return fail(Errc::bad_argument,
+                  "You can only select one HTTP request method! You asked for both POST (-d) "
+                  "and multipart/formpost (-F).");
+    auto form = build_form(a.form, random_boundary());
+    if (!form) return std::unexpected(form.error());
+    c.data = std::move(form->body);
+    c.content_type = std::move(form->content_type);
   }
   if (auto v = identity(a, c); !v) return std::unexpected(v.error());
   if (a.head && c.data)

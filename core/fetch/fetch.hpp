@@ -35,6 +35,7 @@ struct Config {
   std::vector<std::string> headers;  // "Name: value", "Name:" removes, "Name;" empty
   std::optional<std::string> data;   // request body, already loaded
   bool json = false;                 // --json: the body is JSON, and so is the answer wanted
+  std::string content_type;          // the body's type when not a form or JSON (-F's multipart)
   bool compressed = false;           // --compressed: ask for and decode gzip, deflate, br, zstd
   std::string user;                  // -u "user:password": Basic auth (over URL credentials)
   std::string bearer;                // --oauth2-bearer TOKEN

@@ -61,8 +61,10 @@ Request build_request(const Config& cfg, const Url& url) {
   if (cfg.data) {
     r.body = *cfg.data;
     r.has_body = true;
-    r.headers.add("Content-Type",
-                  cfg.json ? "application/json" : "application/x-www-form-urlencoded");
+    std::string type = cfg.json                    ? "application/json"
+                       : !cfg.content_type.empty() ? cfg.content_type
+                                                   : "application/x-www-form-urlencoded";
+    r.headers.add("Content-Type", type);
   }
   Headers defaults = r.headers;  // what a user's -H replaces rather than adds to
   defaults.add("Host", "");

@@ -174,10 +174,10 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
   CHECK(proxy.err ==
         "sluice get: option -x is not supported (a curl option sluice does not have yet); see "
         "'sluice get --help'\n");
-  // -F's argument is not taken for a URL: nothing at all is fetched.
-  auto form = sh(get("-F a=b " + s.base + "/echo"));
-  CHECK(form.exit_code == 2);
-  CHECK_THAT(form.err, ContainsSubstring("option -F is not supported"));
+  // -T's argument is not taken for a URL: nothing at all is fetched.
+  auto upload = sh(get("-T " + s.base + "/x " + s.base + "/echo"));
+  CHECK(upload.exit_code == 2);
+  CHECK_THAT(upload.err, ContainsSubstring("option -T is not supported"));
   auto cluster = sh(get("-sSfz x " + s.base + "/bytes/1"));  // -z inside a cluster of known ones
   CHECK_THAT(cluster.err, ContainsSubstring("option -z is not supported"));
   auto bogus = sh(get("--no-such-flag " + s.base + "/bytes/1"));
@@ -193,4 +193,23 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
   auto help = sh(std::string(sluice_bin()) + " help get");
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.out, ContainsSubstring("Usage: sluice get"));
+}
+
+TEST_CASE("get -F sends the multipart body curl sends, boundary aside", "[get][form]") {
+  Server s;
+  std::string f = tmpdir() + "/up.txt";
+  { std::ofstream(f) << "file body\n"; }
+  std::string args = "-s -F a=b -F 'f=@" + f + "' -F 'g=<" + f + "' -F 'h=@" + f +
+                     ";type=text/x;filename=z.bin' --form-string 'k=@raw' " + s.base + "/echo";
+  // Both boundaries, curl 7.88's (16 hex digits) and 8's (22 letters), read alike.
+  std::string norm = " | sed -E 's/-{24}[A-Za-z0-9]{16,22}/BOUNDARY/g'";
+  auto mine = sh(get(args) + norm);
+  auto theirs = sh("curl " + args + norm);
+  CHECK(mine.exit_code == 0);
+  CHECK(mine.out == theirs.out);
+  CHECK_THAT(mine.out, ContainsSubstring("filename=\"z.bin\"\r\nContent-Type: text/x"));
+  auto type = sh(get("-s -F a=b -o /dev/null -w '%{content_type}' " + s.base + "/echo"));
+  CHECK_THAT(type.out, ContainsSubstring("multipart/form-data; boundary="));
+  CHECK(sh(get("-s -F a=b -d c " + s.base + "/echo")).exit_code == 2);
+  CHECK(sh(get("-s -F 'f=@/nonexistent' " + s.base + "/echo")).exit_code == 26);
 }

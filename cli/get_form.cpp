@@ -1,0 +1,133 @@
+#include "cli/get_form.hpp"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+
+namespace sluice::cli {
+
+namespace {
+
+struct Part {
+  std::string name, value, filename, type;
+  bool is_file = false;
+};
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return fail(Errc::read_failed, fmt::format("Failed to open {}", path));
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// The types curl guesses for a file part from its extension; anything else
+// is application/octet-stream.
+std::string guess_type(const std::string& filename) {
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".gif", "image/gif"},      {".jpg", "image/jpeg"},    {".jpeg", "image/jpeg"},
+      {".png", "image/png"},      {".svg", "image/svg+xml"}, {".txt", "text/plain"},
+      {".htm", "text/html"},      {".html", "text/html"},    {".pdf", "application/pdf"},
+      {".xml", "application/xml"}};
+  for (auto [ext, type] : kTypes)
+    if (filename.size() > std::strlen(ext) && filename.ends_with(ext)) return type;
+  return "application/octet-stream";
+}
+
+// Names in quotes, as HTML5 escapes them: '"' and line breaks percent-encoded.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"')
+      out += "%22";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else
+      out += c;
+  }
+  return out + "\"";
+}
+
+// "value;type=x;filename=y": the value, then its parameters (curl's -F
+// syntax); a segment that is not a parameter stays part of the value.
+void take_params(Part& p, std::string& value) {
+  std::string kept;
+  std::size_t at = 0;
+  for (bool first = true;; first = false) {
+    auto semi = value.find(';', at);
+    std::string seg = value.substr(at, semi == std::string::npos ? semi : semi - at);
+    std::string_view param = seg;
+    while (!first && param.starts_with(' ')) param.remove_prefix(1);
+    if (!first && param.starts_with("type="))
+      p.type = param.substr(5);
+    else if (!first && param.starts_with("filename="))
+      p.filename = param.substr(9);
+    else
+      kept += (first ? "" : ";") + seg;
+    if (semi == std::string::npos) break;
+    at = semi + 1;
+  }
+  value = std::move(kept);
+}
+
+Result<Part> parse_field(const FormField& f) {
+  auto eq = f.second.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return fail(Errc::bad_argument,
+                fmt::format("-F '{}': expected name=value, name=@file or name=<file", f.second));
+  Part p;
+  p.name = f.second.substr(0, eq);
+  std::string value = f.second.substr(eq + 1);
+  if (f.first == FormKind::literal) {
+    p.value = std::move(value);
+    return p;
+  }
+  bool file = value.starts_with('@'), inline_file = value.starts_with('<');
+  if (file || inline_file) value.erase(0, 1);
+  take_params(p, value);
+  if (!file && !inline_file) {
+    p.value = std::move(value);
+    return p;
+  }
+  auto content = read_file(value);
+  if (!content) return std::unexpected(content.error());
+  p.value = std::move(*content);
+  if (file) {
+    p.is_file = true;
+    if (p.filename.empty()) p.filename = value.substr(value.rfind('/') + 1);
+    if (p.type.empty()) p.type = guess_type(p.filename);
+  }
+  return p;
+}
+
+}  // namespace
+
+Result<Form> build_form(const std::vector<FormField>& fields, const std::string& boundary) {
+  Form form;
+  form.content_type = "multipart/form-data; boundary=" + boundary;
+  for (const auto& f : fields) {
+    auto p = parse_field(f);
+    if (!p) return std::unexpected(p.error());
+    form.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=" + quoted(p->name);
+    if (p->is_file || !p->filename.empty()) form.body += "; filename=" + quoted(p->filename);
+    form.body += "\r\n";
+    if (!p->type.empty()) form.body += "Content-Type: " + p->type + "\r\n";
+    form.body += "\r\n" + p->value + "\r\n";
+  }
+  form.body += "--" + boundary + "--\r\n";
+  return form;
+}
+
+std::string random_boundary() {
+  static constexpr char kAlnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::random_device rd;
+  std::uniform_int_distribution<int> pick(0, 61);
+  std::string b(24, '-');
+  for (int i = 0; i < 22; ++i) b += kAlnum[pick(rd)];
+  return b;
+}
+
+}  // namespace sluice::cli

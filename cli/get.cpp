@@ -27,7 +27,7 @@
 namespace sluice::cli {
 
 struct GetArgs {
-  std::vector<std::string> urls, outputs, headers, resolve, cookie;
+  std::vector<std::string> urls, url_opts, outputs, headers, resolve, cookie;
   std::vector<DataPiece> data;  // every data flag, in command-line order
   std::vector<FormField> form;  // -F and --form-string, in order
   int remote_name = 0;
@@ -43,7 +43,7 @@ struct GetArgs {
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string user, bearer, referer, dump_header, cookie_jar;
-  std::string range, continue_at, output_dir, stderr_file;
+  std::string range, continue_at, output_dir, stderr_file, config;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -67,6 +67,11 @@ CommandSpec get_spec(GetArgs& a) {
       "gives a stream window back only for bytes the consumer has taken).";
   s.options = {
       value("urls", "URL", "URLs to fetch", a.urls),
+      value("--url", "URL", "A URL to fetch (before those given without --url); repeatable",
+            a.url_opts),
+      value("-K,--config", "FILE",
+            "Read options from FILE in curl's config syntax ('-': stdin), in place", a.config,
+            true),
       value("-o,--output", "FILE",
             "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
       counted("-O,--remote-name", "Write the body to a file named like the URL's last path segment",
@@ -90,7 +95,8 @@ CommandSpec get_spec(GetArgs& a) {
       flag("-I,--head", "Send HEAD and print the response headers only", a.head),
       value("-X,--request", "METHOD", "Request method to use", a.request),
       value("-H,--header", "LINE",
-            "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty); repeatable",
+            "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty; @FILE: one per "
+            "line); repeatable",
             a.headers),
       ordered("-d,--data", "DATA",
               "POST data; @FILE reads a file (CR/LF stripped), @- reads stdin; all data flags "
@@ -285,7 +291,27 @@ Millis seconds_to_ms(double s) {
   return Millis(static_cast<long long>(s * 1000));
 }
 
-Result<fetch::Config> make_config(const GetArgs& a) {
+// -H @FILE: every line of the file is a header (line ends dropped).
+Result<std::vector<std::string>> header_lines(const std::vector<std::string>& headers) {
+  std::vector<std::string> out;
+  for (const auto& h : headers) {
+    if (!h.starts_with('@')) {
+      out.push_back(h);
+      continue;
+    }
+    std::ifstream f(h.substr(1), std::ios::binary);
+    if (!f) return fail(Errc::read_failed, fmt::format("-H: cannot read {}", h.substr(1)));
+    for (std::string line; std::getline(f, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) out.push_back(line);
+    }
+  }
+  return out;
+}
+
+Result<fetch::Config> make_config(const GetArgs& given) {
+  GetArgs a = given;
+  a.urls.insert(a.urls.begin(), given.url_opts.begin(), given.url_opts.end());
   fetch::Config c;
   if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
   std::size_t next_output = 0;
@@ -307,7 +333,9 @@ Result<fetch::Config> make_config(const GetArgs& a) {
     c.targets.push_back(std::move(t));
   }
   c.method = a.request;
-  c.headers = a.headers;
+  auto headers = header_lines(a.headers);
+  if (!headers) return std::unexpected(headers.error());
+  c.headers = std::move(*headers);
   if (!a.data.empty()) {
     auto body = assemble_data(a.data);
     if (!body) return std::unexpected(body.error());

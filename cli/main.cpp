@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "cli/commands.hpp"
+#include "cli/config_file.hpp"
+#include "cli/exit_codes.hpp"
 #include "cli/unknown_option.hpp"
 #include "core/http/h3_module.hpp"
 #include "core/http/output.hpp"
@@ -83,6 +85,21 @@ bool help_asked(int argc, char** argv) {
 
 int run_command(int argc, char** argv, const Command& command) {
   const CommandSpec& spec = command.spec;
+  // get -K FILE: the file's options take its place before anything parses.
+  std::vector<std::string> expanded;
+  std::vector<char*> expanded_argv;
+  if (spec.name == "get") {
+    auto args = expand_config(spec, std::vector<std::string>(argv + 2, argv + argc));
+    if (!args) {
+      fmt::print(stderr, "sluice {}: {}\n", spec.name, args.error().message);
+      return exit_code(args.error().code);
+    }
+    expanded = std::move(*args);
+    expanded_argv = {argv[0], argv[1]};
+    for (auto& a : expanded) expanded_argv.push_back(a.data());
+    argc = static_cast<int>(expanded_argv.size());
+    argv = expanded_argv.data();
+  }
   CLI::App app{spec.summary, "sluice " + spec.name};
   app.set_help_flag();  // our own help, rendered from the table
   bool help = false;

@@ -213,3 +213,35 @@ TEST_CASE("get -F sends the multipart body curl sends, boundary aside", "[get][f
   CHECK(sh(get("-s -F a=b -d c " + s.base + "/echo")).exit_code == 2);
   CHECK(sh(get("-s -F 'f=@/nonexistent' " + s.base + "/echo")).exit_code == 26);
 }
+
+TEST_CASE("get -K reads curl's config syntax; --url and -H @FILE as curl has them",
+          "[get][config]") {
+  Server s;
+  std::string cfg = tmpdir() + "/get.cfg", hdrs = tmpdir() + "/headers.txt";
+  {
+    std::ofstream(cfg) << "# a comment, then every form curl reads\n"
+                       << "url = \"" << s.base << "/headers\"\n"
+                       << "--header \"X-A: 1 2\"\n"
+                       << "silent\n"
+                       << "-H X-B:3\n"
+                       << "user-agent: \"a \\\"q\\\" b\"\n";
+    std::ofstream(hdrs) << "X-C: c\r\nX-D: d\n";
+  }
+  auto mine = seen_headers(get("-K " + cfg));
+  auto theirs = seen_headers("curl -K " + cfg);
+  for (const char* name : {"X-A", "X-B", "User-Agent"}) {
+    INFO(name);
+    CHECK(mine[name] == theirs[name]);
+  }
+  CHECK(mine["User-Agent"] == "a \"q\" b");
+  auto from_file = seen_headers(get("-s -H @" + hdrs + " --url " + s.base + "/headers"));
+  CHECK(from_file["X-C"] == "c");
+  CHECK(from_file["X-D"] == "d");
+  auto piped = sh("echo 'url = \"" + s.base + "/bytes/3\"' | " + get("-s -K -"));
+  CHECK(piped.out == "abc");
+  CHECK(sh(get("-s -K /nonexistent/cfg")).exit_code == 26);
+  { std::ofstream(cfg) << "no-such-option\n"; }
+  auto bad = sh(get("-K " + cfg + " " + s.base + "/bytes/1"));
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, ContainsSubstring("--no-such-option is unknown"));
+}

@@ -252,7 +252,8 @@ Result<ssize_t> write_one(ngtcp2_conn* conn, QuicApp& app, uint8_t* dest, std::s
 // Equal-sized packets go out in one GSO send, a shorter one ends the batch
 // (as ngtcp2's examples do).
 Result<void> write_packets(ngtcp2_conn* conn, QuicApp& app, TxBatch& tx,
-                           const std::function<bool()>& flush, ngtcp2_ccerr& last_error) {
+                           const std::function<bool()>& flush, ngtcp2_ccerr& last_error,
+                           const SendElsewhere& elsewhere) {
   ngtcp2_path_storage ps;
   ngtcp2_path_storage_zero(&ps);
   // ngtcp2 may write up to the endpoint's maximum (a path MTU probe is that
@@ -274,6 +275,12 @@ Result<void> write_packets(ngtcp2_conn* conn, QuicApp& app, TxBatch& tx,
       return std::unexpected(n.error());
     }
     if (*n == 0) break;
+    if (elsewhere && !ngtcp2_path_eq(&ps.path, ngtcp2_conn_get_path(conn))) {
+      // Not for the peer the batch goes to: sent alone, and left out of tx
+      // (the next packet is written over it).
+      elsewhere({tx.tail(), static_cast<std::size_t>(*n)}, ps.path.remote);
+      continue;
+    }
     tx.add(static_cast<std::size_t>(*n), path_max);
     if (static_cast<std::size_t>(*n) != path_max && !flush()) {
       blocked = true;

@@ -124,12 +124,20 @@ class TxBatch {
   std::size_t alone_ = 0;  // the last packet's size if it goes out alone, else 0
 };
 
+// Where a packet goes that ngtcp2 wrote for a path other than its current
+// one: a path validation probe of another address, or a PATH_RESPONSE on the
+// path its PATH_CHALLENGE came by.
+using SendElsewhere = std::function<void(std::span<const uint8_t> pkt, const ngtcp2_addr& to)>;
+
 // Packs packets from conn and app into tx until ngtcp2 has nothing more, the
 // congestion controller or pacer says stop, or a send quantum is done; a
 // shorter packet ends a GSO run, and flush() is called to send each run
-// (false: the socket is full, stop). last_error takes the CONNECTION_CLOSE
-// a failure calls for.
+// (false: the socket is full, stop). tx holds packets for ngtcp2's current
+// path only: one written for another path goes to elsewhere() at once
+// (unset, as for a client that never migrates: into tx like the rest).
+// last_error takes the CONNECTION_CLOSE a failure calls for.
 Result<void> write_packets(ngtcp2_conn* conn, QuicApp& app, TxBatch& tx,
-                           const std::function<bool()>& flush, ngtcp2_ccerr& last_error);
+                           const std::function<bool()>& flush, ngtcp2_ccerr& last_error,
+                           const SendElsewhere& elsewhere = {});
 
 }  // namespace sluice::h3

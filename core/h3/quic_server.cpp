@@ -138,18 +138,7 @@ void ServerConnection::feed(std::span<const std::byte> pkt, const SocketAddr& fr
   ngtcp2_pkt_info pi{};
   int rv = ngtcp2_conn_read_pkt(conn_, &path, &pi, reinterpret_cast<const uint8_t*>(pkt.data()),
                                 pkt.size(), quic_now());
-  if (rv == 0) {
-    // Where we send is where ngtcp2's current path leads, never simply the
-    // last datagram's source: a replayed packet with a forged source must
-    // not redirect the connection (ngtcp2 moves the path only for a packet
-    // it authenticated, and validates the new address).
-    const ngtcp2_addr& to = ngtcp2_conn_get_path(conn_)->remote;
-    if (to.addrlen <= sizeof remote_.ss) {
-      std::memcpy(&remote_.ss, to.addr, to.addrlen);
-      remote_.len = to.addrlen;
-    }
-    return;
-  }
+  if (rv == 0) return;
   switch (rv) {
     case NGTCP2_ERR_DRAINING:  // the peer closed
     case NGTCP2_ERR_DROP_CONN:
@@ -181,12 +170,35 @@ void ServerConnection::schedule_write() {
   });
 }
 
+// Where we send is where ngtcp2's current path leads, never simply the last
+// datagram's source: a replayed packet with a forged source must not
+// redirect the connection (ngtcp2 moves the path only for a packet it
+// authenticated, and validates the new address). The path also changes
+// without a packet: a failed validation falls back to the previous one.
+void ServerConnection::follow_path() {
+  const ngtcp2_addr& to = ngtcp2_conn_get_path(conn_)->remote;
+  if (to.addrlen > sizeof remote_.ss) return;
+  std::memcpy(&remote_.ss, to.addr, to.addrlen);
+  remote_.len = to.addrlen;
+}
+
 void ServerConnection::write() {
   if (closed_) return;
   if (listener_.blocked()) return listener_.wait_writable(*this);
+  follow_path();
   auto flush = [this] { return listener_.flush(*this, remote_); };
-  if (auto r =
-          write_packets(conn_, static_cast<QuicApp&>(*app_), listener_.tx(), flush, last_error_);
+  // Packets for another path (validation probes, their responses) go there,
+  // not to the current peer: answered from the current path, a probe of an
+  // address the client has left would "validate" it.
+  auto elsewhere = [this](std::span<const uint8_t> pkt, const ngtcp2_addr& to) {
+    if (to.addrlen > sizeof(sockaddr_storage)) return;
+    SocketAddr addr;
+    std::memcpy(&addr.ss, to.addr, to.addrlen);
+    addr.len = to.addrlen;
+    listener_.send_datagram(pkt, addr);
+  };
+  if (auto r = write_packets(conn_, static_cast<QuicApp&>(*app_), listener_.tx(), flush,
+                             last_error_, elsewhere);
       !r) {
     if (ngtcp2_ccerr* e = &last_error_; e->error_code == 0 && link_.app_error)
       ngtcp2_ccerr_set_application_error(e, NGHTTP3_H3_INTERNAL_ERROR, nullptr, 0);
@@ -227,6 +239,7 @@ void ServerConnection::close(uint64_t app_error) {
   ngtcp2_ccerr e = last_error_;
   if (app_error) ngtcp2_ccerr_set_application_error(&e, app_error, nullptr, 0);
   if (conn_ && !ngtcp2_conn_in_closing_period(conn_) && !ngtcp2_conn_in_draining_period(conn_)) {
+    follow_path();
     uint8_t buf[kTxPacketMax];
     ngtcp2_path_storage ps;
     ngtcp2_path_storage_zero(&ps);

@@ -57,6 +57,7 @@ class ServerConnection {
  private:
   void on_expiry();
   void arm_expiry();
+  void follow_path();    // remote_ becomes ngtcp2's current path's peer
   void drop();           // leave the listener without a word
   void end_handshake();  // no longer counted as a handshake in progress
 

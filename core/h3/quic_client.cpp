@@ -4,6 +4,7 @@
 #include <gnutls/crypto.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,6 +16,15 @@ namespace {
 
 constexpr int kReadRounds = 16;
 constexpr int kReceiveBuffer = 4 << 20;
+// A PING after this long without a packet from the server (at most half the
+// idle timeout). Why: when our address changes under us (NAT rebinding) and
+// the first datagram from the new one carries only probing frames (say the
+// second of two PATH_RESPONSEs, the first having taken the pending ACK), the
+// server rightly stays on the old address (RFC 9000 9.3) and everything it
+// sends is lost; having acknowledged all it got, we would wait in silence
+// for the idle timeout. The PING is a non-probing packet from the new
+// address: the server moves there and the transfer resumes.
+constexpr Millis kKeepAlive{1000};
 
 }  // namespace
 
@@ -119,6 +129,10 @@ Result<void> QuicClient::create_conn() {
     return sluice::fail(Errc::quic_connect,
                         fmt::format("QUIC: ngtcp2_conn_client_new: {}", ngtcp2_strerror(rv)));
   ngtcp2_conn_set_tls_native_handle(conn_, tls_->session());
+  Millis keep_alive = std::min(kKeepAlive, cfg_.idle_timeout / 2);
+  if (keep_alive.count() > 0)
+    ngtcp2_conn_set_keep_alive_timeout(
+        conn_, static_cast<ngtcp2_duration>(keep_alive.count()) * NGTCP2_MILLISECONDS);
   return {};
 }
 

@@ -2,7 +2,7 @@
 """A lossy UDP relay for QUIC tests, on loopback. Deterministic: one seeded
 random generator decides the fate of every datagram, both ways.
 
-  udp_relay.py SERVER_PORT LOSS DUP REORDER SEED [REBIND]
+  udp_relay.py SERVER_PORT LOSS DUP REORDER SEED [REBIND [PROBE_REBINDS]]
 
 Binds 127.0.0.1 on a free port and prints "relay PORT" (the readiness line).
 The first client to send is the one it serves: its datagrams go to
@@ -11,7 +11,14 @@ probability LOSS, else sent twice with probability DUP, else held back and
 sent after the next one with probability REORDER. With REBIND > 0, every
 REBIND datagrams from the client it moves to a new source port toward the
 server, as a NAT rebinding does (what the server sent to the old port is
-lost). On exit (SIGTERM) it prints counts on stderr.
+lost). With PROBE_REBINDS > 0 it also moves, that many times, on the second
+of two 1200-byte datagrams in a row from the client once past its first 20
+(its handshake): the second of its two PATH_RESPONSEs to a server validating
+the client's new address, a datagram with no other frame (the first took the
+pending ACK), which RFC 9000 9.3 forbids the server to migrate on. "padded"
+counts the client's 1200-byte datagrams past its first 20: during a download
+those are its PATH_RESPONSEs (ngtcp2 pads them to 1200 bytes; its path MTU
+probes are larger). On exit (SIGTERM) it prints counts on stderr.
 """
 import random
 import selectors
@@ -25,6 +32,7 @@ def main():
     loss, dup, reorder = (float(a) for a in sys.argv[2:5])
     rng = random.Random(int(sys.argv[5]))
     rebind_every = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+    probe_rebinds = int(sys.argv[7]) if len(sys.argv) > 7 else 0
 
     def open_socket(connect_to=None):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -38,8 +46,10 @@ def main():
 
     front = open_socket()
     back = open_socket(server_port)
-    counts = {"relayed": 0, "dropped": 0, "duplicated": 0, "reordered": 0, "rebinds": 0}
+    counts = {"relayed": 0, "dropped": 0, "duplicated": 0, "reordered": 0, "rebinds": 0,
+              "probe_rebinds": 0, "padded": 0}
     from_client = 0
+    padded_run = 0  # 1200-byte datagrams in a row from the client
     client = None
     held = {front: None, back: None}  # a datagram held back, per direction
 
@@ -94,7 +104,15 @@ def main():
                     if addr != client:
                         continue
                     from_client += 1
-                    if rebind_every and from_client % rebind_every == 0:
+                    padded_run = padded_run + 1 if len(data) == 1200 else 0
+                    past_handshake = from_client > 20
+                    if past_handshake and padded_run:
+                        counts["padded"] += 1
+                    on_probe = (past_handshake and padded_run == 2 and
+                                counts["probe_rebinds"] < probe_rebinds)
+                    if on_probe:
+                        counts["probe_rebinds"] += 1
+                    if on_probe or (rebind_every and from_client % rebind_every == 0):
                         sel.unregister(back)
                         back.close()
                         held[back] = None

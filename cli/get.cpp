@@ -476,7 +476,10 @@ int run_get(GetArgs& a) {
   if (write_out.starts_with('@')) {
     // As curl reads it: line by line, line ends dropped ("\\n" in the text
     // makes a newline).
-    std::ifstream f(write_out.substr(1));
+    // "@-" reads it from stdin.
+    std::ifstream file;
+    if (write_out != "@-") file.open(write_out.substr(1));
+    std::istream& f = write_out == "@-" ? std::cin : file;
     std::string line;
     write_out.clear();
     while (std::getline(f, line)) write_out += line.substr(0, line.find('\r'));
@@ -486,10 +489,12 @@ int run_get(GetArgs& a) {
   if (!write_out.empty())
     cb.write_out = [&](const fetch::Report& r) {
       std::vector<std::string> unknown;
-      auto text = render_write_out(write_out, r, r.error ? exit_code(r.error->code) : 0, &unknown);
+      auto text =
+          render_write_out_streams(write_out, r, r.error ? exit_code(r.error->code) : 0, &unknown);
       for (const auto& name : unknown)
         fmt::print(stderr, "sluice: unknown --write-out variable: '{}'\n", name);
-      return text;
+      if (!text.err.empty()) fmt::print(stderr, "{}", text.err);  // %{stderr}'s part
+      return text.out;
     };
   bool any_file = std::any_of(cfg->targets.begin(), cfg->targets.end(),
                               [](auto& t) { return !t.output_path.empty(); });

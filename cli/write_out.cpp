@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -61,6 +62,18 @@ const std::map<std::string, Var, std::less<>>& variables() {
       {"content_type", {[](auto& r, int) { return r.content_type; }, Json::string}},
       {"errormsg", {[](auto& r, int) { return errormsg(r); }, Json::nullable}},
       {"exitcode", {[](auto&, int c) { return std::to_string(c); }, Json::number}},
+      {"filename_effective", {[](auto& r, int) { return r.filename_effective; }, Json::nullable}},
+      {"local_ip", {[](auto& r, int) { return r.local_ip; }, Json::string}},
+      {"local_port", {[](auto& r, int) { return std::to_string(r.local_port); }, Json::number}},
+      {"num_headers",
+       {[](auto& r, int) { return std::to_string(r.headers.list().size()); }, Json::number}},
+      {"speed_upload",
+       {[](auto& r, int) { return fmt::format("{:.0f}", r.speed_upload()); }, Json::number}},
+      {"time_pretransfer",
+       {[](auto& r, int) { return seconds(r.time_pretransfer); }, Json::number}},
+      {"time_redirect", {[](auto& r, int) { return seconds(r.time_redirect); }, Json::number}},
+      {"url", {[](auto& r, int) { return r.url; }, Json::string}},
+      {"urlnum", {[](auto& r, int) { return std::to_string(r.url_num); }, Json::number}},
       {"http_code",
        {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, Json::number}},
       {"response_code",
@@ -99,9 +112,32 @@ std::string write_out_help() {
   std::string names;
   for (const auto& [name, var] : variables()) names += fmt::format("%{{{}}} ", name);
   return "Variables: " + names +
-         "and %{json} (all of them as one JSON object). Escapes: \\n \\r \\t \\\\ and %%. "
+         "%{json} (all of them as one JSON object), %{header_json}, %header{NAME}, "
+         "%{onerror} (the rest only for a failed transfer), %{stderr} and %{stdout} (where the "
+         "rest goes). Escapes: \\n \\r \\t \\\\ and %%. "
          "Times are seconds from the start of the transfer; sizes are bytes. -w @FILE reads the "
          "format from FILE, line ends dropped, as curl does.";
+}
+
+// %{header_json}: every response field, names lower case, values in arrays
+// (a repeated field keeps each value), as curl 8 prints it.
+std::string header_json(const fetch::Report& r) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> fields;
+  for (const auto& [name, value] : r.headers.list()) {
+    std::string lower = name;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto it = std::find_if(fields.begin(), fields.end(), [&](auto& f) { return f.first == lower; });
+    if (it == fields.end()) it = fields.insert(fields.end(), {lower, {}});
+    it->second.push_back(value);
+  }
+  std::string out = "{";
+  for (const auto& [name, values] : fields) {
+    out += (out.size() > 1 ? "," : "") + fmt::format("\"{}\":[", json_escape(name));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      out += (i ? "," : "") + fmt::format("\"{}\"", json_escape(values[i]));
+    out += "]";
+  }
+  return out + "}";
 }
 
 std::string report_json(const fetch::Report& r, int exit_code) {
@@ -122,53 +158,73 @@ std::string report_json(const fetch::Report& r, int exit_code) {
 
 std::string render_write_out(const std::string& tmpl, const fetch::Report& r, int exit_code,
                              std::vector<std::string>* unknown) {
-  std::string out;
+  return render_write_out_streams(tmpl, r, exit_code, unknown).out;
+}
+
+WriteOut render_write_out_streams(const std::string& tmpl, const fetch::Report& r, int exit_code,
+                                  std::vector<std::string>* unknown) {
+  WriteOut result;
+  std::string* out = &result.out;
   for (std::size_t i = 0; i < tmpl.size(); ++i) {
     char c = tmpl[i];
     if (c == '\\' && i + 1 < tmpl.size()) {
       char n = tmpl[++i];
       if (n == 'n')
-        out += '\n';
+        *out += '\n';
       else if (n == 'r')
-        out += '\r';
+        *out += '\r';
       else if (n == 't')
-        out += '\t';
+        *out += '\t';
       else if (n == '\\')
-        out += '\\';
+        *out += '\\';
       else
-        (out += '\\') += n;
+        (*out += '\\') += n;
       continue;
     }
     if (c != '%' || i + 1 >= tmpl.size()) {
-      out += c;
+      *out += c;
       continue;
     }
     if (tmpl[i + 1] == '%') {
-      out += '%';
+      *out += '%';
       ++i;
       continue;
     }
-    if (tmpl[i + 1] != '{') {
-      out += c;
+    // %header{name}: that response field's value (all of them, ", "-joined).
+    bool header = std::string_view(tmpl).substr(i + 1).starts_with("header{");
+    std::size_t open = header ? i + 7 : i + 1;
+    if (tmpl[open] != '{') {
+      *out += c;
       continue;
     }
-    auto close = tmpl.find('}', i + 2);
+    auto close = tmpl.find('}', open + 1);
     if (close == std::string::npos) {
-      out += tmpl.substr(i);
+      *out += tmpl.substr(i);
       break;
     }
-    std::string_view name(tmpl.data() + i + 2, close - i - 2);
+    std::string_view name(tmpl.data() + open + 1, close - open - 1);
+    i = close;
     auto& vars = variables();
-    if (name == "json") {
-      out += report_json(r, exit_code);
+    if (header) {
+      std::string joined;
+      for (const auto& [n, v] : r.headers.list())
+        if (iequals(n, name)) joined += (joined.empty() ? "" : ", ") + v;
+      *out += joined;
+    } else if (name == "onerror") {
+      if (exit_code == 0) break;  // the rest is for failed transfers only
+    } else if (name == "stderr" || name == "stdout") {
+      out = name == "stderr" ? &result.err : &result.out;
+    } else if (name == "json") {
+      *out += report_json(r, exit_code);
+    } else if (name == "header_json") {
+      *out += header_json(r);
     } else if (auto it = vars.find(name); it != vars.end()) {
-      out += it->second.get(r, exit_code);
+      *out += it->second.get(r, exit_code);
     } else if (unknown) {
       unknown->emplace_back(name);  // rendered as nothing, as curl does
     }
-    i = close;
   }
-  return out;
+  return result;
 }
 
 }  // namespace sluice::cli

@@ -77,6 +77,7 @@ class Engine {
   }
 
   void on_done(std::size_t index, Report r) {
+    r.url_num = index;
     auto it =
         std::find_if(active_.begin(), active_.end(), [index](auto& a) { return a.index == index; });
     if (it == active_.end()) return;

@@ -83,12 +83,20 @@ struct Report {
          time_total = 0;
   int num_connects = 0, num_redirects = 0, num_retries = 0;
   std::string remote_ip, content_type;
-  std::string scheme;        // "http" or "https" once a request went out, as curl 8 prints it
-  std::string method;        // of the last request (a redirect may have turned POST into GET)
+  std::string url;  // as given (%{url}), and its place among them (%{urlnum})
+  std::size_t url_num = 0;
+  std::string filename_effective;  // the -o/-O/-J file written, "" for stdout
+  std::string local_ip;
+  uint16_t local_port = 0;
+  double time_pretransfer = 0, time_redirect = 0;
+  Headers headers;     // the last response's fields (%header{name}, %{header_json}, %{num_headers})
+  std::string scheme;  // "http" or "https" once a request went out, as curl 8 prints it
+  std::string method;  // of the last request (a redirect may have turned POST into GET)
   std::string redirect_url;  // where a redirect not followed (no -L) points, absolute
   uint16_t remote_port = 0;
   std::optional<Error> error;
   double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }
+  double speed_upload() const { return time_total > 0 ? size_upload / time_total : 0; }
 };
 
 struct Progress {

@@ -54,6 +54,7 @@ double Transfer::since_start(TimePoint t) const {
 void Transfer::start() {
   t0_ = Clock::now();
   rep_.url_effective = target_.url;
+  rep_.url = target_.url;
   if (auto r = open_output(); !r) return finish(r.error());
   auto url = parse_url(target_.url);
   if (!url) return finish(url.error());
@@ -223,14 +224,20 @@ void Transfer::on_connected(Result<Dialed> r) {
   rep_.time_namelookup = since_start(r->resolved);
   rep_.time_connect = since_start(r->tcp_done);
   rep_.time_appconnect = req_.url.tls() ? since_start(r->tls_done) : 0;
-  rep_.remote_ip = r->remote.ip();
-  rep_.remote_port = r->remote.port();
+  r->session->remote = r->remote;
+  r->session->local = r->local;
   session_ = env_.pool.add(pool_key_, std::move(r->session));
   stop_connecting();
   submit();
 }
 
 void Transfer::submit() {
+  rep_.remote_ip = session_->remote.len ? session_->remote.ip() : "";
+  rep_.remote_port = session_->remote.len ? session_->remote.port() : 0;
+  rep_.local_ip = session_->local.len ? session_->local.ip() : "";
+  rep_.local_port = session_->local.len ? session_->local.port() : 0;
+  rep_.time_pretransfer = since_start(Clock::now());
+  rep_.size_upload = req_.has_body ? req_.body.size() : 0;
   rep_.scheme = req_.url.scheme;  // "http" or "https", lower case as curl 8 prints it
   auto id = session_->submit(cookied(), *this);
   if (!id) return handle_error(id.error());
@@ -283,6 +290,7 @@ void Transfer::on_headers(const Response& r) {
   trace_head(r);
   take_cookies(r);
   rep_.http_code = r.status;
+  rep_.headers = r.headers;
   rep_.http_version = r.version_string();
   rep_.size_header += r.header_bytes;
   rep_.content_type = std::string(r.headers.get("content-type").value_or(""));
@@ -521,6 +529,7 @@ void Transfer::after_response() {
       return finish(Error{Errc::too_many_redirects,
                           fmt::format("Maximum ({}) redirects followed", env_.cfg.max_redirs)});
     rep_.num_redirects++;
+    rep_.time_redirect = since_start(Clock::now());
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_, env_.cfg.auto_referer);
     rep_.url_effective = req_.url.str();
     rep_.method = req_.method;
@@ -629,6 +638,7 @@ void Transfer::complete() {
     if (!rep_.error && (!out_->finish_ok() || out_->error())) rep_.error = *out_->error();
   }
   rep_.time_total = since_start(Clock::now());
+  rep_.filename_effective = file_ ? file_->path() : "";
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
   if (env_.cb.progress)
     env_.cb.progress({content_length_, body_written_, 0, 0, rep_.time_total, true});

@@ -61,6 +61,10 @@ void Connector::tcp_connected() {
     return try_next();
   }
   result_.tcp_done = Clock::now();
+  result_.local.len = sizeof result_.local.ss;
+  if (::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&result_.local.ss),
+                    &result_.local.len) != 0)
+    result_.local.len = 0;
   if (trace)
     trace(fmt::format("Connected to {} ({}) port {}", spec_.host, result_.remote.ip(),
                       result_.remote.port()));

@@ -27,6 +27,7 @@ struct ConnectSpec {
 struct Connected {
   std::unique_ptr<Transport> transport;
   SocketAddr remote;
+  SocketAddr local;  // our end of the connection (%{local_ip})
   TimePoint resolved, tcp_done, tls_done;
 };
 

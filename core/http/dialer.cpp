@@ -69,6 +69,7 @@ void Dialer::tcp_connected(Result<Connected> r) {
   d.tls_version = r->transport->tls_version();
   d.tls_cipher = r->transport->tls_cipher();
   d.remote = r->remote;
+  d.local = r->local;
   d.resolved = r->resolved;
   d.tcp_done = r->tcp_done;
   d.tls_done = r->tls_done;

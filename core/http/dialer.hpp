@@ -48,7 +48,7 @@ struct Dialed {
   bool h3 = false;
   bool tls = false;
   std::string tls_version, tls_cipher;  // empty on plain TCP
-  SocketAddr remote;
+  SocketAddr remote, local;
   TimePoint resolved, tcp_done, tls_done;  // QUIC: both done at the handshake's end
 };
 

@@ -39,6 +39,9 @@ class Session {
   virtual const SessionStats& stats() const = 0;
   // Called (from the loop) when the connection is gone while no stream is open.
   std::function<void()> on_idle_close;
+  // Both ends of the connection, set by whoever dialed it: a transfer that
+  // reuses the session reports them too (%{remote_ip}, %{local_port}).
+  SocketAddr remote, local;
 };
 
 }  // namespace sluice

@@ -245,3 +245,30 @@ TEST_CASE("get -K reads curl's config syntax; --url and -H @FILE as curl has the
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, ContainsSubstring("--no-such-option is unknown"));
 }
+
+TEST_CASE("get -w: remote and local ends on a reused connection, %{url}, %header, -w @-",
+          "[get][writeout]") {
+  Server s;
+  std::string w =
+      "-o /dev/null -o /dev/null -w '%{urlnum} %{remote_ip}:%{remote_port} "
+      "%{local_ip} %{num_connects} [%header{content-length}]\\n' ";
+  auto two = sh(get("-s " + w + s.base + "/bytes/1 " + s.base + "/bytes/22"));
+  std::string port = std::to_string(s.port);
+  CHECK(two.out ==
+        "0 127.0.0.1:" + port + " 127.0.0.1 1 [1]\n1 127.0.0.1:" + port + " 127.0.0.1 0 [22]\n");
+  auto url = sh(get("-s -o /dev/null -w '%{url}' '" + s.base + "/bytes/1#frag'"));
+  CHECK(url.out == s.base + "/bytes/1#frag");
+  auto err =
+      sh(get("-s -o /dev/null -o /dev/null -w 'fine%{onerror} broke %{exitcode}' "
+             "http://127.0.0.1:1/ " +
+             s.base + "/bytes/1"));
+  CHECK(err.out == "fine broke 7fine");
+  auto streams = sh(get("-s -o /dev/null -w 'to-out%{stderr}to-err' " + s.base + "/bytes/1"));
+  CHECK(streams.out == "to-out");
+  CHECK(streams.err == "to-err");
+  auto piped = sh("echo '%{http_code}' | " + get("-s -o /dev/null -w @- " + s.base + "/bytes/1"));
+  CHECK(piped.out == "200");
+  auto hj = sh(get("-s -o /dev/null -w '%{header_json}' " + s.base + "/bytes/1"));
+  auto parsed = nlohmann::json::parse(hj.out);
+  CHECK(parsed["content-length"] == nlohmann::json::array({"1"}));
+}

@@ -327,3 +327,38 @@ TEST_CASE("write-out: %{json} of a transfer without a response is valid JSON", "
   CHECK((*obj)["remote_port"] == "0");
   CHECK((*obj)["exitcode"] == "7");
 }
+
+TEST_CASE("write-out: curl 8's newer variables", "[write_out]") {
+  Report r = sample();
+  r.url = "example.com/a?b=1";
+  r.url_num = 3;
+  r.filename_effective = "out/file.txt";
+  r.local_ip = "127.0.0.2";
+  r.local_port = 40000;
+  r.time_pretransfer = 0.0125;
+  r.time_redirect = 0.25;
+  r.headers.add("Content-Type", "text/plain");
+  r.headers.add("Set-Cookie", "a=1");
+  r.headers.add("set-cookie", "b=\"2\"");
+  CHECK(render("%{url} %{urlnum}", r) == "example.com/a?b=1 3");
+  CHECK(render("%{filename_effective}", r) == "out/file.txt");
+  CHECK(render("%{local_ip}:%{local_port}", r) == "127.0.0.2:40000");
+  CHECK(render("%{time_pretransfer} %{time_redirect}", r) == "0.012500 0.250000");
+  CHECK(render("%{speed_upload}", r) == "14");  // 7 bytes in 0.5 s
+  CHECK(render("%{num_headers}", r) == "3");
+  CHECK(render("[%header{content-type}][%header{SET-COOKIE}][%header{none}]", r) ==
+        "[text/plain][a=1, b=\"2\"][]");
+  CHECK(render("%{header_json}", r) ==
+        "{\"content-type\":[\"text/plain\"],\"set-cookie\":[\"a=1\",\"b=\\\"2\\\"\"]}");
+  auto obj = report_json(r, 0);
+  for (const char* key : {"\"url\":", "\"urlnum\":3", "\"filename_effective\":", "\"local_port\":"})
+    CHECK(obj.find(key) != std::string::npos);
+}
+
+TEST_CASE("write-out: %{onerror}, %{stderr}, %{stdout} and \\\\", "[write_out]") {
+  CHECK(render("a%{onerror}b", sample(), 0) == "a");
+  CHECK(render("a%{onerror}b", sample(), 7) == "ab");
+  auto both = sluice::cli::render_write_out_streams("1%{stderr}2%{stdout}3\\\\", sample(), 0);
+  CHECK(both.out == "13\\");
+  CHECK(both.err == "2");
+}

@@ -355,7 +355,7 @@ TEST_CASE("write-out: curl 8's newer variables", "[write_out]") {
     CHECK(obj.find(key) != std::string::npos);
 }
 
-TEST_CASE("write-out: %{onerror}, %{stderr}, %{stdout} and \\\\", "[write_out]") {
+TEST_CASE("write-out: %{onerror}, %{stderr}, %{stdout} and an escaped backslash", "[write_out]") {
   CHECK(render("a%{onerror}b", sample(), 0) == "a");
   CHECK(render("a%{onerror}b", sample(), 7) == "ab");
   auto both = sluice::cli::render_write_out_streams("1%{stderr}2%{stdout}3\\\\", sample(), 0);

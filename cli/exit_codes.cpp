@@ -49,6 +49,10 @@ int exit_code(Errc code) {
       return 61;
     case Errc::range_error:
       return 33;
+    case Errc::client_cert:
+      return 58;
+    case Errc::pinned_key:
+      return 90;
     case Errc::filesize_exceeded:
       return 63;
     case Errc::http2:
@@ -103,10 +107,12 @@ const std::string& exit_code_table() {
       "52   empty reply from server\n"
       "55   send failure\n"
       "56   receive failure\n"
+      "58   the client certificate or key (--cert, --key) could not be used\n"
       "60   certificate verification failed\n"
       "61   unknown or broken Content-Encoding (--compressed) or Transfer-Encoding\n"
       "63   maximum file size exceeded (--max-filesize)\n"
       "77   the --cacert file could not be read\n"
+      "90   the server's public key did not match --pinnedpubkey\n"
       "92   HTTP/2 stream error (RST_STREAM, or the stream was not closed cleanly)\n"
       "95   HTTP/3 error (an H3_* error code from the server, or a stream cut)\n"
       "96   QUIC connection error (transport error, idle timeout during the transfer)\n"

@@ -1,11 +1,13 @@
 // `sluice get`: curl-compatible fetching. Parses flags into fetch::Config,
 // renders -v, -w and the progress meter, and maps errors to curl's exit codes.
 #include <fcntl.h>
+#include <openssl/ssl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -23,6 +25,7 @@
 #include "cli/size_arg.hpp"
 #include "cli/write_out.hpp"
 #include "core/fetch/fetch.hpp"
+#include "core/tls/pinned_key.hpp"
 
 namespace sluice::cli {
 
@@ -39,11 +42,13 @@ struct GetArgs {
   bool get = false, compressed = false;
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
   bool remote_header_name = false, no_buffer = false, no_progress_meter = false;
+  bool tlsv1_2 = false, tlsv1_3 = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string user, bearer, referer, dump_header, cookie_jar;
   std::string range, continue_at, output_dir, stderr_file, config;
+  std::string capath, tls_max, cert, key, pinnedpubkey;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -194,6 +199,20 @@ CommandSpec get_spec(GetArgs& a) {
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
       value("--cacert", "FILE",
             "Trust the CA certificates in FILE (PEM) instead of the system store", a.cacert, true),
+      value("--capath", "DIR",
+            "Trust the CA certificates of DIR (OpenSSL's hashed directory) instead of the "
+            "system's",
+            a.capath, true),
+      flag("--tlsv1.2", "TLS 1.2 at least (the default floor)", a.tlsv1_2),
+      flag("--tlsv1.3", "TLS 1.3 at least", a.tlsv1_3),
+      value("--tls-max", "VERSION", "TLS 1.2 or 1.3 at most", a.tls_max),
+      value("-E,--cert", "FILE[:PASSWORD]",
+            "Client certificate (PEM, chain allowed; its key too unless --key)", a.cert, true),
+      value("--key", "FILE", "The client certificate's private key (PEM)", a.key, true),
+      value("--pinnedpubkey", "sha256//BASE64|FILE",
+            "The server's public key must match one of these SHA-256 pins (';'-separated) or "
+            "the key in FILE; exit 90 otherwise",
+            a.pinnedpubkey),
       value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable",
             a.resolve),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
@@ -268,6 +287,45 @@ Result<void> resume_offsets(const GetArgs& a, fetch::Config& c) {
     else if (!t.output_path.empty() && ::stat(t.output_path.c_str(), &st) == 0)
       t.resume_from = static_cast<uint64_t>(st.st_size);
   }
+  return {};
+}
+
+// --cacert/--capath (or CURL_CA_BUNDLE, as curl reads it), TLS versions, the
+// client certificate and the pins.
+Result<void> tls_options(const GetArgs& a, fetch::Config& c) {
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
+  c.tls.verify = !a.insecure;
+  c.tls.ca_file = a.cacert;
+  if (c.tls.ca_file.empty()) c.tls.ca_file = env("CURL_CA_BUNDLE");
+  c.tls.ca_path = a.capath;  // SSL_CERT_FILE and SSL_CERT_DIR: TlsContext and the h3 module
+  if (a.tlsv1_3) c.tls.min_version = TLS1_3_VERSION;
+  if (a.tls_max == "1.2")
+    c.tls.max_version = TLS1_2_VERSION;
+  else if (a.tls_max == "1.3")
+    c.tls.max_version = TLS1_3_VERSION;
+  else if (!a.tls_max.empty())
+    return fail(Errc::bad_argument, fmt::format("--tls-max: 1.2 or 1.3, not '{}'", a.tls_max));
+  if (c.tls.max_version && c.tls.min_version > c.tls.max_version)
+    return fail(Errc::bad_argument, "--tlsv1.3 and --tls-max 1.2 leave no TLS version");
+  c.tls.cert_file = a.cert;
+  if (auto colon = a.cert.find(':'); colon != std::string::npos) {
+    c.tls.cert_file = a.cert.substr(0, colon);
+    c.tls.key_password = a.cert.substr(colon + 1);
+  }
+  c.tls.key_file = a.key;
+  if (!a.pinnedpubkey.empty()) {
+    auto pins = parse_pins(a.pinnedpubkey);
+    if (!pins) return std::unexpected(pins.error());
+    c.tls.pins = std::move(*pins);
+  }
+  // The QUIC stack (GnuTLS) does not take these yet: refused, never ignored.
+  bool h3 = a.http3 || a.http3_only;
+  if (h3 && (!c.tls.pins.empty() || !c.tls.cert_file.empty() || !a.capath.empty()))
+    return fail(Errc::bad_argument,
+                "--pinnedpubkey, --cert and --capath are not supported with --http3 yet");
   return {};
 }
 
@@ -404,8 +462,7 @@ Result<fetch::Config> make_config(const GetArgs& given) {
   c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;
-  c.tls.verify = !a.insecure;
-  c.tls.ca_file = a.cacert;
+  if (auto v = tls_options(a, c); !v) return std::unexpected(v.error());
   auto res = parse_resolve(a.resolve);
   if (!res) return std::unexpected(res.error());
   c.resolve = std::move(*res);

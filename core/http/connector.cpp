@@ -99,7 +99,8 @@ void Connector::drive_handshake() {
   watching_ = false;
   result_.tls_done = Clock::now();
   if (trace)
-    trace(fmt::format("TLS handshake done, ALPN: {}",
+    trace(fmt::format("SSL connection using {} / {}, ALPN: {}", transport_->tls_version(),
+                      transport_->tls_cipher(),
                       transport_->alpn().empty() ? "none" : transport_->alpn()));
   result_.transport = std::move(transport_);
   finish(std::move(result_));

@@ -16,6 +16,11 @@ namespace sluice {
 struct TlsClientConfig {
   bool verify = true;   // -k turns it off
   std::string ca_file;  // --cacert; empty: system store by directory
+  std::string ca_path;  // --capath: a hashed directory instead of the system's
+  int min_version = 0;  // TLS1_2_VERSION or TLS1_3_VERSION (--tlsv1.x); 0: 1.2
+  int max_version = 0;  // --tls-max; 0: the library's newest
+  std::string cert_file, key_file, key_password;  // --cert FILE[:PASSWORD], --key
+  std::vector<std::string> pins;                  // --pinnedpubkey: base64 SHA-256 digests
   std::vector<std::string> alpn{"http/1.1"};
 };
 
@@ -31,6 +36,7 @@ class TlsContext {
   ~TlsContext();
   SSL_CTX* get() const { return ctx_; }
   bool verify() const { return verify_; }
+  const std::vector<std::string>& pins() const { return pins_; }
   // SHA-256 fingerprint of the server certificate ("AB:CD:..."), server side only.
   const std::string& fingerprint() const { return fingerprint_; }
   // The server certificate chain and private key as PEM, for the TLS inside
@@ -38,8 +44,11 @@ class TlsContext {
   Result<std::pair<std::string, std::string>> server_pem() const;
 
  private:
+  Result<void> use_client_cert(const TlsClientConfig& cfg);
   SSL_CTX* ctx_ = nullptr;
   bool verify_ = true;
+  std::vector<std::string> pins_;
+  std::string key_password_;  // kept for OpenSSL's password callback
   std::string fingerprint_;
   std::vector<unsigned char> alpn_wire_;  // for the server's select callback
   static int select_alpn(SSL*, const unsigned char**, unsigned char*, const unsigned char*,

@@ -31,6 +31,8 @@ enum class Errc {
   filesize_exceeded,     // --max-filesize
   bad_encoding,          // an unknown or broken Content-/Transfer-Encoding (curl's 61)
   range_error,           // -C: the server does not do ranges (curl's 33)
+  client_cert,           // --cert/--key could not be used (curl's 58)
+  pinned_key,            // --pinnedpubkey did not match (curl's 90)
   bad_argument,          // invalid option value
   address_in_use,        // bind failed
   cancelled,             // stopped by a signal

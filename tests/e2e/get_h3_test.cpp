@@ -97,13 +97,13 @@ TEST_CASE("get --http3-only checks the certificate as over TCP", "[get][h3][tls]
       sh("cat /etc/ssl/certs/ca-certificates.crt " + g.dir + "/cert.pem > " + bundle).exit_code ==
       0);
   CHECK(fetch("good.test", "").out == "000");
-  CHECK(sh("SSL_CERT_FILE=" + bundle + " " +
+  CHECK(sh("env -u CURL_CA_BUNDLE SSL_CERT_FILE=" + bundle + " " +
            get("-s --http3-only --resolve good.test:" + p +
                ":127.0.0.1 -o /dev/null -w "
                "'%{http_code}' https://good.test:" +
                p + "/hello.txt"))
             .out == "200");
-  CHECK(sh("SSL_CERT_FILE=" + bundle + " " +
+  CHECK(sh("env -u CURL_CA_BUNDLE SSL_CERT_FILE=" + bundle + " " +
            get("-s --http3-only --resolve bad.test:" + p +
                ":127.0.0.1 -o /dev/null "
                "https://bad.test:" +

@@ -11,23 +11,6 @@
 using Catch::Matchers::ContainsSubstring;
 using namespace e2e;
 
-namespace {
-
-struct BadServer {
-  explicit BadServer(const std::string& mode)
-      : port(free_port()),
-        url("http://127.0.0.1:" + std::to_string(port) + "/"),
-        proc("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py " + mode + " " +
-             std::to_string(port)) {
-    REQUIRE(wait_port(port));
-  }
-  int port;
-  std::string url;
-  Process proc;
-};
-
-}  // namespace
-
 TEST_CASE("get --compressed decodes every coding byte-exact, as curl does", "[get][compressed]") {
   Server s;
   Server tls("", true);

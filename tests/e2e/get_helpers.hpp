@@ -1,6 +1,7 @@
 // Shared by the `sluice get` e2e tests: the command line.
 #pragma once
 
+#include <catch2/catch_test_macros.hpp>
 #include <string>
 
 #include "support.hpp"
@@ -10,5 +11,19 @@ namespace e2e {
 inline std::string get(const std::string& args) {
   return std::string(sluice_bin()) + " get " + args;
 }
+
+// tests/e2e/peers/badserver.py in MODE on a free port, ready when constructed.
+struct BadServer {
+  explicit BadServer(const std::string& mode)
+      : port(free_port()),
+        url("http://127.0.0.1:" + std::to_string(port) + "/"),
+        proc("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py " + mode + " " +
+             std::to_string(port)) {
+    REQUIRE(wait_port(port));
+  }
+  int port;
+  std::string url;
+  Process proc;
+};
 
 }  // namespace e2e

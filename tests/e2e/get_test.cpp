@@ -17,19 +17,6 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-struct BadServer {
-  explicit BadServer(const std::string& mode)
-      : port(free_port()),
-        url("http://127.0.0.1:" + std::to_string(port) + "/"),
-        proc("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py " + mode + " " +
-             std::to_string(port)) {
-    REQUIRE(wait_port(port));
-  }
-  int port;
-  std::string url;
-  Process proc;
-};
-
 int count_lines(const std::string& text, const std::string& needle) {
   int n = 0;
   for (std::size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;

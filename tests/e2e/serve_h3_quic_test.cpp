@@ -45,6 +45,23 @@ std::string relay_port(Process& relay) {
   return out.substr(6, out.find('\n') - 6);
 }
 
+// `get --http3-only` of /bytes/SIZE from s through a udp_relay.py with
+// relay_args after the server's port; the bytes are checked, and the
+// relay's counters returned once it has stopped.
+std::map<std::string, long> download_through_relay(const H3Server& s, const std::string& relay_args,
+                                                   const std::string& size) {
+  Process relay("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
+                std::to_string(s.srv.port) + " " + relay_args);
+  std::string url = "https://127.0.0.1:" + relay_port(relay) + "/bytes/" + size;
+  auto want = sha_of(get("-s --http1.1 -k " + s.url("/bytes/" + size)));
+  auto r = sh(get("-s --http3-only -k --max-time 60 " + url + " | sha256sum"), 90);
+  CHECK(r.out.substr(0, 64) == want.substr(0, 64));
+  relay.signal(SIGTERM);
+  CHECK(relay.wait(10) == 0);
+  INFO(relay.log());
+  return counts_of(relay.log());
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -56,16 +73,7 @@ TEST_CASE(
   // the kernel's 4-tuple hash alone would hand about half of those moves to
   // the thread that does not know the connection. Each move is also a
   // migration the server validates (PATH_CHALLENGE) while the next one comes.
-  Process relay("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
-                std::to_string(s.srv.port) + " 0 0 0 1 20");
-  std::string url = "https://127.0.0.1:" + relay_port(relay) + "/bytes/20000000";
-  auto want = sha_of(get("-s --http1.1 -k " + s.url("/bytes/20000000")));
-  auto r = sh(get("-s --http3-only -k --max-time 60 " + url + " | sha256sum"), 90);
-  CHECK(r.out.substr(0, 64) == want.substr(0, 64));
-  relay.signal(SIGTERM);
-  CHECK(relay.wait(10) == 0);
-  INFO(relay.log());
-  auto c = counts_of(relay.log());
+  auto c = download_through_relay(s, "0 0 0 1 20", "20000000");
   // Enough moves that luck cannot explain a pass: each would reach the wrong
   // thread about half the time by the kernel's hash alone (2^-20). Each move
   // also costs the client path validation traffic (below), so even under
@@ -92,16 +100,7 @@ TEST_CASE(
   // closed. Often the client has then acknowledged everything and has
   // nothing to say; without its keep-alive PING (a non-probing packet from
   // the new port) it waited in silence for the idle timeout (30 s).
-  Process relay("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
-                std::to_string(s.srv.port) + " 0 0 0 1 50 8");
-  std::string url = "https://127.0.0.1:" + relay_port(relay) + "/bytes/8000000";
-  auto want = sha_of(get("-s --http1.1 -k " + s.url("/bytes/8000000")));
-  auto r = sh(get("-s --http3-only -k --max-time 60 " + url + " | sha256sum"), 90);
-  CHECK(r.out.substr(0, 64) == want.substr(0, 64));
-  relay.signal(SIGTERM);
-  CHECK(relay.wait(10) == 0);
-  INFO(relay.log());
-  CHECK(counts_of(relay.log())["probe_rebinds"] == 8);
+  CHECK(download_through_relay(s, "0 0 0 1 50 8", "8000000")["probe_rebinds"] == 8);
 }
 
 TEST_CASE("serve --http3 --quic-retry: every client proves its address first, and is served",

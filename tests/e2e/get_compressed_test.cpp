@@ -72,7 +72,7 @@ TEST_CASE("get: unknown or broken codings are curl's exit 61", "[get][compressed
   }
 }
 
-TEST_CASE("get --compressed into a slow consumer: RSS flat while 1 GiB expands from ~1 MB",
+TEST_CASE("get --compressed into a slow consumer: peak RSS flat while 1 GiB expands from ~1 MB",
           "[get][compressed][backpressure]") {
   Server s;
   Server tls("", true);

@@ -13,19 +13,6 @@ namespace sluice::fetch {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_ip_literal(std::string_view host) {
   return host.find(':') != std::string_view::npos ||
          std::all_of(host.begin(), host.end(),
@@ -96,7 +83,7 @@ void apply_attribute(Attributes& a, std::string_view name, std::string_view valu
                      std::time_t now) {
   if (iequals(name, "domain")) {
     if (value.starts_with('.')) value.remove_prefix(1);
-    if (!value.empty()) a.domain = lower(value);
+    if (!value.empty()) a.domain = ascii_lower(value);
   } else if (iequals(name, "path")) {
     if (value.starts_with('/')) a.path = value;
   } else if (iequals(name, "expires")) {
@@ -114,12 +101,12 @@ void apply_attribute(Attributes& a, std::string_view name, std::string_view valu
 
 void CookieJar::receive(const Url& url, std::string_view line, std::time_t now) {
   auto semi = line.find(';');
-  std::string_view pair = trim(line.substr(0, semi));
+  std::string_view pair = trim_ows(line.substr(0, semi));
   auto eq = pair.find('=');
-  if (eq == std::string_view::npos || trim(pair.substr(0, eq)).empty()) return;
+  if (eq == std::string_view::npos || trim_ows(pair.substr(0, eq)).empty()) return;
   Cookie c;
-  c.name = trim(pair.substr(0, eq));
-  c.value = trim(pair.substr(eq + 1));
+  c.name = trim_ows(pair.substr(0, eq));
+  c.value = trim_ows(pair.substr(eq + 1));
   Attributes a;
   for (std::string_view rest = semi == std::string_view::npos ? "" : line.substr(semi + 1);
        !rest.empty();) {
@@ -127,8 +114,8 @@ void CookieJar::receive(const Url& url, std::string_view line, std::time_t now) 
     std::string_view attr = rest.substr(0, next);
     rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
     auto aeq = attr.find('=');
-    apply_attribute(a, trim(attr.substr(0, aeq)),
-                    aeq == std::string_view::npos ? "" : trim(attr.substr(aeq + 1)), now);
+    apply_attribute(a, trim_ows(attr.substr(0, aeq)),
+                    aeq == std::string_view::npos ? "" : trim_ows(attr.substr(aeq + 1)), now);
   }
   if (a.domain) {
     // A Domain must cover the host, and be more than a top-level label. A
@@ -187,14 +174,16 @@ std::string CookieJar::header_for(const Url& url, std::time_t now) const {
 void CookieJar::load(std::string_view text, std::time_t now) {
   while (!text.empty()) {
     auto nl = text.find('\n');
-    std::string_view line = trim(text.substr(0, nl));
+    std::string_view line = text.substr(0, nl);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    line = trim_ows(line);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.size() > 11 && iequals(line.substr(0, 11), "set-cookie:")) {
       // A header file: no host is known, so the cookie is for the hosts its
       // Domain names, or for every host.
       Url any;
       any.scheme = "https";
-      receive(any, trim(line.substr(11)), now);
+      receive(any, trim_ows(line.substr(11)), now);
       continue;
     }
     bool http_only = line.starts_with("#HttpOnly_");
@@ -211,7 +200,7 @@ void CookieJar::load(std::string_view text, std::time_t now) {
     Cookie c;
     std::string_view domain = f[0];
     if (domain.starts_with('.')) domain.remove_prefix(1);
-    c.domain = lower(domain);
+    c.domain = ascii_lower(domain);
     c.host_only = f[1] != "TRUE";
     c.path = f[2];
     c.secure = f[3] == "TRUE";

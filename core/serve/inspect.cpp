@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/http/headers.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/util/base64.hpp"
 
@@ -21,22 +22,16 @@ std::unique_ptr<Endpoint> json(int status, const ordered_json& body, Headers h =
   return std::make_unique<FixedResponse>(status, std::move(h), std::move(text));
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The credentials of "Authorization: SCHEME CREDENTIALS" when the scheme is
 // `scheme` (compared without case, RFC 9110 11.1); nullopt otherwise.
 std::optional<std::string_view> credentials(const RequestHead& req, std::string_view scheme) {
   auto auth = req.headers.get("Authorization");
   if (!auth) return std::nullopt;
-  std::string_view v = trim(*auth);
-  if (v.size() <= scheme.size() || v[scheme.size()] != ' ') return std::nullopt;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(v[i])) != scheme[i]) return std::nullopt;
-  std::string_view rest = trim(v.substr(scheme.size()));
+  std::string_view v = trim_ows(*auth);
+  if (v.size() <= scheme.size() || v[scheme.size()] != ' ' ||
+      !iequals(v.substr(0, scheme.size()), scheme))
+    return std::nullopt;
+  std::string_view rest = trim_ows(v.substr(scheme.size()));
   if (rest.empty()) return std::nullopt;
   return rest;
 }
@@ -62,17 +57,12 @@ void each_param(std::string_view query, F f) {
   }
 }
 
-// A cookie name is an HTTP token and its value cookie-octets (RFC 6265 4.1.1):
+// A cookie's value is cookie-octets (RFC 6265 4.1.1), its name a token:
 // anything else in a query would break the Set-Cookie line, so it is refused.
-bool cookie_token(std::string_view s, bool value) {
-  for (unsigned char c : s) {
-    bool ok = c > 0x20 && c < 0x7f && c != ';' && c != ',' && c != '"' && c != '\\';
-    if (!value)
-      ok = ok && c != '=' && c != '(' && c != ')' && c != '<' && c != '>' && c != '@' && c != ':' &&
-           c != '/' && c != '[' && c != ']' && c != '?' && c != '{' && c != '}';
-    if (!ok) return false;
-  }
-  return true;
+bool cookie_octets(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return c > 0x20 && c < 0x7f && c != ';' && c != ',' && c != '"' && c != '\\';
+  });
 }
 
 std::unique_ptr<Endpoint> to_cookies(Headers h) {
@@ -121,7 +111,7 @@ std::unique_ptr<Endpoint> cookies_json(const RequestHead& req) {
     if (!iequals(name, "cookie")) continue;
     for (std::string_view line = value; !line.empty();) {
       auto semi = line.find(';');
-      std::string_view pair = trim(line.substr(0, semi));
+      std::string_view pair = trim_ows(line.substr(0, semi));
       line = semi == std::string_view::npos ? std::string_view{} : line.substr(semi + 1);
       auto eq = pair.find('=');
       if (eq == std::string_view::npos || eq == 0) continue;
@@ -135,7 +125,7 @@ std::unique_ptr<Endpoint> cookies_set(std::string_view query) {
   Headers h;
   bool ok = true;
   each_param(query, [&](std::string_view name, std::string_view value) {
-    ok = ok && cookie_token(name, false) && cookie_token(value, true);
+    ok = ok && is_token(name) && cookie_octets(value);
     if (ok) h.add("Set-Cookie", std::string(name) + "=" + std::string(value) + "; Path=/");
   });
   return ok ? to_cookies(std::move(h)) : bad_cookie();
@@ -145,7 +135,7 @@ std::unique_ptr<Endpoint> cookies_delete(std::string_view query) {
   Headers h;
   bool ok = true;
   each_param(query, [&](std::string_view name, std::string_view) {
-    ok = ok && cookie_token(name, false);
+    ok = ok && is_token(name);
     if (ok)
       h.add("Set-Cookie",
             std::string(name) + "=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/");
@@ -185,7 +175,7 @@ std::unique_ptr<Endpoint> response_headers(std::string_view query) {
   each_param(query, [&](std::string_view raw_name, std::string_view raw_value) {
     auto name = percent_decode(raw_name);
     auto value = percent_decode(raw_value);
-    ok = ok && name && value && cookie_token(*name, false) &&
+    ok = ok && name && value && is_token(*name) &&
          std::none_of(std::begin(kRefused), std::end(kRefused),
                       [&](std::string_view r) { return iequals(*name, r); }) &&
          std::none_of(value->begin(), value->end(),

@@ -2,10 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
 #include <map>
+
+#include "cli/get_data.hpp"
 
 namespace sluice::cli {
 
@@ -36,14 +35,6 @@ Result<std::string> quoted_value(const std::string& line, std::size_t pos, int l
     v += e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 'v' ? '\v' : e;
   }
   return fail(Errc::bad_argument, fmt::format("-K: line {}: unfinished quoted value", lineno));
-}
-
-Result<std::string> read_text(const std::string& path) {
-  if (path == "-")
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return fail(Errc::read_failed, fmt::format("-K: cannot read {}", path));
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -104,8 +95,8 @@ Result<std::vector<std::string>> expand_config(const CommandSpec& spec,
       continue;
     }
     if (depth >= kMaxDepth) return fail(Errc::bad_argument, "-K: config files nest too deep");
-    auto text = read_text(path);
-    if (!text) return std::unexpected(text.error());
+    auto text = read_source(path);
+    if (!text) return fail(text.error().code, "-K: " + text.error().message);
     auto inner = config_arguments(spec, *text);
     if (!inner) return std::unexpected(inner.error());
     auto expanded = expand_config(spec, std::move(*inner), depth + 1);

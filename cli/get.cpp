@@ -477,11 +477,6 @@ Result<fetch::Config> make_config(const GetArgs& given) {
   return c;
 }
 
-std::string slurp_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 // -c: written once every transfer is over, failed ones too, as curl does. A
 // jar that cannot be written is a warning, not the transfer's failure.
 void save_cookies(const fetch::CookieJar& jar, const std::string& path, bool silent) {
@@ -586,7 +581,7 @@ int run_get(GetArgs& a) {
   if (engine) {
     for (const auto& b : a.cookie)
       if (b.find('=') == std::string::npos && !b.empty())
-        jar.load(slurp_file(b), std::time(nullptr));
+        if (auto text = read_source(b)) jar.load(*text, std::time(nullptr));
     cfg->cookies = &jar;
   }
 

@@ -13,16 +13,6 @@ namespace sluice::cli {
 
 namespace {
 
-// "-" is stdin; anything else a file, read whole (a request body is sent
-// from memory; -T is the streaming path).
-Result<std::string> read_source(const std::string& path) {
-  if (path == "-")
-    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return fail(Errc::read_failed, fmt::format("Failed to open {}", path));
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 // @FILE (and @- for stdin) unless the flag takes its argument literally.
 Result<std::string> load(const std::string& arg, bool strip_newlines) {
   if (!arg.starts_with('@')) return arg;
@@ -64,6 +54,15 @@ Result<std::string> piece_text(const DataPiece& p) {
 }
 
 }  // namespace
+
+// Read whole: a request body is sent from memory (-T is the streaming path).
+Result<std::string> read_source(const std::string& path) {
+  if (path == "-")
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return fail(Errc::read_failed, fmt::format("Failed to open {}", path));
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
 
 Result<std::string> assemble_data(const std::vector<DataPiece>& pieces) {
   std::string body;

@@ -25,6 +25,10 @@ using DataPiece = std::pair<DataKind, std::string>;
 // --json piece is appended without one. Fails when a file cannot be read.
 Result<std::string> assemble_data(const std::vector<DataPiece>& pieces);
 
+// A whole input: the file at path, or stdin for "-". Shared by the data
+// flags, -F's files, -K and -b's cookie files.
+Result<std::string> read_source(const std::string& path);
+
 // True when any piece is --json (which sets Content-Type and Accept).
 bool has_json(const std::vector<DataPiece>& pieces);
 

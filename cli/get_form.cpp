@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <random>
+
+#include "cli/get_data.hpp"
 
 namespace sluice::cli {
 
@@ -15,12 +15,6 @@ struct Part {
   std::string name, value, filename, type;
   bool is_file = false;
 };
-
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return fail(Errc::read_failed, fmt::format("Failed to open {}", path));
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
 
 // The types curl guesses for a file part from its extension; anything else
 // is application/octet-stream.
@@ -92,7 +86,7 @@ Result<Part> parse_field(const FormField& f) {
     p.value = std::move(value);
     return p;
   }
-  auto content = read_file(value);
+  auto content = read_source(value);  // "-": stdin, as curl reads -F f=@-
   if (!content) return std::unexpected(content.error());
   p.value = std::move(*content);
   if (file) {

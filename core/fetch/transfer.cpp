@@ -251,8 +251,8 @@ const Request& Transfer::cookied() {
   if (!cfg.cookies && cfg.cookie_literal.empty()) return req_;
   std::string value = cfg.cookies ? cfg.cookies->header_for(req_.url, std::time(nullptr)) : "";
   if (!cfg.cookie_literal.empty()) value += (value.empty() ? "" : "; ") + cfg.cookie_literal;
+  if (value.empty()) return req_;  // nothing to add: no copy
   with_cookies_ = req_;
-  if (value.empty()) return with_cookies_;
   auto mine = with_cookies_.headers.get("Cookie");
   with_cookies_.headers.set("Cookie", mine ? std::string(*mine) + "; " + value : value);
   return with_cookies_;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -61,10 +62,31 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+namespace {
+std::string g_tmpdir;
+
+// Each test is its own process with its own directory; some hold 100 MB
+// bodies, so a run of ~470 tests must not leave them behind (CI's disk
+// filled up once). SLUICE_E2E_KEEP=1 keeps them for a post-mortem.
+void remove_tmpdir() {
+  const char* keep = std::getenv("SLUICE_E2E_KEEP");
+  if (!g_tmpdir.empty() && !(keep && *keep == '1')) {
+    std::error_code ec;
+    std::filesystem::remove_all(g_tmpdir, ec);
+  }
+}
+}  // namespace
+
 std::string tmpdir() {
-  static std::string dir = [] {
+  static const std::string dir = [] {
     char tmpl[] = "/tmp/sluice-e2e-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
+    if (!::mkdtemp(tmpl)) {
+      std::perror("e2e: mkdtemp /tmp/sluice-e2e-XXXXXX");
+      std::exit(2);
+    }
+    g_tmpdir = tmpl;
+    std::atexit(remove_tmpdir);
+    return g_tmpdir;
   }();
   return dir;
 }

@@ -68,7 +68,7 @@ class QuicClient final {
   void on_icmp(const IcmpError& e);
   void on_expiry();
   Result<std::size_t> read_batch();  // datagrams read
-  Result<void> feed(std::span<const std::byte> pkt);
+  Result<void> feed(std::span<const std::byte> pkt, ngtcp2_tstamp now);
   void write();
   bool flush_tx();  // false: the socket is full, wait for writable
   void arm_expiry();
@@ -90,7 +90,7 @@ class QuicClient final {
   ngtcp2_conn* conn_ = nullptr;
   ngtcp2_ccerr last_error_{};
   Deadline expiry_;
-  DatagramBatch rx_;
+  std::unique_ptr<DatagramBatch> rx_;  // GRO slots where the kernel has UDP_GRO
   TxBatch tx_;
   bool gso_ = false;
   bool write_scheduled_ = false, closed_ = false;

@@ -25,6 +25,9 @@ namespace sluice::h3 {
 // write.
 inline constexpr std::size_t kRxSlotSize = 2048;
 inline constexpr std::size_t kRxSlots = 64;
+// With UDP GRO a slot takes a whole coalesced run (a peer's GSO send): fewer,
+// larger slots, about as many packets per system call as kRxSlots.
+inline constexpr std::size_t kGroSlots = 4;
 inline constexpr std::size_t kTxPacketMax = 2048;
 inline constexpr uint64_t kH3NoError = 0x100;  // H3_NO_ERROR (RFC 9114 8.1)
 

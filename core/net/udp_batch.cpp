@@ -57,8 +57,18 @@ Result<std::size_t> recv_batch(int fd, std::span<mmsghdr> msgs, const MmsgCalls&
 
 // --- DatagramBatch ---
 
-DatagramBatch::DatagramBatch(std::size_t count, std::size_t size)
-    : size_(size), bufs_(count * size), names_(count), iovs_(count), hdrs_(count) {
+namespace {
+constexpr std::size_t kGroControl = CMSG_SPACE(sizeof(int));
+}  // namespace
+
+DatagramBatch::DatagramBatch(std::size_t count, std::size_t size, bool segments)
+    : size_(size),
+      segments_(segments),
+      bufs_(count * size),
+      controls_(segments ? count * kGroControl : 0),
+      names_(count),
+      iovs_(count),
+      hdrs_(count) {
   for (std::size_t i = 0; i < count; ++i) {
     iovs_[i] = {bufs_.data() + i * size_, size_};
     hdrs_[i] = {};
@@ -74,12 +84,32 @@ std::span<mmsghdr> DatagramBatch::for_recv() {
     hdrs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
     hdrs_[i].msg_hdr.msg_flags = 0;
     hdrs_[i].msg_len = 0;
+    if (segments_) {
+      hdrs_[i].msg_hdr.msg_control = controls_.data() + i * kGroControl;
+      hdrs_[i].msg_hdr.msg_controllen = kGroControl;
+    }
   }
   return hdrs_;
 }
 
+std::size_t DatagramBatch::segment_size(std::size_t i) const {
+  std::size_t len = hdrs_[i].msg_len;
+  if (!segments_) return len;
+  // CMSG_NXTHDR takes a non-const msghdr; this reads only.
+  auto& msg = const_cast<msghdr&>(hdrs_[i].msg_hdr);
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO) continue;
+    int gso = 0;
+    std::memcpy(&gso, CMSG_DATA(c), sizeof gso);
+    if (gso > 0 && static_cast<std::size_t>(gso) < len) return static_cast<std::size_t>(gso);
+  }
+  return len;
+}
+
 void DatagramBatch::set(std::size_t i, std::size_t len, const SocketAddr* to) {
   iovs_[i].iov_len = std::min(len, size_);
+  hdrs_[i].msg_hdr.msg_control = nullptr;  // no GRO control message on a send
+  hdrs_[i].msg_hdr.msg_controllen = 0;
   if (to) {
     std::memcpy(&names_[i], &to->ss, to->len);
     hdrs_[i].msg_hdr.msg_name = &names_[i];
@@ -95,6 +125,8 @@ void DatagramBatch::reply_in_place(std::size_t n) {
   for (std::size_t i = 0; i < n && i < hdrs_.size(); ++i) {
     iovs_[i].iov_len = std::min<std::size_t>(
         hdrs_[i].msg_len, size_);  // msg_name/msg_namelen already hold the sender
+    hdrs_[i].msg_hdr.msg_control = nullptr;
+    hdrs_[i].msg_hdr.msg_controllen = 0;
     hdrs_[i].msg_hdr.msg_flags = 0;
     hdrs_[i].msg_len = 0;
   }
@@ -114,6 +146,11 @@ bool udp_gso_supported(int fd) {
   int segment = 0;
   socklen_t len = sizeof segment;
   return ::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, &len) == 0;
+}
+
+bool udp_gro_enable(int fd) {
+  int one = 1;
+  return ::setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
 }
 
 Result<std::size_t> send_gso(int fd, std::span<const std::byte> buf, uint16_t segment,

@@ -36,10 +36,12 @@ Result<std::size_t> recv_batch(int fd, std::span<mmsghdr> msgs,
                                const MmsgCalls& calls = MmsgCalls::system());
 
 // Storage for up to `count` datagrams of up to `size` bytes each, with their
-// peer addresses: the mmsghdr array the two helpers above work on.
+// peer addresses: the mmsghdr array the two helpers above work on. With
+// `segments`, each slot also has room for the UDP_GRO control message, so a
+// slot may hold a run of coalesced datagrams (see udp_gro_enable).
 class DatagramBatch {
  public:
-  DatagramBatch(std::size_t count, std::size_t size);
+  DatagramBatch(std::size_t count, std::size_t size, bool segments = false);
   DatagramBatch(const DatagramBatch&) = delete;
   DatagramBatch& operator=(const DatagramBatch&) = delete;
 
@@ -59,10 +61,16 @@ class DatagramBatch {
     return {bufs_.data() + i * size_, hdrs_[i].msg_len};
   }
   SocketAddr peer(std::size_t i) const;
+  // The size of each datagram in slot i: the GRO segment size when the
+  // kernel coalesced a run into it (the last may be shorter), else the
+  // slot's whole length.
+  std::size_t segment_size(std::size_t i) const;
 
  private:
   std::size_t size_;
+  bool segments_;
   std::vector<std::byte> bufs_;
+  std::vector<std::byte> controls_;
   std::vector<sockaddr_storage> names_;
   std::vector<iovec> iovs_;
   std::vector<mmsghdr> hdrs_;
@@ -73,6 +81,15 @@ class DatagramBatch {
 // be shorter). At most kGsoMaxSegments segments per call.
 inline constexpr std::size_t kGsoMaxSegments = 64;
 bool udp_gso_supported(int fd);
+
+// UDP generic receive offload (Linux 5.0+): datagrams of one flow arriving
+// together (a GSO send over loopback, or a NIC's GRO) reach one recvmsg as a
+// single buffer cut at the segment size the UDP_GRO control message gives,
+// instead of one socket buffer and one copy each. False where the kernel has
+// no UDP_GRO; the socket then receives datagrams one by one, as before.
+bool udp_gro_enable(int fd);
+// The largest buffer one GRO receive may hand over: a whole GSO send.
+inline constexpr std::size_t kGroMaxBytes = 65535;
 Result<std::size_t> send_gso(int fd, std::span<const std::byte> buf, uint16_t segment,
                              const SocketAddr* to = nullptr);
 

@@ -136,7 +136,7 @@ TEST_CASE("bench: bad numbers are refused before any load, each with its reason"
   long before = server_requests(s);
   for (const char* args :
        {"-n -1", "-n 0", "-n abc", "-d 0s", "--rate 0", "--rate -5", "--timeout 0", "-m 0",
-        "--grace -1s", "--fail-if p99", "--fail-if x>1", "--fail-if 'p99>fast'"}) {
+        "--grace -1s", "--fail-if p99", "--fail-if 'x>1'", "--fail-if 'p99>fast'"}) {
     INFO(args);
     auto r = sh(bench(std::string(args) + " " + s.base + "/"), 20);
     CHECK(r.exit_code == 2);

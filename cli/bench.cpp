@@ -251,14 +251,13 @@ int finish_run(const BenchArgs& a, const bench::Config& cfg, const bench::Result
   print_report(a.json, render_bench_report(cfg, res, ctx));
   auto failed = bench::failed_thresholds(thresholds, res, cfg.open_model());
   for (const auto& f : failed) fmt::print(stderr, "sluice bench: --fail-if: {}\n", f);
-  bench::RunInfo info{bench::canonical_config(cfg),
-                      bench::config_hash(cfg),
-                      cfg.shard_index,
-                      cfg.shard_count,
-                      0,
-                      0,
-                      {},
-                      {}};
+  auto hash = bench::config_hash(cfg);
+  if (!hash) {  // a broken install: the report stands, no result file can be made
+    fmt::print(stderr, "sluice bench: {}\n", hash.error().message);
+    return exit_code(hash.error().code);
+  }
+  bench::RunInfo info{
+      bench::canonical_config(cfg), *hash, cfg.shard_index, cfg.shard_count, 0, 0, {}, {}};
   info.end_ms = now_ms();
   info.start_ms = info.end_ms - static_cast<int64_t>(res.wall_s * 1000);
   int written = json.write(bench::to_json(res, info));

@@ -12,6 +12,7 @@ int exit_code(Errc code) {
   switch (code) {
     case Errc::unsupported_protocol:
     case Errc::h3_unavailable:
+    case Errc::tls_unavailable:  // curl built without TLS says 1 for https:// too
       return 1;
     case Errc::bad_argument:
       return 2;

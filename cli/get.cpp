@@ -1,7 +1,6 @@
 // `sluice get`: curl-compatible fetching. Parses flags into fetch::Config,
 // renders -v, -w and the progress meter, and maps errors to curl's exit codes.
 #include <fcntl.h>
-#include <openssl/ssl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,7 +24,7 @@
 #include "cli/size_arg.hpp"
 #include "cli/write_out.hpp"
 #include "core/fetch/fetch.hpp"
-#include "core/tls/pinned_key.hpp"
+#include "core/net/tls.hpp"
 
 namespace sluice::cli {
 
@@ -301,14 +300,14 @@ Result<void> tls_options(const GetArgs& a, fetch::Config& c) {
   c.tls.ca_file = a.cacert;
   if (c.tls.ca_file.empty()) c.tls.ca_file = env("CURL_CA_BUNDLE");
   c.tls.ca_path = a.capath;  // SSL_CERT_FILE and SSL_CERT_DIR: TlsContext and the h3 module
-  if (a.tlsv1_3) c.tls.min_version = TLS1_3_VERSION;
+  if (a.tlsv1_3) c.tls.min_version = TlsVersion::v1_3;
   if (a.tls_max == "1.2")
-    c.tls.max_version = TLS1_2_VERSION;
+    c.tls.max_version = TlsVersion::v1_2;
   else if (a.tls_max == "1.3")
-    c.tls.max_version = TLS1_3_VERSION;
+    c.tls.max_version = TlsVersion::v1_3;
   else if (!a.tls_max.empty())
     return fail(Errc::bad_argument, fmt::format("--tls-max: 1.2 or 1.3, not '{}'", a.tls_max));
-  if (c.tls.max_version && c.tls.min_version > c.tls.max_version)
+  if (c.tls.max_version != TlsVersion::any && c.tls.min_version > c.tls.max_version)
     return fail(Errc::bad_argument, "--tlsv1.3 and --tls-max 1.2 leave no TLS version");
   c.tls.cert_file = a.cert;
   if (auto colon = a.cert.find(':'); colon != std::string::npos) {
@@ -317,7 +316,9 @@ Result<void> tls_options(const GetArgs& a, fetch::Config& c) {
   }
   c.tls.key_file = a.key;
   if (!a.pinnedpubkey.empty()) {
-    auto pins = parse_pins(a.pinnedpubkey);
+    auto m = tls::load_module();  // reading a key file is OpenSSL's job
+    if (!m) return std::unexpected(m.error());
+    auto pins = (*m)->parse_pins(a.pinnedpubkey);
     if (!pins) return std::unexpected(pins.error());
     c.tls.pins = std::move(*pins);
   }

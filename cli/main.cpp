@@ -11,6 +11,7 @@
 #include "cli/unknown_option.hpp"
 #include "core/http/h3_module.hpp"
 #include "core/http/output.hpp"
+#include "core/net/tls.hpp"
 
 using namespace sluice::cli;
 
@@ -24,10 +25,15 @@ std::vector<Command> all_commands() {
   return {get_command(), serve_command(), probe_command(), bench_command()};
 }
 
-// The version, and whether HTTP/3 is available: this loads the HTTP/3 module,
-// as nothing else but an HTTP/3 transfer does.
+// The version, and whether TLS and HTTP/3 are available: this loads both
+// modules, as nothing else but a TLS or an HTTP/3 transfer does.
 void print_version() {
   fmt::print("{}\n", kVersion);
+  auto tls = sluice::tls::load_module();
+  if (tls)
+    fmt::print("TLS: {} ({})\n", (*tls)->version(), sluice::tls::module_path());
+  else
+    fmt::print("{}\n", tls.error().message);
   auto h3 = sluice::h3::load_module();
   if (h3)
     fmt::print("HTTP/3: {} ({})\n", (*h3)->versions(), sluice::h3::module_path());

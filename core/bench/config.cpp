@@ -1,7 +1,5 @@
 #include "core/bench/config.hpp"
 
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
 namespace sluice::bench {
@@ -28,14 +26,12 @@ std::string canonical_config(const Config& c) {
   return j.dump();
 }
 
-std::string config_hash(const Config& c) {
-  std::string text = canonical_config(c);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
-  return hex;
+// SHA-256 is OpenSSL's, in the TLS module: loaded here, at the end of a
+// run, when a plain http:// bench has not loaded it already.
+Result<std::string> config_hash(const Config& c) {
+  auto m = tls::load_module();
+  if (!m) return std::unexpected(m.error());
+  return (*m)->sha256_hex(canonical_config(c));
 }
 
 }  // namespace sluice::bench

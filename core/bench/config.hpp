@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/http/http_version.hpp"
-#include "core/tls/tls.hpp"
+#include "core/net/tls.hpp"
 
 namespace sluice::bench {
 
@@ -43,6 +43,6 @@ struct Config {
 // The part of the configuration that all shards of one test share; its hash
 // lets `bench merge` refuse results of different tests.
 std::string canonical_config(const Config& c);
-std::string config_hash(const Config& c);  // hex SHA-256 of canonical_config
+Result<std::string> config_hash(const Config& c);  // hex SHA-256 of canonical_config
 
 }  // namespace sluice::bench

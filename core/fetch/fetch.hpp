@@ -13,7 +13,7 @@
 #include "core/http/message.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
-#include "core/tls/tls.hpp"
+#include "core/net/tls.hpp"
 
 namespace sluice::fetch {
 

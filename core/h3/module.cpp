@@ -60,9 +60,8 @@ class ModuleImpl final : public Module {
 
 }  // namespace sluice::h3
 
-extern "C" __attribute__((visibility("default"))) sluice::h3::Module* sluice_h3_module(
-    int abi_version) {
+extern "C" __attribute__((visibility("default"))) void* sluice_h3_module(int abi_version) {
   if (abi_version != sluice::h3::kAbiVersion) return nullptr;
   static sluice::h3::ModuleImpl module;
-  return &module;
+  return static_cast<sluice::h3::Module*>(&module);
 }

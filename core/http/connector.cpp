@@ -73,7 +73,7 @@ void Connector::tcp_connected() {
     result_.transport = std::make_unique<PlainTransport>(std::move(fd_));
     return finish(std::move(result_));
   }
-  auto t = TlsTransport::connect(std::move(fd_), spec_.tls_ctx, spec_.host);
+  auto t = spec_.tls_ctx->connect(std::move(fd_), spec_.host);
   if (!t) return finish(std::unexpected(t.error()));
   transport_ = std::move(*t);
   drive_handshake();

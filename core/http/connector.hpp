@@ -10,8 +10,8 @@
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
 #include "core/net/resolver.hpp"
+#include "core/net/tls.hpp"
 #include "core/net/transport.hpp"
-#include "core/tls/tls.hpp"
 
 namespace sluice {
 

@@ -1,11 +1,10 @@
 // The HTTP/3 module seam. QUIC (ngtcp2), HTTP/3 (nghttp3) and the TLS inside
 // QUIC (GnuTLS) live in a module, sluice-h3.so, that the binary loads with
-// dlopen(3) on the first use of HTTP/3: mapping and relocating GnuTLS and its
-// dependencies costs about 3 MiB of RSS, which an h1/h2 run must not pay
-// (DESIGN.md). The module is built from core/h3/ with its own copy of the
-// core code it uses and exports one C symbol, kEntrySymbol, that hands back
-// the Module interface below. Host and module come from one build, so they
-// share the class layouts; kAbiVersion guards against a stale module.
+// dlopen(3) (core/util/module_loader) on the first use of HTTP/3: mapping and relocating GnuTLS and
+// its dependencies costs about 3 MiB of RSS, which an h1/h2 run must not pay (DESIGN.md). The
+// module is built from core/h3/ with its own copy of the core code it uses and exports one C
+// symbol, kEntrySymbol, that hands back the Module interface below. Host and module come from one
+// build, so they share the class layouts; kAbiVersion guards against a stale module.
 #pragma once
 
 #include <array>
@@ -105,8 +104,8 @@ class Module {
                                                        serve::RequestRouter& router) = 0;
 };
 
-// The entry point's type: nullptr when the module was built for another ABI.
-using EntryFn = Module* (*)(int abi_version);
+// The entry point, kEntrySymbol, is `void* (int abi_version)`: the Module*,
+// or nullptr when the module was built for another ABI.
 
 // Where the module is looked for: $SLUICE_H3_MODULE when set, else beside the
 // running binary, else ../lib/sluice/ next to it (an installed layout).

@@ -14,8 +14,8 @@
 
 #include "core/http/h3_module.hpp"
 #include "core/net/tcp.hpp"
+#include "core/net/tls.hpp"
 #include "core/serve/worker.hpp"
-#include "core/tls/tls.hpp"
 
 namespace sluice::serve {
 

@@ -11,10 +11,10 @@
 #include <cstring>
 
 #include "core/http/h3_module.hpp"
+#include "core/net/tls.hpp"
 #include "core/serve/connection.hpp"
 #include "core/serve/h2_connection.hpp"
 #include "core/serve/listener.hpp"
-#include "core/tls/tls.hpp"
 #include "core/util/small_alloc.hpp"
 
 namespace sluice::serve {
@@ -95,7 +95,7 @@ void Worker::accept(Fd fd, std::string_view alt_svc) {
   set_nodelay(fd.get());
   std::unique_ptr<Transport> t;
   if (tls_) {
-    auto tt = TlsTransport::accept(std::move(fd), tls_);
+    auto tt = tls_->accept(std::move(fd));
     if (!tt) {
       stats_.open.fetch_sub(1);
       return;

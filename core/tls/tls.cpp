@@ -37,16 +37,29 @@ static std::vector<unsigned char> alpn_wire(const std::vector<std::string>& prot
   return wire;
 }
 
-TlsContext::~TlsContext() {
+OpensslContext::~OpensslContext() {
   if (ctx_) SSL_CTX_free(ctx_);
 }
 
-Result<std::shared_ptr<TlsContext>> TlsContext::client(const TlsClientConfig& cfg) {
-  auto c = std::shared_ptr<TlsContext>(new TlsContext);
+static int openssl_version(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::v1_2:
+      return TLS1_2_VERSION;
+    case TlsVersion::v1_3:
+      return TLS1_3_VERSION;
+    case TlsVersion::any:
+      break;
+  }
+  return 0;
+}
+
+Result<std::shared_ptr<OpensslContext>> OpensslContext::make_client(const TlsClientConfig& cfg) {
+  auto c = std::shared_ptr<OpensslContext>(new OpensslContext);
   c->ctx_ = SSL_CTX_new(TLS_client_method());
   if (!c->ctx_) return fail(Errc::tls_handshake, "SSL_CTX_new: " + ssl_errors());
-  SSL_CTX_set_min_proto_version(c->ctx_, std::max(cfg.min_version, TLS1_2_VERSION));
-  if (cfg.max_version) SSL_CTX_set_max_proto_version(c->ctx_, cfg.max_version);
+  SSL_CTX_set_min_proto_version(c->ctx_,
+                                std::max(openssl_version(cfg.min_version), TLS1_2_VERSION));
+  if (int max = openssl_version(cfg.max_version)) SSL_CTX_set_max_proto_version(c->ctx_, max);
   c->pins_ = cfg.pins;
   if (auto r = c->use_client_cert(cfg); !r) return std::unexpected(r.error());
   // Several records per read(2) instead of a header read and a body read
@@ -83,7 +96,7 @@ Result<std::shared_ptr<TlsContext>> TlsContext::client(const TlsClientConfig& cf
 
 // --cert/--key: a PEM chain and its key (the key in the cert file when no
 // --key), an encrypted key opened with the password after --cert's ':'.
-Result<void> TlsContext::use_client_cert(const TlsClientConfig& cfg) {
+Result<void> OpensslContext::use_client_cert(const TlsClientConfig& cfg) {
   if (cfg.cert_file.empty()) return {};
   key_password_ = cfg.key_password;
   SSL_CTX_set_default_passwd_cb_userdata(ctx_, key_password_.data());
@@ -98,9 +111,9 @@ Result<void> TlsContext::use_client_cert(const TlsClientConfig& cfg) {
   return {};
 }
 
-int TlsContext::select_alpn(SSL*, const unsigned char** out, unsigned char* outlen,
-                            const unsigned char* in, unsigned inlen, void* arg) {
-  auto* self = static_cast<TlsContext*>(arg);
+int OpensslContext::select_alpn(SSL*, const unsigned char** out, unsigned char* outlen,
+                                const unsigned char* in, unsigned inlen, void* arg) {
+  auto* self = static_cast<OpensslContext*>(arg);
   unsigned char* sel = nullptr;
   if (SSL_select_next_proto(&sel, outlen, self->alpn_wire_.data(),
                             static_cast<unsigned>(self->alpn_wire_.size()), in,
@@ -110,8 +123,8 @@ int TlsContext::select_alpn(SSL*, const unsigned char** out, unsigned char* outl
   return SSL_TLSEXT_ERR_OK;
 }
 
-Result<std::shared_ptr<TlsContext>> TlsContext::server(const TlsServerConfig& cfg) {
-  auto c = std::shared_ptr<TlsContext>(new TlsContext);
+Result<std::shared_ptr<OpensslContext>> OpensslContext::make_server(const TlsServerConfig& cfg) {
+  auto c = std::shared_ptr<OpensslContext>(new OpensslContext);
   c->ctx_ = SSL_CTX_new(TLS_server_method());
   if (!c->ctx_) return fail(Errc::internal, "SSL_CTX_new: " + ssl_errors());
   SSL_CTX_set_min_proto_version(c->ctx_, TLS1_2_VERSION);
@@ -132,11 +145,11 @@ Result<std::shared_ptr<TlsContext>> TlsContext::server(const TlsServerConfig& cf
   }
   c->fingerprint_ = cert_fingerprint(SSL_CTX_get0_certificate(c->ctx_));
   c->alpn_wire_ = alpn_wire(cfg.alpn);
-  SSL_CTX_set_alpn_select_cb(c->ctx_, &TlsContext::select_alpn, c.get());
+  SSL_CTX_set_alpn_select_cb(c->ctx_, &OpensslContext::select_alpn, c.get());
   return c;
 }
 
-Result<std::pair<std::string, std::string>> TlsContext::server_pem() const {
+Result<std::pair<std::string, std::string>> OpensslContext::server_pem() const {
   std::unique_ptr<BIO, decltype(&BIO_free)> cert(BIO_new(BIO_s_mem()), BIO_free);
   std::unique_ptr<BIO, decltype(&BIO_free)> key(BIO_new(BIO_s_mem()), BIO_free);
   X509* leaf = SSL_CTX_get0_certificate(ctx_);
@@ -156,7 +169,20 @@ Result<std::pair<std::string, std::string>> TlsContext::server_pem() const {
   return std::pair{text(cert.get()), text(key.get())};
 }
 
-Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_ptr<TlsContext> ctx,
+Result<std::unique_ptr<Transport>> OpensslContext::connect(Fd fd, const std::string& host) {
+  auto t = TlsTransport::connect(std::move(fd), shared_from_this(), host);
+  if (!t) return std::unexpected(t.error());
+  return std::unique_ptr<Transport>(std::move(*t));
+}
+
+Result<std::unique_ptr<Transport>> OpensslContext::accept(Fd fd) {
+  auto t = TlsTransport::accept(std::move(fd), shared_from_this());
+  if (!t) return std::unexpected(t.error());
+  return std::unique_ptr<Transport>(std::move(*t));
+}
+
+Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd,
+                                                            std::shared_ptr<OpensslContext> ctx,
                                                             const std::string& host) {
   SSL* ssl = SSL_new(ctx->get());
   if (!ssl) return fail(Errc::tls_handshake, "SSL_new: " + ssl_errors());
@@ -177,7 +203,8 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::connect(Fd fd, std::shared_p
   return t;
 }
 
-Result<std::unique_ptr<TlsTransport>> TlsTransport::accept(Fd fd, std::shared_ptr<TlsContext> ctx) {
+Result<std::unique_ptr<TlsTransport>> TlsTransport::accept(Fd fd,
+                                                           std::shared_ptr<OpensslContext> ctx) {
   SSL* ssl = SSL_new(ctx->get());
   if (!ssl) return fail(Errc::tls_handshake, "SSL_new: " + ssl_errors());
   SSL_set_accept_state(ssl);
@@ -185,7 +212,7 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::accept(Fd fd, std::shared_pt
 }
 
 // Reads straight off the socket; writes through the staged writer.
-Result<std::unique_ptr<TlsTransport>> TlsTransport::make(Fd fd, std::shared_ptr<TlsContext> ctx,
+Result<std::unique_ptr<TlsTransport>> TlsTransport::make(Fd fd, std::shared_ptr<OpensslContext> ctx,
                                                          SSL* ssl, bool client) {
   int raw = fd.get();
   auto t =

@@ -1,10 +1,12 @@
-// OpenSSL for TLS over TCP: client/server contexts and the TLS transport.
+// OpenSSL for TLS over TCP, inside the TLS module (sluice-tls.so, see
+// core/net/tls.hpp): client/server contexts and the TLS transport.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/net/tls.hpp"
 #include "core/net/transport.hpp"
 #include "core/tls/staged_writer.hpp"
 
@@ -13,37 +15,25 @@ typedef struct ssl_st SSL;
 
 namespace sluice {
 
-struct TlsClientConfig {
-  bool verify = true;   // -k turns it off
-  std::string ca_file;  // --cacert; empty: system store by directory
-  std::string ca_path;  // --capath: a hashed directory instead of the system's
-  int min_version = 0;  // TLS1_2_VERSION or TLS1_3_VERSION (--tlsv1.x); 0: 1.2
-  int max_version = 0;  // --tls-max; 0: the library's newest
-  std::string cert_file, key_file, key_password;  // --cert FILE[:PASSWORD], --key
-  std::vector<std::string> pins;                  // --pinnedpubkey: base64 SHA-256 digests
-  std::vector<std::string> alpn{"http/1.1"};
-};
-
-struct TlsServerConfig {
-  std::string cert_file, key_file;  // empty: generate a self-signed certificate
-  std::vector<std::string> alpn{"http/1.1"};
-};
-
-class TlsContext {
+// OpenSSL's TlsContext (core/net/tls.hpp): what the TLS module hands out.
+class OpensslContext final : public TlsContext,
+                             public std::enable_shared_from_this<OpensslContext> {
  public:
-  static Result<std::shared_ptr<TlsContext>> client(const TlsClientConfig& cfg);
-  static Result<std::shared_ptr<TlsContext>> server(const TlsServerConfig& cfg);
-  ~TlsContext();
+  static Result<std::shared_ptr<OpensslContext>> make_client(const TlsClientConfig& cfg);
+  static Result<std::shared_ptr<OpensslContext>> make_server(const TlsServerConfig& cfg);
+  ~OpensslContext() override;
+
+  Result<std::unique_ptr<Transport>> connect(Fd fd, const std::string& host) override;
+  Result<std::unique_ptr<Transport>> accept(Fd fd) override;
+  const std::string& fingerprint() const override { return fingerprint_; }
+  Result<std::pair<std::string, std::string>> server_pem() const override;
+
   SSL_CTX* get() const { return ctx_; }
   bool verify() const { return verify_; }
   const std::vector<std::string>& pins() const { return pins_; }
-  // SHA-256 fingerprint of the server certificate ("AB:CD:..."), server side only.
-  const std::string& fingerprint() const { return fingerprint_; }
-  // The server certificate chain and private key as PEM, for the TLS inside
-  // QUIC (GnuTLS, in the HTTP/3 module), which must present the same ones.
-  Result<std::pair<std::string, std::string>> server_pem() const;
 
  private:
+  OpensslContext() = default;
   Result<void> use_client_cert(const TlsClientConfig& cfg);
   SSL_CTX* ctx_ = nullptr;
   bool verify_ = true;
@@ -58,9 +48,9 @@ class TlsContext {
 class TlsTransport final : public Transport {
  public:
   // Client side: host is used for SNI and verification.
-  static Result<std::unique_ptr<TlsTransport>> connect(Fd fd, std::shared_ptr<TlsContext> ctx,
+  static Result<std::unique_ptr<TlsTransport>> connect(Fd fd, std::shared_ptr<OpensslContext> ctx,
                                                        const std::string& host);
-  static Result<std::unique_ptr<TlsTransport>> accept(Fd fd, std::shared_ptr<TlsContext> ctx);
+  static Result<std::unique_ptr<TlsTransport>> accept(Fd fd, std::shared_ptr<OpensslContext> ctx);
   ~TlsTransport() override;
 
   int fd() const override { return fd_.get(); }
@@ -79,15 +69,15 @@ class TlsTransport final : public Transport {
   void shutdown() override;
 
  private:
-  TlsTransport(Fd fd, std::shared_ptr<TlsContext> ctx, SSL* ssl, bool client)
+  TlsTransport(Fd fd, std::shared_ptr<OpensslContext> ctx, SSL* ssl, bool client)
       : fd_(std::move(fd)), ctx_(std::move(ctx)), ssl_(ssl), client_(client), writer_(fd_.get()) {}
-  static Result<std::unique_ptr<TlsTransport>> make(Fd fd, std::shared_ptr<TlsContext> ctx,
+  static Result<std::unique_ptr<TlsTransport>> make(Fd fd, std::shared_ptr<OpensslContext> ctx,
                                                     SSL* ssl, bool client);
   Result<ssize_t> io_error(int rc, bool reading);
   static long on_socket_read(BIO* b, int oper, const char* argp, std::size_t len, int argi,
                              long argl, int ret, std::size_t* processed);
   Fd fd_;
-  std::shared_ptr<TlsContext> ctx_;
+  std::shared_ptr<OpensslContext> ctx_;
   SSL* ssl_;
   bool client_;
   StagedWriter writer_;  // the write BIO's records; outlives ssl_ (freed in ~TlsTransport)

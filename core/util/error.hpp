@@ -37,6 +37,7 @@ enum class Errc {
   address_in_use,        // bind failed
   cancelled,             // stopped by a signal
   h3_unavailable,        // the HTTP/3 module is missing, broken or from another build
+  tls_unavailable,       // the TLS module (OpenSSL) is missing, broken or from another build
   http3,                 // HTTP/3 layer error (curl's CURLE_HTTP3)
   quic_connect,          // QUIC connection failed (curl's CURLE_QUIC_CONNECT_ERROR)
   internal,

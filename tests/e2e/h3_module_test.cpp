@@ -1,15 +1,11 @@
 // e2e: the HTTP/3 module seam. The QUIC stack (ngtcp2, nghttp3, GnuTLS) is in
 // sluice-h3.so, loaded only on HTTP/3 use: h1/h2 fetches never map it, and a
 // missing or broken module is a clear message, never a crash.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
-#include <chrono>
 #include <string>
-#include <thread>
 
+#include "module_helpers.hpp"
 #include "support.hpp"
 
 using namespace e2e;
@@ -21,33 +17,7 @@ namespace {
 const char* kQuicLibs[] = {"libgnutls", "libngtcp2", "libnghttp3"};
 
 std::string module_beside_binary() {
-  std::string bin = sluice_bin();
-  return bin.substr(0, bin.rfind('/')) + "/sluice-h3.so";
-}
-
-std::string needed_libs(const std::string& elf) {
-  auto r = sh("readelf -d " + elf + " | grep NEEDED");
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
-
-off_t file_size(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? st.st_size : 0;
-}
-
-// The maps of a running `sluice get` that has received body bytes: by then it
-// has loaded all it ever will for that URL (TLS included).
-std::string maps_during_fetch(const std::string& url, const std::string& flags) {
-  std::string out = tmpdir() + "/maps-fetch.out";
-  ::unlink(out.c_str());
-  Process p(std::string(sluice_bin()) + " get -s " + flags + " -o " + out + " '" + url + "'");
-  for (int i = 0; i < 1000 && file_size(out) == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  REQUIRE(file_size(out) > 0);
-  std::string maps = slurp("/proc/" + std::to_string(p.pid()) + "/maps");
-  CHECK(p.wait(30) == 0);
-  return maps;
+  return beside_binary("sluice-h3.so");
 }
 
 }  // namespace

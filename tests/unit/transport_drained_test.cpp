@@ -54,11 +54,11 @@ TEST_CASE("plain transport: a short read is drained, a full one is not") {
 }
 
 TEST_CASE("TLS transport: drained follows the socket reads beneath, not what OpenSSL holds") {
-  auto server_ctx = TlsContext::server({});
+  auto server_ctx = OpensslContext::make_server({});
   REQUIRE(server_ctx);
   TlsClientConfig ccfg;
   ccfg.verify = false;
-  auto client_ctx = TlsContext::client(ccfg);
+  auto client_ctx = OpensslContext::make_client(ccfg);
   REQUIRE(client_ctx);
   auto [a, b] = socket_pair();
   auto client = TlsTransport::connect(std::move(a), *client_ctx, "localhost");

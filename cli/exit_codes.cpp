@@ -18,6 +18,8 @@ int exit_code(Errc code) {
       return 2;
     case Errc::bad_url:
       return 3;
+    case Errc::bad_proxy:
+      return 5;
     case Errc::resolve_failed:
       return 6;
     case Errc::connect_failed:
@@ -93,6 +95,7 @@ const std::string& exit_code_table() {
       "1    unsupported protocol (only http:// and https://), or no HTTP/3 module\n"
       "2    bad command line or internal error\n"
       "3    malformed URL\n"
+      "5    could not resolve the proxy's host (-x, http_proxy, ...)\n"
       "6    could not resolve host\n"
       "7    could not connect (or, for serve, could not listen)\n"
       "8    weird server reply (malformed response head)\n"
@@ -107,7 +110,7 @@ const std::string& exit_code_table() {
       "47   too many redirects (--max-redirs)\n"
       "52   empty reply from server\n"
       "55   send failure\n"
-      "56   receive failure\n"
+      "56   receive failure, or the proxy refused CONNECT (a non-2xx answer)\n"
       "58   the client certificate or key (--cert, --key) could not be used\n"
       "60   certificate verification failed\n"
       "61   unknown or broken Content-Encoding (--compressed) or Transfer-Encoding\n"

@@ -32,6 +32,7 @@ ErrorKind classify(Errc code) {
   switch (code) {
     case Errc::connect_failed:
     case Errc::resolve_failed:
+    case Errc::bad_proxy:
     case Errc::address_in_use:
       return ErrorKind::connect;
     case Errc::tls_handshake:

@@ -12,6 +12,7 @@ enum class Errc {
   unsupported_protocol,  // scheme we do not speak
   bad_url,               // URL could not be parsed
   resolve_failed,        // host name did not resolve
+  bad_proxy,             // the proxy URL is unusable or its host did not resolve (curl's 5)
   connect_failed,        // TCP connect refused/unreachable
   http_status,           // HTTP >= 400 with --fail
   write_failed,          // consumer (stdout/file) refused bytes

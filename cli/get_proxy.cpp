@@ -1,0 +1,41 @@
+#include "cli/get_proxy.hpp"
+
+#include <cstdlib>
+
+namespace sluice::cli {
+
+std::string first_env(std::initializer_list<const char*> names) {
+  for (const char* name : names)
+    if (const char* v = std::getenv(name); v && *v) return v;
+  return "";
+}
+
+namespace {
+
+Result<std::optional<Proxy>> proxy_for(const std::string& text, const std::string& user) {
+  if (text.empty()) return std::nullopt;
+  auto p = parse_proxy(text);
+  if (!p) return std::unexpected(p.error());
+  if (!user.empty()) p->credentials = user;
+  return p;
+}
+
+}  // namespace
+
+Result<ProxyConfig> proxy_config(const ProxyArgs& a) {
+  std::string http = first_env({"http_proxy", "all_proxy", "ALL_PROXY"});
+  std::string https = first_env({"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"});
+  if (!a.proxy.empty()) http = https = a.proxy.back();
+  ProxyConfig c;
+  auto for_http = proxy_for(http, a.user);
+  if (!for_http) return std::unexpected(for_http.error());
+  auto for_https = proxy_for(https, a.user);
+  if (!for_https) return std::unexpected(for_https.error());
+  c.http = *for_http;
+  c.https = *for_https;
+  c.no_proxy = a.noproxy.empty() ? first_env({"no_proxy", "NO_PROXY"}) : a.noproxy.back();
+  c.tunnel_http = a.tunnel;
+  return c;
+}
+
+}  // namespace sluice::cli

@@ -74,6 +74,8 @@ const std::map<std::string, Var, std::less<>>& variables() {
       {"time_redirect", {[](auto& r, int) { return seconds(r.time_redirect); }, Json::number}},
       {"url", {[](auto& r, int) { return r.url; }, Json::string}},
       {"urlnum", {[](auto& r, int) { return std::to_string(r.url_num); }, Json::number}},
+      {"http_connect",
+       {[](auto& r, int) { return fmt::format("{:03d}", r.http_connect); }, Json::number}},
       {"http_code",
        {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, Json::number}},
       {"response_code",

@@ -11,6 +11,7 @@
 #include "core/fetch/cookie_jar.hpp"
 #include "core/http/http_version.hpp"
 #include "core/http/message.hpp"
+#include "core/http/proxy.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
 #include "core/net/tls.hpp"
@@ -70,6 +71,7 @@ struct Config {
   Family family = Family::any;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
   HttpVersion http_version = HttpVersion::negotiate;
+  ProxyConfig proxy;      // -x, -U, -p, --noproxy and the environment's proxies
   bool parallel = false;  // -Z: run transfers concurrently
   int parallel_max = 50;  // at most this many at once
 };
@@ -94,6 +96,7 @@ struct Report {
   std::string method;  // of the last request (a redirect may have turned POST into GET)
   std::string redirect_url;  // where a redirect not followed (no -L) points, absolute
   uint16_t remote_port = 0;
+  int http_connect = 0;  // a proxy's answer to this transfer's CONNECT (%{http_connect})
   std::optional<Error> error;
   double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }
   double speed_upload() const { return time_total > 0 ? size_upload / time_total : 0; }

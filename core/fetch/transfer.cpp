@@ -137,7 +137,7 @@ void Transfer::attempt(bool allow_reuse) {
     });
   }
   const Url& u = req_.url;
-  pool_key_ = Pool::key(u.scheme, u.host, u.port);
+  pool_key_ = route_key();
   if (allow_reuse) session_ = env_.pool.acquire(pool_key_);
   reused_ = session_ != nullptr;
   if (reused_) {
@@ -157,14 +157,33 @@ void Transfer::attempt(bool allow_reuse) {
   connect();
 }
 
+// Decided per hop (a redirect may leave or enter --noproxy's hosts). Requests
+// to a forward proxy share its connections whatever their origin; a tunnel
+// belongs to its origin.
+std::string Transfer::route_key() {
+  const Url& u = req_.url;
+  const ProxyConfig& pc = env_.cfg.proxy;
+  const Proxy* was = proxy_;
+  proxy_ = pc.for_url(u);
+  if (proxy_ && proxy_ != was && env_.cb.verbose)
+    env_.cb.verbose('*', fmt::format("Uses proxy {} for {}", proxy_->str(), u.origin()));
+  std::string origin = Pool::key(u.scheme, u.host, u.port);
+  if (!proxy_) return origin;
+  if (!pc.tunnels(u)) return "proxy " + proxy_->str();
+  return origin + " via " + proxy_->str();
+}
+
 void Transfer::connect() {
   const Url& u = req_.url;
-  ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr};
+  ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr, std::nullopt};
+  if (proxy_)
+    spec.proxy =
+        ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u), proxy_->authorization()};
   for (const auto& r : env_.cfg.resolve)
     if (r.host == u.host && r.port == u.port) spec.pinned.push_back(r.addr);
   // OpenSSL (about 4 MiB mapped) is loaded only when TCP is tried: never
   // for --http3-only, for --http3 only if QUIC loses.
-  if (u.tls() && !tries_h3(env_.cfg.http_version, true)) {
+  if (u.tls() && (proxy_ || !tries_h3(env_.cfg.http_version, true))) {
     auto ctx = env_.tls_ctx();
     if (!ctx) return finish(ctx.error());
     spec.tls_ctx = *ctx;
@@ -213,6 +232,7 @@ DialOptions Transfer::dial_options() const {
 }
 
 void Transfer::on_connected(Result<Dialed> r) {
+  if (dialer_) rep_.http_connect = dialer_->connect_status();
   dialer_.reset();  // not stop_connecting(): the session joins the pool first
   if (connect_timer_) env_.loop.cancel(connect_timer_);
   connect_timer_ = 0;
@@ -574,7 +594,7 @@ bool Transfer::retry_status(int status) const {
 bool Transfer::retry_error(const Error& e) const {
   if (env_.cfg.retry_all_errors) return true;
   if (e.code == Errc::connect_failed) return e.sys != ECONNREFUSED || env_.cfg.retry_connrefused;
-  return e.code == Errc::timeout || e.code == Errc::resolve_failed;
+  return e.code == Errc::timeout || e.code == Errc::resolve_failed || e.code == Errc::bad_proxy;
 }
 
 Millis Transfer::next_retry_delay() const {

@@ -51,6 +51,7 @@ class Transfer final : public ResponseSink {
 
   Result<void> open_output();
   void attempt(bool allow_reuse);
+  std::string route_key();  // the pool key, and proxy_ for this hop
   void connect();
   void on_connected(Result<Dialed> r);
   DialOptions dial_options() const;
@@ -89,6 +90,7 @@ class Transfer final : public ResponseSink {
   Request req_;
   Request with_cookies_;  // req_ plus the jar's Cookie header: what was submitted
   std::string pool_key_;
+  const Proxy* proxy_ = nullptr;  // the proxy this hop goes through, if any
   std::unique_ptr<Output> out_;
   Output* stdout_side_ = nullptr;
   FileOutput* file_ = nullptr;  // out_, when the body goes to -o/-O's file

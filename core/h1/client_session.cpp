@@ -44,9 +44,12 @@ H1ClientSession::~H1ClientSession() {
   close();
 }
 
-std::string H1ClientSession::serialize_head(const Request& req) {
-  std::string head = fmt::format("{} {} HTTP/1.1\r\n", req.method, req.url.target);
+std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm* proxy) {
+  std::string head =
+      fmt::format("{} {} HTTP/1.1\r\n", req.method, proxy ? req.url.str() : req.url.target);
   if (!req.headers.has("host")) head += fmt::format("Host: {}\r\n", req.url.authority());
+  if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
+    head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
   for (const auto& [n, v] : req.headers.list()) head += fmt::format("{}: {}\r\n", n, v);
   if (req.has_body && !req.headers.has("content-length") && !req.headers.has("transfer-encoding"))
     head += fmt::format("Content-Length: {}\r\n", req.body.size());
@@ -65,7 +68,9 @@ Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink)
   }
   if (req.headers.has_token("connection", "close")) keep_alive_ = false;  // nothing after it
   std::string built;
-  const std::string& head = req.h1_head.empty() ? (built = serialize_head(req)) : req.h1_head;
+  const std::string& head = req.h1_head.empty()
+                                ? (built = serialize_head(req, via_proxy ? &*via_proxy : nullptr))
+                                : req.h1_head;
   if (trace_request) trace_request(head);
   out_.append(head);
   if (req.has_body) out_.append(req.body);

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/h1/response_parser.hpp"
@@ -44,7 +45,14 @@ class H1ClientSession final : public Session, private IoHandler {
                                            ResponseSink* sink, bool head)>;
   SwitchHandler on_switch;
 
-  static std::string serialize_head(const Request& req);
+  // Requests go to a forward proxy (an http:// target, no tunnel): the
+  // request-target is the absolute URL, and the proxy's credentials go along.
+  struct ProxyForm {
+    std::string authorization;  // Proxy-Authorization's value, "" for none
+  };
+  std::optional<ProxyForm> via_proxy;
+
+  static std::string serialize_head(const Request& req, const ProxyForm* proxy = nullptr);
 
  private:
   static constexpr std::size_t kMaxSplice = 1 << 20;  // per call, like one big read

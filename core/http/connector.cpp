@@ -1,5 +1,7 @@
 #include "core/http/connector.hpp"
 
+#include "core/http/proxy_tunnel.hpp"
+
 namespace sluice {
 
 Connector::Connector(Loop& loop, ConnectSpec spec, Done done)
@@ -16,21 +18,39 @@ Connector::~Connector() {
 }
 
 void Connector::start() {
-  resolver_ = lookup(loop_, spec_.host, spec_.port, spec_.family, spec_.pinned,
+  uint16_t port = spec_.proxy ? spec_.proxy->port : spec_.port;
+  // --resolve pins the origin's addresses, not the proxy's.
+  std::vector<SocketAddr> pinned = spec_.proxy ? std::vector<SocketAddr>{} : spec_.pinned;
+  resolver_ = lookup(loop_, hop_host(), port, spec_.family, pinned,
                      [this](Result<std::vector<SocketAddr>> r) { resolved(std::move(r)); });
 }
 
 void Connector::resolved(Result<std::vector<SocketAddr>> r) {
+  if (!r && spec_.proxy && r.error().code == Errc::resolve_failed)  // curl's exit 5, not 6
+    return finish(
+        std::unexpected(Error{Errc::bad_proxy, "Could not resolve proxy: " + spec_.proxy->host}));
   if (!r) return finish(std::unexpected(r.error()));
   addrs_ = std::move(*r);
   result_.resolved = Clock::now();
   try_next();
 }
 
+void Connector::watch(int fd, uint32_t events) {
+  if (!watching_)
+    watching_ = loop_.add(fd, events, this).has_value();
+  else
+    loop_.modify(fd, events);
+}
+
+void Connector::unwatch(int fd) {
+  if (watching_) loop_.remove(fd);
+  watching_ = false;
+}
+
 void Connector::try_next() {
   while (next_ < addrs_.size()) {
     const SocketAddr& a = addrs_[next_++];
-    if (trace) trace(fmt::format("Trying {}...", a.to_string()));
+    if (trace) trace('*', fmt::format("Trying {}...", a.to_string()));
     auto fd = tcp_connect_start(a);
     if (!fd) {
       last_error_ = fd.error();
@@ -44,17 +64,17 @@ void Connector::try_next() {
     }
   }
   finish(std::unexpected(last_error_.value_or(
-      Error{Errc::connect_failed, fmt::format("Failed to connect to {}", spec_.host)})));
+      Error{Errc::connect_failed, fmt::format("Failed to connect to {}", hop_host())})));
 }
 
 void Connector::on_io(uint32_t) {
+  if (tunnel_) return drive_tunnel();
   if (!transport_) return tcp_connected();
   drive_handshake();
 }
 
 void Connector::tcp_connected() {
-  loop_.remove(fd_.get());
-  watching_ = false;
+  unwatch(fd_.get());
   if (auto r = connect_result(fd_.get(), result_.remote); !r) {
     last_error_ = r.error();
     fd_.reset();
@@ -66,10 +86,35 @@ void Connector::tcp_connected() {
                     &result_.local.len) != 0)
     result_.local.len = 0;
   if (trace)
-    trace(fmt::format("Connected to {} ({}) port {}", spec_.host, result_.remote.ip(),
-                      result_.remote.port()));
+    trace('*', fmt::format("Connected to {} ({}) port {}", hop_host(), result_.remote.ip(),
+                           result_.remote.port()));
+  if (spec_.proxy && spec_.proxy->tunnel) {
+    std::string authority = spec_.host.find(':') != std::string::npos
+                                ? fmt::format("[{}]:{}", spec_.host, spec_.port)
+                                : fmt::format("{}:{}", spec_.host, spec_.port);
+    if (trace) trace('*', "Establish HTTP proxy tunnel to " + authority);
+    tunnel_ = std::make_unique<ProxyTunnel>(fd_.get(), authority, spec_.proxy->authorization);
+    if (trace) trace('>', tunnel_->request());
+    return drive_tunnel();
+  }
+  start_tls();
+}
+
+void Connector::drive_tunnel() {
+  auto r = tunnel_->drive();
+  result_.connect_status = tunnel_->status();
+  if (r && !*r) return watch(fd_.get(), tunnel_->wants());
+  unwatch(fd_.get());
+  if (trace && tunnel_->status()) trace('<', tunnel_->response_head());
+  tunnel_.reset();
+  if (!r) return finish(std::unexpected(r.error()));
+  if (trace) trace('*', "CONNECT tunnel established");
+  start_tls();
+}
+
+void Connector::start_tls() {
   if (!spec_.tls) {
-    result_.tls_done = result_.tcp_done;
+    result_.tls_done = Clock::now();
     result_.transport = std::make_unique<PlainTransport>(std::move(fd_));
     return finish(std::move(result_));
   }
@@ -82,26 +127,16 @@ void Connector::tcp_connected() {
 void Connector::drive_handshake() {
   auto r = transport_->handshake();
   if (!r) {
-    if (watching_) loop_.remove(transport_->fd());
-    watching_ = false;
+    unwatch(transport_->fd());
     return finish(std::unexpected(r.error()));
   }
-  if (!*r) {
-    uint32_t ev = transport_->wants();
-    if (!watching_) {
-      watching_ = loop_.add(transport_->fd(), ev, this).has_value();
-    } else {
-      loop_.modify(transport_->fd(), ev);
-    }
-    return;
-  }
-  if (watching_) loop_.remove(transport_->fd());
-  watching_ = false;
+  if (!*r) return watch(transport_->fd(), transport_->wants());
+  unwatch(transport_->fd());
   result_.tls_done = Clock::now();
   if (trace)
-    trace(fmt::format("SSL connection using {} / {}, ALPN: {}", transport_->tls_version(),
-                      transport_->tls_cipher(),
-                      transport_->alpn().empty() ? "none" : transport_->alpn()));
+    trace('*', fmt::format("SSL connection using {} / {}, ALPN: {}", transport_->tls_version(),
+                           transport_->tls_cipher(),
+                           transport_->alpn().empty() ? "none" : transport_->alpn()));
   result_.transport = std::move(transport_);
   finish(std::move(result_));
 }

@@ -1,6 +1,7 @@
 // Opens a client connection: resolve (on a thread when DNS is asked), a
-// non-blocking TCP connect (trying each address in turn), then the TLS
-// handshake with SNI/ALPN/verification.
+// non-blocking TCP connect (trying each address in turn), through an HTTP
+// proxy a CONNECT tunnel when asked, then the TLS handshake with
+// SNI/ALPN/verification.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,17 @@
 
 namespace sluice {
 
+class ProxyTunnel;
+
+// The origin is reached through this HTTP proxy: TCP goes to it, and with
+// `tunnel` a CONNECT to the origin comes before TLS.
+struct ProxyHop {
+  std::string host;
+  uint16_t port = 0;
+  bool tunnel = false;
+  std::string authorization;  // Proxy-Authorization on CONNECT, "" for none
+};
+
 struct ConnectSpec {
   std::string host;
   uint16_t port = 0;
@@ -22,6 +34,7 @@ struct ConnectSpec {
   Family family = Family::any;
   std::vector<SocketAddr> pinned;  // --resolve: skip DNS
   std::shared_ptr<TlsContext> tls_ctx;
+  std::optional<ProxyHop> proxy;
 };
 
 struct Connected {
@@ -29,6 +42,7 @@ struct Connected {
   SocketAddr remote;
   SocketAddr local;  // our end of the connection (%{local_ip})
   TimePoint resolved, tcp_done, tls_done;
+  int connect_status = 0;  // the proxy's answer to CONNECT (%{http_connect}), 0 without
 };
 
 class Connector final : private IoHandler {
@@ -37,15 +51,23 @@ class Connector final : private IoHandler {
   Connector(Loop& loop, ConnectSpec spec, Done done);
   ~Connector() override;
   void start();  // result is delivered through done (maybe deferred)
-  // Events for -v: "Trying 127.0.0.1:8080...", "Connected to ...".
-  std::function<void(std::string_view)> trace;
+  // The proxy's answer to CONNECT so far (0: none), also after a failure.
+  int connect_status() const { return result_.connect_status; }
+  // Events for -v: '*' "Trying 127.0.0.1:8080...", "Connected to ..."; '>'
+  // and '<' the CONNECT request and answer.
+  std::function<void(char, std::string_view)> trace;
 
  private:
   void on_io(uint32_t events) override;
   void resolved(Result<std::vector<SocketAddr>> r);
   void try_next();
   void tcp_connected();
+  void start_tls();
+  void drive_tunnel();
   void drive_handshake();
+  void watch(int fd, uint32_t events);
+  void unwatch(int fd);
+  const std::string& hop_host() const { return spec_.proxy ? spec_.proxy->host : spec_.host; }
   void finish(Result<Connected> r);
 
   Loop& loop_;
@@ -55,6 +77,7 @@ class Connector final : private IoHandler {
   std::vector<SocketAddr> addrs_;
   std::size_t next_ = 0;
   Fd fd_;
+  std::unique_ptr<ProxyTunnel> tunnel_;  // while the proxy is asked for CONNECT
   std::unique_ptr<Transport> transport_;
   Connected result_;
   std::optional<Error> last_error_;

@@ -14,7 +14,11 @@ Dialer::~Dialer() {
 }
 
 void Dialer::start() {
-  if (tries_h3(opts_.version, spec_.tls)) return start_quic();
+  if (spec_.proxy && opts_.version == HttpVersion::http3_only)  // curl's exit 3, in its words
+    return finish(
+        std::unexpected(Error{Errc::bad_url, "HTTP/3 is not supported over a HTTP proxy"}));
+  // --http3 with a proxy: QUIC cannot go through it; TCP through the tunnel.
+  if (tries_h3(opts_.version, spec_.tls) && !spec_.proxy) return start_quic();
   start_tcp();
 }
 
@@ -47,12 +51,13 @@ void Dialer::start_tcp() {
     spec_.tls_ctx = *ctx;
   }
   connector_.emplace(loop_, spec_, [this](Result<Connected> r) { tcp_connected(std::move(r)); });
-  if (opts_.trace) connector_->trace = [t = opts_.trace](std::string_view s) { t('*', s); };
+  connector_->trace = opts_.trace;
   connector_->start();
 }
 
 void Dialer::tcp_connected(Result<Connected> r) {
-  bool quic_running = tries_h3(opts_.version, spec_.tls) && !quic_error_;
+  bool quic_running = tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !quic_error_;
+  connect_status_ = connector_->connect_status();
   if (!r) {
     tcp_error_ = r.error();
     if (quic_running) return;  // QUIC may still make it
@@ -64,7 +69,7 @@ void Dialer::tcp_connected(Result<Connected> r) {
     quic_lookup_.reset();
   }
   Dialed d;
-  d.h2 = speaks_h2(opts_.version, *r->transport);
+  d.h2 = !forwards() && speaks_h2(opts_.version, *r->transport);
   d.tls = r->transport->is_tls();
   d.tls_version = r->transport->tls_version();
   d.tls_cipher = r->transport->tls_cipher();
@@ -87,10 +92,12 @@ std::unique_ptr<Session> Dialer::make_session(std::unique_ptr<Transport> t, bool
     trace_h2(*s);
     return s;
   }
-  bool upgrade = opts_.h2c_upgrade && opts_.version == HttpVersion::http2 && !t->is_tls();
+  bool upgrade =
+      opts_.h2c_upgrade && opts_.version == HttpVersion::http2 && !t->is_tls() && !forwards();
   auto s = std::make_unique<H1ClientSession>(loop_, std::move(t), opts_.h1_read_size,
                                              opts_.h1_max_pipeline);
   if (trace) s->trace_request = [trace](std::string_view head) { trace('>', head); };
+  if (forwards()) s->via_proxy = H1ClientSession::ProxyForm{spec_.proxy->authorization};
   if (!upgrade) return s;
   return std::make_unique<H2cUpgradeSession>(loop_, std::move(s), opts_.h2, trace_h2);
 }

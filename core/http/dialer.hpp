@@ -2,7 +2,9 @@
 // Session: resolve, TCP and TLS (Connector), then the protocol that ALPN or
 // the policy chose (HTTP/1.1, h2, or HTTP/1.1 asking to upgrade to h2c); or
 // QUIC and HTTP/3 through the HTTP/3 module, racing TCP after a head start
-// when the policy allows a fallback. Both `get` (fetch::Transfer) and `bench`
+// when the policy allows a fallback. Through an HTTP proxy (ConnectSpec::proxy)
+// it is TCP only: HTTP/1.1 in absolute-form to the proxy, or anything ALPN
+// chooses inside a CONNECT tunnel. Both `get` (fetch::Transfer) and `bench`
 // (bench::Worker) dial through it.
 #pragma once
 
@@ -59,8 +61,11 @@ class Dialer {
   Dialer(Loop& loop, ConnectSpec spec, DialOptions opts, Done done);
   ~Dialer();
   void start();
+  // A proxy's answer to CONNECT (0: none), also when the dial failed (%{http_connect}).
+  int connect_status() const { return connect_status_; }
 
  private:
+  bool forwards() const { return spec_.proxy && !spec_.proxy->tunnel; }
   void start_tcp();
   void tcp_connected(Result<Connected> r);
   std::unique_ptr<Session> make_session(std::unique_ptr<Transport> t, bool h2) const;
@@ -81,6 +86,7 @@ class Dialer {
   std::unique_ptr<Session> quic_session_;  // handshaking
   Dialed quic_;                            // what is known of it so far
   TimerId head_start_ = 0;
+  int connect_status_ = 0;
   bool finished_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -19,6 +19,7 @@
 #include "cli/get_data.hpp"
 #include "cli/get_form.hpp"
 #include "cli/get_password.hpp"
+#include "cli/get_proxy.hpp"
 #include "cli/http_version_arg.hpp"
 #include "cli/progress.hpp"
 #include "cli/size_arg.hpp"
@@ -30,8 +31,9 @@ namespace sluice::cli {
 
 struct GetArgs {
   std::vector<std::string> urls, url_opts, outputs, headers, resolve, cookie;
-  std::vector<DataPiece> data;  // every data flag, in command-line order
-  std::vector<FormField> form;  // -F and --form-string, in order
+  std::vector<std::string> proxy, noproxy;  // the last one given counts; none: the environment
+  std::vector<DataPiece> data;              // every data flag, in command-line order
+  std::vector<FormField> form;              // -F and --form-string, in order
   int remote_name = 0;
   bool include = false, head = false, location = false, fail = false, silent = false;
   bool show_error = false, insecure = false, ipv4 = false, ipv6 = false, http11 = false;
@@ -41,13 +43,13 @@ struct GetArgs {
   bool get = false, compressed = false;
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
   bool remote_header_name = false, no_buffer = false, no_progress_meter = false;
-  bool tlsv1_2 = false, tlsv1_3 = false;
+  bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string user, bearer, referer, dump_header, cookie_jar;
   std::string range, continue_at, output_dir, stderr_file, config;
-  std::string capath, tls_max, cert, key, pinnedpubkey;
+  std::string capath, tls_max, cert, key, pinnedpubkey, proxy_user;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -214,6 +216,22 @@ CommandSpec get_spec(GetArgs& a) {
             a.pinnedpubkey),
       value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable",
             a.resolve),
+      value("-x,--proxy", "[http://][USER:PASSWORD@]HOST[:PORT]",
+            "Go through this HTTP proxy (port 1080 unless given): http:// URLs are asked of it "
+            "in absolute form, https:// ones through a CONNECT tunnel; '' turns proxies off, "
+            "the environment's too. Without -x: http_proxy, https_proxy/HTTPS_PROXY, "
+            "all_proxy/ALL_PROXY",
+            a.proxy),
+      value("-U,--proxy-user", "USER[:PASSWORD]",
+            "Basic credentials for the proxy (over those in its URL); asks for the password "
+            "on the terminal when ':' is missing",
+            a.proxy_user),
+      value("--noproxy", "LIST",
+            "Hosts reached directly, comma-separated: names match their subdomains too, "
+            "addresses (ADDR/BITS too) match IPs, '*' all (over no_proxy/NO_PROXY)",
+            a.noproxy),
+      flag("-p,--proxytunnel", "Go through the proxy with CONNECT for http:// URLs too",
+           a.proxytunnel),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
       flag("--http1.1", "Use HTTP/1.1 only (https offers only http/1.1 by ALPN)", a.http11),
@@ -292,13 +310,9 @@ Result<void> resume_offsets(const GetArgs& a, fetch::Config& c) {
 // --cacert/--capath (or CURL_CA_BUNDLE, as curl reads it), TLS versions, the
 // client certificate and the pins.
 Result<void> tls_options(const GetArgs& a, fetch::Config& c) {
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v ? v : "");
-  };
   c.tls.verify = !a.insecure;
   c.tls.ca_file = a.cacert;
-  if (c.tls.ca_file.empty()) c.tls.ca_file = env("CURL_CA_BUNDLE");
+  if (c.tls.ca_file.empty()) c.tls.ca_file = first_env({"CURL_CA_BUNDLE"});
   c.tls.ca_path = a.capath;  // SSL_CERT_FILE and SSL_CERT_DIR: TlsContext and the h3 module
   if (a.tlsv1_3) c.tls.min_version = TlsVersion::v1_3;
   if (a.tls_max == "1.2")
@@ -330,19 +344,34 @@ Result<void> tls_options(const GetArgs& a, fetch::Config& c) {
   return {};
 }
 
+// -u/-U "USER" without a password: asked for on the terminal, as curl does.
+Result<std::string> with_password(const std::string& user) {
+  if (user.empty() || user.find(':') != std::string::npos) return user;
+  auto password = ask_password(user);
+  if (!password) return std::unexpected(password.error());
+  return user + ":" + *password;
+}
+
 // -u, --oauth2-bearer and -e into c.
 Result<void> identity(const GetArgs& a, fetch::Config& c) {
-  c.user = a.user;
-  if (!c.user.empty() && c.user.find(':') == std::string::npos) {
-    auto password = ask_password(c.user);
-    if (!password) return std::unexpected(password.error());
-    c.user += ":" + *password;
-  }
+  auto user = with_password(a.user);
+  if (!user) return std::unexpected(user.error());
+  c.user = *user;
   c.bearer = a.bearer;
   std::string_view referer = a.referer;
   c.auto_referer = referer.ends_with(";auto");
   if (c.auto_referer) referer.remove_suffix(5);
   c.referer = referer;
+  return {};
+}
+
+// -x, -U, --noproxy and -p, or the environment's proxies, into c.
+Result<void> proxy_options(const GetArgs& a, fetch::Config& c) {
+  auto user = with_password(a.proxy_user);
+  if (!user) return std::unexpected(user.error());
+  auto pc = proxy_config({a.proxy, *user, a.noproxy, a.proxytunnel});
+  if (!pc) return std::unexpected(pc.error());
+  c.proxy = std::move(*pc);
   return {};
 }
 
@@ -464,6 +493,7 @@ Result<fetch::Config> make_config(const GetArgs& given) {
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;
   if (auto v = tls_options(a, c); !v) return std::unexpected(v.error());
+  if (auto v = proxy_options(a, c); !v) return std::unexpected(v.error());
   auto res = parse_resolve(a.resolve);
   if (!res) return std::unexpected(res.error());
   c.resolve = std::move(*res);

@@ -11,14 +11,7 @@ namespace sluice::cli {
 namespace {
 
 // curl options sluice does not have (yet): named as curl's in the message.
-constexpr std::string_view kCurlOnly[] = {"-x",
-                                          "--proxy",
-                                          "-U",
-                                          "--proxy-user",
-                                          "--noproxy",
-                                          "-p",
-                                          "--proxytunnel",
-                                          "--socks5",
+constexpr std::string_view kCurlOnly[] = {"--socks5",
                                           "--socks5-hostname",
                                           "--preproxy",
                                           "-T",

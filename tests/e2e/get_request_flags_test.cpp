@@ -169,11 +169,11 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
           "[get][cli]") {
   Server s;
   long before = s.stat("requests");
-  auto proxy = sh(get("-sS -x http://proxy.invalid:1 " + s.base + "/bytes/1"));
-  CHECK(proxy.exit_code == 2);
-  CHECK(proxy.err ==
-        "sluice get: option -x is not supported (a curl option sluice does not have yet); see "
-        "'sluice get --help'\n");
+  auto socks = sh(get("-sS --socks5 127.0.0.1:1 " + s.base + "/bytes/1"));
+  CHECK(socks.exit_code == 2);
+  CHECK(socks.err ==
+        "sluice get: option --socks5 is not supported (a curl option sluice does not have yet); "
+        "see 'sluice get --help'\n");
   // -T's argument is not taken for a URL: nothing at all is fetched.
   auto upload = sh(get("-T " + s.base + "/x " + s.base + "/echo"));
   CHECK(upload.exit_code == 2);

@@ -104,6 +104,15 @@ const bool kSanitizerEnv = [] {
   return true;
 }();
 
+// A user's proxy settings must not send the tests' loopback traffic (sluice's
+// or curl's) elsewhere: the proxy tests set what they need per command.
+const bool kNoProxyEnv = [] {
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                           "ALL_PROXY", "no_proxy", "NO_PROXY"})
+    ::unsetenv(name);
+  return true;
+}();
+
 }  // namespace
 
 bool has_sanitizer_report(const std::string& text) {

@@ -34,12 +34,11 @@ import socket
 import struct
 import sys
 import termios
-import threading
 import time
 
+import accept_loop
+
 MODE, PORT = sys.argv[1], int(sys.argv[2])
-accepted = 0
-lock = threading.Lock()
 
 
 def read_request(conn):
@@ -142,21 +141,4 @@ def handle(conn, number):
         conn.close()
 
 
-def main():
-    global accepted
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", PORT))
-    srv.listen(64)
-    srv.settimeout(60)  # stops by itself when nobody comes for a minute
-    while True:
-        try:
-            conn, _ = srv.accept()
-        except socket.timeout:
-            return
-        with lock:
-            accepted += 1
-        threading.Thread(target=handle, args=(conn, accepted), daemon=True).start()
-
-
-main()
+accept_loop.serve_threads(PORT, handle)

@@ -148,7 +148,8 @@ std::string report_json(const fetch::Report& r, int exit_code) {
   for (const auto& [name, var] : variables()) {
     std::string v = var.get(r, exit_code);
     if (name == "http_code" || name == "response_code") v = std::to_string(r.http_code);
-    bool null = v.empty() && var.type != Json::string;  // as curl
+    if (name == "http_connect") v = std::to_string(r.http_connect);  // "000" is for text only
+    bool null = v.empty() && var.type != Json::string;               // as curl
     out += fmt::format("{}\"{}\":{}", first ? "" : ",", name,
                        null                       ? "null"
                        : var.type == Json::number ? v

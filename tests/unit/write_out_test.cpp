@@ -213,6 +213,7 @@ TEST_CASE("write-out: every variable", "[write_out]") {
 TEST_CASE("write-out: values of an empty report", "[write_out]") {
   Report r;
   CHECK(render("%{http_code}", r) == "000");
+  CHECK(render("%{http_connect}", r) == "000");  // no CONNECT, as curl prints it
   CHECK(render("%{http_version}", r) == "0");
   CHECK(render("%{remote_port}", r) == "0");  // curl's value when nothing was connected
   CHECK(render("%{speed_download}", r) == "0");
@@ -223,6 +224,7 @@ TEST_CASE("write-out: values of an empty report", "[write_out]") {
   CHECK((*obj)["scheme"] == "null");  // as curl: nothing connected, nothing to name
   CHECK((*obj)["redirect_url"] == "null");
   CHECK((*obj)["errormsg"] == "null");
+  CHECK((*obj)["http_connect"] == "0");
 }
 
 TEST_CASE("write-out: errormsg and exitcode of a failed transfer", "[write_out]") {

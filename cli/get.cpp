@@ -13,6 +13,7 @@
 #include <iterator>
 #include <limits>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
@@ -23,6 +24,7 @@
 #include "cli/http_version_arg.hpp"
 #include "cli/progress.hpp"
 #include "cli/size_arg.hpp"
+#include "cli/url_glob.hpp"
 #include "cli/write_out.hpp"
 #include "core/fetch/fetch.hpp"
 #include "core/net/tls.hpp"
@@ -42,7 +44,7 @@ struct GetArgs {
   bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
   bool get = false, compressed = false;
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
-  bool remote_header_name = false, no_buffer = false, no_progress_meter = false;
+  bool remote_header_name = false, no_buffer = false, no_progress_meter = false, globoff = false;
   bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false;
   int parallel_max = 50;
   int verbose = 0;
@@ -79,10 +81,16 @@ CommandSpec get_spec(GetArgs& a) {
             "Read options from FILE in curl's config syntax ('-': stdin), in place", a.config,
             true),
       value("-o,--output", "FILE",
-            "Write the body to FILE instead of stdout (one per URL, in order)", a.outputs, true),
+            "Write the body to FILE instead of stdout (one per URL, in order; '#1', '#2'... name "
+            "the value a globbed URL's first, second... glob took)",
+            a.outputs, true),
       counted("-O,--remote-name", "Write the body to a file named like the URL's last path segment",
               a.remote_name),
       flag("--remote-name-all", "-O for every URL that has no -o", a.remote_name_all),
+      flag("-g,--globoff",
+           "Take URLs as they are: no expanding of {a,b} sets and [1-9], [01-10:2], [a-z] ranges "
+           "into several URLs",
+           a.globoff),
       flag("-J,--remote-header-name",
            "With -O, name the file as the response's Content-Disposition says (its directory "
            "parts dropped)",
@@ -397,29 +405,67 @@ Result<std::vector<std::string>> header_lines(const std::vector<std::string>& he
   return out;
 }
 
-Result<fetch::Config> make_config(const GetArgs& given) {
-  GetArgs a = given;
-  a.urls.insert(a.urls.begin(), given.url_opts.begin(), given.url_opts.end());
-  fetch::Config c;
-  if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
-  std::size_t next_output = 0;
-  int remote_left = a.remote_name_all ? static_cast<int>(a.urls.size()) : a.remote_name;
-  for (const auto& u : a.urls) {
-    fetch::Target t{u, ""};
-    if (next_output < a.outputs.size()) {
-      t.output_path = a.outputs[next_output++];
-      if (t.output_path == "-") t.output_path.clear();
-    } else if (remote_left > 0) {
-      --remote_left;
-      auto parsed = parse_url(u);
-      std::string name = parsed ? parsed->file_name() : "";
-      if (name.empty()) return fail(Errc::write_failed, "Remote file name has no length");
-      t.output_path = name;
+// curl walks a glob lazily and has no limit but 2^63; sluice lists every
+// target up front, so a typo like [1-100000000000] must stop here.
+constexpr std::size_t kMaxTargets = 1'000'000;
+
+// -O's name for url: its last path segment.
+Result<std::string> remote_name(const std::string& url) {
+  auto parsed = parse_url(url);
+  std::string name = parsed ? parsed->file_name() : "";
+  if (name.empty()) return fail(Errc::write_failed, "Remote file name has no length");
+  return name;
+}
+
+// The targets of one command-line URL: its glob's expansions (-g: itself),
+// each with the URL's -o template ("#N": glob N's value) or -O name.
+Result<void> add_targets(const GetArgs& a, std::size_t url_num, const std::string* output,
+                         bool remote, fetch::Config& c) {
+  auto glob = UrlGlob::parse(a.globoff ? "" : a.urls[url_num]);  // -g: one, as given
+  if (!glob) return std::unexpected(glob.error());
+  if (glob->count() > kMaxTargets - c.targets.size())
+    return fail(Errc::bad_url, fmt::format("too many URLs: over {} after globbing", kMaxTargets));
+  std::vector<std::string> values;
+  for (uint64_t i = 0; i < glob->count(); ++i) {
+    fetch::Target t{a.globoff ? a.urls[url_num] : glob->at(i, &values), ""};
+    t.url_num = url_num;
+    if (output && *output != "-") t.output_path = glob_file_name(*output, values);
+    if (remote) {
+      auto name = remote_name(t.url);
+      if (!name) return std::unexpected(name.error());
+      t.output_path = *name;
     }
     if (!a.output_dir.empty() && !t.output_path.empty())
       t.output_path = a.output_dir + (a.output_dir.ends_with('/') ? "" : "/") + t.output_path;
     c.targets.push_back(std::move(t));
   }
+  return {};
+}
+
+// Every URL's targets, in order. A bad glob after the first URL is left in
+// `late`: curl fetches the URLs before it, then fails with its error.
+Result<void> add_all_targets(const GetArgs& a, fetch::Config& c, std::optional<Error>& late) {
+  int remote_left = a.remote_name_all ? static_cast<int>(a.urls.size()) : a.remote_name;
+  for (std::size_t k = 0; k < a.urls.size(); ++k) {
+    const std::string* output = k < a.outputs.size() ? &a.outputs[k] : nullptr;
+    bool remote = !output && remote_left > 0;
+    if (remote) --remote_left;
+    auto r = add_targets(a, k, output, remote, c);
+    if (!r && (k == 0 || r.error().code != Errc::bad_url)) return r;
+    if (!r) {
+      late = r.error();
+      break;
+    }
+  }
+  return {};
+}
+
+Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& late) {
+  GetArgs a = given;
+  a.urls.insert(a.urls.begin(), given.url_opts.begin(), given.url_opts.end());
+  fetch::Config c;
+  if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
+  if (auto r = add_all_targets(a, c, late); !r) return std::unexpected(r.error());
   c.method = a.request;
   auto headers = header_lines(a.headers);
   if (!headers) return std::unexpected(headers.error());
@@ -552,7 +598,8 @@ int run_get(GetArgs& a) {
     if (auto r = redirect_stderr(a.stderr_file); !r)
       return print_coded_failure("sluice", r.error());
   bool show_errors = !a.silent || a.show_error;
-  auto cfg = make_config(a);
+  std::optional<Error> late;  // a bad glob in a later URL: reported after the others ran
+  auto cfg = make_config(a, late);
   if (!cfg)
     return show_errors ? print_coded_failure("sluice", cfg.error()) : exit_code(cfg.error().code);
   std::string write_out = a.write_out;
@@ -626,6 +673,7 @@ int run_get(GetArgs& a) {
     if (r.error && show_errors && r.error->code != Errc::cancelled)
       print_coded_failure("sluice", *r.error);
   }
+  if (late) return show_errors ? print_coded_failure("sluice", *late) : exit_code(late->code);
   return code;
 }
 

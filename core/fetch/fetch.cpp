@@ -77,7 +77,7 @@ class Engine {
   }
 
   void on_done(std::size_t index, Report r) {
-    r.url_num = index;
+    r.url_num = cfg_.targets[index].url_num;
     auto it =
         std::find_if(active_.begin(), active_.end(), [index](auto& a) { return a.index == index; });
     if (it == active_.end()) return;

@@ -22,6 +22,7 @@ struct Target {
   std::string url;           // as typed
   std::string output_path;   // empty: stdout
   uint64_t resume_from = 0;  // -C: ask for the body from this offset and append (0: off)
+  std::size_t url_num = 0;   // %{urlnum}: the URL it came from (a glob makes several targets)
 };
 
 struct ResolveEntry {  // --resolve HOST:PORT:ADDR
@@ -85,7 +86,7 @@ struct Report {
          time_total = 0;
   int num_connects = 0, num_redirects = 0, num_retries = 0;
   std::string remote_ip, content_type;
-  std::string url;  // as given (%{url}), and its place among them (%{urlnum})
+  std::string url;  // as fetched (%{url}), and the command-line URL it came from (%{urlnum})
   std::size_t url_num = 0;
   std::string filename_effective;  // the -o/-O/-J file written, "" for stdout
   std::string local_ip;

@@ -184,14 +184,14 @@ Result<std::size_t> QuicClient::read_batch() {
     }
     ngtcp2_tstamp now = quic_now();  // one clock read per batch, not per packet
     for (std::size_t i = 0; i < *n; ++i) {
-      auto slot = rx_->data(i);
-      bytes_in_ += slot.size();
-      std::size_t segment = rx_->segment_size(i);
-      for (std::size_t at = 0; at < slot.size(); at += segment) {
-        auto pkt = slot.subspan(at, std::min(segment, slot.size() - at));
-        if (auto r = feed(pkt, now); !r) return std::unexpected(r.error());
-        if (closed_) return 0;
-      }
+      bytes_in_ += rx_->data(i).size();
+      Result<void> fed{};
+      rx_->each_datagram(i, [&](std::span<const std::byte> pkt) {
+        fed = feed(pkt, now);
+        return fed && !closed_;
+      });
+      if (!fed) return std::unexpected(fed.error());
+      if (closed_) return 0;
     }
     return *n;
   }

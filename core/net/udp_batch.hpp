@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <span>
@@ -65,6 +66,16 @@ class DatagramBatch {
   // kernel coalesced a run into it (the last may be shorter), else the
   // slot's whole length.
   std::size_t segment_size(std::size_t i) const;
+  // Calls f(datagram) for each datagram slot i holds (a coalesced run cut
+  // at its segment size), in order, until f returns false. False if f did.
+  template <class F>
+  bool each_datagram(std::size_t i, F&& f) const {
+    auto slot = data(i);
+    std::size_t segment = segment_size(i);
+    for (std::size_t at = 0; at < slot.size(); at += segment)
+      if (!f(slot.subspan(at, std::min(segment, slot.size() - at)))) return false;
+    return true;
+  }
 
  private:
   std::size_t size_;

@@ -51,8 +51,12 @@ std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm*
   if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
   for (const auto& [n, v] : req.headers.list()) head += fmt::format("{}: {}\r\n", n, v);
-  if (req.has_body && !req.headers.has("content-length") && !req.headers.has("transfer-encoding"))
-    head += fmt::format("Content-Length: {}\r\n", req.body.size());
+  if (req.has_body && !req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
+    if (auto length = body_length(req))
+      head += fmt::format("Content-Length: {}\r\n", *length);
+    else
+      head += "Transfer-Encoding: chunked\r\n";
+  }
   head += "\r\n";
   return head;
 }
@@ -73,7 +77,11 @@ Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink)
                                 : req.h1_head;
   if (trace_request) trace_request(head);
   out_.append(head);
-  if (req.has_body) out_.append(req.body);
+  if (req.has_body) {
+    sending_ = BodyHold(body_of(req));
+    chunked_ = req.headers.has_token("transfer-encoding", "chunked") ||
+               (!body_length(req) && !req.headers.has("content-length"));
+  }
   do_write();
   if (!closed_) update_interest();
   return id;
@@ -96,7 +104,9 @@ void H1ClientSession::update_interest() {
 }
 
 void H1ClientSession::do_write() {
-  while (!out_.empty() && !closed_) {
+  while (!closed_) {
+    if (sending_) pump_body();
+    if (out_.empty() || closed_) break;
     iovec iov[16];
     int n = out_.peek(iov, 16);
     auto w = transport_->writev(iov, n);
@@ -109,10 +119,50 @@ void H1ClientSession::do_write() {
   if (auto sent = transport_->flush(); !sent) send_failed(sent.error());
 }
 
+// Moves the next pieces of the request body into out_ while it is below the
+// mark, so the socket's pace, not the file's size, decides what waits here.
+void H1ClientSession::pump_body() {
+  while (sending_ && out_.size() < kSendHighWater) {
+    ReadScratch buf(kSendPiece);
+    auto piece = buf.span().first(kSendPiece);
+    auto n = sending_->read(piece);
+    if (!n) {
+      stop_sending();
+      return fail_response(n.error());
+    }
+    if (*n == kWouldBlock) return wait_for_body();
+    if (*n == 0) return body_read_all();
+    auto size = static_cast<std::size_t>(*n);
+    if (chunked_) out_.append(fmt::format("{:x}\r\n", size));
+    out_.append(std::string_view(piece.data(), size));
+    if (chunked_) out_.append("\r\n");
+  }
+}
+
+// The source has nothing yet (a pipe): write on once it has.
+void H1ClientSession::wait_for_body() {
+  auto alive = alive_;
+  sending_->wait(loop_, [this, alive] {
+    if (!*alive || closed_ || !sending_) return;
+    do_write();
+    if (*alive && !closed_) update_interest();
+  });
+}
+
+void H1ClientSession::body_read_all() {
+  if (chunked_) out_.append("0\r\n\r\n");
+  sending_.release();
+}
+
+void H1ClientSession::stop_sending() {
+  sending_.release();
+}
+
 // A send error often means the server already answered and closed (e.g.
 // 413): let the read side report what arrived first.
 void H1ClientSession::send_failed(const Error& e) {
   out_.clear();
+  stop_sending();
   if (!sink() || parser_.started()) return;
   auto alive = alive_;
   do_read();
@@ -240,6 +290,10 @@ void H1ClientSession::on_eof() {
 }
 
 void H1ClientSession::finish_response() {
+  // The server answered before taking the whole body (curl stops too): the
+  // connection is left mid-body, so it cannot carry another request.
+  if (sending_) keep_alive_ = false;
+  stop_sending();
   keep_alive_ = keep_alive_ && parser_.keep_alive();
   wakeup_.reset();  // the body is done: the next head wakes us at its first byte
   ResponseSink* done = queue_.front().sink;
@@ -301,6 +355,7 @@ void H1ClientSession::cancel(StreamId id) {
 }
 
 void H1ClientSession::close() {
+  stop_sending();
   if (closed_) return;
   closed_ = true;
   wakeup_.detach();

@@ -29,7 +29,7 @@ class H1ClientSession final : public Session, private IoHandler {
   void resume(StreamId) override;
   void cancel(StreamId) override;
   bool can_submit() const override {
-    return !closed_ && keep_alive_ && !paused_ && queue_.size() < max_pipeline_;
+    return !closed_ && keep_alive_ && !paused_ && !sending_ && queue_.size() < max_pipeline_;
   }
   bool reusable() const override { return queue_.empty() && !closed_ && keep_alive_ && !paused_; }
   std::string protocol() const override { return "1.1"; }
@@ -56,6 +56,10 @@ class H1ClientSession final : public Session, private IoHandler {
 
  private:
   static constexpr std::size_t kMaxSplice = 1 << 20;  // per call, like one big read
+  // The request body is read a piece at a time, only while the write queue
+  // is below the mark: a slow peer keeps at most the mark plus a piece here.
+  static constexpr std::size_t kSendPiece = 64 * 1024;
+  static constexpr std::size_t kSendHighWater = 256 * 1024;
 
   struct Exchange {
     StreamId id;
@@ -71,6 +75,10 @@ class H1ClientSession final : public Session, private IoHandler {
   bool splice_body();
   bool feed(std::span<const char> data);  // false when the session is done reading
   void do_write();
+  void pump_body();
+  void wait_for_body();
+  void body_read_all();
+  void stop_sending();
   void send_failed(const Error& e);
   void on_eof();
   void update_interest();
@@ -89,6 +97,8 @@ class H1ClientSession final : public Session, private IoHandler {
   std::size_t max_pipeline_;
   StreamId next_id_ = 1;
   ChainBuffer out_;
+  BodyHold sending_;       // the request body still being read into out_
+  bool chunked_ = false;   // sent with chunked framing (length unknown)
   std::size_t read_size_;  // per read, into the thread's ReadScratch
   SessionStats stats_;
   bool paused_ = false;

@@ -130,7 +130,7 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   Stream s;
   s.sink = &sink;
   s.head = req.head();
-  s.body = req.has_body ? req.body : std::string();
+  s.body = BodyHold(body_of(req));
   nghttp2_data_provider provider{};
   provider.read_callback = read_body;
   int32_t id = nghttp2_submit_request(ng_, nullptr, nv.data(), nv.size(),
@@ -147,16 +147,38 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   return id;
 }
 
+// nghttp2 asks for body bytes only within the stream's and the connection's
+// send windows, and flush() stops asking past kOutHighWater: the source is
+// read no faster than the server takes it.
 ssize_t H2ClientSession::read_body(nghttp2_session*, int32_t id, uint8_t* buf, size_t len,
                                    uint32_t* flags, nghttp2_data_source*, void* user) {
   auto* self = static_cast<H2ClientSession*>(user);
   Stream* s = self->stream(id);
-  if (!s) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  std::size_t n = std::min(len, s->body.size() - s->body_sent);
-  std::memcpy(buf, s->body.data() + s->body_sent, n);
-  s->body_sent += n;
-  if (s->body_sent == s->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
-  return static_cast<ssize_t>(n);
+  if (!s || !s->body) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  auto n = s->body->read({reinterpret_cast<char*>(buf), len});
+  if (!n) {  // the stream is reset; on_stream_close reports why
+    s->body_error = n.error();
+    s->body.release();
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  if (*n == kWouldBlock) {
+    self->wait_for_body(id, *s);
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  if (*n == 0) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    s->body.release();
+  }
+  return *n;
+}
+
+void H2ClientSession::wait_for_body(int32_t id, Stream& s) {
+  auto alive = alive_;
+  s.body->wait(loop_, [this, alive, id] {
+    if (!*alive || closed_ || !stream(id)) return;
+    nghttp2_session_resume_data(ng_, id);
+    flush();
+  });
 }
 
 int H2ClientSession::on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*) {
@@ -259,6 +281,8 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
   if (!s.sink) return 0;
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+  } else if (s.body_error) {
+    s.sink->on_error(*s.body_error);
   } else if (!s.not_sent.empty()) {
     // Never sent because the server is going away: as unprocessed as a refusal.
     s.sink->on_error({s.not_sent_goaway ? Errc::empty_reply : Errc::http2, s.not_sent});
@@ -367,7 +391,7 @@ uint64_t H2ClientSession::bytes_coming() const {
   for (const auto& [id, s] : streams_) {
     if (s.end_seen) continue;
     // Our upload still going: the server may wait for it (an echo) before it sends.
-    if (s.body_sent < s.body.size()) return 0;
+    if (s.body) return 0;
     if (!s.head_done || !s.resp.content_length || !s.sink || s.aborted) return 0;
     uint64_t owed = *s.resp.content_length - std::min(s.body_in, *s.resp.content_length);
     // Nothing more to come but END_STREAM or trailers (HEAD, 204, 304, a full

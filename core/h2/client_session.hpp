@@ -58,12 +58,12 @@ class H2ClientSession final : public Session, private IoHandler {
   struct Stream {
     ResponseSink* sink = nullptr;  // nullptr once cancelled
     Response resp{.status = 0, .version_major = 2, .version_minor = 0};
-    std::string body;  // request body being sent
-    std::size_t body_sent = 0;
-    std::size_t unconsumed = 0;  // received, not yet taken by the consumer
-    std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
-    uint64_t body_in = 0;        // DATA payload received (padding excluded)
-    bool head = false;           // a HEAD request: no body follows the response head
+    BodyHold body;                    // the request body, until all of it is read
+    std::optional<Error> body_error;  // reading it failed: the stream was reset
+    std::size_t unconsumed = 0;       // received, not yet taken by the consumer
+    std::size_t uncredited = 0;       // taken by the consumer, window not yet returned
+    uint64_t body_in = 0;             // DATA payload received (padding excluded)
+    bool head = false;                // a HEAD request: no body follows the response head
     bool head_done = false, end_seen = false, aborted = false;
     std::string not_sent;          // why nghttp2 could not send the request's HEADERS
     bool not_sent_goaway = false;  // because a GOAWAY came first: safe to send elsewhere
@@ -81,6 +81,7 @@ class H2ClientSession final : public Session, private IoHandler {
                            nghttp2_data_source*, void*);
 
   void start();
+  void wait_for_body(int32_t id, Stream& s);
   void on_io(uint32_t events) override;
   void do_read();
   void wait_for_input();

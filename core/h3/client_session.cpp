@@ -178,6 +178,9 @@ bool H3ClientSession::can_submit() const {
 
 Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "HTTP/3 session cannot take a stream now");
+  // A streamed body (-T) needs its pieces kept until acknowledged: not done
+  // yet, so refused rather than sent empty (get turns --http3 into TCP).
+  if (req.upload) return fail(Errc::bad_argument, "-T/--upload-file is not supported over HTTP/3");
   int64_t id = -1;
   if (int rv = ngtcp2_conn_open_bidi_stream(quic_->conn(), &id, nullptr); rv != 0)
     return fail(Errc::send_failed,

@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 
+#include "core/http/body_source.hpp"
 #include "core/http/headers.hpp"
 #include "core/http/url.hpp"
 #include "core/util/error.hpp"
@@ -17,7 +18,10 @@ struct Request {
   Url url;
   Headers headers;  // as given by the user; Host etc. are added by the session
   std::string body;
-  bool has_body = false;  // a body (maybe empty) is sent with Content-Length
+  bool has_body = false;  // a body (maybe empty) is sent: `body`, or `upload` when set
+  // A body streamed from a file or stdin (-T), in place of `body`; its
+  // length (if known) is the Content-Length. Read by one stream at a time.
+  std::shared_ptr<BodySource> upload;
   // The HTTP/1.1 head as H1ClientSession::serialize_head() writes it, built
   // once by a caller that sends the same request many times (bench); empty:
   // built per request.

@@ -6,7 +6,7 @@ namespace sluice {
 
 RequestFields::RequestFields(const Request& req)
     : authority_(req.headers.get("host").value_or(req.url.authority())),
-      length_(std::to_string(req.body.size())),
+      length_(body_length(req) ? std::to_string(*body_length(req)) : std::string()),
       method_(req.method),
       target_(req.url.target) {
   const auto& fields = req.headers.list();
@@ -21,7 +21,7 @@ RequestFields::RequestFields(const Request& req)
     names_.push_back(ascii_lower(n));
     list_.emplace_back(names_.back(), v);
   }
-  if (req.has_body && !req.headers.has("content-length"))
+  if (req.has_body && !length_.empty() && !req.headers.has("content-length"))
     list_.emplace_back("content-length", length_);
 }
 

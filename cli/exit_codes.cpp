@@ -36,6 +36,8 @@ int exit_code(Errc code) {
       return 26;
     case Errc::timeout:
       return 28;
+    case Errc::rewind_failed:
+      return 65;
     case Errc::tls_handshake:
       return 35;
     case Errc::too_many_redirects:
@@ -103,7 +105,7 @@ const std::string& exit_code_table() {
       "18   partial body: connection closed before the announced length\n"
       "22   HTTP status >= 400 with -f/--fail\n"
       "23   write error (output file or closed pipe)\n"
-      "26   read error (--data @file)\n"
+      "26   read error (--data @file, -T FILE)\n"
       "28   timeout (--connect-timeout, -m/--max-time)\n"
       "33   -C: the server cannot resume (it answered without a range)\n"
       "35   TLS handshake failed\n"
@@ -115,6 +117,7 @@ const std::string& exit_code_table() {
       "60   certificate verification failed\n"
       "61   unknown or broken Content-Encoding (--compressed) or Transfer-Encoding\n"
       "63   maximum file size exceeded (--max-filesize)\n"
+      "65   a body to send again on a redirect or retry could not be rewound (-T -)\n"
       "77   the --cacert file could not be read\n"
       "90   the server's public key did not match --pinnedpubkey\n"
       "92   HTTP/2 stream error (RST_STREAM, or the stream was not closed cleanly)\n"

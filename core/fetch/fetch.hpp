@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct Target {
   std::string output_path;   // empty: stdout
   uint64_t resume_from = 0;  // -C: ask for the body from this offset and append (0: off)
   std::size_t url_num = 0;   // %{urlnum}: the URL it came from (a glob makes several targets)
+  // -T: the body to send (PUT unless the method is given), streamed; nullptr: none.
+  std::shared_ptr<BodySource> upload;
 };
 
 struct ResolveEntry {  // --resolve HOST:PORT:ADDR

@@ -43,11 +43,13 @@ std::optional<std::string> authorization(const Config& cfg, const Url& url) {
 
 }  // namespace
 
-Request build_request(const Config& cfg, const Url& url) {
+Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySource> upload) {
   Request r;
   r.url = url;
   if (!cfg.method.empty())
     r.method = cfg.method;
+  else if (upload)
+    r.method = "PUT";
   else if (cfg.head_only)
     r.method = "HEAD";
   else if (cfg.data)
@@ -66,6 +68,10 @@ Request build_request(const Config& cfg, const Url& url) {
                                                    : "application/x-www-form-urlencoded";
     r.headers.add("Content-Type", type);
   }
+  if (upload) {  // no Content-Type, as curl sends none for -T
+    r.upload = std::move(upload);
+    r.has_body = true;
+  }
   Headers defaults = r.headers;  // what a user's -H replaces rather than adds to
   defaults.add("Host", "");
   for (const auto& line : cfg.headers) apply_header(r.headers, defaults, line);
@@ -81,6 +87,7 @@ Request redirect_request(const Request& prev, int status, const Url& next, bool 
   if (to_get) {
     r.method = "GET";
     r.body.clear();
+    r.upload = nullptr;
     r.has_body = false;
     r.headers.remove("content-type");
     r.headers.remove("content-length");

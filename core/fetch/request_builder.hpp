@@ -6,10 +6,12 @@
 
 namespace sluice::fetch {
 
-Request build_request(const Config& cfg, const Url& url);
+// upload: -T's body for this target (PUT unless cfg.method says otherwise).
+Request build_request(const Config& cfg, const Url& url,
+                      std::shared_ptr<BodySource> upload = nullptr);
 
 // The request for the next hop of a redirect (curl's rules: 301/302 turn a POST
-// into a GET, 303 turns anything but HEAD into a GET). With auto_referer
+// into a GET, 303 turns anything but HEAD into a GET, its body dropped). With auto_referer
 // (-e ";auto") its Referer names the URL it leaves.
 Request redirect_request(const Request& prev, int status, const Url& next,
                          bool auto_referer = false);

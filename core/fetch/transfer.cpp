@@ -59,7 +59,7 @@ void Transfer::start() {
   auto url = parse_url(target_.url);
   if (!url) return finish(url.error());
   rep_.url_effective = url->str();
-  req_ = build_request(env_.cfg, *url);
+  req_ = build_request(env_.cfg, *url, target_.upload);
   if (target_.resume_from > 0)
     req_.headers.set("Range", fmt::format("bytes={}-", target_.resume_from));
   rep_.method = req_.method;
@@ -110,10 +110,22 @@ void Transfer::on_output_low() {
   if (session_) session_->resume(stream_);
 }
 
+// -T's body bytes the session has taken to send (what it read from the
+// source, at most its write queue ahead of the socket); else the body's size.
+uint64_t Transfer::uploaded() const {
+  return req_.upload ? req_.upload->taken() : rep_.size_upload;
+}
+
+uint64_t Transfer::upload_total() const {
+  auto length = body_length(req_);
+  return length ? *length : 0;
+}
+
 void Transfer::arm_progress() {
   if (!env_.cb.progress) return;
   progress_timer_ = env_.loop.after(Millis(500), [this] {
-    env_.cb.progress({content_length_, body_written_, 0, 0, since_start(Clock::now()), false});
+    env_.cb.progress({content_length_, body_written_, upload_total(), uploaded(),
+                      since_start(Clock::now()), false});
     arm_progress();
   });
 }
@@ -257,7 +269,12 @@ void Transfer::submit() {
   rep_.local_ip = session_->local.len ? session_->local.ip() : "";
   rep_.local_port = session_->local.len ? session_->local.port() : 0;
   rep_.time_pretransfer = since_start(Clock::now());
-  rep_.size_upload = req_.has_body ? req_.body.size() : 0;
+  // A body sent before (a redirect, a retry) goes again from its first byte.
+  if (req_.upload && !req_.upload->rewind())
+    return finish(Error{Errc::rewind_failed,
+                        "Send failed since rewinding of the data stream failed (stdin is read "
+                        "once)"});
+  rep_.size_upload = req_.has_body && !req_.upload ? req_.body.size() : 0;
   rep_.scheme = req_.url.scheme;  // "http" or "https", lower case as curl 8 prints it
   auto id = session_->submit(cookied(), *this);
   if (!id) return handle_error(id.error());
@@ -660,8 +677,10 @@ void Transfer::complete() {
   rep_.time_total = since_start(Clock::now());
   rep_.filename_effective = file_ ? file_->path() : "";
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
+  rep_.size_upload = uploaded();
   if (env_.cb.progress)
-    env_.cb.progress({content_length_, body_written_, 0, 0, rep_.time_total, true});
+    env_.cb.progress(
+        {content_length_, body_written_, upload_total(), rep_.size_upload, rep_.time_total, true});
   auto done = done_;
   Report rep = rep_;
   env_.loop.defer([done, rep] { done(rep); });

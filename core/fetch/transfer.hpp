@@ -81,6 +81,8 @@ class Transfer final : public ResponseSink {
   void body_written(std::size_t n);
   void cancel_timers();
   void arm_progress();
+  uint64_t uploaded() const;
+  uint64_t upload_total() const;
   double since_start(TimePoint t) const;
 
   TransferEnv env_;

@@ -17,6 +17,7 @@ enum class Errc {
   http_status,           // HTTP >= 400 with --fail
   write_failed,          // consumer (stdout/file) refused bytes
   read_failed,           // a local file (e.g. --data @file) could not be read
+  rewind_failed,         // a body to send again (-T - on a redirect) cannot be read again
   timeout,               // connect/overall/idle deadline passed
   tls_handshake,         // TLS handshake failed
   cert_verify,           // peer certificate not trusted / wrong host

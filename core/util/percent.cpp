@@ -31,6 +31,10 @@ std::optional<std::string> percent_decode(std::string_view s) {
 }
 
 std::string form_urlencode(std::string_view s) {
+  return percent_encode(s, true);
+}
+
+std::string percent_encode(std::string_view s, bool space_as_plus) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
@@ -39,7 +43,7 @@ std::string form_urlencode(std::string_view s) {
                       c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out += static_cast<char>(c);
-    } else if (c == ' ') {
+    } else if (c == ' ' && space_as_plus) {
       out += '+';
     } else {
       out += '%';

@@ -15,4 +15,8 @@ std::optional<std::string> percent_decode(std::string_view s);
 // ALPHA, DIGIT and "-._~" stay, a space becomes '+', every other byte %XX.
 std::string form_urlencode(std::string_view s);
 
+// ALPHA, DIGIT and "-._~" stay, every other byte becomes %XX (a space '+'
+// with space_as_plus), as curl_easy_escape: -T's file name added to a URL.
+std::string percent_encode(std::string_view s, bool space_as_plus = false);
+
 }  // namespace sluice

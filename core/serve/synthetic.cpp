@@ -13,6 +13,7 @@
 #include "core/serve/methods.hpp"
 #include "core/serve/pattern.hpp"
 #include "core/serve/range.hpp"
+#include "core/serve/upload_sink.hpp"
 
 namespace sluice::serve {
 
@@ -284,6 +285,7 @@ constexpr SyntheticPath kPaths[] = {
     {"/status/", [](const Call& c) { return status(c.rest); }},
     {"/delay/", [](const Call& c) { return delay(c.rest); }},
     {"/echo", [](const Call&) -> std::unique_ptr<Endpoint> { return std::make_unique<Echo>(); }},
+    {"/upload", [](const Call&) { return upload_sink(); }},
     {"/stats", [](const Call& c) { return stats_json(c.stats); }},
     {"/headers", [](const Call& c) { return headers_json(c.req); }},
     {"/basic-auth/", [](const Call& c) { return basic_auth(c.req, c.rest); }},
@@ -319,6 +321,8 @@ std::string_view endpoint_index() {
          "/status/CODE          that status (200..599) with a short text body\n"
          "/delay/MS             200 after MS milliseconds (at most 3600000)\n"
          "/echo                 the request body streamed back, with its Content-Type\n"
+         "/upload               the request body taken whole, answered with JSON\n"
+         "                      {\"bytes\":N,\"crc32\":\"8 hex digits\"} (zlib's CRC-32)\n"
          "/stats                JSON {\"requests\":N,\"connections\":M,\"open\":K}, this process\n"
          "/headers              the request's header fields as JSON\n"
          "/basic-auth/USER/PASS 200 for Authorization: Basic USER:PASS, else 401\n"

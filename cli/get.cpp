@@ -21,6 +21,7 @@
 #include "cli/get_form.hpp"
 #include "cli/get_password.hpp"
 #include "cli/get_proxy.hpp"
+#include "cli/get_upload.hpp"
 #include "cli/http_version_arg.hpp"
 #include "cli/progress.hpp"
 #include "cli/size_arg.hpp"
@@ -34,6 +35,7 @@ namespace sluice::cli {
 struct GetArgs {
   std::vector<std::string> urls, url_opts, outputs, headers, resolve, cookie;
   std::vector<std::string> proxy, noproxy;  // the last one given counts; none: the environment
+  std::vector<std::string> upload;          // -T: one per URL, in order
   std::vector<DataPiece> data;              // every data flag, in command-line order
   std::vector<FormField> form;              // -F and --form-string, in order
   int remote_name = 0;
@@ -136,6 +138,11 @@ CommandSpec get_spec(GetArgs& a) {
               FormKind::parsed, a.form),
       ordered("--form-string", "NAME=VALUE", "A -F field whose value is taken as it is",
               FormKind::literal, a.form),
+      value("-T,--upload-file", "FILE",
+            "Send FILE as the body of a PUT (unless -X), streamed as the server takes it: '-' "
+            "(or '.') reads stdin, sent chunked; a URL ending in '/' gets FILE's base name; one "
+            "per URL, in order",
+            a.upload, true),
       flag("-G,--get", "Send the data (-d and the like) as the URL's query in a GET", a.get),
       value("-u,--user", "USER[:PASSWORD]",
             "Basic authentication (asks for the password on the terminal when ':' is missing); "
@@ -491,6 +498,8 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
     c.content_type = std::move(form->content_type);
   }
   if (auto v = identity(a, c); !v) return std::unexpected(v.error());
+  if (auto v = attach_uploads(a.upload, a.head || c.data.has_value() || a.get, c); !v)
+    return std::unexpected(v.error());
   if (a.head && c.data)
     return fail(Errc::bad_argument,
                 "You can only select one HTTP request method! You asked for both HEAD (-I) and "
@@ -548,6 +557,7 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   auto version = http_version_arg({a.http11, a.http2, a.http2_prior, a.http3, a.http3_only});
   if (!version) return std::unexpected(version.error());
   c.http_version = *version;
+  if (auto v = upload_http_version(a.upload, c); !v) return std::unexpected(v.error());
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;
   c.parallel_max = a.parallel_max;

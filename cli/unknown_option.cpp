@@ -14,8 +14,6 @@ namespace {
 constexpr std::string_view kCurlOnly[] = {"--socks5",
                                           "--socks5-hostname",
                                           "--preproxy",
-                                          "-T",
-                                          "--upload-file",
                                           "-:",
                                           "--next",
                                           "--connect-to",

@@ -174,10 +174,10 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
   CHECK(socks.err ==
         "sluice get: option --socks5 is not supported (a curl option sluice does not have yet); "
         "see 'sluice get --help'\n");
-  // -T's argument is not taken for a URL: nothing at all is fetched.
-  auto upload = sh(get("-T " + s.base + "/x " + s.base + "/echo"));
-  CHECK(upload.exit_code == 2);
-  CHECK_THAT(upload.err, ContainsSubstring("option -T is not supported"));
+  // --preproxy's argument is not taken for a URL: nothing at all is fetched.
+  auto preproxy = sh(get("--preproxy " + s.base + "/x " + s.base + "/echo"));
+  CHECK(preproxy.exit_code == 2);
+  CHECK_THAT(preproxy.err, ContainsSubstring("option --preproxy is not supported"));
   auto cluster = sh(get("-sSfz x " + s.base + "/bytes/1"));  // -z inside a cluster of known ones
   CHECK_THAT(cluster.err, ContainsSubstring("option -z is not supported"));
   auto bogus = sh(get("--no-such-flag " + s.base + "/bytes/1"));

@@ -23,6 +23,8 @@ Each connection is handled by MODE:
   ce-broken    "Content-Encoding: gzip" on bytes that are not gzip   -> 0, or 61 with --compressed
   ce-truncated half of a gzip body, then a clean end                -> 0, or 61 with --compressed
   ce-unknown   "Content-Encoding: foo"                               -> 0, or 61 with --compressed
+  half-upload  reads the head and 100 kB of the request body, then closes
+               without a byte of answer                             -> exit 52, 55 or 56
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
@@ -128,6 +130,13 @@ def handle(conn, number):
                     "ce-unknown": b"foo-coded"}[MODE]
             coding = b"foo" if MODE == "ce-unknown" else b"gzip"
             conn.sendall(ok(body, b"Content-Encoding: " + coding + b"\r\n"))
+        elif MODE == "half-upload":
+            got = 0
+            while got < 100000:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                got += len(chunk)
         elif MODE == "no-status":
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "switch":

@@ -27,6 +27,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l data-urlencode -r -d 
 complete -c sluice -n '__fish_seen_subcommand_from get' -l json -r -d 'POST JSON (@FILE and @- read it): sets Content-Type and Accept to application/json; repeated --json are joined without &'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s F -l form -r -d 'A multipart/form-data field: \'name=value\', \'name=@file\' (a file part), \'name=<file\' (its bytes as the value), \';type=\' and \';filename=\' after; repeatable'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l form-string -r -d 'A -F field whose value is taken as it is'
+complete -c sluice -n '__fish_seen_subcommand_from get' -s T -l upload-file -r -F -d 'Send FILE as the body of a PUT (unless -X), streamed as the server takes it: \'-\' (or \'.\') reads stdin, sent chunked; a URL ending in \'/\' gets FILE\'s base name; one per URL, in order'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s G -l get -d 'Send the data (-d and the like) as the URL\'s query in a GET'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s u -l user -r -d 'Basic authentication (asks for the password on the terminal when \':\' is missing); sent on redirects only to the same origin'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l oauth2-bearer -r -d 'Send \'Authorization: Bearer TOKEN\''

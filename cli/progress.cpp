@@ -26,28 +26,35 @@ std::string ProgressMeter::hms(double s) {
   return fmt::format("{}:{:02d}:{:02d}", t / 3600, (t / 60) % 60, t % 60);
 }
 
+// curl's columns: % Total and Total count both directions (a -T upload and
+// its response), then each direction on its own.
 std::string ProgressMeter::table_line(const fetch::Progress& p) {
+  uint64_t done = p.downloaded + p.uploaded;
   double dt = p.elapsed - last_time_;
   if (dt >= 0.4 || p.final) {
-    current_speed_ = dt > 0 ? (p.downloaded - last_bytes_) / dt : current_speed_;
-    last_bytes_ = p.downloaded;
+    current_speed_ = dt > 0 ? (done - last_bytes_) / dt : current_speed_;
+    last_bytes_ = done;
     last_time_ = p.elapsed;
   }
-  double avg = p.elapsed > 0 ? p.downloaded / p.elapsed : 0;
-  uint64_t total = p.download_total.value_or(0);
-  int pct = total ? static_cast<int>(100.0 * p.downloaded / total) : 0;
-  double left = total && avg > 0 ? (total - std::min(total, p.downloaded)) / avg : -1;
-  return fmt::format("{:3d} {}  {:3d} {}    0     0  {}      0 {} {} {} {}", pct, size5(total), pct,
-                     size5(p.downloaded), size5(avg),
+  auto per_second = [&](uint64_t n) { return p.elapsed > 0 ? n / p.elapsed : 0; };
+  auto percent = [](uint64_t n, uint64_t of) { return of ? static_cast<int>(100.0 * n / of) : 0; };
+  double avg = per_second(done);
+  uint64_t dl_total = p.download_total.value_or(0), total = dl_total + p.upload_total;
+  double left = total && avg > 0 ? (total - std::min(total, done)) / avg : -1;
+  return fmt::format("{:3d} {}  {:3d} {}  {:3d} {}  {}  {} {} {} {} {}", percent(done, total),
+                     size5(total), percent(p.downloaded, dl_total), size5(p.downloaded),
+                     percent(p.uploaded, p.upload_total), size5(p.uploaded),
+                     size5(per_second(p.downloaded)), size5(per_second(p.uploaded)),
                      total ? hms(total / std::max(avg, 1.0)) : "--:--:--", hms(p.elapsed),
                      total ? hms(left) : "--:--:--", size5(current_speed_));
 }
 
 std::string ProgressMeter::bar_line(const fetch::Progress& p) const {
   constexpr int kWidth = 60;
-  if (!p.download_total || *p.download_total == 0)
-    return fmt::format("{:>{}}", size5(p.downloaded), kWidth + 7);
-  double frac = std::min(1.0, double(p.downloaded) / *p.download_total);
+  uint64_t total = p.download_total.value_or(0) + p.upload_total;
+  uint64_t done = p.downloaded + p.uploaded;
+  if (total == 0) return fmt::format("{:>{}}", size5(done), kWidth + 7);
+  double frac = std::min(1.0, double(done) / total);
   int fill = static_cast<int>(frac * kWidth);
   return std::string(fill, '#') + std::string(kWidth - fill, ' ') +
          fmt::format(" {:5.1f}%", frac * 100);

@@ -16,6 +16,8 @@ int exit_code(Errc code) {
       return 1;
     case Errc::bad_argument:
       return 2;
+    case Errc::option_syntax:
+      return 49;
     case Errc::bad_url:
       return 3;
     case Errc::bad_proxy:
@@ -110,6 +112,7 @@ const std::string& exit_code_table() {
       "33   -C: the server cannot resume (it answered without a range)\n"
       "35   TLS handshake failed\n"
       "47   too many redirects (--max-redirs)\n"
+      "49   malformed option entry (--connect-to)\n"
       "52   empty reply from server\n"
       "55   send failure\n"
       "56   receive failure, or the proxy refused CONNECT (a non-2xx answer)\n"

@@ -17,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/get_connect_to.hpp"
 #include "cli/get_data.hpp"
 #include "cli/get_form.hpp"
 #include "cli/get_password.hpp"
@@ -33,7 +34,7 @@
 namespace sluice::cli {
 
 struct GetArgs {
-  std::vector<std::string> urls, url_opts, outputs, headers, resolve, cookie;
+  std::vector<std::string> urls, url_opts, outputs, headers, resolve, connect_to, cookie;
   std::vector<std::string> proxy, noproxy;  // the last one given counts; none: the environment
   std::vector<std::string> upload;          // -T: one per URL, in order
   std::vector<DataPiece> data;              // every data flag, in command-line order
@@ -231,6 +232,11 @@ CommandSpec get_spec(GetArgs& a) {
             a.pinnedpubkey),
       value("--resolve", "HOST:PORT:ADDR", "Connect to ADDR for HOST:PORT without DNS; repeatable",
             a.resolve),
+      value("--connect-to", "HOST1:PORT1:HOST2:PORT2",
+            "Connect to HOST2:PORT2 for requests to HOST1:PORT1 (empty fields match any, or "
+            "keep the URL's); the URL, Host and TLS name stay HOST1's; repeatable, first match "
+            "wins",
+            a.connect_to),
       value("-x,--proxy", "[http://][USER:PASSWORD@]HOST[:PORT]",
             "Go through this HTTP proxy (port 1080 unless given): http:// URLs are asked of it "
             "in absolute form, https:// ones through a CONNECT tunnel; '' turns proxies off, "
@@ -552,6 +558,9 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   auto res = parse_resolve(a.resolve);
   if (!res) return std::unexpected(res.error());
   c.resolve = std::move(*res);
+  auto connect_to = parse_connect_to(a.connect_to);
+  if (!connect_to) return std::unexpected(connect_to.error());
+  c.connect_to = std::move(*connect_to);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
   auto version = http_version_arg({a.http11, a.http2, a.http2_prior, a.http3, a.http3_only});

@@ -66,6 +66,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -s E -l cert -r -F -d 'C
 complete -c sluice -n '__fish_seen_subcommand_from get' -l key -r -F -d 'The client certificate\'s private key (PEM)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l pinnedpubkey -r -d 'The server\'s public key must match one of these SHA-256 pins (\';\'-separated) or the key in FILE; exit 90 otherwise'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l resolve -r -d 'Connect to ADDR for HOST:PORT without DNS; repeatable'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l connect-to -r -d 'Connect to HOST2:PORT2 for requests to HOST1:PORT1 (empty fields match any, or keep the URL\'s); the URL, Host and TLS name stay HOST1\'s; repeatable, first match wins'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s x -l proxy -r -d 'Go through this HTTP proxy (port 1080 unless given): http:// URLs are asked of it in absolute form, https:// ones through a CONNECT tunnel; \'\' turns proxies off, the environment\'s too. Without -x: http_proxy, https_proxy/HTTPS_PROXY, all_proxy/ALL_PROXY'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s U -l proxy-user -r -d 'Basic credentials for the proxy (over those in its URL); asks for the password on the terminal when \':\' is missing'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l noproxy -r -d 'Hosts reached directly, comma-separated: names match their subdomains too, addresses (ADDR/BITS too) match IPs, \'*\' all (over no_proxy/NO_PROXY)'

@@ -34,6 +34,11 @@ struct ResolveEntry {  // --resolve HOST:PORT:ADDR
   SocketAddr addr;
 };
 
+struct ConnectToEntry {  // --connect-to HOST1:PORT1:HOST2:PORT2; empty matches/keeps all
+  std::string from_host, to_host;
+  uint16_t from_port = 0, to_port = 0;
+};
+
 struct Config {
   std::vector<Target> targets;
   std::string method;                // empty: GET, POST with data, HEAD with head_only
@@ -72,6 +77,7 @@ struct Config {
   std::optional<uint64_t> max_filesize;
   TlsClientConfig tls;
   std::vector<ResolveEntry> resolve;
+  std::vector<ConnectToEntry> connect_to;  // the first that matches applies
   Family family = Family::any;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
   HttpVersion http_version = HttpVersion::negotiate;

@@ -191,8 +191,15 @@ void Transfer::connect() {
   if (proxy_)
     spec.proxy =
         ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u), proxy_->authorization()};
+  for (const auto& c : env_.cfg.connect_to)
+    if ((c.from_host.empty() || c.from_host == u.host) && (!c.from_port || c.from_port == u.port)) {
+      spec.dial_host = c.to_host;
+      spec.dial_port = c.to_port;
+      break;
+    }
+  // --resolve pins where the connection goes: after --connect-to, as in curl.
   for (const auto& r : env_.cfg.resolve)
-    if (r.host == u.host && r.port == u.port) spec.pinned.push_back(r.addr);
+    if (r.host == spec.target_host() && r.port == spec.target_port()) spec.pinned.push_back(r.addr);
   // OpenSSL (about 4 MiB mapped) is loaded only when TCP is tried: never
   // for --http3-only, for --http3 only if QUIC loses.
   if (u.tls() && (proxy_ || !tries_h3(env_.cfg.http_version, true))) {

@@ -18,7 +18,7 @@ Connector::~Connector() {
 }
 
 void Connector::start() {
-  uint16_t port = spec_.proxy ? spec_.proxy->port : spec_.port;
+  uint16_t port = spec_.proxy ? spec_.proxy->port : spec_.target_port();
   // --resolve pins the origin's addresses, not the proxy's.
   std::vector<SocketAddr> pinned = spec_.proxy ? std::vector<SocketAddr>{} : spec_.pinned;
   resolver_ = lookup(loop_, hop_host(), port, spec_.family, pinned,
@@ -89,9 +89,10 @@ void Connector::tcp_connected() {
     trace('*', fmt::format("Connected to {} ({}) port {}", hop_host(), result_.remote.ip(),
                            result_.remote.port()));
   if (spec_.proxy && spec_.proxy->tunnel) {
-    std::string authority = spec_.host.find(':') != std::string::npos
-                                ? fmt::format("[{}]:{}", spec_.host, spec_.port)
-                                : fmt::format("{}:{}", spec_.host, spec_.port);
+    const std::string& host = spec_.target_host();
+    std::string authority = host.find(':') != std::string::npos
+                                ? fmt::format("[{}]:{}", host, spec_.target_port())
+                                : fmt::format("{}:{}", host, spec_.target_port());
     if (trace) trace('*', "Establish HTTP proxy tunnel to " + authority);
     tunnel_ = std::make_unique<ProxyTunnel>(fd_.get(), authority, spec_.proxy->authorization);
     if (trace) trace('>', tunnel_->request());

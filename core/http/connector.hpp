@@ -35,6 +35,12 @@ struct ConnectSpec {
   std::vector<SocketAddr> pinned;  // --resolve: skip DNS
   std::shared_ptr<TlsContext> tls_ctx;
   std::optional<ProxyHop> proxy;
+  // --connect-to: the host and port connections go to (DNS and the socket)
+  // instead of host:port; TLS (SNI, the certificate's name) stays host's.
+  std::string dial_host;
+  uint16_t dial_port = 0;
+  const std::string& target_host() const { return dial_host.empty() ? host : dial_host; }
+  uint16_t target_port() const { return dial_port ? dial_port : port; }
 };
 
 struct Connected {
@@ -67,7 +73,9 @@ class Connector final : private IoHandler {
   void drive_handshake();
   void watch(int fd, uint32_t events);
   void unwatch(int fd);
-  const std::string& hop_host() const { return spec_.proxy ? spec_.proxy->host : spec_.host; }
+  const std::string& hop_host() const {
+    return spec_.proxy ? spec_.proxy->host : spec_.target_host();
+  }
   void finish(Result<Connected> r);
 
   Loop& loop_;

@@ -116,7 +116,7 @@ void Dialer::start_quic() {
       start_tcp();
     });
   }
-  quic_lookup_ = lookup(loop_, spec_.host, spec_.port, spec_.family, spec_.pinned,
+  quic_lookup_ = lookup(loop_, spec_.target_host(), spec_.target_port(), spec_.family, spec_.pinned,
                         [this](Result<std::vector<SocketAddr>> r) { quic_resolved(std::move(r)); });
 }
 
@@ -124,7 +124,7 @@ void Dialer::quic_resolved(Result<std::vector<SocketAddr>> r) {
   if (finished_) return;
   if (!r) return quic_failed(r.error());
   if (r->empty())
-    return quic_failed({Errc::resolve_failed, "Could not resolve host: " + spec_.host});
+    return quic_failed({Errc::resolve_failed, "Could not resolve host: " + spec_.target_host()});
   quic_.resolved = Clock::now();
   quic_.remote = r->front();
   h3::QuicDialSpec d;

@@ -36,6 +36,7 @@ enum class Errc {
   client_cert,           // --cert/--key could not be used (curl's 58)
   pinned_key,            // --pinnedpubkey did not match (curl's 90)
   bad_argument,          // invalid option value
+  option_syntax,         // a malformed option entry curl names 49 (--connect-to)
   address_in_use,        // bind failed
   cancelled,             // stopped by a signal
   h3_unavailable,        // the HTTP/3 module is missing, broken or from another build

@@ -1,0 +1,108 @@
+#include "core/h2/hpack_encoder.hpp"
+
+#include <algorithm>
+
+#include "core/h2/hpack_static.hpp"
+#include "core/h2/huffman.hpp"
+
+namespace sluice::hpack {
+
+namespace {
+
+// FNV-1a over name, a separator no field name holds, and value.
+uint64_t field_hash(std::string_view name, std::string_view value) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  };
+  mix(name);
+  h = (h ^ ':') * 0x100000001b3ull;
+  mix(value);
+  return h;
+}
+
+bool has_upper(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+}  // namespace
+
+void encode_integer(std::string& out, uint8_t pattern, int prefix_bits, uint64_t value) {
+  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
+  if (value < max_prefix) {
+    out += static_cast<char>(pattern | value);
+    return;
+  }
+  out += static_cast<char>(pattern | max_prefix);
+  value -= max_prefix;
+  while (value >= 0x80) {
+    out += static_cast<char>(0x80 | (value & 0x7f));
+    value >>= 7;
+  }
+  out += static_cast<char>(value);
+}
+
+void Encoder::literal_string(std::string& out, std::string_view s) {
+  std::size_t coded = huffman_size(s);
+  if (coded < s.size()) {
+    encode_integer(out, 0x80, 7, coded);
+    huffman_encode(s, out);
+  } else {
+    encode_integer(out, 0x00, 7, s.size());
+    out.append(s);
+  }
+}
+
+void Encoder::set_peer_limit(std::size_t limit) {
+  std::size_t size = std::min(limit, kDefaultTable);
+  update_min_ = std::min(update_min_, size);
+  update_pending_ = true;
+  table_.resize(size);
+}
+
+// 4.2: the smallest size since the last block, then the current one if it
+// is larger, so the peer evicts what we evicted.
+void Encoder::begin(std::string& out) {
+  if (!update_pending_) return;
+  encode_integer(out, 0x20, 5, update_min_);
+  if (table_.max_size() != update_min_) encode_integer(out, 0x20, 5, table_.max_size());
+  update_pending_ = false;
+  update_min_ = SIZE_MAX;
+}
+
+// The dynamic entry holding exactly name and value, as an HPACK index (0: none).
+std::size_t Encoder::find(uint64_t hash, std::string_view name, std::string_view value) const {
+  for (std::size_t i = 1; i <= table_.count(); ++i) {
+    if (table_.hash_at(i) != hash) continue;
+    Field f = table_.at(i);
+    if (f.name == name && f.value == value) return kStaticEntries + i;
+  }
+  return 0;
+}
+
+void Encoder::field(std::string& out, std::string_view name, std::string_view value, Index how) {
+  if (has_upper(name)) {
+    lower_.assign(name);
+    for (char& c : lower_)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    name = lower_;
+  }
+  StaticMatch st = static_find(name, value);
+  if (st.full) return encode_integer(out, 0x80, 7, st.full);
+  uint64_t hash = 0;
+  if (how == Index::yes) {
+    hash = field_hash(name, value);
+    if (std::size_t i = find(hash, name, value)) return encode_integer(out, 0x80, 7, i);
+  }
+  bool insert = how == Index::yes &&
+                name.size() + value.size() + DynamicTable::kEntryOverhead <= table_.max_size() / 4;
+  if (insert)
+    encode_integer(out, 0x40, 6, st.name);
+  else
+    encode_integer(out, how == Index::never ? 0x10 : 0x00, 4, st.name);
+  if (st.name == 0) literal_string(out, name);
+  literal_string(out, value);
+  if (insert && table_.insert(name, value)) table_.set_last_hash(hash);
+}
+
+}  // namespace sluice::hpack

@@ -1,71 +1,26 @@
+// H2ServerSession, input half: the client's frames (RFC 9113), stream
+// states, flow control on what the client sends, and the defences.
 #include "core/h2/server_session.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
 #include <utility>
 
-#include "core/h1/http_date.hpp"
-#include "core/http/status.hpp"
-#include "core/util/small_alloc.hpp"
+#include "core/h2/preface.hpp"
+#include "core/h2/server_stream.hpp"
 
 namespace sluice {
 
-namespace {
-constexpr std::size_t kFrameHeader = 9;  // every HTTP/2 frame starts with 9 bytes
+using namespace h2;
+using namespace h2srv;
 
+namespace {
 // Defence thresholds. Generous for real clients (a browser cancelling a page
 // resets tens of streams; gRPC keepalive pings a few times a minute), far
 // below what an attack needs to hurt.
-constexpr uint32_t kMaxContinuations = 8;  // per header block (nghttp2's own default)
-constexpr std::size_t kMaxOutboundAck = 100;
+constexpr uint32_t kMaxContinuations = 8;     // per header block (nghttp2's default)
 constexpr std::size_t kHardHeaderFactor = 4;  // past limit x this: GOAWAY, not 431
-// NGHTTP2_ERR_TOO_MANY_CONTINUATIONS: nghttp2's own CONTINUATION cap (1.61,
-// and Debian's 1.52 security update), which trips before our callback sees
-// the frame. Spelled as a number: older headers do not name it.
-constexpr ssize_t kErrTooManyContinuations = -905;
-
-std::string_view view(const uint8_t* p, std::size_t n) {
-  return {reinterpret_cast<const char*>(p), n};
-}
-
-// Runs change(queue) and keeps total (the blocks all queues hold) in step.
-template <class Change>
-void track(std::size_t& total, ChainBuffer& queue, Change&& change) {
-  std::size_t before = queue.capacity();
-  change(queue);
-  total = total - before + queue.capacity();
-}
-
-std::size_t big_endian(std::string_view bytes) {
-  std::size_t v = 0;
-  for (char c : bytes) v = (v << 8) | static_cast<uint8_t>(c);
-  return v;
-}
-
-// The last n bytes of v, most significant first.
-void put_big_endian(std::string& out, std::size_t v, int n) {
-  for (int i = n - 1; i >= 0; --i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-nghttp2_nv nv(std::string_view name, std::string_view value, uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
-  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
-          flags};
-}
-
-// A field whose name is a string literal, already lower case: nghttp2 keeps
-// a pointer to it instead of copying and lower-casing it (the value is still
-// copied, since it may live on the caller's stack).
-nghttp2_nv literal_name(std::string_view name, std::string_view value) {
-  return nv(name, value, NGHTTP2_NV_FLAG_NO_COPY_NAME);
-}
-
-// A status code's three digits, as HTTP/2's :status carries them.
-std::array<char, 3> status_digits(int status) {
-  return {static_cast<char>('0' + status / 100 % 10), static_cast<char>('0' + status / 10 % 10),
-          static_cast<char>('0' + status % 10)};
-}
+constexpr std::size_t kFreeStreams = 32;      // closed streams kept for reuse, per session
 
 std::optional<uint64_t> parse_length(std::string_view s) {
   uint64_t v = 0;
@@ -73,317 +28,311 @@ std::optional<uint64_t> parse_length(std::string_view s) {
   if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
 }
-}  // namespace
 
-struct H2ServerSession::Stream {
-  RequestHead head;
-  std::size_t header_bytes = 0;
-  bool too_large = false;                   // header list over the limit: answer 431
-  bool rejected = false;                    // answered without routing: its body is dropped
-  bool head_request = false;                // HEAD: the response has no body
-  bool responded = false;                   // send_head called: the head is out or waits
-  bool no_body = false;                     // the response ended with its HEADERS
-  bool eof = false;                         // end_response called
-  bool deferred = false;                    // the DATA source returned NGHTTP2_ERR_DEFERRED
-  bool body_unsized = false;                // a request body without content-length
-  bool request_ended = false;               // the peer's END_STREAM arrived
-  bool cut = false;                         // a refused body ran past kDropMax: reset
-  bool filling = false;                     // the endpoint has more body ready: see set_filling
-  uint64_t received = 0;                    // request body bytes
-  uint64_t dropped = 0;                     // request body bytes read and thrown away (refused)
-  std::size_t held = 0;                     // received but not yet given back to the peer's window
-  ChainBuffer queue;                        // response body written, not yet framed
-  std::size_t pool_index = 0;               // where the session's pool_ holds it
-  std::optional<WaitingHead> waiting_head;  // send_head waits for the request body
-
-  // A full block of body leaves as one DATA frame without a copy: its header
-  // goes in the block's headroom (send_data).
-  Stream() { queue.set_headroom(kFrameHeader); }
-
-  // For reuse from the free list: everything but the queue's allocations
-  // and the header list's, so a typical request head is parsed without
-  // allocating.
-  void reset() {
-    head.reset_keeping_capacity();
-    header_bytes = 0;
-    too_large = rejected = head_request = responded = no_body = eof = deferred = false;
-    body_unsized = request_ended = cut = filling = false;
-    received = dropped = 0;
-    held = 0;
-    queue.clear();
-    waiting_head.reset();
-  }
-};
-
-namespace {
-constexpr std::size_t kFreeStreams = 32;  // closed streams kept for reuse, per session
-// A response head's fields: :status, server, date, content-length and alt-svc of our
-// own, then the endpoint's; up to kInlineFields fit the stack array.
-constexpr std::size_t kOwnFields = 5;
-constexpr std::size_t kInlineFields = 16;
-// A response waiting for its unsized request body holds at most this much
-// body, per stream and per connection; past it, it flows (as in HTTP/1.1).
-constexpr std::size_t kHoldMax = 256 * 1024;
-constexpr std::size_t kHoldTotal = 1 << 20;
-constexpr uint64_t kDropMax = 1 << 20;  // refused request body read and dropped, per stream
-}  // namespace
-
-nghttp2_session_callbacks* H2ServerSession::callbacks() {
-  static nghttp2_session_callbacks* cbs = [] {
-    nghttp2_session_callbacks* c = nullptr;
-    nghttp2_session_callbacks_new(&c);
-    nghttp2_session_callbacks_set_on_begin_frame_callback(c, &on_begin_frame);
-    nghttp2_session_callbacks_set_on_begin_headers_callback(c, &on_begin_headers);
-    nghttp2_session_callbacks_set_on_header_callback(c, &on_header);
-    nghttp2_session_callbacks_set_on_frame_recv_callback(c, &on_frame_recv);
-    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &on_data_chunk);
-    nghttp2_session_callbacks_set_on_stream_close_callback(c, &on_stream_close);
-    nghttp2_session_callbacks_set_send_data_callback(c, &send_data);
-    return c;
-  }();
-  return cbs;
+bool iequals_ascii(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
 }
+}  // namespace
 
 H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings& settings,
                                  const ServerLimits& limits)
     : events_(events),
       settings_(settings),
       limits_(limits),
+      preface_left_(kClientPreface.size()),
       resets_(2 * settings.reset_rate, settings.reset_rate),
       control_(2 * settings.control_rate, settings.control_rate) {
-  nghttp2_option* opt = nullptr;
-  nghttp2_option_new(&opt);
-  nghttp2_option_set_no_auto_window_update(opt, 1);
-  nghttp2_option_set_max_outbound_ack(opt, kMaxOutboundAck);
-  nghttp2_option_set_no_closed_streams(opt, 1);  // no priority tree to keep them for
-  int rv = nghttp2_session_server_new3(&session_, callbacks(), this, opt,
-                                       small_alloc::table<nghttp2_mem>());
-  nghttp2_option_del(opt);
-  if (rv != 0) {  // out of memory: feed() reports the connection as over
-    session_ = nullptr;
-    terminated_ = true;
-    return;
-  }
-  // No SETTINGS_MAX_CONCURRENT_STREAMS here: emit() adds it on the way out.
-  const nghttp2_settings_entry iv[] = {
-      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initial_window},
-      {NGHTTP2_SETTINGS_MAX_FRAME_SIZE, settings.max_frame_size},
-      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings.max_header_list},
-      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
+  std::string entries;
+  auto entry = [&entries](uint16_t id, uint32_t value) {
+    char e[6] = {static_cast<char>(id >> 8), static_cast<char>(id)};
+    write_u32(e + 2, value);
+    entries.append(e, sizeof e);
   };
-  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, iv, std::size(iv));
+  entry(kMaxConcurrentStreams, settings.max_concurrent_streams);
+  entry(kInitialWindowSize, settings.initial_window);
+  entry(kMaxFrameSize, settings.max_frame_size);
+  entry(kMaxHeaderListSize, settings.max_header_list);
+  entry(kNoRfc7540Priorities, 1);
+  control_frame(kSettings, 0, 0, entries);
   // The connection window starts at 64 KiB whatever SETTINGS say.
-  int32_t conn =
-      static_cast<int32_t>(std::max(settings.connection_window, settings.initial_window));
-  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, conn);
+  int64_t conn = std::max(settings.connection_window, settings.initial_window);
+  if (conn > kDefaultWindow) window_update(0, static_cast<uint32_t>(conn - kDefaultWindow));
+  recv_window_ = conn;
 }
 
-H2ServerSession::~H2ServerSession() {
-  if (session_) nghttp2_session_del(session_);  // calls no callbacks
-}
+H2ServerSession::~H2ServerSession() = default;
 
-// ---- input -----------------------------------------------------------------
+// ---- frames in -------------------------------------------------------------
 
 bool H2ServerSession::feed(std::string_view data) {
   if (terminated_) return false;
-  // A frame that names an old stream waits until everything before it has
-  // been processed, so that nghttp2's set of streams is current when the
-  // frame's stream id is checked; other frames go through in one piece.
-  std::size_t fed = 0;
-  std::size_t at = 0;
-  while (at < data.size()) {
-    auto found = scanner_.next(data.substr(at));
-    if (!found) break;
-    std::size_t last = at + found->last_byte;
-    at = last + 1;
-    const h2::FrameHeader& h = found->header;
-    if (needs_check(h)) {
-      // The header's own bytes may go first: nghttp2 acts on the frame only
-      // once its final byte has come.
-      if (!receive(data.substr(fed, last - fed))) return false;
-      fed = last;
-      if (!stream_id_valid(h)) return false;
+  if (preface_left_ && !take_preface(data)) return false;
+  // A frame split across reads is gathered in in_; whole frames are handled
+  // where they lie.
+  while (!data.empty()) {
+    std::string_view whole;
+    if (!in_.empty() || data.size() < kFrameHeaderSize) {
+      std::size_t want = kFrameHeaderSize;
+      if (in_.size() < want) {
+        std::size_t n = std::min(want - in_.size(), data.size());
+        in_.append(data.substr(0, n));
+        data.remove_prefix(n);
+        if (in_.size() < want) return true;
+      }
+      std::size_t length = (std::size_t{static_cast<uint8_t>(in_[0])} << 16) |
+                           (std::size_t{static_cast<uint8_t>(in_[1])} << 8) |
+                           static_cast<uint8_t>(in_[2]);
+      if (length > settings_.max_frame_size) return fail(kFrameSizeError);
+      std::size_t n = std::min(kFrameHeaderSize + length - in_.size(), data.size());
+      in_.append(data.substr(0, n));
+      data.remove_prefix(n);
+      if (in_.size() < kFrameHeaderSize + length) return true;
+      whole = in_;
+    } else {
+      std::size_t length = (std::size_t{static_cast<uint8_t>(data[0])} << 16) |
+                           (std::size_t{static_cast<uint8_t>(data[1])} << 8) |
+                           static_cast<uint8_t>(data[2]);
+      if (length > settings_.max_frame_size) return fail(kFrameSizeError);
+      if (data.size() < kFrameHeaderSize + length) {
+        in_.assign(data);
+        return true;
+      }
+      whole = data.substr(0, kFrameHeaderSize + length);
+      data.remove_prefix(whole.size());
     }
-    if (h.type == NGHTTP2_HEADERS) highest_opened_ = std::max(highest_opened_, h.stream);
+    Header h{static_cast<uint32_t>(whole.size() - kFrameHeaderSize), static_cast<uint8_t>(whole[3]),
+             static_cast<uint8_t>(whole[4]),
+             static_cast<int32_t>(read_u32(whole.data() + 5) & kMaxWindow)};
+    bool ok = frame(h, whole.substr(kFrameHeaderSize));
+    in_.clear();
+    if (!ok || terminated_) return false;
   }
-  return receive(data.substr(fed));
-}
-
-// DATA or HEADERS on a client stream at or below the highest one opened: not
-// a new stream, so one nghttp2 may have forgotten.
-bool H2ServerSession::needs_check(const h2::FrameHeader& h) const {
-  bool data_or_headers = h.type == NGHTTP2_DATA || h.type == NGHTTP2_HEADERS;
-  return data_or_headers && (h.stream & 1) && h.stream <= highest_opened_;
-}
-
-// nghttp2 keeps no closed streams (no priority tree here), and ignores
-// frames for streams it does not know. RFC 9113 5.1 and 5.1.1 say: a HEADERS
-// frame cannot open a stream at or below one already opened (PROTOCOL_ERROR),
-// and DATA after the request's END_STREAM is STREAM_CLOSED.
-bool H2ServerSession::stream_id_valid(const h2::FrameHeader& h) {
-  // A stream nghttp2 still has: it applies the stream's state itself.
-  if (nghttp2_session_find_stream(session_, h.stream)) return true;
-  if (was_reset(h.stream)) return true;  // in flight before the client saw our reset
-  // Above the last stream taken (ignored after our GOAWAY): not an error.
-  if (h.stream > nghttp2_session_get_last_proc_stream_id(session_)) return true;
-  terminate(h.type == NGHTTP2_DATA ? NGHTTP2_STREAM_CLOSED : NGHTTP2_PROTOCOL_ERROR);
-  return false;
-}
-
-void H2ServerSession::remember_reset(int32_t id) {
-  reset_ids_[reset_next_] = id;
-  reset_next_ = (reset_next_ + 1) % reset_ids_.size();
-}
-
-bool H2ServerSession::was_reset(int32_t id) const {
-  return std::find(reset_ids_.begin(), reset_ids_.end(), id) != reset_ids_.end();
-}
-
-bool H2ServerSession::receive(std::string_view data) {
-  if (terminated_) return false;
-  if (data.empty()) return true;
-  ssize_t rv = nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(data.data()),
-                                        data.size());
-  if (rv >= 0 && fatal_code_ == 0) return true;
-  uint32_t code = NGHTTP2_PROTOCOL_ERROR;
-  if (fatal_code_)
-    code = fatal_code_;
-  else if (rv == NGHTTP2_ERR_FLOODED || rv == kErrTooManyContinuations)
-    code = NGHTTP2_ENHANCE_YOUR_CALM;
-  terminate(code);
-  return false;
-}
-
-bool H2ServerSession::finished() const {
-  return !session_ ||
-         (!nghttp2_session_want_read(session_) && !nghttp2_session_want_write(session_));
-}
-
-bool H2ServerSession::want_write() const {
-  return session_ && (!blocked_.empty() || nghttp2_session_want_write(session_));
-}
-
-int H2ServerSession::fail(uint32_t code) {
-  if (fatal_code_ == 0) fatal_code_ = code;
-  return NGHTTP2_ERR_CALLBACK_FAILURE;
-}
-
-void H2ServerSession::terminate(uint32_t code) {
-  if (terminated_ && goaway_code_) return;
-  terminated_ = true;
-  goaway_code_ = code;
-  if (session_) nghttp2_session_terminate_session(session_, code);
-}
-
-bool H2ServerSession::defend(h2::TokenBucket& bucket, uint32_t code) {
-  if (bucket.take(h2::TokenBucket::Clock::now())) return true;
-  fail(code);
-  return false;
-}
-
-H2ServerSession::Stream* H2ServerSession::find(int32_t id) const {
-  if (last_ && id == last_id_) return last_;
-  auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session_, id));
-  if (s) {
-    last_id_ = id;
-    last_ = s;
-  }
-  return s;
-}
-
-int H2ServerSession::on_begin_frame(nghttp2_session*, const nghttp2_frame_hd* hd, void* user) {
-  auto& me = self(user);
-  bool ack = hd->flags & NGHTTP2_FLAG_ACK;
-  switch (hd->type) {
-    case NGHTTP2_HEADERS:
-      me.continuations_ = 0;
-      return 0;
-    case NGHTTP2_CONTINUATION:
-      return ++me.continuations_ > kMaxContinuations ? me.fail(NGHTTP2_ENHANCE_YOUR_CALM) : 0;
-    case NGHTTP2_PING:
-    case NGHTTP2_SETTINGS: {
-      if (ack) return 0;
-      return me.defend(me.control_, NGHTTP2_ENHANCE_YOUR_CALM) ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
-    }
-    case NGHTTP2_DATA: {  // empty DATA frames cost us work and carry nothing
-      if (hd->length > 0 || (hd->flags & NGHTTP2_FLAG_END_STREAM)) return 0;
-      return me.defend(me.control_, NGHTTP2_ENHANCE_YOUR_CALM) ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
-    }
-    default:
-      return 0;
-  }
-}
-
-int H2ServerSession::on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* user) {
-  if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-  auto& me = self(user);
-  if (me.open_ >= me.settings_.max_concurrent_streams) return me.refuse_stream(f->hd.stream_id);
-  me.open_stream(f->hd.stream_id);
-  return 0;
-}
-
-// Over SETTINGS_MAX_CONCURRENT_STREAMS: this stream alone is refused (RFC
-// 9113 5.1.2), and the client may send it again. nghttp2 still decodes its
-// header block (HPACK state is per connection) but no Stream is made, so no
-// endpoint runs. Each refusal costs a reset token: a client that keeps
-// ignoring the limit is cut off like a rapid resetter.
-int H2ServerSession::refuse_stream(int32_t id) {
-  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
-  return defend(resets_, NGHTTP2_ENHANCE_YOUR_CALM) ? 0 : NGHTTP2_ERR_CALLBACK_FAILURE;
-}
-
-// Streams come from this session's pool and go back to it when they close
-// (recycle): no allocation per request in a steady state. nghttp2's stream
-// user data is the only index: no map of our own.
-H2ServerSession::Stream& H2ServerSession::open_stream(int32_t id) {
-  Stream* st;
-  if (free_.empty()) {
-    pool_.push_back(std::make_unique<Stream>());
-    st = pool_.back().get();
-    st->pool_index = pool_.size() - 1;
-  } else {
-    st = free_.back();
-    free_.pop_back();
-  }
-  st->head.version_major = 2;
-  st->head.version_minor = 0;
-  nghttp2_session_set_stream_user_data(session_, id, st);
-  ++open_;
-  return *st;
-}
-
-bool H2ServerSession::upgrade(std::string_view settings_payload, RequestHead head) {
-  if (!session_) return false;
-  int rv =
-      nghttp2_session_upgrade2(session_, reinterpret_cast<const uint8_t*>(settings_payload.data()),
-                               settings_payload.size(), head.is_head() ? 1 : 0, nullptr);
-  if (rv != 0) return false;
-  Stream& s = open_stream(1);
-  highest_opened_ = 1;
-  s.head = std::move(head);
-  request_head_done(1, s, true);  // no body: only bodiless requests are upgraded
   return true;
 }
 
-int H2ServerSession::on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,
-                               size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
-                               void* user) {
-  auto& me = self(user);
-  Stream* s = me.find(f->hd.stream_id);
-  if (!s) return 0;
-  // RFC 9113 §6.5.2: name + value + 32 per field.
-  s->header_bytes += namelen + valuelen + 32;
-  if (s->header_bytes > std::size_t{me.settings_.max_header_list} * kHardHeaderFactor)
-    return me.fail(NGHTTP2_ENHANCE_YOUR_CALM);
-  if (s->header_bytes > me.settings_.max_header_list) s->too_large = true;
-  if (s->too_large || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;  // trailers: dropped
-  me.add_header(*s, view(name, namelen), view(value, valuelen));
-  return 0;
+bool H2ServerSession::take_preface(std::string_view& data) {
+  std::size_t at = kClientPreface.size() - preface_left_;
+  std::size_t n = std::min(preface_left_, data.size());
+  if (data.substr(0, n) != kClientPreface.substr(at, n)) return fail(kProtocolError);
+  preface_left_ -= n;
+  data.remove_prefix(n);
+  return true;
+}
+
+bool H2ServerSession::frame(const Header& h, std::string_view payload) {
+  // A header block is one piece: nothing may come between its frames.
+  if (block_stream_ && h.type != kContinuation) return fail(kProtocolError);
+  // The client's first frame is its SETTINGS (3.4).
+  if (!settings_seen_ && (h.type != kSettings || (h.flags & kAck))) return fail(kProtocolError);
+  switch (h.type) {
+    case kData:
+      return on_data(h, payload);
+    case kHeaders:
+      return on_headers(h, payload);
+    case kPriority:
+      return on_priority(h, payload);
+    case kRstStream:
+      return on_rst_stream(h, payload);
+    case kSettings:
+      return on_settings(h, payload);
+    case kPushPromise:
+      return fail(kProtocolError);  // a client never promises
+    case kPing:
+      return on_ping(h, payload);
+    case kGoaway:
+      return on_goaway(h, payload);
+    case kWindowUpdate:
+      return on_window_update(h, payload);
+    case kContinuation:
+      return on_continuation(h, payload);
+    default:
+      return true;  // unknown types are ignored (5.5)
+  }
+}
+
+// PADDED: a length byte first, that many bytes of padding last.
+bool H2ServerSession::unpad(const Header& h, std::string_view& payload) {
+  if (!(h.flags & kPadded)) return true;
+  if (payload.empty()) return false;
+  std::size_t pad = static_cast<uint8_t>(payload[0]);
+  payload.remove_prefix(1);
+  if (pad > payload.size()) return false;
+  payload.remove_suffix(pad);
+  return true;
+}
+
+// DATA or HEADERS for a stream that is not open. Idle ids and reused ones
+// are connection errors; frames the client sent before it saw our reset,
+// and streams above our GOAWAY's last, are ignored.
+bool H2ServerSession::closed_stream_frame(const Header& h) {
+  if (h.stream > highest_opened_) return fail(kProtocolError);  // idle
+  if (was_reset(h.stream) || h.stream > goaway_last_) return true;
+  return fail(h.type == kData ? kStreamClosed : kProtocolError);
+}
+
+bool H2ServerSession::on_data(const Header& h, std::string_view payload) {
+  if (h.stream == 0) return fail(kProtocolError);
+  // Empty DATA frames cost us work and carry nothing.
+  if (h.length == 0 && !(h.flags & kEndStream) && !defend(control_, kEnhanceYourCalm)) return false;
+  if (h.length > recv_window_) return fail(kFlowControlError);
+  recv_window_ -= h.length;
+  Stream* s = find(h.stream);
+  if (!s) {
+    give_back(nullptr, h.length);
+    return closed_stream_frame(h);
+  }
+  if (s->request_ended) return fail(kStreamClosed);
+  if (!unpad(h, payload)) return fail(kProtocolError);
+  if (h.length > s->recv_window) {
+    give_back(nullptr, h.length);
+    stream_error(*s, kFlowControlError);
+    return true;
+  }
+  s->recv_window -= h.length;
+  std::size_t padding = h.length - payload.size();
+  if (padding) give_back(s, padding);
+  s->body_seen += payload.size();
+  bool end = h.flags & kEndStream;
+  // The body must match its content-length (8.1.1).
+  const auto& cl = s->head.content_length;
+  if (cl && (s->body_seen > *cl || (end && s->body_seen != *cl))) {
+    give_back(nullptr, payload.size());
+    stream_error(*s, kProtocolError);
+    return true;
+  }
+  if (!payload.empty()) deliver_body(*s, payload);
+  if (end) request_ended(*s);
+  return true;
+}
+
+void H2ServerSession::deliver_body(Stream& s, std::string_view bytes) {
+  if (s.rejected || s.resetting) return drop_body(s, bytes.size());
+  s.received += bytes.size();
+  s.held += bytes.size();
+  if (s.received > limits_.max_body_size) {
+    if (s.waiting_head || !s.responded)
+      refuse_body(s.id, s);
+    else
+      reset(s.id, kCancel);  // the response is under way: too late for a 413
+    return;
+  }
+  events_.on_request_body(s.id, bytes);
+  credit(s);
+}
+
+void H2ServerSession::request_ended(Stream& s) {
+  s.request_ended = true;
+  release_head(s.id, s);  // the body fitted
+  events_.on_request_end(s.id);
+  if (s.local_ended) close_stream(s, kNoError);
+}
+
+bool H2ServerSession::on_headers(const Header& h, std::string_view payload) {
+  if (h.stream == 0 || !(h.stream & 1)) return fail(kProtocolError);
+  if (!unpad(h, payload)) return fail(kProtocolError);
+  bool self_dependent = false;
+  if (h.flags & kPriorityFlag) {
+    if (payload.size() < 5) return fail(kFrameSizeError);
+    self_dependent = static_cast<int32_t>(read_u32(payload.data()) & kMaxWindow) == h.stream;
+    payload.remove_prefix(5);
+  }
+  block_stream_ = h.stream;
+  block_end_stream_ = h.flags & kEndStream;
+  continuations_ = 0;
+  if (self_dependent) remember_reset(h.stream);
+  if (h.flags & kEndHeaders) {
+    block_.clear();
+    return header_block_done(payload, self_dependent);
+  }
+  block_.assign(payload);
+  block_self_dependent_ = self_dependent;
+  return true;
+}
+
+bool H2ServerSession::on_continuation(const Header& h, std::string_view payload) {
+  if (!block_stream_ || h.stream != block_stream_) return fail(kProtocolError);
+  if (++continuations_ > kMaxContinuations) return fail(kEnhanceYourCalm);
+  block_.append(payload);
+  if (block_.size() > std::size_t{settings_.max_header_list} * kHardHeaderFactor)
+    return fail(kEnhanceYourCalm);
+  if (!(h.flags & kEndHeaders)) return true;
+  std::string block = std::move(block_);
+  bool ok = header_block_done(block, block_self_dependent_);
+  block_ = std::move(block);
+  return ok;
+}
+
+// A whole header block: a new request, trailers, or one to decode only for
+// the connection's HPACK state (a stream refused, reset or past our GOAWAY).
+bool H2ServerSession::header_block_done(std::string_view block, bool self_dependent) {
+  int32_t id = std::exchange(block_stream_, 0);
+  bool end_stream = block_end_stream_;
+  if (Stream* s = find(id)) {
+    if (s->request_ended) return fail(kStreamClosed);
+    if (!decode_block(nullptr, block)) return false;
+    // Trailers end the request; a header block in its middle is malformed.
+    if (!end_stream) {
+      stream_error(*s, kProtocolError);
+      return true;
+    }
+    request_ended(*s);
+    return true;
+  }
+  if (id <= highest_opened_) {
+    if (!decode_block(nullptr, block)) return false;
+    Header h{0, kHeaders, 0, id};
+    return closed_stream_frame(h);
+  }
+  highest_opened_ = id;
+  if (id > goaway_last_) return decode_block(nullptr, block);
+  if (self_dependent) {  // 5.3.1: a stream error, though the block still counts
+    if (!decode_block(nullptr, block)) return false;
+    resets_out_.emplace_back(id, kProtocolError);
+    return true;
+  }
+  if (open_ >= settings_.max_concurrent_streams) {
+    if (!decode_block(nullptr, block)) return false;
+    return refuse_stream(id);
+  }
+  Stream& s = open_stream(id);
+  last_processed_ = id;
+  if (!decode_block(&s, block)) return false;
+  if (!s.resetting) request_head_done(id, s, end_stream);
+  return !terminated_;
+}
+
+// Decodes a header block into s's request head (nullptr: decoded and
+// dropped). False: a compression error, or a list far over the limit; both
+// end the connection. A malformed request resets its stream alone.
+bool H2ServerSession::decode_block(Stream* s, std::string_view block) {
+  decoder_.begin(block);
+  check_.reset();
+  bool malformed = false;
+  hpack::Field f;
+  hpack::Decoder::Step step;
+  while ((step = decoder_.next(f)) == hpack::Decoder::Step::field) {
+    if (!s) continue;
+    // RFC 9113 6.5.2: name + value + 32 per field.
+    s->header_bytes += f.name.size() + f.value.size() + 32;
+    if (s->header_bytes > std::size_t{settings_.max_header_list} * kHardHeaderFactor)
+      return fail(kEnhanceYourCalm);
+    if (s->header_bytes > settings_.max_header_list) s->too_large = true;
+    if (malformed || !check_.field(f.name, f.value)) {
+      malformed = true;
+      continue;
+    }
+    if (!s->too_large) add_header(*s, f.name, f.value);
+  }
+  if (step == hpack::Decoder::Step::error) return fail(kCompressionError);
+  if (s && (malformed || !check_.complete())) stream_error(*s, kProtocolError);
+  return true;
 }
 
 void H2ServerSession::add_header(Stream& s, std::string_view name, std::string_view value) {
   RequestHead& h = s.head;
-  if (name.starts_with(':')) {  // nghttp2 has checked which may appear, and how often
+  if (name[0] == ':') {  // check_ has made sure which may appear, and how often
     if (name == ":method")
       h.method = value;
     else if (name == ":path")
@@ -393,24 +342,8 @@ void H2ServerSession::add_header(Stream& s, std::string_view name, std::string_v
     return;
   }
   if (name == "content-length") h.content_length = parse_length(value);
-  if (name == "expect" && iequals(value, "100-continue")) h.expect_continue = true;
+  if (name == "expect" && iequals_ascii(value, "100-continue")) h.expect_continue = true;
   h.headers.add(std::string(name), std::string(value));
-}
-
-int H2ServerSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* user) {
-  auto& me = self(user);
-  int32_t id = f->hd.stream_id;
-  bool end_stream = f->hd.flags & NGHTTP2_FLAG_END_STREAM;
-  Stream* s = id ? me.find(id) : nullptr;
-  if (!s) return 0;
-  if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST)
-    me.request_head_done(id, *s, end_stream);
-  else if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) && end_stream) {
-    s->request_ended = true;
-    me.release_head(id, *s);  // the body fitted
-    me.events_.on_request_end(id);
-  }
-  return 0;
 }
 
 void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) {
@@ -419,6 +352,11 @@ void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) 
   s.head_request = h.is_head();
   s.body_unsized = h.chunked;
   s.request_ended = end_stream;
+  // A request that announces a body and ends at once is malformed (8.1.1).
+  if (end_stream && h.content_length.value_or(0) != 0) {
+    stream_error(s, kProtocolError);
+    return;
+  }
   int reject = 0;
   if (s.too_large)
     reject = 431;
@@ -431,60 +369,206 @@ void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) 
   if (end_stream && find(id)) events_.on_request_end(id);
 }
 
-int H2ServerSession::on_data_chunk(nghttp2_session* session, uint8_t, int32_t id,
-                                   const uint8_t* data, size_t len, void* user) {
-  auto& me = self(user);
-  Stream* s = me.find(id);
-  if (!s || s->rejected) {  // nobody reads this body: give the bytes back at once
-    if (s)
-      me.drop_body(id, *s, len);
-    else
-      nghttp2_session_consume(session, id, len);
-    return 0;
+bool H2ServerSession::on_priority(const Header& h, std::string_view payload) {
+  if (h.stream == 0) return fail(kProtocolError);
+  if (payload.size() != 5) {
+    resets_out_.emplace_back(h.stream, kFrameSizeError);
+    return true;
   }
-  s->received += len;
-  s->held += len;
-  if (s->received > me.limits_.max_body_size) {
-    if (s->waiting_head || !s->responded)
-      me.refuse_body(id, *s);
+  if (static_cast<int32_t>(read_u32(payload.data()) & kMaxWindow) == h.stream) {
+    if (Stream* s = find(h.stream))
+      stream_error(*s, kProtocolError);
     else
-      me.reset(id, NGHTTP2_CANCEL);  // the response is under way: too late for a 413
-    return 0;
+      resets_out_.emplace_back(h.stream, kProtocolError);
   }
-  me.events_.on_request_body(id, view(data, len));
-  if ((s = me.find(id))) me.credit(id, *s);
-  return 0;
+  return true;  // no priorities otherwise (SETTINGS_NO_RFC7540_PRIORITIES)
 }
 
-// Request-body window goes back only while this stream's response queue is
-// short: an /echo whose client stops reading stops its upload too.
-void H2ServerSession::credit(int32_t id, Stream& s) {
-  std::size_t room = s.waiting_head ? kHoldMax : kStreamQueue;
-  if (s.held == 0 || s.queue.size() >= room) return;
-  nghttp2_session_consume(session_, id, s.held);
-  s.held = 0;
+bool H2ServerSession::on_rst_stream(const Header& h, std::string_view payload) {
+  if (payload.size() != 4) return fail(kFrameSizeError);
+  if (h.stream == 0 || h.stream > highest_opened_) return fail(kProtocolError);
+  if (Stream* s = find(h.stream)) close_stream(*s, read_u32(payload.data()));
+  return !terminated_;
 }
 
-int H2ServerSession::on_stream_close(nghttp2_session* session, int32_t id, uint32_t error_code,
-                                     void* user) {
-  auto& me = self(user);
-  // Closed before the client ended its request: it was reset (by us, or by
-  // nghttp2 for a stream error), and the client may not know yet.
-  if (!nghttp2_session_get_stream_remote_close(session, id)) me.remember_reset(id);
-  Stream* s = me.find(id);  // still set while nghttp2 closes the stream
-  if (!s) return 0;
-  --me.open_;
-  if (s->held) nghttp2_session_consume_connection(session, s->held);
-  me.end_wait(*s);
-  me.drop_queue(*s);  // what is left can no longer be sent
-  me.events_.on_stream_close(id);
+bool H2ServerSession::on_settings(const Header& h, std::string_view payload) {
+  if (h.stream != 0) return fail(kProtocolError);
+  if (h.flags & kAck) return payload.empty() || fail(kFrameSizeError);
+  if (payload.size() % 6 != 0) return fail(kFrameSizeError);
+  settings_seen_ = true;
+  if (!defend(control_, kEnhanceYourCalm)) return false;
+  if (!apply_settings(payload)) return false;
+  ack_frame(kSettings, {});
+  return !terminated_;
+}
+
+// The client's settings, from a SETTINGS frame or an h2c upgrade's
+// HTTP2-Settings. False: a value out of range (the connection ends).
+bool H2ServerSession::apply_settings(std::string_view payload) {
+  if (payload.size() % 6 != 0) return fail(kFrameSizeError);
+  for (std::size_t at = 0; at < payload.size(); at += 6) {
+    uint16_t id = static_cast<uint16_t>((static_cast<uint8_t>(payload[at]) << 8) |
+                                        static_cast<uint8_t>(payload[at + 1]));
+    uint32_t v = read_u32(payload.data() + at + 2);
+    switch (id) {
+      case kHeaderTableSize:
+        encoder_.set_peer_limit(v);
+        break;
+      case kEnablePush:
+        if (v > 1) return fail(kProtocolError);
+        break;
+      case kInitialWindowSize: {
+        if (v > kMaxWindow) return fail(kFlowControlError);
+        int64_t delta = int64_t{v} - peer_initial_window_;
+        peer_initial_window_ = v;
+        for (Stream* s : open_list_) {
+          s->send_window += delta;
+          if (s->send_window > kMaxWindow) return fail(kFlowControlError);
+          if (delta > 0) mark_ready(*s);
+        }
+        break;
+      }
+      case kMaxFrameSize:
+        if (v < kMinMaxFrameSize || v > kMaxMaxFrameSize) return fail(kProtocolError);
+        peer_max_frame_ = v;
+        break;
+      default:
+        break;  // others do not concern a server, unknown ones are ignored
+    }
+  }
+  return true;
+}
+
+bool H2ServerSession::on_ping(const Header& h, std::string_view payload) {
+  if (h.stream != 0) return fail(kProtocolError);
+  if (payload.size() != 8) return fail(kFrameSizeError);
+  if (h.flags & kAck) return true;
+  if (!defend(control_, kEnhanceYourCalm)) return false;
+  ack_frame(kPing, payload);
+  return !terminated_;
+}
+
+bool H2ServerSession::on_goaway(const Header& h, std::string_view payload) {
+  if (h.stream != 0) return fail(kProtocolError);
+  if (payload.size() < 8) return fail(kFrameSizeError);
+  goaway_received_ = true;
+  return true;
+}
+
+bool H2ServerSession::on_window_update(const Header& h, std::string_view payload) {
+  if (payload.size() != 4) return fail(kFrameSizeError);
+  uint32_t increment = read_u32(payload.data()) & kMaxWindow;
+  if (h.stream == 0) {
+    if (increment == 0) return fail(kProtocolError);
+    send_window_ += increment;
+    if (send_window_ > kMaxWindow) return fail(kFlowControlError);
+    for (Stream* s : open_list_)
+      if (!s->queue.empty()) mark_ready(*s);
+    return true;
+  }
+  if (h.stream > highest_opened_) return fail(kProtocolError);  // idle
+  Stream* s = find(h.stream);
+  if (!s) return true;  // closed: in flight when it closed
+  if (increment == 0) {
+    stream_error(*s, kProtocolError);
+    return true;
+  }
+  s->send_window += increment;
+  if (s->send_window > kMaxWindow)
+    stream_error(*s, kFlowControlError);
+  else
+    mark_ready(*s);
+  return true;
+}
+
+// ---- streams ---------------------------------------------------------------
+
+H2ServerSession::Stream* H2ServerSession::find(int32_t id) const {
+  if (last_ && id == last_id_) return last_;
+  for (Stream* s : open_list_)
+    if (s->id == id) {
+      last_id_ = id;
+      last_ = s;
+      return s;
+    }
+  return nullptr;
+}
+
+// Streams come from this session's pool and go back to it when they close
+// (recycle): no allocation per request in a steady state.
+H2ServerSession::Stream& H2ServerSession::open_stream(int32_t id) {
+  Stream* st;
+  if (free_.empty()) {
+    pool_.push_back(std::make_unique<Stream>());
+    st = pool_.back().get();
+    st->pool_index = pool_.size() - 1;
+  } else {
+    st = free_.back();
+    free_.pop_back();
+  }
+  st->id = id;
+  st->head.version_major = 2;
+  st->head.version_minor = 0;
+  st->send_window = peer_initial_window_;
+  // Before the client has our SETTINGS it may send the default window.
+  st->recv_window = std::max<int64_t>(settings_.initial_window, kDefaultWindow);
+  open_list_.push_back(st);
+  ++open_;
+  return *st;
+}
+
+// Over SETTINGS_MAX_CONCURRENT_STREAMS: this stream alone is refused (RFC
+// 9113 5.1.2), and the client may send it again. Each refusal costs a reset
+// token: a client that keeps ignoring the limit is cut off like a rapid
+// resetter.
+bool H2ServerSession::refuse_stream(int32_t id) {
+  remember_reset(id);
+  resets_out_.emplace_back(id, kRefusedStream);
+  return defend(resets_, kEnhanceYourCalm);
+}
+
+bool H2ServerSession::upgrade(std::string_view settings_payload, RequestHead head) {
+  if (terminated_ || !apply_settings(settings_payload)) return false;
+  Stream& s = open_stream(1);
+  highest_opened_ = last_processed_ = 1;
+  s.head = std::move(head);
+  s.head.version_major = 2;
+  s.head.version_minor = 0;
+  request_head_done(1, s, true);  // no body: only bodiless requests are upgraded
+  return true;
+}
+
+void H2ServerSession::remember_reset(int32_t id) {
+  reset_ids_[reset_next_] = id;
+  reset_next_ = (reset_next_ + 1) % reset_ids_.size();
+}
+
+bool H2ServerSession::was_reset(int32_t id) const {
+  return std::find(reset_ids_.begin(), reset_ids_.end(), id) != reset_ids_.end();
+}
+
+// A stream error (5.4.2): RST_STREAM, sent by the next produce(), which also
+// closes the stream.
+void H2ServerSession::stream_error(Stream& s, uint32_t code) {
+  reset(s.id, code);
+}
+
+void H2ServerSession::close_stream(Stream& s, uint32_t code) {
+  // Closed before the client ended its request: it was reset, and the
+  // client may not know yet.
+  if (!s.request_ended) remember_reset(s.id);
+  --open_;
+  open_list_.erase(std::find(open_list_.begin(), open_list_.end(), &s));
+  if (s.ready) ready_.erase(std::find(ready_.begin(), ready_.end(), &s));
+  if (s.held) give_back(nullptr, s.held);
+  end_wait(s);
+  drop_queue(s);  // what is left can no longer be sent
+  int32_t id = s.id;
+  recycle(s);
+  events_.on_stream_close(id);
   // Rapid reset (CVE-2023-44487) and its server-provoked variants: streams
-  // that end in a reset cost us a request's work each. On failure nghttp2
-  // keeps the stream (and s as its user data): s is not recycled.
-  if (error_code != NGHTTP2_NO_ERROR && !me.defend(me.resets_, NGHTTP2_ENHANCE_YOUR_CALM))
-    return NGHTTP2_ERR_CALLBACK_FAILURE;
-  me.recycle(*s);
-  return 0;
+  // that end in a reset cost us a request's work each.
+  if (code != kNoError) defend(resets_, kEnhanceYourCalm);
 }
 
 // Closed streams wait in free_ for the next request, up to kFreeStreams; the
@@ -502,295 +586,22 @@ void H2ServerSession::recycle(Stream& s) {
   pool_.pop_back();
 }
 
-// ---- output ----------------------------------------------------------------
-
-bool H2ServerSession::produce(std::size_t limit) {
-  if (!session_) return false;
-  out_limit_ = limit;
-  if (out_.size() < limit) {
-    auto blocked = std::move(blocked_);
-    blocked_.clear();
-    for (int32_t id : blocked)
-      if (Stream* s = find(id)) resume(id, *s);
-  }
-  bool retried = false;
-  while (out_.size() < limit) {
-    const uint8_t* data = nullptr;
-    ssize_t n = nghttp2_session_mem_send(session_, &data);
-    if (n < 0) {
-      // A callback ended the connection (rapid reset caught on the way out):
-      // queue the GOAWAY and send that.
-      if (fatal_code_ == 0 || retried) return false;
-      retried = true;
-      terminate(fatal_code_);
-      continue;
-    }
-    if (n == 0) break;
-    emit(std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(n)));
-  }
-  return true;
+bool H2ServerSession::defend(h2::TokenBucket& bucket, uint32_t code) {
+  if (bucket.take(h2::TokenBucket::Clock::now())) return true;
+  terminate(code);
+  return false;
 }
 
-// Our first frame is our SETTINGS. nghttp2 was not told
-// SETTINGS_MAX_CONCURRENT_STREAMS (it would answer the stream over it with a
-// GOAWAY that ends every stream), so the entry is added to that frame here,
-// and refuse_stream() enforces it.
-void H2ServerSession::emit(std::string_view bytes) {
-  if (settings_sent_) return out_.append(bytes);
-  settings_sent_ = true;
-  std::size_t length = bytes.size() < kFrameHeader ? 0 : big_endian(bytes.substr(0, 3));
-  bool settings = bytes.size() >= kFrameHeader + length && bytes[3] == NGHTTP2_SETTINGS &&
-                  bytes[4] == 0 && big_endian(bytes.substr(5, 4)) == 0;
-  if (!settings) return out_.append(bytes);  // not what nghttp2 sends first: no entry
-  constexpr std::size_t kEntry = 6;
-  std::string frame;
-  put_big_endian(frame, length + kEntry, 3);
-  frame += bytes.substr(3, 6);  // type, flags, stream 0
-  frame += bytes.substr(kFrameHeader, length);
-  put_big_endian(frame, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 2);
-  put_big_endian(frame, settings_.max_concurrent_streams, 4);
-  out_.append(frame);
-  out_.append(bytes.substr(kFrameHeader + length));  // frames after it, if any
+bool H2ServerSession::fail(uint32_t code) {
+  terminate(code);
+  return false;
 }
 
-ssize_t H2ServerSession::read_body(nghttp2_session*, int32_t id, uint8_t*, size_t length,
-                                   uint32_t* flags, nghttp2_data_source* source, void* user) {
-  auto& me = self(user);
-  auto* s = static_cast<Stream*>(source->ptr);
-  if (s->queue.empty() && s->eof) {
-    *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return 0;
-  }
-  bool full = me.out_.size() >= me.out_limit_;
-  if (s->queue.empty() || full) {  // nothing yet, or the connection's queue is full
-    s->deferred = true;
-    if (!s->queue.empty()) me.blocked_.push_back(id);
-    return NGHTTP2_ERR_DEFERRED;
-  }
-  // One frame per block: only the last block is partly filled, so frames are
-  // full blocks, which send_data moves instead of copying. A last block still
-  // filling waits for its bytes: framed now, every block would leave as a
-  // full frame and a runt (a 9-byte frame per 16 KiB of /bytes).
-  std::string_view front = s->queue.front();
-  if (s->filling && !s->eof && front.size() == s->queue.size() && s->queue.tail_has_room()) {
-    s->deferred = true;
-    return NGHTTP2_ERR_DEFERRED;
-  }
-  std::size_t n = std::min(length, front.size());
-  *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
-  if (s->eof && n == s->queue.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
-  return static_cast<ssize_t>(n);
-}
-
-// NO_COPY: the frame header, then the body bytes from the stream's queue into
-// out(). A frame that is one whole block moves that block, header written in
-// its headroom; others are copied. No padding: we never ask for any.
-int H2ServerSession::send_data(nghttp2_session*, nghttp2_frame* frame, const uint8_t* framehd,
-                               size_t length, nghttp2_data_source* source, void* user) {
-  auto& me = self(user);
-  auto* s = static_cast<Stream*>(source->ptr);
-  std::string_view header = view(framehd, kFrameHeader);
-  track(me.body_memory_, s->queue, [&](ChainBuffer& queue) {
-    if (length == queue.front().size() && queue.move_front_block(me.out_, header))
-      length = 0;
-    else
-      me.out_.append(header);
-    while (length > 0) {
-      std::string_view chunk = queue.front();
-      std::size_t n = std::min(length, chunk.size());
-      me.out_.append(chunk.substr(0, n));
-      queue.consume(n);
-      length -= n;
-    }
-  });
-  me.credit(frame->hd.stream_id, *s);
-  // Our END_STREAM is out: a refused upload past its allowance can be cut now.
-  if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) && s->dropped > kDropMax)
-    me.cut_upload(frame->hd.stream_id, *s);
-  return 0;
-}
-
-void H2ServerSession::resume(int32_t id, Stream& s) {
-  if (!s.deferred) return;
-  s.deferred = false;
-  nghttp2_session_resume_data(session_, id);
-}
-
-// ---- per-stream responses --------------------------------------------------
-
-void H2ServerSession::send_head(int32_t id, int status, const Headers& headers,
-                                std::optional<uint64_t> length) {
-  Stream* s = find(id);
-  if (!s || s->responded) return;
-  s->responded = true;
-  if (s->body_unsized && !s->request_ended && waiting_bytes_ < kHoldTotal) {
-    s->waiting_head = WaitingHead{status, headers, length};
-    return;
-  }
-  submit_head(id, *s, status, headers, length);
-}
-
-void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Headers& headers,
-                                  std::optional<uint64_t> length) {
-  s.no_body = s.head_request || status == 204 || status == 304 || (length && *length == 0);
-
-  std::array<char, 3> code = status_digits(status);
-  std::array<char, 20> len{};  // 2^64 - 1 has 20 digits
-  char* len_end =
-      length ? std::to_chars(len.data(), len.data() + len.size(), *length).ptr : len.data();
-
-  // The fields go to nghttp2 from the stack (a heap array only for a head
-  // with very many fields). Names from `headers` are handed over as they
-  // are: nghttp2 lower-cases its copy of every name it copies (as h2 wants).
-  std::array<nghttp2_nv, kInlineFields> inline_nva;
-  std::vector<nghttp2_nv> heap_nva;
-  std::size_t count = headers.list().size() + kOwnFields;
-  nghttp2_nv* nva = inline_nva.data();
-  if (count > inline_nva.size()) {
-    heap_nva.resize(count);
-    nva = heap_nva.data();
-  }
-  std::size_t n = 0;
-  nva[n++] = literal_name(":status", std::string_view(code.data(), code.size()));
-  nva[n++] = literal_name("server", "sluice");
-  nva[n++] = literal_name("date", current_http_date());
-  for (const auto& [name, value] : headers.list()) nva[n++] = nv(name, value);
-  if (length) nva[n++] = literal_name("content-length", std::string_view(len.data(), len_end));
-  if (!alt_svc_.empty()) nva[n++] = literal_name("alt-svc", alt_svc_);
-
-  nghttp2_data_provider body{};
-  body.source.ptr = &s;
-  body.read_callback = &read_body;
-  nghttp2_submit_response(session_, id, nva, n, s.no_body ? nullptr : &body);
-  if (!s.no_body) return;
-  s.eof = true;
-  drop_queue(s);  // what a HEAD's endpoint wrote while its response waited
-}
-
-void H2ServerSession::set_filling(int32_t id, bool filling) {
-  Stream* s = find(id);
-  if (!s || s->filling == filling) return;
-  s->filling = filling;
-  if (!filling) resume(id, *s);
-}
-
-void H2ServerSession::send_continue(int32_t id) {
-  const nghttp2_nv nva[] = {nv(":status", "100")};
-  nghttp2_submit_headers(session_, NGHTTP2_FLAG_NONE, id, nullptr, nva, 1, nullptr);
-}
-
-void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
-  Stream* s = find(id);
-  if (!s || !s->responded || s->eof || bytes.empty()) return;
-  track(body_memory_, s->queue, [&](ChainBuffer& queue) { queue.append(bytes); });
-  if (!s->waiting_head) return resume(id, *s);
-  waiting_bytes_ += bytes.size();
-  // Past the mark the response must flow, or the request's window stalls it.
-  if (s->queue.size() >= kHoldMax || waiting_bytes_ >= kHoldTotal) release_head(id, *s);
-}
-
-// The response that waited for the request body goes out now.
-void H2ServerSession::release_head(int32_t id, Stream& s) {
-  if (auto h = end_wait(s)) submit_head(id, s, h->status, h->headers, h->length);
-}
-
-// Ends a stream's wait (if it waits): its queued bytes stop counting against
-// kHoldTotal, and the waiting head is handed back.
-std::optional<H2ServerSession::WaitingHead> H2ServerSession::end_wait(Stream& s) {
-  if (!s.waiting_head) return std::nullopt;
-  waiting_bytes_ -= s.queue.size();
-  return std::exchange(s.waiting_head, std::nullopt);
-}
-
-void H2ServerSession::drop_queue(Stream& s) {
-  track(body_memory_, s.queue, [](ChainBuffer& queue) { queue.clear(); });
-}
-
-// A request body over --max-body-size whose response has not started: the
-// response becomes 413, and the rest of the body is dropped (drop_body).
-void H2ServerSession::refuse_body(int32_t id, Stream& s) {
-  end_wait(s);
-  drop_queue(s);
-  s.responded = s.rejected = true;
-  nghttp2_session_consume(session_, id, s.held);
-  s.held = 0;
-  std::string body = status_body(413);
-  Headers h;
-  h.add("Content-Type", std::string(kPlainTextType));
-  submit_head(id, s, 413, h, body.size());
-  if (!s.no_body) track(body_memory_, s.queue, [&](ChainBuffer& queue) { queue.append(body); });
-  s.eof = true;
-}
-
-// A refused body is read and dropped only so far, as HTTP/1.1 lingers for at
-// most 1 MiB. Past that the stream's window stays shut (the connection's is
-// returned, for its siblings), and once our response has ended
-// RST_STREAM(NO_ERROR) asks the client to stop (RFC 9113 8.1). Resetting
-// earlier would discard the 413's unsent DATA. Smaller bodies finish, so curl
-// sees the response intact.
-void H2ServerSession::drop_body(int32_t id, Stream& s, std::size_t n) {
-  s.dropped += n;
-  if (s.dropped <= kDropMax) {
-    nghttp2_session_consume(session_, id, n);
-    return;
-  }
-  nghttp2_session_consume_connection(session_, n);
-  if (nghttp2_session_get_stream_local_close(session_, id) == 1) cut_upload(id, s);
-}
-
-void H2ServerSession::cut_upload(int32_t id, Stream& s) {
-  if (s.cut || s.request_ended) return;
-  s.cut = true;
-  reset(id, NGHTTP2_NO_ERROR);
-}
-
-void H2ServerSession::end_response(int32_t id) {
-  Stream* s = find(id);
-  if (!s || !s->responded || s->eof) return;
-  s->eof = true;
-  resume(id, *s);
-}
-
-void H2ServerSession::reset(int32_t id, uint32_t error_code) {
-  nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, error_code);
-}
-
-bool H2ServerSession::held_by_peer(int32_t id) const {
-  Stream* s = find(id);
-  return s && !s->queue.empty() && !s->waiting_head;
-}
-
-std::size_t H2ServerSession::queued(int32_t id) const {
-  Stream* s = find(id);
-  return s ? s->queue.size() : 0;
-}
-
-bool H2ServerSession::head_sent(int32_t id) const {
-  Stream* s = find(id);
-  return s && s->responded;
-}
-
-bool H2ServerSession::response_ended(int32_t id) const {
-  Stream* s = find(id);
-  return s && s->eof;
-}
-
-// ---- graceful stop ---------------------------------------------------------
-
-void H2ServerSession::shutdown_notice() {
-  if (session_ && !terminated_) nghttp2_submit_shutdown_notice(session_);
-}
-
-void H2ServerSession::goaway_after(int32_t last_stream_id) {
-  if (!session_ || terminated_) return;
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE, last_stream_id, NGHTTP2_NO_ERROR, nullptr, 0);
-}
-
-void H2ServerSession::final_goaway(std::string_view debug) {
-  if (!session_ || terminated_) return;
-  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                        reinterpret_cast<const uint8_t*>(debug.data()), debug.size());
+void H2ServerSession::terminate(uint32_t code) {
+  if (terminated_) return;
+  goaway(last_processed_, code);
+  terminated_ = true;
+  goaway_code_ = code;
 }
 
 }  // namespace sluice

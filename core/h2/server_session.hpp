@@ -1,18 +1,22 @@
-// HTTP/2 server side of one connection, without I/O (nghttp2): frames in via
-// feed(), frames out into out() via produce(). Requests are reported through
+// HTTP/2 server side of one connection, without I/O: frames in via feed(),
+// frames out into out() via produce(). Requests are reported through
 // H2ServerEvents; responses are sent per stream with the same verbs as the h1
 // session (send_head / send_body / end_response), so the connection above can
 // run the same endpoints on either protocol.
 //
-// Response bodies: each stream queues what its endpoint wrote; the DATA
-// source hands it to nghttp2 without a copy (NGHTTP2_DATA_FLAG_NO_COPY) and
-// defers (NGHTTP2_ERR_DEFERRED) when the queue is empty or out() is past its
-// limit; send_body/end_response and the next produce() resume it.
+// The framing layer is our own (RFC 9113), with core/h2/hpack_* for header
+// compression: nghttp2's general-purpose session was a third of the server's
+// cycles per small request (see docs/ARCHITECTURE.md). The client side still
+// uses nghttp2.
 //
-// Request bodies (manual window mode): bytes a stream received are given back
-// to the peer (nghttp2_session_consume) only once that stream's response
-// queue is short again, so an /echo whose client does not read costs at most
-// one stream window, and all of them together at most the connection window.
+// Response bodies: each stream queues what its endpoint wrote; produce()
+// frames it as DATA within the peer's windows, a whole 16 KiB block as one
+// frame without a copy (its header written in the block's headroom).
+//
+// Request bodies: bytes a stream received are given back to the peer
+// (WINDOW_UPDATE) only once that stream's response queue is short again, so
+// an /echo whose client does not read costs at most one stream window, and
+// all of them together at most the connection window.
 //
 // Response memory: the blocks every stream's queue holds count towards
 // body_memory(), which the connection adds to its own output when it tells
@@ -23,21 +27,16 @@
 //
 // Defences, each ending the connection with GOAWAY: rapid reset (streams
 // reset before their response finished, token bucket), SETTINGS/PING/empty
-// DATA floods (token bucket, plus nghttp2's outbound-ACK cap), CONTINUATION
-// floods (frames per header block), and header blocks far over the limit.
-// A header list over the advertised limit but under the hard cap gets 431.
+// DATA floods (token bucket, plus a cap on unsent ACKs), CONTINUATION floods
+// (frames per header block), and header blocks far over the limit. A header
+// list over the advertised limit but under the hard cap gets 431.
 //
 // Stream identifiers (RFC 9113 5.1): a HEADERS frame that reuses a closed
 // stream's id, or a lower one, is a connection error (PROTOCOL_ERROR), and
-// DATA on a stream whose request has ended is STREAM_CLOSED: nghttp2 forgets
-// closed streams, so feed() checks each such frame's header against the
-// streams nghttp2 still has before handing the frame over. A stream over
-// SETTINGS_MAX_CONCURRENT_STREAMS is refused alone (RST_STREAM(REFUSED_STREAM));
-// nghttp2 would end the whole connection, so it is not told the limit (see
-// produce()).
+// DATA on a stream whose request has ended is STREAM_CLOSED. A stream over
+// SETTINGS_MAX_CONCURRENT_STREAMS is refused alone (RST_STREAM(REFUSED_STREAM)),
+// its header block still decoded for the connection's HPACK state.
 #pragma once
-
-#include <nghttp2/nghttp2.h>
 
 #include <array>
 #include <cstdint>
@@ -46,8 +45,11 @@
 #include <string_view>
 #include <vector>
 
-#include "core/h2/frame_scanner.hpp"
+#include "core/h2/frame.hpp"
+#include "core/h2/hpack_decoder.hpp"
+#include "core/h2/hpack_encoder.hpp"
 #include "core/h2/rate_limit.hpp"
+#include "core/h2/request_fields.hpp"
 #include "core/http/request_head.hpp"
 #include "core/util/buffer.hpp"
 
@@ -156,78 +158,122 @@ class H2ServerSession {
     Headers headers;
     std::optional<uint64_t> length;
   };
-  static nghttp2_session_callbacks* callbacks();
-  static H2ServerSession& self(void* user) { return *static_cast<H2ServerSession*>(user); }
-  static int on_begin_frame(nghttp2_session*, const nghttp2_frame_hd*, void*);
-  static int on_begin_headers(nghttp2_session*, const nghttp2_frame*, void*);
-  static int on_header(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
-                       const uint8_t*, size_t, uint8_t, void*);
-  static int on_frame_recv(nghttp2_session*, const nghttp2_frame*, void*);
-  static int on_data_chunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
-  static int on_stream_close(nghttp2_session*, int32_t, uint32_t, void*);
-  static ssize_t read_body(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
-                           nghttp2_data_source*, void*);
-  static int send_data(nghttp2_session*, nghttp2_frame*, const uint8_t*, size_t,
-                       nghttp2_data_source*, void*);
+  struct Header {  // a frame's 9 bytes, decoded
+    uint32_t length;
+    uint8_t type, flags;
+    int32_t stream;
+  };
 
+  // input (server_session.cpp)
+  bool take_preface(std::string_view& data);
+  bool frame(const Header& h, std::string_view payload);
+  bool on_data(const Header& h, std::string_view payload);
+  bool on_headers(const Header& h, std::string_view payload);
+  bool on_continuation(const Header& h, std::string_view payload);
+  bool header_block_done(std::string_view block, bool self_dependent);
+  bool decode_block(Stream* s, std::string_view block);
+  bool on_priority(const Header& h, std::string_view payload);
+  bool on_rst_stream(const Header& h, std::string_view payload);
+  bool on_settings(const Header& h, std::string_view payload);
+  bool apply_settings(std::string_view payload);
+  bool on_ping(const Header& h, std::string_view payload);
+  bool on_goaway(const Header& h, std::string_view payload);
+  bool on_window_update(const Header& h, std::string_view payload);
+  bool closed_stream_frame(const Header& h);
+  bool unpad(const Header& h, std::string_view& payload);
   Stream* find(int32_t id) const;
   Stream& open_stream(int32_t id);
-  int refuse_stream(int32_t id);
-  bool receive(std::string_view data);
-  bool needs_check(const h2::FrameHeader& h) const;
-  bool stream_id_valid(const h2::FrameHeader& h);
+  bool refuse_stream(int32_t id);
   void remember_reset(int32_t id);
   bool was_reset(int32_t id) const;
-  void emit(std::string_view frame);
-  void drop_queue(Stream& s);
   void add_header(Stream& s, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
-  void credit(int32_t id, Stream& s);
+  void request_ended(Stream& s);
+  void deliver_body(Stream& s, std::string_view bytes);
+  void credit(Stream& s);
+  void give_back(Stream* s, std::size_t n);  // nullptr: the connection window only
+  void stream_error(Stream& s, uint32_t code);
+  void close_stream(Stream& s, uint32_t code);
+  void recycle(Stream& s);
+  bool defend(h2::TokenBucket& bucket, uint32_t code);
+  bool fail(uint32_t code);
+  void terminate(uint32_t code);
+
+  // output (server_session_out.cpp)
+  void control_frame(uint8_t type, uint8_t flags, int32_t stream, std::string_view payload = {});
+  void ack_frame(uint8_t type, std::string_view payload);
+  void goaway(int32_t last, uint32_t code, std::string_view debug = {});
+  void window_update(int32_t stream, uint32_t increment);
+  void header_frames(int32_t id, std::string_view block, bool end_stream);
+  void mark_ready(Stream& s);
+  bool sendable(const Stream& s) const;
+  void send_stream(Stream& s);
+  void data_frame(Stream& s, std::size_t length, bool end_stream);
+  void local_end(Stream& s);
+  void flush_resets();
+  void drop_queue(Stream& s);
   void submit_head(int32_t id, Stream& s, int status, const Headers& headers,
                    std::optional<uint64_t> length);
   void release_head(int32_t id, Stream& s);
   std::optional<WaitingHead> end_wait(Stream& s);
   void refuse_body(int32_t id, Stream& s);
-  void drop_body(int32_t id, Stream& s, std::size_t n);
-  void cut_upload(int32_t id, Stream& s);
-  void recycle(Stream& s);
-  void resume(int32_t id, Stream& s);
-  bool defend(h2::TokenBucket& bucket, uint32_t code);
-  int fail(uint32_t code);
-  void terminate(uint32_t code);
+  void drop_body(Stream& s, std::size_t n);
+  void cut_upload(Stream& s);
+  bool want_read() const;
 
   H2ServerEvents& events_;
   H2ServerSettings settings_;
   ServerLimits limits_;
   std::string_view alt_svc_;
-  nghttp2_session* session_ = nullptr;
-  std::vector<std::unique_ptr<Stream>> pool_;  // every stream this session made
-  std::vector<Stream*> free_;                  // closed ones kept for reuse
+  hpack::Decoder decoder_;
+  hpack::Encoder encoder_;
+  h2::RequestFieldCheck check_;
+  std::vector<std::unique_ptr<Stream>> pool_;             // every stream this session made
+  std::vector<Stream*> free_;                             // closed ones kept for reuse
+  std::vector<Stream*> open_list_;                        // the streams not yet closed
+  std::vector<Stream*> ready_;                            // may have DATA to frame: produce() looks
+  std::vector<std::pair<int32_t, uint32_t>> resets_out_;  // RST_STREAMs to send, in order
   std::size_t open_ = 0;
-  std::vector<int32_t> blocked_;   // deferred with bytes queued while out() was full
   std::size_t out_limit_ = 0;      // during produce()
   std::size_t waiting_bytes_ = 0;  // bodies of responses that wait (send_head)
   std::size_t body_memory_ = 0;    // the streams' queues' capacity(), summed
-  uint32_t continuations_ = 0;     // CONTINUATION frames in the current header block
-  h2::FrameScanner scanner_;       // the client's frame headers, for the stream-id checks
-  int32_t highest_opened_ = 0;     // highest stream id a HEADERS frame has named
-  // find()'s last answer: handling a request names its stream many times in
-  // a row (each header field, the head, the body, the end, the queue
-  // checks), and each nghttp2_session_get_stream_user_data is a hash-map
-  // probe: 10 per request cost 5 % of the cycles. Cleared by recycle().
-  mutable int32_t last_id_ = 0;
+
+  // input state
+  std::string in_;              // a frame (or the preface) split across feed() calls
+  std::size_t preface_left_;    // client preface bytes still to come
+  bool settings_seen_ = false;  // the client's first frame (its SETTINGS) came
+  std::string block_;           // a header block across HEADERS and CONTINUATIONs
+  int32_t block_stream_ = 0;    // 0: no header block is open
+  bool block_end_stream_ = false;
+  bool block_self_dependent_ = false;  // its HEADERS named the stream itself as parent
+  uint32_t continuations_ = 0;         // CONTINUATION frames in the current header block
+  int32_t highest_opened_ = 0;         // highest stream id a HEADERS frame has named
+  int32_t last_processed_ = 0;         // highest stream handed to the events
+  int32_t goaway_last_ =
+      static_cast<int32_t>(h2::kMaxWindow);  // streams above it are ignored (our GOAWAY)
+  bool goaway_sent_ = false, goaway_received_ = false;
+
+  // flow control: what we may send, what the peer may send
+  int64_t send_window_ = h2::kDefaultWindow;  // the connection's, ours to spend
+  int64_t peer_initial_window_ = h2::kDefaultWindow;
+  std::size_t peer_max_frame_ = h2::kMinMaxFrameSize;
+  int64_t recv_window_ = h2::kDefaultWindow;  // the connection's, the peer's to spend
+  std::size_t unannounced_ = 0;               // given back on the connection, no WINDOW_UPDATE yet
+
+  mutable int32_t last_id_ = 0;  // find()'s last answer (a request names its stream many times)
   mutable Stream* last_ = nullptr;
   // Streams closed while their request was still coming (we reset them):
   // the client may send for them until it sees our RST_STREAM, and those
   // frames are ignored, not errors. The most recent few are enough.
   std::array<int32_t, 64> reset_ids_{};
   std::size_t reset_next_ = 0;
-  bool settings_sent_ = false;  // our first SETTINGS (with the stream limit) is out
-  h2::TokenBucket resets_;      // streams reset before their response ended
-  h2::TokenBucket control_;     // SETTINGS, PING, empty DATA frames
-  uint32_t fatal_code_ = 0;     // set by a callback that ends the connection
+  h2::TokenBucket resets_;       // streams reset before their response ended
+  h2::TokenBucket control_;      // SETTINGS, PING, empty DATA frames
+  std::size_t acks_unsent_ = 0;  // SETTINGS/PING ACKs queued while out() had not drained
   uint32_t goaway_code_ = 0;
   bool terminated_ = false;
+  std::string control_out_;  // control frames and response heads, ahead of DATA
+  std::string block_out_;    // an encoded header block, reused
   ChainBuffer out_;
 };
 

@@ -33,8 +33,10 @@ TEST_CASE("serve memory stays bounded after a burst of connections closes", "[se
     Server s;
     Burst b = burst(s, 2000, "h2");
     INFO(b.before << " " << b.peak << " " << b.after);
-    REQUIRE(b.peak - b.before > 16 * 1024);  // kB: the burst did cost memory (~30 MB)
-    CHECK(b.after - b.before < 8 * 1024);    // and most of it went back (~0.7 MB kept)
+    // kB: the burst did cost memory (~5 MB with our own h2 framing; nghttp2's
+    // sessions took ~30 MB), and at least three quarters of it went back.
+    REQUIRE(b.peak - b.before > 2 * 1024);
+    CHECK(b.after - b.before < (b.peak - b.before) / 4);
   }
   SECTION("1,000 TLS handshakes left half done") {
     Server s("", true);

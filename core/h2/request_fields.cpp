@@ -1,0 +1,96 @@
+#include "core/h2/request_fields.hpp"
+
+#include <array>
+
+namespace sluice::h2 {
+
+namespace {
+
+// tchar (RFC 9110 5.6.2) without upper-case letters.
+constexpr std::array<bool, 256> kNameChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+bool all_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
+}  // namespace
+
+bool valid_field_name(std::string_view name) {
+  if (!name.empty() && name[0] == ':') name.remove_prefix(1);
+  if (name.empty()) return false;
+  for (unsigned char c : name)
+    if (!kNameChar[c]) return false;
+  return true;
+}
+
+bool valid_field_value(std::string_view value) {
+  for (char c : value)
+    if (c == '\0' || c == '\r' || c == '\n') return false;
+  if (value.empty()) return true;
+  auto space = [](char c) { return c == ' ' || c == '\t'; };
+  return !space(value.front()) && !space(value.back());
+}
+
+void RequestFieldCheck::reset(bool trailers) {
+  seen_ = 0;
+  regular_ = connect_ = options_ = asterisk_ = slash_ = content_length_ = false;
+  trailers_ = trailers;
+}
+
+bool RequestFieldCheck::pseudo(std::string_view name, std::string_view value) {
+  if (regular_ || trailers_) return false;
+  unsigned which = name == ":method"      ? unsigned{kMethod}
+                   : name == ":scheme"    ? kScheme
+                   : name == ":path"      ? kPath
+                   : name == ":authority" ? kAuthority
+                                          : 0u;
+  if (which == 0 || (seen_ & which)) return false;  // unknown, or twice
+  seen_ |= which;
+  if (which == kMethod) {
+    connect_ = value == "CONNECT";
+    options_ = value == "OPTIONS";
+    return !value.empty();
+  }
+  if (which == kPath) {
+    asterisk_ = value == "*";
+    slash_ = value.starts_with('/');
+    return !value.empty();
+  }
+  return true;
+}
+
+bool RequestFieldCheck::field(std::string_view name, std::string_view value) {
+  if (!valid_field_name(name) || !valid_field_value(value)) return false;
+  if (name[0] == ':') return pseudo(name, value);
+  regular_ = true;
+  // Connection-specific fields have no place in HTTP/2 (8.2.2).
+  if (name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
+      name == "transfer-encoding" || name == "upgrade")
+    return false;
+  if (name == "te") return value == "trailers";
+  if (name == "content-length" && !trailers_) {
+    if (content_length_ || !all_digits(value)) return false;
+    content_length_ = true;
+  }
+  return true;
+}
+
+bool RequestFieldCheck::complete() const {
+  if (trailers_) return true;
+  if (!(seen_ & kMethod)) return false;
+  if (connect_) return (seen_ & kAuthority) && !(seen_ & (kScheme | kPath));
+  if ((seen_ & (kScheme | kPath)) != (kScheme | kPath)) return false;
+  // origin-form, or asterisk-form for OPTIONS (8.3.1)
+  return slash_ || (asterisk_ && options_);
+}
+
+}  // namespace sluice::h2

@@ -1,0 +1,37 @@
+// What makes an HTTP/2 request's fields malformed (RFC 9113 8.2 and 8.3),
+// checked field by field as the header block is decoded. A malformed
+// request is a stream error of type PROTOCOL_ERROR (8.1.1).
+#pragma once
+
+#include <string_view>
+
+namespace sluice::h2 {
+
+class RequestFieldCheck {
+ public:
+  // trailers: a trailer section (no pseudo-header fields at all).
+  void reset(bool trailers = false);
+  // False: the request is malformed.
+  bool field(std::string_view name, std::string_view value);
+  // After the last field: the pseudo-header fields the method needs are there.
+  bool complete() const;
+
+ private:
+  enum Pseudo : unsigned { kMethod = 1, kScheme = 2, kPath = 4, kAuthority = 8 };
+  bool pseudo(std::string_view name, std::string_view value);
+
+  unsigned seen_ = 0;
+  bool regular_ = false;  // a regular field came: no pseudo-header may follow
+  bool trailers_ = false;
+  bool connect_ = false, options_ = false;
+  bool asterisk_ = false;  // :path is "*"
+  bool slash_ = false;     // :path starts with '/'
+  bool content_length_ = false;
+};
+
+// Field names: lower-case tokens (8.2.1), optionally after one ':'.
+bool valid_field_name(std::string_view name);
+// Field values: no NUL, CR or LF, and no white space at either end (8.2.1).
+bool valid_field_value(std::string_view value);
+
+}  // namespace sluice::h2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes one parser with libFuzzer: scripts/fuzz.sh TARGET [SECONDS] (default 60).
-# TARGET is a name from tests/fuzz/CMakeLists.txt (url, serve_request,
+# TARGET is a name from tests/fuzz/CMakeLists.txt (url, serve_request, hpack,
 # response, range, conditional). Builds the fuzz preset's targets (clang 19,
 # ASan + UBSan; build/fuzz), then runs TARGET on a scratch copy of its seed
 # corpus: new inputs and crashes go to build/fuzz/work/TARGET, never into the

@@ -1,6 +1,7 @@
 #include "core/h2/hpack_encoder.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/h2/hpack_static.hpp"
 #include "core/h2/huffman.hpp"
@@ -9,16 +10,25 @@ namespace sluice::hpack {
 
 namespace {
 
-// FNV-1a over name, a separator no field name holds, and value.
+// A hash of name and value, eight bytes at a time (a field's hash is taken
+// for every field of every response, so a byte-wise hash showed in profiles).
+uint64_t mix_bytes(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9e3779b97f4a7c15ull;
+  std::size_t at = 0;
+  for (; at + 8 <= s.size(); at += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + at, 8);
+    h = (h ^ w) * kMul;
+    h ^= h >> 29;
+  }
+  uint64_t tail = 0;
+  if (at < s.size()) std::memcpy(&tail, s.data() + at, s.size() - at);
+  h = (h ^ tail ^ (uint64_t{s.size()} << 56)) * kMul;
+  return h ^ (h >> 32);
+}
+
 uint64_t field_hash(std::string_view name, std::string_view value) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-  };
-  mix(name);
-  h = (h ^ ':') * 0x100000001b3ull;
-  mix(value);
-  return h;
+  return mix_bytes(mix_bytes(0x243f6a8885a308d3ull, name), value);
 }
 
 bool has_upper(std::string_view s) {

@@ -28,7 +28,7 @@ bool DynamicTable::insert(std::string_view name, std::string_view value) {
   while (count_ > 0 && size_ + need > max_size_) evict_oldest();
   if (need > max_size_) return false;
   if (count_ == ring_.size()) grow();
-  newest_ = (newest_ + 1) % ring_.size();
+  newest_ = (newest_ + 1) & (ring_.size() - 1);
   Entry& e = ring_[newest_];
   e.name = std::move(new_name);
   e.value = std::move(new_value);
@@ -42,7 +42,7 @@ bool DynamicTable::insert(std::string_view name, std::string_view value) {
 void DynamicTable::grow() {
   std::vector<Entry> bigger(ring_.empty() ? 8 : ring_.size() * 2);
   std::size_t n = bigger.size();
-  for (std::size_t i = 1; i <= count_; ++i) bigger[(n - (i - 1)) % n] = std::move(slot(i));
+  for (std::size_t i = 1; i <= count_; ++i) bigger[(n - (i - 1)) & (n - 1)] = std::move(slot(i));
   ring_ = std::move(bigger);
   newest_ = 0;
 }

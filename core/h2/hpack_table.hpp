@@ -41,11 +41,10 @@ class DynamicTable {
     std::string name, value;
     uint64_t hash = 0;
   };
-  Entry& slot(std::size_t index) {
-    return ring_[(newest_ + ring_.size() - (index - 1)) % ring_.size()];
-  }
+  // ring_'s size is a power of two: a mask, not a division, per lookup.
+  Entry& slot(std::size_t index) { return ring_[(newest_ - (index - 1)) & (ring_.size() - 1)]; }
   const Entry& slot(std::size_t index) const {
-    return ring_[(newest_ + ring_.size() - (index - 1)) % ring_.size()];
+    return ring_[(newest_ - (index - 1)) & (ring_.size() - 1)];
   }
   void evict_oldest();
   void grow();

@@ -73,6 +73,7 @@ void Encoder::set_peer_limit(std::size_t limit) {
 // 4.2: the smallest size since the last block, then the current one if it
 // is larger, so the peer evicts what we evicted.
 void Encoder::begin(std::string& out) {
+  place_ = 0;
   if (!update_pending_) return;
   encode_integer(out, 0x20, 5, update_min_);
   if (table_.max_size() != update_min_) encode_integer(out, 0x20, 5, table_.max_size());
@@ -90,6 +91,27 @@ std::size_t Encoder::find(uint64_t hash, std::string_view name, std::string_view
   return 0;
 }
 
+// The index of the field at this place in the last block, if it is the
+// same field and its entry is still there (0: not).
+std::size_t Encoder::memo_index(std::string_view name, std::string_view value) const {
+  if (place_ >= memo_.size()) return 0;
+  const Memo& m = memo_[place_];
+  if (m.name != name || m.value != value) return 0;
+  if (m.static_index) return m.static_index;
+  std::size_t i = table_.index_of(m.number);
+  return i ? kStaticEntries + i : 0;
+}
+
+void Encoder::remember_at(std::size_t place, std::string_view name, std::string_view value,
+                          std::size_t static_index, uint64_t number) {
+  if (place >= memo_.size()) memo_.resize(place + 1);
+  Memo& m = memo_[place];
+  m.name.assign(name);
+  m.value.assign(value);
+  m.static_index = static_index;
+  m.number = number;
+}
+
 void Encoder::field(std::string& out, std::string_view name, std::string_view value, Index how) {
   if (has_upper(name)) {
     lower_.assign(name);
@@ -97,12 +119,25 @@ void Encoder::field(std::string& out, std::string_view name, std::string_view va
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     name = lower_;
   }
+  if (how == Index::yes) {
+    if (std::size_t i = memo_index(name, value)) {
+      ++place_;
+      return encode_integer(out, 0x80, 7, i);
+    }
+  }
+  std::size_t at = place_++;
   StaticMatch st = static_find(name, value);
-  if (st.full) return encode_integer(out, 0x80, 7, st.full);
+  if (st.full) {
+    if (how == Index::yes) remember_at(at, name, value, st.full, 0);
+    return encode_integer(out, 0x80, 7, st.full);
+  }
   uint64_t hash = 0;
   if (how == Index::yes) {
     hash = field_hash(name, value);
-    if (std::size_t i = find(hash, name, value)) return encode_integer(out, 0x80, 7, i);
+    if (std::size_t i = find(hash, name, value)) {
+      remember_at(at, name, value, 0, table_.inserted() - (i - kStaticEntries - 1));
+      return encode_integer(out, 0x80, 7, i);
+    }
   }
   bool insert = how == Index::yes &&
                 name.size() + value.size() + DynamicTable::kEntryOverhead <= table_.max_size() / 4;
@@ -112,7 +147,10 @@ void Encoder::field(std::string& out, std::string_view name, std::string_view va
     encode_integer(out, how == Index::never ? 0x10 : 0x00, 4, st.name);
   if (st.name == 0) literal_string(out, name);
   literal_string(out, value);
-  if (insert && table_.insert(name, value)) table_.set_last_hash(hash);
+  if (insert && table_.insert(name, value)) {
+    table_.set_last_hash(hash);
+    remember_at(at, name, value, 0, table_.inserted());
+  }
 }
 
 }  // namespace sluice::hpack

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/h2/hpack_table.hpp"
 
@@ -41,8 +42,22 @@ class Encoder {
   const DynamicTable& table() const { return table_; }
 
  private:
+  // A field of the last block and the entry that holds it: a response head
+  // mostly repeats the one before, field for field, so each field is first
+  // compared with the one at its place last time (no hashing, no search).
+  struct Memo {
+    std::string name, value;
+    std::size_t static_index = 0;  // a static entry holds it
+    uint64_t number = 0;           // else the dynamic entry's number (table_.inserted())
+  };
   std::size_t find(uint64_t hash, std::string_view name, std::string_view value) const;
+  std::size_t memo_index(std::string_view name, std::string_view value) const;
+  void remember_at(std::size_t place, std::string_view name, std::string_view value,
+                   std::size_t static_index, uint64_t number);
   static void literal_string(std::string& out, std::string_view s);
+
+  std::vector<Memo> memo_;
+  std::size_t place_ = 0;  // the next field's place in the block
 
   DynamicTable table_;
   std::size_t update_min_ = SIZE_MAX;  // smallest size since the last block: announce it

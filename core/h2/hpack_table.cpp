@@ -34,6 +34,7 @@ bool DynamicTable::insert(std::string_view name, std::string_view value) {
   e.value = std::move(new_value);
   e.hash = 0;
   ++count_;
+  ++inserted_;
   size_ += need;
   return true;
 }

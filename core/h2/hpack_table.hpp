@@ -27,6 +27,14 @@ class DynamicTable {
   void resize(std::size_t max_size);
 
   std::size_t count() const { return count_; }
+  // Entries ever inserted: the newest is number inserted(). An entry's number
+  // stays its own while indices shift, so a caller can keep it and ask for
+  // its index later (0: evicted since).
+  uint64_t inserted() const { return inserted_; }
+  std::size_t index_of(uint64_t number) const {
+    uint64_t back = inserted_ - number;  // 0 for the newest
+    return number != 0 && number <= inserted_ && back < count_ ? back + 1 : 0;
+  }
   std::size_t size() const { return size_; }
   std::size_t max_size() const { return max_size_; }
   // index: 1 (newest) to count().
@@ -52,6 +60,7 @@ class DynamicTable {
   std::vector<Entry> ring_;  // entries' strings are reused as they cycle
   std::size_t newest_ = 0;   // where entry 1 sits in ring_
   std::size_t count_ = 0;
+  uint64_t inserted_ = 0;
   std::size_t size_ = 0;
   std::size_t max_size_;
 };

@@ -207,9 +207,10 @@ class H2ServerSession {
   void header_frames(int32_t id, std::string_view block, bool end_stream);
   void mark_ready(Stream& s);
   bool sendable(const Stream& s) const;
-  void send_stream(Stream& s);
-  void data_frame(Stream& s, std::size_t length, bool end_stream);
-  void local_end(Stream& s);
+  // These three return false when the stream closed (and may be freed).
+  bool send_stream(Stream& s);
+  bool data_frame(Stream& s, std::size_t length, bool end_stream);
+  bool local_end(Stream& s);
   void flush_resets();
   void drop_queue(Stream& s);
   void submit_head(int32_t id, Stream& s, int status, const Headers& headers,

@@ -101,9 +101,8 @@ bool H2ServerSession::produce(std::size_t limit) {
   for (Stream* s : turn) s->ready = false;
   for (std::size_t i = 0; i < turn.size(); ++i) {
     Stream* s = turn[i];
-    if (s->id == 0) continue;  // closed meanwhile
-    if (out_.size() < limit) send_stream(*s);
-    if (s->id != 0 && sendable(*s)) mark_ready(*s);
+    if (out_.size() < limit && !send_stream(*s)) continue;  // it closed
+    if (sendable(*s)) mark_ready(*s);
   }
   // A stream's end may have reset an upload, or a reset tripped a defence.
   flush_resets();
@@ -150,7 +149,7 @@ bool H2ServerSession::sendable(const Stream& s) const {
 // Frames what the stream has within the windows and out()'s limit. One
 // frame per block: only the last block is partly filled, so frames are
 // whole blocks, which data_frame moves instead of copying.
-void H2ServerSession::send_stream(Stream& s) {
+bool H2ServerSession::send_stream(Stream& s) {
   while (sendable(s) && out_.size() < out_limit_) {
     if (s.no_body) return local_end(s);
     if (s.queue.empty()) return data_frame(s, 0, true);
@@ -158,15 +157,16 @@ void H2ServerSession::send_stream(Stream& s) {
     std::size_t n =
         std::min({s.queue.front().size(), peer_max_frame_, static_cast<std::size_t>(window)});
     bool end = s.eof && n == s.queue.size();
-    data_frame(s, n, end);
-    if (end) return;
+    if (!data_frame(s, n, end)) return false;
+    if (end) return true;
   }
+  return true;
 }
 
 // The frame header, then the body bytes from the stream's queue into out().
 // A frame that is one whole block moves that block, header written in its
 // headroom; others are copied. No padding.
-void H2ServerSession::data_frame(Stream& s, std::size_t length, bool end_stream) {
+bool H2ServerSession::data_frame(Stream& s, std::size_t length, bool end_stream) {
   char h[kFrameHeaderSize];
   write_frame_header(h, length, kData, end_stream ? kEndStream : 0, s.id);
   std::string_view header(h, sizeof h);
@@ -186,15 +186,17 @@ void H2ServerSession::data_frame(Stream& s, std::size_t length, bool end_stream)
     }
   });
   credit(s);
-  if (end_stream) local_end(s);
+  return end_stream ? local_end(s) : true;
 }
 
 // Our END_STREAM is out. A refused upload past its allowance can be cut
 // now; a stream whose request has ended too is closed.
-void H2ServerSession::local_end(Stream& s) {
+bool H2ServerSession::local_end(Stream& s) {
   s.local_ended = true;
   if (s.dropped > kDropMax) cut_upload(s);
-  if (s.request_ended) close_stream(s, kNoError);
+  if (!s.request_ended) return true;
+  close_stream(s, kNoError);
+  return false;
 }
 
 bool H2ServerSession::want_read() const {

@@ -342,3 +342,21 @@ TEST_CASE("h2 conformance: legal frames clients rarely send", "[h2][conformance]
   CHECK(r.alive);
   CHECK(r.goaway_code() == -1);
 }
+
+TEST_CASE("h2 conformance: more streams end in one produce() than the session keeps for reuse",
+          "[h2][conformance]") {
+  RawSession r;
+  // 40 requests answered before anything is framed: one produce() ends them
+  // all, and streams past the 32 kept for reuse are freed as they close.
+  for (int32_t id = 1; id < 80; id += 2) r.get(id);
+  for (int32_t id = 1; id < 80; id += 2) {
+    r.srv->send_head(id, 200, {}, 5);
+    r.srv->send_body(id, "hello");
+    r.srv->end_response(id);
+  }
+  r.send("");
+  CHECK(r.ev.closed.size() == 40);
+  for (int32_t id = 1; id < 80; id += 2) CHECK(r.find(NGHTTP2_DATA, id));
+  CHECK(r.srv->open_streams() == 0);
+  CHECK(r.alive);
+}

@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -128,6 +129,11 @@ class H2ServerSession {
   void set_alt_svc(std::string_view v) { alt_svc_ = v; }
   void send_continue(int32_t id);
   void send_body(int32_t id, std::string_view bytes);
+  // send_body without a copy: room at the tail of the stream's queue for up
+  // to max bytes (empty: use send_body), then commit_body(n) for what was
+  // written there. Only while the response flows (not while its head waits).
+  std::span<char> body_room(int32_t id, std::size_t max);
+  void commit_body(int32_t id, std::size_t n);
   void end_response(int32_t id);
   // The endpoint writes more as soon as it is pulled: a partly filled last
   // block waits for those bytes instead of leaving as a short DATA frame.

@@ -294,6 +294,21 @@ void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
   if (s->queue.size() >= kHoldMax || waiting_bytes_ >= kHoldTotal) release_head(id, *s);
 }
 
+std::span<char> H2ServerSession::body_room(int32_t id, std::size_t max) {
+  Stream* s = find(id);
+  if (!s || !s->responded || s->eof || s->waiting_head || s->resetting) return {};
+  std::span<char> room;
+  track(body_memory_, s->queue, [&](ChainBuffer& queue) { room = queue.tail_room(); });
+  return room.first(std::min(room.size(), max));
+}
+
+void H2ServerSession::commit_body(int32_t id, std::size_t n) {
+  Stream* s = find(id);
+  if (!s || n == 0) return;
+  s->queue.commit(n);
+  mark_ready(*s);
+}
+
 // The response that waited for the request body goes out now.
 void H2ServerSession::release_head(int32_t id, Stream& s) {
   if (auto h = end_wait(s)) submit_head(id, s, h->status, h->headers, h->length);

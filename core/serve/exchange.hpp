@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "core/h1/server_session.hpp"
@@ -43,6 +44,12 @@ class ResponseWriter {
   virtual void wake() = 0;   // after Pull::wait, from the endpoint's timer
   virtual void abort() = 0;  // cannot finish (e.g. read error): close the connection
   virtual Loop& loop() = 0;
+  // Room for up to max body bytes, written in place and then committed
+  // (commit_body): a file read straight into the queue that sends it, not
+  // through a buffer of the endpoint's. Empty: this writer has none, use
+  // write().
+  virtual std::span<char> body_room(std::size_t /*max*/) { return {}; }
+  virtual void commit_body(std::size_t /*n*/) {}
 };
 
 // Created by the router once a request head is parsed; destroyed when the

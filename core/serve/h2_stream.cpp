@@ -73,6 +73,14 @@ void H2Stream::write(std::string_view bytes) {
   conn_.session().send_body(id_, bytes);
 }
 
+std::span<char> H2Stream::body_room(std::size_t max) {
+  return conn_.session().body_room(id_, max);
+}
+
+void H2Stream::commit_body(std::size_t n) {
+  conn_.session().commit_body(id_, n);
+}
+
 void H2Stream::end() {
   conn_.session().end_response(id_);
 }

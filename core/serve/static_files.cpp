@@ -6,6 +6,7 @@
 #include <array>
 #include <cerrno>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "core/serve/fixed_response.hpp"
@@ -97,18 +98,25 @@ class FileBody final : public Endpoint {
     return copy_some(w);
   }
 
-  // TLS: the bytes must pass through the TLS library, so read and queue them.
+  // TLS: the bytes must pass through the TLS library, so read and queue
+  // them: straight into the writer's queue when it offers room (h2), else
+  // through a buffer.
   bool copy_some(ResponseWriter& w) {
     std::array<char, kReadBlock> buf;
     for (int i = 0; i < kBlocksPerPull && left_ > 0 && w.has_room(); ++i) {
       std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(left_, buf.size()));
-      ssize_t n = ::pread(file_->fd.get(), buf.data(), want, static_cast<off_t>(offset_));
+      std::span<char> room = w.body_room(want);
+      std::span<char> into = room.empty() ? std::span<char>(buf.data(), want) : room;
+      ssize_t n = ::pread(file_->fd.get(), into.data(), into.size(), static_cast<off_t>(offset_));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {  // I/O error or the file shrank: the announced length cannot be kept
         w.abort();
         return false;
       }
-      w.write(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+      if (room.empty())
+        w.write(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+      else
+        w.commit_body(static_cast<std::size_t>(n));
       advance(static_cast<uint64_t>(n));
     }
     return true;

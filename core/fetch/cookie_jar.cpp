@@ -209,7 +209,11 @@ void CookieJar::load(std::string_view text, std::time_t now) {
     Cookie c;
     std::string_view domain = f[0];
     if (domain.starts_with('.')) domain.remove_prefix(1);
-    if (domain.empty() || domain.starts_with('.')) continue;  // "..x" is no domain
+    // "..x" is no domain, ".#x" would be written back as a comment line, and
+    // ". x" as a line whose leading space the reader trims.
+    if (domain.empty() || domain.starts_with('.') || domain.starts_with('#') ||
+        trim_ows(domain).size() != domain.size())
+      continue;
     c.domain = ascii_lower(domain);
     c.host_only = f[1] != "TRUE";
     c.path = f[2];

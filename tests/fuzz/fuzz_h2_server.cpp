@@ -23,7 +23,7 @@ using sluice::H2ServerSession;
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr std::string_view kSettings{"\0\0\0\x04\0\0\0\0\0", 9};
 constexpr sluice::ServerLimits kLimits{
-    .max_header_size = 4096, .max_target_size = 1024, .max_body_size = 8192};
+    .max_header_size = 4096, .max_target_size = 1024, .max_body_size = 2048};
 constexpr uint32_t kMaxStreams = 8;
 
 struct StreamLog {

@@ -21,6 +21,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
     ms = v * 3600000;
   else
     return std::nullopt;
+  // Past this, llround overflows (1e45s made a negative duration), and
+  // steady_clock's nanoseconds from now wrap long before: 100 years is "never".
+  constexpr double kMaxMs = 100.0 * 365 * 24 * 3600 * 1000;
+  if (ms > kMaxMs) return std::nullopt;
   return std::chrono::milliseconds(static_cast<long long>(std::llround(ms)));
 }
 

@@ -149,11 +149,12 @@ class GlobParser {
   // [a-z] or [A-Z:2]: one case, at most 26 letters.
   Result<void> letters() {
     bool shape = i_ + 3 < s_.size() && s_[i_ + 2] == '-';
-    char min = shape ? s_[i_ + 1] : 0, max = shape ? s_[i_ + 3] : 0;
+    // Unsigned: as a (signed) char, a bound over 0x7f passed the checks below
+    // and made a glob of no values, so a URL of no URLs.
+    uint8_t min = shape ? uint8_t(s_[i_ + 1]) : 0, max = shape ? uint8_t(s_[i_ + 3]) : 0;
     i_ += shape ? 4 : 1;
     uint64_t step = shape ? step_and_close() : 0;
-    if (!good_range(uint8_t(min), uint8_t(max), step) || max - min > 'z' - 'a')
-      return error("bad range", i_);
+    if (!good_range(min, max, step) || max - min > 'z' - 'a') return error("bad range", i_);
     UrlGlob::Piece piece{{}, true};
     for (int c = min; c <= max; c += static_cast<int>(step)) piece.values.emplace_back(1, char(c));
     return add(std::move(piece));
@@ -172,6 +173,9 @@ class GlobParser {
     }
     if (ok) step = step_and_close();
     if (!good_range(min, max, step)) return error("bad range", i_);
+    // [0-18446744073709551615] has 2^64 values: the count would wrap to 0.
+    if ((max - min) / step >= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      return error("range overflow", i_);
     return add({{}, true, min, step, (max - min) / step + 1, width});
   }
 

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <cstring>
+#include <limits>
 
 namespace sluice::bench {
 
@@ -130,6 +131,9 @@ Result<Histogram> decode_v2(std::span<const std::uint8_t> bytes) {
   while (r.pos < end) {
     const std::int64_t v = r.varint();
     if (!r.ok || r.pos > end) return fail(Errc::bad_argument, "histogram encoding: bad varint");
+    // -2^63 would be a zero run longer than any histogram (and has no negation).
+    if (v == std::numeric_limits<std::int64_t>::min())
+      return fail(Errc::bad_argument, "histogram encoding: counts exceed the histogram's range");
     const std::int64_t span = v < 0 ? -v : 1;  // a zero run, or one count
     if (span > slots - index)
       return fail(Errc::bad_argument, "histogram encoding: counts exceed the histogram's range");

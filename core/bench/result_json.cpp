@@ -2,8 +2,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <utility>
 
 #include "core/bench/hdr_codec.hpp"
 #include "core/bench/histogram_spectrum.hpp"
@@ -36,15 +39,43 @@ ordered_json timeline_json(const std::vector<Second>& seconds) {
   return {{"interval_ms", 1000}, {"points", points}};
 }
 
+// Seconds as whole microseconds (truncated, or rounded), saturated: a result
+// read back holds any int64 of them, and the largest, divided by 1e6 and
+// multiplied again, is past int64's range (converting it was undefined).
+int64_t micros(double s, bool round = false) {
+  constexpr double kMax = 9.2e18;  // just under 2^63
+  double us = std::clamp(s * 1e6, -kMax, kMax);
+  return static_cast<int64_t>(round ? std::round(us) : us);
+}
+
+// An integer field as T: a JSON integer within T's range, else out_of_range
+// (a malformed result, caught in from_json). nlohmann's get<T>() converts
+// 1e30 to an int with a cast that is undefined, and -1 to a uint64 silently.
+template <typename T>
+T integer(const ordered_json& v) {
+  if (v.is_number_unsigned()) {
+    if (auto u = v.get<uint64_t>(); std::in_range<T>(u)) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    if (auto i = v.get<int64_t>(); std::in_range<T>(i)) return static_cast<T>(i);
+  }
+  throw std::out_of_range("not an integer in range: " + v.dump());
+}
+
+// The field, or fallback when the object lacks it.
+template <typename T>
+T integer_or(const ordered_json& j, const char* key, T fallback) {
+  return j.contains(key) ? integer<T>(j.at(key)) : fallback;
+}
+
 std::vector<Second> timeline_from_json(const ordered_json& j) {
   std::vector<Second> out;
   if (!j.is_object() || !j.contains("points")) return out;
   for (const auto& p : j.at("points")) {
-    auto t = p.at("t_s").get<std::size_t>();
+    auto t = integer<std::size_t>(p.at("t_s"));
     if (t > 10'000'000) throw std::out_of_range("timeline second out of range");
     if (out.size() <= t) out.resize(t + 1);
-    out[t].requests = p.at("requests").get<uint64_t>();
-    out[t].errors = p.at("errors").get<uint64_t>();
+    out[t].requests = integer<uint64_t>(p.at("requests"));
+    out[t].errors = integer<uint64_t>(p.at("errors"));
     out[t].histogram = p.value("histogram", std::string());
   }
   return out;
@@ -81,13 +112,12 @@ std::string to_json(const Results& r, const RunInfo& info) {
                    {"retried", k.retried},   {"in_flight_at_stop", k.in_flight_at_stop},
                    {"unsent", k.unsent},     {"waited", k.waited},
                    {"errors", errors},       {"status", status}};
-  j["cpu_us"] = {{"user", static_cast<int64_t>(r.cpu_user_s * 1e6)},
-                 {"system", static_cast<int64_t>(r.cpu_sys_s * 1e6)}};
+  j["cpu_us"] = {{"user", micros(r.cpu_user_s)}, {"system", micros(r.cpu_sys_s)}};
   // Every rate is over the real window (first send to last completion or the
   // stop), never over the requested duration.
-  auto window_us = static_cast<int64_t>(std::llround(r.window_s * 1e6));
+  auto window_us = micros(r.window_s, true);
   j["window_us"] = window_us;
-  j["wall_us"] = static_cast<int64_t>(r.wall_s * 1e6);
+  j["wall_us"] = micros(r.wall_s);
   double window = static_cast<double>(window_us) / 1e6;  // exactly what the file says
   j["rates"] = {{"requests_per_s", window_us > 0 ? static_cast<double>(k.requests) / window : 0.0},
                 {"bytes_per_s", window_us > 0 ? static_cast<double>(k.bytes) / window : 0.0}};
@@ -154,35 +184,38 @@ Result<Histogram> histogram_field(const ordered_json& h, const char* name, Histo
 }
 
 void read_counters(const ordered_json& c, Counters& k) {
-  k.requests = c.at("requests").get<uint64_t>();
-  k.sent = c.at("sent").get<uint64_t>();
-  k.bytes = c.at("bytes").get<uint64_t>();
-  k.connections = c.at("connections").get<uint64_t>();
-  k.retried = c.value("retried", uint64_t{0});
-  k.in_flight_at_stop = c.value("in_flight_at_stop", uint64_t{0});
-  k.unsent = c.value("unsent", uint64_t{0});
-  k.waited = c.value("waited", uint64_t{0});
+  k.requests = integer<uint64_t>(c.at("requests"));
+  k.sent = integer<uint64_t>(c.at("sent"));
+  k.bytes = integer<uint64_t>(c.at("bytes"));
+  k.connections = integer<uint64_t>(c.at("connections"));
+  k.retried = integer_or<uint64_t>(c, "retried", 0);
+  k.in_flight_at_stop = integer_or<uint64_t>(c, "in_flight_at_stop", 0);
+  k.unsent = integer_or<uint64_t>(c, "unsent", 0);
+  k.waited = integer_or<uint64_t>(c, "waited", 0);
   for (size_t i = 0; i < k.errors.size(); ++i)
-    k.errors[i] = c.at("errors").value(error_kind_name(static_cast<ErrorKind>(i)), uint64_t{0});
+    k.errors[i] =
+        integer_or<uint64_t>(c.at("errors"), error_kind_name(static_cast<ErrorKind>(i)), 0);
   if (c.at("status").is_object())
-    for (auto& [code, n] : c.at("status").items()) k.status[std::stoi(code)] = n.get<uint64_t>();
+    for (auto& [code, n] : c.at("status").items()) k.status[std::stoi(code)] = integer<uint64_t>(n);
 }
 
 void read_info(const ordered_json& j, RunInfo& info) {
   info.config_json = j.at("config").dump();
   info.config_hash = j.at("config_hash").get<std::string>();
   if (j.contains("shard")) {
-    info.shard_index = j.at("shard").at("index").get<int>();
-    info.shard_count = j.at("shard").at("count").get<int>();
+    info.shard_index = integer<int>(j.at("shard").at("index"));
+    info.shard_count = integer<int>(j.at("shard").at("count"));
   } else {
-    info.shard_count = j.at("shard_count").get<int>();
+    info.shard_count = integer<int>(j.at("shard_count"));
   }
-  if (j.contains("merged_shards"))
-    info.merged_shards = j["merged_shards"].get<std::vector<int>>();
-  else
+  if (j.contains("merged_shards")) {
+    if (!j.at("merged_shards").is_array()) throw std::out_of_range("merged_shards: not an array");
+    for (const auto& s : j.at("merged_shards")) info.merged_shards.push_back(integer<int>(s));
+  } else {
     info.merged_shards = {info.shard_index};
-  info.start_ms = j.at("start_ms").get<int64_t>();
-  info.end_ms = j.at("end_ms").get<int64_t>();
+  }
+  info.start_ms = integer<int64_t>(j.at("start_ms"));
+  info.end_ms = integer<int64_t>(j.at("end_ms"));
 }
 
 // What the file says must agree with itself: a hand-edited or truncated result
@@ -205,21 +238,22 @@ Result<void> check_consistent(const Results& r) {
 Result<std::pair<Results, RunInfo>> from_json(const std::string& text) {
   ordered_json j = ordered_json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(Errc::bad_argument, "not a JSON object");
-  int version = j.value("schema_version", 0);
-  if (version != 1 && version != kSchemaVersion)
-    return fail(Errc::bad_argument,
-                fmt::format("unsupported schema_version (want 1 or {})", kSchemaVersion));
   try {
+    int version = integer_or(j, "schema_version", 0);  // "2" or 2.5 throws: caught below
+    if (version != 1 && version != kSchemaVersion)
+      return fail(Errc::bad_argument,
+                  fmt::format("unsupported schema_version (want 1 or {})", kSchemaVersion));
     std::pair<Results, RunInfo> out;
     read_info(j, out.second);
     Results& r = out.first;
     read_counters(j.at("counters"), r.counters);
-    r.cpu_user_s = j.at("cpu_us").at("user").get<int64_t>() / 1e6;
-    r.cpu_sys_s = j.at("cpu_us").at("system").get<int64_t>() / 1e6;
-    r.wall_s = j.at("wall_us").get<int64_t>() / 1e6;
-    r.window_s = j.value("window_us", j.at("wall_us").get<int64_t>()) / 1e6;
-    r.threads = j.value("threads", 0);
-    r.connections = j.value("connections", 0);
+    r.cpu_user_s = static_cast<double>(integer<int64_t>(j.at("cpu_us").at("user"))) / 1e6;
+    r.cpu_sys_s = static_cast<double>(integer<int64_t>(j.at("cpu_us").at("system"))) / 1e6;
+    r.wall_s = static_cast<double>(integer<int64_t>(j.at("wall_us"))) / 1e6;
+    r.window_s =
+        static_cast<double>(integer_or(j, "window_us", integer<int64_t>(j.at("wall_us")))) / 1e6;
+    r.threads = integer_or(j, "threads", 0);
+    r.connections = integer_or(j, "connections", 0);
     if (j.value("partial", false))
       r.stopped_by = j.value("stopped_by", std::string()) == "SIGTERM" ? SIGTERM : SIGINT;
     const auto& h = j.at("histograms");
@@ -257,11 +291,14 @@ Result<void> merge_runs(std::pair<Results, RunInfo>& a, const std::pair<Results,
         a.second.merged_shards.end())
       return fail(Errc::bad_argument, fmt::format("shard {} is in the merge twice", s));
   if (auto m = a.first.merge(b.first); !m) return m;
-  if (std::abs(a.second.start_ms - b.second.start_ms) > 1000)
+  // In doubles: two int64 times read from files may be further apart than int64 holds.
+  double apart_ms =
+      std::abs(static_cast<double>(a.second.start_ms) - static_cast<double>(b.second.start_ms));
+  if (apart_ms > 1000)
     a.second.warnings.push_back(
         fmt::format("shards started {:.1f} s apart: their windows overlap only in part "
                     "(use the same --start-at)",
-                    std::abs(a.second.start_ms - b.second.start_ms) / 1000.0));
+                    apart_ms / 1000.0));
   auto& shards = a.second.merged_shards;
   shards.insert(shards.end(), b.second.merged_shards.begin(), b.second.merged_shards.end());
   std::sort(shards.begin(), shards.end());

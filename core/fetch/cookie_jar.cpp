@@ -72,6 +72,11 @@ std::time_t plus_seconds(std::time_t now, long long seconds) {
   return now + static_cast<std::time_t>(std::clamp(seconds, -kFar, kFar));
 }
 
+bool has_control(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; });
+}
+
 struct Attributes {
   std::optional<std::string> domain;
   std::string path;
@@ -132,6 +137,10 @@ void CookieJar::receive(const Url& url, std::string_view line, std::time_t now) 
   c.http_only = a.http_only;
   c.expires = a.max_age ? a.max_age : a.expires;  // Max-Age wins (RFC 6265 5.3 step 3)
   if (c.secure && !url.tls()) return;             // only a secure origin may set one
+  // Control characters (RFC 6265 4.1.1 allows none; curl drops such cookies):
+  // a tab in any field would also split its line of the cookie file.
+  if (has_control(c.name) || has_control(c.value) || has_control(c.path) || has_control(c.domain))
+    return;
   store(std::move(c), now);
 }
 
@@ -200,6 +209,11 @@ void CookieJar::load(std::string_view text, std::time_t now) {
     Cookie c;
     std::string_view domain = f[0];
     if (domain.starts_with('.')) domain.remove_prefix(1);
+    // "..x" is no domain, ".#x" would be written back as a comment line, and
+    // ". x" as a line whose leading space the reader trims.
+    if (domain.empty() || domain.starts_with('.') || domain.starts_with('#') ||
+        trim_ows(domain).size() != domain.size())
+      continue;
     c.domain = ascii_lower(domain);
     c.host_only = f[1] != "TRUE";
     c.path = f[2];

@@ -22,7 +22,9 @@ bool Decoder::integer(int prefix_bits, uint64_t& value) {
   uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
   value = static_cast<uint8_t>(in_[at_++]) & max_prefix;
   if (value < max_prefix) return true;
-  for (int shift = 0; at_ < in_.size(); shift += 7) {
+  // Five continuation bytes hold more than kMaxInteger; more are padding
+  // (0x80 bytes) that would push the shift past 63 (undefined).
+  for (int shift = 0; at_ < in_.size() && shift <= 28; shift += 7) {
     uint8_t b = static_cast<uint8_t>(in_[at_++]);
     value += uint64_t{b & 0x7fu} << shift;
     if (value > kMaxInteger) return false;

@@ -224,6 +224,9 @@ void H2ServerSession::deliver_body(Stream& s, std::string_view bytes) {
 
 void H2ServerSession::request_ended(Stream& s) {
   s.request_ended = true;
+  // Our RST_STREAM is on its way (for a malformed head, that was reported
+  // to no one): the stream has no more events but its close.
+  if (s.resetting) return;
   release_head(s.id, s);  // the body fitted
   events_.on_request_end(s.id);
   if (s.local_ended) close_stream(s, kNoError);

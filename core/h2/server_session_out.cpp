@@ -91,6 +91,11 @@ void H2ServerSession::credit(Stream& s) {
 bool H2ServerSession::produce(std::size_t limit) {
   out_limit_ = limit;
   if (out_.empty()) acks_unsent_ = 0;
+  // Control frames before resets: our SETTINGS, queued at construction, must
+  // be the first frame we send (RFC 9113 3.4), and the first feed() may
+  // already have queued a RST_STREAM.
+  out_.append(control_out_);
+  control_out_.clear();
   flush_resets();
   out_.append(control_out_);
   control_out_.clear();

@@ -31,6 +31,9 @@ class ZlibDecoder final : public ContentDecoder {
   ZlibDecoder& operator=(const ZlibDecoder&) = delete;
 
   Result<void> decode(std::string_view& in, std::string& out, std::size_t max_out) override {
+    // No room: nothing read either. deflate's first two bytes, once taken
+    // from `in`, must go through inflate in this same call.
+    if (max_out == 0) return {};
     std::size_t start = out.size();
     if (!ready_) {
       while (head_.size() < 2 && !in.empty()) {

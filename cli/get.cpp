@@ -48,7 +48,7 @@ struct GetArgs {
   bool get = false, compressed = false;
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
   bool remote_header_name = false, no_buffer = false, no_progress_meter = false, globoff = false;
-  bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false;
+  bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false, http10 = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
@@ -255,6 +255,10 @@ CommandSpec get_spec(GetArgs& a) {
            a.proxytunnel),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
+      flag("-0,--http1.0",
+           "Send HTTP/1.0 requests (https offers http/1.1 by ALPN, as curl does); the "
+           "connection is kept only when the answer says so",
+           a.http10),
       flag("--http1.1", "Use HTTP/1.1 only (https offers only http/1.1 by ALPN)", a.http11),
       flag("--http2",
            "Prefer HTTP/2: by ALPN on https (the default there), by \"Upgrade: h2c\" on http",
@@ -563,9 +567,12 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   c.connect_to = std::move(*connect_to);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
-  auto version = http_version_arg({a.http11, a.http2, a.http2_prior, a.http3, a.http3_only});
+  if (a.http10 && a.http11) return fail(Errc::bad_argument, "choose --http1.0 or --http1.1");
+  auto version =
+      http_version_arg({a.http11 || a.http10, a.http2, a.http2_prior, a.http3, a.http3_only});
   if (!version) return std::unexpected(version.error());
   c.http_version = *version;
+  c.http10 = a.http10;
   if (auto v = upload_http_version(a.upload, c); !v) return std::unexpected(v.error());
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;

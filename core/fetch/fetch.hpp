@@ -81,6 +81,9 @@ struct Config {
   Family family = Family::any;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
   HttpVersion http_version = HttpVersion::negotiate;
+  // --http1.0: "HTTP/1.0" request lines (http_version is http1_1 then); the
+  // connection is kept only if the answer says so, as llhttp reads it.
+  bool http10 = false;
   ProxyConfig proxy;      // -x, -U, -p, --noproxy and the environment's proxies
   bool parallel = false;  // -Z: run transfers concurrently
   int parallel_max = 50;  // at most this many at once

@@ -20,6 +20,7 @@
 #include "cli/get_connect_to.hpp"
 #include "cli/get_data.hpp"
 #include "cli/get_form.hpp"
+#include "cli/get_local_end.hpp"
 #include "cli/get_password.hpp"
 #include "cli/get_proxy.hpp"
 #include "cli/get_upload.hpp"
@@ -57,6 +58,7 @@ struct GetArgs {
   std::string capath, tls_max, cert, key, pinnedpubkey, proxy_user;
   std::string max_filesize, max_buffer = "1M";
   int max_redirs = 50, retry = 0;
+  LocalEndArgs local_end;  // --interface, --local-port, --no-keepalive, --keepalive-time
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
 };
 
@@ -253,6 +255,19 @@ CommandSpec get_spec(GetArgs& a) {
             a.noproxy),
       flag("-p,--proxytunnel", "Go through the proxy with CONNECT for http:// URLs too",
            a.proxytunnel),
+      value("--interface", "NAME|ADDR",
+            "Bind the local end to this interface's address (and the interface, where allowed) "
+            "or to this address ('if!NAME', 'host!ADDR' say which); exit 45 if it cannot be",
+            a.local_end.interface),
+      value("--local-port", "NUM[-NUM]",
+            "Bind the local end to this port, or the first free one of the range; exit 45 if "
+            "none is",
+            a.local_end.local_port),
+      flag("--no-keepalive", "No TCP keepalive probes (by default, after 60 s idle, as curl)",
+           a.local_end.no_keepalive),
+      value("--keepalive-time", "SECONDS",
+            "Idle time before TCP keepalive probes, and between them (default 60)",
+            a.local_end.keepalive_time),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
       flag("-0,--http1.0",
@@ -565,6 +580,9 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   auto connect_to = parse_connect_to(a.connect_to);
   if (!connect_to) return std::unexpected(connect_to.error());
   c.connect_to = std::move(*connect_to);
+  auto tcp = local_end_options(a.local_end);
+  if (!tcp) return std::unexpected(tcp.error());
+  c.tcp = std::move(*tcp);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
   if (a.http10 && a.http11) return fail(Errc::bad_argument, "choose --http1.0 or --http1.1");

@@ -15,6 +15,7 @@
 #include "core/http/proxy.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
+#include "core/net/tcp.hpp"
 #include "core/net/tls.hpp"
 
 namespace sluice::fetch {
@@ -79,6 +80,9 @@ struct Config {
   std::vector<ResolveEntry> resolve;
   std::vector<ConnectToEntry> connect_to;  // the first that matches applies
   Family family = Family::any;
+  // TCP keepalive probes (--no-keepalive, --keepalive-time), --interface and
+  // --local-port; TCP only (QUIC's UDP socket takes none of them).
+  TcpClientOptions tcp;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
   HttpVersion http_version = HttpVersion::negotiate;
   // --http1.0: "HTTP/1.0" request lines (http_version is http1_1 then); the

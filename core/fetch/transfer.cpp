@@ -188,6 +188,7 @@ std::string Transfer::route_key() {
 void Transfer::connect() {
   const Url& u = req_.url;
   ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr, std::nullopt};
+  spec.tcp = env_.cfg.tcp;
   if (proxy_)
     spec.proxy =
         ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u), proxy_->authorization()};

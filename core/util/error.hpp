@@ -38,6 +38,7 @@ enum class Errc {
   bad_argument,          // invalid option value
   option_syntax,         // a malformed option entry curl names 49 (--connect-to)
   address_in_use,        // bind failed
+  interface_failed,      // --interface/--local-port: the local end could not be bound (curl's 45)
   cancelled,             // stopped by a signal
   h3_unavailable,        // the HTTP/3 module is missing, broken or from another build
   tls_unavailable,       // the TLS module (OpenSSL) is missing, broken or from another build

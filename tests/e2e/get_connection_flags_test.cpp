@@ -44,3 +44,104 @@ TEST_CASE("get --http1.0 keeps no connection the server closes, over TLS too", "
   CHECK(h.exit_code == 0);
   CHECK(h.out == "1.1");
 }
+
+namespace {
+
+// The `ss -tno` line of the one established connection to 127.0.0.1:port
+// while cmd (a client fetching something slow from it) runs; "" if none showed.
+std::string socket_line(const std::string& cmd, int port) {
+  Process client(cmd);
+  std::string line;
+  wait_until([&] {
+    line = sh("ss -tnoH state established dst 127.0.0.1:" + std::to_string(port)).out;
+    return !line.empty();
+  });
+  return line;
+}
+
+// The keepalive timer's value in an ss line ("timer:(keepalive,59sec,0)"),
+// in whatever unit ss printed it; -1 without a keepalive timer.
+double keepalive_left(const std::string& line, std::string* unit = nullptr) {
+  auto at = line.find("timer:(keepalive,");
+  if (at == std::string::npos) return -1;
+  std::string rest = line.substr(at + 17);
+  std::size_t used = 0;
+  double v = std::stod(rest, &used);
+  if (unit) *unit = rest.substr(used, rest.find(',') - used);
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("get sets TCP keepalive probes as curl does; --keepalive-time and --no-keepalive",
+          "[get][keepalive]") {
+  Server s;
+  std::string url = " " + s.base + "/delay/3000";
+  for (const std::string& client : {get("-s -o /dev/null"), kCurl + "-s -o /dev/null"}) {
+    INFO(client);
+    // curl's default: probes after 60 s idle (ss prints a whole minute as "1min").
+    std::string unit;
+    double left = keepalive_left(socket_line(client + url, s.port), &unit);
+    CHECK(((unit == "min" && left == 1) || (unit == "sec" && left > 30)));
+    // --keepalive-time 7: the timer starts at 7 s (ss prints small values oddly).
+    left = keepalive_left(socket_line(client + " --keepalive-time 7" + url, s.port), &unit);
+    CHECK(unit != "min");
+    CHECK(left > 0);
+    CHECK(left <= 7);
+    // --no-keepalive: no keepalive timer on the socket at all.
+    std::string line = socket_line(client + " --no-keepalive" + url, s.port);
+    CHECK(!line.empty());
+    CHECK(keepalive_left(line) == -1);
+  }
+}
+
+TEST_CASE("get --local-port binds a free port of the range; a taken one is curl's exit 45",
+          "[get][local-port]") {
+  Server s;
+  int p = free_port();
+  std::string range = std::to_string(p) + "-" + std::to_string(p + 20);
+  for (const std::string& client : {get(""), kCurl}) {
+    INFO(client);
+    auto r = sh(client + "-s -o /dev/null -w '%{local_port}' --local-port " + range + " " + s.base +
+                "/bytes/3");
+    CHECK(r.exit_code == 0);
+    int port = std::stoi(r.out.empty() ? "0" : r.out);
+    CHECK(port >= p);
+    CHECK(port <= p + 20);
+    // The server's own listening port cannot be bound: nothing else in range.
+    CHECK(sh(client + "-s --local-port " + std::to_string(s.port) + " " + s.base + "/bytes/3")
+              .exit_code == 45);
+    for (const char* bad : {"abc", "70000", "5-3"}) {
+      INFO(bad);
+      CHECK(sh(client + "-s --local-port " + bad + " " + s.base + "/").exit_code == 2);
+    }
+  }
+}
+
+TEST_CASE("get --interface binds to a device's or an address's; one it cannot is exit 45",
+          "[get][interface]") {
+  Server s;
+  std::string url = " " + s.base + "/bytes/3";
+  for (const std::string& client : {get(""), kCurl}) {
+    INFO(client);
+    auto lo = sh(client + "-s -o /dev/null -w '%{local_ip}' --interface lo" + url);
+    CHECK(lo.exit_code == 0);
+    CHECK(lo.out == "127.0.0.1");
+    auto addr = sh(client + "-s -o /dev/null -w '%{local_ip}' --interface 127.0.0.2" + url);
+    CHECK(addr.exit_code == 0);
+    CHECK(addr.out == "127.0.0.2");
+    CHECK(sh(client + "-s --interface nosuchif0" + url).exit_code == 45);
+    CHECK(sh(client + "-s --interface 192.0.2.222" + url).exit_code == 45);  // not ours
+  }
+  // curl's prefixes say which it is.
+  CHECK(sh(get("-s -o /dev/null -w '%{local_ip}' --interface 'host!127.0.0.3'" + url)).out ==
+        "127.0.0.3");
+  CHECK(sh(get("-s -o /dev/null -w '%{local_ip}' --interface 'if!lo'" + url)).out == "127.0.0.1");
+  // Both together: the port on that address.
+  int p = free_port();
+  auto both =
+      sh(get("-s -o /dev/null -w '%{local_ip}:%{local_port}' --interface 127.0.0.4 "
+             "--local-port " +
+             std::to_string(p) + url));
+  CHECK(both.out == "127.0.0.4:" + std::to_string(p));
+}

@@ -56,7 +56,7 @@ struct GetArgs {
   std::string user, bearer, referer, dump_header, cookie_jar;
   std::string range, continue_at, output_dir, stderr_file, config;
   std::string capath, tls_max, cert, key, pinnedpubkey, proxy_user;
-  std::string max_filesize, max_buffer = "1M";
+  std::string max_filesize, max_buffer = "1M", limit_rate;
   int max_redirs = 50, retry = 0;
   LocalEndArgs local_end;  // --interface, --local-port, --no-keepalive, --keepalive-time
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
@@ -213,6 +213,10 @@ CommandSpec get_spec(GetArgs& a) {
       value("--retry-max-time", "SECONDS",
             "With --retry, start no retry later than SECONDS after the first attempt",
             a.retry_max_time),
+      value("--limit-rate", "SPEED",
+            "Receive bodies at SPEED bytes per second on average (k/M/G suffixes; 0: no limit): "
+            "the socket is read (h1) or the window opened (h2, h3) only as fast",
+            a.limit_rate),
       value("--max-filesize", "SIZE",
             "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
@@ -556,6 +560,12 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
     if (!v)
       return fail(Errc::bad_argument, fmt::format("--max-filesize: bad size '{}'", a.max_filesize));
     c.max_filesize = *v;
+  }
+  if (!a.limit_rate.empty()) {
+    auto v = parse_size(a.limit_rate);
+    if (!v)
+      return fail(Errc::bad_argument, fmt::format("--limit-rate: bad speed '{}'", a.limit_rate));
+    c.limit_rate = *v;
   }
   auto mb = parse_size(a.max_buffer);
   if (!mb || *mb < 16 * 1024)

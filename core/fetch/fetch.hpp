@@ -84,6 +84,9 @@ struct Config {
   // --local-port; TCP only (QUIC's UDP socket takes none of them).
   TcpClientOptions tcp;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
+  // --limit-rate: body bytes per second received, on average since the body's
+  // first byte (0: no limit). Paces reads (h1) and window credit (h2, h3).
+  uint64_t limit_rate = 0;
   HttpVersion http_version = HttpVersion::negotiate;
   // --http1.0: "HTTP/1.0" request lines (http_version is http1_1 then); the
   // connection is kept only if the answer says so, as llhttp reads it.

@@ -92,7 +92,67 @@ void Transfer::body_written(std::size_t n) {
   body_written_ += body;
   // Decoded bytes are not what the window counted: pump_decoder() credits
   // the coded ones as it uses them.
-  if (body && session_ && !decoder_) session_->consumed(stream_, body);
+  if (body && !decoder_) credit(body);
+}
+
+// Window credit for bytes the consumer took (h2, h3; a no-op on h1). Under
+// --limit-rate no more is credited than the rate allows so far: the peer
+// sends at most a window ahead of it.
+void Transfer::credit(uint64_t n) {
+  credit_owed_ += n;
+  flush_credit();
+}
+
+void Transfer::flush_credit() {
+  uint64_t give = credit_owed_;
+  if (env_.cfg.limit_rate) {
+    double secs = std::chrono::duration<double>(Clock::now() - rate_start_).count();
+    auto allowed = static_cast<uint64_t>(secs * static_cast<double>(env_.cfg.limit_rate));
+    give = std::min(give, allowed > credited_ ? allowed - credited_ : 0);
+  }
+  if (!give || !session_) return;
+  credit_owed_ -= give;
+  credited_ += give;
+  session_->consumed(stream_, give);
+}
+
+// --limit-rate: n more bytes arrived. True when the bytes received so far are
+// ahead of the rate: the session is paused (h1 stops reading) until they are
+// not, and flush_credit() runs then (h2, h3).
+bool Transfer::rate_throttles(std::size_t n) {
+  uint64_t limit = env_.cfg.limit_rate;
+  if (!limit) return false;
+  if (rate_bytes_ == 0) rate_start_ = Clock::now();
+  rate_bytes_ += n;
+  if (rate_due() <= Clock::now()) return false;
+  arm_rate_timer();
+  return true;
+}
+
+// When the bytes received so far are within --limit-rate.
+TimePoint Transfer::rate_due() const {
+  double secs = static_cast<double>(rate_bytes_) / static_cast<double>(env_.cfg.limit_rate);
+  return rate_start_ +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(secs));
+}
+
+// Until then: credit what the rate allows as time passes (on h2 and h3 no
+// more bytes come until it is given), and resume reading once it is due.
+void Transfer::arm_rate_timer() {
+  if (rate_timer_) return;
+  auto wait = std::max(std::chrono::ceil<Millis>(rate_due() - Clock::now()), Millis(1));
+  rate_timer_ = env_.loop.after(wait, [this] {
+    rate_timer_ = 0;
+    flush_credit();
+    if (Clock::now() < rate_due()) return arm_rate_timer();  // more bytes came meanwhile
+    resume_reading();
+  });
+}
+
+// Reading goes on only when neither the output nor --limit-rate holds it back.
+void Transfer::resume_reading() {
+  if (rate_timer_ || !session_ || out_->above_high()) return;
+  session_->resume(stream_);
 }
 
 // The output drained below its low mark: coded bytes waiting go first, and
@@ -107,7 +167,7 @@ void Transfer::on_output_low() {
       return after_response();
     }
   }
-  if (session_) session_->resume(stream_);
+  resume_reading();
 }
 
 // -T's body bytes the session has taken to send (what it read from the
@@ -138,6 +198,9 @@ void Transfer::attempt(bool allow_reuse) {
   drained_ = 0;
   decoder_.reset();
   end_waits_ = false;
+  if (rate_timer_) env_.loop.cancel(rate_timer_);
+  rate_timer_ = 0;
+  rate_bytes_ = credited_ = credit_owed_ = 0;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
   if (env_.cfg.max_time.count() > 0) {
@@ -240,6 +303,15 @@ DialOptions Transfer::dial_options() const {
   o.version = env_.cfg.http_version;
   o.h2.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
   o.h1_read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
+  if (uint64_t rate = env_.cfg.limit_rate) {
+    // --limit-rate: reads of about a quarter second's worth, and an h2 window
+    // no larger, so the peer's bursts stay near the rate (curl sizes its
+    // buffer by the rate too).
+    auto quarter = static_cast<std::size_t>(std::max<uint64_t>(rate / 4, 1024));
+    o.h1_read_size = std::min(o.h1_read_size, quarter);
+    o.h2.stream_window =
+        std::min(o.h2.stream_window, static_cast<uint32_t>(std::max<std::size_t>(quarter, 16384)));
+  }
   o.h2c_upgrade = true;
   o.tls = env_.cfg.tls;
   o.tcp_tls_ctx = env_.tls_ctx;
@@ -456,8 +528,11 @@ Backpressure Transfer::on_body(std::span<const char> bytes) {
         return Backpressure::abort;
       }
       return Backpressure::ok;
-    case Mode::write:
-      return write_body(bytes);
+    case Mode::write: {
+      bool throttled = rate_throttles(bytes.size());
+      auto bp = write_body(bytes);
+      return bp == Backpressure::ok && throttled ? Backpressure::pause : bp;
+    }
   }
   return Backpressure::ok;
 }
@@ -478,7 +553,7 @@ Backpressure Transfer::pump_decoder() {
     mode_ = Mode::discard;
     return Backpressure::abort;
   }
-  if (*used && session_) session_->consumed(stream_, *used);
+  if (*used) credit(*used);
   if (mode_ == Mode::discard) return Backpressure::abort;  // --max-filesize, or the output failed
   return decoder_->idle() && !out_->above_high() ? Backpressure::ok : Backpressure::pause;
 }
@@ -502,7 +577,8 @@ Backpressure Transfer::write_plain(std::span<const char> bytes) {
 // Only bytes that are written as they come (no drain, no discard) and whose
 // total the head announced (so --max-filesize was settled there) are spliced.
 bool Transfer::can_splice_body() {
-  return mode_ == Mode::write && content_length_ && !decoder_ && out_->can_splice();
+  return mode_ == Mode::write && content_length_ && !decoder_ && !env_.cfg.limit_rate &&
+         out_->can_splice();
 }
 
 Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {
@@ -705,7 +781,7 @@ void Transfer::interrupt(const Error& e) {
 }
 
 void Transfer::cancel_timers() {
-  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_}) {
+  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_, &rate_timer_}) {
     if (*t) env_.loop.cancel(*t);
     *t = 0;
   }

@@ -301,6 +301,8 @@ void H1ClientSession::finish_response() {
   if (!queue_.empty()) {  // the next pipelined response starts right after
     parser_.reset();
     parser_.expect_head_response(queue_.front().head);
+  } else {
+    paused_ = false;  // a pause on its last bytes was this response's: the connection is free
   }
   if (!keep_alive_ && queue_.empty()) close();
   done->on_end();

@@ -145,3 +145,49 @@ TEST_CASE("get --interface binds to a device's or an address's; one it cannot is
              std::to_string(p) + url));
   CHECK(both.out == "127.0.0.4:" + std::to_string(p));
 }
+
+namespace {
+double seconds_of(const std::function<void()>& run) {
+  auto t0 = std::chrono::steady_clock::now();
+  run();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+TEST_CASE("get --limit-rate 100K: 300 KB take at least 2 s over h1 and h2, bytes intact",
+          "[get][limit-rate]") {
+  Server s;
+  std::string url = " " + s.base + "/bytes/307200";
+  std::string want = sha_of(kCurl + "-s" + url);
+  for (const char* proto : {"--http1.1", "--http2-prior-knowledge"}) {
+    INFO(proto);
+    std::string got;
+    double secs =
+        seconds_of([&] { got = sha_of(get(std::string("-s --limit-rate 100K ") + proto + url)); });
+    CHECK(got == want);
+    CHECK(secs >= 2.0);  // 300 KiB at 100 KiB/s: about 3 s
+    CHECK(secs < 9.0);
+  }
+  // Over TLS too (h2 by ALPN), at 200K: a window the peer fills in more than one frame.
+  Server tls("", true);
+  std::string want_600k = sha_of(kCurl + "-s " + s.base + "/bytes/614400");
+  double secs = seconds_of([&] {
+    CHECK(sha_of(get("-sk --limit-rate 200K " + tls.base + "/bytes/614400")) == want_600k);
+  });
+  CHECK(secs >= 2.0);
+  CHECK(secs < 9.0);
+  // 0 is no limit; a speed that is not one is exit 2, as in curl.
+  CHECK(sh(get("-s -o /dev/null --limit-rate 0" + url)).exit_code == 0);
+  CHECK(sh(get("-s --limit-rate fast" + url)).exit_code == 2);
+  CHECK(sh(kCurl + "-s --limit-rate fast" + url).exit_code == 2);
+}
+
+TEST_CASE("get --limit-rate leaves the connection free for the next URL", "[get][limit-rate]") {
+  Server s;
+  // Two URLs: the pause on the last bytes of the first leaves the connection free.
+  auto r = sh(get("-s --limit-rate 1M -o /dev/null -o /dev/null -w '%{num_connects} ' " + s.base +
+                  "/bytes/100000 " + s.base + "/bytes/100000"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "1 0 ");
+}

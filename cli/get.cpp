@@ -46,7 +46,7 @@ struct GetArgs {
   bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
   bool http3 = false, http3_only = false;
   bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
-  bool get = false, compressed = false;
+  bool get = false, compressed = false, fail_early = false;
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
   bool remote_header_name = false, no_buffer = false, no_progress_meter = false, globoff = false;
   bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false, http10 = false;
@@ -181,6 +181,10 @@ CommandSpec get_spec(GetArgs& a) {
            a.fail),
       flag("--fail-with-body", "Fail with exit code 22 on HTTP status >= 400, writing the body",
            a.fail_with_body),
+      flag("--fail-early",
+           "Stop at the first transfer that fails (none after it starts; with -Z those running "
+           "end with exit 42) and exit with its code",
+           a.fail_early),
       flag("-s,--silent", "No progress meter and no error messages", a.silent),
       flag("--no-progress-meter", "No progress meter, but error messages as usual",
            a.no_progress_meter),
@@ -604,6 +608,7 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   if (auto v = upload_http_version(a.upload, c); !v) return std::unexpected(v.error());
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;
+  c.fail_early = a.fail_early;
   c.parallel_max = a.parallel_max;
   return c;
 }
@@ -722,11 +727,14 @@ int run_get(GetArgs& a) {
   // As curl: each failure is reported, and the last transfer's result is the
   // exit code (a stop by signal or a vanished consumer ends them all alike).
   int code = 0;
+  std::optional<int> first_failure;  // --fail-early's exit code
   for (const auto& r : reports) {
     code = r.error ? exit_code(r.error->code) : 0;
+    if (r.error && r.error->code != Errc::aborted && !first_failure) first_failure = code;
     if (r.error && show_errors && r.error->code != Errc::cancelled)
       print_coded_failure("sluice", *r.error);
   }
+  if (a.fail_early && first_failure) code = *first_failure;
   if (late) return show_errors ? print_coded_failure("sluice", *late) : exit_code(late->code);
   return code;
 }

@@ -93,6 +93,9 @@ struct Config {
   bool http10 = false;
   ProxyConfig proxy;      // -x, -U, -p, --noproxy and the environment's proxies
   bool parallel = false;  // -Z: run transfers concurrently
+  // --fail-early: the first failed transfer ends the run (none starts after
+  // it; with -Z those running are stopped with Errc::aborted)
+  bool fail_early = false;
   int parallel_max = 50;  // at most this many at once
 };
 

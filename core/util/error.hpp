@@ -40,6 +40,7 @@ enum class Errc {
   address_in_use,        // bind failed
   interface_failed,      // --interface/--local-port: the local end could not be bound (curl's 45)
   cancelled,             // stopped by a signal
+  aborted,               // stopped by --fail-early after another transfer failed (curl's 42)
   h3_unavailable,        // the HTTP/3 module is missing, broken or from another build
   tls_unavailable,       // the TLS module (OpenSSL) is missing, broken or from another build
   http3,                 // HTTP/3 layer error (curl's CURLE_HTTP3)

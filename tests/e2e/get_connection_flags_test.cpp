@@ -191,3 +191,41 @@ TEST_CASE("get --limit-rate leaves the connection free for the next URL", "[get]
   CHECK(r.exit_code == 0);
   CHECK(r.out == "1 0 ");
 }
+
+TEST_CASE("get --fail-early stops at the first failed transfer and exits with its code, as curl",
+          "[get][fail-early]") {
+  Server s;
+  std::string w = " -w '%{url} %{exitcode}\\n' -o /dev/null -o /dev/null -o /dev/null ";
+  std::string refused = "http://127.0.0.1:1/";
+  std::string urls = s.base + "/bytes/1 " + refused + " " + s.base + "/bytes/2";
+  for (const std::string& client : {get(""), kCurl}) {
+    INFO(client);
+    auto early = sh(client + "-s --fail-early" + w + urls);
+    CHECK(early.exit_code == 7);
+    CHECK(early.out == s.base + "/bytes/1 0\n" + refused + " 7\n");
+    // Without it every URL runs and the last one's result is the exit code.
+    auto all = sh(client + "-s" + w + urls);
+    CHECK(all.exit_code == 0);
+    CHECK(all.out == s.base + "/bytes/1 0\n" + refused + " 7\n" + s.base + "/bytes/2 0\n");
+    // -f makes an HTTP error a failure too.
+    auto http = sh(client + "-sf --fail-early" + w + s.base + "/status/404 " + s.base + "/bytes/2");
+    CHECK(http.exit_code == 22);
+    CHECK(http.out == s.base + "/status/404 22\n");
+  }
+}
+
+TEST_CASE("get -Z --fail-early stops the transfers still running (42) and exits with the failure's",
+          "[get][fail-early]") {
+  Server s;
+  RunResult r;
+  double secs = seconds_of([&] {
+    r = sh(get("-s -Z --fail-early -w '%{exitcode}\\n' -o /dev/null -o /dev/null " + s.base +
+               "/delay/5000 http://127.0.0.1:1/"));
+  });
+  // curl 8.14 exits with the last transfer to end (42 here); sluice with the
+  // failure that stopped the run, as without -Z.
+  CHECK(r.exit_code == 7);
+  CHECK_THAT(r.out, ContainsSubstring("7\n"));
+  CHECK_THAT(r.out, ContainsSubstring("42\n"));
+  CHECK(secs < 4.0);
+}

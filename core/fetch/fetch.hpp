@@ -119,7 +119,11 @@ struct Report {
   std::string method;  // of the last request (a redirect may have turned POST into GET)
   std::string redirect_url;  // where a redirect not followed (no -L) points, absolute
   uint16_t remote_port = 0;
-  int http_connect = 0;  // a proxy's answer to this transfer's CONNECT (%{http_connect})
+  int http_connect = 0;        // a proxy's answer to this transfer's CONNECT (%{http_connect})
+  long ssl_verify_result = 0;  // the X509 verification's result, -k or not (0: verified, or no TLS)
+  // The request heads (as HTTP/1.x writes them) and bodies sent, every hop
+  // (%{size_request})
+  uint64_t size_request = 0;
   std::optional<Error> error;
   double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }
   double speed_upload() const { return time_total > 0 ? size_upload / time_total : 0; }

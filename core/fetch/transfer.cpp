@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/fetch/request_builder.hpp"
+#include "core/h1/client_session.hpp"
 #include "core/http/file_output.hpp"
 
 namespace sluice::fetch {
@@ -329,6 +330,7 @@ void Transfer::on_connected(Result<Dialed> r) {
   if (connect_timer_) env_.loop.cancel(connect_timer_);
   connect_timer_ = 0;
   if (!r) {
+    if (r.error().code == Errc::cert_verify) rep_.ssl_verify_result = r.error().sys;
     stop_connecting();
     return handle_error(r.error());
   }
@@ -338,6 +340,7 @@ void Transfer::on_connected(Result<Dialed> r) {
   rep_.time_appconnect = req_.url.tls() ? since_start(r->tls_done) : 0;
   r->session->remote = r->remote;
   r->session->local = r->local;
+  r->session->tls_verify_result = r->tls_verify_result;
   session_ = env_.pool.add(pool_key_, std::move(r->session));
   stop_connecting();
   submit();
@@ -348,6 +351,7 @@ void Transfer::submit() {
   rep_.remote_port = session_->remote.len ? session_->remote.port() : 0;
   rep_.local_ip = session_->local.len ? session_->local.ip() : "";
   rep_.local_port = session_->local.len ? session_->local.port() : 0;
+  rep_.ssl_verify_result = session_->tls_verify_result;
   rep_.time_pretransfer = since_start(Clock::now());
   // A body sent before (a redirect, a retry) goes again from its first byte.
   if (req_.upload && !req_.upload->rewind())
@@ -356,9 +360,21 @@ void Transfer::submit() {
                         "once)"});
   rep_.size_upload = req_.has_body && !req_.upload ? req_.body.size() : 0;
   rep_.scheme = req_.url.scheme;  // "http" or "https", lower case as curl 8 prints it
-  auto id = session_->submit(cookied(), *this);
+  const Request& sent = cookied();
+  auto id = session_->submit(sent, *this);
   if (!id) return handle_error(id.error());
   stream_ = *id;
+  rep_.size_request += head_size(sent) + (sent.has_body && !sent.upload ? sent.body.size() : 0);
+}
+
+// %{size_request}'s share of a request head: as HTTP/1.x sends it (to a
+// forward proxy in absolute form); over h2 and h3 the same head with
+// "HTTP/2" in its request line, as curl counts it.
+std::size_t Transfer::head_size(const Request& r) const {
+  H1ClientSession::ProxyForm form{proxy_ ? proxy_->authorization() : ""};
+  bool forward = proxy_ && !env_.cfg.proxy.tunnels(r.url);
+  std::size_t n = H1ClientSession::serialize_head(r, forward ? &form : nullptr).size();
+  return session_->protocol() == "2" || session_->protocol() == "3" ? n - 2 : n;
 }
 
 // The request as it goes out: with the cookie engine on, the jar's cookies
@@ -762,6 +778,7 @@ void Transfer::complete() {
   rep_.filename_effective = file_ ? file_->path() : "";
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
   rep_.size_upload = uploaded();
+  if (req_.upload) rep_.size_request += req_.upload->taken();  // -T's body, the last hop's
   if (env_.cb.progress)
     env_.cb.progress(
         {content_length_, body_written_, upload_total(), rep_.size_upload, rep_.time_total, true});

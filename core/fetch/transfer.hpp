@@ -79,6 +79,7 @@ class Transfer final : public ResponseSink {
   Backpressure pump_decoder();
   void on_output_low();
   void body_written(std::size_t n);
+  std::size_t head_size(const Request& r) const;
   void credit(uint64_t n);
   void flush_credit();
   bool rate_throttles(std::size_t n);

@@ -51,7 +51,7 @@ enum class Errc {
 struct Error {
   Errc code = Errc::internal;
   std::string message;  // one line, human readable, no trailing newline
-  int sys = 0;          // errno where one applies
+  int sys = 0;          // errno where one applies; for cert_verify the X509 verify result
 };
 
 template <class T>

@@ -229,3 +229,53 @@ TEST_CASE("get -Z --fail-early stops the transfers still running (42) and exits 
   CHECK_THAT(r.out, ContainsSubstring("42\n"));
   CHECK(secs < 4.0);
 }
+
+TEST_CASE("get -w %{size_request} counts request heads and bodies as curl does",
+          "[get][write-out]") {
+  Server s;
+  std::string w = " -s -o /dev/null -A x -w '%{size_request}' ";
+  for (const std::string& args :
+       {w + s.base + "/bytes/1", w + "-d hello " + s.base + "/echo",
+        w + "-L " + s.base + "/redirect/2",
+        w + "-H 'X-Long: " + std::string(100, 'y') + "' " + s.base + "/bytes/1"}) {
+    INFO(args);
+    auto ours = sh(get(args));
+    CHECK(ours.exit_code == 0);
+    CHECK(ours.out == sh(kCurl + args).out);
+  }
+  // h2: the same head with "HTTP/2" in its line (curl 8's count), never 0.
+  auto h2 = sh(get("--http2-prior-knowledge" + w + s.base + "/bytes/1"));
+  CHECK(h2.exit_code == 0);
+  CHECK(std::stoi(h2.out) > 0);
+}
+
+TEST_CASE("get -w %{ssl_verify_result} is the X509 verification's result, with -k too",
+          "[get][write-out][tls]") {
+  std::string dir = tmpdir() + "/verify";
+  REQUIRE(sh("mkdir -p " + dir + " && cd " + dir +
+             " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+             "-subj /CN=test-ca -keyout ca.key -out ca.pem && openssl req -newkey ec -pkeyopt "
+             "ec_paramgen_curve:P-256 -nodes -subj /CN=server -addext subjectAltName=IP:127.0.0.1 "
+             "-keyout server.key -out server.csr && openssl x509 -req -in server.csr -CA ca.pem "
+             "-CAkey ca.key -CAcreateserial -days 1 -copy_extensions copy -out server.pem "
+             "2>/dev/null")
+              .exit_code == 0);
+  Server signed_by_ca("--cert " + dir + "/server.pem --key " + dir + "/server.key", true);
+  Server self_signed("", true);
+  Server plain;
+  std::string w = "-s -o /dev/null -w '%{ssl_verify_result}' ";
+  for (const std::string& client : {get(w), kCurl + w}) {
+    INFO(client);
+    auto ok = sh(client + "--cacert " + dir + "/ca.pem " + signed_by_ca.base + "/bytes/1");
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out == "0");
+    // Self-signed: X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT (18), -k or not.
+    auto k = sh(client + "-k " + self_signed.base + "/bytes/1");
+    CHECK(k.exit_code == 0);
+    CHECK(k.out == "18");
+    auto refused = sh(client + self_signed.base + "/bytes/1");
+    CHECK(refused.exit_code == 60);
+    CHECK(refused.out == "18");
+    CHECK(sh(client + plain.base + "/bytes/1").out == "0");
+  }
+}

@@ -74,6 +74,10 @@ int exit_code(Errc code) {
       return 77;
     case Errc::address_in_use:
       return 7;
+    case Errc::interface_failed:
+      return 45;
+    case Errc::aborted:
+      return 42;
     case Errc::cancelled:
       return 130;
     case Errc::internal:
@@ -111,6 +115,8 @@ const std::string& exit_code_table() {
       "28   timeout (--connect-timeout, -m/--max-time)\n"
       "33   -C: the server cannot resume (it answered without a range)\n"
       "35   TLS handshake failed\n"
+      "42   aborted: with -Z --fail-early, a transfer still running when another failed\n"
+      "45   could not bind the local end (--interface, --local-port)\n"
       "47   too many redirects (--max-redirs)\n"
       "49   malformed option entry (--connect-to)\n"
       "52   empty reply from server\n"

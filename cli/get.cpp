@@ -20,6 +20,7 @@
 #include "cli/get_connect_to.hpp"
 #include "cli/get_data.hpp"
 #include "cli/get_form.hpp"
+#include "cli/get_local_end.hpp"
 #include "cli/get_password.hpp"
 #include "cli/get_proxy.hpp"
 #include "cli/get_upload.hpp"
@@ -45,18 +46,19 @@ struct GetArgs {
   bool progress_bar = false, http2 = false, http2_prior = false, parallel = false;
   bool http3 = false, http3_only = false;
   bool fail_with_body = false, retry_connrefused = false, retry_all_errors = false;
-  bool get = false, compressed = false;
+  bool get = false, compressed = false, fail_early = false;
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
   bool remote_header_name = false, no_buffer = false, no_progress_meter = false, globoff = false;
-  bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false;
+  bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false, http10 = false;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
   std::string user, bearer, referer, dump_header, cookie_jar;
   std::string range, continue_at, output_dir, stderr_file, config;
   std::string capath, tls_max, cert, key, pinnedpubkey, proxy_user;
-  std::string max_filesize, max_buffer = "1M";
+  std::string max_filesize, max_buffer = "1M", limit_rate;
   int max_redirs = 50, retry = 0;
+  LocalEndArgs local_end;  // --interface, --local-port, --no-keepalive, --keepalive-time
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
 };
 
@@ -179,6 +181,10 @@ CommandSpec get_spec(GetArgs& a) {
            a.fail),
       flag("--fail-with-body", "Fail with exit code 22 on HTTP status >= 400, writing the body",
            a.fail_with_body),
+      flag("--fail-early",
+           "Stop at the first transfer that fails (none after it starts; with -Z those running "
+           "end with exit 42) and exit with its code",
+           a.fail_early),
       flag("-s,--silent", "No progress meter and no error messages", a.silent),
       flag("--no-progress-meter", "No progress meter, but error messages as usual",
            a.no_progress_meter),
@@ -211,6 +217,10 @@ CommandSpec get_spec(GetArgs& a) {
       value("--retry-max-time", "SECONDS",
             "With --retry, start no retry later than SECONDS after the first attempt",
             a.retry_max_time),
+      value("--limit-rate", "SPEED",
+            "Receive bodies at SPEED bytes per second on average (k/M/G suffixes; 0: no limit): "
+            "the socket is read (h1) or the window opened (h2, h3) only as fast",
+            a.limit_rate),
       value("--max-filesize", "SIZE",
             "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
@@ -253,8 +263,25 @@ CommandSpec get_spec(GetArgs& a) {
             a.noproxy),
       flag("-p,--proxytunnel", "Go through the proxy with CONNECT for http:// URLs too",
            a.proxytunnel),
+      value("--interface", "NAME|ADDR",
+            "Bind the local end to this interface's address (and the interface, where allowed) "
+            "or to this address ('if!NAME', 'host!ADDR' say which); exit 45 if it cannot be",
+            a.local_end.interface),
+      value("--local-port", "NUM[-NUM]",
+            "Bind the local end to this port, or the first free one of the range; exit 45 if "
+            "none is",
+            a.local_end.local_port),
+      flag("--no-keepalive", "No TCP keepalive probes (by default, after 60 s idle, as curl)",
+           a.local_end.no_keepalive),
+      value("--keepalive-time", "SECONDS",
+            "Idle time before TCP keepalive probes, and between them (default 60)",
+            a.local_end.keepalive_time),
       flag("-4,--ipv4", "Resolve names to IPv4 addresses only", a.ipv4),
       flag("-6,--ipv6", "Resolve names to IPv6 addresses only", a.ipv6),
+      flag("-0,--http1.0",
+           "Send HTTP/1.0 requests (https offers http/1.1 by ALPN, as curl does); the "
+           "connection is kept only when the answer says so",
+           a.http10),
       flag("--http1.1", "Use HTTP/1.1 only (https offers only http/1.1 by ALPN)", a.http11),
       flag("--http2",
            "Prefer HTTP/2: by ALPN on https (the default there), by \"Upgrade: h2c\" on http",
@@ -538,6 +565,12 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
       return fail(Errc::bad_argument, fmt::format("--max-filesize: bad size '{}'", a.max_filesize));
     c.max_filesize = *v;
   }
+  if (!a.limit_rate.empty()) {
+    auto v = parse_size(a.limit_rate);
+    if (!v)
+      return fail(Errc::bad_argument, fmt::format("--limit-rate: bad speed '{}'", a.limit_rate));
+    c.limit_rate = *v;
+  }
   auto mb = parse_size(a.max_buffer);
   if (!mb || *mb < 16 * 1024)
     return fail(Errc::bad_argument,
@@ -561,14 +594,21 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   auto connect_to = parse_connect_to(a.connect_to);
   if (!connect_to) return std::unexpected(connect_to.error());
   c.connect_to = std::move(*connect_to);
+  auto tcp = local_end_options(a.local_end);
+  if (!tcp) return std::unexpected(tcp.error());
+  c.tcp = std::move(*tcp);
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
   c.family = a.ipv4 ? Family::v4 : a.ipv6 ? Family::v6 : Family::any;
-  auto version = http_version_arg({a.http11, a.http2, a.http2_prior, a.http3, a.http3_only});
+  if (a.http10 && a.http11) return fail(Errc::bad_argument, "choose --http1.0 or --http1.1");
+  auto version =
+      http_version_arg({a.http11 || a.http10, a.http2, a.http2_prior, a.http3, a.http3_only});
   if (!version) return std::unexpected(version.error());
   c.http_version = *version;
+  c.http10 = a.http10;
   if (auto v = upload_http_version(a.upload, c); !v) return std::unexpected(v.error());
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;
+  c.fail_early = a.fail_early;
   c.parallel_max = a.parallel_max;
   return c;
 }
@@ -687,11 +727,14 @@ int run_get(GetArgs& a) {
   // As curl: each failure is reported, and the last transfer's result is the
   // exit code (a stop by signal or a vanished consumer ends them all alike).
   int code = 0;
+  std::optional<int> first_failure;  // --fail-early's exit code
   for (const auto& r : reports) {
     code = r.error ? exit_code(r.error->code) : 0;
+    if (r.error && r.error->code != Errc::aborted && !first_failure) first_failure = code;
     if (r.error && show_errors && r.error->code != Errc::cancelled)
       print_coded_failure("sluice", *r.error);
   }
+  if (a.fail_early && first_failure) code = *first_failure;
   if (late) return show_errors ? print_coded_failure("sluice", *late) : exit_code(late->code);
   return code;
 }

@@ -95,6 +95,8 @@ class Engine {
     // A consumer that went away takes the remaining transfers with it.
     if (r.error && r.error->code == Errc::write_failed && target_uses_stdout(index))
       stop_all(*r.error);
+    if (r.error && cfg_.fail_early && !stopping_)
+      stop_all({Errc::aborted, "Transfer aborted: another transfer failed (--fail-early)"});
     reports_[index] = std::move(r);
     done_[index] = true;
     // Destroyed from the loop: the transfer is on the call stack here.

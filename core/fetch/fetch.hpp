@@ -15,6 +15,7 @@
 #include "core/http/proxy.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
+#include "core/net/tcp.hpp"
 #include "core/net/tls.hpp"
 
 namespace sluice::fetch {
@@ -79,10 +80,22 @@ struct Config {
   std::vector<ResolveEntry> resolve;
   std::vector<ConnectToEntry> connect_to;  // the first that matches applies
   Family family = Family::any;
+  // TCP keepalive probes (--no-keepalive, --keepalive-time), --interface and
+  // --local-port; TCP only (QUIC's UDP socket takes none of them).
+  TcpClientOptions tcp;
   std::size_t max_buffer = 1 << 20;  // high water; low water is a quarter
+  // --limit-rate: body bytes per second received, on average since the body's
+  // first byte (0: no limit). Paces reads (h1) and window credit (h2, h3).
+  uint64_t limit_rate = 0;
   HttpVersion http_version = HttpVersion::negotiate;
+  // --http1.0: "HTTP/1.0" request lines (http_version is http1_1 then); the
+  // connection is kept only if the answer says so, as llhttp reads it.
+  bool http10 = false;
   ProxyConfig proxy;      // -x, -U, -p, --noproxy and the environment's proxies
   bool parallel = false;  // -Z: run transfers concurrently
+  // --fail-early: the first failed transfer ends the run (none starts after
+  // it; with -Z those running are stopped with Errc::aborted)
+  bool fail_early = false;
   int parallel_max = 50;  // at most this many at once
 };
 
@@ -106,7 +119,11 @@ struct Report {
   std::string method;  // of the last request (a redirect may have turned POST into GET)
   std::string redirect_url;  // where a redirect not followed (no -L) points, absolute
   uint16_t remote_port = 0;
-  int http_connect = 0;  // a proxy's answer to this transfer's CONNECT (%{http_connect})
+  int http_connect = 0;        // a proxy's answer to this transfer's CONNECT (%{http_connect})
+  long ssl_verify_result = 0;  // the X509 verification's result, -k or not (0: verified, or no TLS)
+  // The request heads (as HTTP/1.x writes them) and bodies sent, every hop
+  // (%{size_request})
+  uint64_t size_request = 0;
   std::optional<Error> error;
   double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }
   double speed_upload() const { return time_total > 0 ? size_upload / time_total : 0; }

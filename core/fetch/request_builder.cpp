@@ -46,6 +46,7 @@ std::optional<std::string> authorization(const Config& cfg, const Url& url) {
 Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySource> upload) {
   Request r;
   r.url = url;
+  r.http10 = cfg.http10;
   if (!cfg.method.empty())
     r.method = cfg.method;
   else if (upload)

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/fetch/request_builder.hpp"
+#include "core/h1/client_session.hpp"
 #include "core/http/file_output.hpp"
 
 namespace sluice::fetch {
@@ -92,7 +93,67 @@ void Transfer::body_written(std::size_t n) {
   body_written_ += body;
   // Decoded bytes are not what the window counted: pump_decoder() credits
   // the coded ones as it uses them.
-  if (body && session_ && !decoder_) session_->consumed(stream_, body);
+  if (body && !decoder_) credit(body);
+}
+
+// Window credit for bytes the consumer took (h2, h3; a no-op on h1). Under
+// --limit-rate no more is credited than the rate allows so far: the peer
+// sends at most a window ahead of it.
+void Transfer::credit(uint64_t n) {
+  credit_owed_ += n;
+  flush_credit();
+}
+
+void Transfer::flush_credit() {
+  uint64_t give = credit_owed_;
+  if (env_.cfg.limit_rate) {
+    double secs = std::chrono::duration<double>(Clock::now() - rate_start_).count();
+    auto allowed = static_cast<uint64_t>(secs * static_cast<double>(env_.cfg.limit_rate));
+    give = std::min(give, allowed > credited_ ? allowed - credited_ : 0);
+  }
+  if (!give || !session_) return;
+  credit_owed_ -= give;
+  credited_ += give;
+  session_->consumed(stream_, give);
+}
+
+// --limit-rate: n more bytes arrived. True when the bytes received so far are
+// ahead of the rate: the session is paused (h1 stops reading) until they are
+// not, and flush_credit() runs then (h2, h3).
+bool Transfer::rate_throttles(std::size_t n) {
+  uint64_t limit = env_.cfg.limit_rate;
+  if (!limit) return false;
+  if (rate_bytes_ == 0) rate_start_ = Clock::now();
+  rate_bytes_ += n;
+  if (rate_due() <= Clock::now()) return false;
+  arm_rate_timer();
+  return true;
+}
+
+// When the bytes received so far are within --limit-rate.
+TimePoint Transfer::rate_due() const {
+  double secs = static_cast<double>(rate_bytes_) / static_cast<double>(env_.cfg.limit_rate);
+  return rate_start_ +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(secs));
+}
+
+// Until then: credit what the rate allows as time passes (on h2 and h3 no
+// more bytes come until it is given), and resume reading once it is due.
+void Transfer::arm_rate_timer() {
+  if (rate_timer_) return;
+  auto wait = std::max(std::chrono::ceil<Millis>(rate_due() - Clock::now()), Millis(1));
+  rate_timer_ = env_.loop.after(wait, [this] {
+    rate_timer_ = 0;
+    flush_credit();
+    if (Clock::now() < rate_due()) return arm_rate_timer();  // more bytes came meanwhile
+    resume_reading();
+  });
+}
+
+// Reading goes on only when neither the output nor --limit-rate holds it back.
+void Transfer::resume_reading() {
+  if (rate_timer_ || !session_ || out_->above_high()) return;
+  session_->resume(stream_);
 }
 
 // The output drained below its low mark: coded bytes waiting go first, and
@@ -107,7 +168,7 @@ void Transfer::on_output_low() {
       return after_response();
     }
   }
-  if (session_) session_->resume(stream_);
+  resume_reading();
 }
 
 // -T's body bytes the session has taken to send (what it read from the
@@ -138,6 +199,9 @@ void Transfer::attempt(bool allow_reuse) {
   drained_ = 0;
   decoder_.reset();
   end_waits_ = false;
+  if (rate_timer_) env_.loop.cancel(rate_timer_);
+  rate_timer_ = 0;
+  rate_bytes_ = credited_ = credit_owed_ = 0;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
   if (env_.cfg.max_time.count() > 0) {
@@ -188,6 +252,7 @@ std::string Transfer::route_key() {
 void Transfer::connect() {
   const Url& u = req_.url;
   ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr, std::nullopt};
+  spec.tcp = env_.cfg.tcp;
   if (proxy_)
     spec.proxy =
         ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u), proxy_->authorization()};
@@ -239,6 +304,15 @@ DialOptions Transfer::dial_options() const {
   o.version = env_.cfg.http_version;
   o.h2.stream_window = static_cast<uint32_t>(std::min<std::size_t>(env_.cfg.max_buffer, 1u << 30));
   o.h1_read_size = std::min<std::size_t>(env_.cfg.max_buffer / 4, 128 * 1024);
+  if (uint64_t rate = env_.cfg.limit_rate) {
+    // --limit-rate: reads of about a quarter second's worth, and an h2 window
+    // no larger, so the peer's bursts stay near the rate (curl sizes its
+    // buffer by the rate too).
+    auto quarter = static_cast<std::size_t>(std::max<uint64_t>(rate / 4, 1024));
+    o.h1_read_size = std::min(o.h1_read_size, quarter);
+    o.h2.stream_window =
+        std::min(o.h2.stream_window, static_cast<uint32_t>(std::max<std::size_t>(quarter, 16384)));
+  }
   o.h2c_upgrade = true;
   o.tls = env_.cfg.tls;
   o.tcp_tls_ctx = env_.tls_ctx;
@@ -256,6 +330,7 @@ void Transfer::on_connected(Result<Dialed> r) {
   if (connect_timer_) env_.loop.cancel(connect_timer_);
   connect_timer_ = 0;
   if (!r) {
+    if (r.error().code == Errc::cert_verify) rep_.ssl_verify_result = r.error().sys;
     stop_connecting();
     return handle_error(r.error());
   }
@@ -265,6 +340,7 @@ void Transfer::on_connected(Result<Dialed> r) {
   rep_.time_appconnect = req_.url.tls() ? since_start(r->tls_done) : 0;
   r->session->remote = r->remote;
   r->session->local = r->local;
+  r->session->tls_verify_result = r->tls_verify_result;
   session_ = env_.pool.add(pool_key_, std::move(r->session));
   stop_connecting();
   submit();
@@ -275,6 +351,7 @@ void Transfer::submit() {
   rep_.remote_port = session_->remote.len ? session_->remote.port() : 0;
   rep_.local_ip = session_->local.len ? session_->local.ip() : "";
   rep_.local_port = session_->local.len ? session_->local.port() : 0;
+  rep_.ssl_verify_result = session_->tls_verify_result;
   rep_.time_pretransfer = since_start(Clock::now());
   // A body sent before (a redirect, a retry) goes again from its first byte.
   if (req_.upload && !req_.upload->rewind())
@@ -283,9 +360,21 @@ void Transfer::submit() {
                         "once)"});
   rep_.size_upload = req_.has_body && !req_.upload ? req_.body.size() : 0;
   rep_.scheme = req_.url.scheme;  // "http" or "https", lower case as curl 8 prints it
-  auto id = session_->submit(cookied(), *this);
+  const Request& sent = cookied();
+  auto id = session_->submit(sent, *this);
   if (!id) return handle_error(id.error());
   stream_ = *id;
+  rep_.size_request += head_size(sent) + (sent.has_body && !sent.upload ? sent.body.size() : 0);
+}
+
+// %{size_request}'s share of a request head: as HTTP/1.x sends it (to a
+// forward proxy in absolute form); over h2 and h3 the same head with
+// "HTTP/2" in its request line, as curl counts it.
+std::size_t Transfer::head_size(const Request& r) const {
+  H1ClientSession::ProxyForm form{proxy_ ? proxy_->authorization() : ""};
+  bool forward = proxy_ && !env_.cfg.proxy.tunnels(r.url);
+  std::size_t n = H1ClientSession::serialize_head(r, forward ? &form : nullptr).size();
+  return session_->protocol() == "2" || session_->protocol() == "3" ? n - 2 : n;
 }
 
 // The request as it goes out: with the cookie engine on, the jar's cookies
@@ -455,8 +544,11 @@ Backpressure Transfer::on_body(std::span<const char> bytes) {
         return Backpressure::abort;
       }
       return Backpressure::ok;
-    case Mode::write:
-      return write_body(bytes);
+    case Mode::write: {
+      bool throttled = rate_throttles(bytes.size());
+      auto bp = write_body(bytes);
+      return bp == Backpressure::ok && throttled ? Backpressure::pause : bp;
+    }
   }
   return Backpressure::ok;
 }
@@ -477,7 +569,7 @@ Backpressure Transfer::pump_decoder() {
     mode_ = Mode::discard;
     return Backpressure::abort;
   }
-  if (*used && session_) session_->consumed(stream_, *used);
+  if (*used) credit(*used);
   if (mode_ == Mode::discard) return Backpressure::abort;  // --max-filesize, or the output failed
   return decoder_->idle() && !out_->above_high() ? Backpressure::ok : Backpressure::pause;
 }
@@ -501,7 +593,8 @@ Backpressure Transfer::write_plain(std::span<const char> bytes) {
 // Only bytes that are written as they come (no drain, no discard) and whose
 // total the head announced (so --max-filesize was settled there) are spliced.
 bool Transfer::can_splice_body() {
-  return mode_ == Mode::write && content_length_ && !decoder_ && out_->can_splice();
+  return mode_ == Mode::write && content_length_ && !decoder_ && !env_.cfg.limit_rate &&
+         out_->can_splice();
 }
 
 Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {
@@ -685,6 +778,7 @@ void Transfer::complete() {
   rep_.filename_effective = file_ ? file_->path() : "";
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
   rep_.size_upload = uploaded();
+  if (req_.upload) rep_.size_request += req_.upload->taken();  // -T's body, the last hop's
   if (env_.cb.progress)
     env_.cb.progress(
         {content_length_, body_written_, upload_total(), rep_.size_upload, rep_.time_total, true});
@@ -704,7 +798,7 @@ void Transfer::interrupt(const Error& e) {
 }
 
 void Transfer::cancel_timers() {
-  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_}) {
+  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_, &rate_timer_}) {
     if (*t) env_.loop.cancel(*t);
     *t = 0;
   }

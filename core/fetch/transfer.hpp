@@ -79,6 +79,13 @@ class Transfer final : public ResponseSink {
   Backpressure pump_decoder();
   void on_output_low();
   void body_written(std::size_t n);
+  std::size_t head_size(const Request& r) const;
+  void credit(uint64_t n);
+  void flush_credit();
+  bool rate_throttles(std::size_t n);
+  TimePoint rate_due() const;
+  void arm_rate_timer();
+  void resume_reading();
   void cancel_timers();
   void arm_progress();
   uint64_t uploaded() const;
@@ -102,6 +109,11 @@ class Transfer final : public ResponseSink {
   bool connecting_ = false;  // counted in the pool's connect bookkeeping
   TimePoint t0_;
   TimerId max_timer_ = 0, connect_timer_ = 0, progress_timer_ = 0;
+  // --limit-rate: bytes received since rate_start_ (the body's first byte),
+  // window credit given and still owed, and the timer that ends a pause.
+  TimerId rate_timer_ = 0;
+  TimePoint rate_start_;
+  uint64_t rate_bytes_ = 0, credited_ = 0, credit_owed_ = 0;
   Mode mode_ = Mode::write;
   std::optional<Url> redirect_to_;
   std::optional<Error> pending_error_;  // decided at the headers, reported at the end

@@ -45,8 +45,8 @@ H1ClientSession::~H1ClientSession() {
 }
 
 std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm* proxy) {
-  std::string head =
-      fmt::format("{} {} HTTP/1.1\r\n", req.method, proxy ? req.url.str() : req.url.target);
+  std::string head = fmt::format("{} {} HTTP/1.{}\r\n", req.method,
+                                 proxy ? req.url.str() : req.url.target, req.http10 ? 0 : 1);
   if (!req.headers.has("host")) head += fmt::format("Host: {}\r\n", req.url.authority());
   if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
@@ -301,6 +301,8 @@ void H1ClientSession::finish_response() {
   if (!queue_.empty()) {  // the next pipelined response starts right after
     parser_.reset();
     parser_.expect_head_response(queue_.front().head);
+  } else {
+    paused_ = false;  // a pause on its last bytes was this response's: the connection is free
   }
   if (!keep_alive_ && queue_.empty()) close();
   done->on_end();

@@ -51,7 +51,9 @@ void Connector::try_next() {
   while (next_ < addrs_.size()) {
     const SocketAddr& a = addrs_[next_++];
     if (trace) trace('*', fmt::format("Trying {}...", a.to_string()));
-    auto fd = tcp_connect_start(a);
+    auto fd = tcp_connect_start(a, spec_.tcp);
+    if (!fd && fd.error().code == Errc::interface_failed)  // curl's 45: no other address helps
+      return finish(std::unexpected(fd.error()));
     if (!fd) {
       last_error_ = fd.error();
       continue;

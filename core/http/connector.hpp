@@ -11,6 +11,7 @@
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
 #include "core/net/resolver.hpp"
+#include "core/net/tcp.hpp"
 #include "core/net/tls.hpp"
 #include "core/net/transport.hpp"
 
@@ -39,6 +40,7 @@ struct ConnectSpec {
   // instead of host:port; TLS (SNI, the certificate's name) stays host's.
   std::string dial_host;
   uint16_t dial_port = 0;
+  TcpClientOptions tcp;  // keepalive probes, --interface, --local-port
   const std::string& target_host() const { return dial_host.empty() ? host : dial_host; }
   uint16_t target_port() const { return dial_port ? dial_port : port; }
 };

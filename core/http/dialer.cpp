@@ -73,6 +73,7 @@ void Dialer::tcp_connected(Result<Connected> r) {
   d.tls = r->transport->is_tls();
   d.tls_version = r->transport->tls_version();
   d.tls_cipher = r->transport->tls_cipher();
+  d.tls_verify_result = r->transport->verify_result();
   d.remote = r->remote;
   d.local = r->local;
   d.resolved = r->resolved;

@@ -50,6 +50,7 @@ struct Dialed {
   bool h3 = false;
   bool tls = false;
   std::string tls_version, tls_cipher;  // empty on plain TCP
+  long tls_verify_result = 0;           // OpenSSL's X509 result; 0 on plain TCP and QUIC
   SocketAddr remote, local;
   TimePoint resolved, tcp_done, tls_done;  // QUIC: both done at the handshake's end
 };

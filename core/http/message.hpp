@@ -19,6 +19,7 @@ struct Request {
   Headers headers;  // as given by the user; Host etc. are added by the session
   std::string body;
   bool has_body = false;  // a body (maybe empty) is sent: `body`, or `upload` when set
+  bool http10 = false;    // HTTP/1.x: an "HTTP/1.0" request line (get --http1.0)
   // A body streamed from a file or stdin (-T), in place of `body`; its
   // length (if known) is the Content-Length. Read by one stream at a time.
   std::shared_ptr<BodySource> upload;

@@ -42,6 +42,7 @@ class Session {
   // Both ends of the connection, set by whoever dialed it: a transfer that
   // reuses the session reports them too (%{remote_ip}, %{local_port}).
   SocketAddr remote, local;
+  long tls_verify_result = 0;  // the X509 verification's result (%{ssl_verify_result})
 };
 
 }  // namespace sluice

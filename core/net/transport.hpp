@@ -50,6 +50,9 @@ class Transport {
   virtual std::string alpn() const { return {}; }
   virtual std::string tls_version() const { return {}; }  // "TLSv1.3"; "" for plain TCP
   virtual std::string tls_cipher() const { return {}; }   // "TLS_AES_256_GCM_SHA384"
+  // The peer certificate's X509 verification result (X509_V_OK, 0, when it
+  // verified; with -k still what the check found); 0 for plain TCP.
+  virtual long verify_result() const { return 0; }
   virtual bool is_tls() const { return false; }
   // Bytes on the wire are the payload: they may be spliced straight off fd().
   virtual bool can_splice() const { return false; }

@@ -270,7 +270,8 @@ Result<bool> TlsTransport::handshake() {
   long vr = SSL_get_verify_result(ssl_);
   if (client_ && vr != X509_V_OK)
     return fail(Errc::cert_verify,
-                fmt::format("SSL certificate problem: {}", X509_verify_cert_error_string(vr)));
+                fmt::format("SSL certificate problem: {}", X509_verify_cert_error_string(vr)),
+                static_cast<int>(vr));  // %{ssl_verify_result}
   std::string detail = ssl_errors();
   if (detail.empty())
     detail = err == SSL_ERROR_SYSCALL && errno ? std::strerror(errno) : "connection closed";
@@ -368,6 +369,10 @@ std::string TlsTransport::alpn() const {
 
 std::string TlsTransport::tls_version() const {
   return SSL_get_version(ssl_);
+}
+
+long TlsTransport::verify_result() const {
+  return SSL_get_verify_result(ssl_);
 }
 
 std::string TlsTransport::tls_cipher() const {

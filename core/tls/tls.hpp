@@ -65,6 +65,7 @@ class TlsTransport final : public Transport {
   std::string alpn() const override;
   std::string tls_version() const override;
   std::string tls_cipher() const override;
+  long verify_result() const override;
   bool is_tls() const override { return true; }
   void shutdown() override;
 

@@ -38,7 +38,9 @@ enum class Errc {
   bad_argument,          // invalid option value
   option_syntax,         // a malformed option entry curl names 49 (--connect-to)
   address_in_use,        // bind failed
+  interface_failed,      // --interface/--local-port: the local end could not be bound (curl's 45)
   cancelled,             // stopped by a signal
+  aborted,               // stopped by --fail-early after another transfer failed (curl's 42)
   h3_unavailable,        // the HTTP/3 module is missing, broken or from another build
   tls_unavailable,       // the TLS module (OpenSSL) is missing, broken or from another build
   http3,                 // HTTP/3 layer error (curl's CURLE_HTTP3)
@@ -49,7 +51,7 @@ enum class Errc {
 struct Error {
   Errc code = Errc::internal;
   std::string message;  // one line, human readable, no trailing newline
-  int sys = 0;          // errno where one applies
+  int sys = 0;          // errno where one applies; for cert_verify the X509 verify result
 };
 
 template <class T>

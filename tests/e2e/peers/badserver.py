@@ -25,6 +25,7 @@ Each connection is handled by MODE:
   ce-unknown   "Content-Encoding: foo"                               -> 0, or 61 with --compressed
   half-upload  reads the head and 100 kB of the request body, then closes
                without a byte of answer                             -> exit 52, 55 or 56
+  request-line the request's first line as the body, "Connection: close"  -> exit 0
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
@@ -80,10 +81,13 @@ def ok(body=b"hello\n", extra=b""):
 
 def handle(conn, number):
     try:
-        if read_request(conn) is None:
+        request = read_request(conn)
+        if request is None:
             return
         print("request on connection", number, file=sys.stderr, flush=True)
-        if MODE == "lying-cl":
+        if MODE == "request-line":
+            conn.sendall(ok(request.split(b"\r\n", 1)[0] + b"\n", b"Connection: close\r\n"))
+        elif MODE == "lying-cl":
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 500)
         elif MODE == "empty":
             pass

@@ -68,6 +68,12 @@ inline uint32_t read_u32(const char* p) {
   return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
 }
 
+// The payload length in a frame header's first three bytes.
+inline std::size_t frame_length(const char* header) {
+  auto b = reinterpret_cast<const uint8_t*>(header);
+  return (std::size_t{b[0]} << 16) | (std::size_t{b[1]} << 8) | b[2];
+}
+
 inline void write_u32(char* p, uint32_t v) {
   p[0] = static_cast<char>(v >> 24);
   p[1] = static_cast<char>(v >> 16);

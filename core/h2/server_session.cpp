@@ -81,9 +81,7 @@ bool H2ServerSession::feed(std::string_view data) {
         data.remove_prefix(n);
         if (in_.size() < want) return true;
       }
-      std::size_t length = (std::size_t{static_cast<uint8_t>(in_[0])} << 16) |
-                           (std::size_t{static_cast<uint8_t>(in_[1])} << 8) |
-                           static_cast<uint8_t>(in_[2]);
+      std::size_t length = frame_length(in_.data());
       if (length > settings_.max_frame_size) return fail(kFrameSizeError);
       std::size_t n = std::min(kFrameHeaderSize + length - in_.size(), data.size());
       in_.append(data.substr(0, n));
@@ -91,9 +89,7 @@ bool H2ServerSession::feed(std::string_view data) {
       if (in_.size() < kFrameHeaderSize + length) return true;
       whole = in_;
     } else {
-      std::size_t length = (std::size_t{static_cast<uint8_t>(data[0])} << 16) |
-                           (std::size_t{static_cast<uint8_t>(data[1])} << 8) |
-                           static_cast<uint8_t>(data[2]);
+      std::size_t length = frame_length(data.data());
       if (length > settings_.max_frame_size) return fail(kFrameSizeError);
       if (data.size() < kFrameHeaderSize + length) {
         in_.assign(data);

@@ -35,13 +35,7 @@ struct Server : H2ServerEvents {
 };
 
 inline std::string drain(ChainBuffer& b) {
-  std::string s;
-  while (!b.empty()) {
-    auto f = b.front();
-    s += f;
-    b.consume(f.size());
-  }
-  return s;
+  return b.take_all();
 }
 
 inline std::string raw_frame(uint8_t type, uint8_t flags, int32_t stream,

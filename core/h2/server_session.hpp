@@ -90,6 +90,12 @@ class H2ServerSession {
  public:
   // Per stream: endpoints write while the stream's queue is below this.
   static constexpr std::size_t kStreamQueue = 16 * 1024;
+  // Where a stream's body starts in each block: a cache line in, with the
+  // DATA frame header just before it. At 9 bytes in, pread into the
+  // misaligned block at file offsets that were not multiples of 64 cost h2/TLS
+  // 1 MiB responses ~15% more CPU.
+  static constexpr std::size_t kBodyHeadroom = 64;
+  static_assert(kBodyHeadroom >= h2::kFrameHeaderSize);
 
   H2ServerSession(H2ServerEvents& events, const H2ServerSettings& settings,
                   const ServerLimits& limits);

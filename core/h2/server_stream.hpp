@@ -40,7 +40,7 @@ struct H2ServerSession::Stream {
 
   // A full block of body leaves as one DATA frame without a copy: its header
   // goes in the block's headroom (data_frame).
-  Stream() { queue.set_headroom(h2::kFrameHeaderSize); }
+  Stream() { queue.set_headroom(kBodyHeadroom); }
 
   // For reuse from the free list: everything but the queue's allocations
   // and the header list's, so a typical request head is parsed without

@@ -24,7 +24,7 @@ class RequestRouter;
 
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 6;
+inline constexpr int kAbiVersion = 7;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 

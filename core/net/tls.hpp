@@ -59,7 +59,7 @@ class TlsContext {
 
 namespace tls {
 
-inline constexpr int kAbiVersion = 2;
+inline constexpr int kAbiVersion = 3;
 inline constexpr const char* kEntrySymbol = "sluice_tls_module";
 inline constexpr const char* kModuleFile = "sluice-tls.so";
 

@@ -21,7 +21,7 @@ inline constexpr std::size_t kBlockSize = 16 * 1024;
 struct Block {
   std::size_t begin = 0;
   std::size_t end = 0;
-  char data[kBlockSize];
+  alignas(64) char data[kBlockSize];  // cache-line aligned: copies in and out run faster
   std::size_t room() const { return kBlockSize - end; }
   std::size_t size() const { return end - begin; }
 };

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include "core/h1/http_date.hpp"
@@ -330,26 +331,44 @@ H1ServerSession::Framing H1ServerSession::choose_framing(int status,
   return Framing::until_close;
 }
 
+namespace {
+// Response heads are appended piece by piece straight into the output queue:
+// fmt's format strings were ~4% of serve's CPU per small h1 response.
+void append_field(ChainBuffer& out, std::string_view name, std::string_view value) {
+  out.append(name);
+  out.append(": ");
+  out.append(value);
+  out.append("\r\n");
+}
+
+std::string_view decimal(char (&buf)[24], uint64_t v) {
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return {buf, static_cast<std::size_t>(r.ptr - buf)};
+}
+}  // namespace
+
 void H1ServerSession::send_head(int status, const Headers& headers,
                                 std::optional<uint64_t> length) {
   framing_ = choose_framing(status, length);
-  fmt::memory_buffer b;
-  fmt::format_to(std::back_inserter(b), "HTTP/1.1 {} {}\r\nServer: sluice\r\nDate: {}\r\n", status,
-                 reason_phrase(status), current_http_date());
-  for (const auto& [name, value] : headers.list())
-    fmt::format_to(std::back_inserter(b), "{}: {}\r\n", name, value);
-  if (!alt_svc_.empty()) fmt::format_to(std::back_inserter(b), "Alt-Svc: {}\r\n", alt_svc_);
-  if (framing_ == Framing::length)
-    fmt::format_to(std::back_inserter(b), "Content-Length: {}\r\n", *length);
-  if (framing_ == Framing::chunked)
-    fmt::format_to(std::back_inserter(b), "Transfer-Encoding: chunked\r\n");
-  if (!keep_alive_)
-    fmt::format_to(std::back_inserter(b), "Connection: close\r\n");
-  else if (!head_.http11())
-    fmt::format_to(std::back_inserter(b), "Connection: keep-alive\r\n");
-  fmt::format_to(std::back_inserter(b), "\r\n");
   holding_ = head_.chunked && in_request_;
-  sink().append(std::string_view(b.data(), b.size()));
+  ChainBuffer& out = sink();
+  char num[24];
+  out.append("HTTP/1.1 ");
+  out.append(decimal(num, static_cast<uint64_t>(status)));
+  out.append(" ");
+  out.append(reason_phrase(status));
+  out.append("\r\nServer: sluice\r\nDate: ");
+  out.append(current_http_date());
+  out.append("\r\n");
+  for (const auto& [name, value] : headers.list()) append_field(out, name, value);
+  if (!alt_svc_.empty()) append_field(out, "Alt-Svc", alt_svc_);
+  if (framing_ == Framing::length) append_field(out, "Content-Length", decimal(num, *length));
+  if (framing_ == Framing::chunked) out.append("Transfer-Encoding: chunked\r\n");
+  if (!keep_alive_)
+    out.append("Connection: close\r\n");
+  else if (!head_.http11())
+    out.append("Connection: keep-alive\r\n");
+  out.append("\r\n");
   head_sent_ = true;
   body_left_ = length.value_or(0);
   if (head_.is_head()) framing_ = Framing::none;  // the head says what GET would send

@@ -29,7 +29,7 @@ void BlockPool::put(std::unique_ptr<Block> b) {
   if (free_blocks.size() < kPoolMax) free_blocks.push_back(std::move(b));
 }
 
-void ChainBuffer::append(std::string_view bytes) {
+void ChainBuffer::append_across(std::string_view bytes) {
   while (!bytes.empty()) {
     auto room = tail_room();
     std::size_t n = std::min(room.size(), bytes.size());

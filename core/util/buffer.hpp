@@ -50,7 +50,19 @@ class ChainBuffer {
   }
   ~ChainBuffer() { clear(); }
 
-  void append(std::string_view bytes);
+  // Inline when the bytes fit the last block: response heads are built from
+  // many short pieces.
+  void append(std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (!blocks_.empty() && blocks_.back()->room() >= bytes.size()) {
+      Block& b = *blocks_.back();
+      std::memcpy(b.data + b.end, bytes.data(), bytes.size());
+      b.end += bytes.size();
+      size_ += bytes.size();
+      return;
+    }
+    append_across(bytes);
+  }
   void append(std::span<const std::byte> bytes) {
     append(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   }
@@ -84,6 +96,8 @@ class ChainBuffer {
   std::size_t capacity() const { return blocks_.size() * kBlockSize; }
 
  private:
+  void append_across(std::string_view bytes);  // new blocks as needed
+
   std::deque<std::unique_ptr<Block>> blocks_;
   std::size_t size_ = 0;
   std::size_t headroom_ = 0;

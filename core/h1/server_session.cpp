@@ -402,6 +402,17 @@ void H1ServerSession::send_body(std::string_view bytes) {
   if (held_.size() >= kHoldMax) release_held();
 }
 
+std::span<char> H1ServerSession::body_room(std::size_t max) {
+  if (framing_ != Framing::length || response_ended_ || body_left_ == 0) return {};
+  std::span<char> room = sink().tail_room();
+  return room.first(static_cast<std::size_t>(std::min<uint64_t>({room.size(), max, body_left_})));
+}
+
+void H1ServerSession::commit_body(std::size_t n) {
+  sink().commit(n);
+  body_left_ -= n;
+}
+
 void H1ServerSession::sent_out_of_band(uint64_t n) {
   release_held();  // the file's bytes go out after out()
   body_left_ -= std::min(n, body_left_);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,10 @@ class H1ServerSession {
   // Alt-Svc sent with every response head (serve --http3); must outlive the session.
   void set_alt_svc(std::string_view v) { alt_svc_ = v; }
   void send_body(std::string_view bytes);
+  // Room for up to max bytes of a Content-Length body, written in place in
+  // out() and then committed; empty for other framings (use send_body).
+  std::span<char> body_room(std::size_t max);
+  void commit_body(std::size_t n);
   void sent_out_of_band(uint64_t n);  // body bytes the connection sent itself (sendfile)
   void end_response();
   // A complete short response that ends the connection (400, 408, 413, 414, 431, 501...).

@@ -212,7 +212,7 @@ class H3ServerSession::Stream final : public serve::ResponseWriter {
     resume();
   }
   bool has_room() const override { return pending() < kStreamBudget; }
-  bool can_sendfile() const override { return false; }
+  bool can_sendfile(uint64_t) override { return false; }
   void sendfile(int, uint64_t, uint64_t) override {}
   void wake() override {
     if (!endpoint_) return;

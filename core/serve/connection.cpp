@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "core/h2/preface.hpp"
+#include "core/net/tcp.hpp"
 #include "core/serve/h2_connection.hpp"
 #include "core/serve/methods.hpp"
 #include "core/serve/worker.hpp"
@@ -20,8 +21,9 @@ namespace {
 constexpr int kMaxPulls = 64;  // per produce()
 constexpr int kRounds = 16;    // produce/flush/next-request rounds per drive()
 constexpr std::size_t kSendfileChunk = 1 << 20;
-constexpr Millis kLinger{2000};              // after our last byte, for the peer's FIN
-constexpr std::size_t kLingerMax = 1 << 20;  // bytes we are willing to discard meanwhile
+constexpr uint64_t kCopyLoopbackAbove = 32 << 20;  // see can_sendfile
+constexpr Millis kLinger{2000};                    // after our last byte, for the peer's FIN
+constexpr std::size_t kLingerMax = 1 << 20;        // bytes we are willing to discard meanwhile
 
 // RFC 7540 3.2: a bodiless HTTP/1.1 request that asks for h2c, with exactly
 // one HTTP2-Settings that decodes to whole SETTINGS entries. Anything else
@@ -471,6 +473,24 @@ void Connection::write(std::string_view bytes) {
 
 bool Connection::has_room() const {
   return queued() < kHighWater && file_.left == 0;
+}
+
+// sendfile, except for a large file to a client on this host: over loopback
+// the client's recv() copies straight from our page-cache pages, cold in the
+// CPU caches once a file outgrows them, and that made curl the bottleneck
+// (1 GiB: 0.6 s of client CPU, against 0.2 s when we copy into fresh socket
+// buffers ourselves, and 1.4x the speed). Small files stay zero-copy: their
+// pages are cache-hot and sendfile is worth 1.5x in requests/s.
+bool Connection::can_sendfile(uint64_t size) {
+  if (transport_->is_tls()) return false;
+  if (size < kCopyLoopbackAbove) return true;
+  if (!peer_loopback_) peer_loopback_ = is_loopback_peer(transport_->fd());
+  return !*peer_loopback_;
+}
+
+std::span<char> Connection::body_room(std::size_t max) {
+  if (!session_.head_sent() || session_.body_suppressed()) return {};
+  return session_.body_room(max);
 }
 
 void Connection::sendfile(int fd, uint64_t offset, uint64_t length) {

@@ -312,6 +312,32 @@ TEST_CASE("serve static files: types, ranges, directories, errors, no escape", "
                   "/data.bin") == "304");
 }
 
+// Past 32 MiB a loopback client gets the file copied through the output
+// queue (read in place) instead of sendfile: the bytes, ranges that start
+// anywhere, HEAD and the next request on the same connection must not notice.
+TEST_CASE("serve static files: a large file to a loopback client, whole, ranged, then another",
+          "[serve]") {
+  std::string root = make_root();
+  const uint64_t size = (40u << 20) + 12345;
+  write_file(root + "/large.bin", pattern(11, size));
+  Server s("--root " + root);
+
+  CHECK(sha_of("curl -s " + s.base + "/large.bin") == sha256_hex(pattern(11, size)));
+  CHECK(curl("-r 33554000-33554999 " + s.base + "/large.bin") == pattern(11 + 33554000, 1000));
+  const uint64_t tail_from = size - (35u << 20);  // a range of 35 MiB from an odd offset
+  CHECK(sha_of("curl -s -r " + std::to_string(tail_from) + "- " + s.base + "/large.bin") ==
+        sha256_hex(pattern(11 + tail_from, size - tail_from)));
+  auto head = curl("-sI " + s.base + "/large.bin");
+  CHECK_THAT(head, ContainsSubstring("Content-Length: " + std::to_string(size) + "\r\n"));
+  // One connection: the large body, then a small file; -w shows one connect.
+  auto both = sh("curl -s -o /dev/null -o " + tmpdir() + "/after.css -w '%{num_connects} ' " +
+                     s.base + "/large.bin " + s.base + "/style.css",
+                 60);
+  CHECK(both.exit_code == 0);
+  CHECK(both.out == "1 0 ");
+  CHECK(slurp(tmpdir() + "/after.css") == "body{}\n");
+}
+
 TEST_CASE("serve static files: a regular file named with a trailing slash is 404", "[serve]") {
   std::string root = make_root();
   Server s("--root " + root);

@@ -91,7 +91,7 @@ check() {  # URL FILE
 
 LOADS="h1_20 h2_20 h1_1m h2_1m h1_1g h2_1g"
 json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"results\":{"
-declare -A fig cpu pid base runs effs
+declare -A fig cpu pid base runs effs round_val
 # All servers of a protocol run at once, idle but for the one under load, and
 # every round visits each of them in turn: a machine whose speed drifts over
 # minutes then shifts every server alike, instead of favouring whichever ran
@@ -112,12 +112,13 @@ for proto in plain tls; do
       [[ $l == *_1g ]] || load "$l" "${base[$server]}/$file" >/dev/null  # warm-up
       runs[$server]="" effs[$server]=""
     done
-    for _ in $(seq "$ROUNDS"); do
+    for i in $(seq "$ROUNDS"); do
       for server in $SERVERS; do
         t0=$(cpu_ticks "${pid[$server]}")
         v=$(load "$l" "${base[$server]}/$file")
         t1=$(cpu_ticks "${pid[$server]}")
         runs[$server]+="$v "
+        round_val[$l,$server,$i]=$v
         effs[$server]+="$(calc "($t1 - $t0) / $(getconf CLK_TCK)") "
       done
     done
@@ -142,8 +143,15 @@ for l in $LOADS; do
     [[ $peer == sluice || ! $SERVERS =~ sluice ]] && continue
     if [[ $l == *_1g ]]; then r=$(ratio "${fig[$l,$peer]}" "${fig[$l,sluice]}")
     else r=$(ratio "${fig[$l,sluice]}" "${fig[$l,$peer]}"); fi
-    json+="\"sluice_vs_$peer\":$r,"
-    printf '%-6s sluice vs %-6s %s\n' "$l" "$peer" "$r"
+    # The same ratio within each round (the two ran back to back), then the
+    # median of those: on a host whose speed drifts between rounds, pairs
+    # compare like with like where medians of separate runs may not.
+    paired=$(for i in $(seq "$ROUNDS"); do
+      if [[ $l == *_1g ]]; then ratio "${round_val[$l,$peer,$i]}" "${round_val[$l,sluice,$i]}"
+      else ratio "${round_val[$l,sluice,$i]}" "${round_val[$l,$peer,$i]}"; fi
+    done | median)
+    json+="\"sluice_vs_$peer\":$r,\"sluice_vs_${peer}_paired\":$paired,"
+    printf '%-6s sluice vs %-6s %s  (median of per-round ratios %s)\n' "$l" "$peer" "$r" "$paired"
   done
   json="${json%,}},"
 done

@@ -127,7 +127,7 @@ void H1ClientSession::pump_body() {
     auto piece = buf.span().first(kSendPiece);
     auto n = sending_->read(piece);
     if (!n) {
-      stop_sending();
+      sending_.release();
       return fail_response(n.error());
     }
     if (*n == kWouldBlock) return wait_for_body();
@@ -154,15 +154,11 @@ void H1ClientSession::body_read_all() {
   sending_.release();
 }
 
-void H1ClientSession::stop_sending() {
-  sending_.release();
-}
-
 // A send error often means the server already answered and closed (e.g.
 // 413): let the read side report what arrived first.
 void H1ClientSession::send_failed(const Error& e) {
   out_.clear();
-  stop_sending();
+  sending_.release();
   if (!sink() || parser_.started()) return;
   auto alive = alive_;
   do_read();
@@ -293,7 +289,7 @@ void H1ClientSession::finish_response() {
   // The server answered before taking the whole body (curl stops too): the
   // connection is left mid-body, so it cannot carry another request.
   if (sending_) keep_alive_ = false;
-  stop_sending();
+  sending_.release();
   keep_alive_ = keep_alive_ && parser_.keep_alive();
   wakeup_.reset();  // the body is done: the next head wakes us at its first byte
   ResponseSink* done = queue_.front().sink;
@@ -357,7 +353,7 @@ void H1ClientSession::cancel(StreamId id) {
 }
 
 void H1ClientSession::close() {
-  stop_sending();
+  sending_.release();
   if (closed_) return;
   closed_ = true;
   wakeup_.detach();

@@ -78,7 +78,6 @@ class H1ClientSession final : public Session, private IoHandler {
   void pump_body();
   void wait_for_body();
   void body_read_all();
-  void stop_sending();
   void send_failed(const Error& e);
   void on_eof();
   void update_interest();

@@ -1,6 +1,7 @@
 #include "core/h2/request_fields.hpp"
 
 #include <array>
+#include <utility>
 
 namespace sluice::h2 {
 
@@ -46,42 +47,42 @@ void RequestFieldCheck::reset(bool trailers) {
   trailers_ = trailers;
 }
 
-bool RequestFieldCheck::pseudo(std::string_view name, std::string_view value) {
-  if (regular_ || trailers_) return false;
-  unsigned which = name == ":method"      ? unsigned{kMethod}
-                   : name == ":scheme"    ? kScheme
-                   : name == ":path"      ? kPath
-                   : name == ":authority" ? kAuthority
-                                          : 0u;
-  if (which == 0 || (seen_ & which)) return false;  // unknown, or twice
+FieldKind RequestFieldCheck::pseudo(std::string_view name, std::string_view value) {
+  if (regular_ || trailers_) return FieldKind::malformed;
+  auto [which, kind] = name == ":method"   ? std::pair{unsigned{kMethod}, FieldKind::method}
+                       : name == ":scheme" ? std::pair{unsigned{kScheme}, FieldKind::scheme}
+                       : name == ":path"   ? std::pair{unsigned{kPath}, FieldKind::path}
+                       : name == ":authority"
+                           ? std::pair{unsigned{kAuthority}, FieldKind::authority}
+                           : std::pair{0u, FieldKind::malformed};
+  if (which == 0 || (seen_ & which)) return FieldKind::malformed;  // unknown, or twice
   seen_ |= which;
   if (which == kMethod) {
     connect_ = value == "CONNECT";
     options_ = value == "OPTIONS";
-    return !value.empty();
-  }
-  if (which == kPath) {
+  } else if (which == kPath) {
     asterisk_ = value == "*";
     slash_ = value.starts_with('/');
-    return !value.empty();
   }
-  return true;
+  bool must_have_value = which == kMethod || which == kPath;
+  return must_have_value && value.empty() ? FieldKind::malformed : kind;
 }
 
-bool RequestFieldCheck::field(std::string_view name, std::string_view value) {
-  if (!valid_field_name(name) || !valid_field_value(value)) return false;
+FieldKind RequestFieldCheck::field(std::string_view name, std::string_view value) {
+  if (!valid_field_name(name) || !valid_field_value(value)) return FieldKind::malformed;
   if (name[0] == ':') return pseudo(name, value);
   regular_ = true;
   // Connection-specific fields have no place in HTTP/2 (8.2.2).
   if (name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
       name == "transfer-encoding" || name == "upgrade")
-    return false;
-  if (name == "te") return value == "trailers";
+    return FieldKind::malformed;
+  if (name == "te") return value == "trailers" ? FieldKind::regular : FieldKind::malformed;
   if (name == "content-length" && !trailers_) {
-    if (content_length_ || !all_digits(value)) return false;
+    if (content_length_ || !all_digits(value)) return FieldKind::malformed;
     content_length_ = true;
+    return FieldKind::content_length;
   }
-  return true;
+  return FieldKind::regular;
 }
 
 bool RequestFieldCheck::complete() const {

@@ -7,18 +7,22 @@
 
 namespace sluice::h2 {
 
+// What a field is, as the check found it, so the caller need not compare its
+// name again.
+enum class FieldKind { malformed, method, scheme, path, authority, content_length, regular };
+
 class RequestFieldCheck {
  public:
   // trailers: a trailer section (no pseudo-header fields at all).
   void reset(bool trailers = false);
-  // False: the request is malformed.
-  bool field(std::string_view name, std::string_view value);
+  // malformed: the request is malformed.
+  FieldKind field(std::string_view name, std::string_view value);
   // After the last field: the pseudo-header fields the method needs are there.
   bool complete() const;
 
  private:
   enum Pseudo : unsigned { kMethod = 1, kScheme = 2, kPath = 4, kAuthority = 8 };
-  bool pseudo(std::string_view name, std::string_view value);
+  FieldKind pseudo(std::string_view name, std::string_view value);
 
   unsigned seen_ = 0;
   bool regular_ = false;  // a regular field came: no pseudo-header may follow

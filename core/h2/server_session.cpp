@@ -57,9 +57,10 @@ H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings&
   entry(kNoRfc7540Priorities, 1);
   control_frame(kSettings, 0, 0, entries);
   // The connection window starts at 64 KiB whatever SETTINGS say.
-  int64_t conn = std::max(settings.connection_window, settings.initial_window);
-  if (conn > kDefaultWindow) window_update(0, static_cast<uint32_t>(conn - kDefaultWindow));
-  recv_window_ = conn;
+  conn_window_ = std::max(settings.connection_window, settings.initial_window);
+  if (conn_window_ > kDefaultWindow)
+    window_update(0, static_cast<uint32_t>(conn_window_ - kDefaultWindow));
+  recv_window_ = conn_window_;
 }
 
 H2ServerSession::~H2ServerSession() = default;
@@ -318,30 +319,42 @@ bool H2ServerSession::decode_block(Stream* s, std::string_view block) {
     if (s->header_bytes > std::size_t{settings_.max_header_list} * kHardHeaderFactor)
       return fail(kEnhanceYourCalm);
     if (s->header_bytes > settings_.max_header_list) s->too_large = true;
-    if (malformed || !check_.field(f.name, f.value)) {
+    h2::FieldKind kind = malformed ? h2::FieldKind::malformed : check_.field(f.name, f.value);
+    if (kind == h2::FieldKind::malformed) {
       malformed = true;
       continue;
     }
-    if (!s->too_large) add_header(*s, f.name, f.value);
+    if (!s->too_large) add_header(*s, kind, f.name, f.value);
   }
   if (step == hpack::Decoder::Step::error) return fail(kCompressionError);
   if (s && (malformed || !check_.complete())) stream_error(*s, kProtocolError);
   return true;
 }
 
-void H2ServerSession::add_header(Stream& s, std::string_view name, std::string_view value) {
+// check_ has made sure which pseudo-header fields may appear, and how often.
+void H2ServerSession::add_header(Stream& s, h2::FieldKind kind, std::string_view name,
+                                 std::string_view value) {
   RequestHead& h = s.head;
-  if (name[0] == ':') {  // check_ has made sure which may appear, and how often
-    if (name == ":method")
+  switch (kind) {
+    case h2::FieldKind::method:
       h.method = value;
-    else if (name == ":path")
+      return;
+    case h2::FieldKind::path:
       h.target = value;
-    else if (name == ":authority")
+      return;
+    case h2::FieldKind::authority:
       h.headers.add("host", std::string(value));
-    return;
+      return;
+    case h2::FieldKind::scheme:
+    case h2::FieldKind::malformed:
+      return;
+    case h2::FieldKind::content_length:
+      h.content_length = parse_length(value);
+      break;
+    case h2::FieldKind::regular:
+      if (name == "expect" && iequals_ascii(value, "100-continue")) h.expect_continue = true;
+      break;
   }
-  if (name == "content-length") h.content_length = parse_length(value);
-  if (name == "expect" && iequals_ascii(value, "100-continue")) h.expect_continue = true;
   h.headers.add(std::string(name), std::string(value));
 }
 

@@ -198,7 +198,7 @@ class H2ServerSession {
   bool refuse_stream(int32_t id);
   void remember_reset(int32_t id);
   bool was_reset(int32_t id) const;
-  void add_header(Stream& s, std::string_view name, std::string_view value);
+  void add_header(Stream& s, h2::FieldKind kind, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
   void request_ended(Stream& s);
   void deliver_body(Stream& s, std::string_view bytes);
@@ -224,6 +224,7 @@ class H2ServerSession {
   bool data_frame(Stream& s, std::size_t length, bool end_stream);
   bool local_end(Stream& s);
   void flush_resets();
+  void flush_control();  // queued control frames into out()
   void drop_queue(Stream& s);
   void submit_head(int32_t id, Stream& s, int status, const Headers& headers,
                    std::optional<uint64_t> length);
@@ -270,6 +271,7 @@ class H2ServerSession {
   int64_t send_window_ = h2::kDefaultWindow;  // the connection's, ours to spend
   int64_t peer_initial_window_ = h2::kDefaultWindow;
   std::size_t peer_max_frame_ = h2::kMinMaxFrameSize;
+  int64_t conn_window_ = h2::kDefaultWindow;  // the connection receive window we keep offering
   int64_t recv_window_ = h2::kDefaultWindow;  // the connection's, the peer's to spend
   std::size_t unannounced_ = 0;               // given back on the connection, no WINDOW_UPDATE yet
 

@@ -63,8 +63,7 @@ void H2ServerSession::window_update(int32_t stream, uint32_t increment) {
 void H2ServerSession::give_back(Stream* s, std::size_t n) {
   if (n == 0 || terminated_) return;
   unannounced_ += n;
-  int64_t conn = std::max(settings_.connection_window, settings_.initial_window);
-  if (unannounced_ >= static_cast<std::size_t>(conn / 2)) {
+  if (unannounced_ >= static_cast<std::size_t>(conn_window_ / 2)) {
     window_update(0, static_cast<uint32_t>(unannounced_));
     recv_window_ += static_cast<int64_t>(unannounced_);
     unannounced_ = 0;
@@ -94,11 +93,9 @@ bool H2ServerSession::produce(std::size_t limit) {
   // Control frames before resets: our SETTINGS, queued at construction, must
   // be the first frame we send (RFC 9113 3.4), and the first feed() may
   // already have queued a RST_STREAM.
-  out_.append(control_out_);
-  control_out_.clear();
+  flush_control();
   flush_resets();
-  out_.append(control_out_);
-  control_out_.clear();
+  flush_control();
   if (terminated_) return true;
   // Streams take turns; one stopped by the limit stays listed for next time.
   std::vector<Stream*> turn;
@@ -111,9 +108,13 @@ bool H2ServerSession::produce(std::size_t limit) {
   }
   // A stream's end may have reset an upload, or a reset tripped a defence.
   flush_resets();
+  flush_control();
+  return true;
+}
+
+void H2ServerSession::flush_control() {
   out_.append(control_out_);
   control_out_.clear();
-  return true;
 }
 
 // RST_STREAMs go out in order, each closing its stream as it goes (a

@@ -20,13 +20,7 @@ struct Recorder : RequestEvents {
 };
 
 std::string drain(ChainBuffer& b) {
-  std::string s;
-  while (!b.empty()) {
-    auto f = b.front();
-    s += f;
-    b.consume(f.size());
-  }
-  return s;
+  return b.take_all();
 }
 
 // Feeds data in pieces of `step` bytes, resuming after each complete request

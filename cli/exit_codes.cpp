@@ -48,6 +48,8 @@ int exit_code(Errc code) {
       return 52;
     case Errc::send_failed:
       return 55;
+    case Errc::upload_failed:
+      return 25;
     case Errc::recv_failed:
       return 56;
     case Errc::cert_verify:
@@ -111,6 +113,7 @@ const std::string& exit_code_table() {
       "18   partial body: connection closed before the announced length\n"
       "22   HTTP status >= 400 with -f/--fail\n"
       "23   write error (output file or closed pipe)\n"
+      "25   upload refused: a body of unknown length over HTTP/1.0 (-0 -T -)\n"
       "26   read error (--data @file, -T FILE)\n"
       "28   timeout (--connect-timeout, -m/--max-time)\n"
       "33   -C: the server cannot resume (it answered without a range)\n"

@@ -63,6 +63,12 @@ std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm*
 
 Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "session busy or closed");
+  // HTTP/1.0 has no chunked coding, so a body of unknown length (-T -) has
+  // no framing: curl refuses it (25) unless the user asked for chunked.
+  if (req.http10 && req.has_body && !body_length(req) &&
+      !req.headers.has_token("transfer-encoding", "chunked"))
+    return fail(Errc::upload_failed,
+                "HTTP/1.0 cannot send a body of unknown length (no chunked uploads in HTTP/1.0)");
   StreamId id = next_id_++;
   queue_.push_back({id, &sink, req.head(), req.headers.has_token("upgrade", "h2c")});
   if (queue_.size() == 1) {

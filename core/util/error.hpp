@@ -29,6 +29,7 @@ enum class Errc {
   http2,                 // HTTP/2 framing layer error (connection level)
   http2_stream,          // HTTP/2 stream reset or not closed cleanly
   send_failed,           // error while sending
+  upload_failed,         // a body this request cannot carry (curl's 25)
   bad_response,          // malformed HTTP response
   filesize_exceeded,     // --max-filesize
   bad_encoding,          // an unknown or broken Content-/Transfer-Encoding (curl's 61)

@@ -85,6 +85,31 @@ TEST_CASE("get -T - reads stdin: chunked on HTTP/1.1, DATA frames without a leng
         "{\"bytes\":0,\"crc32\":\"00000000\"}\n");
 }
 
+// HTTP/1.0 has no chunked coding: curl (7.88 and 8.14) refuses stdin with
+// 25 after connecting, unless the user asks for chunked; a file has a length.
+TEST_CASE("get -0 -T -: a body of unknown length over HTTP/1.0 is curl's 25", "[get][upload]") {
+  Server s;
+  std::string f = random_file("ten.bin", 10'000);
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto refused = sh("cat " + f + " | " + client + " -s --http1.0 -T - " + s.base + "/upload");
+    CHECK(refused.exit_code == 25);
+    CHECK(refused.out.empty());
+    auto chunked = sh("cat " + f + " | " + client +
+                      " -s --http1.0 -H 'Transfer-Encoding: chunked' -T - " + s.base + "/upload");
+    CHECK(chunked.exit_code == 0);
+    CHECK(chunked.out == upload_answer(f));
+    auto file = sh(client + " -s --http1.0 -T " + f + " " + s.base + "/upload");
+    CHECK(file.exit_code == 0);
+    CHECK(file.out == upload_answer(f));
+    // The connection comes first: a closed port is still 7.
+    CHECK(sh("cat " + f + " | " + client + " -s --http1.0 -T - http://127.0.0.1:1/x").exit_code ==
+          7);
+  }
+  auto said = sh("cat " + f + " | " + get("--http1.0 -T - " + s.base + "/upload"));
+  CHECK(said.err.find('\n') == said.err.size() - 1);  // one line
+}
+
 TEST_CASE("get -T to a URL ending in '/' appends the file's base name, as curl does",
           "[get][upload]") {
   Server s;

@@ -489,8 +489,8 @@ bool Connection::can_sendfile(uint64_t size) {
 }
 
 std::span<char> Connection::body_room(std::size_t max) {
-  if (!session_.head_sent() || session_.body_suppressed()) return {};
-  return session_.body_room(max);
+  if (!session_.head_sent()) return {};
+  return session_.body_room(max);  // none for HEAD: its framing is none
 }
 
 void Connection::sendfile(int fd, uint64_t offset, uint64_t length) {

@@ -24,8 +24,8 @@ constexpr int kBlocksPerPull = 4;
 // or a single Range) or, for several ranges, pieces of text and file bytes
 // and a tail (multipart.hpp). The common 200 uses the head the cache built
 // once, so serving a cached file allocates nothing but this object. File
-// bytes come from the cache's copy when it holds one, else by sendfile(2) on
-// plain TCP, else by pread for TLS.
+// bytes come from the cache's copy when it holds one, else by sendfile(2)
+// where the writer allows it, else by pread.
 class FileBody final : public Endpoint {
  public:
   // The whole file with the cache's own 200 head.
@@ -101,9 +101,9 @@ class FileBody final : public Endpoint {
     return copy_some(w);
   }
 
-  // TLS: the bytes must pass through the TLS library, so read and queue
-  // them: straight into the writer's queue when it offers room (h2), else
-  // through a buffer.
+  // TLS, h2/h3, or a large file to a loopback client (Connection::
+  // can_sendfile): read and queue the bytes, straight into the writer's queue
+  // when it offers room (h2, h1 with a Content-Length), else through a buffer.
   bool copy_some(ResponseWriter& w) {
     std::array<char, kReadBlock> buf;
     for (int i = 0; i < kBlocksPerPull && left_ > 0 && w.has_room(); ++i) {

@@ -21,6 +21,7 @@ QuicClientConfig quic_config(const QuicDialSpec& spec) {
   q.connection_window = spec.connection_window;
   q.handshake_timeout = spec.handshake_timeout;
   q.idle_timeout = spec.idle_timeout;
+  q.read_coalesce = spec.read_coalesce;
   if (spec.trace) q.trace = [t = spec.trace](std::string_view s) { t('*', s); };
   return q;
 }

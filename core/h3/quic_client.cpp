@@ -25,11 +25,18 @@ constexpr int kReceiveBuffer = 4 << 20;
 // for the idle timeout. The PING is a non-probing packet from the new
 // address: the server moves there and the transfer resumes.
 constexpr Millis kKeepAlive{1000};
+// A wake-up that read this much is taken for a bulk transfer (see
+// QuicClient::on_readable).
+constexpr uint64_t kBulkBytes = 32 * 1024;
 
 }  // namespace
 
 QuicClient::QuicClient(Loop& loop, QuicClientConfig cfg, QuicApp& app)
-    : loop_(loop), cfg_(std::move(cfg)), app_(app), expiry_(loop, [this] { on_expiry(); }) {
+    : loop_(loop),
+      cfg_(std::move(cfg)),
+      app_(app),
+      expiry_(loop, [this] { on_expiry(); }),
+      reread_(loop, [this] { on_reread(); }) {
   link_.app = &app;
   conn_ref_.user_data = this;
   conn_ref_.get_conn = [](ngtcp2_crypto_conn_ref* ref) {
@@ -160,16 +167,41 @@ void QuicClient::extend_stream(int64_t id, uint64_t n) {
 // One batch at a time, each answered (ACKs, window updates) before the next
 // is read: a sender kept waiting for our ACKs while we drain a deep socket
 // buffer slows down. At most kReadRounds batches, then the loop's other work.
+//
+// Read coalescing (cfg_.read_coalesce). A server sends in bursts of a few GSO
+// buffers; waking for each costs a context switch and a small batch: 9-15k
+// wake-ups per GiB over loopback, 1.3-2k with coalescing, and a quarter less
+// client CPU. So when a wake-up read at least kBulkBytes and drained the
+// socket, more is on its way: stop listening for a moment, then read what
+// arrived meanwhile in one go. The 4 MiB receive buffer holds far more than
+// a sender puts out in that time, and the delay is small against the ACK
+// delay ngtcp2 allows (25 ms).
 void QuicClient::on_readable() {
   auto alive = alive_;
+  uint64_t before = bytes_in_;
   for (int round = 0; round < kReadRounds && !closed_; ++round) {
     auto n = read_batch();
     if (!n) return fail(n.error(), !ngtcp2_conn_in_draining_period(conn_));
     app_.on_read_done();
     if (!*alive) return;
     write();
-    if (*n < rx_->capacity()) return;
+    if (*n < rx_->capacity()) {
+      if (cfg_.read_coalesce.count() > 0 && bytes_in_ - before >= kBulkBytes && !closed_)
+        coalesce_reads();
+      return;
+    }
   }
+}
+
+void QuicClient::coalesce_reads() {
+  sock_->want_readable(false);
+  reread_.arm(Clock::now() + cfg_.read_coalesce);
+}
+
+void QuicClient::on_reread() {
+  if (closed_) return;
+  sock_->want_readable(true);
+  on_readable();
 }
 
 Result<std::size_t> QuicClient::read_batch() {

@@ -30,6 +30,9 @@ struct QuicClientConfig {
   uint64_t connection_window = 64 << 20;  // credited on receipt (see on_stream_data)
   Millis handshake_timeout{10000};
   Millis idle_timeout{30000};
+  // Zero: every wake-up reads. Else a wake-up that read a bulk transfer's
+  // bursts and drained the socket stops listening this long.
+  std::chrono::microseconds read_coalesce{0};
   std::function<void(std::string_view)> trace;  // -v connection events
 };
 
@@ -64,6 +67,8 @@ class QuicClient final {
   Result<void> open_socket();
   Result<void> create_conn();
   void on_readable();
+  void coalesce_reads();  // a bulk transfer: read again shortly, not per burst
+  void on_reread();
   void on_writable();
   void on_icmp(const IcmpError& e);
   void on_expiry();
@@ -90,6 +95,7 @@ class QuicClient final {
   ngtcp2_conn* conn_ = nullptr;
   ngtcp2_ccerr last_error_{};
   Deadline expiry_;
+  Deadline reread_;                    // armed while coalescing reads
   std::unique_ptr<DatagramBatch> rx_;  // GRO slots where the kernel has UDP_GRO
   TxBatch tx_;
   bool gso_ = false;

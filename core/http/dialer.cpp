@@ -137,6 +137,7 @@ void Dialer::quic_resolved(Result<std::vector<SocketAddr>> r) {
   d.connection_window = static_cast<uint64_t>(opts_.h2.connection_window);
   d.max_concurrent_streams = opts_.h2.max_concurrent_streams;
   d.handshake_timeout = opts_.quic_handshake_timeout;
+  d.read_coalesce = opts_.quic_read_coalesce;
   d.trace = opts_.trace;
   auto session =
       (*h3::load_module())->dial(loop_, std::move(d), [this, alive = alive_](auto ready) {

@@ -39,6 +39,9 @@ struct DialOptions {
   Millis quic_handshake_timeout{10000};
   // --http3: how long QUIC runs alone before TCP starts alongside it.
   Millis h3_head_start{200};
+  // QUIC read coalescing for bulk downloads (get); a load generator leaves
+  // it off, so its latencies hold no delay of its own.
+  std::chrono::microseconds quic_read_coalesce{0};
   // -v: connection events ('*'), h1 request heads ('>'), h2 frames. It may
   // outlive the dialer's owner (sessions are pooled): capture nothing shorter-lived.
   std::function<void(char, std::string_view)> trace;

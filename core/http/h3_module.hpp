@@ -24,7 +24,7 @@ class RequestRouter;
 
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 7;
+inline constexpr int kAbiVersion = 8;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 
@@ -40,6 +40,9 @@ struct QuicDialSpec {
   uint32_t max_concurrent_streams = 100;
   Millis handshake_timeout{10000};
   Millis idle_timeout{30000};
+  // Zero, or how long a bulk download stops listening after draining the
+  // socket, to read the next bursts in one go (see QuicClient::on_readable).
+  std::chrono::microseconds read_coalesce{0};
   // -v: '*' connection events, '>' request heads. Outlives the dial (the
   // session keeps it): capture nothing shorter-lived.
   std::function<void(char, std::string_view)> trace;

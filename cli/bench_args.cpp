@@ -10,6 +10,7 @@
 #include "cli/duration_arg.hpp"
 #include "cli/http_version_arg.hpp"
 #include "core/loop/loop.hpp"  // Millis
+#include "core/util/no_libm.hpp"
 
 namespace sluice::cli {
 
@@ -44,9 +45,8 @@ Result<Millis> duration_arg(const std::string& s, const char* flag, bool positiv
 }
 
 Result<double> rate_arg(const std::string& s) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
+  auto [v, p] = parse_decimal(s);
+  if (p != s.data() + s.size() || s.empty() || !std::isfinite(v))
     return fail(Errc::bad_argument, fmt::format("--rate '{}': expected requests per second", s));
   if (v <= 0)
     return fail(Errc::bad_argument, "--rate must be above 0 (leave it out for the closed model)");

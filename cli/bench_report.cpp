@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/bench/bench.hpp"
+#include "core/util/no_libm.hpp"
 
 namespace sluice::cli {
 
@@ -57,7 +58,7 @@ std::string terminal_histogram(const bench::Histogram& h) {
   if (h.total_count() == 0) return "";
   constexpr int kRows = 12, kWidth = 50;
   double lo = std::max<double>(1, h.min()), hi = std::max<double>(lo * 1.01, h.max());
-  double step = std::pow(hi / lo, 1.0 / kRows);
+  double step = nth_root(hi / lo, kRows);
   std::vector<uint64_t> rows(kRows);
   uint64_t peak = 1;
   double edge = lo;

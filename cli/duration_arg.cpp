@@ -1,14 +1,14 @@
 #include "cli/duration_arg.hpp"
 
-#include <charconv>
 #include <cmath>
+
+#include "core/util/no_libm.hpp"
 
 namespace sluice::cli {
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p == s.data() || v < 0 || !std::isfinite(v)) return std::nullopt;
+  auto [v, p] = parse_decimal(s);
+  if (p == s.data() || v < 0 || !std::isfinite(v)) return std::nullopt;
   std::string_view unit(p, static_cast<std::size_t>(s.data() + s.size() - p));
   double ms;
   if (unit.empty() || unit == "s")

@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "core/util/no_libm.hpp"
+
 namespace sluice::bench {
 
 namespace {
@@ -188,7 +190,7 @@ std::int64_t Histogram::value_at_percentile(double p) const noexcept {
   // Rank = ceil(p% of total), minus one ulp first so that a product like
   // 0.999 * 1000 = 999.0000000000001 does not skip a rank (as HdrHistogram does).
   const double fp = p / 100.0 * static_cast<double>(total_);
-  const double ulp = std::nextafter(fp, INFINITY) - fp;
+  const double ulp = ulp_above(fp);
   const auto rank = std::max<std::int64_t>(static_cast<std::int64_t>(std::ceil(fp - ulp)), 1);
   std::int64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/util/no_libm.hpp"
+
 namespace sluice::bench {
 
 namespace {
@@ -11,8 +13,8 @@ namespace {
 // HdrHistogram's step: the closer to 100%, the finer, so every halving of the
 // distance to 100% gets the same number of points.
 double next_level(double level, int ticks) {
-  const double halvings = std::floor(std::log2(100.0 / (100.0 - level)));
-  return level + 100.0 / (ticks * std::pow(2.0, halvings + 1));
+  const int halvings = floor_log2(100.0 / (100.0 - level));
+  return level + 100.0 / (ticks * exp2_int(halvings + 1));
 }
 
 SpectrumPoint point(std::int64_t value, double level, std::int64_t seen) {

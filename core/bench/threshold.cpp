@@ -1,7 +1,8 @@
 #include "core/bench/threshold.hpp"
 
-#include <charconv>
 #include <cmath>
+
+#include "core/util/no_libm.hpp"
 
 namespace sluice::bench {
 
@@ -17,9 +18,8 @@ std::string_view trim(std::string_view s) {
 }
 
 Result<double> number(std::string_view s, std::string_view whole) {
-  double v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v < 0)
+  auto [v, p] = parse_decimal(s);
+  if (p != s.data() + s.size() || s.empty() || !std::isfinite(v) || v < 0)
     return fail(Errc::bad_argument, fmt::format("--fail-if '{}': '{}' is not a number", whole, s));
   return v;
 }

@@ -33,6 +33,7 @@ int exit_code(Errc code) {
     case Errc::http_status:
       return 22;
     case Errc::write_failed:
+    case Errc::binary_to_terminal:
       return 23;
     case Errc::read_failed:
       return 26;
@@ -112,7 +113,7 @@ const std::string& exit_code_table() {
       "16   HTTP/2 framing layer error (GOAWAY)\n"
       "18   partial body: connection closed before the announced length\n"
       "22   HTTP status >= 400 with -f/--fail\n"
-      "23   write error (output file or closed pipe)\n"
+      "23   write error (output file or closed pipe), or binary output refused for a terminal\n"
       "25   upload refused: a body of unknown length over HTTP/1.0 (-0 -T -)\n"
       "26   read error (--data @file, -T FILE)\n"
       "28   timeout (--connect-timeout, -m/--max-time)\n"

@@ -56,6 +56,7 @@ struct GetArgs {
   std::string user, bearer, referer, dump_header, cookie_jar;
   std::string range, continue_at, output_dir, stderr_file, config;
   std::string capath, tls_max, cert, key, pinnedpubkey, proxy_user;
+  std::string unix_socket, abstract_unix_socket;
   std::string max_filesize, max_buffer = "1M", limit_rate;
   int max_redirs = 50, retry = 0;
   LocalEndArgs local_end;  // --interface, --local-port, --no-keepalive, --keepalive-time
@@ -247,6 +248,12 @@ CommandSpec get_spec(GetArgs& a) {
             "keep the URL's); the URL, Host and TLS name stay HOST1's; repeatable, first match "
             "wins",
             a.connect_to),
+      value("--unix-socket", "PATH",
+            "Connect through this Unix domain socket instead of the network (the URL still "
+            "names the Host and the TLS name; no proxy; HTTP/3 cannot)",
+            a.unix_socket, true),
+      value("--abstract-unix-socket", "NAME",
+            "As --unix-socket, for a socket in Linux's abstract namespace", a.abstract_unix_socket),
       value("-x,--proxy", "[http://][USER:PASSWORD@]HOST[:PORT]",
             "Go through this HTTP proxy (port 1080 unless given): http:// URLs are asked of it "
             "in absolute form, https:// ones through a CONNECT tunnel; '' turns proxies off, "
@@ -470,6 +477,7 @@ Result<void> add_targets(const GetArgs& a, std::size_t url_num, const std::strin
     fetch::Target t{a.globoff ? a.urls[url_num] : glob->at(i, &values), ""};
     t.url_num = url_num;
     if (output && *output != "-") t.output_path = glob_file_name(*output, values);
+    t.stdout_asked = output && *output == "-";
     if (remote) {
       auto name = remote_name(t.url);
       if (!name) return std::unexpected(name.error());
@@ -586,6 +594,7 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;
+  c.stdout_is_terminal = ::isatty(STDOUT_FILENO) == 1;
   if (auto v = tls_options(a, c); !v) return std::unexpected(v.error());
   if (auto v = proxy_options(a, c); !v) return std::unexpected(v.error());
   auto res = parse_resolve(a.resolve);
@@ -594,6 +603,10 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   auto connect_to = parse_connect_to(a.connect_to);
   if (!connect_to) return std::unexpected(connect_to.error());
   c.connect_to = std::move(*connect_to);
+  if (!a.unix_socket.empty() && !a.abstract_unix_socket.empty())
+    return fail(Errc::bad_argument, "choose --unix-socket or --abstract-unix-socket");
+  c.unix_socket = a.unix_socket.empty() ? a.abstract_unix_socket : a.unix_socket;
+  c.unix_socket_abstract = !a.abstract_unix_socket.empty();
   auto tcp = local_end_options(a.local_end);
   if (!tcp) return std::unexpected(tcp.error());
   c.tcp = std::move(*tcp);

@@ -21,10 +21,11 @@
 namespace sluice::fetch {
 
 struct Target {
-  std::string url;           // as typed
-  std::string output_path;   // empty: stdout
-  uint64_t resume_from = 0;  // -C: ask for the body from this offset and append (0: off)
-  std::size_t url_num = 0;   // %{urlnum}: the URL it came from (a glob makes several targets)
+  std::string url;            // as typed
+  std::string output_path;    // empty: stdout
+  bool stdout_asked = false;  // -o -: stdout by request, binary bytes to a terminal too
+  uint64_t resume_from = 0;   // -C: ask for the body from this offset and append (0: off)
+  std::size_t url_num = 0;    // %{urlnum}: the URL it came from (a glob makes several targets)
   // -T: the body to send (PUT unless the method is given), streamed; nullptr: none.
   std::shared_ptr<BodySource> upload;
 };
@@ -60,8 +61,11 @@ struct Config {
   // -b/-c: the cookie engine (nullptr: off). Cookies that responses set are
   // kept here and sent on the requests they match; the caller owns it.
   CookieJar* cookies = nullptr;
-  std::string cookie_literal;    // -b "a=1; b=2": sent as it is, after the jar's
-  bool head_only = false;        // -I
+  std::string cookie_literal;  // -b "a=1; b=2": sent as it is, after the jar's
+  bool head_only = false;      // -I
+  // stdout is a terminal: a body going there unasked (no -o -) that has a NUL
+  // byte in its first 2000 is refused (curl's 23), not written.
+  bool stdout_is_terminal = false;
   bool include_headers = false;  // -i
   std::string user_agent = "sluice/0.1.0";
   bool follow = false;
@@ -79,6 +83,10 @@ struct Config {
   TlsClientConfig tls;
   std::vector<ResolveEntry> resolve;
   std::vector<ConnectToEntry> connect_to;  // the first that matches applies
+  // --unix-socket PATH / --abstract-unix-socket NAME: connections go there
+  // (no DNS, no proxy, no QUIC), as in curl.
+  std::string unix_socket;
+  bool unix_socket_abstract = false;
   Family family = Family::any;
   // TCP keepalive probes (--no-keepalive, --keepalive-time), --interface and
   // --local-port; TCP only (QUIC's UDP socket takes none of them).

@@ -15,6 +15,9 @@ namespace sluice::fetch {
 namespace {
 // Redirect bodies up to this size are read so the connection can be reused.
 constexpr uint64_t kMaxDrain = 1 << 20;
+// How far into a body bound for a terminal a NUL byte still refuses it (curl's
+// figure: past it, the user has seen what the output is).
+constexpr uint64_t kBinaryCheckBytes = 2000;
 
 // "name: value" lines, as -i prints header and trailer fields.
 std::string field_lines(const Headers& h) {
@@ -69,6 +72,8 @@ void Transfer::start() {
 }
 
 Result<void> Transfer::open_output() {
+  check_binary_ =
+      target_.output_path.empty() && !target_.stdout_asked && env_.cfg.stdout_is_terminal;
   if (!target_.output_path.empty()) {
     std::size_t high = env_.cfg.max_buffer;
     FileOptions options{target_.resume_from > 0, env_.cfg.create_dirs};
@@ -240,7 +245,8 @@ std::string Transfer::route_key() {
   const Url& u = req_.url;
   const ProxyConfig& pc = env_.cfg.proxy;
   const Proxy* was = proxy_;
-  proxy_ = pc.for_url(u);
+  // curl mixes no proxy with a Unix socket, the environment's included.
+  proxy_ = env_.cfg.unix_socket.empty() ? pc.for_url(u) : nullptr;
   if (proxy_ && proxy_ != was && env_.cb.verbose)
     env_.cb.verbose('*', fmt::format("Uses proxy {} for {}", proxy_->str(), u.origin()));
   std::string origin = Pool::key(u.scheme, u.host, u.port);
@@ -253,6 +259,11 @@ void Transfer::connect() {
   const Url& u = req_.url;
   ConnectSpec spec{u.host, u.port, u.tls(), env_.cfg.family, {}, nullptr, std::nullopt};
   spec.tcp = env_.cfg.tcp;
+  if (!env_.cfg.unix_socket.empty()) {
+    auto addr = unix_socket_addr(env_.cfg.unix_socket, env_.cfg.unix_socket_abstract);
+    if (!addr) return finish(addr.error());  // curl's 6 for a path too long
+    spec.unix_socket = *addr;
+  }
   if (proxy_)
     spec.proxy =
         ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u), proxy_->authorization()};
@@ -267,7 +278,7 @@ void Transfer::connect() {
     if (r.host == spec.target_host() && r.port == spec.target_port()) spec.pinned.push_back(r.addr);
   // OpenSSL (about 4 MiB mapped) is loaded only when TCP is tried: never
   // for --http3-only, for --http3 only if QUIC loses.
-  if (u.tls() && (proxy_ || !tries_h3(env_.cfg.http_version, true))) {
+  if (u.tls() && (proxy_ || spec.unix_socket || !tries_h3(env_.cfg.http_version, true))) {
     auto ctx = env_.tls_ctx();
     if (!ctx) return finish(ctx.error());
     spec.tls_ctx = *ctx;
@@ -584,6 +595,17 @@ Backpressure Transfer::write_plain(std::span<const char> bytes) {
     mode_ = Mode::discard;
     return Backpressure::abort;
   }
+  // As curl: bytes that look binary (a NUL) early in a body bound for a
+  // terminal are not written; what came before them was.
+  if (check_binary_ && total < kBinaryCheckBytes &&
+      std::memchr(bytes.data(), 0, bytes.size()) != nullptr) {
+    pending_error_ = Error{Errc::binary_to_terminal,
+                           "Binary output can mess up your terminal. Use \"--output -\" to tell "
+                           "sluice to output it to your terminal anyway, or consider \"--output "
+                           "<FILE>\" to save to a file."};
+    mode_ = Mode::discard;
+    return Backpressure::abort;
+  }
   rep_.size_download += bytes.size();
   body_queued_ += bytes.size();
   if (!out_->write({bytes.data(), bytes.size()})) {
@@ -597,7 +619,7 @@ Backpressure Transfer::write_plain(std::span<const char> bytes) {
 // total the head announced (so --max-filesize was settled there) are spliced.
 bool Transfer::can_splice_body() {
   return mode_ == Mode::write && content_length_ && !decoder_ && !env_.cfg.limit_rate &&
-         out_->can_splice();
+         !check_binary_ && out_->can_splice();
 }
 
 Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {

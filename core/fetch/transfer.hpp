@@ -125,7 +125,8 @@ class Transfer final : public ResponseSink {
   uint64_t drained_ = 0, body_written_ = 0;
   uint64_t body_queued_ = 0;              // body bytes handed to the output, not yet written out
   std::unique_ptr<BodyDecoder> decoder_;  // --compressed met a Content-Encoding
-  bool end_waits_ = false;  // the response ended while coded bytes waited for the output
+  bool end_waits_ = false;     // the response ended while coded bytes waited for the output
+  bool check_binary_ = false;  // the body goes to a terminal unasked (see write_plain)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -18,6 +18,11 @@ Connector::~Connector() {
 }
 
 void Connector::start() {
+  if (spec_.unix_socket) {
+    addrs_ = {*spec_.unix_socket};
+    result_.resolved = Clock::now();
+    return try_next();
+  }
   uint16_t port = spec_.proxy ? spec_.proxy->port : spec_.target_port();
   // --resolve pins the origin's addresses, not the proxy's.
   std::vector<SocketAddr> pinned = spec_.proxy ? std::vector<SocketAddr>{} : spec_.pinned;

@@ -41,6 +41,9 @@ struct ConnectSpec {
   std::string dial_host;
   uint16_t dial_port = 0;
   TcpClientOptions tcp;  // keepalive probes, --interface, --local-port
+  // --unix-socket: every connection goes to this Unix socket instead (no DNS,
+  // no proxy; TLS, when the URL asks, still names host).
+  std::optional<SocketAddr> unix_socket;
   const std::string& target_host() const { return dial_host.empty() ? host : dial_host; }
   uint16_t target_port() const { return dial_port ? dial_port : port; }
 };

@@ -17,8 +17,11 @@ void Dialer::start() {
   if (spec_.proxy && opts_.version == HttpVersion::http3_only)  // curl's exit 3, in its words
     return finish(
         std::unexpected(Error{Errc::bad_url, "HTTP/3 is not supported over a HTTP proxy"}));
-  // --http3 with a proxy: QUIC cannot go through it; TCP through the tunnel.
-  if (tries_h3(opts_.version, spec_.tls) && !spec_.proxy) return start_quic();
+  if (spec_.unix_socket && opts_.version == HttpVersion::http3_only)  // curl's 96
+    return finish(std::unexpected(
+        Error{Errc::quic_connect, "HTTP/3 cannot be used over a Unix domain socket"}));
+  // --http3 with a proxy or a Unix socket: QUIC cannot go through it; TCP.
+  if (tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !spec_.unix_socket) return start_quic();
   start_tcp();
 }
 
@@ -56,7 +59,8 @@ void Dialer::start_tcp() {
 }
 
 void Dialer::tcp_connected(Result<Connected> r) {
-  bool quic_running = tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !quic_error_;
+  bool quic_running =
+      tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !spec_.unix_socket && !quic_error_;
   connect_status_ = connector_->connect_status();
   if (!r) {
     tcp_error_ = r.error();

@@ -3,13 +3,22 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sys/un.h>
 
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 
 namespace sluice {
 
 std::string SocketAddr::ip() const {
+  if (ss.ss_family == AF_UNIX) {
+    const auto* un = reinterpret_cast<const sockaddr_un*>(&ss);
+    auto n = len > offsetof(sockaddr_un, sun_path) ? len - offsetof(sockaddr_un, sun_path) : 0;
+    if (n == 0) return "";
+    if (un->sun_path[0] == '\0') return "@" + std::string(un->sun_path + 1, n - 1);
+    return std::string(un->sun_path, strnlen(un->sun_path, n));
+  }
   char buf[INET6_ADDRSTRLEN] = {};
   if (ss.ss_family == AF_INET)
     ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr, buf, sizeof buf);
@@ -25,8 +34,25 @@ uint16_t SocketAddr::port() const {
 }
 
 std::string SocketAddr::to_string() const {
+  if (ss.ss_family == AF_UNIX) return ip();
   if (ss.ss_family == AF_INET6) return fmt::format("[{}]:{}", ip(), port());
   return fmt::format("{}:{}", ip(), port());
+}
+
+Result<SocketAddr> unix_socket_addr(std::string_view path, bool abstract) {
+  SocketAddr a;
+  auto* un = reinterpret_cast<sockaddr_un*>(&a.ss);
+  un->sun_family = AF_UNIX;
+  // A path needs its terminating NUL; an abstract name has a NUL before it.
+  std::size_t room = sizeof un->sun_path - 1;
+  if (path.empty() || path.size() > room)
+    return fail(Errc::resolve_failed, fmt::format("Unix socket path {}: '{}'",
+                                                  path.empty() ? "empty" : "too long", path));
+  std::size_t at = abstract ? 1 : 0;
+  std::memcpy(un->sun_path + at, path.data(), path.size());
+  a.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + at + path.size() +
+                                 (abstract ? 0 : 1));
+  return a;
 }
 
 Result<HostPort> parse_host_port(std::string_view s) {

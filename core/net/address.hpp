@@ -19,9 +19,11 @@ struct SocketAddr {
   socklen_t len = 0;
 
   int family() const { return ss.ss_family; }
-  std::string ip() const;  // numeric host, no brackets
-  uint16_t port() const;
-  std::string to_string() const;  // "1.2.3.4:80" or "[::1]:80"
+  // Numeric host, no brackets; a Unix socket's path ('@' first when abstract,
+  // empty for an unnamed one).
+  std::string ip() const;
+  uint16_t port() const;          // 0 for a Unix socket
+  std::string to_string() const;  // "1.2.3.4:80", "[::1]:80" or a Unix socket's path
   const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&ss); }
 };
 
@@ -35,6 +37,10 @@ Result<HostPort> parse_host_port(std::string_view s);
 
 // Numeric addresses only (no DNS): for --listen and --resolve.
 Result<SocketAddr> parse_numeric(std::string_view host, uint16_t port);
+
+// A Unix domain socket's address (--unix-socket; abstract: Linux's abstract
+// namespace, --abstract-unix-socket). Fails on an empty or too long path.
+Result<SocketAddr> unix_socket_addr(std::string_view path, bool abstract);
 
 // Whether host is answered without asking DNS: numeric addresses and localhost.
 bool resolves_locally(const std::string& host);

@@ -16,6 +16,7 @@ enum class Errc {
   connect_failed,        // TCP connect refused/unreachable
   http_status,           // HTTP >= 400 with --fail
   write_failed,          // consumer (stdout/file) refused bytes
+  binary_to_terminal,    // a body with a NUL byte for a terminal on stdout (curl's 23)
   read_failed,           // a local file (e.g. --data @file) could not be read
   rewind_failed,         // a body to send again (-T - on a redirect) cannot be read again
   timeout,               // connect/overall/idle deadline passed

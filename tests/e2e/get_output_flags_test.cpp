@@ -2,6 +2,7 @@
 // resuming), --output-dir, --create-dirs, --remote-name-all, -J,
 // --remove-on-error, --stderr and --no-progress-meter. Each result is
 // compared with curl's for the same command where curl 7.88 and 8.14 agree.
+#include <algorithm>
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <fstream>
@@ -103,4 +104,35 @@ TEST_CASE("get --stderr and --no-progress-meter send messages where curl sends t
   CHECK(quiet.exit_code == 7);
   CHECK_THAT(quiet.err, ContainsSubstring("(7)"));
   CHECK(sh(get("-N -s " + s.base + "/bytes/3")).out == "abc");
+}
+
+// stdout a terminal (`script` gives the command a pseudo-terminal): a body with
+// a NUL byte in its first 2000 (or in the read that reaches past them) is
+// refused with 23, as curl refuses it, unless
+// -o - asks for stdout; a pipe, a text body or a late NUL goes through.
+TEST_CASE("get to a terminal: a binary body is curl's 23, unless -o - or a pipe",
+          "[get][output][tty]") {
+  std::string dir = tmpdir() + "/tty";
+  REQUIRE(sh("mkdir -p " + dir).exit_code == 0);
+  write_file(dir + "/zeros.bin", std::string("abc") + std::string(97, '\0'));
+  write_file(dir + "/text.txt", "plain text\n");
+  // Far past 2000 bytes, in a later read than any that starts before them.
+  write_file(dir + "/late.bin", std::string(1 << 20, 'a') + std::string(10, '\0'));
+  Server s("--root " + dir);
+  auto on_tty = [](const std::string& cmd) { return sh("script -qec \"" + cmd + "\" /dev/null"); };
+  for (std::string tool : {get(""), std::string("curl")}) {
+    INFO(tool);
+    CHECK(on_tty(tool + " -s " + s.base + "/zeros.bin").exit_code == 23);
+    auto text = on_tty(tool + " -s " + s.base + "/text.txt");
+    CHECK(text.exit_code == 0);
+    CHECK_THAT(text.out, ContainsSubstring("plain text"));
+    CHECK(on_tty(tool + " -s -o - " + s.base + "/zeros.bin").exit_code == 0);
+    CHECK(on_tty(tool + " -s " + s.base + "/late.bin").exit_code == 0);
+    auto piped = sh(tool + " -s " + s.base + "/zeros.bin | wc -c");
+    CHECK(piped.out == "100\n");
+  }
+  // One line, saying what to do.
+  auto err = on_tty(get("-sS " + s.base + "/zeros.bin"));
+  CHECK_THAT(err.out, ContainsSubstring("--output -"));
+  CHECK(std::count(err.out.begin(), err.out.end(), '\n') == 1);
 }

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/config_file.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/man_sections.hpp"
 #include "cli/unknown_option.hpp"
 #include "core/http/h3_module.hpp"
 #include "core/http/output.hpp"
@@ -63,7 +64,7 @@ int generate(const std::string& what) {
   std::vector<CommandSpec> specs;
   for (const auto& c : commands) specs.push_back(c.spec);
   if (what == "man")
-    fmt::print("{}", render_man(specs, exit_code_table()));
+    fmt::print("{}", render_man(specs, exit_code_table(), man_closing_sections()));
   else if (what == "bash")
     fmt::print("{}", render_bash(specs));
   else if (what == "zsh")

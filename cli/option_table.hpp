@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice::cli {
@@ -76,7 +77,9 @@ std::vector<std::string> split_names(const std::string& names);
 void bind_all(CLI::App& app, const CommandSpec& spec);
 
 std::string render_help(const CommandSpec& spec);
-std::string render_man(const std::vector<CommandSpec>& specs, const std::string& exit_codes);
+// closing: sections after EXIT CODES, (title, preformatted body).
+std::string render_man(const std::vector<CommandSpec>& specs, const std::string& exit_codes,
+                       const std::vector<std::pair<std::string, std::string>>& closing = {});
 std::string render_bash(const std::vector<CommandSpec>& specs);
 std::string render_zsh(const std::vector<CommandSpec>& specs);
 std::string render_fish(const std::vector<CommandSpec>& specs);

@@ -1,6 +1,8 @@
 // The man page and completions are generated from the option tables and checked
 // in: this fails when a checked-in file differs from what the binary prints.
 #include <catch2/catch_test_macros.hpp>
+#include <sstream>
+#include <string>
 
 #include "support.hpp"
 
@@ -35,6 +37,40 @@ TEST_CASE("every subcommand is listed in --help and documented in the man page",
     INFO(flag);
     CHECK(man.out.find(flag) != std::string::npos);
   }
+}
+
+// The man page's EXAMPLES run real commands: each option they use must be one
+// their subcommand's --help lists.
+TEST_CASE("the man page's examples use only options their subcommand has", "[docs]") {
+  auto man = e2e::sh(std::string(e2e::sluice_bin()) + " --generate man");
+  std::string text;  // roff's "\-" back to "-"
+  for (std::size_t i = 0; i < man.out.size(); ++i) {
+    if (man.out.compare(i, 2, "\\-") == 0) ++i;
+    text += man.out[i];
+  }
+  auto at = text.find(".SH EXAMPLES");
+  REQUIRE(at != std::string::npos);
+  std::istringstream lines(text.substr(at, text.find(".SH", at + 1) - at));
+  int commands = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string first, cmd;
+    if (!(words >> first >> cmd) || first != "sluice") continue;
+    ++commands;
+    auto help = e2e::sh(std::string(e2e::sluice_bin()) + " " + cmd + " --help");
+    REQUIRE(help.exit_code == 0);
+    for (std::string w; words >> w;) {
+      if (w.size() < 2 || w[0] != '-' || (w[1] >= '0' && w[1] <= '9')) continue;
+      INFO(line << ": " << w);
+      if (w[1] == '-') {
+        CHECK(help.out.find(w.substr(0, w.find('='))) != std::string::npos);
+      } else {
+        for (char c : w.substr(1))
+          CHECK(help.out.find(std::string("-") + c + ",") != std::string::npos);
+      }
+    }
+  }
+  CHECK(commands >= 8);
 }
 
 TEST_CASE("every checked-in benchmark result is valid JSON", "[docs][bench]") {

@@ -1,0 +1,83 @@
+#include "cli/man_sections.hpp"
+
+namespace sluice::cli {
+
+namespace {
+
+constexpr const char* kEnvironment =
+    R"(http_proxy               get: the proxy for http:// URLs (lower case only, as curl)
+https_proxy, HTTPS_PROXY get: the proxy for https:// URLs
+all_proxy, ALL_PROXY     get: the proxy for both when the above are unset
+no_proxy, NO_PROXY       get: hosts reached directly (as --noproxy)
+                         -x/--proxy and --noproxy win over all of these; -x '' turns
+                         proxies off. --unix-socket uses none.
+SSL_CERT_FILE            the CA bundle to trust instead of the system store
+SSL_CERT_DIR             over TCP: a hashed CA directory instead of /etc/ssl/certs
+SLUICE_TLS_MODULE        the TLS module to load instead of the one beside the binary
+SLUICE_H3_MODULE         the HTTP/3 module to load instead of the one beside the binary)";
+
+constexpr const char* kFiles =
+    R"(sluice-tls.so            TLS over TCP (OpenSSL), loaded on the first https:// use over
+                         TCP: beside the binary, or ../lib/sluice/ from it
+sluice-h3.so             QUIC, HTTP/3 and GnuTLS, loaded on the first HTTP/3 use, found
+                         the same way; without it HTTP/3 is exit 1, the rest works
+/etc/ssl/certs           the system's trusted CAs (looked up per handshake, not loaded)
+-K FILE                  curl's config-file syntax; no file is read unless named
+-c FILE                  cookies in the Netscape format curl writes)";
+
+constexpr const char* kExamples =
+    R"(Fetch a page; fail on HTTP errors, quietly, with retries (a CI health check):
+    sluice get -fsS --retry 10 --retry-connrefused http://127.0.0.1:8080/health
+
+Stream a large body into a slow consumer with bounded memory:
+    sluice get https://example.com/big.iso | pv -L 20m > big.iso
+
+Several URLs at once over one HTTP/2 connection, output in URL order:
+    sluice get -Z --http2 https://example.com/a https://example.com/b
+
+HTTP/3 first, falling back to TCP; say which protocol won:
+    sluice get -v --http3 -o /dev/null -w '%{http_version}\n' https://example.com/
+
+A Docker API call over its Unix socket:
+    sluice get --unix-socket /var/run/docker.sock http://localhost/v1.41/info
+
+Serve a directory over HTTP/1.1 and HTTP/2 with TLS, and HTTP/3:
+    sluice serve --root ./site --tls --http3 --listen 127.0.0.1:8443
+
+Load: 8 connections for 10 s (closed model), then 2000 requests/s (open model):
+    sluice bench -c 8 -d 10s http://127.0.0.1:8080/bytes/1024
+    sluice bench -c 8 -d 10s --rate 2000 --json run.json http://127.0.0.1:8080/
+
+UDP datagrams to a closed port: errors counted, no busy loop:
+    sluice udp-probe --count 10000 --rate 0 127.0.0.1:9)";
+
+constexpr const char* kDifferences =
+    R"(sluice get speaks http:// and https:// only (HTTP/1.1, HTTP/2, HTTP/3); other
+curl protocols are exit 1. Where both have a flag, its meaning and exit codes are
+curl's; these are the known differences:
+  - No ~/.curlrc is read: only -K FILE.
+  - No --next, no -T globbing, no Expect: 100-continue.
+  - -T of a directory is exit 26 (curl sends nothing and exits 0).
+  - HTTP/3 uploads are not streamed yet: --http3-only -T is exit 2, and --http3 -T
+    uploads over TCP.
+  - Proxies are HTTP proxies with Basic credentials: no SOCKS, no https:// proxy,
+    no Digest/NTLM/Negotiate, no --proxy-header.
+  - --unix-socket and --abstract-unix-socket together are exit 2 (curl keeps the
+    last one).
+  - The binary-output refusal (exit 23) is an error message, so -sS shows it;
+    curl shows it only without -s.
+  - -v, the progress meter and error messages are worded differently: scripts
+    should read exit codes and -w, as with curl across its own versions.
+  - A response body is never held beyond --max-buffer (1 MiB): a slow consumer
+    slows the server down (flow control) instead of growing memory.)";
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> man_closing_sections() {
+  return {{"ENVIRONMENT", kEnvironment},
+          {"FILES", kFiles},
+          {"EXAMPLES", kExamples},
+          {"DIFFERENCES FROM CURL", kDifferences}};
+}
+
+}  // namespace sluice::cli

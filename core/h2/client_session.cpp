@@ -352,7 +352,7 @@ void H2ClientSession::do_read() {
       break;
     }
     if (*n == 0) {
-      return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"});
+      return fail_all({Errc::recv_failed, "HTTP/2 connection closed by the server"}, true);
     }
     if (!receive(buf.span().first(static_cast<std::size_t>(*n)))) return;
   }
@@ -472,7 +472,7 @@ std::optional<Error> H2ClientSession::goaway_error() const {
                                         nghttp2_http2_strerror(goaway_code_), goaway_code_)};
 }
 
-void H2ClientSession::fail_all(const Error& e) {
+void H2ClientSession::fail_all(const Error& e, bool peer_closed) {
   auto streams = std::move(streams_);
   streams_.clear();
   close();
@@ -487,7 +487,7 @@ void H2ClientSession::fail_all(const Error& e) {
       s.sink->on_error(*goaway);
     } else if (!s.head_done && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
-    } else if (e.code == Errc::recv_failed) {
+    } else if (e.code == Errc::recv_failed && peer_closed) {
       s.sink->on_error(
           {Errc::http2_stream,
            fmt::format(

@@ -94,7 +94,10 @@ class H2ClientSession final : public Session, private IoHandler {
   void headers_complete(Stream& s);
   // The server's GOAWAY with an error code, as the error it means; else nullopt.
   std::optional<Error> goaway_error() const;
-  void fail_all(const Error& e);
+  // Ends every stream with e; peer_closed: the connection ended with a clean
+  // EOF (a stream cut by it is curl's 92), not with a transport error such
+  // as a reset or a TLS EOF without close_notify (curl's 56, passed on).
+  void fail_all(const Error& e, bool peer_closed = false);
   void close();
   Stream* stream(int32_t id);
 

@@ -120,3 +120,20 @@ TEST_CASE("get: a consumer that leaves while the stream is paused: 23, no hang",
     CHECK(p.wait(60) == 23);
   }
 }
+
+// A listener whose accept queue is full drops the SYN: connect() neither
+// succeeds nor fails, and --connect-timeout ends it with curl's 28.
+TEST_CASE("get --connect-timeout against a full accept queue: 28 on time", "[get][faults]") {
+  int port = free_port();
+  Process full("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/full_backlog.py " +
+               std::to_string(port));
+  REQUIRE(full.wait_out("full"));
+  for (std::string tool : {get(""), std::string("curl")}) {
+    INFO(tool);
+    auto r =
+        sh(tool + " -sS --connect-timeout 1 -o /dev/null http://127.0.0.1:" + std::to_string(port) +
+           "/");
+    CHECK(r.exit_code == 28);
+    CHECK(lines(r.err) == 1);
+  }
+}

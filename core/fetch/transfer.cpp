@@ -16,8 +16,11 @@ namespace {
 // Redirect bodies up to this size are read so the connection can be reused.
 constexpr uint64_t kMaxDrain = 1 << 20;
 // How far into a body bound for a terminal a NUL byte still refuses it (curl's
-// figure: past it, the user has seen what the output is).
+// figure: past it, the user has seen what the output is), and how much of a
+// write that starts before it is looked at (curl's writes are at most 16 KiB;
+// ours can be 128 KiB, and the answer must not depend on how reads fall).
 constexpr uint64_t kBinaryCheckBytes = 2000;
+constexpr std::size_t kBinaryScanBytes = 16384;
 
 // "name: value" lines, as -i prints header and trailer fields.
 std::string field_lines(const Headers& h) {
@@ -598,7 +601,7 @@ Backpressure Transfer::write_plain(std::span<const char> bytes) {
   // As curl: bytes that look binary (a NUL) early in a body bound for a
   // terminal are not written; what came before them was.
   if (check_binary_ && total < kBinaryCheckBytes &&
-      std::memchr(bytes.data(), 0, bytes.size()) != nullptr) {
+      std::memchr(bytes.data(), 0, std::min(bytes.size(), kBinaryScanBytes)) != nullptr) {
     pending_error_ = Error{Errc::binary_to_terminal,
                            "Binary output can mess up your terminal. Use \"--output -\" to tell "
                            "sluice to output it to your terminal anyway, or consider \"--output "

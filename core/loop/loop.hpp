@@ -94,6 +94,9 @@ class Loop {
   void stop() { stopped_ = true; }
   bool stopped() const { return stopped_; }
   uint64_t wakeups() const { return wakeups_; }
+  // Timers fire within the kernel's slack (epoll_pwait2), not on whole
+  // milliseconds; known for sure once the loop has waited once.
+  bool precise_timers() const { return precise_wait_; }
   TimePoint now() const { return now_; }
 
  private:

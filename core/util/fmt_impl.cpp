@@ -8,7 +8,7 @@
 // (CMakeLists.txt: static C++ runtime, ~1 MiB less RSS). So the sources use
 // fmt's headers in its library mode, and this file is that library: the
 // functions <fmt/format-inl.h> defines, and the template instances
-// <fmt/format.h> and <fmt/core.h> declare for it.
+// <fmt/format.h> and <fmt/core.h> declare for it (wide ones too, unused so far).
 #include <fmt/format-inl.h>
 
 FMT_BEGIN_NAMESPACE
@@ -20,6 +20,8 @@ template locale_ref::locale_ref(const std::locale& loc);
 template auto locale_ref::get<std::locale>() const -> std::locale;
 template auto thousands_sep_impl<char>(locale_ref) -> thousands_sep_result<char>;
 template auto decimal_point_impl(locale_ref) -> char;
+template auto thousands_sep_impl<wchar_t>(locale_ref) -> thousands_sep_result<wchar_t>;
+template auto decimal_point_impl(locale_ref) -> wchar_t;
 
 }  // namespace detail
 FMT_END_NAMESPACE

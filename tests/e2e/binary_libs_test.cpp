@@ -38,6 +38,9 @@ TEST_CASE("binary: links neither libbrotlienc nor libm, and a fetch maps neither
 TEST_CASE("binary: serve opens libbrotlienc on the first br request and encodes with it",
           "[binary][compressed]") {
   Server s("-q");
+  auto before = sh("cat /proc/" + std::to_string(s.proc.pid()) + "/maps");
+  REQUIRE_THAT(before.out, ContainsSubstring("libc.so"));
+  CHECK(before.out.find("libbrotlienc") == std::string::npos);  // not at start-up
   auto r = sh(std::string(sluice_bin()) + " get -s --compressed -w '%{http_code}' -o /dev/null '" +
               s.base + "/encoded/br/300000'");
   CHECK(r.exit_code == 0);

@@ -11,6 +11,7 @@ all_proxy, ALL_PROXY     get: the proxy for both when the above are unset
 no_proxy, NO_PROXY       get: hosts reached directly (as --noproxy)
                          -x/--proxy and --noproxy win over all of these; -x '' turns
                          proxies off. --unix-socket uses none.
+CURL_CA_BUNDLE           get: the CA bundle to trust, as --cacert (which wins)
 SSL_CERT_FILE            the CA bundle to trust instead of the system store
 SSL_CERT_DIR             over TCP: a hashed CA directory instead of /etc/ssl/certs
 SLUICE_TLS_MODULE        the TLS module to load instead of the one beside the binary

@@ -698,6 +698,7 @@ void Transfer::after_response() {
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_, env_.cfg.auto_referer);
     rep_.url_effective = req_.url.str();
     rep_.method = req_.method;
+    stale_retried_ = false;  // a new request: it may meet a closed pooled connection too
     if (env_.cb.verbose)
       env_.cb.verbose('*',
                       fmt::format("Issue another request to this URL: '{}'", rep_.url_effective));

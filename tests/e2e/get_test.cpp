@@ -116,6 +116,11 @@ TEST_CASE("a pooled connection the server closed is retried once, fresh", "[get]
   CHECK(r.exit_code == 0);
   CHECK(r.out == "hello\n200/1 hello\n200/1 ");
   CHECK(count_lines(bs.proc.log(), "request on connection") == 2);
+  // Each hop of -L may meet such a connection, and each gets its retry.
+  BadServer hops("stale-redirect");
+  auto follow = sh(get("-sL -w ' %{num_redirects}' " + hops.url + "hop/3"));
+  CHECK(follow.exit_code == 0);
+  CHECK(follow.out == "done 3");
   // POST is not idempotent: no silent retry, the failure is reported.
   auto post = sh(get("-s -X POST -w '%{http_code} ' " + bs.url + "a " + bs.url + "b"));
   CHECK(post.exit_code == 52);

@@ -11,6 +11,8 @@ Each connection is handled by MODE:
   stall-body   headers + 100 bytes of a 1000-byte body, then stalls -> exit 28, 100 bytes kept
   burst-stall  of a 100 MB body, 10 fast 64 KiB bursts and 123 bytes, then
                stalls: bytes short of SO_RCVLOWAT                   -> exit 28, 655483 bytes kept
+  stale-redirect  as stale, each first answer a redirect: /hop/K -> /hop/K-1,
+               "done" at 0                                          -> every hop retried once
   stale        keep-alive: answers the first request on a connection,
                closes on the second without a byte                  -> retried once
   endless-head a status line, then header lines forever              -> exit 56
@@ -150,6 +152,17 @@ def handle(conn, number):
         elif MODE == "stale":
             conn.sendall(ok())
             read_request(conn)  # the next request on this connection gets nothing
+        elif MODE == "stale-redirect":
+            # GET /hop/K: 302 to /hop/K-1 (200 "done" at 0), kept alive, then
+            # the next request on this connection gets nothing.
+            path = request.split(b" ", 2)[1]
+            hops = int(path.rsplit(b"/", 1)[1])
+            if hops > 0:
+                conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /hop/%d\r\n"
+                             b"Content-Length: 0\r\n\r\n" % (hops - 1))
+            else:
+                conn.sendall(ok(b"done"))
+            read_request(conn)
     finally:
         conn.close()
 

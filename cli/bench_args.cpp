@@ -45,12 +45,12 @@ Result<Millis> duration_arg(const std::string& s, const char* flag, bool positiv
 }
 
 Result<double> rate_arg(const std::string& s) {
-  auto [v, p] = parse_decimal(s);
-  if (p != s.data() + s.size() || s.empty() || !std::isfinite(v))
+  auto v = whole_decimal(s);
+  if (!v || !std::isfinite(*v))
     return fail(Errc::bad_argument, fmt::format("--rate '{}': expected requests per second", s));
-  if (v <= 0)
+  if (*v <= 0)
     return fail(Errc::bad_argument, "--rate must be above 0 (leave it out for the closed model)");
-  return v;
+  return *v;
 }
 
 Result<void> shard_arg(const std::string& s, bench::Config& c) {

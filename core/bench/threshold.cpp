@@ -18,10 +18,10 @@ std::string_view trim(std::string_view s) {
 }
 
 Result<double> number(std::string_view s, std::string_view whole) {
-  auto [v, p] = parse_decimal(s);
-  if (p != s.data() + s.size() || s.empty() || !std::isfinite(v) || v < 0)
+  auto v = whole_decimal(s);
+  if (!v || !std::isfinite(*v) || *v < 0)
     return fail(Errc::bad_argument, fmt::format("--fail-if '{}': '{}' is not a number", whole, s));
-  return v;
+  return *v;
 }
 
 bool is_latency(Metric m) {

@@ -94,7 +94,7 @@ Result<void> QuicClient::open_socket() {
   int got = 0;
   socklen_t got_len = sizeof got;
   if (::getsockopt(sock_->fd(), SOL_SOCKET, SO_RCVBUF, &got, &got_len) == 0)
-    roomy_rcvbuf_ = got >= kCoalesceMinBuffer;
+    coalesce_ = cfg_.read_coalesce.count() > 0 && got >= kCoalesceMinBuffer;
   gso_ = udp_gso_supported(sock_->fd());
   // A server's GSO burst then arrives (over loopback, or through a NIC's
   // GRO) as one buffer: one socket buffer and one copy instead of 40-odd,
@@ -199,8 +199,7 @@ void QuicClient::on_readable() {
     if (!*alive) return;
     write();
     if (*n < rx_->capacity()) {
-      if (cfg_.read_coalesce.count() > 0 && roomy_rcvbuf_ && loop_.precise_timers() &&
-          bytes_in_ - before >= kBulkBytes && !closed_)
+      if (coalesce_ && loop_.precise_timers() && bytes_in_ - before >= kBulkBytes && !closed_)
         coalesce_reads();
       return;
     }

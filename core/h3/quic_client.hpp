@@ -99,7 +99,8 @@ class QuicClient final {
   std::unique_ptr<DatagramBatch> rx_;  // GRO slots where the kernel has UDP_GRO
   TxBatch tx_;
   bool gso_ = false;
-  bool roomy_rcvbuf_ = false;  // the receive buffer can absorb coalesced reads
+  // Read coalescing asked for, and the receive buffer can absorb it.
+  bool coalesce_ = false;
   bool write_scheduled_ = false, closed_ = false;
   std::optional<Error> icmp_error_;
   uint64_t bytes_in_ = 0, bytes_out_ = 0;

@@ -21,7 +21,7 @@ void Dialer::start() {
     return finish(std::unexpected(
         Error{Errc::quic_connect, "HTTP/3 cannot be used over a Unix domain socket"}));
   // --http3 with a proxy or a Unix socket: QUIC cannot go through it; TCP.
-  if (tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !spec_.unix_socket) return start_quic();
+  if (tries_quic()) return start_quic();
   start_tcp();
 }
 
@@ -59,8 +59,7 @@ void Dialer::start_tcp() {
 }
 
 void Dialer::tcp_connected(Result<Connected> r) {
-  bool quic_running =
-      tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !spec_.unix_socket && !quic_error_;
+  bool quic_running = tries_quic() && !quic_error_;
   connect_status_ = connector_->connect_status();
   if (!r) {
     tcp_error_ = r.error();

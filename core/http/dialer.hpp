@@ -70,6 +70,11 @@ class Dialer {
 
  private:
   bool forwards() const { return spec_.proxy && !spec_.proxy->tunnel; }
+  // The version policy tries QUIC, and the path allows it: QUIC goes through
+  // neither an HTTP proxy nor a Unix socket.
+  bool tries_quic() const {
+    return tries_h3(opts_.version, spec_.tls) && !spec_.proxy && !spec_.unix_socket;
+  }
   void start_tcp();
   void tcp_connected(Result<Connected> r);
   std::unique_ptr<Session> make_session(std::unique_ptr<Transport> t, bool h2) const;

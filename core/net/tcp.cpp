@@ -100,14 +100,11 @@ Result<void> bind_local(int fd, int family, const TcpClientOptions& opt) {
 Result<Fd> tcp_connect_start(const SocketAddr& addr, const TcpClientOptions& opt) {
   Fd fd(::socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return fail(Errc::connect_failed, connect_error(addr, errno), errno);
-  if (addr.family() == AF_UNIX) {  // --unix-socket: no TCP options, no local address to bind
-    if (::connect(fd.get(), addr.sa(), addr.len) < 0 && errno != EINPROGRESS)
-      return fail(Errc::connect_failed, connect_error(addr, errno), errno);
-    return fd;
+  if (addr.family() != AF_UNIX) {  // --unix-socket: no TCP options, no local address to bind
+    set_nodelay(fd.get());
+    set_keepalive(fd.get(), opt);
+    if (auto b = bind_local(fd.get(), addr.family(), opt); !b) return std::unexpected(b.error());
   }
-  set_nodelay(fd.get());
-  set_keepalive(fd.get(), opt);
-  if (auto b = bind_local(fd.get(), addr.family(), opt); !b) return std::unexpected(b.error());
   if (::connect(fd.get(), addr.sa(), addr.len) < 0 && errno != EINPROGRESS)
     return fail(Errc::connect_failed, connect_error(addr, errno), errno);
   return fd;

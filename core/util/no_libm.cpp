@@ -35,6 +35,12 @@ DecimalParse parse_decimal(std::string_view s) {
   return {std::strtod(text.c_str(), nullptr), num_end};
 }
 
+std::optional<double> whole_decimal(std::string_view s) {
+  auto [value, end] = parse_decimal(s);
+  if (s.empty() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
 // Newton's method from above: y <- ((n-1) y + x / y^(n-1)) / n falls
 // monotonically to the root from any start at or above it.
 double nth_root(double x, int n) {

@@ -12,6 +12,7 @@
 
 #include <bit>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace sluice {
@@ -26,6 +27,9 @@ struct DecimalParse {
   const char* end = nullptr;
 };
 DecimalParse parse_decimal(std::string_view s);
+
+// s as a whole is such a number (not empty, nothing after it); nullopt else.
+std::optional<double> whole_decimal(std::string_view s);
 
 // The distance from x to the next double up (x finite and >= 0):
 // std::nextafter(x, INFINITY) - x.

@@ -68,6 +68,15 @@ TEST_CASE("parse_decimal refuses what std::from_chars refuses, and inf and nan",
   }
 }
 
+TEST_CASE("whole_decimal takes a whole string that is one number, nothing else", "[no_libm]") {
+  CHECK(whole_decimal("2.5e2") == 250.0);
+  CHECK(whole_decimal("-0.5") == -0.5);
+  for (std::string s : {"", "1s", "1 ", " 1", "+1", "x", "1e"}) {
+    INFO(s);
+    CHECK_FALSE(whole_decimal(s).has_value());
+  }
+}
+
 TEST_CASE("ulp_above, floor_log2 and exp2_int equal libm's answers", "[no_libm]") {
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<double> exponent(0, 300);

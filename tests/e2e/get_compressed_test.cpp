@@ -56,7 +56,9 @@ TEST_CASE("get: unknown or broken codings are curl's exit 61", "[get][compressed
     auto r = sh(get("-sS " + bs.url));
     CHECK(r.exit_code == 61);
     CHECK(r.out.empty());
-    CHECK(sh("curl -s " + bs.url).exit_code == 61);
+    // Debian's curl 7.88.1-10+deb12u14 hands a gzip transfer coding through
+    // undecoded (exit 0); its earlier 7.88 builds and curl 8.14 say 61.
+    if (std::string(mode) != "te-gzip") CHECK(sh("curl -s " + bs.url).exit_code == 61);
   }
   for (const char* mode : {"ce-broken", "ce-truncated", "ce-unknown"}) {
     INFO(mode);

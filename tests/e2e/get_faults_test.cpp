@@ -72,9 +72,11 @@ TEST_CASE("get -o on a filesystem that fills mid-transfer: exit 23, the bytes so
 }
 
 // The server is SIGKILLed once body bytes have arrived. Over TLS the cut
-// comes without close_notify: curl's 56 on h1 and h2 alike. In clear text,
-// h1 with a length is curl's 18, h2 16 or 92 (curl 8 says 18 when the length
-// is known). The file keeps what came, and the error is one line.
+// comes without close_notify: sluice says 56 on h1 and h2 alike, as curl 7.88
+// did; Debian's later 7.88.1 builds (deb12u14) say 18 there, so curl may give
+// either. In clear text, h1 with a length is curl's 18, h2 16 or 92 (curl 8
+// says 18 when the length is known). The file keeps what came, and the
+// error is one line.
 TEST_CASE("get: the server is killed mid-body: curl's codes, the bytes so far kept",
           "[get][faults]") {
   struct Case {
@@ -99,7 +101,9 @@ TEST_CASE("get: the server is killed mid-body: curl's codes, the bytes so far ke
       REQUIRE(wait_until([&] { return file_size(out) > 0; }));
       s.proc.signal(SIGKILL);
       int rc = p.wait(30);
-      CHECK(std::find(c.codes.begin(), c.codes.end(), rc) != c.codes.end());
+      std::vector<int> codes = c.codes;
+      if (tool == "curl" && c.tls) codes.push_back(18);
+      CHECK(std::find(codes.begin(), codes.end(), rc) != codes.end());
       CHECK(file_size(out) > 0);
       CHECK(file_size(out) < 200000);
       CHECK(lines(p.log()) == 1);

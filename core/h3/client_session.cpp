@@ -323,7 +323,8 @@ Result<void> H3ClientSession::on_handshake_done() {
   return {};
 }
 
-Result<void> H3ClientSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error) {
+Result<void> H3ClientSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error,
+                                               void*) {
   if (!h3_) return {};
   int rv = nghttp3_conn_close_stream(h3_, id, app_error.value_or(NGHTTP3_H3_NO_ERROR));
   if (rv == NGHTTP3_ERR_STREAM_NOT_FOUND) return {};

@@ -69,7 +69,7 @@ class H3ClientSession final : public Session, private Http3Glue {
 
   // QuicApp
   Result<void> on_handshake_done() override;
-  Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) override;
+  Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error, void* user) override;
   void on_streams_available() override {}
   void on_read_done() override;
   void on_closed(const Error& e) override;

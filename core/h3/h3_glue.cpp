@@ -25,29 +25,30 @@ std::string_view rcbuf_view(nghttp3_rcbuf* b) {
   return {reinterpret_cast<const char*>(v.base), v.len};
 }
 
-Result<std::size_t> Http3Glue::on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin) {
+Result<std::size_t> Http3Glue::on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin,
+                                              void*) {
   if (!h3_) return fail(Errc::http3, "HTTP/3: stream data before the handshake was done");
   nghttp3_ssize n = nghttp3_conn_read_stream(h3_, id, data.data(), data.size(), fin ? 1 : 0);
   if (n < 0) return std::unexpected(h3_error("framing error", static_cast<int>(n)));
   return static_cast<std::size_t>(n);
 }
 
-Result<void> Http3Glue::on_stream_acked(int64_t id, uint64_t n) {
+Result<void> Http3Glue::on_stream_acked(int64_t id, uint64_t n, void*) {
   if (!h3_) return {};
   return check_h3("acknowledgement", nghttp3_conn_add_ack_offset(h3_, id, n));
 }
 
-Result<void> Http3Glue::on_stream_reset(int64_t id, uint64_t) {
+Result<void> Http3Glue::on_stream_reset(int64_t id, uint64_t, void*) {
   if (!h3_) return {};
   return check_h3("stream reset", nghttp3_conn_shutdown_stream_read(h3_, id));
 }
 
-Result<void> Http3Glue::on_stream_stop_sending(int64_t id, uint64_t) {
+Result<void> Http3Glue::on_stream_stop_sending(int64_t id, uint64_t, void*) {
   if (!h3_) return {};
   return check_h3("stop sending", nghttp3_conn_shutdown_stream_read(h3_, id));
 }
 
-Result<void> Http3Glue::on_stream_window(int64_t id) {
+Result<void> Http3Glue::on_stream_window(int64_t id, void*) {
   if (!h3_) return {};
   return check_h3("unblock", nghttp3_conn_unblock_stream(h3_, id));
 }

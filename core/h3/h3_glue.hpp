@@ -20,11 +20,12 @@ std::string_view rcbuf_view(nghttp3_rcbuf* b);
 
 class Http3Glue : public QuicApp {
  protected:
-  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin) override;
-  Result<void> on_stream_acked(int64_t id, uint64_t n) override;
-  Result<void> on_stream_reset(int64_t id, uint64_t app_error) override;
-  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) override;
-  Result<void> on_stream_window(int64_t id) override;
+  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin,
+                                     void* user) override;
+  Result<void> on_stream_acked(int64_t id, uint64_t n, void* user) override;
+  Result<void> on_stream_reset(int64_t id, uint64_t app_error, void* user) override;
+  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error, void* user) override;
+  Result<void> on_stream_window(int64_t id, void* user) override;
   Result<void> next_chunk(StreamChunk& chunk) override;
   Result<void> chunk_written(int64_t id, std::size_t n) override;
   Result<void> chunk_blocked(int64_t id) override;

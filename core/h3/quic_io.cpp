@@ -62,10 +62,10 @@ struct Callbacks {
   }
 
   static int recv_stream_data(ngtcp2_conn* conn, uint32_t flags, int64_t id, uint64_t,
-                              const uint8_t* data, size_t len, void* user_data, void*) {
+                              const uint8_t* data, size_t len, void* user_data, void* sud) {
     AppLink& l = link(user_data);
     bool fin = flags & NGTCP2_STREAM_DATA_FLAG_FIN;
-    auto consumed = l.app->on_stream_data(id, {data, len}, fin);
+    auto consumed = l.app->on_stream_data(id, {data, len}, fin, sud);
     if (!consumed) return check(l, std::unexpected(consumed.error()));
     // Framing is credited now; body bytes when their consumer takes them.
     // The connection window is credited on receipt, so one stalled stream
@@ -76,33 +76,33 @@ struct Callbacks {
     return 0;
   }
 
-  static int acked(ngtcp2_conn*, int64_t id, uint64_t, uint64_t len, void* user_data, void*) {
+  static int acked(ngtcp2_conn*, int64_t id, uint64_t, uint64_t len, void* user_data, void* sud) {
     AppLink& l = link(user_data);
-    return check(l, l.app->on_stream_acked(id, len));
+    return check(l, l.app->on_stream_acked(id, len, sud));
   }
 
   static int stream_close(ngtcp2_conn*, uint32_t flags, int64_t id, uint64_t code, void* user_data,
-                          void*) {
+                          void* sud) {
     AppLink& l = link(user_data);
     std::optional<uint64_t> app_error;
     if (flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET) app_error = code;
-    return check(l, l.app->on_stream_closed(id, app_error));
+    return check(l, l.app->on_stream_closed(id, app_error, sud));
   }
 
   static int stream_reset(ngtcp2_conn*, int64_t id, uint64_t, uint64_t code, void* user_data,
-                          void*) {
+                          void* sud) {
     AppLink& l = link(user_data);
-    return check(l, l.app->on_stream_reset(id, code));
+    return check(l, l.app->on_stream_reset(id, code, sud));
   }
 
-  static int stop_sending(ngtcp2_conn*, int64_t id, uint64_t code, void* user_data, void*) {
+  static int stop_sending(ngtcp2_conn*, int64_t id, uint64_t code, void* user_data, void* sud) {
     AppLink& l = link(user_data);
-    return check(l, l.app->on_stream_stop_sending(id, code));
+    return check(l, l.app->on_stream_stop_sending(id, code, sud));
   }
 
-  static int extend_stream_data(ngtcp2_conn*, int64_t id, uint64_t, void* user_data, void*) {
+  static int extend_stream_data(ngtcp2_conn*, int64_t id, uint64_t, void* user_data, void* sud) {
     AppLink& l = link(user_data);
-    return check(l, l.app->on_stream_window(id));
+    return check(l, l.app->on_stream_window(id, sud));
   }
 
   static int extend_streams_bidi(ngtcp2_conn*, uint64_t, void* user_data) {

@@ -56,15 +56,21 @@ class QuicApp {
   virtual Result<void> on_handshake_done() = 0;
   // In-order stream bytes; returns how many are consumed at once (framing):
   // the rest is given back later (extend_max_stream_offset).
-  virtual Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data,
-                                             bool fin) = 0;
-  virtual Result<void> on_stream_acked(int64_t id, uint64_t n) = 0;
-  virtual Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) = 0;
-  // The peer reset the stream or asked us to stop sending on it.
-  virtual Result<void> on_stream_reset(int64_t id, uint64_t app_error) = 0;
-  virtual Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error) = 0;
-  virtual Result<void> on_stream_window(int64_t id) = 0;  // the peer gave window back
-  virtual void on_streams_available() {}                  // client: more bidi streams may open
+  // `user` in the stream calls is the stream's ngtcp2 user data
+  // (ngtcp2_conn_set_stream_user_data), nullptr until the app sets one.
+  virtual Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin,
+                                             void* user) = 0;
+  virtual Result<void> on_stream_acked(int64_t id, uint64_t n, void* user) = 0;
+  virtual Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error,
+                                        void* user) = 0;
+  // The peer reset the stream (RESET_STREAM).
+  virtual Result<void> on_stream_reset(int64_t id, uint64_t app_error, void* user) = 0;
+  // We no longer read the stream (ngtcp2_conn_shutdown_stream_read or
+  // _stream). The peer's STOP_SENDING has no call: ngtcp2 resets the stream
+  // itself, and the next write finds it shut (chunk_shut).
+  virtual Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error, void* user) = 0;
+  virtual Result<void> on_stream_window(int64_t id, void* user) = 0;  // the peer gave window back
+  virtual void on_streams_available() {}       // client: more bidi streams may open
   virtual void on_remote_streams(uint64_t) {}  // server: the peer may open this many bidi streams
   // A batch of packets has been read (outside ngtcp2's callbacks).
   virtual void on_read_done() = 0;

@@ -101,7 +101,7 @@ Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd,
     s.token_type = NGTCP2_TOKEN_TYPE_RETRY;
   }
 
-  app_ = std::make_unique<H3ServerSession>(*this, listener_.router(), spec.max_streams);
+  app_ = std::make_unique<H3ServerSession>(*this, listener_.router());
   link_.app = app_.get();
   SocketAddr local = listener_.local();
   ngtcp2_path path = path_of(local, remote_);
@@ -147,6 +147,12 @@ void ServerConnection::feed(std::span<const std::byte> pkt, const SocketAddr& fr
     case NGTCP2_ERR_CRYPTO:
       ngtcp2_ccerr_set_tls_alert(&last_error_, ngtcp2_conn_get_tls_alert(conn_), nullptr, 0);
       break;
+    case NGTCP2_ERR_CALLBACK_FAILURE:
+      if (link_.app_error) {  // HTTP/3 broke the rules: its error code
+        ngtcp2_ccerr_set_application_error(&last_error_, app_->close_code(), nullptr, 0);
+        break;
+      }
+      [[fallthrough]];
     default:
       ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
   }
@@ -201,7 +207,7 @@ void ServerConnection::write() {
                              last_error_, elsewhere);
       !r) {
     if (ngtcp2_ccerr* e = &last_error_; e->error_code == 0 && link_.app_error)
-      ngtcp2_ccerr_set_application_error(e, NGHTTP3_H3_INTERNAL_ERROR, nullptr, 0);
+      ngtcp2_ccerr_set_application_error(e, app_->close_code(), nullptr, 0);
     return close(0);
   }
   if (app_->shutting_down() && app_->idle()) return close();

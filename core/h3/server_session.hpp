@@ -1,36 +1,33 @@
-// HTTP/3 server session (nghttp3) over one QUIC server connection: each
-// request stream gets the host's endpoint (serve::RequestRouter) and is its
-// serve::ResponseWriter.
+// The server's HTTP/3 layer over one QUIC server connection, our own (no
+// nghttp3): RFC 9114's streams and frames, with QPACK on its static table
+// only (qpack.hpp). Each request stream (server_stream.hpp) gets the host's
+// endpoint (serve::RequestRouter) and is its serve::ResponseWriter.
 //
-// Bodies are produced on demand: nghttp3's data reader hands out what the
-// endpoint has queued and returns NGHTTP3_ERR_WOULDBLOCK when nothing is;
-// the stream resumes (nghttp3_conn_resume_stream) on the endpoint's next
-// write. Sent bytes stay queued until the peer acknowledges them, and an
-// endpoint writes only while its stream holds under kStreamBudget, so a
-// stream costs at most that much however large the body and however slow the
-// peer; a body's first KiB is held inline, so a small response allocates no
-// buffer block. Request body bytes are credited to the peer's stream window only
-// while the response queue has room (/echo cannot outrun its reader).
+// Streams: our control stream carries SETTINGS and, on a graceful stop,
+// GOAWAY; the client's control and QPACK streams are checked by PeerStreams;
+// we open no QPACK streams (RFC 9204 4.2 lets a table of capacity 0 go
+// without). Request streams with bytes to send take turns, a chunk each, so
+// many small responses share a packet and a large one never starves the rest.
 #pragma once
 
-#include <nghttp3/nghttp3.h>
-
 #include <memory>
+#include <string>
 #include <vector>
 
-#include "core/h3/h3_glue.hpp"
+#include "core/h2/request_fields.hpp"
+#include "core/h3/peer_streams.hpp"
+#include "core/h3/qpack.hpp"
+#include "core/h3/quic_io.hpp"
+#include "core/h3/server_stream.hpp"
 #include "core/serve/exchange.hpp"
-#include "core/util/buffer.hpp"
 
 namespace sluice::h3 {
 
 class ServerConnection;
 
-class H3ServerSession final : public Http3Glue {
+class H3ServerSession final : public QuicApp {
  public:
-  static constexpr std::size_t kStreamBudget = 256 * 1024;
-
-  H3ServerSession(ServerConnection& conn, serve::RequestRouter& router, uint32_t max_streams);
+  H3ServerSession(ServerConnection& conn, serve::RequestRouter& router);
   ~H3ServerSession() override;
   H3ServerSession(const H3ServerSession&) = delete;
   H3ServerSession& operator=(const H3ServerSession&) = delete;
@@ -39,37 +36,67 @@ class H3ServerSession final : public Http3Glue {
   void shutdown();
   bool idle() const { return streams_.empty(); }
   bool shutting_down() const { return shutdown_; }
+  // The H3 error code to close the connection with after an app error.
+  uint64_t close_code() const { return close_code_; }
 
  private:
-  class Stream;
-  friend class Stream;
-  friend struct H3ServerCallbacks;
+  friend class RequestStream;
 
-  static const nghttp3_callbacks& callbacks();
-  static nghttp3_ssize read_data(nghttp3_conn*, int64_t, nghttp3_vec* vec, size_t veccnt,
-                                 uint32_t* flags, void* user, void*);
-  Result<void> setup();
-  void open_stream(int64_t id);
-  void recycle_closed();
-  void drive();  // pull the endpoints that have room, then write
+  ngtcp2_conn* conn() const;
+  Loop& loop() const;
+  void schedule_write();
   void schedule_drive();
-  void stream_closed(int64_t id);
-  void maybe_finish();
+  void want_send(RequestStream& s);
+  std::unexpected<Error> connection_error(uint64_t code, std::string_view what);
+
+  RequestStream* open_stream(int64_t id);
+  void drive();  // pull the endpoints that have room, then write
+  void recycle_closed();
+  void stream_closed(RequestStream& s);
 
   // QuicApp
   Result<void> on_handshake_done() override;
-  Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error) override;
-  void on_remote_streams(uint64_t max_streams) override;
+  Result<std::size_t> on_stream_data(int64_t id, std::span<const uint8_t> data, bool fin,
+                                     void* user) override;
+  Result<void> on_stream_acked(int64_t id, uint64_t n, void* user) override;
+  Result<void> on_stream_closed(int64_t id, std::optional<uint64_t> app_error, void* user) override;
+  Result<void> on_stream_reset(int64_t id, uint64_t app_error, void* user) override;
+  Result<void> on_stream_stop_sending(int64_t id, uint64_t app_error, void* user) override;
+  Result<void> on_stream_window(int64_t id, void* user) override;
   void on_read_done() override { drive(); }
+  Result<void> next_chunk(StreamChunk& chunk) override;
+  Result<void> chunk_written(int64_t id, std::size_t n) override;
+  Result<void> chunk_blocked(int64_t id) override;
+  Result<void> chunk_shut(int64_t id) override;
   void on_closed(const Error&) override {}
 
   ServerConnection& conn_;
   serve::RequestRouter& router_;
-  uint32_t max_streams_;
-  std::vector<std::unique_ptr<Stream>> streams_;  // open request streams (few: a scan)
-  std::vector<std::unique_ptr<Stream>> closed_;   // recycled after the current drive
-  std::vector<std::unique_ptr<Stream>> free_;     // closed, kept for the next requests
+
+  // Our control stream: its type, SETTINGS and later GOAWAY, in a buffer
+  // that never moves (ngtcp2 refers to unacknowledged bytes).
+  int64_t control_id_ = -1;
+  std::array<uint8_t, 32> control_{};
+  std::size_t control_len_ = 0, control_sent_ = 0;
+  bool control_blocked_ = false;
+
+  PeerStreams peer_;
+  std::vector<std::unique_ptr<RequestStream>> streams_;  // open request streams
+  std::vector<std::unique_ptr<RequestStream>> closed_;   // recycled after the current drive
+  std::vector<std::unique_ptr<RequestStream>> free_;     // closed, kept for the next requests
   static constexpr std::size_t kFreeStreams = 32;
+  std::vector<RequestStream*> ready_;  // streams with bytes to send, taken in turn
+  std::size_t turn_ = 0;               // ready_'s next stream
+  RequestStream* filling_ = nullptr;   // the stream of the last chunk handed out
+
+  // Shared by the streams: decoding and encoding are never interleaved.
+  qpack::Decoder decoder_;
+  h2::RequestFieldCheck check_;
+  std::string scratch_;
+
+  int64_t next_bidi_ = 0;  // the lowest client request stream ID not yet seen
+  int64_t goaway_id_ = INT64_MAX;
+  uint64_t close_code_ = h3err::kInternal;
   bool shutdown_ = false, drive_scheduled_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

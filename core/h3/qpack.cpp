@@ -1,0 +1,294 @@
+#include "core/h3/qpack.hpp"
+
+#include <array>
+#include <unordered_map>
+#include <vector>
+
+#include "core/h2/huffman.hpp"
+
+namespace sluice::qpack {
+
+namespace {
+
+// RFC 9204 Appendix A.
+constexpr std::array<Field, kStaticEntries> kStatic{{
+    {":authority", ""},
+    {":path", "/"},
+    {"age", "0"},
+    {"content-disposition", ""},
+    {"content-length", "0"},
+    {"cookie", ""},
+    {"date", ""},
+    {"etag", ""},
+    {"if-modified-since", ""},
+    {"if-none-match", ""},
+    {"last-modified", ""},
+    {"link", ""},
+    {"location", ""},
+    {"referer", ""},
+    {"set-cookie", ""},
+    {":method", "CONNECT"},
+    {":method", "DELETE"},
+    {":method", "GET"},
+    {":method", "HEAD"},
+    {":method", "OPTIONS"},
+    {":method", "POST"},
+    {":method", "PUT"},
+    {":scheme", "http"},
+    {":scheme", "https"},
+    {":status", "103"},
+    {":status", "200"},
+    {":status", "304"},
+    {":status", "404"},
+    {":status", "503"},
+    {"accept", "*/*"},
+    {"accept", "application/dns-message"},
+    {"accept-encoding", "gzip, deflate, br"},
+    {"accept-ranges", "bytes"},
+    {"access-control-allow-headers", "cache-control"},
+    {"access-control-allow-headers", "content-type"},
+    {"access-control-allow-origin", "*"},
+    {"cache-control", "max-age=0"},
+    {"cache-control", "max-age=2592000"},
+    {"cache-control", "max-age=604800"},
+    {"cache-control", "no-cache"},
+    {"cache-control", "no-store"},
+    {"cache-control", "public, max-age=31536000"},
+    {"content-encoding", "br"},
+    {"content-encoding", "gzip"},
+    {"content-type", "application/dns-message"},
+    {"content-type", "application/javascript"},
+    {"content-type", "application/json"},
+    {"content-type", "application/x-www-form-urlencoded"},
+    {"content-type", "image/gif"},
+    {"content-type", "image/jpeg"},
+    {"content-type", "image/png"},
+    {"content-type", "text/css"},
+    {"content-type", "text/html; charset=utf-8"},
+    {"content-type", "text/plain"},
+    {"content-type", "text/plain;charset=utf-8"},
+    {"range", "bytes=0-"},
+    {"strict-transport-security", "max-age=31536000"},
+    {"strict-transport-security", "max-age=31536000; includesubdomains"},
+    {"strict-transport-security", "max-age=31536000; includesubdomains; preload"},
+    {"vary", "accept-encoding"},
+    {"vary", "origin"},
+    {"x-content-type-options", "nosniff"},
+    {"x-xss-protection", "1; mode=block"},
+    {":status", "100"},
+    {":status", "204"},
+    {":status", "206"},
+    {":status", "302"},
+    {":status", "400"},
+    {":status", "403"},
+    {":status", "421"},
+    {":status", "425"},
+    {":status", "500"},
+    {"accept-language", ""},
+    {"access-control-allow-credentials", "FALSE"},
+    {"access-control-allow-credentials", "TRUE"},
+    {"access-control-allow-headers", "*"},
+    {"access-control-allow-methods", "get"},
+    {"access-control-allow-methods", "get, post, options"},
+    {"access-control-allow-methods", "options"},
+    {"access-control-expose-headers", "content-length"},
+    {"access-control-request-headers", "content-type"},
+    {"access-control-request-method", "get"},
+    {"access-control-request-method", "post"},
+    {"alt-svc", "clear"},
+    {"authorization", ""},
+    {"content-security-policy", "script-src 'none'; object-src 'none'; base-uri 'none'"},
+    {"early-data", "1"},
+    {"expect-ct", ""},
+    {"forwarded", ""},
+    {"if-range", ""},
+    {"origin", ""},
+    {"purpose", "prefetch"},
+    {"server", ""},
+    {"timing-allow-origin", "*"},
+    {"upgrade-insecure-requests", "1"},
+    {"user-agent", ""},
+    {"x-forwarded-for", ""},
+    {"x-frame-options", "deny"},
+    {"x-frame-options", "sameorigin"},
+}};
+
+// Larger integers are never meaningful here (an index, a length) and would
+// overflow on the way.
+constexpr uint64_t kMaxInteger = uint64_t{1} << 32;
+
+// The static entries of each name, in index order: the encoder's lookup.
+const std::unordered_map<std::string_view, std::vector<uint8_t>>& by_name() {
+  static const auto table = [] {
+    std::unordered_map<std::string_view, std::vector<uint8_t>> t;
+    for (std::size_t i = 0; i < kStatic.size(); ++i)
+      t[kStatic[i].name].push_back(static_cast<uint8_t>(i));
+    return t;
+  }();
+  return table;
+}
+
+// RFC 7541 5.1's integer, as QPACK uses it: flags in the first byte's top
+// bits, the value in its low prefix_bits and the bytes after.
+void put_integer(std::string& out, uint8_t flags, int prefix_bits, uint64_t v) {
+  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
+  if (v < max_prefix) {
+    out.push_back(static_cast<char>(flags | v));
+    return;
+  }
+  out.push_back(static_cast<char>(flags | max_prefix));
+  for (v -= max_prefix; v >= 128; v >>= 7) out.push_back(static_cast<char>(0x80 | (v & 0x7f)));
+  out.push_back(static_cast<char>(v));
+}
+
+void put_string(std::string& out, uint8_t flags, int prefix_bits, std::string_view s) {
+  put_integer(out, flags, prefix_bits, s.size());
+  out.append(s);
+}
+
+}  // namespace
+
+const Field& static_entry(std::size_t index) {
+  return kStatic[index];
+}
+
+bool Decoder::begin(std::string_view section) {
+  in_ = section;
+  at_ = 0;
+  uint64_t required_insert_count = 0, delta_base = 0;
+  return integer(8, required_insert_count) && required_insert_count == 0 && integer(7, delta_base);
+}
+
+bool Decoder::integer(int prefix_bits, uint64_t& value) {
+  if (at_ >= in_.size()) return false;
+  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
+  value = static_cast<uint8_t>(in_[at_++]) & max_prefix;
+  if (value < max_prefix) return true;
+  for (int shift = 0; at_ < in_.size() && shift <= 28; shift += 7) {
+    uint8_t b = static_cast<uint8_t>(in_[at_++]);
+    value += uint64_t{b & 0x7fu} << shift;
+    if (value > kMaxInteger) return false;
+    if (!(b & 0x80)) return true;
+  }
+  return false;
+}
+
+bool Decoder::string(int prefix_bits, std::string& scratch, std::string_view& out) {
+  if (at_ >= in_.size()) return false;
+  bool huffman = static_cast<uint8_t>(in_[at_]) & (1u << prefix_bits);
+  uint64_t length = 0;
+  if (!integer(prefix_bits, length) || length > in_.size() - at_) return false;
+  std::string_view raw = in_.substr(at_, length);
+  at_ += length;
+  if (!huffman) {
+    out = raw;
+    return true;
+  }
+  scratch.clear();
+  if (!hpack::huffman_decode(raw, scratch)) return false;
+  out = scratch;
+  return true;
+}
+
+// 4.5.2 to 4.5.6. Only static references are valid: a dynamic one (T=0, or
+// a post-Base form) refers to a table that cannot exist at capacity 0.
+Decoder::Step Decoder::next(Field& field) {
+  if (at_ == in_.size()) return Step::done;
+  uint8_t b = static_cast<uint8_t>(in_[at_]);
+  uint64_t index = 0;
+  if (b & 0x80) {  // 1T: indexed field line
+    if (!(b & 0x40) || !integer(6, index) || index >= kStatic.size()) return Step::error;
+    field = kStatic[index];
+    return Step::field;
+  }
+  if (b & 0x40) {  // 01NT: literal with a name reference
+    if (!(b & 0x10) || !integer(4, index) || index >= kStatic.size()) return Step::error;
+    field.name = kStatic[index].name;
+    return string(7, value_, field.value) ? Step::field : Step::error;
+  }
+  if (b & 0x20) {  // 001NH: literal with a literal name
+    if (!string(3, name_, field.name)) return Step::error;
+    return string(7, value_, field.value) ? Step::field : Step::error;
+  }
+  return Step::error;  // 0001 / 0000: post-Base references
+}
+
+void begin_section(std::string& out) {
+  out.push_back('\0');
+  out.push_back('\0');
+}
+
+void encode_field(std::string& out, std::string_view name, std::string_view value) {
+  const auto& table = by_name();
+  auto it = table.find(name);
+  if (it == table.end()) {
+    put_string(out, 0x20, 3, name);  // 001 N=0 H=0
+    put_string(out, 0x00, 7, value);
+    return;
+  }
+  for (uint8_t i : it->second) {
+    if (kStatic[i].value == value) {
+      put_integer(out, 0xc0, 6, i);  // 1 T=1
+      return;
+    }
+  }
+  put_integer(out, 0x50, 4, it->second.front());  // 01 N=0 T=1
+  put_string(out, 0x00, 7, value);
+}
+
+void encode_status(std::string& out, int status) {
+  int index = -1;
+  switch (status) {
+    case 103:
+      index = 24;
+      break;
+    case 200:
+      index = 25;
+      break;
+    case 304:
+      index = 26;
+      break;
+    case 404:
+      index = 27;
+      break;
+    case 503:
+      index = 28;
+      break;
+    case 100:
+      index = 63;
+      break;
+    case 204:
+      index = 64;
+      break;
+    case 206:
+      index = 65;
+      break;
+    case 302:
+      index = 66;
+      break;
+    case 400:
+      index = 67;
+      break;
+    case 403:
+      index = 68;
+      break;
+    case 421:
+      index = 69;
+      break;
+    case 425:
+      index = 70;
+      break;
+    case 500:
+      index = 71;
+      break;
+    default:
+      break;
+  }
+  if (index >= 0) return put_integer(out, 0xc0, 6, static_cast<uint64_t>(index));
+  char code[3] = {static_cast<char>('0' + status / 100 % 10),
+                  static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10)};
+  put_integer(out, 0x50, 4, 24);
+  put_string(out, 0x00, 7, {code, 3});
+}
+
+}  // namespace sluice::qpack

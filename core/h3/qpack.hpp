@@ -1,0 +1,55 @@
+// QPACK (RFC 9204) for the server's own HTTP/3 layer, without a dynamic
+// table: the server announces SETTINGS_QPACK_MAX_TABLE_CAPACITY 0 (the
+// default), so a client may refer only to the static table, and it encodes
+// its responses with static references and literals. Neither side then
+// needs the encoder or decoder stream, and no field section can block.
+//
+// Decoding is iterator style, as hpack::Decoder:
+//   if (!dec.begin(section)) fail;
+//   while ((step = dec.next(field)) == Step::field) use(field);
+// A field's views stay valid until the next call to next() or begin().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sluice::qpack {
+
+struct Field {
+  std::string_view name, value;
+};
+
+inline constexpr std::size_t kStaticEntries = 99;
+const Field& static_entry(std::size_t index);  // Appendix A, 0-based
+
+class Decoder {
+ public:
+  enum class Step { field, done, error };  // error: QPACK_DECOMPRESSION_FAILED
+
+  // False: the section refers to a dynamic table (a Required Insert Count
+  // other than 0), or its prefix is cut short.
+  bool begin(std::string_view section);
+  Step next(Field& field);
+
+ private:
+  bool integer(int prefix_bits, uint64_t& value);
+  // A string literal whose H bit is bit `prefix_bits` of the first byte.
+  bool string(int prefix_bits, std::string& scratch, std::string_view& out);
+
+  std::string_view in_;
+  std::size_t at_ = 0;
+  std::string name_, value_;  // Huffman-decoded literals
+};
+
+// Appends a field section's prefix: Required Insert Count 0, Base 0.
+void begin_section(std::string& out);
+// Appends one field line: an indexed line when the static table holds the
+// field, else a literal (with the static table's name when it has one).
+// name must be lower-case.
+void encode_field(std::string& out, std::string_view name, std::string_view value);
+// :status, by index where the static table has the code.
+void encode_status(std::string& out, int status);
+
+}  // namespace sluice::qpack

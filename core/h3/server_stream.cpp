@@ -1,0 +1,393 @@
+#include "core/h3/server_stream.hpp"
+
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "core/h1/http_date.hpp"
+#include "core/h3/quic_server.hpp"
+#include "core/h3/server_session.hpp"
+
+namespace sluice::h3 {
+
+namespace {
+
+constexpr int kMaxPulls = 16;  // per stream per drive: an endpoint saying `more` cannot spin
+
+bool iequals_100_continue(std::string_view v) {
+  constexpr std::string_view kWant = "100-continue";
+  return v.size() == kWant.size() &&
+         std::equal(v.begin(), v.end(), kWant.begin(),
+                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
+}
+
+}  // namespace
+
+void RequestStream::open(int64_t id) {
+  head_.reset_keeping_capacity();
+  head_.version_major = 3;
+  head_.version_minor = 0;
+  id_ = id;
+  endpoint_.reset();
+  state_ = serve::Pull::done;
+  rx_ = Rx::head;
+  frame_.reset();
+  in_payload_ = false;
+  type_ = remaining_ = 0;
+  section_.clear();
+  body_bytes_ = uncredited_ = 0;
+  request_ended_ = false;
+  small_begin_ = small_end_ = 0;
+  out_.clear();
+  sent_ = offered_ = 0;
+  fin_offered_ = head_sent_ = no_body_ = ended_ = fin_sent_ = false;
+  blocked_ = write_shut_ = false;
+  in_ready = false;
+}
+
+// --- in ---
+
+std::size_t RequestStream::receive(std::span<const uint8_t> data, bool fin, uint64_t& conn_error) {
+  if (rx_ == Rx::discard) return data.size();
+  std::size_t consumed = 0;
+  while (!data.empty()) {
+    if (rx_ == Rx::discard) return consumed + data.size();  // reset meanwhile
+    if (!in_payload_) {
+      std::size_t before = data.size();
+      bool whole = frame_.feed(data);
+      consumed += before - data.size();
+      if (!whole) break;
+      type_ = frame_.type();
+      remaining_ = frame_.length();
+      frame_.reset();
+      in_payload_ = true;
+      if ((conn_error = frame_start(type_, remaining_))) return consumed;
+      if (rx_ == Rx::discard) return consumed + data.size();
+    }
+    std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(remaining_, data.size()));
+    auto piece = data.first(take);
+    data = data.subspan(take);
+    remaining_ -= take;
+    if (type_ == frame_type::kData) {
+      body(piece);  // consumed when the endpoint's queue has room (credit)
+    } else {
+      consumed += take;
+      if (type_ == frame_type::kHeaders)
+        section_.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+    }
+    if (remaining_ > 0) break;
+    in_payload_ = false;
+    if (type_ == frame_type::kHeaders) {
+      if ((conn_error = headers_done(fin && data.empty()))) return consumed;
+    }
+  }
+  if (!fin) return consumed;
+  // A frame cut short by the stream's end is a connection error (7.1).
+  if (in_payload_ || frame_.started()) {
+    conn_error = h3err::kFrame;
+    return consumed;
+  }
+  if (rx_ == Rx::head) {
+    stream_error(h3err::kRequestIncomplete);
+  } else if (rx_ != Rx::discard) {
+    request_end();
+  }
+  return consumed;
+}
+
+// What a frame's type means in the stream's state (4.1: HEADERS, DATA*,
+// trailing HEADERS; unknown frame types anywhere).
+uint64_t RequestStream::frame_start(uint64_t type, uint64_t length) {
+  switch (type) {
+    case frame_type::kHeaders:
+      if (rx_ == Rx::trailers) return h3err::kFrameUnexpected;
+      if (length > kMaxHeadersFrame) {
+        stream_error(h3err::kExcessiveLoad);
+        return 0;
+      }
+      section_.clear();
+      return 0;
+    case frame_type::kData:
+      return rx_ == Rx::body ? 0 : h3err::kFrameUnexpected;
+    case frame_type::kCancelPush:
+    case frame_type::kSettings:
+    case frame_type::kPushPromise:
+    case frame_type::kGoaway:
+    case frame_type::kMaxPushId:
+      return h3err::kFrameUnexpected;
+    default:
+      return h2_only_frame(type) ? h3err::kFrameUnexpected : 0;  // else skipped
+  }
+}
+
+uint64_t RequestStream::headers_done(bool ends_here) {
+  bool trailers = rx_ != Rx::head;
+  if (uint64_t e = decode_fields(trailers)) return e;
+  if (rx_ == Rx::discard) return 0;  // a malformed request: reset
+  if (trailers) {
+    rx_ = Rx::trailers;
+    return 0;
+  }
+  rx_ = Rx::body;
+  head_.chunked = !ends_here && !head_.content_length;  // a body of unknown length follows
+  session_.router_.count_request();
+  endpoint_ = session_.router_.route(head_);
+  state_ = endpoint_->pull(*this);
+  return 0;
+}
+
+// Decodes section_ into the head (trailers: checked, then dropped). A
+// decoding failure ends the connection; a malformed request, the stream.
+uint64_t RequestStream::decode_fields(bool trailers) {
+  qpack::Decoder& dec = session_.decoder_;
+  h2::RequestFieldCheck& check = session_.check_;
+  if (!dec.begin(section_)) return h3err::kQpackDecompressionFailed;
+  check.reset(trailers);
+  bool malformed = false;
+  std::size_t bytes = 0;
+  qpack::Field f;
+  qpack::Decoder::Step step;
+  while ((step = dec.next(f)) == qpack::Decoder::Step::field) {
+    bytes += f.name.size() + f.value.size() + 32;
+    h2::FieldKind kind = malformed ? h2::FieldKind::malformed : check.field(f.name, f.value);
+    if (kind == h2::FieldKind::malformed) malformed = true;
+    if (!malformed && !trailers && bytes <= kMaxFieldSection)
+      add_field(static_cast<int>(kind), f.name, f.value);
+  }
+  if (step == qpack::Decoder::Step::error) return h3err::kQpackDecompressionFailed;
+  if (malformed || !check.complete())
+    stream_error(h3err::kMessage);
+  else if (bytes > kMaxFieldSection)
+    stream_error(h3err::kExcessiveLoad);
+  return 0;
+}
+
+void RequestStream::add_field(int kind, std::string_view name, std::string_view value) {
+  RequestHead& h = head_;
+  switch (static_cast<h2::FieldKind>(kind)) {
+    case h2::FieldKind::method:
+      h.method = value;
+      return;
+    case h2::FieldKind::path:
+      h.target = value;
+      return;
+    case h2::FieldKind::authority:
+      if (!h.headers.has("host")) h.headers.add("host", std::string(value));
+      return;
+    case h2::FieldKind::scheme:
+    case h2::FieldKind::malformed:
+      return;
+    case h2::FieldKind::content_length: {
+      uint64_t len = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), len);
+      if (ec == std::errc() && end == value.data() + value.size()) h.content_length = len;
+      break;
+    }
+    case h2::FieldKind::regular:
+      if (name == "expect" && iequals_100_continue(value)) h.expect_continue = true;
+      break;
+  }
+  h.headers.add(std::string(name), std::string(value));
+}
+
+// Body bytes: to the endpoint, and counted against Content-Length (4.1.2:
+// a mismatch makes the request malformed).
+void RequestStream::body(std::span<const uint8_t> bytes) {
+  body_bytes_ += bytes.size();
+  uncredited_ += bytes.size();
+  if (head_.content_length && body_bytes_ > *head_.content_length)
+    return stream_error(h3err::kMessage);
+  if (endpoint_ && !bytes.empty())
+    endpoint_->on_body(*this, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+}
+
+void RequestStream::request_end() {
+  if (head_.content_length && body_bytes_ != *head_.content_length)
+    return stream_error(h3err::kMessage);
+  request_ended_ = true;
+  if (endpoint_) endpoint_->on_body_end(*this);
+}
+
+void RequestStream::stream_error(uint64_t code) {
+  rx_ = Rx::discard;
+  endpoint_.reset();
+  state_ = serve::Pull::done;
+  write_shut_ = true;
+  ngtcp2_conn_shutdown_stream(session_.conn(), 0, id_, code);
+  if (uncredited_) {  // the rest is dropped: the window is the peer's again
+    ngtcp2_conn_extend_max_stream_offset(session_.conn(), id_, uncredited_);
+    uncredited_ = 0;
+  }
+  session_.schedule_write();
+}
+
+void RequestStream::peer_reset() {
+  if (request_ended_ || rx_ == Rx::discard) return;  // the response may still go out
+  stream_error(h3err::kRequestCancelled);
+}
+
+void RequestStream::closed() {
+  endpoint_.reset();
+  state_ = serve::Pull::done;
+  write_shut_ = true;
+}
+
+// --- the endpoint ---
+
+void RequestStream::pull() {
+  for (int i = 0; i < kMaxPulls && wants_pull(); ++i) state_ = endpoint_->pull(*this);
+}
+
+// A stream whose endpoint is gone takes the body in and drops it.
+void RequestStream::credit() {
+  if (uncredited_ == 0 || (endpoint_ && !has_room())) return;
+  ngtcp2_conn_extend_max_stream_offset(session_.conn(), id_, uncredited_);
+  uncredited_ = 0;
+  session_.schedule_write();
+}
+
+void RequestStream::head(int status, const Headers& headers, std::optional<uint64_t> length) {
+  if (head_sent_ || write_shut_) return;
+  head_sent_ = true;
+  no_body_ = head_.is_head() || status == 204 || status == 304;
+  std::string& section = session_.scratch_;
+  section.clear();
+  qpack::begin_section(section);
+  qpack::encode_status(section, status);
+  qpack::encode_field(section, "server", "sluice");
+  qpack::encode_field(section, "date", current_http_date());
+  char lower[256];
+  for (const auto& [name, value] : headers.list()) {
+    if (is_connection_specific(name)) continue;
+    std::string_view n = name;
+    std::string long_name;
+    char* to = lower;
+    if (n.size() > sizeof lower) to = long_name.assign(n.size(), 0).data();
+    std::transform(n.begin(), n.end(), to,
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+    qpack::encode_field(section, {to, n.size()}, value);
+  }
+  if (length) {
+    char digits[20];
+    auto end = std::to_chars(digits, digits + sizeof digits, *length).ptr;
+    qpack::encode_field(section, "content-length",
+                        {digits, static_cast<std::size_t>(end - digits)});
+  }
+  uint8_t frame[16];
+  uint8_t* p = put_varint(frame, frame_type::kHeaders);
+  p = put_varint(p, section.size());
+  enqueue({reinterpret_cast<char*>(frame), static_cast<std::size_t>(p - frame)});
+  enqueue(section);
+  if (no_body_) ended_ = true;
+  ready();
+}
+
+void RequestStream::write(std::string_view bytes) {
+  if (!head_sent_ || no_body_ || ended_ || write_shut_ || bytes.empty()) return;
+  uint8_t frame[16];
+  uint8_t* p = put_varint(frame, frame_type::kData);
+  p = put_varint(p, bytes.size());
+  enqueue({reinterpret_cast<char*>(frame), static_cast<std::size_t>(p - frame)});
+  enqueue(bytes);
+  ready();
+}
+
+void RequestStream::end() {
+  if (ended_ || write_shut_) return;
+  ended_ = true;
+  ready();
+}
+
+void RequestStream::wake() {
+  if (!endpoint_) return;
+  state_ = serve::Pull::more;
+  session_.schedule_drive();  // never re-enter the endpoint from its own callback
+}
+
+void RequestStream::abort() {
+  stream_error(h3err::kInternal);
+}
+
+Loop& RequestStream::loop() {
+  return session_.loop();
+}
+
+// --- out ---
+
+// Small pieces go inline behind what small_ holds, as long as nothing waits
+// in out_ (the order of the bytes).
+void RequestStream::enqueue(std::string_view bytes) {
+  if (out_.empty() && small_end_ + bytes.size() <= small_.size()) {
+    std::copy(bytes.begin(), bytes.end(), small_.begin() + static_cast<std::ptrdiff_t>(small_end_));
+    small_end_ += bytes.size();
+  } else {
+    out_.append(bytes);
+  }
+}
+
+void RequestStream::ready() {
+  if (sendable()) session_.want_send(*this);
+}
+
+// The bytes after the first sent_, and the fin once they are all in.
+void RequestStream::fill(StreamChunk& chunk) {
+  chunk.stream_id = id_;
+  std::size_t skip = sent_, n = 0;
+  offered_ = 0;
+  if (std::size_t small = small_end_ - small_begin_; skip < small) {
+    chunk.vecs[n].base = reinterpret_cast<uint8_t*>(small_.data() + small_begin_ + skip);
+    chunk.vecs[n].len = small - skip;
+    offered_ += small - skip;
+    ++n;
+    skip = 0;
+  } else {
+    skip -= small;
+  }
+  iovec iov[StreamChunk::kMaxVecs];
+  int blocks = out_.peek(iov, StreamChunk::kMaxVecs);
+  for (int i = 0; i < blocks && n < StreamChunk::kMaxVecs; ++i) {
+    std::size_t len = iov[i].iov_len;
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    chunk.vecs[n].base = static_cast<uint8_t*>(iov[i].iov_base) + skip;
+    chunk.vecs[n].len = len - skip;
+    offered_ += len - skip;
+    ++n;
+    skip = 0;
+  }
+  chunk.count = n;
+  fin_offered_ = ended_ && sent_ + offered_ == pending();
+  chunk.fin = fin_offered_;
+}
+
+void RequestStream::written(std::size_t n) {
+  sent_ += n;
+  if (fin_offered_ && n == offered_) fin_sent_ = true;
+}
+
+bool RequestStream::unblock() {
+  blocked_ = false;
+  return sendable();
+}
+
+// ngtcp2 answered the client's STOP_SENDING with RESET_STREAM: nothing more
+// goes out, so nothing more is made; a request body still coming is taken
+// in and dropped (credit()).
+void RequestStream::shut() {
+  write_shut_ = true;
+  endpoint_.reset();
+  state_ = serve::Pull::done;
+}
+
+void RequestStream::acked(uint64_t n) {
+  std::size_t from_small = std::min<std::size_t>(n, small_end_ - small_begin_);
+  small_begin_ += from_small;
+  if (small_begin_ == small_end_) small_begin_ = small_end_ = 0;  // all acknowledged
+  out_.consume(n - from_small);
+  sent_ -= std::min<std::size_t>(sent_, n);
+}
+
+}  // namespace sluice::h3

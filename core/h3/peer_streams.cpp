@@ -60,6 +60,10 @@ PeerStreams::Verdict PeerStreams::reset(int64_t id) {
   return {};
 }
 
+void PeerStreams::forget(int64_t id) {
+  std::erase_if(streams_, [id](const Uni& u) { return u.id == id; });
+}
+
 // The stream type, a varint that may come split.
 PeerStreams::Verdict PeerStreams::stream_type(Uni& u, std::span<const uint8_t>& data) {
   while (!data.empty()) {

@@ -25,6 +25,7 @@ class PeerStreams {
   };
   Verdict receive(int64_t id, std::span<const uint8_t> data, bool fin);
   Verdict reset(int64_t id);  // the client reset one of them
+  void forget(int64_t id);    // it closed (a type we do not read)
 
  private:
   static constexpr uint64_t kTypeUnknownYet = UINT64_MAX;  // Uni::type

@@ -206,7 +206,9 @@ void ServerConnection::write() {
   if (auto r = write_packets(conn_, static_cast<QuicApp&>(*app_), listener_.tx(), flush,
                              last_error_, elsewhere);
       !r) {
-    if (ngtcp2_ccerr* e = &last_error_; e->error_code == 0 && link_.app_error)
+    // No transport error: HTTP/3 failed, inside a callback or on the write
+    // path (next_chunk, chunk_*), and closes with its own code.
+    if (ngtcp2_ccerr* e = &last_error_; e->error_code == 0)
       ngtcp2_ccerr_set_application_error(e, app_->close_code(), nullptr, 0);
     return close(0);
   }

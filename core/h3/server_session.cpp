@@ -23,6 +23,7 @@ H3ServerSession::H3ServerSession(ServerConnection& conn, serve::RequestRouter& r
 
 H3ServerSession::~H3ServerSession() {
   *alive_ = false;
+  retired_.clear();
   streams_.clear();
   closed_.clear();
   free_.clear();
@@ -48,6 +49,11 @@ void H3ServerSession::schedule_drive() {
     drive_scheduled_ = false;
     drive();
   });
+}
+
+void H3ServerSession::retire(std::unique_ptr<serve::Endpoint> e) {
+  retired_.push_back(std::move(e));
+  schedule_drive();
 }
 
 void H3ServerSession::want_send(RequestStream& s) {
@@ -123,8 +129,15 @@ Result<void> H3ServerSession::on_stream_acked(int64_t, uint64_t n, void* user) {
 }
 
 Result<void> H3ServerSession::on_stream_closed(int64_t id, std::optional<uint64_t>, void* user) {
-  // A closed request stream makes room for another (ngtcp2 leaves that to us).
-  if (client_bidi(id)) ngtcp2_conn_extend_max_streams_bidi(conn(), 1);
+  // A closed stream of the client's makes room for another (ngtcp2 leaves
+  // that to us): a request stream, or a unidirectional one of a type we do
+  // not read (the critical ones never close while the connection lives).
+  if (client_bidi(id)) {
+    ngtcp2_conn_extend_max_streams_bidi(conn(), 1);
+  } else if ((id & 0x3) == 2) {
+    ngtcp2_conn_extend_max_streams_uni(conn(), 1);
+    peer_.forget(id);
+  }
   if (RequestStream* s = as_stream(user)) stream_closed(*s);
   return {};
 }
@@ -175,6 +188,7 @@ Result<void> H3ServerSession::next_chunk(StreamChunk& chunk) {
       continue;
     }
     s->fill(chunk);
+    if (chunk.stream_id < 0) continue;  // nothing unsent in view: off the list next time
     filling_ = s;
     return {};
   }
@@ -225,6 +239,7 @@ void H3ServerSession::drive() {
 // Closed streams are no longer on the stack once a drive runs: up to
 // kFreeStreams wait for reuse, the rest are destroyed.
 void H3ServerSession::recycle_closed() {
+  retired_.clear();
   for (auto& s : closed_)
     if (free_.size() < kFreeStreams) free_.push_back(std::move(s));
   closed_.clear();

@@ -47,6 +47,7 @@ class H3ServerSession final : public QuicApp {
   void schedule_write();
   void schedule_drive();
   void want_send(RequestStream& s);
+  void retire(std::unique_ptr<serve::Endpoint> e);  // destroyed after the current drive
   std::unexpected<Error> connection_error(uint64_t code, std::string_view what);
 
   RequestStream* open_stream(int64_t id);
@@ -85,6 +86,7 @@ class H3ServerSession final : public QuicApp {
   std::vector<std::unique_ptr<RequestStream>> closed_;   // recycled after the current drive
   std::vector<std::unique_ptr<RequestStream>> free_;     // closed, kept for the next requests
   static constexpr std::size_t kFreeStreams = 32;
+  std::vector<std::unique_ptr<serve::Endpoint>> retired_;  // reset streams' endpoints
   std::vector<RequestStream*> ready_;  // streams with bytes to send, taken in turn
   std::size_t turn_ = 0;               // ready_'s next stream
   RequestStream* filling_ = nullptr;   // the stream of the last chunk handed out

@@ -42,7 +42,7 @@ void RequestStream::open(int64_t id) {
   out_.clear();
   sent_ = offered_ = 0;
   fin_offered_ = head_sent_ = no_body_ = ended_ = fin_sent_ = false;
-  blocked_ = write_shut_ = false;
+  blocked_ = write_shut_ = waiting_acks_ = false;
   in_ready = false;
 }
 
@@ -209,9 +209,11 @@ void RequestStream::request_end() {
   if (endpoint_) endpoint_->on_body_end(*this);
 }
 
+// The endpoint may be the caller (abort(), or abort() from its on_body()):
+// it is retired, and destroyed after the current drive.
 void RequestStream::stream_error(uint64_t code) {
   rx_ = Rx::discard;
-  endpoint_.reset();
+  if (endpoint_) session_.retire(std::move(endpoint_));
   state_ = serve::Pull::done;
   write_shut_ = true;
   ngtcp2_conn_shutdown_stream(session_.conn(), 0, id_, code);
@@ -227,10 +229,14 @@ void RequestStream::peer_reset() {
   stream_error(h3err::kRequestCancelled);
 }
 
+// ngtcp2 refers to none of the stream's bytes any more: a stream reset with
+// bytes in flight gives its blocks back now, not when it is reused.
 void RequestStream::closed() {
   endpoint_.reset();
   state_ = serve::Pull::done;
   write_shut_ = true;
+  out_.clear();
+  small_begin_ = small_end_ = sent_ = 0;
 }
 
 // --- the endpoint ---
@@ -344,8 +350,10 @@ void RequestStream::fill(StreamChunk& chunk) {
   } else {
     skip -= small;
   }
-  iovec iov[StreamChunk::kMaxVecs];
-  int blocks = out_.peek(iov, StreamChunk::kMaxVecs);
+  // Blocks from the front, sent ones too: the budget keeps a stream to about
+  // 20 of them, so kPeekBlocks sees past what is in flight to the unsent.
+  iovec iov[kPeekBlocks];
+  int blocks = out_.peek(iov, kPeekBlocks);
   for (int i = 0; i < blocks && n < StreamChunk::kMaxVecs; ++i) {
     std::size_t len = iov[i].iov_len;
     if (skip >= len) {
@@ -361,6 +369,12 @@ void RequestStream::fill(StreamChunk& chunk) {
   chunk.count = n;
   fin_offered_ = ended_ && sent_ + offered_ == pending();
   chunk.fin = fin_offered_;
+  // Nothing unsent in view (more in flight than kPeekBlocks blocks): no empty
+  // STREAM frame; the stream waits until acknowledgements move the front.
+  if (n == 0 && !fin_offered_) {
+    chunk.stream_id = -1;
+    waiting_acks_ = true;
+  }
 }
 
 void RequestStream::written(std::size_t n) {
@@ -388,6 +402,10 @@ void RequestStream::acked(uint64_t n) {
   if (small_begin_ == small_end_) small_begin_ = small_end_ = 0;  // all acknowledged
   out_.consume(n - from_small);
   sent_ -= std::min<std::size_t>(sent_, n);
+  if (waiting_acks_) {
+    waiting_acks_ = false;
+    ready();
+  }
 }
 
 }  // namespace sluice::h3

@@ -60,7 +60,8 @@ class RequestStream final : public serve::ResponseWriter {
 
   // Sending, for the session's next_chunk and chunk_* calls.
   bool sendable() const {
-    return !write_shut_ && !blocked_ && (sent_ < pending() || (ended_ && !fin_sent_));
+    return !write_shut_ && !blocked_ && !waiting_acks_ &&
+           (sent_ < pending() || (ended_ && !fin_sent_));
   }
   void fill(StreamChunk& chunk);
   void written(std::size_t n);
@@ -122,6 +123,8 @@ class RequestStream final : public serve::ResponseWriter {
   bool fin_offered_ = false;
   bool head_sent_ = false, no_body_ = false, ended_ = false, fin_sent_ = false;
   bool blocked_ = false, write_shut_ = false;
+  bool waiting_acks_ = false;  // fill() saw nothing unsent: ready again on an ack
+  static constexpr int kPeekBlocks = 64;
 };
 
 }  // namespace sluice::h3

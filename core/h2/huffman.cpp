@@ -95,7 +95,11 @@ void huffman_encode(std::string_view s, std::string& out) {
   if (n > 0) out += static_cast<char>((acc << (8 - n)) | (0xffu >> n));  // EOS prefix
 }
 
-bool huffman_decode(std::string_view in, std::string& out) {
+namespace {
+
+// Decodes into memory at p (room for in.size() * 8 / 5 bytes: the shortest
+// code is 5 bits); p ends past the last byte written.
+bool decode_into(std::string_view in, char*& p) {
   const Tables& t = tables();
   uint64_t bits = 0;  // left-aligned: the next bit is bit 63
   int have = 0;
@@ -124,10 +128,23 @@ bool huffman_decode(std::string_view in, std::string& out) {
       return have <= 7 && (bits & mask) == mask;
     }
     if (sym == kEos) return false;
-    out += static_cast<char>(sym);
+    *p++ = static_cast<char>(sym);
     bits <<= len;
     have -= len;
   }
+}
+
+}  // namespace
+
+// Written through a pointer into room made up front, not appended byte by
+// byte.
+bool huffman_decode(std::string_view in, std::string& out) {
+  std::size_t base = out.size();
+  out.resize(base + in.size() * 8 / 5);
+  char* p = out.data() + base;
+  bool ok = decode_into(in, p);
+  out.resize(static_cast<std::size_t>(p - out.data()));
+  return ok;
 }
 
 }  // namespace sluice::hpack

@@ -1,7 +1,6 @@
 #include "core/h3/qpack.hpp"
 
 #include <array>
-#include <unordered_map>
 #include <vector>
 
 #include "core/h2/huffman.hpp"
@@ -117,14 +116,46 @@ constexpr std::array<Field, kStaticEntries> kStatic{{
 // overflow on the way.
 constexpr uint64_t kMaxInteger = uint64_t{1} << 32;
 
-// The static entries of each name, in index order: the encoder's lookup.
-const std::unordered_map<std::string_view, std::vector<uint8_t>>& by_name() {
-  static const auto table = [] {
-    std::unordered_map<std::string_view, std::vector<uint8_t>> t;
-    for (std::size_t i = 0; i < kStatic.size(); ++i)
-      t[kStatic[i].name].push_back(static_cast<uint8_t>(i));
-    return t;
-  }();
+// The encoder's lookup: each name of the static table once, with its entries
+// in index order, in an open-addressed table keyed by a hash of the name's
+// length and its first and last bytes (no general string hashing per field).
+class NameTable {
+ public:
+  struct Slot {
+    std::string_view name;  // empty: a free slot
+    std::vector<uint8_t> entries;
+  };
+  NameTable() {
+    for (std::size_t i = 0; i < kStatic.size(); ++i) {
+      Slot& s = slot(kStatic[i].name);
+      s.name = kStatic[i].name;
+      s.entries.push_back(static_cast<uint8_t>(i));
+    }
+  }
+  const Slot* find(std::string_view name) const {
+    if (name.empty()) return nullptr;
+    for (std::size_t i = hash(name);; i = (i + 1) % kSlots) {
+      const Slot& s = slots_[i];
+      if (s.name.empty()) return nullptr;
+      if (s.name == name) return &s;
+    }
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 256;  // 4 to 5 times the names: short probes
+  static std::size_t hash(std::string_view n) {
+    return (n.size() * 31 + static_cast<uint8_t>(n.front()) * 7 + static_cast<uint8_t>(n.back())) %
+           kSlots;
+  }
+  Slot& slot(std::string_view name) {
+    for (std::size_t i = hash(name);; i = (i + 1) % kSlots)
+      if (slots_[i].name.empty() || slots_[i].name == name) return slots_[i];
+  }
+  std::array<Slot, kSlots> slots_;
+};
+
+const NameTable& names() {
+  static const NameTable table;
   return table;
 }
 
@@ -132,13 +163,16 @@ const std::unordered_map<std::string_view, std::vector<uint8_t>>& by_name() {
 // bits, the value in its low prefix_bits and the bytes after.
 void put_integer(std::string& out, uint8_t flags, int prefix_bits, uint64_t v) {
   uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
+  char bytes[12];
+  std::size_t n = 0;
   if (v < max_prefix) {
-    out.push_back(static_cast<char>(flags | v));
-    return;
+    bytes[n++] = static_cast<char>(flags | v);
+  } else {
+    bytes[n++] = static_cast<char>(flags | max_prefix);
+    for (v -= max_prefix; v >= 128; v >>= 7) bytes[n++] = static_cast<char>(0x80 | (v & 0x7f));
+    bytes[n++] = static_cast<char>(v);
   }
-  out.push_back(static_cast<char>(flags | max_prefix));
-  for (v -= max_prefix; v >= 128; v >>= 7) out.push_back(static_cast<char>(0x80 | (v & 0x7f)));
-  out.push_back(static_cast<char>(v));
+  out.append(bytes, n);
 }
 
 void put_string(std::string& out, uint8_t flags, int prefix_bits, std::string_view s) {
@@ -219,20 +253,19 @@ void begin_section(std::string& out) {
 }
 
 void encode_field(std::string& out, std::string_view name, std::string_view value) {
-  const auto& table = by_name();
-  auto it = table.find(name);
-  if (it == table.end()) {
+  const NameTable::Slot* slot = names().find(name);
+  if (!slot) {
     put_string(out, 0x20, 3, name);  // 001 N=0 H=0
     put_string(out, 0x00, 7, value);
     return;
   }
-  for (uint8_t i : it->second) {
+  for (uint8_t i : slot->entries) {
     if (kStatic[i].value == value) {
       put_integer(out, 0xc0, 6, i);  // 1 T=1
       return;
     }
   }
-  put_integer(out, 0x50, 4, it->second.front());  // 01 N=0 T=1
+  put_integer(out, 0x50, 4, slot->entries.front());  // 01 N=0 T=1
   put_string(out, 0x00, 7, value);
 }
 

@@ -43,6 +43,8 @@ void RequestStream::open(int64_t id) {
   sent_ = offered_ = 0;
   fin_offered_ = head_sent_ = no_body_ = ended_ = fin_sent_ = false;
   blocked_ = write_shut_ = waiting_acks_ = false;
+  view_first_ = view_count_ = 0;
+  room_header_ = nullptr;
   in_ready = false;
 }
 
@@ -237,6 +239,7 @@ void RequestStream::closed() {
   write_shut_ = true;
   out_.clear();
   small_begin_ = small_end_ = sent_ = 0;
+  view_first_ = view_count_ = 0;
 }
 
 // --- the endpoint ---
@@ -289,6 +292,28 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
   ready();
 }
 
+std::span<char> RequestStream::body_room(std::size_t max) {
+  constexpr std::size_t kHeader = 5, kMinRoom = 512;
+  if (!head_sent_ || no_body_ || ended_ || write_shut_ || max == 0) return {};
+  std::span<char> room = out_.tail_room();
+  if (room.size() < kHeader + kMinRoom) return {};  // write() fills the block instead
+  room_header_ = room.data();
+  room_header_[0] = static_cast<char>(frame_type::kData);
+  return room.subspan(kHeader, std::min(max, room.size() - kHeader));
+}
+
+void RequestStream::commit_body(std::size_t n) {
+  if (!room_header_) return;
+  // RFC 9000 16: a varint need not be minimal; 0b10 marks four bytes.
+  room_header_[1] = static_cast<char>(0x80 | (n >> 24));
+  room_header_[2] = static_cast<char>(n >> 16);
+  room_header_[3] = static_cast<char>(n >> 8);
+  room_header_[4] = static_cast<char>(n);
+  room_header_ = nullptr;
+  out_.commit(5 + n);
+  ready();
+}
+
 void RequestStream::write(std::string_view bytes) {
   if (!head_sent_ || no_body_ || ended_ || write_shut_ || bytes.empty()) return;
   uint8_t frame[16];
@@ -336,50 +361,65 @@ void RequestStream::ready() {
   if (sendable()) session_.want_send(*this);
 }
 
-// The bytes after the first sent_, and the fin once they are all in.
+// The next unsent bytes, from the view when it still holds some, and the fin
+// once they are all in.
 void RequestStream::fill(StreamChunk& chunk) {
+  if (view_first_ == view_count_) build_view();
   chunk.stream_id = id_;
-  std::size_t skip = sent_, n = 0;
+  chunk.count = view_count_ - view_first_;
   offered_ = 0;
+  for (std::size_t i = 0; i < chunk.count; ++i) {
+    chunk.vecs[i] = view_[view_first_ + i];
+    offered_ += chunk.vecs[i].len;
+  }
+  fin_offered_ = ended_ && sent_ + offered_ == pending();
+  chunk.fin = fin_offered_;
+  // Nothing unsent in view (more in flight than kPeekBlocks blocks): no empty
+  // STREAM frame; the stream waits until acknowledgements move the front.
+  if (chunk.count == 0 && !fin_offered_) {
+    chunk.stream_id = -1;
+    waiting_acks_ = true;
+  }
+}
+
+// Acknowledgements consume only sent bytes, so the view (unsent bytes) stays
+// valid until written() uses it up; bytes queued since are in the next one.
+void RequestStream::build_view() {
+  view_first_ = view_count_ = 0;
+  std::size_t skip = sent_;
   if (std::size_t small = small_end_ - small_begin_; skip < small) {
-    chunk.vecs[n].base = reinterpret_cast<uint8_t*>(small_.data() + small_begin_ + skip);
-    chunk.vecs[n].len = small - skip;
-    offered_ += small - skip;
-    ++n;
+    view_[view_count_++] = {reinterpret_cast<uint8_t*>(small_.data() + small_begin_ + skip),
+                            small - skip};
     skip = 0;
   } else {
     skip -= small;
   }
   // Blocks from the front, sent ones too: the budget keeps a stream to about
-  // 20 of them, so kPeekBlocks sees past what is in flight to the unsent.
+  // 70 of them, so kPeekBlocks sees past what is in flight to the unsent.
   iovec iov[kPeekBlocks];
   int blocks = out_.peek(iov, kPeekBlocks);
-  for (int i = 0; i < blocks && n < StreamChunk::kMaxVecs; ++i) {
+  for (int i = 0; i < blocks && view_count_ < StreamChunk::kMaxVecs; ++i) {
     std::size_t len = iov[i].iov_len;
     if (skip >= len) {
       skip -= len;
       continue;
     }
-    chunk.vecs[n].base = static_cast<uint8_t*>(iov[i].iov_base) + skip;
-    chunk.vecs[n].len = len - skip;
-    offered_ += len - skip;
-    ++n;
+    view_[view_count_++] = {static_cast<uint8_t*>(iov[i].iov_base) + skip, len - skip};
     skip = 0;
-  }
-  chunk.count = n;
-  fin_offered_ = ended_ && sent_ + offered_ == pending();
-  chunk.fin = fin_offered_;
-  // Nothing unsent in view (more in flight than kPeekBlocks blocks): no empty
-  // STREAM frame; the stream waits until acknowledgements move the front.
-  if (n == 0 && !fin_offered_) {
-    chunk.stream_id = -1;
-    waiting_acks_ = true;
   }
 }
 
 void RequestStream::written(std::size_t n) {
   sent_ += n;
   if (fin_offered_ && n == offered_) fin_sent_ = true;
+  while (n > 0 && view_first_ < view_count_) {
+    ngtcp2_vec& v = view_[view_first_];
+    std::size_t take = std::min(n, v.len);
+    v.base += take;
+    v.len -= take;
+    n -= take;
+    if (v.len == 0) ++view_first_;
+  }
 }
 
 bool RequestStream::unblock() {

@@ -91,6 +91,10 @@ class RequestStream final : public serve::ResponseWriter {
   void wake() override;
   void abort() override;
   Loop& loop() override;
+  // A file read straight into the queue, behind a DATA frame header whose
+  // length is a 4-byte varint filled in by commit_body.
+  std::span<char> body_room(std::size_t max) override;
+  void commit_body(std::size_t n) override;
 
  private:
   enum class Rx { head, body, trailers, discard };
@@ -104,7 +108,8 @@ class RequestStream final : public serve::ResponseWriter {
   void request_end();
   void stream_error(uint64_t code);  // resets both directions with code
   void enqueue(std::string_view bytes);
-  void ready();  // bytes or a fin to send: into the session's list
+  void build_view();  // view_ from the queue, after the first sent_ bytes
+  void ready();       // bytes or a fin to send: into the session's list
   std::size_t pending() const { return small_end_ - small_begin_ + out_.size(); }
 
   H3ServerSession& session_;
@@ -129,11 +134,16 @@ class RequestStream final : public serve::ResponseWriter {
   ChainBuffer out_;
   std::size_t sent_ = 0;
   std::size_t offered_ = 0;  // bytes in the last chunk filled
+  // The unsent bytes fill() found last, as vectors, used up by written():
+  // a chunk per packet without walking the queue from its front each time.
+  ngtcp2_vec view_[StreamChunk::kMaxVecs];
+  std::size_t view_first_ = 0, view_count_ = 0;
+  char* room_header_ = nullptr;  // body_room's DATA frame header, until commit_body
   bool fin_offered_ = false;
   bool head_sent_ = false, no_body_ = false, ended_ = false, fin_sent_ = false;
   bool blocked_ = false, write_shut_ = false;
   bool waiting_acks_ = false;  // fill() saw nothing unsent: ready again on an ack
-  static constexpr int kPeekBlocks = 64;
+  static constexpr int kPeekBlocks = 96;
 };
 
 }  // namespace sluice::h3

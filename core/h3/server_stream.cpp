@@ -24,8 +24,8 @@ bool iequals_100_continue(std::string_view v) {
 
 }  // namespace
 
+// A stream is new or comes back from closed(), which has emptied its head.
 void RequestStream::open(int64_t id) {
-  head_.reset_keeping_capacity();
   head_.version_major = 3;
   head_.version_minor = 0;
   id_ = id;
@@ -233,10 +233,14 @@ void RequestStream::peer_reset() {
 
 // ngtcp2 refers to none of the stream's bytes any more: a stream reset with
 // bytes in flight gives its blocks back now, not when it is reused.
+// The head is emptied here rather than on reuse, while its memory is still
+// in cache (on reuse, after hundreds of other requests, it was not: that
+// was 6% of the server's cycles).
 void RequestStream::closed() {
   endpoint_.reset();
   state_ = serve::Pull::done;
   write_shut_ = true;
+  head_.reset_keeping_capacity();
   out_.clear();
   small_begin_ = small_end_ = sent_ = 0;
   view_first_ = view_count_ = 0;
@@ -244,8 +248,12 @@ void RequestStream::closed() {
 
 // --- the endpoint ---
 
+// An endpoint whose response and request are both complete has nothing left
+// to do: it goes now, warm, not when the last acknowledgement closes the
+// stream.
 void RequestStream::pull() {
   for (int i = 0; i < kMaxPulls && wants_pull(); ++i) state_ = endpoint_->pull(*this);
+  if (endpoint_ && ended_ && request_ended_ && state_ == serve::Pull::done) endpoint_.reset();
 }
 
 // A stream whose endpoint is gone takes the body in and drops it.

@@ -207,7 +207,7 @@ bool Decoder::integer(int prefix_bits, uint64_t& value) {
   return false;
 }
 
-bool Decoder::string(int prefix_bits, std::string& scratch, std::string_view& out) {
+bool Decoder::string(int prefix_bits, std::string& scratch, std::string_view& out, bool memo) {
   if (at_ >= in_.size()) return false;
   bool huffman = static_cast<uint8_t>(in_[at_]) & (1u << prefix_bits);
   uint64_t length = 0;
@@ -218,10 +218,30 @@ bool Decoder::string(int prefix_bits, std::string& scratch, std::string_view& ou
     out = raw;
     return true;
   }
+  if (memo && remembered(raw, out)) return true;
   scratch.clear();
   if (!hpack::huffman_decode(raw, scratch)) return false;
   out = scratch;
+  if (memo) remember(raw, out);
   return true;
+}
+
+bool Decoder::remembered(std::string_view coded, std::string_view& out) {
+  for (const Memo& m : memo_) {
+    if (m.coded.size() == coded.size() && !coded.empty() && m.coded == coded) {
+      out = m.plain;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Decoder::remember(std::string_view coded, std::string_view plain) {
+  if (coded.empty() || coded.size() > kMemoMax) return;
+  Memo& m = memo_[memo_next_];
+  memo_next_ = (memo_next_ + 1) % kMemos;
+  m.coded.assign(coded);
+  m.plain.assign(plain);
 }
 
 // 4.5.2 to 4.5.6. Only static references are valid: a dynamic one (T=0, or
@@ -238,11 +258,11 @@ Decoder::Step Decoder::next(Field& field) {
   if (b & 0x40) {  // 01NT: literal with a name reference
     if (!(b & 0x10) || !integer(4, index) || index >= kStatic.size()) return Step::error;
     field.name = kStatic[index].name;
-    return string(7, value_, field.value) ? Step::field : Step::error;
+    return string(7, value_, field.value, true) ? Step::field : Step::error;
   }
   if (b & 0x20) {  // 001NH: literal with a literal name
-    if (!string(3, name_, field.name)) return Step::error;
-    return string(7, value_, field.value) ? Step::field : Step::error;
+    if (!string(3, name_, field.name, false)) return Step::error;
+    return string(7, value_, field.value, true) ? Step::field : Step::error;
   }
   return Step::error;  // 0001 / 0000: post-Base references
 }

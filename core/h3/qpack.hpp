@@ -10,6 +10,7 @@
 // A field's views stay valid until the next call to next() or begin().
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,11 +37,25 @@ class Decoder {
  private:
   bool integer(int prefix_bits, uint64_t& value);
   // A string literal whose H bit is bit `prefix_bits` of the first byte.
-  bool string(int prefix_bits, std::string& scratch, std::string_view& out);
+  // memo: values only, so that a name's view never points into an entry the
+  // value's decoding replaces.
+  bool string(int prefix_bits, std::string& scratch, std::string_view& out, bool memo);
+
+  // A Huffman-coded literal seen before on this connection, decoded: a client
+  // sends the same authority, user agent and so on with every request, and
+  // comparing the coded bytes costs less than decoding them again.
+  struct Memo {
+    std::string coded, plain;
+  };
+  bool remembered(std::string_view coded, std::string_view& out);
+  void remember(std::string_view coded, std::string_view plain);
 
   std::string_view in_;
   std::size_t at_ = 0;
-  std::string name_, value_;  // Huffman-decoded literals
+  std::string name_, value_;                                // Huffman-decoded literals
+  static constexpr std::size_t kMemos = 8, kMemoMax = 128;  // entries, coded bytes each
+  std::array<Memo, kMemos> memo_;
+  std::size_t memo_next_ = 0;  // the entry the next new literal replaces
 };
 
 // Appends a field section's prefix: Required Insert Count 0, Base 0.

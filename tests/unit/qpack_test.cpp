@@ -182,3 +182,26 @@ TEST_CASE("qpack: references to a dynamic table are decompression failures", "[q
   ours_decode(std::string("\x00", 1), &failed);  // a prefix cut short
   CHECK(failed);
 }
+
+TEST_CASE("qpack: one decoder across many sections, repeating and new values alike", "[qpack]") {
+  // The decoder remembers Huffman-coded values it has seen (8 of them): more
+  // distinct values than that, repeated, in sections of several fields each,
+  // must all come out as nghttp3 encoded them.
+  Decoder dec;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 20; ++i) {
+      Fields request{{":method", "GET"},
+                     {":path", "/item/" + std::to_string(i % 11)},
+                     {"user-agent", "agent-number-" + std::to_string(i % 9)},
+                     {"x-custom-name-" + std::to_string(i % 3), "value-" + std::to_string(i)}};
+      std::string section = nghttp3_encode(request);
+      REQUIRE(dec.begin(section));
+      Fields got;
+      sluice::qpack::Field f;
+      Decoder::Step step;
+      while ((step = dec.next(f)) == Decoder::Step::field) got.emplace_back(f.name, f.value);
+      CHECK(step == Decoder::Step::done);
+      CHECK(got == request);
+    }
+  }
+}

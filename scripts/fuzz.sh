@@ -3,7 +3,7 @@
 # TARGET is a name from tests/fuzz/CMakeLists.txt (url, serve_request, hpack,
 # response, range, conditional, h2_server, h2_client, hdr_histogram,
 # bench_json, write_out, size_duration, cookie_jar, url_glob,
-# content_decoder, serve_target). Builds the fuzz preset's target (clang 19, ASan + UBSan;
+# content_decoder, serve_target, qpack). Builds the fuzz preset's target (clang 19, ASan + UBSan;
 # build/fuzz), then runs TARGET on a scratch copy of its seed
 # corpus: new inputs and crashes go to build/fuzz/work/TARGET, never into the
 # repository. Idempotent; installs clang 19 and its runtime if missing.

@@ -1,14 +1,9 @@
 #include "core/h2/hpack_decoder.hpp"
 
 #include "core/h2/huffman.hpp"
+#include "core/h2/prefixed_integer.hpp"
 
 namespace sluice::hpack {
-
-namespace {
-// Larger integers are never meaningful (an index, a length, a table size)
-// and would overflow on the way.
-constexpr uint64_t kMaxInteger = uint64_t{1} << 32;
-}  // namespace
 
 void Decoder::begin(std::string_view block) {
   in_ = block;
@@ -16,21 +11,9 @@ void Decoder::begin(std::string_view block) {
   first_ = true;
 }
 
-// 5.1: an N-bit prefix, then 7 bits per byte while the top bit is set.
+// 5.1.
 bool Decoder::integer(int prefix_bits, uint64_t& value) {
-  if (at_ >= in_.size()) return false;
-  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
-  value = static_cast<uint8_t>(in_[at_++]) & max_prefix;
-  if (value < max_prefix) return true;
-  // Five continuation bytes hold more than kMaxInteger; more are padding
-  // (0x80 bytes) that would push the shift past 63 (undefined).
-  for (int shift = 0; at_ < in_.size() && shift <= 28; shift += 7) {
-    uint8_t b = static_cast<uint8_t>(in_[at_++]);
-    value += uint64_t{b & 0x7fu} << shift;
-    if (value > kMaxInteger) return false;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
+  return read_prefixed_integer(in_, at_, prefix_bits, value);
 }
 
 // 5.2: H, a 7-bit prefixed length, the bytes. A plain literal is viewed in

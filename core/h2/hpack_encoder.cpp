@@ -5,6 +5,7 @@
 
 #include "core/h2/hpack_static.hpp"
 #include "core/h2/huffman.hpp"
+#include "core/h2/prefixed_integer.hpp"
 
 namespace sluice::hpack {
 
@@ -38,18 +39,7 @@ bool has_upper(std::string_view s) {
 }  // namespace
 
 void encode_integer(std::string& out, uint8_t pattern, int prefix_bits, uint64_t value) {
-  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
-  if (value < max_prefix) {
-    out += static_cast<char>(pattern | value);
-    return;
-  }
-  out += static_cast<char>(pattern | max_prefix);
-  value -= max_prefix;
-  while (value >= 0x80) {
-    out += static_cast<char>(0x80 | (value & 0x7f));
-    value >>= 7;
-  }
-  out += static_cast<char>(value);
+  append_prefixed_integer(out, pattern, prefix_bits, value);
 }
 
 void Encoder::literal_string(std::string& out, std::string_view s) {

@@ -1,6 +1,9 @@
 #include "core/h2/request_fields.hpp"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <string>
 #include <utility>
 
 namespace sluice::h2 {
@@ -92,6 +95,39 @@ bool RequestFieldCheck::complete() const {
   if ((seen_ & (kScheme | kPath)) != (kScheme | kPath)) return false;
   // origin-form, or asterisk-form for OPTIONS (8.3.1)
   return slash_ || (asterisk_ && options_);
+}
+
+void add_request_field(RequestHead& h, FieldKind kind, std::string_view name,
+                       std::string_view value) {
+  switch (kind) {
+    case FieldKind::method:
+      h.method = value;
+      return;
+    case FieldKind::path:
+      h.target = value;
+      return;
+    case FieldKind::authority:
+      h.headers.add("host", std::string(value));
+      return;
+    case FieldKind::scheme:
+    case FieldKind::malformed:
+      return;
+    case FieldKind::content_length: {
+      // The check has made sure it is digits; one that overflows is no length.
+      uint64_t v = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (ec == std::errc() && end == value.data() + value.size() && !value.empty())
+        h.content_length = v;
+      break;
+    }
+    case FieldKind::regular:
+      if (name == "expect" && value.size() == 12 &&
+          std::equal(value.begin(), value.end(), "100-continue",
+                     [](char x, char y) { return (x | 0x20) == (y | 0x20); }))
+        h.expect_continue = true;
+      break;
+  }
+  h.headers.add(std::string(name), std::string(value));
 }
 
 }  // namespace sluice::h2

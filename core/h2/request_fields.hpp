@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "core/http/request_head.hpp"
+
 namespace sluice::h2 {
 
 // What a field is, as the check found it, so the caller need not compare its
@@ -32,6 +34,13 @@ class RequestFieldCheck {
   bool slash_ = false;     // :path starts with '/'
   bool content_length_ = false;
 };
+
+// Adds a checked field to a request head: :method and :path become the
+// method and target, :authority the Host header, content-length also the
+// head's length, an Expect: 100-continue its flag. HTTP/3 requests (RFC
+// 9114 4.3) use the same rules.
+void add_request_field(RequestHead& h, FieldKind kind, std::string_view name,
+                       std::string_view value);
 
 // Field names: lower-case tokens (8.2.1), optionally after one ':'.
 bool valid_field_name(std::string_view name);

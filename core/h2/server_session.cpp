@@ -22,18 +22,6 @@ constexpr uint32_t kMaxContinuations = 8;     // per header block (nghttp2's def
 constexpr std::size_t kHardHeaderFactor = 4;  // past limit x this: GOAWAY, not 431
 constexpr std::size_t kFreeStreams = 32;      // closed streams kept for reuse, per session
 
-std::optional<uint64_t> parse_length(std::string_view s) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
-         });
-}
 }  // namespace
 
 H2ServerSession::H2ServerSession(H2ServerEvents& events, const H2ServerSettings& settings,
@@ -324,38 +312,11 @@ bool H2ServerSession::decode_block(Stream* s, std::string_view block) {
       malformed = true;
       continue;
     }
-    if (!s->too_large) add_header(*s, kind, f.name, f.value);
+    if (!s->too_large) h2::add_request_field(s->head, kind, f.name, f.value);
   }
   if (step == hpack::Decoder::Step::error) return fail(kCompressionError);
   if (s && (malformed || !check_.complete())) stream_error(*s, kProtocolError);
   return true;
-}
-
-// check_ has made sure which pseudo-header fields may appear, and how often.
-void H2ServerSession::add_header(Stream& s, h2::FieldKind kind, std::string_view name,
-                                 std::string_view value) {
-  RequestHead& h = s.head;
-  switch (kind) {
-    case h2::FieldKind::method:
-      h.method = value;
-      return;
-    case h2::FieldKind::path:
-      h.target = value;
-      return;
-    case h2::FieldKind::authority:
-      h.headers.add("host", std::string(value));
-      return;
-    case h2::FieldKind::scheme:
-    case h2::FieldKind::malformed:
-      return;
-    case h2::FieldKind::content_length:
-      h.content_length = parse_length(value);
-      break;
-    case h2::FieldKind::regular:
-      if (name == "expect" && iequals_ascii(value, "100-continue")) h.expect_continue = true;
-      break;
-  }
-  h.headers.add(std::string(name), std::string(value));
 }
 
 void H2ServerSession::request_head_done(int32_t id, Stream& s, bool end_stream) {

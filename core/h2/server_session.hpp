@@ -198,7 +198,6 @@ class H2ServerSession {
   bool refuse_stream(int32_t id);
   void remember_reset(int32_t id);
   bool was_reset(int32_t id) const;
-  void add_header(Stream& s, h2::FieldKind kind, std::string_view name, std::string_view value);
   void request_head_done(int32_t id, Stream& s, bool end_stream);
   void request_ended(Stream& s);
   void deliver_body(Stream& s, std::string_view bytes);

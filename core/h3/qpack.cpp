@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/h2/huffman.hpp"
+#include "core/h2/prefixed_integer.hpp"
 
 namespace sluice::qpack {
 
@@ -112,10 +113,6 @@ constexpr std::array<Field, kStaticEntries> kStatic{{
     {"x-frame-options", "sameorigin"},
 }};
 
-// Larger integers are never meaningful here (an index, a length) and would
-// overflow on the way.
-constexpr uint64_t kMaxInteger = uint64_t{1} << 32;
-
 // The encoder's lookup: each name of the static table once, with its entries
 // in index order, in an open-addressed table keyed by a hash of the name's
 // length and its first and last bytes (no general string hashing per field).
@@ -159,24 +156,8 @@ const NameTable& names() {
   return table;
 }
 
-// RFC 7541 5.1's integer, as QPACK uses it: flags in the first byte's top
-// bits, the value in its low prefix_bits and the bytes after.
-void put_integer(std::string& out, uint8_t flags, int prefix_bits, uint64_t v) {
-  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
-  char bytes[12];
-  std::size_t n = 0;
-  if (v < max_prefix) {
-    bytes[n++] = static_cast<char>(flags | v);
-  } else {
-    bytes[n++] = static_cast<char>(flags | max_prefix);
-    for (v -= max_prefix; v >= 128; v >>= 7) bytes[n++] = static_cast<char>(0x80 | (v & 0x7f));
-    bytes[n++] = static_cast<char>(v);
-  }
-  out.append(bytes, n);
-}
-
 void put_string(std::string& out, uint8_t flags, int prefix_bits, std::string_view s) {
-  put_integer(out, flags, prefix_bits, s.size());
+  hpack::append_prefixed_integer(out, flags, prefix_bits, s.size());
   out.append(s);
 }
 
@@ -194,17 +175,7 @@ bool Decoder::begin(std::string_view section) {
 }
 
 bool Decoder::integer(int prefix_bits, uint64_t& value) {
-  if (at_ >= in_.size()) return false;
-  uint64_t max_prefix = (uint64_t{1} << prefix_bits) - 1;
-  value = static_cast<uint8_t>(in_[at_++]) & max_prefix;
-  if (value < max_prefix) return true;
-  for (int shift = 0; at_ < in_.size() && shift <= 28; shift += 7) {
-    uint8_t b = static_cast<uint8_t>(in_[at_++]);
-    value += uint64_t{b & 0x7fu} << shift;
-    if (value > kMaxInteger) return false;
-    if (!(b & 0x80)) return true;
-  }
-  return false;
+  return hpack::read_prefixed_integer(in_, at_, prefix_bits, value);
 }
 
 bool Decoder::string(int prefix_bits, std::string& scratch, std::string_view& out, bool memo) {
@@ -281,11 +252,11 @@ void encode_field(std::string& out, std::string_view name, std::string_view valu
   }
   for (uint8_t i : slot->entries) {
     if (kStatic[i].value == value) {
-      put_integer(out, 0xc0, 6, i);  // 1 T=1
+      hpack::append_prefixed_integer(out, 0xc0, 6, i);  // 1 T=1
       return;
     }
   }
-  put_integer(out, 0x50, 4, slot->entries.front());  // 01 N=0 T=1
+  hpack::append_prefixed_integer(out, 0x50, 4, slot->entries.front());  // 01 N=0 T=1
   put_string(out, 0x00, 7, value);
 }
 
@@ -337,10 +308,10 @@ void encode_status(std::string& out, int status) {
     default:
       break;
   }
-  if (index >= 0) return put_integer(out, 0xc0, 6, static_cast<uint64_t>(index));
+  if (index >= 0) return hpack::append_prefixed_integer(out, 0xc0, 6, static_cast<uint64_t>(index));
   char code[3] = {static_cast<char>('0' + status / 100 % 10),
                   static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10)};
-  put_integer(out, 0x50, 4, 24);
+  hpack::append_prefixed_integer(out, 0x50, 4, 24);
   put_string(out, 0x00, 7, {code, 3});
 }
 

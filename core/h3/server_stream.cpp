@@ -15,13 +15,6 @@ namespace {
 
 constexpr int kMaxPulls = 16;  // per stream per drive: an endpoint saying `more` cannot spin
 
-bool iequals_100_continue(std::string_view v) {
-  constexpr std::string_view kWant = "100-continue";
-  return v.size() == kWant.size() &&
-         std::equal(v.begin(), v.end(), kWant.begin(),
-                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
-}
-
 }  // namespace
 
 // A stream is new or comes back from closed(), which has emptied its head.
@@ -155,7 +148,7 @@ uint64_t RequestStream::decode_fields(bool trailers) {
     h2::FieldKind kind = malformed ? h2::FieldKind::malformed : check.field(f.name, f.value);
     if (kind == h2::FieldKind::malformed) malformed = true;
     if (!malformed && !trailers && bytes <= kMaxFieldSection)
-      add_field(static_cast<int>(kind), f.name, f.value);
+      h2::add_request_field(head_, kind, f.name, f.value);
   }
   if (step == qpack::Decoder::Step::error) return h3err::kQpackDecompressionFailed;
   if (malformed || !check.complete())
@@ -163,34 +156,6 @@ uint64_t RequestStream::decode_fields(bool trailers) {
   else if (bytes > kMaxFieldSection)
     stream_error(h3err::kExcessiveLoad);
   return 0;
-}
-
-void RequestStream::add_field(int kind, std::string_view name, std::string_view value) {
-  RequestHead& h = head_;
-  switch (static_cast<h2::FieldKind>(kind)) {
-    case h2::FieldKind::method:
-      h.method = value;
-      return;
-    case h2::FieldKind::path:
-      h.target = value;
-      return;
-    case h2::FieldKind::authority:
-      if (!h.headers.has("host")) h.headers.add("host", std::string(value));
-      return;
-    case h2::FieldKind::scheme:
-    case h2::FieldKind::malformed:
-      return;
-    case h2::FieldKind::content_length: {
-      uint64_t len = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), len);
-      if (ec == std::errc() && end == value.data() + value.size()) h.content_length = len;
-      break;
-    }
-    case h2::FieldKind::regular:
-      if (name == "expect" && iequals_100_continue(value)) h.expect_continue = true;
-      break;
-  }
-  h.headers.add(std::string(name), std::string(value));
 }
 
 // Body bytes: to the endpoint, and counted against Content-Length (4.1.2:

@@ -103,7 +103,6 @@ class RequestStream final : public serve::ResponseWriter {
   uint64_t frame_start(uint64_t type, uint64_t length);
   uint64_t headers_done(bool ends_here);  // a whole HEADERS frame is in section_
   uint64_t decode_fields(bool trailers);
-  void add_field(int kind, std::string_view name, std::string_view value);
   void body(std::span<const uint8_t> bytes);
   void request_end();
   void stream_error(uint64_t code);  // resets both directions with code

@@ -29,8 +29,9 @@ namespace h3err {
 inline constexpr uint64_t kNoError = 0x100, kGeneralProtocol = 0x101, kInternal = 0x102,
                           kStreamCreation = 0x103, kClosedCriticalStream = 0x104,
                           kFrameUnexpected = 0x105, kFrame = 0x106, kExcessiveLoad = 0x107,
-                          kSettings = 0x109, kMissingSettings = 0x10a, kRequestRejected = 0x10b,
-                          kRequestCancelled = 0x10c, kRequestIncomplete = 0x10d, kMessage = 0x10e,
+                          kIdError = 0x108, kSettings = 0x109, kMissingSettings = 0x10a,
+                          kRequestRejected = 0x10b, kRequestCancelled = 0x10c,
+                          kRequestIncomplete = 0x10d, kMessage = 0x10e,
                           kQpackDecompressionFailed = 0x200, kQpackEncoderStream = 0x201,
                           kQpackDecoderStream = 0x202;
 }  // namespace h3err

@@ -146,11 +146,18 @@ PeerStreams::Verdict PeerStreams::frame_ends(Uni& u) {
   }
   if (u.frame_type == kSkipped) return {};
   // GOAWAY, MAX_PUSH_ID, CANCEL_PUSH: one varint. We push nothing, and a
-  // client's GOAWAY names push IDs: nothing to act on.
+  // client's GOAWAY names push IDs: nothing to act on but their order.
   uint64_t v = 0;
   auto bytes = std::span(reinterpret_cast<const uint8_t*>(u.payload.data()), u.payload.size());
   if (get_varint(bytes, v) != u.payload.size())
     return error(h3err::kFrame, "a malformed control frame");
+  if (u.frame_type == frame_type::kMaxPushId) {
+    if (max_push_id_ && v < *max_push_id_) return error(h3err::kIdError, "MAX_PUSH_ID went down");
+    max_push_id_ = v;
+  } else if (u.frame_type == frame_type::kGoaway) {
+    if (goaway_id_ && v > *goaway_id_) return error(h3err::kIdError, "a GOAWAY's ID went up");
+    goaway_id_ = v;
+  }
   return {};
 }
 

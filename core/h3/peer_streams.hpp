@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -55,6 +56,9 @@ class PeerStreams {
   static bool critical(uint64_t type);
 
   std::vector<Uni> streams_;  // at most the three the transport allows
+  // The client's last MAX_PUSH_ID and GOAWAY: the first may only grow, the
+  // second only shrink (RFC 9114 7.2.7, 5.2).
+  std::optional<uint64_t> max_push_id_, goaway_id_;
   bool have_control_ = false, have_encoder_ = false, have_decoder_ = false;
 };
 

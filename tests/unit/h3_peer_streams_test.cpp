@@ -122,3 +122,17 @@ TEST_CASE("h3 other unidirectional streams: push is an error, unknown types are 
   auto w = split.receive(2, Bytes{0x21}, false);
   CHECK(w.stop_reading);
 }
+
+TEST_CASE("h3 control stream: MAX_PUSH_ID never goes down, GOAWAY's ID never up", "[h3]") {
+  PeerStreams push;
+  CHECK(feed(push, 2, kControlStart) == 0);
+  CHECK(feed(push, 2, {0x0d, 0x01, 0x05}) == 0);  // MAX_PUSH_ID 5
+  CHECK(feed(push, 2, {0x0d, 0x01, 0x05}) == 0);  // 5 again
+  CHECK(feed(push, 2, {0x0d, 0x01, 0x09}) == 0);  // 9
+  CHECK(feed(push, 2, {0x0d, 0x01, 0x04}) == err::kIdError);
+  PeerStreams goaway;
+  CHECK(feed(goaway, 2, kControlStart) == 0);
+  CHECK(feed(goaway, 2, {0x07, 0x01, 0x08}) == 0);  // GOAWAY 8
+  CHECK(feed(goaway, 2, {0x07, 0x01, 0x04}) == 0);  // 4
+  CHECK(feed(goaway, 2, {0x07, 0x01, 0x06}) == err::kIdError);
+}

@@ -402,14 +402,14 @@ void H1ServerSession::send_body(std::string_view bytes) {
   if (held_.size() >= kHoldMax) release_held();
 }
 
-std::span<char> H1ServerSession::body_room(std::size_t max) {
-  if (framing_ != Framing::length || response_ended_ || body_left_ == 0) return {};
-  std::span<char> room = sink().tail_room();
-  return room.first(static_cast<std::size_t>(std::min<uint64_t>({room.size(), max, body_left_})));
+int H1ServerSession::body_rooms(std::size_t max, std::span<char>* spans, int count) {
+  if (framing_ != Framing::length || response_ended_ || body_left_ == 0) return 0;
+  return sink().tail_rooms(static_cast<std::size_t>(std::min<uint64_t>(max, body_left_)), 1, spans,
+                           count);
 }
 
 void H1ServerSession::commit_body(std::size_t n) {
-  sink().commit(n);
+  sink().commit_spread(n);
   body_left_ -= n;
 }
 

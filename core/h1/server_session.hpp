@@ -60,7 +60,7 @@ class H1ServerSession {
   void send_body(std::string_view bytes);
   // Room for up to max bytes of a Content-Length body, written in place in
   // out() and then committed; empty for other framings (use send_body).
-  std::span<char> body_room(std::size_t max);
+  int body_rooms(std::size_t max, std::span<char>* spans, int count);
   void commit_body(std::size_t n);
   void sent_out_of_band(uint64_t n);  // body bytes the connection sent itself (sendfile)
   void end_response();

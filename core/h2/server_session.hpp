@@ -136,9 +136,10 @@ class H2ServerSession {
   void send_continue(int32_t id);
   void send_body(int32_t id, std::string_view bytes);
   // send_body without a copy: room at the tail of the stream's queue for up
-  // to max bytes (empty: use send_body), then commit_body(n) for what was
-  // written there. Only while the response flows (not while its head waits).
-  std::span<char> body_room(int32_t id, std::size_t max);
+  // to max bytes in up to count spans (none: use send_body), then
+  // commit_body(n) for what was written there, in order. Only while the
+  // response flows (not while its head waits).
+  int body_rooms(int32_t id, std::size_t max, std::span<char>* spans, int count);
   void commit_body(int32_t id, std::size_t n);
   void end_response(int32_t id);
   // The endpoint writes more as soon as it is pulled: a partly filled last

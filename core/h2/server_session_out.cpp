@@ -300,18 +300,20 @@ void H2ServerSession::send_body(int32_t id, std::string_view bytes) {
   if (s->queue.size() >= kHoldMax || waiting_bytes_ >= kHoldTotal) release_head(id, *s);
 }
 
-std::span<char> H2ServerSession::body_room(int32_t id, std::size_t max) {
+int H2ServerSession::body_rooms(int32_t id, std::size_t max, std::span<char>* spans, int count) {
   Stream* s = find(id);
-  if (!s || !s->responded || s->eof || s->waiting_head || s->resetting) return {};
-  std::span<char> room;
-  track(body_memory_, s->queue, [&](ChainBuffer& queue) { room = queue.tail_room(); });
-  return room.first(std::min(room.size(), max));
+  if (!s || !s->responded || s->eof || s->waiting_head || s->resetting) return 0;
+  int n = 0;
+  track(body_memory_, s->queue,
+        [&](ChainBuffer& queue) { n = queue.tail_rooms(max, 1, spans, count); });
+  return n;
 }
 
 void H2ServerSession::commit_body(int32_t id, std::size_t n) {
   Stream* s = find(id);
-  if (!s || n == 0) return;
-  s->queue.commit(n);
+  if (!s) return;
+  track(body_memory_, s->queue, [&](ChainBuffer& queue) { queue.commit_spread(n); });
+  if (n == 0) return;
   mark_ready(*s);
 }
 

@@ -37,7 +37,7 @@ void RequestStream::open(int64_t id) {
   fin_offered_ = head_sent_ = no_body_ = ended_ = fin_sent_ = false;
   blocked_ = write_shut_ = waiting_acks_ = false;
   view_first_ = view_count_ = 0;
-  room_header_ = nullptr;
+  room_count_ = 0;
   in_ready = false;
 }
 
@@ -265,25 +265,46 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
   ready();
 }
 
-std::span<char> RequestStream::body_room(std::size_t max) {
-  constexpr std::size_t kHeader = 5, kMinRoom = 512;
-  if (!head_sent_ || no_body_ || ended_ || write_shut_ || max == 0) return {};
-  std::span<char> room = out_.tail_room();
-  if (room.size() < kHeader + kMinRoom) return {};  // write() fills the block instead
-  room_header_ = room.data();
-  room_header_[0] = static_cast<char>(frame_type::kData);
-  return room.subspan(kHeader, std::min(max, room.size() - kHeader));
+namespace {
+constexpr std::size_t kDataHeader = 5;  // type, then a 4-byte varint length
 }
 
+int RequestStream::body_rooms(std::size_t max, std::span<char>* spans, int count) {
+  constexpr std::size_t kMinRoom = 512;  // below it, a block is left to write()
+  if (!head_sent_ || no_body_ || ended_ || write_shut_ || max == 0) return 0;
+  count = std::min(count, kMaxRooms);
+  int n = out_.tail_rooms(max + kDataHeader * static_cast<std::size_t>(count),
+                          kDataHeader + kMinRoom, rooms_.data(), count);
+  room_count_ = 0;
+  for (int i = 0; i < n && max > 0; ++i) {
+    if (rooms_[i].size() <= kDataHeader) break;
+    std::span<char> payload = rooms_[i].subspan(kDataHeader);
+    payload = payload.first(std::min(payload.size(), max));
+    max -= payload.size();
+    rooms_[i][0] = static_cast<char>(frame_type::kData);
+    spans[room_count_] = payload;
+    rooms_[room_count_++] = payload;
+  }
+  if (room_count_ == 0) out_.commit_spread(0);  // gives back the blocks it added
+  return room_count_;
+}
+
+// The spans are filled in order, so every DATA frame but the last written is
+// whole. RFC 9000 16: a varint need not be minimal; 0b10 marks four bytes.
 void RequestStream::commit_body(std::size_t n) {
-  if (!room_header_) return;
-  // RFC 9000 16: a varint need not be minimal; 0b10 marks four bytes.
-  room_header_[1] = static_cast<char>(0x80 | (n >> 24));
-  room_header_[2] = static_cast<char>(n >> 16);
-  room_header_[3] = static_cast<char>(n >> 8);
-  room_header_[4] = static_cast<char>(n);
-  room_header_ = nullptr;
-  out_.commit(5 + n);
+  std::size_t queued = 0;
+  for (int i = 0; i < room_count_ && n > 0; ++i) {
+    std::size_t len = std::min(n, rooms_[i].size());
+    char* h = rooms_[i].data() - kDataHeader;
+    h[1] = static_cast<char>(0x80 | (len >> 24));
+    h[2] = static_cast<char>(len >> 16);
+    h[3] = static_cast<char>(len >> 8);
+    h[4] = static_cast<char>(len);
+    queued += kDataHeader + len;
+    n -= len;
+  }
+  room_count_ = 0;
+  out_.commit_spread(queued);
   ready();
 }
 

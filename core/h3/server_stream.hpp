@@ -91,9 +91,10 @@ class RequestStream final : public serve::ResponseWriter {
   void wake() override;
   void abort() override;
   Loop& loop() override;
-  // A file read straight into the queue, behind a DATA frame header whose
-  // length is a 4-byte varint filled in by commit_body.
-  std::span<char> body_room(std::size_t max) override;
+  // A file read straight into the queue: each span is the room of one block,
+  // behind a DATA frame header whose length is a 4-byte varint filled in by
+  // commit_body.
+  int body_rooms(std::size_t max, std::span<char>* spans, int count) override;
   void commit_body(std::size_t n) override;
 
  private:
@@ -137,7 +138,11 @@ class RequestStream final : public serve::ResponseWriter {
   // a chunk per packet without walking the queue from its front each time.
   ngtcp2_vec view_[StreamChunk::kMaxVecs];
   std::size_t view_first_ = 0, view_count_ = 0;
-  char* room_header_ = nullptr;  // body_room's DATA frame header, until commit_body
+  // body_rooms' spans, until commit_body: each one's DATA frame header sits
+  // just before it.
+  static constexpr int kMaxRooms = 8;
+  std::array<std::span<char>, kMaxRooms> rooms_;
+  int room_count_ = 0;
   bool fin_offered_ = false;
   bool head_sent_ = false, no_body_ = false, ended_ = false, fin_sent_ = false;
   bool blocked_ = false, write_shut_ = false;

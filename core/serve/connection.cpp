@@ -488,9 +488,9 @@ bool Connection::can_sendfile(uint64_t size) {
   return !*peer_loopback_;
 }
 
-std::span<char> Connection::body_room(std::size_t max) {
-  if (!session_.head_sent()) return {};
-  return session_.body_room(max);  // none for HEAD: its framing is none
+int Connection::body_rooms(std::size_t max, std::span<char>* spans, int count) {
+  if (!session_.head_sent()) return 0;
+  return session_.body_rooms(max, spans, count);  // none for HEAD: its framing is none
 }
 
 void Connection::sendfile(int fd, uint64_t offset, uint64_t length) {

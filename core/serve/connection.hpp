@@ -104,7 +104,7 @@ class Connection final : public ServedConnection,
   bool has_room() const override;
   bool can_sendfile(uint64_t size) override;
   void sendfile(int fd, uint64_t offset, uint64_t length) override;
-  std::span<char> body_room(std::size_t max) override;
+  int body_rooms(std::size_t max, std::span<char>* spans, int count) override;
   void commit_body(std::size_t n) override { session_.commit_body(n); }
   void wake() override;
   void abort() override { close_now(); }

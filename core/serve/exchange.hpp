@@ -1,9 +1,9 @@
 // The contract between a connection and the endpoint producing one response.
 //
 // Backpressure: the connection calls pull() only while its output queue is
-// below its high-water mark (has_room()); an endpoint writes about one block
-// (16 KiB) per has_room() check and returns Pull::more, so a slow client
-// never makes the server hold more than the mark plus one block.
+// below its high-water mark (has_room()); an endpoint writes at most one read
+// (64 KiB, four blocks) per has_room() check and returns Pull::more, so a slow
+// client never makes the server hold more than the mark plus one read.
 //
 // Re-entrancy: writer methods only queue bytes and flags; they never call
 // back into the endpoint. The connection calls the endpoint only from its own
@@ -44,11 +44,13 @@ class ResponseWriter {
   virtual void wake() = 0;   // after Pull::wait, from the endpoint's timer
   virtual void abort() = 0;  // cannot finish (e.g. read error): close the connection
   virtual Loop& loop() = 0;
-  // Room for up to max body bytes, written in place and then committed
-  // (commit_body): a file read straight into the queue that sends it, not
-  // through a buffer of the endpoint's. Empty: this writer has none, use
-  // write().
-  virtual std::span<char> body_room(std::size_t /*max*/) { return {}; }
+  // Room for up to max body bytes in up to `count` spans, written in place,
+  // in order, and then committed (commit_body): a file read by one preadv
+  // straight into the queue that sends it, not through a buffer of the
+  // endpoint's. Returns how many spans; 0: this writer has none, use write().
+  virtual int body_rooms(std::size_t /*max*/, std::span<char>* /*spans*/, int /*count*/) {
+    return 0;
+  }
   virtual void commit_body(std::size_t /*n*/) {}
 };
 

@@ -73,8 +73,8 @@ void H2Stream::write(std::string_view bytes) {
   conn_.session().send_body(id_, bytes);
 }
 
-std::span<char> H2Stream::body_room(std::size_t max) {
-  return conn_.session().body_room(id_, max);
+int H2Stream::body_rooms(std::size_t max, std::span<char>* spans, int count) {
+  return conn_.session().body_rooms(id_, max, spans, count);
 }
 
 void H2Stream::commit_body(std::size_t n) {

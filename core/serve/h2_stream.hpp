@@ -44,7 +44,7 @@ class H2Stream final : public ResponseWriter {
   const RequestHead& request() const override { return *head_; }
   void head(int status, const Headers& headers, std::optional<uint64_t> length) override;
   void write(std::string_view bytes) override;
-  std::span<char> body_room(std::size_t max) override;
+  int body_rooms(std::size_t max, std::span<char>* spans, int count) override;
   void commit_body(std::size_t n) override;
   void end() override;
   bool has_room() const override;

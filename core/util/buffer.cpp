@@ -80,6 +80,44 @@ void ChainBuffer::commit(std::size_t n) {
   size_ += n;
 }
 
+int ChainBuffer::tail_rooms(std::size_t max, std::size_t min_room, std::span<char>* spans,
+                            int max_spans) {
+  int n = 0;
+  spread_blocks_ = 0;
+  bool use_back = !blocks_.empty() && blocks_.back()->room() >= std::max<std::size_t>(min_room, 1);
+  std::size_t total = 0;
+  while (n < max_spans && total < max) {
+    if (!use_back) {
+      blocks_.push_back(BlockPool::get());
+      blocks_.back()->begin = blocks_.back()->end = headroom_;
+    }
+    use_back = false;
+    Block& b = *blocks_.back();
+    std::size_t take = std::min(b.room(), max - total);
+    spans[n++] = {b.data + b.end, take};
+    total += take;
+    ++spread_blocks_;
+  }
+  return n;
+}
+
+void ChainBuffer::commit_spread(std::size_t n) {
+  size_ += n;
+  spread_blocks_ = std::min(spread_blocks_, blocks_.size());
+  for (std::size_t i = blocks_.size() - spread_blocks_; i < blocks_.size(); ++i) {
+    Block& b = *blocks_[i];
+    std::size_t take = std::min(n, b.room());
+    b.end += take;
+    n -= take;
+  }
+  while (spread_blocks_ > 0 && blocks_.back()->size() == 0) {
+    BlockPool::put(std::move(blocks_.back()));
+    blocks_.pop_back();
+    --spread_blocks_;
+  }
+  spread_blocks_ = 0;
+}
+
 int ChainBuffer::peek(iovec* iov, int max) const {
   int n = 0;
   for (const auto& b : blocks_) {

@@ -73,6 +73,14 @@ class ChainBuffer {
   // Writable room at the tail (allocates a block when the tail is full).
   std::span<char> tail_room();
   void commit(std::size_t n);  // after writing n bytes into tail_room()
+  // Writable room in up to max_spans blocks at the tail, max bytes in all, for
+  // one vectored read (preadv). A tail block with less than min_room free is
+  // passed over; new blocks are added as needed. Fill the spans in order and
+  // then call commit_spread: every span but the last is a block's whole room.
+  int tail_rooms(std::size_t max, std::size_t min_room, std::span<char>* spans, int max_spans);
+  // n bytes written into tail_rooms' spans, in order; blocks it added and
+  // left empty are given back.
+  void commit_spread(std::size_t n);
 
   // Blocks allocated from now on keep n bytes free before their data, so a
   // frame header can go in front of a block's bytes without copying them.
@@ -101,6 +109,7 @@ class ChainBuffer {
   std::deque<std::unique_ptr<Block>> blocks_;
   std::size_t size_ = 0;
   std::size_t headroom_ = 0;
+  std::size_t spread_blocks_ = 0;  // blocks the last tail_rooms spans, counted from the back
 };
 
 }  // namespace sluice

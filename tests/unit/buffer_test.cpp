@@ -1,6 +1,8 @@
 #include "core/util/buffer.hpp"
 
 #include <catch2/catch_test_macros.hpp>
+#include <cstring>
+#include <span>
 #include <string>
 
 using sluice::ChainBuffer;
@@ -255,4 +257,45 @@ TEST_CASE("ChainBuffer: headroom lets a full block move out with a prefix, uncop
   plain.append(pattern(kBlockSize));
   CHECK_FALSE(plain.tail_has_room());
   CHECK_FALSE(plain.move_front_block(dst, "x"));
+}
+
+TEST_CASE("ChainBuffer: tail_rooms spans blocks for one vectored read, commit_spread keeps order",
+          "[buffer]") {
+  ChainBuffer b;
+  b.append(std::string_view("head"));
+  std::span<char> spans[4];
+  // The tail block's room comes first, then whole new blocks, capped at max.
+  int n = b.tail_rooms(kBlockSize * 2, 1, spans, 4);
+  REQUIRE(n == 3);
+  CHECK(spans[0].size() == kBlockSize - 4);
+  CHECK(spans[1].size() == kBlockSize);
+  CHECK(spans[2].size() == 4);
+  std::string body = pattern(kBlockSize + 100, 5);  // a short read: the third block stays empty
+  std::size_t at = 0;
+  for (int i = 0; i < n && at < body.size(); ++i) {
+    std::size_t k = std::min(spans[i].size(), body.size() - at);
+    std::memcpy(spans[i].data(), body.data() + at, k);
+    at += k;
+  }
+  b.commit_spread(body.size());
+  CHECK(b.size() == 4 + body.size());
+  CHECK(b.capacity() == 2 * kBlockSize);  // the block left empty was given back
+  CHECK(contents(b) == "head" + body);
+
+  // A tail with less room than min_room is passed over, not filled.
+  ChainBuffer c;
+  c.append(pattern(kBlockSize - 10));
+  REQUIRE(c.tail_rooms(100, 11, spans, 4) == 1);
+  CHECK(spans[0].size() == 100);
+  std::memset(spans[0].data(), 'z', 100);
+  c.commit_spread(100);
+  CHECK(contents(c) == pattern(kBlockSize - 10) + std::string(100, 'z'));
+
+  // Nothing read: every block it added goes back.
+  ChainBuffer d;
+  d.append(std::string_view("x"));
+  REQUIRE(d.tail_rooms(kBlockSize * 3, 1, spans, 4) == 4);
+  d.commit_spread(0);
+  CHECK(d.capacity() == kBlockSize);
+  CHECK(contents(d) == "x");
 }

@@ -129,24 +129,28 @@ class RequestStream final : public serve::ResponseWriter {
 
   // Out: the stream's bytes not yet acknowledged, small_[small_begin_,
   // small_end_) then out_; ngtcp2 has been given the first sent_ of them.
-  std::array<char, 1024> small_;
   std::size_t small_begin_ = 0, small_end_ = 0;
   ChainBuffer out_;
   std::size_t sent_ = 0;
-  std::size_t offered_ = 0;  // bytes in the last chunk filled
-  // The unsent bytes fill() found last, as vectors, used up by written():
-  // a chunk per packet without walking the queue from its front each time.
-  ngtcp2_vec view_[StreamChunk::kMaxVecs];
-  std::size_t view_first_ = 0, view_count_ = 0;
-  // body_rooms' spans, until commit_body: each one's DATA frame header sits
-  // just before it.
-  static constexpr int kMaxRooms = 8;
-  std::array<std::span<char>, kMaxRooms> rooms_;
-  int room_count_ = 0;
+  std::size_t offered_ = 0;                      // bytes in the last chunk filled
+  std::size_t view_first_ = 0, view_count_ = 0;  // view_'s unused part
+  int room_count_ = 0;                           // rooms_ in use
   bool fin_offered_ = false;
   bool head_sent_ = false, no_body_ = false, ended_ = false, fin_sent_ = false;
   bool blocked_ = false, write_shut_ = false;
   bool waiting_acks_ = false;  // fill() saw nothing unsent: ready again on an ack
+
+  // The arrays last: the fields above, which every stream touches, share
+  // fewer cache lines (opening a stream was 2.4% of a small-request
+  // server's cycles, nearly all of it cache misses across this object).
+  // The unsent bytes fill() found last, as vectors, used up by written():
+  // a chunk per packet without walking the queue from its front each time.
+  ngtcp2_vec view_[StreamChunk::kMaxVecs];
+  // body_rooms' spans, until commit_body: each one's DATA frame header sits
+  // just before it.
+  static constexpr int kMaxRooms = 8;
+  std::array<std::span<char>, kMaxRooms> rooms_;
+  std::array<char, 1024> small_;
   static constexpr int kPeekBlocks = 96;
 };
 

@@ -14,6 +14,9 @@ namespace sluice::cli {
 struct Command {
   CommandSpec spec;
   std::function<int()> run;  // after the options were parsed into the struct the spec binds
+  // get only (curl's --next): a fresh option table for each operation after
+  // the first, bound to arguments of its own that run() then runs too.
+  std::function<CommandSpec()> next_operation;
 };
 
 Command get_command();

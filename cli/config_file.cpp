@@ -13,10 +13,7 @@ namespace {
 constexpr int kMaxDepth = 10;
 
 std::map<std::string, bool> takes_value(const CommandSpec& spec) {
-  std::map<std::string, bool> out;
-  for (const auto& o : spec.options)
-    if (!o.positional())
-      for (const auto& n : split_names(o.names)) out[n] = !o.metavar.empty();
+  auto out = option_arity(spec);
   out["--config"] = out["-K"] = true;
   return out;
 }

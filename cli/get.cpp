@@ -59,7 +59,9 @@ struct GetArgs {
   std::string unix_socket, abstract_unix_socket;
   std::string max_filesize, max_buffer = "1M", limit_rate;
   int max_redirs = 50, retry = 0;
-  LocalEndArgs local_end;  // --interface, --local-port, --no-keepalive, --keepalive-time
+  LocalEndArgs local_end;    // --interface, --local-port, --no-keepalive, --keepalive-time
+  bool next_marker = false;  // --next itself never reaches the parser (get_operations.hpp)
+  std::vector<std::shared_ptr<GetArgs>> next;  // the operations after each --next, in order
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
 };
 
@@ -309,6 +311,12 @@ CommandSpec get_spec(GetArgs& a) {
             "High-water mark for body bytes waiting for the consumer (default 1M; reading resumes "
             "below a quarter of it)",
             a.max_buffer),
+      flag("--next",
+           "Start another operation (also '-:'): the URLs and options after it are its own, "
+           "as in curl; -v, -s, -#, --no-progress-meter, --stderr, -Z, --parallel-max and "
+           "--fail-early hold for all. Operations run one after another and share the cookie "
+           "jar; the exit code is the last transfer's",
+           a.next_marker),
       flag("-#,--progress-bar",
            "Show a progress bar instead of the meter (also when stderr is not a terminal)",
            a.progress_bar),
@@ -665,29 +673,64 @@ Result<void> redirect_stderr(const std::string& path) {
   return {};
 }
 
-int run_get(GetArgs& a) {
-  if (!a.stderr_file.empty())
-    if (auto r = redirect_stderr(a.stderr_file); !r)
-      return print_coded_failure("sluice", r.error());
-  bool show_errors = !a.silent || a.show_error;
-  std::optional<Error> late;  // a bad glob in a later URL: reported after the others ran
-  auto cfg = make_config(a, late);
-  if (!cfg)
-    return show_errors ? print_coded_failure("sluice", cfg.error()) : exit_code(cfg.error().code);
-  std::string write_out = a.write_out;
-  if (write_out.starts_with('@')) {
-    // As curl reads it: line by line, line ends dropped ("\\n" in the text
-    // makes a newline).
-    // "@-" reads it from stdin.
-    std::ifstream file;
-    if (write_out != "@-") file.open(write_out.substr(1));
-    std::istream& f = write_out == "@-" ? std::cin : file;
-    std::string line;
-    write_out.clear();
-    while (std::getline(f, line)) write_out += line.substr(0, line.find('\r'));
+// -w's text: @FILE (or @-) read as curl reads it, line by line with the line
+// ends dropped ("\\n" in the text makes a newline).
+std::string write_out_format(const std::string& given) {
+  if (!given.starts_with('@')) return given;
+  std::ifstream file;
+  if (given != "@-") file.open(given.substr(1));
+  std::istream& f = given == "@-" ? std::cin : file;
+  std::string line, out;
+  while (std::getline(f, line)) out += line.substr(0, line.find('\r'));
+  return out;
+}
+
+// curl's global options: given in any operation, they hold for all of them
+// (--next resets only the others).
+void share_globals(const std::vector<GetArgs*>& ops) {
+  GetArgs g;
+  for (const GetArgs* a : ops) {
+    g.verbose = std::max(g.verbose, a->verbose);
+    g.silent |= a->silent;
+    g.no_progress_meter |= a->no_progress_meter;
+    g.progress_bar |= a->progress_bar;
+    g.parallel |= a->parallel;
+    g.fail_early |= a->fail_early;
+    if (a->parallel_max != GetArgs{}.parallel_max) g.parallel_max = a->parallel_max;
+    if (!a->stderr_file.empty()) g.stderr_file = a->stderr_file;
   }
+  for (GetArgs* a : ops) {
+    a->verbose = g.verbose;
+    a->silent = g.silent;
+    a->no_progress_meter = g.no_progress_meter;
+    a->progress_bar = g.progress_bar;
+    a->parallel = g.parallel;
+    a->fail_early = g.fail_early;
+    a->parallel_max = g.parallel_max;
+    a->stderr_file = g.stderr_file;
+  }
+}
+
+// An operation: its arguments, and the fetch they make.
+struct Operation {
+  const GetArgs& args;
+  fetch::Config cfg;
+  std::optional<Error> late;  // a bad glob in a later URL: reported after the others ran
+};
+
+bool cookie_engine(const GetArgs& a) {
+  return !a.cookie_jar.empty() ||
+         std::any_of(a.cookie.begin(), a.cookie.end(),
+                     [](const std::string& b) { return b.find('=') == std::string::npos; });
+}
+
+// Runs one operation's transfers; its -w, -D and meter are its own, the
+// cookie jar is every operation's (as curl shares it).
+Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar& jar) {
+  const GetArgs& a = op.args;
   fetch::Callbacks cb;
   if (a.verbose) cb.verbose = print_verbose;
+  std::string write_out = write_out_format(a.write_out);
   if (!write_out.empty())
     cb.write_out = [&](const fetch::Report& r) {
       std::vector<std::string> unknown;
@@ -698,7 +741,7 @@ int run_get(GetArgs& a) {
       if (!text.err.empty()) fmt::print(stderr, "{}", text.err);  // %{stderr}'s part
       return text.out;
     };
-  bool any_file = std::any_of(cfg->targets.begin(), cfg->targets.end(),
+  bool any_file = std::any_of(op.cfg.targets.begin(), op.cfg.targets.end(),
                               [](auto& t) { return !t.output_path.empty(); });
   bool meter =
       !a.silent && !a.no_progress_meter && !a.verbose &&
@@ -712,42 +755,78 @@ int run_get(GetArgs& a) {
   std::unique_ptr<FILE, int (*)(FILE*)> dump(nullptr, &std::fclose);
   if (!a.dump_header.empty() && a.dump_header != "-") {
     dump.reset(std::fopen(a.dump_header.c_str(), "wb"));
-    if (!dump) {
-      Error e{Errc::write_failed, fmt::format("Failed to open {}", a.dump_header)};
-      return show_errors ? print_coded_failure("sluice", e) : exit_code(e.code);
-    }
+    if (!dump) return fail(Errc::write_failed, fmt::format("Failed to open {}", a.dump_header));
     cb.header_dump = [&](std::string_view head) {
       std::fwrite(head.data(), 1, head.size(), dump.get());
       std::fflush(dump.get());  // a reader of the file sees each head as it came
     };
   }
-
   // The cookie engine: on with any -b or -c. A cookie file that cannot be
   // read is no error (curl starts with an empty jar then).
-  fetch::CookieJar jar;
-  bool engine = !a.cookie_jar.empty() ||
-                std::any_of(a.cookie.begin(), a.cookie.end(),
-                            [](const std::string& b) { return b.find('=') == std::string::npos; });
-  if (engine) {
+  if (cookie_engine(a)) {
     for (const auto& b : a.cookie)
       if (b.find('=') == std::string::npos && !b.empty())
         if (auto text = read_source(b)) jar.load(*text, std::time(nullptr));
-    cfg->cookies = &jar;
+    op.cfg.cookies = &jar;
   }
+  return fetch::run(op.cfg, cb);
+}
 
-  auto reports = fetch::run(*cfg, cb);
-  if (!a.cookie_jar.empty()) save_cookies(jar, a.cookie_jar, a.silent);
+// Every operation's configuration, before any transfer starts: a bad option
+// in the last one fails the command as curl's does, having fetched nothing.
+Result<std::vector<Operation>> plan_operations(const std::vector<GetArgs*>& ops) {
+  std::vector<Operation> out;
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (i + 1 < ops.size() && ops[i]->urls.empty() && ops[i]->url_opts.empty())
+      return fail(Errc::bad_argument, "missing URL before --next");
+    std::optional<Error> late;
+    auto cfg = make_config(*ops[i], late);
+    if (!cfg) return std::unexpected(cfg.error());
+    out.push_back({*ops[i], std::move(*cfg), std::move(late)});
+  }
+  return out;
+}
+
+int run_get(GetArgs& first) {
+  std::vector<GetArgs*> ops = {&first};
+  for (auto& n : first.next) ops.push_back(n.get());
+  share_globals(ops);
+  if (!first.stderr_file.empty())
+    if (auto r = redirect_stderr(first.stderr_file); !r)
+      return print_coded_failure("sluice", r.error());
+  bool show_errors = !first.silent || first.show_error;
+  auto plan = plan_operations(ops);
+  if (!plan)
+    return show_errors ? print_coded_failure("sluice", plan.error()) : exit_code(plan.error().code);
+
   // As curl: each failure is reported, and the last transfer's result is the
   // exit code (a stop by signal or a vanished consumer ends them all alike).
+  fetch::CookieJar jar;
   int code = 0;
   std::optional<int> first_failure;  // --fail-early's exit code
-  for (const auto& r : reports) {
-    code = r.error ? exit_code(r.error->code) : 0;
-    if (r.error && r.error->code != Errc::aborted && !first_failure) first_failure = code;
-    if (r.error && show_errors && r.error->code != Errc::cancelled)
-      print_coded_failure("sluice", *r.error);
+  std::optional<Error> late;
+  for (Operation& op : *plan) {
+    show_errors = !op.args.silent || op.args.show_error;
+    auto reports = run_operation(op, jar);
+    if (!reports) {
+      code = show_errors ? print_coded_failure("sluice", reports.error())
+                         : exit_code(reports.error().code);
+      break;
+    }
+    for (const auto& r : *reports) {
+      code = r.error ? exit_code(r.error->code) : 0;
+      if (r.error && r.error->code != Errc::aborted && !first_failure) first_failure = code;
+      if (r.error && show_errors && r.error->code != Errc::cancelled)
+        print_coded_failure("sluice", *r.error);
+    }
+    bool stopped = std::any_of(reports->begin(), reports->end(), [](const fetch::Report& r) {
+      return r.error && r.error->code == Errc::cancelled;  // a signal ends every operation
+    });
+    if ((late = op.late) || stopped || (first.fail_early && first_failure)) break;
   }
-  if (a.fail_early && first_failure) code = *first_failure;
+  for (const Operation& op : *plan)  // at the end, failed transfers or not, as curl does
+    if (!op.args.cookie_jar.empty()) save_cookies(jar, op.args.cookie_jar, op.args.silent);
+  if (first.fail_early && first_failure) code = *first_failure;
   if (late) return show_errors ? print_coded_failure("sluice", *late) : exit_code(late->code);
   return code;
 }
@@ -755,7 +834,13 @@ int run_get(GetArgs& a) {
 }  // namespace
 
 Command get_command() {
-  return make_command(get_spec, run_get);
+  auto args = std::make_shared<GetArgs>();
+  Command c{get_spec(*args), [args] { return run_get(*args); }, {}};
+  c.next_operation = [args] {
+    args->next.push_back(std::make_shared<GetArgs>());
+    return get_spec(*args->next.back());
+  };
+  return c;
 }
 
 }  // namespace sluice::cli

@@ -4,10 +4,14 @@
 #include <signal.h>
 
 #include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/config_file.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/get_operations.hpp"
 #include "cli/man_sections.hpp"
 #include "cli/unknown_option.hpp"
 #include "core/http/h3_module.hpp"
@@ -79,49 +83,37 @@ int generate(const std::string& what) {
 }
 
 // Whether an option (before any "--") is one of `names`.
-bool asked(int argc, char** argv, std::initializer_list<const char*> names) {
-  for (int i = 2; i < argc && std::strcmp(argv[i], "--") != 0; ++i)
+bool asked(const std::vector<std::string>& args, std::initializer_list<const char*> names) {
+  for (const auto& a : args) {
+    if (a == "--") break;
     for (const char* n : names)
-      if (!std::strcmp(argv[i], n)) return true;
+      if (a == n) return true;
+  }
   return false;
 }
 
-bool help_asked(int argc, char** argv) {
-  return asked(argc, argv, {"-h", "--help"});
-}
-
-int run_command(int argc, char** argv, const Command& command) {
-  const CommandSpec& spec = command.spec;
-  // get -K FILE: the file's options take its place before anything parses.
-  std::vector<std::string> expanded;
-  std::vector<char*> expanded_argv;
-  if (spec.name == "get") {
-    auto args = expand_config(spec, std::vector<std::string>(argv + 2, argv + argc));
-    if (!args) {
-      fmt::print(stderr, "sluice {}: {}\n", spec.name, args.error().message);
-      return exit_code(args.error().code);
-    }
-    expanded = std::move(*args);
-    expanded_argv = {argv[0], argv[1]};
-    for (auto& a : expanded) expanded_argv.push_back(a.data());
-    argc = static_cast<int>(expanded_argv.size());
-    argv = expanded_argv.data();
-  }
+// Parses one operation's arguments into the struct spec binds. Returns the
+// exit code when there is nothing to run (an error, --help, --version).
+std::optional<int> parse_operation(const CommandSpec& spec, std::vector<std::string> args) {
+  std::vector<char*> argv = {const_cast<char*>(spec.name.c_str())};
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
   CLI::App app{spec.summary, "sluice " + spec.name};
   app.set_help_flag();  // our own help, rendered from the table
   bool help = false;
   app.add_flag("-h,--help", help);
   bind_all(app, spec);
-  if (asked(argc, argv, {"-V", "--version"}) && !help_asked(argc, argv)) {  // as curl -V
+  bool help_asked = asked(args, {"-h", "--help"});
+  if (asked(args, {"-V", "--version"}) && !help_asked) {  // as curl -V
     print_version();
     return 0;
   }
-  if (auto unknown = unknown_option(spec, argc - 1, argv + 1); unknown && !help_asked(argc, argv)) {
+  if (auto unknown = unknown_option(spec, argc, argv.data()); unknown && !help_asked) {
     fmt::print(stderr, "{}\n", *unknown);
     return 2;
   }
   try {
-    app.parse(argc - 1, argv + 1);
+    app.parse(argc, argv.data());
   } catch (const CLI::ParseError& e) {
     if (help) {
       fmt::print("{}", render_help(spec));
@@ -135,6 +127,26 @@ int run_command(int argc, char** argv, const Command& command) {
     fmt::print("{}", render_help(spec));
     return 0;
   }
+  return std::nullopt;
+}
+
+int run_command(int argc, char** argv, const Command& command) {
+  const CommandSpec& spec = command.spec;
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (spec.name == "get") {
+    // -K FILE: the file's options take its place before anything parses.
+    auto expanded = expand_config(spec, std::move(args));
+    if (!expanded) {
+      fmt::print(stderr, "sluice {}: {}\n", spec.name, expanded.error().message);
+      return exit_code(expanded.error().code);
+    }
+    args = std::move(*expanded);
+  }
+  auto ops = command.next_operation ? split_operations(spec, args)
+                                    : std::vector<std::vector<std::string>>{args};
+  if (auto done = parse_operation(spec, std::move(ops[0]))) return *done;
+  for (std::size_t i = 1; i < ops.size(); ++i)
+    if (auto done = parse_operation(command.next_operation(), std::move(ops[i]))) return *done;
   return command.run();
 }
 

@@ -57,7 +57,10 @@ constexpr const char* kDifferences =
 curl protocols are exit 1. Where both have a flag, its meaning and exit codes are
 curl's; these are the known differences:
   - No ~/.curlrc is read: only -K FILE.
-  - No --next, no -T globbing, no Expect: 100-continue.
+  - No -T globbing, no Expect: 100-continue.
+  - --next operations run one after another, each on its own connections (curl
+    reuses a connection across them, and runs them together with -Z); an
+    operation without a URL fails the command before anything is fetched.
   - -T of a directory is exit 26 (curl sends nothing and exits 0).
   - HTTP/3 uploads are not streamed yet: --http3-only -T is exit 2, and --http3 -T
     uploads over TCP.

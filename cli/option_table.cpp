@@ -14,6 +14,14 @@ std::vector<std::string> split_names(const std::string& names) {
   return out;
 }
 
+std::map<std::string, bool> option_arity(const CommandSpec& spec) {
+  std::map<std::string, bool> out;
+  for (const auto& o : spec.options)
+    if (!o.positional())
+      for (const auto& n : split_names(o.names)) out[n] = !o.metavar.empty();
+  return out;
+}
+
 void bind_all(CLI::App& app, const CommandSpec& spec) {
   for (const auto& o : spec.options) o.bind(app, o);
 }

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,6 +74,8 @@ inline OptionSpec counted(std::string names, std::string help, int& target) {
 // Long and short names of an option, e.g. {"-o", "--output"}.
 std::vector<std::string> split_names(const std::string& names);
 
+// Each option name of spec ("-o", "--output"), and whether it takes a value.
+std::map<std::string, bool> option_arity(const CommandSpec& spec);
 // Registers every option of spec on app (help is ours, not CLI11's).
 void bind_all(CLI::App& app, const CommandSpec& spec);
 

@@ -90,6 +90,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l http3-only -d 'Use HT
 complete -c sluice -n '__fish_seen_subcommand_from get' -s Z -l parallel -d 'Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l parallel-max -r -d 'At most N transfers at once with -Z (default 50)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l max-buffer -r -d 'High-water mark for body bytes waiting for the consumer (default 1M; reading resumes below a quarter of it)'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l next -d 'Start another operation (also \'-:\'): the URLs and options after it are its own, as in curl; -v, -s, -#, --no-progress-meter, --stderr, -Z, --parallel-max and --fail-early hold for all. Operations run one after another and share the cookie jar; the exit code is the last transfer\'s'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s # -l progress-bar -d 'Show a progress bar instead of the meter (also when stderr is not a terminal)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l listen -r -d 'Listen here (repeatable; IPv6 as [::1]:PORT; default 127.0.0.1:8080)'
 complete -c sluice -n '__fish_seen_subcommand_from serve' -l tls -d 'Serve HTTPS (self-signed certificate unless --cert/--key)'

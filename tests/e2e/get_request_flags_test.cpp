@@ -272,3 +272,49 @@ TEST_CASE("get -w: remote and local ends on a reused connection, %{url}, %header
   auto parsed = nlohmann::json::parse(hj.out);
   CHECK(parsed["content-length"] == nlohmann::json::array({"1"}));
 }
+
+TEST_CASE("get --next: each operation its own options, globals for all, curl's exit codes",
+          "[get][next]") {
+  Server s;
+  const std::string u = s.base;
+  // Output and exit code as curl's for the same command line.
+  const std::string cases[] = {
+      u + "/bytes/5 --next -d hello " + u + "/echo -w ' %{http_code} %{method}\\n'",
+      "-f " + u + "/status/404 --next " + u + "/bytes/3",  // the last transfer's code: 0
+      u + "/bytes/3 --next -f " + u + "/status/404",       // 22
+      "--fail-early -f " + u + "/status/404 --next " + u + "/bytes/3",  // global: 22, no "abc"
+      "-d --next " + u + "/echo",                                       // a value, not a divider
+      "-X PUT -d a " + u + "/echo -: -d b " + u + "/echo -w '%{method}'",
+      "-I --next " + u + "/bytes/3",  // no URL before --next: 2, nothing fetched
+  };
+  for (const auto& args : cases) {
+    INFO(args);
+    auto mine = sh(get("-s " + args));
+    auto theirs = sh("curl -s " + args);
+    CHECK(mine.exit_code == theirs.exit_code);
+    CHECK(mine.out == theirs.out);
+  }
+  // Headers are per operation; the cookie jar is shared.
+  std::string f1 = tmpdir() + "/next1", f2 = tmpdir() + "/next2";
+  auto r =
+      sh(get("-s -H 'X-A: 1' " + u + "/headers -o " + f1 + " --next " + u + "/headers -o " + f2));
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(slurp(f1))["headers"]["X-A"] == "1");
+  CHECK_FALSE(nlohmann::json::parse(slurp(f2))["headers"].contains("X-A"));
+  std::string jar_args = "-L -c " + tmpdir() + "/next.jar '" + u + "/cookies/set?a=1' -o " + f1 +
+                         " --next -b '' " + u + "/cookies";
+  auto cookies = sh(get("-s " + jar_args));
+  CHECK(cookies.out == sh("curl -s " + jar_args).out);
+  CHECK(nlohmann::json::parse(cookies.out)["cookies"] == nlohmann::json({{"a", "1"}}));
+  // -v holds for both operations; "next" divides in a -K file too.
+  auto verbose = sh(get("-v " + u + "/bytes/1 --next " + u + "/bytes/2"));
+  CHECK(count_of(verbose.err, "> GET /bytes/") == 2);
+  std::string cfg = tmpdir() + "/next.cfg";
+  {
+    std::ofstream(cfg) << "url = \"" << u << "/bytes/2\"\nnext\ndata = \"z\"\nurl = \"" << u
+                       << "/echo\"\n";
+  }
+  auto from_cfg = sh(get("-s -K " + cfg));
+  CHECK(from_cfg.out == "abz");
+  CHECK(from_cfg.out == sh("curl -s -K " + cfg).out);
+}

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/h3/h3_frame.hpp"
 #include "core/http/stream_fields.hpp"
 #include "core/util/small_alloc.hpp"
 
@@ -195,7 +196,7 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
                                        req.has_body ? &reader : nullptr, nullptr);
   if (rv != 0) {
     streams_.erase(id);
-    ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_INTERNAL_ERROR);
+    ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, h3err::kInternal);
     return std::unexpected(h3_error("request", rv));
   }
   if (cfg_.trace) {

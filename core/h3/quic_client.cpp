@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/h3/h3_frame.hpp"
 #include "core/util/small_alloc.hpp"
 
 namespace sluice::h3 {
@@ -65,7 +66,7 @@ Result<std::unique_ptr<QuicClient>> QuicClient::connect(Loop& loop, QuicClientCo
 
 QuicClient::~QuicClient() {
   *alive_ = false;
-  if (conn_ && !closed_) close(kH3NoError, "");
+  if (conn_ && !closed_) close(h3err::kNoError, "");
   if (conn_) ngtcp2_conn_del(conn_);
 }
 
@@ -274,7 +275,7 @@ Error QuicClient::error_from_read(int rv) {
 // streams still open (recv_failed: the session makes that 52 or 18).
 Error QuicClient::closed_by_peer() const {
   const ngtcp2_ccerr* e = ngtcp2_conn_get_ccerr(conn_);
-  if (e->type == NGTCP2_CCERR_TYPE_APPLICATION && e->error_code == kH3NoError)
+  if (e->type == NGTCP2_CCERR_TYPE_APPLICATION && e->error_code == h3err::kNoError)
     return Error{Errc::recv_failed, "QUIC connection closed by the server"};
   if (e->type == NGTCP2_CCERR_TYPE_APPLICATION)
     return Error{Errc::http3,

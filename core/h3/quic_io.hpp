@@ -29,7 +29,6 @@ inline constexpr std::size_t kRxSlots = 64;
 // larger slots, about as many packets per system call as kRxSlots.
 inline constexpr std::size_t kGroSlots = 4;
 inline constexpr std::size_t kTxPacketMax = 2048;
-inline constexpr uint64_t kH3NoError = 0x100;  // H3_NO_ERROR (RFC 9114 8.1)
 
 ngtcp2_tstamp to_tstamp(TimePoint t);
 TimePoint from_tstamp(ngtcp2_tstamp t);

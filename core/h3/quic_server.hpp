@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/h3/h3_frame.hpp"
 #include "core/h3/quic_io.hpp"
 #include "core/h3/quic_tls.hpp"
 #include "core/h3/server_ids.hpp"
@@ -47,7 +48,7 @@ class ServerConnection {
   void drain();  // GOAWAY, then close when the streams are done
   // Sends CONNECTION_CLOSE (unless the peer closed or went idle) and leaves
   // the listener.
-  void close(uint64_t app_error = kH3NoError);
+  void close(uint64_t app_error = h3err::kNoError);
 
   ngtcp2_conn* conn() const { return conn_; }
   Loop& loop();

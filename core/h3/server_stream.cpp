@@ -6,7 +6,6 @@
 #include <charconv>
 
 #include "core/h1/http_date.hpp"
-#include "core/h3/quic_server.hpp"
 #include "core/h3/server_session.hpp"
 
 namespace sluice::h3 {
@@ -202,9 +201,7 @@ void RequestStream::peer_reset() {
 // in cache (on reuse, after hundreds of other requests, it was not: that
 // was 6% of the server's cycles).
 void RequestStream::closed() {
-  endpoint_.reset();
-  state_ = serve::Pull::done;
-  write_shut_ = true;
+  shut();
   head_.reset_keeping_capacity();
   out_.clear();
   small_begin_ = small_end_ = sent_ = 0;
@@ -424,6 +421,7 @@ bool RequestStream::unblock() {
 // ngtcp2 answered the client's STOP_SENDING with RESET_STREAM: nothing more
 // goes out, so nothing more is made; a request body still coming is taken
 // in and dropped (credit()).
+// The endpoint goes in place: the write path never runs inside an endpoint.
 void RequestStream::shut() {
   write_shut_ = true;
   endpoint_.reset();

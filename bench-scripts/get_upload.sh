@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # `get -T` upload: a 1 GiB file (tmpfs) PUT to sluice serve's /upload, which
 # answers the byte count and CRC-32 it took; sluice vs `curl -T`, plain h1
-# and h2c (prior knowledge), the client pinned to core 1 and the server to
-# core 0. Runs alternate between the clients; the median run by wall time
+# and h2c (prior knowledge), and over HTTP/3 (TLS) vs libcurl's HTTP/3
+# (peers/curl_h3_get.c with an upload file), the client pinned to core 1
+# and the server to core 0. Runs alternate between the clients; the median run by wall time
 # counts. Reports throughput, the client's CPU (user+sys) and peak RSS, and
 # sluice/curl ratios from the same run.
 # Output: results/get_upload.json
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/h3_lib.sh"
 SIZE=${SIZE:-1073741824}
 RUNS=${RUNS:-5}
 tmp=$(mktemp -d)
@@ -16,9 +18,15 @@ cleanup_file() { rm -f "$file"; rm -rf "$tmp"; cleanup; }
 trap cleanup_file EXIT
 head -c "$SIZE" /dev/urandom > "$file"
 port=$(free_port)
+h3_cert "$tmp"
 start_bg taskset -c 0 "$SLUICE" serve -q --max-body-size $((SIZE * 2)) --listen 127.0.0.1:$port
 wait_port $port
 url=http://127.0.0.1:$port/upload
+tport=$(free_port)
+start_bg taskset -c 0 "$SLUICE" serve -q --max-body-size $((SIZE * 2)) --listen 127.0.0.1:$tport \
+  --tls --http3 --cert "$tmp/cert.pem" --key "$tmp/key.pem"
+wait_port $tport && wait_udp $tport
+h3url=https://127.0.0.1:$tport/upload
 want=$(python3 -c 'import sys, zlib
 c = 0
 with open(sys.argv[1], "rb") as f:
@@ -36,12 +44,17 @@ run() {
 }
 
 json="{\"size\":$SIZE,\"runs\":$RUNS"
-for proto in h1 h2c; do
+for proto in h1 h2c h3; do
   flags=(--http1.1); [[ $proto == h2c ]] && flags=(--http2-prior-knowledge)
   : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
   for _ in $(seq "$RUNS"); do
-    run "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sS "${flags[@]}" -T "$file" "$url"
-    run "$tmp/curl.runs" taskset -c 1 curl -sS "${flags[@]}" -T "$file" "$url"
+    if [[ $proto == h3 ]]; then
+      run "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sSk --http3-only -T "$file" "$h3url"
+      run "$tmp/curl.runs" taskset -c 1 "$CURL_H3" "$h3url" "$file"
+    else
+      run "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sS "${flags[@]}" -T "$file" "$url"
+      run "$tmp/curl.runs" taskset -c 1 curl -sS "${flags[@]}" -T "$file" "$url"
+    fi
   done
   read -r sw scpu srss < <(median_run "$tmp/sluice.runs")
   read -r cw ccpu crss < <(median_run "$tmp/curl.runs")

@@ -626,7 +626,6 @@ Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& la
   if (!version) return std::unexpected(version.error());
   c.http_version = *version;
   c.http10 = a.http10;
-  if (auto v = upload_http_version(a.upload, c); !v) return std::unexpected(v.error());
   if (a.parallel_max < 1) return fail(Errc::bad_argument, "--parallel-max must be at least 1");
   c.parallel = a.parallel;
   c.fail_early = a.fail_early;

@@ -47,14 +47,4 @@ Result<void> attach_uploads(const std::vector<std::string>& files, bool other_bo
   return {};
 }
 
-Result<void> upload_http_version(const std::vector<std::string>& files, fetch::Config& c) {
-  if (files.empty()) return {};
-  if (c.http_version == HttpVersion::http3_only)
-    return fail(Errc::bad_argument,
-                "-T/--upload-file is not supported with --http3-only yet (--http3 uploads over "
-                "TCP)");
-  if (c.http_version == HttpVersion::http3) c.http_version = HttpVersion::negotiate;
-  return {};
-}
-
 }  // namespace sluice::cli

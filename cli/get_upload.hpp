@@ -17,8 +17,4 @@ namespace sluice::cli {
 Result<void> attach_uploads(const std::vector<std::string>& files, bool other_body,
                             fetch::Config& c);
 
-// --http3 with -T goes over TCP (HTTP/3 uploads are not streamed yet);
-// --http3-only with -T is refused.
-Result<void> upload_http_version(const std::vector<std::string>& files, fetch::Config& c);
-
 }  // namespace sluice::cli

@@ -62,8 +62,6 @@ curl's; these are the known differences:
     reuses a connection across them, and runs them together with -Z); an
     operation without a URL fails the command before anything is fetched.
   - -T of a directory is exit 26 (curl sends nothing and exits 0).
-  - HTTP/3 uploads are not streamed yet: --http3-only -T is exit 2, and --http3 -T
-    uploads over TCP.
   - Proxies are HTTP proxies with Basic credentials: no SOCKS, no https:// proxy,
     no Digest/NTLM/Negotiate, no --proxy-header.
   - --unix-socket and --abstract-unix-socket together are exit 2 (curl keeps the

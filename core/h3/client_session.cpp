@@ -12,6 +12,10 @@ namespace {
 
 constexpr uint32_t kCreditSteps = 2;            // window updates per stream window consumed
 constexpr std::size_t kMaxPending = 64 * 1024;  // body bytes gathered before the sink sees them
+// -T bytes handed to nghttp3 and not yet acknowledged, per stream: enough to
+// keep loopback busy between acknowledgements, and the bound on what a slow
+// server makes us hold.
+constexpr std::size_t kUploadInFlight = 1024 * 1024;
 
 }  // namespace
 
@@ -88,6 +92,7 @@ struct H3Callbacks {
   static nghttp3_ssize read_body(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
                                  uint32_t* flags, void* user, void*) {
     auto* s = self(user).stream(id);
+    if (s && s->upload && veccnt > 0) return self(user).read_upload(id, *s, vec, flags);
     *flags |= NGHTTP3_DATA_FLAG_EOF;
     if (!s || s->body_given || s->body.empty() || veccnt == 0) return 0;
     // The whole body at once: it stays in the Stream until the stream closes,
@@ -96,6 +101,13 @@ struct H3Callbacks {
     vec[0].base = reinterpret_cast<uint8_t*>(s->body.data());
     vec[0].len = s->body.size();
     return 1;
+  }
+
+  // Body bytes nghttp3 gave to QUIC that the server has now acknowledged.
+  static int acked_stream_data(nghttp3_conn*, int64_t id, uint64_t n, void* user, void*) {
+    auto& session = self(user);
+    if (auto* s = session.stream(id)) session.upload_acked(id, *s, n);
+    return 0;
   }
 };
 
@@ -113,6 +125,7 @@ const nghttp3_callbacks& H3ClientSession::callbacks() {
     c.end_stream = H3Callbacks::end_stream;
     c.reset_stream = H3Callbacks::reset_stream;
     c.shutdown = H3Callbacks::shutdown;
+    c.acked_stream_data = H3Callbacks::acked_stream_data;
     return c;
   }();
   return cb;
@@ -179,9 +192,6 @@ bool H3ClientSession::can_submit() const {
 
 Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "HTTP/3 session cannot take a stream now");
-  // A streamed body (-T) needs its pieces kept until acknowledged: not done
-  // yet, so refused rather than sent empty (get turns --http3 into TCP).
-  if (req.upload) return fail(Errc::bad_argument, "-T/--upload-file is not supported over HTTP/3");
   int64_t id = -1;
   if (int rv = ngtcp2_conn_open_bidi_stream(quic_->conn(), &id, nullptr); rv != 0)
     return fail(Errc::send_failed,
@@ -190,7 +200,10 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   auto nv = fields.as<nghttp3_nv>(NGHTTP3_NV_FLAG_NONE);
   Stream& s = streams_[id];
   s.sink = &sink;
-  s.body = req.has_body ? req.body : std::string();
+  if (req.upload)
+    s.upload = BodyHold(body_of(req));  // rewound: a redirect or a retry sends it again
+  else if (req.has_body)
+    s.body = req.body;
   nghttp3_data_reader reader{H3Callbacks::read_body};
   int rv = nghttp3_conn_submit_request(h3_, id, nv.data(), nv.size(),
                                        req.has_body ? &reader : nullptr, nullptr);
@@ -205,6 +218,59 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   }
   quic_->schedule_write();
   return static_cast<StreamId>(id);
+}
+
+// One block of -T's source per call, into the bytes kept until acknowledged.
+// A source with nothing yet, or a full budget, blocks the stream until
+// wait_for_upload or upload_acked resumes it.
+nghttp3_ssize H3ClientSession::read_upload(int64_t id, Stream& s, nghttp3_vec* vec,
+                                           uint32_t* flags) {
+  if (s.upload_out.size() >= kUploadInFlight) {
+    s.upload_full = true;
+    return NGHTTP3_ERR_WOULDBLOCK;
+  }
+  std::span<char> room = s.upload_out.tail_room();
+  auto n = s.upload->read(room);
+  if (!n) {  // reset from the loop, not inside nghttp3's write; stream_closed reports why
+    s.upload_error = n.error();
+    s.upload.release();
+    loop_.defer([this, alive = alive_, id] {
+      if (*alive && stream(id) && !closed_) {
+        ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
+        quic_->schedule_write();
+      }
+    });
+    return NGHTTP3_ERR_WOULDBLOCK;
+  }
+  if (*n == kWouldBlock) {
+    wait_for_upload(id, s);
+    return NGHTTP3_ERR_WOULDBLOCK;
+  }
+  if (*n == 0) {
+    *flags |= NGHTTP3_DATA_FLAG_EOF;
+    s.upload.release();
+    return 0;
+  }
+  s.upload_out.commit(static_cast<std::size_t>(*n));
+  vec[0].base = reinterpret_cast<uint8_t*>(room.data());
+  vec[0].len = static_cast<std::size_t>(*n);
+  return 1;
+}
+
+void H3ClientSession::wait_for_upload(int64_t id, Stream& s) {
+  s.upload->wait(loop_, [this, alive = alive_, id] {
+    if (!*alive || closed_ || !stream(id)) return;
+    nghttp3_conn_resume_stream(h3_, id);
+    quic_->schedule_write();
+  });
+}
+
+void H3ClientSession::upload_acked(int64_t id, Stream& s, uint64_t n) {
+  s.upload_out.consume(static_cast<std::size_t>(n));  // an in-memory body has none here
+  if (!s.upload_full || s.upload_out.size() >= kUploadInFlight) return;
+  s.upload_full = false;
+  nghttp3_conn_resume_stream(h3_, id);
+  quic_->schedule_write();
 }
 
 void H3ClientSession::take_body(int64_t id, Stream& s, std::span<const char> bytes) {
@@ -254,6 +320,8 @@ void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
   if (!s.sink) return;
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+  } else if (s.upload_error) {
+    s.sink->on_error(*s.upload_error);
   } else if (app_error == NGHTTP3_H3_NO_ERROR && s.end_seen && s.head_done) {
     s.sink->on_end();
   } else if (app_error == NGHTTP3_H3_REQUEST_REJECTED) {

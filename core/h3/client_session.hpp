@@ -8,12 +8,15 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "core/h3/h3_glue.hpp"
 #include "core/h3/quic_client.hpp"
+#include "core/http/body_source.hpp"
 #include "core/http/session.hpp"
+#include "core/util/buffer.hpp"
 
 namespace sluice::h3 {
 
@@ -49,6 +52,13 @@ class H3ClientSession final : public Session, private Http3Glue {
     Response resp{.status = 0, .version_major = 3, .version_minor = 0};
     std::string body;  // request body; nghttp3 sends from it until the stream closes
     bool body_given = false;
+    // -T: the source is read as nghttp3 asks for bytes, and what it was given
+    // stays in upload_out until the server acknowledges it (nghttp3 sends
+    // from those bytes, not from a copy): at most kUploadInFlight at a time.
+    BodyHold upload;
+    ChainBuffer upload_out;
+    std::optional<Error> upload_error;  // the source failed: the stream is reset
+    bool upload_full = false;           // waits for acknowledgements
     // Body bytes of this read batch, handed to the sink in one piece: QUIC
     // delivers a packet's worth (~1.2 KB) per call, too little per write(2).
     std::string pending;
@@ -63,6 +73,9 @@ class H3ClientSession final : public Session, private Http3Glue {
   Stream* stream(int64_t id);
   void headers_complete(int64_t id, Stream& s);
   void take_body(int64_t id, Stream& s, std::span<const char> bytes);
+  nghttp3_ssize read_upload(int64_t id, Stream& s, nghttp3_vec* vec, uint32_t* flags);
+  void wait_for_upload(int64_t id, Stream& s);
+  void upload_acked(int64_t id, Stream& s, uint64_t n);
   void deliver(int64_t id, Stream& s);
   void stream_closed(int64_t id, uint64_t app_error);
   void fail_all(const Error& e);

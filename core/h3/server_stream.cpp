@@ -126,6 +126,7 @@ uint64_t RequestStream::headers_done(bool ends_here) {
   rx_ = Rx::body;
   head_.chunked = !ends_here && !head_.content_length;  // a body of unknown length follows
   session_.router_.count_request();
+  if (head_.expect_continue && head_.has_body()) send_continue();
   endpoint_ = session_.router_.route(head_);
   state_ = endpoint_->pull(*this);
   return 0;
@@ -253,12 +254,19 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
     qpack::encode_field(section, "content-length",
                         {digits, static_cast<std::size_t>(end - digits)});
   }
-  uint8_t frame[16];
-  uint8_t* p = put_varint(frame, frame_type::kHeaders);
-  p = put_varint(p, section.size());
-  enqueue({reinterpret_cast<char*>(frame), static_cast<std::size_t>(p - frame)});
-  enqueue(section);
+  enqueue_frame(frame_type::kHeaders, section);
   if (no_body_) ended_ = true;
+  ready();
+}
+
+// Expect: 100-continue (RFC 9110 10.1.1): the client sends the body only
+// after this interim answer, or after waiting for it in vain.
+void RequestStream::send_continue() {
+  std::string& section = session_.scratch_;
+  section.clear();
+  qpack::begin_section(section);
+  qpack::encode_status(section, 100);
+  enqueue_frame(frame_type::kHeaders, section);
   ready();
 }
 
@@ -307,11 +315,7 @@ void RequestStream::commit_body(std::size_t n) {
 
 void RequestStream::write(std::string_view bytes) {
   if (!head_sent_ || no_body_ || ended_ || write_shut_ || bytes.empty()) return;
-  uint8_t frame[16];
-  uint8_t* p = put_varint(frame, frame_type::kData);
-  p = put_varint(p, bytes.size());
-  enqueue({reinterpret_cast<char*>(frame), static_cast<std::size_t>(p - frame)});
-  enqueue(bytes);
+  enqueue_frame(frame_type::kData, bytes);
   ready();
 }
 
@@ -339,6 +343,14 @@ Loop& RequestStream::loop() {
 
 // Small pieces go inline behind what small_ holds, as long as nothing waits
 // in out_ (the order of the bytes).
+void RequestStream::enqueue_frame(uint64_t type, std::string_view payload) {
+  uint8_t header[16];
+  uint8_t* p = put_varint(header, type);
+  p = put_varint(p, payload.size());
+  enqueue({reinterpret_cast<char*>(header), static_cast<std::size_t>(p - header)});
+  enqueue(payload);
+}
+
 void RequestStream::enqueue(std::string_view bytes) {
   if (out_.empty() && small_end_ + bytes.size() <= small_.size()) {
     std::copy(bytes.begin(), bytes.end(), small_.begin() + static_cast<std::ptrdiff_t>(small_end_));

@@ -108,6 +108,8 @@ class RequestStream final : public serve::ResponseWriter {
   void request_end();
   void stream_error(uint64_t code);  // resets both directions with code
   void enqueue(std::string_view bytes);
+  void enqueue_frame(uint64_t type, std::string_view payload);  // its header, then it
+  void send_continue();                                         // a HEADERS frame with :status 100
   void build_view();  // view_ from the queue, after the first sent_ bytes
   void ready();       // bytes or a fin to send: into the session's list
   std::size_t pending() const { return small_end_ - small_begin_ + out_.size(); }

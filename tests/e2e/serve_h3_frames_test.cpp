@@ -98,6 +98,14 @@ TEST_CASE("serve --http3: malformed request streams get RFC 9114's error codes",
   CHECK(outcome(s, kControl,
                 request(kPost, "/echo", with_name_ref(kContentLength, "4")) + frame(kData, "abcd"))
             .starts_with("response "));
+  // Expect: 100-continue: an interim HEADERS frame first (:status 100,
+  // static index 63), while the body is still to come.
+  auto expect =
+      outcome(s, kControl,
+              request(kPost, "/echo",
+                      with_name_ref(kContentLength, "4") + literal("expect", "100-continue")),
+              false);
+  CHECK(expect.starts_with("partial 01040000ff00"));  // /echo's own head may follow
   // A HEADERS frame over the 64 KiB limit: H3_EXCESSIVE_LOAD, read or not.
   std::string huge = std::string("\x01\x80\x01\x11\x70", 5);  // type 1, length 70000
   CHECK(outcome(s, kControl, huge, false) == "reset 0x107");

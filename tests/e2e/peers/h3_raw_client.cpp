@@ -8,11 +8,14 @@
 //   transport 0xCODE  ... with a QUIC transport error
 //   reset 0xCODE      the server reset the request stream with CODE
 //   response N        the request stream ended cleanly after N bytes
+//   partial HEX       (nofin only) the first bytes the server sent before
+//                     the request ended, e.g. an interim 100
 //   timeout           none of these within 5 s
 // Usage: h3_raw_client PORT CONTROL_HEX REQUEST_HEX [nofin]
 // ("" for CONTROL sends no control stream.) Exit status 0 once a line is
 // printed, 1 on a usage or connection error.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <string>
@@ -67,7 +70,10 @@ class RawClient final : public QuicApp {
                                      void*) override {
     if (id == request_.id) {
       received_ += data.size();
-      if (fin) report(fmt::format("response {}", received_));
+      if (fin)
+        report(fmt::format("response {}", received_));
+      else if (!request_.fin)
+        report(fmt::format("partial {:02x}", fmt::join(data, "")));
     }
     return data.size();
   }

@@ -450,7 +450,11 @@ void Transfer::on_headers(const Response& r) {
   rep_.redirect_url.clear();
   if (!env_.cfg.follow && is_redirect(r.status) && location)
     if (auto next = resolve_reference(req_.url, *location)) rep_.redirect_url = next->str();
-  if (env_.cfg.follow && is_redirect(r.status) && location) {
+  if (r.status < 100) {  // "051": three digits, but no HTTP status (curl's exit 1 too)
+    pending_error_ =
+        Error{Errc::unsupported_protocol, "Unsupported response code in HTTP response"};
+    mode_ = Mode::discard;
+  } else if (env_.cfg.follow && is_redirect(r.status) && location) {
     auto next = resolve_reference(req_.url, *location);
     if (!next) {
       pending_error_ = next.error();

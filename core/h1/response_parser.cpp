@@ -81,7 +81,9 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   r.status = llhttp_get_status_code(p);
   r.version_major = llhttp_get_http_major(p);
   r.version_minor = llhttp_get_http_minor(p);
-  if (r.status < 100 || r.status > 999) {  // "HTTP/1.1 \r\n": no status code at all
+  // "HTTP/1.1 \r\n": no status code at all. "051" is three digits: the
+  // transfer refuses it (curl's exit 1, not 8).
+  if (r.status == 0 || r.status > 999) {
     s.refused_ = Refused::bad_status;
     return -1;
   }

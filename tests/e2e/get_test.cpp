@@ -165,6 +165,26 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
     CHECK(r.exit_code == 8);
     CHECK_THAT(r.err, ContainsSubstring("no valid status code"));
   }
+  SECTION("a status of three digits under 100 is curl's exit 1, over h1 and h2") {
+    BadServer h1("status-051");
+    auto mine = sh(get("-sS -o /dev/null -w '%{http_code}' " + h1.url));
+    auto curl = sh("curl -s -o /dev/null -w '%{http_code}' " + h1.url);
+    CHECK(mine.exit_code == 1);
+    CHECK(mine.exit_code == curl.exit_code);
+    CHECK(mine.out == "051");
+    CHECK(mine.out == curl.out);
+    CHECK_THAT(mine.err, ContainsSubstring("Unsupported response code"));
+    int port = free_port();
+    Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py status-051 " +
+                 std::to_string(port));
+    REQUIRE(wait_port(port));
+    std::string h2 = "--http2-prior-knowledge -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
+                     std::to_string(port) + "/";
+    auto mine2 = sh(get("-s " + h2)), curl2 = sh("curl -s " + h2);
+    CHECK(mine2.exit_code == 1);
+    CHECK(mine2.exit_code == curl2.exit_code);
+    CHECK(mine2.out == curl2.out);
+  }
   SECTION("a head with bare LF line ends is read, as curl reads it") {
     auto r = sh(get("-sS -w '|%{http_code}' " + BadServer("bare-lf").url));
     CHECK(r.exit_code == 0);

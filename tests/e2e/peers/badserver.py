@@ -18,6 +18,7 @@ Each connection is handled by MODE:
   endless-head a status line, then header lines forever              -> exit 56
   endless-trailers  a chunked body, then trailer lines forever      -> exit 56, body kept
   no-status    "HTTP/1.1 " and a blank line: no status code         -> exit 8
+  status-051   "HTTP/1.1 051 X", a 2-byte body: three digits, no status -> exit 1
   trailers     a chunked body "hello" with a trailer X-T: 1           -> exit 0
   bare-lf      a head whose lines end in LF alone, body "ok"          -> exit 0, as curl
   te-gzip      "Transfer-Encoding: gzip, chunked" (curl needs --tr-encoding) -> exit 61
@@ -145,6 +146,8 @@ def handle(conn, number):
                 got += len(chunk)
         elif MODE == "no-status":
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
+        elif MODE == "status-051":
+            conn.sendall(b"HTTP/1.1 051 X\r\nContent-Length: 2\r\n\r\nhi")
         elif MODE == "switch":
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
                          b"Upgrade: h2c\r\n\r\nTHIS IS NOT HTTP/2 AT ALL, NOT EVEN A FRAME")

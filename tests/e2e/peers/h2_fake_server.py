@@ -7,6 +7,7 @@ usage: h2_fake_server.py MODE PORT
   garbage  sends a frame that breaks the framing layer        -> exit 16
   goaway-kept  GOAWAY(COMPRESSION_ERROR) keeping stream 1, then closes -> exit 16
   goaway-mid   a head and 5 body bytes, GOAWAY(INTERNAL_ERROR), close  -> exit 16
+  status-CODE  a response whose :status is CODE as given (e.g. status-051)
   burst-stall  of a 100 MB body, 10 fast 64 KiB bursts and 123 bytes (inside
                the 1 MiB window), then stalls: bytes short of SO_RCVLOWAT -> exit 28
 It reads the client preface and frames without decoding HPACK: enough to
@@ -53,6 +54,9 @@ def serve(conn):
         out += frame(7, 0, 0, struct.pack(">II", 1, 9))
     elif MODE == "goaway-mid":  # :status 200 (static index 8), then part of a body
         out += frame(1, 4, 1, b"\x88") + frame(0, 0, 1, b"hello") + frame(7, 0, 0, struct.pack(">II", 1, 2))
+    elif MODE.startswith("status-"):  # a :status literal as given, END_STREAM
+        code = MODE[len("status-"):].encode()
+        out += frame(1, 5, 1, b"\x08" + bytes([len(code)]) + code)
     elif MODE == "burst-stall":  # :status 200, content-length: 100000000 (literal, indexed name)
         out += frame(1, 4, 1, b"\x88\x5c\x09100000000")
         conn.sendall(out)

@@ -44,6 +44,7 @@ Result<std::vector<Request>> build_requests(const Config& c) {
     if (!out.empty() && u->origin() != out.front().url.origin())
       return fail(Errc::bad_argument, "all URLs must share one origin (scheme://host:port)");
     out.push_back(fetch::build_request(fc, *u));
+    out.back().expect_continue = false;  // a load generator sends its body at once, as wrk does
     // Sent unchanged on every h1 connection: format the head once, not per request.
     out.back().h1_head = H1ClientSession::serialize_head(out.back());
   }

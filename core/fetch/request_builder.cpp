@@ -43,6 +43,25 @@ std::optional<std::string> authorization(const Config& cfg, const Url& url) {
 
 }  // namespace
 
+namespace {
+
+// curl 8's rule: HTTP/1.1 bodies over 1 MiB or of unknown length announce
+// "Expect: 100-continue", unless -H names Expect at all ("Expect:" turns it
+// off); a user's own "Expect: 100-continue" is waited for too.
+bool expects_continue(const Config& cfg, const Request& r) {
+  constexpr uint64_t kThreshold = 1024 * 1024;
+  if (!r.has_body || r.http10) return false;
+  for (const auto& line : cfg.headers) {
+    std::string_view name = std::string_view(line).substr(0, line.find_first_of(":;"));
+    if (iequals(name, "expect")) return r.headers.has_token("expect", "100-continue");
+  }
+  std::optional<uint64_t> length =
+      r.upload ? r.upload->length() : std::optional<uint64_t>(r.body.size());
+  return !length || *length > kThreshold;
+}
+
+}  // namespace
+
 Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySource> upload) {
   Request r;
   r.url = url;
@@ -76,6 +95,7 @@ Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySou
   Headers defaults = r.headers;  // what a user's -H replaces rather than adds to
   defaults.add("Host", "");
   for (const auto& line : cfg.headers) apply_header(r.headers, defaults, line);
+  r.expect_continue = expects_continue(cfg, r);
   return r;
 }
 

@@ -203,7 +203,7 @@ void Transfer::attempt(bool allow_reuse) {
   mode_ = Mode::write;
   redirect_to_.reset();
   pending_error_.reset();
-  retry_status_ = got_response_ = false;
+  retry_status_ = got_response_ = resend_without_expect_ = false;
   drained_ = 0;
   decoder_.reset();
   end_waits_ = false;
@@ -454,6 +454,11 @@ void Transfer::on_headers(const Response& r) {
     pending_error_ =
         Error{Errc::unsupported_protocol, "Unsupported response code in HTTP response"};
     mode_ = Mode::discard;
+  } else if (r.status == 417 && req_.expect_continue && session_ &&
+             session_->protocol().starts_with("1")) {
+    // Expectation Failed: the same request again without Expect, as curl does.
+    resend_without_expect_ = true;
+    mode_ = Mode::drain;
   } else if (env_.cfg.follow && is_redirect(r.status) && location) {
     auto next = resolve_reference(req_.url, *location);
     if (!next) {
@@ -693,6 +698,13 @@ void Transfer::after_response() {
   if (retry_status_ &&
       retry_later({Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
     return;
+  if (resend_without_expect_) {
+    req_.expect_continue = false;
+    req_.headers.remove("expect");
+    if (env_.cb.verbose)
+      env_.cb.verbose('*', "Got 417 while waiting for a 100: sending the request again");
+    return attempt(true);
+  }
   if (redirect_to_) {
     if (rep_.num_redirects >= env_.cfg.max_redirs)
       return finish(Error{Errc::too_many_redirects,

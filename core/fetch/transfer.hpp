@@ -119,6 +119,7 @@ class Transfer final : public ResponseSink {
   std::optional<Error> pending_error_;  // decided at the headers, reported at the end
   std::optional<uint64_t> content_length_;
   bool retry_status_ = false;
+  bool resend_without_expect_ = false;  // a 417 to Expect: 100-continue: once more without it
   bool reused_ = false, stale_retried_ = false, finished_ = false, got_first_byte_ = false;
   bool got_response_ = false;  // a response head arrived for the current attempt
   int retries_left_ = 0, retry_count_ = 0;

@@ -11,8 +11,22 @@ H1ClientSession::H1ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
     : loop_(loop),
       transport_(std::move(transport)),
       parser_(ResponseParser::Events{
-          .informational = [this](const Response& r) { sink()->on_informational(r); },
-          .headers = [this](Response& r) { sink()->on_headers(r); },
+          .informational =
+              [this](const Response& r) {
+                if (r.status == 100) end_continue_wait(true);
+                sink()->on_informational(r);
+              },
+          .headers =
+              [this](Response& r) {
+                // Answered without a 100: the body stays unsent, and the
+                // server may still wait for it, so the connection ends here.
+                if (continue_timer_) {
+                  end_continue_wait(false);
+                  sending_.release();
+                  keep_alive_ = false;
+                }
+                sink()->on_headers(r);
+              },
           .body =
               [this](std::span<const char> b) {
                 if (aborted_) return;
@@ -51,6 +65,7 @@ std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm*
   if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
   for (const auto& [n, v] : req.headers.list()) head += fmt::format("{}: {}\r\n", n, v);
+  if (req.expect_continue && !req.headers.has("expect")) head += "Expect: 100-continue\r\n";
   if (req.has_body && !req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
     if (auto length = body_length(req))
       head += fmt::format("Content-Length: {}\r\n", *length);
@@ -87,6 +102,7 @@ Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink)
     sending_ = BodyHold(body_of(req));
     chunked_ = req.headers.has_token("transfer-encoding", "chunked") ||
                (!body_length(req) && !req.headers.has("content-length"));
+    if (req.expect_continue && !req.http10) wait_for_continue();
   }
   do_write();
   if (!closed_) update_interest();
@@ -109,9 +125,36 @@ void H1ClientSession::update_interest() {
   loop_.modify(transport_->fd(), ev);
 }
 
+// The head goes now, the body after the server's 100 Continue, or after
+// kContinueWait without one (curl's --expect100-timeout default).
+void H1ClientSession::wait_for_continue() {
+  auto alive = alive_;
+  continue_timer_ = loop_.after(kContinueWait, [this, alive] {
+    if (!*alive) return;
+    continue_timer_ = 0;
+    if (closed_) return;
+    do_write();
+    if (*alive && !closed_) update_interest();
+  });
+}
+
+// From the parser's callbacks: the body, if it is to go, is written from
+// the loop, never inside the parse.
+void H1ClientSession::end_continue_wait(bool send_body) {
+  if (!continue_timer_) return;
+  loop_.cancel(continue_timer_);
+  continue_timer_ = 0;
+  if (!send_body) return;
+  loop_.defer([this, alive = alive_] {
+    if (!*alive || closed_) return;
+    do_write();
+    if (*alive && !closed_) update_interest();
+  });
+}
+
 void H1ClientSession::do_write() {
   while (!closed_) {
-    if (sending_) pump_body();
+    if (sending_ && !continue_timer_) pump_body();
     if (out_.empty() || closed_) break;
     iovec iov[16];
     int n = out_.peek(iov, 16);
@@ -360,6 +403,8 @@ void H1ClientSession::cancel(StreamId id) {
 
 void H1ClientSession::close() {
   sending_.release();
+  if (continue_timer_) loop_.cancel(continue_timer_);
+  continue_timer_ = 0;
   if (closed_) return;
   closed_ = true;
   wakeup_.detach();

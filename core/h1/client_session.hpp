@@ -60,6 +60,7 @@ class H1ClientSession final : public Session, private IoHandler {
   // is below the mark: a slow peer keeps at most the mark plus a piece here.
   static constexpr std::size_t kSendPiece = 64 * 1024;
   static constexpr std::size_t kSendHighWater = 256 * 1024;
+  static constexpr Millis kContinueWait{1000};  // Expect: 100-continue, as curl waits
 
   struct Exchange {
     StreamId id;
@@ -77,6 +78,8 @@ class H1ClientSession final : public Session, private IoHandler {
   void do_write();
   void pump_body();
   void wait_for_body();
+  void wait_for_continue();
+  void end_continue_wait(bool send_body);
   void body_read_all();
   void send_failed(const Error& e);
   void on_eof();
@@ -96,9 +99,10 @@ class H1ClientSession final : public Session, private IoHandler {
   std::size_t max_pipeline_;
   StreamId next_id_ = 1;
   ChainBuffer out_;
-  BodyHold sending_;       // the request body still being read into out_
-  bool chunked_ = false;   // sent with chunked framing (length unknown)
-  std::size_t read_size_;  // per read, into the thread's ReadScratch
+  BodyHold sending_;            // the request body still being read into out_
+  TimerId continue_timer_ = 0;  // armed while the body waits for a 100 Continue
+  bool chunked_ = false;        // sent with chunked framing (length unknown)
+  std::size_t read_size_;       // per read, into the thread's ReadScratch
   SessionStats stats_;
   bool paused_ = false;
   bool aborted_ = false;

@@ -195,6 +195,56 @@ TEST_CASE("get -T: a server that closes mid-upload is curl's 52, 55 or 56, never
   }
 }
 
+TEST_CASE("get: HTTP/1.1 bodies over 1 MiB or of unknown length wait for 100 Continue, as curl 8",
+          "[get][upload][expect]") {
+  Server s;
+  std::string big = random_file("expect2m.bin", 2'000'000);
+  std::string small = random_file("expect10.bin", 10);
+  auto v = sh(get("-v -T " + big + " " + s.base + "/upload"));
+  CHECK(v.exit_code == 0);
+  CHECK(v.out == upload_answer(big));
+  CHECK_THAT(v.err, ContainsSubstring("> Expect: 100-continue"));
+  CHECK_THAT(v.err, ContainsSubstring("< HTTP/1.1 100 Continue"));
+  auto piped = sh("cat " + big + " | " + get("-v -T - " + s.base + "/upload"));
+  CHECK_THAT(piped.err, ContainsSubstring("> Expect: 100-continue"));  // chunked: length unknown
+  CHECK(piped.out == upload_answer(big));
+  auto posted = sh(get("-v --data-binary @" + big + " " + s.base + "/upload"));
+  CHECK_THAT(posted.err, ContainsSubstring("> Expect: 100-continue"));
+  // Not for a small body, not when -H names Expect, not over HTTP/2 or HTTP/1.0.
+  for (const std::string& args : {"-T " + small, "-H 'Expect:' -T " + big,
+                                  "--http2-prior-knowledge -T " + big, "--http1.0 -T " + big}) {
+    INFO(args);
+    auto r = sh(get("-v " + args + " " + s.base + "/upload"));
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, !ContainsSubstring("Expect"));
+  }
+}
+
+TEST_CASE("get: Expect: 100-continue with a server that never sends 100, refuses, or says 417",
+          "[get][upload][expect]") {
+  std::string big = random_file("expect2m.bin", 2'000'000);
+  // No 100: the body goes after a second's wait.
+  BadServer silent("expect-silent");
+  auto late = sh(get("-s -T " + big + " -w '%{time_total}' " + silent.url));
+  CHECK(late.out.starts_with("got 2000000 expect=1\n"));
+  CHECK(std::stod(late.out.substr(late.out.find('\n') + 1)) >= 0.9);
+  CHECK(sh("curl -s -T " + big + " " + silent.url).out == "got 2000000 expect=1\n");
+  // A final answer instead of a 100: the body is never sent.
+  BadServer reject("expect-reject");
+  std::string w = " -w '%{http_code} %{size_upload}' ";
+  auto refused = sh(get("-s -T " + big + w + reject.url));
+  auto curl_refused = sh("curl -s -T " + big + w + reject.url);
+  CHECK(refused.exit_code == 0);
+  CHECK(refused.out == "big\n413 0");
+  CHECK(refused.out == curl_refused.out);
+  // 417: the same request again, without Expect.
+  BadServer failed("expect-417");
+  auto again = sh(get("-s -T " + big + " " + failed.url));
+  CHECK(again.exit_code == 0);
+  CHECK(again.out == "got 2000000 expect=0\n");
+  CHECK(again.out == sh("curl -s -T " + big + " " + failed.url).out);
+}
+
 TEST_CASE("get --http3-only -T streams a file and stdin to the server, byte for byte",
           "[get][upload][h3]") {
   H3Server s;

@@ -29,6 +29,11 @@ Each connection is handled by MODE:
   half-upload  reads the head and 100 kB of the request body, then closes
                without a byte of answer                             -> exit 52, 55 or 56
   request-line the request's first line as the body, "Connection: close"  -> exit 0
+  expect-silent never a 100 Continue: reads the body whenever it comes and
+               answers "got N expect=0|1"                             -> exit 0
+  expect-reject "Expect: 100-continue" is answered 413 at once (no body read) -> exit 0
+  expect-417   "Expect: 100-continue" is answered 417; a request without it,
+               "got N expect=0"                                       -> exit 0
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
 Prints "request on connection N" to stderr for each connection that sent a
@@ -55,6 +60,40 @@ def read_request(conn):
             return None
         data += chunk
     return data
+
+
+def read_body(conn, request):
+    """The Content-Length body of a request whose head (and maybe part of
+    the body) is in `request`."""
+    head, _, body = request.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return body[:length]
+
+
+def serve_expect(conn, request):
+    """The expect-* modes, request after request on the connection."""
+    while request:
+        expects = b"\r\nexpect: 100-continue" in request.split(b"\r\n\r\n", 1)[0].lower()
+        if expects and MODE == "expect-reject":
+            conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 4\r\n"
+                         b"Connection: close\r\n\r\nbig\n")
+            wait_closed(conn, 5)
+            return
+        if expects and MODE == "expect-417":
+            conn.sendall(b"HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\n\r\n")
+        else:
+            body = read_body(conn, request)
+            conn.sendall(ok(b"got %d expect=%d\n" % (len(body), expects)))
+        request = read_request(conn)
 
 
 def wait_sent(conn, limit_s=10):
@@ -144,6 +183,8 @@ def handle(conn, number):
                 if not chunk:
                     break
                 got += len(chunk)
+        elif MODE.startswith("expect-"):
+            serve_expect(conn, request)
         elif MODE == "no-status":
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "status-051":

@@ -221,8 +221,9 @@ CommandSpec get_spec(GetArgs& a) {
             "With --retry, start no retry later than SECONDS after the first attempt",
             a.retry_max_time),
       value("--limit-rate", "SPEED",
-            "Receive bodies at SPEED bytes per second on average (k/M/G suffixes; 0: no limit): "
-            "the socket is read (h1) or the window opened (h2, h3) only as fast",
+            "Receive and send bodies at SPEED bytes per second on average (k/M/G suffixes; 0: "
+            "no limit): the socket is read (h1) or the window opened (h2, h3) only as fast, and "
+            "-T's file or -d's data is read only as fast",
             a.limit_rate),
       value("--max-filesize", "SIZE",
             "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),

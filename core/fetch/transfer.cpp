@@ -9,6 +9,7 @@
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/http/file_output.hpp"
+#include "core/http/paced_body.hpp"
 
 namespace sluice::fetch {
 
@@ -67,6 +68,7 @@ void Transfer::start() {
   if (!url) return finish(url.error());
   rep_.url_effective = url->str();
   req_ = build_request(env_.cfg, *url, target_.upload);
+  if (env_.cfg.limit_rate && req_.has_body) pace_body();
   if (target_.resume_from > 0)
     req_.headers.set("Range", fmt::format("bytes={}-", target_.resume_from));
   rep_.method = req_.method;
@@ -102,6 +104,15 @@ void Transfer::body_written(std::size_t n) {
   // Decoded bytes are not what the window counted: pump_decoder() credits
   // the coded ones as it uses them.
   if (body && !decoder_) credit(body);
+}
+
+// --limit-rate holds for what we send too, as in curl: the body (-T, or
+// -d's bytes) is read through a PacedBody, and the session sends it as read.
+void Transfer::pace_body() {
+  std::shared_ptr<BodySource> source = req_.upload;
+  if (!source) source = std::make_shared<MemoryBody>(std::move(req_.body));
+  req_.body.clear();
+  req_.upload = std::make_shared<PacedBody>(std::move(source), env_.cfg.limit_rate);
 }
 
 // Window credit for bytes the consumer took (h2, h3; a no-op on h1). Under

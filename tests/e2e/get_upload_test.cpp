@@ -245,6 +245,29 @@ TEST_CASE("get: Expect: 100-continue with a server that never sends 100, refuses
   CHECK(again.out == sh("curl -s -T " + big + " " + failed.url).out);
 }
 
+TEST_CASE("get --limit-rate paces what is sent too: -T and -d, over h1, h2 and h3",
+          "[get][upload][rate]") {
+  // 200 kB at 200 kB/s cannot take much under a second, whatever the
+  // machine; every byte still arrives.
+  Server s;
+  H3Server h3;
+  std::string f = random_file("paced.bin", 200'000);
+  std::string w = " -w ' %{size_upload} %{time_total}' --limit-rate 200k ";
+  struct Case {
+    std::string args, url;
+  };
+  for (const auto& [args, url] :
+       {Case{"-T " + f, s.base}, Case{"--http2-prior-knowledge -T " + f, s.base},
+        Case{"--data-binary @" + f, s.base}, Case{"-k --http3-only -T " + f, h3.url("")}}) {
+    INFO(args);
+    auto r = sh(get("-s " + args + w + url + "/upload"));
+    CHECK(r.exit_code == 0);
+    std::string answer = upload_answer(f);
+    REQUIRE(r.out.starts_with(answer + " 200000 "));
+    CHECK(std::stod(r.out.substr(answer.size() + 8)) >= 0.8);
+  }
+}
+
 TEST_CASE("get --http3-only -T streams a file and stdin to the server, byte for byte",
           "[get][upload][h3]") {
   H3Server s;

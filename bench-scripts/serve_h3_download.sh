@@ -3,8 +3,8 @@
 # --root` (one thread) vs ngtcp2's gtlsserver, each alone on core 0, fetched
 # to /dev/null on core 1 by the same clients in turn: sluice get
 # --http3-only, libcurl's HTTP/3 (bookworm-backports' libcurl3-gnutls) and
-# gtlsclient. Median of RUNS runs by wall time; with it the server's CPU in
-# that run (issue 16's target: sluice serve at least as fast, with less
+# gtlsclient, the runs alternating between the servers. Median of RUNS runs
+# by wall time; with it the server's CPU in that run (issue 16's target: sluice serve at least as fast, with less
 # server CPU per GiB).
 # Output: results/serve_h3_download.json
 source "$(dirname "$0")/lib.sh"
@@ -33,29 +33,40 @@ client() {
 }
 
 json="{\"size\":$SIZE,\"runs\":$RUNS,\"results\":{"
-declare -A WALL SRV
+declare -A WALL SRV PID URL PORT
+# Both servers up at once (the idle one costs nothing), and each client's
+# runs alternate between them: a phase of a shared host's noise then falls
+# on both alike instead of on whichever server ran during it.
 for server in sluice gtlsserver; do
-  port=$(free_port)
-  start_h3_server $server "$port" "$tmp" --root "$tmp"
-  pid=$LAST_PID
-  url="https://127.0.0.1:$port/big.bin"
-  v=$("$SLUICE" get -sk --http3-only -o /dev/null -w '%{http_version} %{size_download}' "$url")
+  PORT[$server]=$(free_port)
+  start_h3_server $server "${PORT[$server]}" "$tmp" --root "$tmp"
+  PID[$server]=$LAST_PID
+  URL[$server]="https://127.0.0.1:${PORT[$server]}/big.bin"
+  v=$("$SLUICE" get -sk --http3-only -o /dev/null -w '%{http_version} %{size_download}' "${URL[$server]}")
   [[ $v == "3 $SIZE" ]] || { echo "$server: got '$v', want '3 $SIZE'" >&2; exit 1; }
-  json+="\"$server\":{"
-  for c in sluice libcurl gtlsclient; do
-    : > "$tmp/$server.$c.runs"
-    for _ in $(seq "$RUNS"); do
-      client $c "$url" "$port"
-      TIMED_SERVER_PID=$pid timed "$tmp/$server.$c.runs" "${cmd[@]}"
+done
+for c in sluice libcurl gtlsclient; do
+  for server in sluice gtlsserver; do : > "$tmp/$server.$c.runs"; done
+  for _ in $(seq "$RUNS"); do
+    for server in sluice gtlsserver; do
+      client $c "${URL[$server]}" "${PORT[$server]}"
+      TIMED_SERVER_PID=${PID[$server]} timed "$tmp/$server.$c.runs" "${cmd[@]}"
     done
+  done
+  for server in sluice gtlsserver; do
     read -r w _ s < <(median_run "$tmp/$server.$c.runs")
     WALL[$server.$c]=$w SRV[$server.$c]=$s
     printf '%-10s served to %-10s %6.0f MiB/s, server CPU %5.2fs per GiB\n' "$server" "$c" \
       "$(calc "$SIZE/$w/1048576")" "$(calc "$s*1073741824/$SIZE")"
-    json+="\"$c\":{\"wall_s\":$w,\"server_cpu_s\":$s},"
+  done
+done
+for server in sluice gtlsserver; do
+  json+="\"$server\":{"
+  for c in sluice libcurl gtlsclient; do
+    json+="\"$c\":{\"wall_s\":${WALL[$server.$c]},\"server_cpu_s\":${SRV[$server.$c]}},"
   done
   json="${json%,}},"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "${PID[$server]}"; wait "${PID[$server]}" 2>/dev/null || true
 done
 json="${json%,}},\"ratios\":{"
 for c in sluice libcurl gtlsclient; do

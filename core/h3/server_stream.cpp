@@ -423,6 +423,10 @@ void RequestStream::written(std::size_t n) {
     n -= take;
     if (v.len == 0) ++view_first_;
   }
+  // Room again for a body still being made: fill it from the loop now, not
+  // when the next acknowledgement arrives. Waiting for that left the server
+  // idle a fifth of a 1 GiB download once the queue ran dry.
+  if (wants_pull()) session_.schedule_drive();
 }
 
 bool RequestStream::unblock() {

@@ -63,6 +63,8 @@ int exit_code(Errc code) {
       return 58;
     case Errc::pinned_key:
       return 90;
+    case Errc::too_large:
+      return 100;
     case Errc::filesize_exceeded:
       return 63;
     case Errc::http2:

@@ -465,12 +465,13 @@ Result<std::vector<std::string>> header_lines(const std::vector<std::string>& he
 // target up front, so a typo like [1-100000000000] must stop here.
 constexpr std::size_t kMaxTargets = 1'000'000;
 
-// -O's name for url: its last path segment.
+// -O's name for url: its last path segment, or curl 8's "curl_response"
+// when the path ends in '/' (curl 7 refused those with exit 23).
 Result<std::string> remote_name(const std::string& url) {
   auto parsed = parse_url(url);
-  std::string name = parsed ? parsed->file_name() : "";
-  if (name.empty()) return fail(Errc::write_failed, "Remote file name has no length");
-  return name;
+  if (!parsed) return fail(Errc::write_failed, "Remote file name has no length");
+  std::string name = parsed->file_name();
+  return name.empty() ? "curl_response" : name;
 }
 
 // The targets of one command-line URL: its glob's expansions (-g: itself),
@@ -776,12 +777,15 @@ Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar
 // in the last one fails the command as curl's does, having fetched nothing.
 Result<std::vector<Operation>> plan_operations(const std::vector<GetArgs*>& ops) {
   std::vector<Operation> out;
+  std::size_t urls_before = 0;  // %{urlnum} counts the URLs of the whole command line
   for (std::size_t i = 0; i < ops.size(); ++i) {
     if (i + 1 < ops.size() && ops[i]->urls.empty() && ops[i]->url_opts.empty())
       return fail(Errc::bad_argument, "missing URL before --next");
     std::optional<Error> late;
     auto cfg = make_config(*ops[i], late);
     if (!cfg) return std::unexpected(cfg.error());
+    for (auto& t : cfg->targets) t.url_num += urls_before;
+    urls_before += ops[i]->urls.size() + ops[i]->url_opts.size();
     out.push_back({*ops[i], std::move(*cfg), std::move(late)});
   }
   return out;

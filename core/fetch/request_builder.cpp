@@ -28,6 +28,14 @@ void apply_header(Headers& h, Headers& defaults, std::string_view line) {
   h.add(std::string(name), std::string(value));
 }
 
+// Whether -H line is "Name:" with nothing after it: curl's way to drop a
+// header it would send itself.
+bool removes(std::string_view line, std::string_view name) {
+  auto colon = line.find(':');
+  return colon != std::string_view::npos && iequals(line.substr(0, colon), name) &&
+         trim_ows(line.substr(colon + 1)).empty();
+}
+
 // -u user:password, or else http://user:password@host/ -> "Basic
 // dXNlcjpwYXNzd29yZA==", as curl sends it (a user without ':' has an empty
 // password); --oauth2-bearer -> "Bearer TOKEN". -H Authorization replaces it.
@@ -66,7 +74,8 @@ Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySou
   Request r;
   r.url = url;
   r.http10 = cfg.http10;
-  if (!cfg.method.empty())
+  r.custom_method = !cfg.method.empty();
+  if (r.custom_method)
     r.method = cfg.method;
   else if (upload)
     r.method = "PUT";
@@ -94,7 +103,11 @@ Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySou
   }
   Headers defaults = r.headers;  // what a user's -H replaces rather than adds to
   defaults.add("Host", "");
-  for (const auto& line : cfg.headers) apply_header(r.headers, defaults, line);
+  for (const auto& line : cfg.headers) {
+    apply_header(r.headers, defaults, line);
+    if (removes(line, "host")) r.omit_host = true;
+  }
+  if (r.headers.has("host")) r.omit_host = false;
   r.expect_continue = expects_continue(cfg, r);
   return r;
 }
@@ -103,10 +116,14 @@ Request redirect_request(const Request& prev, int status, const Url& next, bool 
   Request r = prev;
   r.url = next;
   if (auto_referer) r.headers.set("Referer", prev.url.str());  // str(): no credentials, no fragment
-  bool to_get = (status == 303 && prev.method != "HEAD") ||
-                ((status == 301 || status == 302) && prev.method == "POST");
+  // curl's rule: 301 and 302 turn a POST into a GET, 303 anything but HEAD.
+  // Under -X the body goes as the rule says, but the method string stays.
+  std::string_view base = prev.method;
+  if (prev.custom_method) base = prev.upload ? "PUT" : prev.has_body ? "POST" : "GET";
+  bool to_get =
+      (status == 303 && base != "HEAD") || ((status == 301 || status == 302) && base == "POST");
   if (to_get) {
-    r.method = "GET";
+    if (!prev.custom_method) r.method = "GET";
     r.body.clear();
     r.upload = nullptr;
     r.has_body = false;

@@ -287,9 +287,13 @@ void Transfer::connect() {
       spec.dial_port = c.to_port;
       break;
     }
-  // --resolve pins where the connection goes: after --connect-to, as in curl.
-  for (const auto& r : env_.cfg.resolve)
-    if (r.host == spec.target_host() && r.port == spec.target_port()) spec.pinned.push_back(r.addr);
+  // --resolve pins where the connection goes: after --connect-to, as in
+  // curl; a "*" entry serves every host that has none of its own.
+  for (std::string_view host : {std::string_view(spec.target_host()), std::string_view("*")}) {
+    for (const auto& r : env_.cfg.resolve)
+      if (r.host == host && r.port == spec.target_port()) spec.pinned.push_back(r.addr);
+    if (!spec.pinned.empty()) break;
+  }
   // OpenSSL (about 4 MiB mapped) is loaded only when TCP is tried: never
   // for --http3-only, for --http3 only if QUIC loses.
   if (u.tls() && (proxy_ || spec.unix_socket || !tries_h3(env_.cfg.http_version, true))) {
@@ -458,6 +462,8 @@ void Transfer::on_headers(const Response& r) {
   content_length_ = r.content_length;
   mode_ = Mode::write;
   auto location = r.headers.get("location");
+  if (location && location->empty())
+    location.reset();  // "Location:" alone leads nowhere, as in curl
   rep_.redirect_url.clear();
   if (!env_.cfg.follow && is_redirect(r.status) && location)
     if (auto next = resolve_reference(req_.url, *location)) rep_.redirect_url = next->str();
@@ -474,6 +480,7 @@ void Transfer::on_headers(const Response& r) {
     auto next = resolve_reference(req_.url, *location);
     if (!next) {
       pending_error_ = next.error();
+      mode_ = Mode::discard;  // curl prints nothing of a redirect it cannot follow
     } else {
       redirect_to_ = *next;
       mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;

@@ -61,10 +61,12 @@ H1ClientSession::~H1ClientSession() {
 std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm* proxy) {
   std::string head = fmt::format("{} {} HTTP/1.{}\r\n", req.method,
                                  proxy ? req.url.str() : req.url.target, req.http10 ? 0 : 1);
-  if (!req.headers.has("host")) head += fmt::format("Host: {}\r\n", req.url.authority());
+  if (!req.headers.has("host") && !req.omit_host)
+    head += fmt::format("Host: {}\r\n", req.url.authority());
   if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
-  for (const auto& [n, v] : req.headers.list()) head += fmt::format("{}: {}\r\n", n, v);
+  for (const auto& [n, v] : req.headers.list())  // "X;" is sent "X:", as curl sends it
+    head += v.empty() ? fmt::format("{}:\r\n", n) : fmt::format("{}: {}\r\n", n, v);
   if (req.expect_continue && !req.headers.has("expect")) head += "Expect: 100-continue\r\n";
   if (req.has_body && !req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
     if (auto length = body_length(req))

@@ -1,31 +1,38 @@
-// HTTP/1.1 response parsing on top of llhttp: feeds bytes, reports the head,
+// HTTP/1.x response parsing for the client: feeds bytes, reports the head,
 // de-chunked body bytes, trailers and the end of each message.
 //
-// A body framed by Content-Length alone is counted here rather than by llhttp
-// ("raw" body): its bytes need no parsing, and the session may then move them
-// from the socket to the output without reading them (splice), telling the
-// parser with body_moved().
+// Written for curl's leniency rather than on llhttp: what a server sends,
+// curl 8 reads, and so must we. The last Content-Length wins and its leading
+// digits count ("5, 5"); chunked wins over Content-Length; anything after a
+// chunk size up to the line end is an extension ("5 ;x"); lines may end in a
+// bare LF; a response that does not start "HTTP/" is HTTP/0.9, refused.
+// Limits are curl 8's: 100 KiB per header line and 5000 header lines (both
+// "too large"), 300 KiB for all heads of one response. A Content-Length that
+// disagrees with another is refused, as curl 8.21 does (8.14 took the last).
+//
+// A body framed by Content-Length alone is counted here without parsing
+// ("raw" body): the session may then move its bytes from the socket to the
+// output without reading them (splice), telling the parser with body_moved().
 #pragma once
-
-#include <llhttp.h>
 
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "core/http/message.hpp"
+#include "core/util/error.hpp"
 
 namespace sluice {
 
 class ResponseParser {
  public:
-  // Ceiling on the bytes of all heads of one response (1xx heads, the final
-  // head, trailers), as curl's: a server that never ends its head is an
-  // error, not a memory sink.
-  static constexpr std::size_t kMaxHeadBytes = 300 * 1024;
+  static constexpr std::size_t kMaxHeadBytes = 300 * 1024;  // all heads of one response
+  static constexpr std::size_t kMaxLineBytes = 100 * 1024;  // one header or trailer line
+  static constexpr std::size_t kMaxHeaders = 5000;          // lines of one head
 
   struct Events {
-    std::function<void(const Response&)> informational;  // 1xx (not 101)
+    std::function<void(const Response&)> informational;  // 1xx
     std::function<void(Response&)> headers;
     std::function<void(std::span<const char>)> body;
     std::function<void(const Headers&)> trailers;
@@ -37,8 +44,8 @@ class ResponseParser {
   ResponseParser& operator=(const ResponseParser&) = delete;
 
   void expect_head_response(bool head) { head_request_ = head; }
-  // Parses data; stops right after a final response is complete (the rest is
-  // left unread: `consumed` says how much was used).
+  // Parses data; stops right after a final response is complete, or after a
+  // 101 head (the rest is left unread: `consumed` says how much was used).
   Result<void> feed(std::span<const char> data, std::size_t& consumed);
   // The peer closed: completes a close-delimited body or reports truncation.
   Result<void> finish();
@@ -61,34 +68,47 @@ class ResponseParser {
   const Response& response() const { return resp_; }
 
  private:
-  static int on_message_begin(llhttp_t*);
-  static int on_status(llhttp_t*, const char*, size_t);
-  static int on_header_field(llhttp_t*, const char*, size_t);
-  static int on_header_value(llhttp_t*, const char*, size_t);
-  static int on_header_value_complete(llhttp_t*);
-  static int on_headers_complete(llhttp_t*);
-  static int on_body(llhttp_t*, const char*, size_t);
-  static int on_message_complete(llhttp_t*);
-  static ResponseParser& self(llhttp_t* p) { return *static_cast<ResponseParser*>(p->data); }
-  Error parse_error(llhttp_errno_t err) const;
-  int count_head(std::size_t n);  // -1 (stop parsing) past kMaxHeadBytes
-  void feed_raw_body(std::span<const char> data, std::size_t& consumed);
+  enum class State {
+    status_line,  // lines: the status line, header lines, chunk sizes, trailers
+    header_line,
+    chunk_size,
+    trailer_line,
+    chunk_data,      // bytes
+    chunk_data_end,  // the CRLF after a chunk's data
+    raw_body,        // Content-Length bytes
+    close_body,      // until the peer closes
+    done,
+  };
+
+  Result<void> feed_line(std::span<const char> data, std::size_t& consumed);
+  Result<void> check_line_limits(std::size_t taken);
+  std::size_t take_line(std::span<const char> data);
+  std::size_t take_body(std::span<const char> data);
+  Result<void> on_line(std::string_view line);
+  Result<void> on_status_line(std::string_view line);
+  Result<void> on_header_line(std::string_view line, Headers& into);
+  Result<void> on_head_end();
+  Result<void> on_chunk_size(std::string_view line);
+  Result<void> on_chunk_data_end(char c);
+  Result<void> choose_body();
+  bool has_http_prefix() const;
+  Result<void> refuse(Errc code, std::string message);
   void complete();
 
   Events ev_;
-  llhttp_settings_t settings_;
-  llhttp_t parser_;
+  State state_ = State::status_line;
   Response resp_;
-  std::string field_, value_;
-  bool in_trailers_ = false;
+  std::string line_;  // the line being read, without its end
+  std::size_t lines_in_head_ = 0;
   bool head_request_ = false;
   bool started_ = false, head_done_ = false, done_ = false, keep_alive_ = false;
   bool switched_ = false;
-  bool raw_body_ = false;  // llhttp stopped after the head; the body is counted here
-  uint64_t raw_remaining_ = 0;
+  bool chunked_ = false;
+  uint64_t raw_remaining_ = 0;    // of a raw body
+  uint64_t chunk_remaining_ = 0;  // of the current chunk
   uint64_t body_bytes_ = 0;
   std::size_t head_bytes_ = 0;  // toward kMaxHeadBytes
-  enum class Refused { no, head_too_large, bad_status } refused_ = Refused::no;
+  std::optional<Error> failed_;
 };
 
 }  // namespace sluice

@@ -207,6 +207,7 @@ void H2ClientSession::headers_complete(Stream& s) {
 
 int H2ClientSession::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
   auto* self = static_cast<H2ClientSession*>(user);
+  self->frame_seen_ = true;
   switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
       if (Stream* s = self->stream(frame->hd.stream_id)) {
@@ -485,6 +486,11 @@ void H2ClientSession::fail_all(const Error& e, bool peer_closed) {
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
     } else if (goaway) {
       s.sink->on_error(*goaway);
+    } else if (!frame_seen_ && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
+      // Not one frame came back: no HTTP/2 server (curl 8's 16, not 52).
+      s.sink->on_error({Errc::http2,
+                        "Remote peer returned unexpected data while we expected SETTINGS frame. "
+                        "Perhaps, peer does not support HTTP/2 properly."});
     } else if (!s.head_done && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
     } else if (e.code == Errc::recv_failed && peer_closed) {

@@ -112,6 +112,7 @@ class H2ClientSession final : public Session, private IoHandler {
   SessionStats stats_;
   WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow; after transport_ and stats_
   bool closed_ = false, goaway_ = false, in_recv_ = false;
+  bool frame_seen_ = false;  // the server sent at least one frame (its SETTINGS)
   uint32_t goaway_code_ = 0;
 };
 

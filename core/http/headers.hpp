@@ -37,6 +37,10 @@ class Headers {
     list_.emplace_back(std::move(name), std::move(value));
   }
   void set(std::string_view name, std::string value);  // replaces all of that name
+  // Appends " more" to the last field's value (an obsolete folded line).
+  void extend_last(std::string_view more) {
+    if (!list_.empty()) list_.back().second.append(" ").append(more);
+  }
   void remove(std::string_view name);
   std::optional<std::string_view> get(std::string_view name) const;
   bool has(std::string_view name) const { return get(name).has_value(); }

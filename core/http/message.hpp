@@ -15,6 +15,8 @@ namespace sluice {
 
 struct Request {
   std::string method = "GET";
+  bool custom_method = false;  // -X: kept on every redirect, as curl keeps it
+  bool omit_host = false;      // -H 'Host:': HTTP/1.1 goes without one, as curl's does
   Url url;
   Headers headers;  // as given by the user; Host etc. are added by the session
   std::string body;

@@ -47,6 +47,7 @@ enum class Errc {
   tls_unavailable,       // the TLS module (OpenSSL) is missing, broken or from another build
   http3,                 // HTTP/3 layer error (curl's CURLE_HTTP3)
   quic_connect,          // QUIC connection failed (curl's CURLE_QUIC_CONNECT_ERROR)
+  too_large,             // a response header line or head count past curl 8's limits (curl's 100)
   internal,
 };
 

@@ -369,16 +369,151 @@ TEST_CASE("ResponseParser: connection closed inside the head", "[h1][parser]") {
 }
 
 TEST_CASE("ResponseParser: garbage is a bad response", "[h1][parser]") {
-  auto wire = GENERATE(as<std::string>{}, "garbage\r\n\r\n", "HTTP/1.1 abc OK\r\n\r\n",
-                       "HTTP/x.y 200 OK\r\n\r\n", "SSH-2.0-OpenSSH_9.2\r\n",
+  auto wire = GENERATE(as<std::string>{}, "HTTP/1.1 2000 OK\r\n\r\n",
                        "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
-                       "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n");
+                       "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
   auto mode = GENERATE(Feed::whole, Feed::bytewise);
   INFO(feed_name(mode) << ": " << wire);
   auto o = parse(wire, mode);
   REQUIRE_FALSE(o.fed);
   CHECK(o.fed.error().code == Errc::bad_response);
   CHECK(o.headers_calls == 0);
+}
+
+TEST_CASE("ResponseParser: a reply that does not start HTTP/ is HTTP/0.9, refused as curl does",
+          "[h1][parser]") {
+  auto wire = GENERATE(as<std::string>{}, "garbage\r\n\r\n", "SSH-2.0-OpenSSH_9.2\r\n", "hello",
+                       "\r\nHTTP/1.1 200 OK\r\n\r\n", "HTTP 200 OK\r\n", "HTTP\r\n\r\n");
+  auto mode = GENERATE(Feed::whole, Feed::bytewise);
+  INFO(feed_name(mode) << ": " << wire);
+  auto o = parse(wire, mode);
+  REQUIRE_FALSE(o.fed);
+  CHECK(o.fed.error().code == Errc::unsupported_protocol);
+  CHECK_THAT(o.fed.error().message, Catch::Matchers::ContainsSubstring("HTTP/0.9"));
+  // The verdict comes as soon as a byte differs from "HTTP/", not at a line end.
+  if (mode == Feed::bytewise) CHECK(o.consumed <= 5);
+}
+
+TEST_CASE("ResponseParser: odd framing that curl 8 reads", "[h1][parser]") {
+  struct Case {
+    std::string what, wire, body;
+  };
+  auto c = GENERATE(
+      Case{"identical Content-Length twice",
+           "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", "hello"},
+      Case{"a Content-Length list", "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+           "hello"},
+      Case{"a length too large for 63 bits: to the close",
+           "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nhi", "hi"},
+      Case{"HTTP/2 on an HTTP/1.1 connection, as curl reads it",
+           "HTTP/2 200\r\nContent-Length: 2\r\n\r\nhi", "hi"},
+      Case{"no space before the reason", "HTTP/1.1 200OK\r\nContent-Length: 2\r\n\r\nhi", "hi"},
+      Case{"chunked wins over Content-Length",
+           "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "5\r\nhello\r\n0\r\n\r\n",
+           "hello"},
+      Case{"a space before a chunk extension",
+           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 ;foo=bar\r\nhello\r\n0\r\n\r\n",
+           "hello"},
+      Case{"chunks with bare LF line ends",
+           "HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nhello\n0\n\n", "hello"},
+      Case{"upper-case hex sizes",
+           "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "A\r\n0123456789\r\n0\r\n\r\n",
+           "0123456789"},
+      Case{"a 3-digit status under 100 is the transfer's to refuse",
+           "HTTP/1.1 051 X\r\nContent-Length: 2\r\n\r\nhi", "hi"});
+  auto mode = GENERATE(Feed::whole, Feed::bytewise);
+  INFO(c.what << ", " << feed_name(mode));
+  auto o = parse(c.wire, mode, {.finish = true});
+  REQUIRE(o.fed);
+  REQUIRE(o.finished.has_value());
+  CHECK(o.finished->has_value());
+  CHECK(o.done);
+  CHECK(o.body == c.body);
+}
+
+TEST_CASE("ResponseParser: folded header lines are unfolded", "[h1][parser]") {
+  const std::string wire = "HTTP/1.1 200 OK\r\nX-A: one\r\n  two\r\nContent-Length: 0\r\n\r\n";
+  auto o = parse(wire, Feed::whole);
+  REQUIRE(o.fed);
+  CHECK(o.head.headers.get("x-a") == "one two");
+  CHECK(o.head.headers.list().size() == 2);
+}
+
+TEST_CASE("ResponseParser: what curl 8 calls a weird reply (8) or an unsupported one (1)",
+          "[h1][parser]") {
+  struct Case {
+    std::string wire;
+    Errc code;
+  };
+  auto c =
+      GENERATE(Case{"HTTP/1.1 200 OK\r\nJust words\r\n\r\n", Errc::bad_response},
+               Case{"HTTP/1.1 200 OK\r\n folded first\r\n\r\n", Errc::bad_response},
+               Case{"HTTP/1.1 200 OK\r\nX-A: a\rb\r\n\r\n", Errc::bad_response},
+               Case{std::string("HTTP/1.1 200 OK\r\nX-A: a\0b\r\n\r\n", 34), Errc::bad_response},
+               Case{"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+                    Errc::bad_response},
+               Case{"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello!", Errc::bad_response},
+               Case{"HTTP/1.1 200 OK\r\nContent-Length: 5abc\r\n\r\nhello", Errc::bad_response},
+               Case{"HTTP/1.1 20 OK\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/1.1  200 OK\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/1.2 200 OK\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/4 200 OK\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/1.1 abc OK\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/x.y 200 OK\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/1.1 \r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/\r\n\r\n", Errc::unsupported_protocol});
+  auto mode = GENERATE(Feed::whole, Feed::bytewise);
+  INFO(feed_name(mode) << ": " << c.wire);
+  auto o = parse(c.wire, mode);
+  REQUIRE_FALSE(o.fed);
+  CHECK(o.fed.error().code == c.code);
+  CHECK(o.headers_calls == 0);
+}
+
+TEST_CASE("ResponseParser: curl 8's limits on one header line and on the number of lines",
+          "[h1][parser]") {
+  auto head = [](std::string fields) {
+    return "HTTP/1.1 200 OK\r\n" + fields + "Content-Length: 0\r\n\r\n";
+  };
+  std::string many;
+  for (int i = 0; i < 5000; ++i) many += "X-H: 1\r\n";
+  SECTION("5000 header lines are read") {
+    auto o = parse(head(many.substr(0, many.size() - 8)), Feed::whole);  // 4999 + Content-Length
+    REQUIRE(o.fed);
+    CHECK(o.done);
+  }
+  SECTION("5001 are too many") {
+    auto o = parse(head(many), Feed::whole);
+    REQUIRE_FALSE(o.fed);
+    CHECK(o.fed.error().code == Errc::too_large);
+  }
+  SECTION("a line of 100 KiB is read, one byte more is too large") {
+    std::string at_limit = "X-L: " + std::string(ResponseParser::kMaxLineBytes - 5, 'l') + "\r\n";
+    auto o = parse(head(at_limit), Feed::whole);
+    REQUIRE(o.fed);
+    CHECK(o.done);
+    o = parse(head("X-L: " + std::string(ResponseParser::kMaxLineBytes - 4, 'l') + "\r\n"),
+              Feed::whole);
+    REQUIRE_FALSE(o.fed);
+    CHECK(o.fed.error().code == Errc::too_large);
+  }
+  SECTION("a trailer line counts as a header line") {
+    auto o = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: " +
+                       std::string(ResponseParser::kMaxLineBytes, 't') + "\r\n\r\n",
+                   Feed::whole);
+    REQUIRE_FALSE(o.fed);
+    CHECK(o.fed.error().code == Errc::too_large);
+  }
+}
+
+TEST_CASE("ResponseParser: a chunk's data must end in CRLF", "[h1][parser]") {
+  auto o = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcQQ0\r\n\r\n",
+                 Feed::whole);
+  REQUIRE_FALSE(o.fed);
+  CHECK(o.fed.error().code == Errc::recv_failed);
+  CHECK(o.body == "abc");
 }
 
 TEST_CASE("ResponseParser: a bad chunk size after the head is a receive error", "[h1][parser]") {

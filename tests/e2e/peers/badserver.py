@@ -36,6 +36,19 @@ Each connection is handled by MODE:
                "got N expect=0"                                       -> exit 0
   switch       101 Switching Protocols to h2c, then bytes that are not
                HTTP/2                                               -> exit 8, or 16 with --http2
+  dup-cl       "Content-Length: 5" twice, body "hello"                 -> exit 0, as curl 8
+  dup-cl-list  "Content-Length: 5, 5", body "hello"                    -> exit 0, as curl 8
+  dup-cl-differ "Content-Length: 5" and "Content-Length: 6"           -> exit 8
+  cl-chunked   Content-Length: 100 and a chunked "hello": chunked wins -> exit 0, as curl
+  chunk-ext-space  a chunk size line "5 ;foo=bar"                     -> exit 0, as curl
+  http09       a body without any status line                          -> exit 1, as curl
+  long-header  one header line of 101 KiB                              -> exit 100, as curl 8
+  many-headers 5001 header lines                                      -> exit 100, as curl 8
+  empty-location a 302 with "Location:" empty, body "moved"           -> not followed, exit 0
+  bad-scheme   a 302 to ftp2://x/y, body "moved"                      -> exit 1 under -L, no body
+  head-echo    the request's head, byte for byte, as the body         -> exit 0
+  method-echo  GET /r/CODE: a CODE redirect to /echo; /echo answers
+               "METHOD LENGTH": the method and body length it got   -> exit 0
 Prints "request on connection N" to stderr for each connection that sent a
 request (a bare readiness probe is not counted), so tests can count them.
 """
@@ -117,8 +130,40 @@ def wait_closed(conn, limit_s=10):
         pass
 
 
+def serve_method_echo(conn, request):
+    """GET /r/CODE redirects with CODE to /echo, which answers "METHOD
+    LENGTH" for the method and body length it got; request after request."""
+    while request is not None:
+        method, path = request.split(b" ", 2)[:2]
+        body = read_body(conn, request)
+        if path.startswith(b"/r/"):
+            conn.sendall(b"HTTP/1.1 %s Moved\r\nLocation: /echo\r\nContent-Length: 0\r\n\r\n"
+                         % path[3:])
+        else:
+            conn.sendall(ok(method + b" %d" % len(body)))
+        request = read_request(conn)
+
+
 def ok(body=b"hello\n", extra=b""):
     return (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n" % len(body)) + extra + b"\r\n" + body
+
+
+# The modes that answer every request with the same bytes.
+CANNED = {
+    "dup-cl": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+    "dup-cl-list": b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\nhello",
+    "dup-cl-differ": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+    "cl-chunked": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n"
+                  b"\r\n5\r\nhello\r\n0\r\n\r\n",
+    "chunk-ext-space": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       b"5 ;foo=bar\r\nhello\r\n0\r\n\r\n",
+    "http09": b"hello, no status line\n",
+    "long-header": b"HTTP/1.1 200 OK\r\nX-Long: " + b"l" * (101 * 1024) +
+                   b"\r\nContent-Length: 2\r\n\r\nhi",
+    "many-headers": b"HTTP/1.1 200 OK\r\n" + b"X-H: 1\r\n" * 5001 + b"Content-Length: 2\r\n\r\nhi",
+    "empty-location": b"HTTP/1.1 302 Found\r\nLocation:\r\nContent-Length: 5\r\n\r\nmoved",
+    "bad-scheme": b"HTTP/1.1 302 Found\r\nLocation: ftp2://x/y\r\nContent-Length: 5\r\n\r\nmoved",
+}
 
 
 def handle(conn, number):
@@ -189,6 +234,12 @@ def handle(conn, number):
             conn.sendall(b"HTTP/1.1 \r\n\r\n")
         elif MODE == "status-051":
             conn.sendall(b"HTTP/1.1 051 X\r\nContent-Length: 2\r\n\r\nhi")
+        elif MODE in CANNED:
+            conn.sendall(CANNED[MODE])
+        elif MODE == "head-echo":
+            conn.sendall(ok(request.split(b"\r\n\r\n", 1)[0] + b"\r\n", b"Connection: close\r\n"))
+        elif MODE == "method-echo":
+            serve_method_echo(conn, request)
         elif MODE == "switch":
             conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
                          b"Upgrade: h2c\r\n\r\nTHIS IS NOT HTTP/2 AT ALL, NOT EVEN A FRAME")

@@ -23,6 +23,7 @@ constexpr const char* kFiles =
 sluice-h3.so             QUIC, HTTP/3 and GnuTLS, loaded on the first HTTP/3 use, found
                          the same way; without it HTTP/3 is exit 1, the rest works
 /etc/ssl/certs           the system's trusted CAs (looked up per handshake, not loaded)
+~/.curlrc                not read (curl reads it unless -q); name a config with -K
 -K FILE                  curl's config-file syntax; no file is read unless named
 -c FILE                  cookies in the Netscape format curl writes)";
 
@@ -73,7 +74,14 @@ curl's; these are the known differences:
   - -v, the progress meter and error messages are worded differently: scripts
     should read exit codes and -w, as with curl across its own versions.
   - A response body is never held beyond --max-buffer (1 MiB): a slow consumer
-    slows the server down (flow control) instead of growing memory.)";
+    slows the server down (flow control) instead of growing memory.
+  - Two Content-Length headers that disagree are exit 8, as curl 8.21 has it
+    (curl 7.88 and 8.14 take the last one).
+  - A --compressed body whose coded stream stops short (a gzip member without its
+    end) is exit 61; curl 8.14 takes it for whole and exits 0.
+  - -u USER without a password and without a terminal to ask on is exit 2; curl
+    reads the password from stdin.
+The test suite runs each of these, so the list stays true.)";
 
 }  // namespace
 

@@ -14,10 +14,6 @@ using namespace e2e;
 
 namespace {
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 bool exists(const std::string& path) {
   return sh("test -e '" + path + "'").exit_code == 0;
 }

@@ -48,10 +48,6 @@ std::string curl(const std::string& args) {
   return r.out;
 }
 
-void write_file(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
 // A static tree: index.html, a data file, a directory without index, and a
 // symlink pointing outside the root.
 std::string make_root() {

@@ -62,6 +62,10 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+void write_file(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
 namespace {
 std::string g_tmpdir;
 

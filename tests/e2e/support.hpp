@@ -35,6 +35,7 @@ std::string status_of(const std::string& curl_args);
 
 // A whole file ("" when it cannot be read).
 std::string slurp(const std::string& path);
+void write_file(const std::string& path, const std::string& data);  // whole, binary
 
 // A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
 int free_port();

@@ -103,7 +103,8 @@ CommandSpec get_spec(GetArgs& a) {
            "With -O, name the file as the response's Content-Disposition says (its directory "
            "parts dropped)",
            a.remote_header_name),
-      value("--output-dir", "DIR", "Put the files of -o and -O in DIR", a.output_dir, true),
+      completes_dirs(
+          value("--output-dir", "DIR", "Put the files of -o and -O in DIR", a.output_dir)),
       flag("--create-dirs", "Create the missing directories of -o and -O paths", a.create_dirs),
       flag("--remove-on-error", "Delete the output file of a transfer that fails",
            a.remove_on_error),
@@ -115,7 +116,8 @@ CommandSpec get_spec(GetArgs& a) {
             a.range),
       flag("-i,--include", "Include the response headers in the output", a.include),
       flag("-I,--head", "Send HEAD and print the response headers only", a.head),
-      value("-X,--request", "METHOD", "Request method to use", a.request),
+      completes(value("-X,--request", "METHOD", "Request method to use", a.request),
+                {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}),
       value("-H,--header", "LINE",
             "Extra header 'Name: value' ('Name:' removes, 'Name;' sends it empty; @FILE: one per "
             "line); repeatable",
@@ -200,10 +202,11 @@ CommandSpec get_spec(GetArgs& a) {
       flag("-S,--show-error", "With -s, still show error messages", a.show_error),
       counted("-v,--verbose", "Show connection events and request/response headers on stderr",
               a.verbose),
-      value("-w,--write-out", "FORMAT",
-            "Print FORMAT after each transfer: %{http_code}, %{time_total}, %{json}, ... (@FILE "
-            "reads it)",
-            a.write_out),
+      completes(value("-w,--write-out", "FORMAT",
+                      "Print FORMAT after each transfer: %{http_code}, %{time_total}, %{json}, "
+                      "... (@FILE reads it)",
+                      a.write_out),
+                write_out_variables()),
       value("--connect-timeout", "SECONDS",
             "Maximum time for the connection (TCP + TLS) to be set up", a.connect_timeout),
       value("-m,--max-time", "SECONDS", "Maximum time for each transfer", a.max_time),
@@ -744,9 +747,10 @@ Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar
     };
   bool any_file = std::any_of(op.cfg.targets.begin(), op.cfg.targets.end(),
                               [](auto& t) { return !t.output_path.empty(); });
-  bool meter =
-      !a.silent && !a.no_progress_meter && !a.verbose &&
-      (a.progress_bar || (::isatty(STDERR_FILENO) && (any_file || !::isatty(STDOUT_FILENO))));
+  // curl's rule: a meter unless the body goes to a terminal, wherever stderr
+  // goes (a log file gets it too).
+  bool meter = !a.silent && !a.no_progress_meter && !a.verbose &&
+               (a.progress_bar || any_file || !::isatty(STDOUT_FILENO));
   ProgressMeter pm(a.progress_bar);
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
   // -s mutes warnings; -S brings back errors only, as in curl.

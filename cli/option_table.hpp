@@ -16,9 +16,23 @@ struct OptionSpec {
   std::string metavar;  // empty for a switch
   std::string help;
   std::function<CLI::Option*(CLI::App&, const OptionSpec&)> bind;
-  bool file_arg = false;  // completion offers file names
+  bool file_arg = false;             // completion offers file names
+  bool dir_arg = false;              // completion offers directories only
+  std::vector<std::string> choices;  // completion offers these words
   bool positional() const { return !names.starts_with('-'); }
+  bool takes_value() const { return !metavar.empty() && !positional(); }
 };
+
+// Completion hints on an option made by value(): directories, or words.
+inline OptionSpec completes_dirs(OptionSpec s) {
+  s.file_arg = false;
+  s.dir_arg = true;
+  return s;
+}
+inline OptionSpec completes(OptionSpec s, std::vector<std::string> words) {
+  s.choices = std::move(words);
+  return s;
+}
 
 struct CommandSpec {
   std::string name;         // "get"

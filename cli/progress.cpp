@@ -1,9 +1,12 @@
 #include "cli/progress.hpp"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace sluice::cli {
 
@@ -49,8 +52,19 @@ std::string ProgressMeter::table_line(const fetch::Progress& p) {
                      total ? hms(left) : "--:--:--", size5(current_speed_));
 }
 
+// curl's width: the terminal's columns (stderr's, else $COLUMNS), else 80.
+int ProgressMeter::terminal_width() {
+  winsize ws{};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* env = std::getenv("COLUMNS")) {
+    int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  return 80;
+}
+
 std::string ProgressMeter::bar_line(const fetch::Progress& p) const {
-  constexpr int kWidth = 60;
+  const int kWidth = std::max(20, width_ - 7);  // " 100.0%" after the bar, as curl
   uint64_t total = p.download_total.value_or(0) + p.upload_total;
   uint64_t done = p.downloaded + p.uploaded;
   if (total == 0) return fmt::format("{:>{}}", size5(done), kWidth + 7);
@@ -70,7 +84,7 @@ void ProgressMeter::update(const fetch::Progress& p) {
   }
   line += "\r" + (bar_ ? bar_line(p) : table_line(p));
   if (p.final) line += "\n";
-  // stderr is a terminal or the user asked for it; a short blocking write is fine.
+  // A short blocking write is fine: a meter to a file or pipe is what curl writes too.
   (void)!::write(STDERR_FILENO, line.data(), line.size());
 }
 

@@ -6,76 +6,11 @@
 #include <map>
 #include <string_view>
 
+#include "cli/curl_options.hpp"
+
 namespace sluice::cli {
 
 namespace {
-
-// curl options sluice does not have (yet): named as curl's in the message.
-constexpr std::string_view kCurlOnly[] = {"--socks5",
-                                          "--socks5-hostname",
-                                          "--preproxy",
-                                          "-:",
-                                          "--next",
-                                          "--unix-socket",
-                                          "--abstract-unix-socket",
-                                          "--cert-type",
-                                          "--key-type",
-                                          "--tlsv1",
-                                          "--ciphers",
-                                          "--crlfile",
-                                          "--tr-encoding",
-                                          "--digest",
-                                          "--ntlm",
-                                          "--negotiate",
-                                          "--anyauth",
-                                          "--basic",
-                                          "-n",
-                                          "--netrc",
-                                          "--netrc-file",
-                                          "--netrc-optional",
-                                          "-j",
-                                          "--junk-session-cookies",
-                                          "-z",
-                                          "--time-cond",
-                                          "--trace",
-                                          "--trace-ascii",
-                                          "--trace-time",
-                                          "--parallel-immediate",
-                                          "--alt-svc",
-                                          "--hsts",
-                                          "--etag-save",
-                                          "--etag-compare",
-                                          "-Y",
-                                          "--speed-limit",
-                                          "-y",
-                                          "--speed-time",
-                                          "-q",
-                                          "--disable",
-                                          "--path-as-is",
-                                          "--proto",
-                                          "--proto-redir",
-                                          "--location-trusted",
-                                          "--post301",
-                                          "--post302",
-                                          "--post303",
-                                          "--sslv2",
-                                          "--sslv3",
-                                          "-2",
-                                          "-3",
-                                          "-1",
-                                          "--doh-url",
-                                          "--dns-servers",
-                                          "--happy-eyeballs-timeout-ms",
-                                          "--expect100-timeout",
-                                          "--tcp-nodelay",
-                                          "--tcp-fastopen",
-                                          "--raw",
-                                          "--ignore-content-length",
-                                          "--variable",
-                                          "--expand-url",
-                                          "--write-out-json",
-                                          "-M",
-                                          "--manual"};
 
 struct Known {
   bool takes_value = false;
@@ -90,8 +25,7 @@ std::map<std::string, Known, std::less<>> known_options(const CommandSpec& spec)
 }
 
 std::string message(const CommandSpec& spec, std::string_view name) {
-  bool curl = spec.name == "get" &&
-              std::find(std::begin(kCurlOnly), std::end(kCurlOnly), name) != std::end(kCurlOnly);
+  bool curl = spec.name == "get" && is_curl_option(name);
   if (curl)
     return fmt::format(
         "sluice {}: option {} is not supported (a curl option sluice does not "

@@ -124,6 +124,14 @@ std::string write_out_help() {
          "format from FILE, line ends dropped, as curl does.";
 }
 
+std::vector<std::string> write_out_variables() {
+  std::vector<std::string> out;
+  for (const auto& [name, var] : variables()) out.push_back(fmt::format("%{{{}}}", name));
+  for (const char* extra : {"%{json}", "%{header_json}", "%{onerror}", "%{stderr}", "%{stdout}"})
+    out.push_back(extra);
+  return out;
+}
+
 // %{header_json}: every response field, names lower case, values in arrays
 // (a repeated field keeps each value), as curl 8 prints it.
 std::string header_json(const fetch::Report& r) {

@@ -25,5 +25,8 @@ std::string render_write_out(const std::string& tmpl, const fetch::Report& r, in
 std::string report_json(const fetch::Report& r, int exit_code);
 // Every variable -w knows, for --help and the man page.
 std::string write_out_help();
+// Every variable as written in a format ("%{http_code}", "%{json}", ...):
+// what completion offers after -w.
+std::vector<std::string> write_out_variables();
 
 }  // namespace sluice::cli

@@ -485,7 +485,7 @@ void Transfer::on_headers(const Response& r) {
       redirect_to_ = *next;
       mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;
     }
-  } else if (retry_status(r.status) && retry_allowed(next_retry_delay())) {
+  } else if (retry_status(r.status) && retry_allowed()) {
     retry_status_ = true;
     mode_ = Mode::discard;
   } else if (fails(r.status)) {
@@ -784,16 +784,18 @@ Millis Transfer::next_retry_delay() const {
 
 // Retries left, and (--retry-max-time) the retry would start within the
 // allowed time since the first attempt, as curl counts it.
-bool Transfer::retry_allowed(Millis delay) const {
+// curl's rule: another try while the time since the first one began is under
+// --retry-max-time, whatever the delay before it.
+bool Transfer::retry_allowed() const {
   if (retries_left_ <= 0) return false;
   if (env_.cfg.retry_max_time.count() == 0) return true;
   auto since_start = std::chrono::duration_cast<Millis>(Clock::now() - t0_);
-  return since_start + delay <= env_.cfg.retry_max_time;
+  return since_start < env_.cfg.retry_max_time;
 }
 
 bool Transfer::retry_later(const Error& e) {
   Millis delay = next_retry_delay();
-  if (!(retry_status_ || retry_error(e)) || !retry_allowed(delay)) return false;
+  if (!(retry_status_ || retry_error(e)) || !retry_allowed()) return false;
   // Bytes already handed to stdout cannot be taken back; a file can start over.
   if (body_written_ + body_queued_ > 0 && !out_->rewind()) return false;
   body_written_ = body_queued_ = 0;

@@ -63,7 +63,7 @@ class Transfer final : public ResponseSink {
   bool retry_status(int status) const;
   bool retry_error(const Error& e) const;
   Millis next_retry_delay() const;
-  bool retry_allowed(Millis delay) const;
+  bool retry_allowed() const;
   void release_session(bool cancel);
   void stop_connecting();
   void finish(std::optional<Error> err);

@@ -21,6 +21,33 @@ TEST_CASE("checked-in man page and completions are up to date", "[docs]") {
   }
 }
 
+// What bash offers for the words so far ("sluice get -X P"): the completion
+// function run as bash runs it, one candidate per line.
+std::string bash_completes(const std::string& words) {
+  auto r = e2e::sh("bash -c 'source " SLUICE_SOURCE_DIR
+                   "/completions/sluice.bash; "
+                   "COMP_WORDS=(" +
+                   words +
+                   "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+                   "_sluice; printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+TEST_CASE("bash completion offers methods, -w variables, directories and options", "[docs]") {
+  CHECK(bash_completes("sluice get -X P") == "POST\nPUT\nPATCH\n");
+  CHECK(bash_completes("sluice bench --request D") == "DELETE\n");
+  CHECK(bash_completes("sluice get -w %{time_t") == "%{time_total}\n");
+  CHECK(bash_completes("sluice get --max-time 1") == "\n");  // a number: nothing to offer
+  CHECK(bash_completes("sluice get --retry-conn") == "--retry-connrefused\n");
+  // --output-dir offers directories only; a word that is not an option, files.
+  std::string dir = e2e::tmpdir() + "/complete";
+  REQUIRE(e2e::sh("mkdir -p " + dir + "/sub && touch " + dir + "/file").exit_code == 0);
+  CHECK(bash_completes("sluice get --output-dir " + dir + "/") == dir + "/sub\n");
+  auto files = bash_completes("sluice get " + dir + "/f");
+  CHECK(files == dir + "/file\n");
+}
+
 TEST_CASE("every subcommand is listed in --help and documented in the man page", "[docs]") {
   auto help = e2e::sh(std::string(e2e::sluice_bin()) + " --help");
   CHECK(help.exit_code == 0);

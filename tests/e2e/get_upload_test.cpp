@@ -108,8 +108,8 @@ TEST_CASE("get -0 -T -: a body of unknown length over HTTP/1.0 is curl's 25", "[
     CHECK(sh("cat " + f + " | " + client + " -s --http1.0 -T - http://127.0.0.1:1/x").exit_code ==
           7);
   }
-  auto said = sh("cat " + f + " | " + get("--http1.0 -T - " + s.base + "/upload"));
-  CHECK(said.err.find('\n') == said.err.size() - 1);  // one line
+  auto said = sh("cat " + f + " | " + get("-sS --http1.0 -T - " + s.base + "/upload"));
+  CHECK(said.err.find('\n') == said.err.size() - 1);  // one line (-s: no meter, as curl's)
 }
 
 TEST_CASE("get -T to a URL ending in '/' appends the file's base name, as curl does",

@@ -180,7 +180,8 @@ TEST_CASE("bash, zsh and fish completions mention every long option", "[option_t
 
   CHECK_THAT(fish, ContainsSubstring("-a get -d 'Fetch URLs over HTTP'"));
   CHECK_THAT(fish, ContainsSubstring("__fish_seen_subcommand_from get' -s o -l output -r -F"));
-  CHECK_THAT(fish, ContainsSubstring("-s X -l request -r -d 'Request method to use'"));
+  CHECK_THAT(fish,
+             ContainsSubstring("-s X -l request -r -f -d 'Request method to use'"));  // no files
   CHECK_THAT(fish, ContainsSubstring("-s k -l insecure -d"));
   CHECK_THAT(fish, ContainsSubstring("-d 'Show headers \\'Name: value\\' [more with -vv]'"));
   CHECK_THAT(fish, !ContainsSubstring("URLs to fetch"));

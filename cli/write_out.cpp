@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <string_view>
+
+#include "core/http/url.hpp"
 
 namespace sluice::cli {
 
@@ -57,8 +60,38 @@ struct Var {
   Json type;
 };
 
-const std::map<std::string, Var, std::less<>>& variables() {
-  static const std::map<std::string, Var, std::less<>> vars = {
+constexpr const char* kVersionText = "sluice/0.1.0";
+
+// curl 8's %{url.PART} and %{urle.PART}: a piece of the URL given or the one
+// fetched last; empty (JSON null) when the URL has none.
+constexpr std::string_view kUrlParts[] = {"scheme", "user", "password", "options",  "host",
+                                          "port",   "path", "query",    "fragment", "zoneid"};
+
+std::string url_part(const std::string& text, std::string_view part) {
+  auto url = parse_url(text);
+  if (!url) return "";
+  if (part == "fragment") {
+    auto hash = text.find('#');
+    return hash == std::string::npos ? "" : text.substr(hash + 1);
+  }
+  auto colon = url->userinfo.find(':');
+  std::string_view target = url->target;
+  auto q = target.find('?');
+  if (part == "scheme") return url->scheme;
+  if (part == "user") return url->userinfo.substr(0, colon);
+  if (part == "password") return colon == std::string::npos ? "" : url->userinfo.substr(colon + 1);
+  if (part == "host")
+    return url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+  if (part == "port") return std::to_string(url->port);
+  if (part == "path") return std::string(target.substr(0, q));
+  if (part == "query") return q == std::string_view::npos ? "" : std::string(target.substr(q + 1));
+  return "";  // options, zoneid
+}
+
+using VarMap = std::map<std::string, Var, std::less<>>;
+
+VarMap make_variables() {
+  VarMap vars = {
       {"content_type", {[](auto& r, int) { return r.content_type; }, Json::string}},
       {"errormsg", {[](auto& r, int) { return errormsg(r); }, Json::nullable}},
       {"exitcode", {[](auto&, int c) { return std::to_string(c); }, Json::number}},
@@ -107,7 +140,34 @@ const std::map<std::string, Var, std::less<>>& variables() {
        {[](auto& r, int) { return seconds(r.time_starttransfer); }, Json::number}},
       {"time_total", {[](auto& r, int) { return seconds(r.time_total); }, Json::number}},
       {"url_effective", {[](auto& r, int) { return r.url_effective; }, Json::string}},
+      {"referer", {[](auto& r, int) { return r.referer; }, Json::nullable}},
+      {"proxy_used", {[](auto& r, int) { return r.proxy_used ? "1" : "0"; }, Json::number}},
+      {"conn_id", {[](auto& r, int) { return std::to_string(r.conn_id); }, Json::number}},
+      {"xfer_id", {[](auto& r, int) { return std::to_string(r.xfer_id); }, Json::number}},
+      {"time_posttransfer",
+       {[](auto& r, int) { return seconds(r.time_posttransfer); }, Json::number}},
+      // What sluice never has: no queue before a transfer, no TLS early data,
+      // no --cert-info, no FTP, no TLS to a proxy.
+      {"time_queue", {[](auto&, int) { return seconds(0); }, Json::number}},
+      {"tls_earlydata", {[](auto&, int) { return std::string("0"); }, Json::number}},
+      {"num_certs", {[](auto&, int) { return std::string("0"); }, Json::number}},
+      {"certs", {[](auto&, int) { return std::string(); }, Json::string}},
+      {"ftp_entry_path", {[](auto&, int) { return std::string(); }, Json::nullable}},
+      {"proxy_ssl_verify_result", {[](auto&, int) { return std::string("0"); }, Json::number}},
+      {"curl_version", {[](auto&, int) { return std::string(kVersionText); }, Json::string}},
   };
+  for (auto [prefix, effective] : {std::pair{"url.", false}, std::pair{"urle.", true}})
+    for (auto part : kUrlParts)
+      vars.emplace(prefix + std::string(part), Var{[part, effective](auto& r, int) {
+                                                     return url_part(
+                                                         effective ? r.url_effective : r.url, part);
+                                                   },
+                                                   Json::nullable});
+  return vars;
+}
+
+const VarMap& variables() {
+  static const VarMap vars = make_variables();
   return vars;
 }
 
@@ -143,14 +203,14 @@ std::string header_json(const fetch::Report& r) {
     if (it == fields.end()) it = fields.insert(fields.end(), {lower, {}});
     it->second.push_back(value);
   }
-  std::string out = "{";
+  std::string out = "{";  // one field a line, as curl 8 prints it
   for (const auto& [name, values] : fields) {
-    out += (out.size() > 1 ? "," : "") + fmt::format("\"{}\":[", json_escape(name));
+    out += (out.size() > 1 ? ",\n" : "") + fmt::format("\"{}\":[", json_escape(name));
     for (std::size_t i = 0; i < values.size(); ++i)
       out += (i ? "," : "") + fmt::format("\"{}\"", json_escape(values[i]));
     out += "]";
   }
-  return out + "}";
+  return out + (fields.empty() ? "}" : "\n}");
 }
 
 std::string report_json(const fetch::Report& r, int exit_code) {

@@ -78,6 +78,7 @@ class Engine {
 
   void on_done(std::size_t index, Report r) {
     r.url_num = cfg_.targets[index].url_num;
+    r.xfer_id = static_cast<long>(index);
     auto it =
         std::find_if(active_.begin(), active_.end(), [index](auto& a) { return a.index == index; });
     if (it == active_.end()) return;

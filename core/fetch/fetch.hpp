@@ -132,6 +132,11 @@ struct Report {
   // The request heads (as HTTP/1.x writes them) and bodies sent, every hop
   // (%{size_request})
   uint64_t size_request = 0;
+  std::string referer;      // the Referer the last request sent (%{referer})
+  bool proxy_used = false;  // the last request went through a proxy
+  long conn_id = -1;        // the run's number of the connection last used; -1: none
+  long xfer_id = 0;         // the run's number of this transfer, from 0
+  double time_posttransfer = 0;
   std::optional<Error> error;
   double speed_download() const { return time_total > 0 ? size_download / time_total : 0; }
   double speed_upload() const { return time_total > 0 ? size_upload / time_total : 0; }

@@ -379,6 +379,9 @@ void Transfer::on_connected(Result<Dialed> r) {
 }
 
 void Transfer::submit() {
+  rep_.conn_id = session_->conn_id;
+  rep_.proxy_used = proxy_ != nullptr;
+  rep_.referer = std::string(req_.headers.get("referer").value_or(""));
   rep_.remote_ip = session_->remote.len ? session_->remote.ip() : "";
   rep_.remote_port = session_->remote.len ? session_->remote.port() : 0;
   rep_.local_ip = session_->local.len ? session_->local.ip() : "";
@@ -844,6 +847,9 @@ void Transfer::complete() {
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
   rep_.size_upload = uploaded();
   if (req_.upload) rep_.size_request += req_.upload->taken();  // -T's body, the last hop's
+  // The request's last byte: with the head when there is no body; with a
+  // body, no later than the answer's start (sessions do not report it).
+  rep_.time_posttransfer = req_.has_body ? rep_.time_starttransfer : rep_.time_pretransfer;
   if (env_.cb.progress)
     env_.cb.progress(
         {content_length_, body_written_, upload_total(), rep_.size_upload, rep_.time_total, true});

@@ -24,6 +24,7 @@ Session* Pool::acquire(const std::string& key) {
 }
 
 Session* Pool::add(const std::string& key, std::unique_ptr<Session> s) {
+  s->conn_id = next_id_++;
   auto e = std::make_unique<Entry>(Entry{key, std::move(s), 1});
   Session* raw = e->session.get();
   watch_idle_close(*e);

@@ -51,6 +51,7 @@ class Pool {
 
   Loop& loop_;
   std::vector<std::unique_ptr<Entry>> entries_;
+  long next_id_ = 0;
   std::map<std::string, int> connecting_;
   std::map<std::string, std::vector<std::function<void()>>> waiters_;
 };

@@ -43,6 +43,7 @@ class Session {
   // reuses the session reports them too (%{remote_ip}, %{local_port}).
   SocketAddr remote, local;
   long tls_verify_result = 0;  // the X509 verification's result (%{ssl_verify_result})
+  long conn_id = -1;           // numbered by the Pool in the order added (%{conn_id})
 };
 
 }  // namespace sluice

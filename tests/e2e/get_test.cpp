@@ -8,6 +8,8 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <chrono>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "get_helpers.hpp"
@@ -303,6 +305,41 @@ TEST_CASE("get -w renders curl's variables and %{json}", "[get][writeout]") {
   auto e = sh(get("-s -w '%{exitcode} %{errormsg}' http://127.0.0.1:1/"));
   CHECK(e.exit_code == 7);
   CHECK_THAT(e.out, ContainsSubstring("7 Failed to connect to 127.0.0.1 port 1"));
+}
+
+TEST_CASE("get %{json} has every key curl's has, %{header_json} and %{url.*} as curl prints them",
+          "[get][writeout][curl]") {
+  Server s;
+  std::string url = "'http://u:p@127.0.0.1:" + std::to_string(s.port) + "/bytes/3?x=1#frag'";
+  auto keys = [](const std::string& tool, const std::string& u) {
+    return sh(tool + " -s -o /dev/null -w '%{json}' " + u +
+              " | python3 -c 'import json,sys; print(\" \".join(sorted(json.load(sys.stdin))))'")
+        .out;
+  };
+  auto words = [](const std::string& text) {
+    std::set<std::string> out;
+    std::istringstream in(text);
+    for (std::string w; in >> w;) out.insert(w);
+    return out;
+  };
+  auto curl_keys = words(keys("curl", url)), mine_keys = words(keys(get(""), url));
+  CHECK(curl_keys.size() > 30);
+  for (const auto& k : curl_keys) {
+    INFO(k);
+    CHECK(mine_keys.count(k) == 1);  // every key curl has (7.88 has fewer)
+  }
+  // One field a line; the date aside, the same bytes as curl's.
+  std::string fields = " -s -o /dev/null -w '%{header_json}' " + s.base + "/bytes/3" +
+                       " | sed 's/\"date\":\\[[^]]*\\]/D/'";
+  auto mine = sh(get(fields)), curl = sh("curl " + fields);
+  CHECK(mine.out == curl.out);
+  CHECK_THAT(mine.out, ContainsSubstring("\"server\":[\"sluice\"],\n"));
+  // The URL given, in pieces (curl 8.1+).
+  auto parts =
+      sh(get("-s -o /dev/null -w '%{url.user} %{url.password} %{url.host} %{url.port} "
+             "%{url.path} %{url.query} %{url.fragment}|%{urle.query}' " +
+             url));
+  CHECK(parts.out == "u p 127.0.0.1 " + std::to_string(s.port) + " /bytes/3 x=1 frag|x=1");
 }
 
 TEST_CASE("SIGTERM during a transfer stops it promptly and keeps what arrived", "[get][signal]") {

@@ -351,7 +351,7 @@ TEST_CASE("write-out: curl 8's newer variables", "[write_out]") {
   CHECK(render("[%header{content-type}][%header{SET-COOKIE}][%header{none}]", r) ==
         "[text/plain][a=1, b=\"2\"][]");
   CHECK(render("%{header_json}", r) ==
-        "{\"content-type\":[\"text/plain\"],\"set-cookie\":[\"a=1\",\"b=\\\"2\\\"\"]}");
+        "{\"content-type\":[\"text/plain\"],\n\"set-cookie\":[\"a=1\",\"b=\\\"2\\\"\"]\n}");
   auto obj = report_json(r, 0);
   for (const char* key : {"\"url\":", "\"urlnum\":3", "\"filename_effective\":", "\"local_port\":"})
     CHECK(obj.find(key) != std::string::npos);

@@ -755,6 +755,8 @@ Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
   // -s mutes warnings; -S brings back errors only, as in curl.
   if (!a.silent) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };
+  if (!a.silent || a.show_error)  // each failed try's error, then the retry's warning, as curl
+    cb.attempt_failed = [](const Error& e) { print_coded_failure("sluice", e); };
 
   // -D FILE: truncated once, then every head of every transfer, in order.
   std::unique_ptr<FILE, int (*)(FILE*)> dump(nullptr, &std::fclose);

@@ -157,6 +157,8 @@ struct Callbacks {
   std::function<std::string(const Report&)> write_out;
   std::function<void(const Progress&)> progress;  // about every 500 ms and once at the end
   std::function<void(std::string_view)> warning;  // e.g. "Will retry in 1 seconds"
+  // A try failed and will be retried: curl prints its error as it goes.
+  std::function<void(const Error&)> attempt_failed;
   // -D FILE: every response head as received (interim and redirect ones too).
   std::function<void(std::string_view head)> header_dump;
 };

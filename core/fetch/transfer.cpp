@@ -806,6 +806,7 @@ bool Transfer::retry_later(const Error& e) {
   --retries_left_;
   ++retry_count_;
   rep_.num_retries = retry_count_;
+  if (env_.cb.attempt_failed && !retry_status_) env_.cb.attempt_failed(e);
   if (env_.cb.warning)
     env_.cb.warning(fmt::format("Problem: {}. Will retry in {} seconds. {} retries left.",
                                 e.message, delay.count() / 1000.0, retries_left_));

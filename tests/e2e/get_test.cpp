@@ -441,6 +441,11 @@ TEST_CASE("get --retry-all-errors, --retry-max-time and --fail-with-body behave 
   int retries = count_lines(bounded.err, "Will retry");
   CHECK(retries >= 1);
   CHECK(retries <= 4);
+  // Each failed try's error is shown as it happens, -sS too, as curl shows them.
+  for (std::string tool : {get(""), std::string("curl")}) {
+    auto each = sh(tool + " -sS --retry 2 --retry-delay 1 --retry-connrefused http://127.0.0.1:1/");
+    CHECK(count_lines(each.err, "(7)") == 3);
+  }
 
   // --fail-with-body: exit 22 and the error page's bytes, where -f writes none.
   auto page = sh(get("-s " + s.base + "/status/404"));

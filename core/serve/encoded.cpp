@@ -216,4 +216,20 @@ std::unique_ptr<Endpoint> encoded(std::string_view rest) {
   return std::make_unique<EncodedPattern>(std::move(coding), std::move(e), *n);
 }
 
+std::unique_ptr<Endpoint> encoded_text(std::string_view coding, std::string_view text,
+                                       std::string_view content_type) {
+  if (coding == "br" && !brotli_enc())
+    return bad(fmt::format("br: brotli is not available here: {}\n", brotli_enc().error().message),
+               501);
+  auto e = make_encoder(coding);
+  if (!e) return bad("unknown coding\n", 500);
+  std::string body;
+  e->add(text, body);
+  e->finish(body);
+  Headers h;
+  h.add("Content-Type", std::string(content_type));
+  h.add("Content-Encoding", std::string(coding));
+  return std::make_unique<FixedResponse>(200, std::move(h), std::move(body));
+}
+
 }  // namespace sluice::serve

@@ -1,9 +1,11 @@
 #include "core/serve/inspect.hpp"
 
 #include <algorithm>
+#include <array>
 #include <nlohmann/json.hpp>
 
 #include "core/http/headers.hpp"
+#include "core/serve/encoded.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/util/base64.hpp"
 
@@ -77,14 +79,37 @@ std::unique_ptr<Endpoint> bad_cookie() {
 
 }  // namespace
 
-std::unique_ptr<Endpoint> headers_json(const RequestHead& req) {
+ordered_json header_fields(const RequestHead& req) {
   ordered_json fields = ordered_json::object();
   for (const auto& [name, value] : req.headers.list()) {
     auto& slot = fields[name];
     // A repeated field shows as its values joined, as HTTP allows (RFC 9110 5.3).
     slot = slot.is_null() ? value : slot.get<std::string>() + ", " + value;
   }
-  return json(200, {{"headers", fields}});
+  return fields;
+}
+
+std::unique_ptr<Endpoint> headers_json(const RequestHead& req) {
+  return json(200, {{"headers", header_fields(req)}});
+}
+
+std::unique_ptr<Endpoint> coded_headers(std::string_view name, const RequestHead& req) {
+  // httpbin's key for each: {"gzipped": true, ...}
+  static constexpr std::array<std::array<std::string_view, 3>, 4> kCodings = {{
+      {"gzip", "gzip", "gzipped"},
+      {"deflate", "deflate", "deflated"},
+      {"brotli", "br", "brotli"},
+      {"zstd", "zstd", "zstd"},
+  }};
+  for (const auto& [path, coding, key] : kCodings)
+    if (name == path) {
+      ordered_json body = {
+          {std::string(key), true}, {"headers", header_fields(req)}, {"method", req.method}};
+      return encoded_text(coding,
+                          body.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n",
+                          "application/json");
+    }
+  return json(404, {{"error", "no such coding"}});
 }
 
 std::unique_ptr<Endpoint> basic_auth(const RequestHead& req, std::string_view user_pass) {

@@ -26,6 +26,9 @@
 namespace sluice::serve {
 
 std::unique_ptr<Endpoint> headers_json(const RequestHead& req);
+// /gzip, /deflate, /brotli, /zstd: httpbin's, the request's headers as JSON
+// ({"gzipped": true, "headers": {...}, "method": "GET"}), coded so.
+std::unique_ptr<Endpoint> coded_headers(std::string_view name, const RequestHead& req);
 std::unique_ptr<Endpoint> basic_auth(const RequestHead& req, std::string_view user_pass);
 std::unique_ptr<Endpoint> bearer(const RequestHead& req);
 std::unique_ptr<Endpoint> cookies_json(const RequestHead& req);

@@ -296,6 +296,10 @@ constexpr SyntheticPath kPaths[] = {
     {"/redirect-to", [](const Call& c) { return redirect_to(c.t.query); }},
     {"/response-headers", [](const Call& c) { return response_headers(c.t.query); }},
     {"/encoded/", [](const Call& c) { return encoded(c.rest); }},
+    {"/gzip", [](const Call& c) { return coded_headers("gzip", c.req); }},
+    {"/deflate", [](const Call& c) { return coded_headers("deflate", c.req); }},
+    {"/brotli", [](const Call& c) { return coded_headers("brotli", c.req); }},
+    {"/zstd", [](const Call& c) { return coded_headers("zstd", c.req); }},
 };
 
 // The entry owning path, and the argument it leaves; nullptr when none does.
@@ -334,6 +338,8 @@ std::string_view endpoint_index() {
          "/response-headers?N=V 200 with each N: V among its header fields\n"
          "/encoded/CODING/N     N pattern bytes compressed on the fly (gzip, deflate, br,\n"
          "                      zstd) with that Content-Encoding, chunked\n"
+         "/gzip /deflate        httpbin's: the request's headers as JSON, coded so\n"
+         "/brotli /zstd         (\"gzipped\": true, \"deflated\", \"brotli\", \"zstd\")\n"
          "/                     this index (with --root: the root directory instead)\n";
 }
 

@@ -510,4 +510,21 @@ TEST_CASE("serve's inspection endpoints answer as httpbin's do: /headers, /basic
   CHECK(status_of("'" + s.base + "/redirect-to?url=//evil.example/'") == "400");
   CHECK(status_of("'" + s.base + "/redirect-to?url=http://evil.example/'") == "400");
   CHECK(status_of("'" + s.base + "/redirect-to?url=/x%0d%0aSet-Cookie:a=1'") == "400");
+  // /gzip, /deflate, /brotli, /zstd: the headers as JSON, coded so, for
+  // curl --compressed and sluice get --compressed alike.
+  for (auto [path, key] : {std::pair{"gzip", "gzipped"}, std::pair{"deflate", "deflated"},
+                           std::pair{"brotli", "brotli"}, std::pair{"zstd", "zstd"}}) {
+    INFO(path);
+    std::string url = s.base + "/" + path;
+    auto coded = sh("curl -s -D - -o /dev/null " + url);
+    CHECK_THAT(coded.out, ContainsSubstring(std::string("Content-Encoding: ") +
+                                            (std::string(path) == "brotli" ? "br" : path)));
+    for (const std::string& tool : {std::string("curl"), std::string(sluice_bin()) + " get"}) {
+      auto body = sh(tool + " -s --compressed -H 'X-B: 7' " + url +
+                     " | python3 -c 'import json,sys; d=json.load(sys.stdin); "
+                     "print(d[\"" +
+                     key + "\"], d[\"headers\"][\"X-B\"], d[\"method\"])'");
+      CHECK(body.out == "True 7 GET\n");
+    }
+  }
 }

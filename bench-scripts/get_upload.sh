@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `get -T` upload: a 1 GiB file (tmpfs) PUT to sluice serve's /upload, which
 # answers the byte count and CRC-32 it took; sluice vs `curl -T`, plain h1
-# and h2c (prior knowledge), and over HTTP/3 (TLS) vs libcurl's HTTP/3
+# and h2c (prior knowledge); the same over h1 to /echo, which streams the
+# body back (the client sends and receives 1 GiB at once, into /dev/null:
+# its size is checked); and over HTTP/3 (TLS) vs libcurl's HTTP/3
 # (peers/curl_h3_get.c with an upload file), the client pinned to core 1
 # and the server to core 0. Runs alternate between the clients; the median run by wall time
 # counts. Reports throughput, the client's CPU (user+sys) and peak RSS, and
@@ -33,27 +35,31 @@ with open(sys.argv[1], "rb") as f:
     while b := f.read(1 << 20): c = zlib.crc32(b, c)
 print("{\"bytes\":%s,\"crc32\":\"%08x\"}" % (sys.argv[2], c))' "$file" "$SIZE")
 
-# run RUNSFILE CMD...: checks the server's answer, appends "wall cpu peak_kib".
+# run RUNSFILE CMD...: checks the server's answer (or, for /echo, the size
+# echoed back), appends "wall cpu peak_kib".
 run() {
-  local f=$1 t0 t1 got; shift
+  local f=$1 t0 t1 got expect=$want; shift
+  [[ $proto == h1echo ]] && expect=$SIZE
   t0=$EPOCHREALTIME
   got=$(/usr/bin/time -f '%U %S %M' -o "$f.t" "$@")
   t1=$EPOCHREALTIME
-  [[ $got == "$want" ]] || { echo "$* got '$got', not '$want'" >&2; exit 1; }
+  [[ $got == "$expect" ]] || { echo "$* got '$got', not '$expect'" >&2; exit 1; }
   awk -v w="$(calc "$t1 - $t0")" '{printf "%.4f %.3f %d\n", w, $1 + $2, $3}' "$f.t" >> "$f"
 }
 
 json="{\"size\":$SIZE,\"runs\":$RUNS"
-for proto in h1 h2c h3; do
+for proto in h1 h2c h1echo h3; do
   flags=(--http1.1); [[ $proto == h2c ]] && flags=(--http2-prior-knowledge)
+  target=$url
+  [[ $proto == h1echo ]] && target=${url%/upload}/echo flags+=(-o /dev/null -w '%{size_download}')
   : > "$tmp/sluice.runs"; : > "$tmp/curl.runs"
   for _ in $(seq "$RUNS"); do
     if [[ $proto == h3 ]]; then
       run "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sSk --http3-only -T "$file" "$h3url"
       run "$tmp/curl.runs" taskset -c 1 "$CURL_H3" "$h3url" "$file"
     else
-      run "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sS "${flags[@]}" -T "$file" "$url"
-      run "$tmp/curl.runs" taskset -c 1 curl -sS "${flags[@]}" -T "$file" "$url"
+      run "$tmp/sluice.runs" taskset -c 1 "$SLUICE" get -sS "${flags[@]}" -T "$file" "$target"
+      run "$tmp/curl.runs" taskset -c 1 curl -sS "${flags[@]}" -T "$file" "$target"
     fi
   done
   read -r sw scpu srss < <(median_run "$tmp/sluice.runs")

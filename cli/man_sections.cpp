@@ -81,6 +81,8 @@ curl's; these are the known differences:
     end) is exit 61; curl 8.14 takes it for whole and exits 0.
   - -u USER without a password and without a terminal to ask on is exit 2; curl
     reads the password from stdin.
+  - -w's %{url_effective} (and %{urle.*}) leave out user:password and the
+    #fragment; curl keeps both. -w reads \\ as one backslash (curl prints both).
 The test suite runs each of these, so the list stays true.)";
 
 }  // namespace

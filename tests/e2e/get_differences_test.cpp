@@ -121,6 +121,13 @@ void user_without_terminal() {
   CHECK(r.exit_code == 2);
 }
 
+void write_out_url_and_backslash() {
+  Server s;
+  std::string url = "'http://u:p@127.0.0.1:" + std::to_string(s.port) + "/bytes/1#frag'";
+  auto r = sh(get("-s -o /dev/null -w 'a\\\\b|%{url_effective}' " + url));
+  CHECK(r.out == "a\\b|" + s.base + "/bytes/1");
+}
+
 }  // namespace
 
 TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl][man]") {
@@ -137,6 +144,7 @@ TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl
       {"Two Content-Length headers that disagree are exit 8", disagreeing_lengths},
       {"coded stream stops short", truncated_coding},
       {"-u USER without a password and without a terminal", user_without_terminal},
+      {"%{url_effective} (and %{urle.*}) leave out user:password", write_out_url_and_backslash},
   };
   auto bullets = documented_differences();
   REQUIRE(bullets.size() >= checks.size());

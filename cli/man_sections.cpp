@@ -81,6 +81,9 @@ curl's; these are the known differences:
     end) is exit 61; curl 8.14 takes it for whole and exits 0.
   - -u USER without a password and without a terminal to ask on is exit 2; curl
     reads the password from stdin.
+  - With --compressed, %{size_download} and %{speed_download} count the decoded
+    bytes (what was written); curl counts the coded ones.
+  - -X HEAD reads no body, as -I; curl waits for the body the answer announces.
   - -w's %{url_effective} (and %{urle.*}) leave out user:password and the
     #fragment; curl keeps both. -w reads \\ as one backslash (curl prints both).
 The test suite runs each of these, so the list stays true.)";

@@ -114,7 +114,10 @@ VarMap make_variables() {
       {"response_code",
        {[](auto& r, int) { return fmt::format("{:03d}", r.http_code); }, Json::number}},
       {"http_version",
-       {[](auto& r, int) { return r.http_version.empty() ? "0" : r.http_version; }, Json::string}},
+       {[](auto& r, int) {  // curl's: "1" for HTTP/1.0, "1.1", "2", "3"
+          return r.http_version.empty() ? "0" : r.http_version == "1.0" ? "1" : r.http_version;
+        },
+        Json::string}},
       {"method", {[](auto& r, int) { return r.method; }, Json::string}},
       {"num_connects", {[](auto& r, int) { return std::to_string(r.num_connects); }, Json::number}},
       {"num_redirects",

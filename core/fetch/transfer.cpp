@@ -483,7 +483,8 @@ void Transfer::on_headers(const Response& r) {
     auto next = resolve_reference(req_.url, *location);
     if (!next) {
       pending_error_ = next.error();
-      mode_ = Mode::discard;  // curl prints nothing of a redirect it cannot follow
+      mode_ = Mode::discard;  // curl prints nothing of a redirect it cannot follow,
+      rep_.num_redirects++;   // and counts it
     } else {
       redirect_to_ = *next;
       mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;
@@ -717,7 +718,10 @@ void Transfer::after_response() {
                            "Error while processing content unencoding: the coded body ended early"};
   if (pending_error_) return finish(pending_error_);
   if (retry_status_ &&
-      retry_later({Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
+      retry_later(fails(rep_.http_code)
+                      ? Error{Errc::http_status,
+                              fmt::format("The requested URL returned error: {}", rep_.http_code)}
+                      : Error{Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
     return;
   if (resend_without_expect_) {
     req_.expect_continue = false;
@@ -727,9 +731,11 @@ void Transfer::after_response() {
     return attempt(true);
   }
   if (redirect_to_) {
-    if (rep_.num_redirects >= env_.cfg.max_redirs)
+    if (rep_.num_redirects >= env_.cfg.max_redirs) {
+      rep_.redirect_url = redirect_to_->str();  // where it would have gone, as curl says
       return finish(Error{Errc::too_many_redirects,
                           fmt::format("Maximum ({}) redirects followed", env_.cfg.max_redirs)});
+    }
     rep_.num_redirects++;
     rep_.time_redirect = since_start(Clock::now());
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_, env_.cfg.auto_referer);
@@ -806,7 +812,10 @@ bool Transfer::retry_later(const Error& e) {
   --retries_left_;
   ++retry_count_;
   rep_.num_retries = retry_count_;
-  if (env_.cb.attempt_failed && !retry_status_) env_.cb.attempt_failed(e);
+  // curl prints each failed try's error: a transport error, or -f's 22.
+  if (env_.cb.attempt_failed && (!retry_status_ || fails(rep_.http_code)))
+    env_.cb.attempt_failed(e);
+  rep_.num_connects = 0;  // %{num_connects} is the last try's, as curl's
   if (env_.cb.warning)
     env_.cb.warning(fmt::format("Problem: {}. Will retry in {} seconds. {} retries left.",
                                 e.message, delay.count() / 1000.0, retries_left_));

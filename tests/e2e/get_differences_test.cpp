@@ -128,6 +128,20 @@ void write_out_url_and_backslash() {
   CHECK(r.out == "a\\b|" + s.base + "/bytes/1");
 }
 
+void decoded_size() {
+  Server s;
+  auto r = sh(
+      get("-s --compressed -o /dev/null -w '%{size_download}' " + s.base + "/encoded/gzip/1000"));
+  CHECK(r.out == "1000");
+}
+
+void head_by_method() {
+  Server s;
+  auto r = sh(get("-s -X HEAD -m 5 -w '%{http_code} %{size_download}' " + s.base + "/bytes/10"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "200 0");
+}
+
 }  // namespace
 
 TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl][man]") {
@@ -145,6 +159,8 @@ TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl
       {"coded stream stops short", truncated_coding},
       {"-u USER without a password and without a terminal", user_without_terminal},
       {"%{url_effective} (and %{urle.*}) leave out user:password", write_out_url_and_backslash},
+      {"%{size_download} and %{speed_download} count the decoded", decoded_size},
+      {"-X HEAD reads no body", head_by_method},
   };
   auto bullets = documented_differences();
   REQUIRE(bullets.size() >= checks.size());

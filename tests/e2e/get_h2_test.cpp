@@ -85,7 +85,7 @@ TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2
              "%{http_code}' https://127.0.0.1:" +
              std::to_string(port) + "/"));
   CHECK(picked.exit_code == 0);
-  CHECK(picked.out == "1.0 200");
+  CHECK(picked.out == "1 200");  // an HTTP/1.0 answer: curl's %{http_version} says "1"
   CHECK(sh(get("-sk -m 10 --http2-prior-knowledge -o /dev/null -w '%{http_version}' " +
                n.https("small.bin")))
             .out == "2");
@@ -250,7 +250,7 @@ TEST_CASE("get --http2 on http:// upgrades to h2c where the server agrees, as cu
   REQUIRE(wait_port(py_port));
   auto plain = sh(get("-s --http2 -w ' %{http_version} %{http_code}' http://127.0.0.1:" +
                       std::to_string(py_port) + "/hi.txt"));
-  CHECK(plain.out == "hi\n 1.0 200");  // http.server answers as HTTP/1.0
+  CHECK(plain.out == "hi\n 1 200");  // http.server answers as HTTP/1.0: curl's "1"
 }
 
 TEST_CASE("get: a 101 nobody asked for, or an upgrade to garbage, is an error", "[get][h2][exit]") {

@@ -441,11 +441,22 @@ TEST_CASE("get --retry-all-errors, --retry-max-time and --fail-with-body behave 
   int retries = count_lines(bounded.err, "Will retry");
   CHECK(retries >= 1);
   CHECK(retries <= 4);
-  // Each failed try's error is shown as it happens, -sS too, as curl shows them.
+  // Each failed try's error is shown as it happens, -sS too, as curl shows
+  // them: a transport error, or -f's 22 on a status --retry retries.
   for (std::string tool : {get(""), std::string("curl")}) {
+    INFO(tool);
     auto each = sh(tool + " -sS --retry 2 --retry-delay 1 --retry-connrefused http://127.0.0.1:1/");
     CHECK(count_lines(each.err, "(7)") == 3);
+    auto fail = sh(tool + " -fsS --retry 2 --retry-delay 1 " + s.base + "/status/503");
+    CHECK(fail.exit_code == 22);
+    CHECK(count_lines(fail.err, "(22)") == 3);
   }
+  // At the redirect limit, %{redirect_url} says where the next hop was.
+  std::string limit = " -sL --max-redirs 2 -w '%{redirect_url}' " + s.base + "/redirect/5";
+  auto at_limit = sh(get(limit)), curl_at_limit = sh("curl" + limit);
+  CHECK(at_limit.exit_code == 47);
+  CHECK(at_limit.out == curl_at_limit.out);
+  CHECK(at_limit.out == s.base + "/redirect/2");
 
   // --fail-with-body: exit 22 and the error page's bytes, where -f writes none.
   auto page = sh(get("-s " + s.base + "/status/404"));

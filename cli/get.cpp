@@ -468,12 +468,16 @@ Result<std::vector<std::string>> header_lines(const std::vector<std::string>& he
 // target up front, so a typo like [1-100000000000] must stop here.
 constexpr std::size_t kMaxTargets = 1'000'000;
 
-// -O's name for url: its last path segment, or curl 8's "curl_response"
-// when the path ends in '/' (curl 7 refused those with exit 23).
+// -O's name for url, as curl 8's: its last path segment, trailing slashes
+// aside ("/a/b/" is b), or "curl_response" for the root (curl 7 refused a
+// path ending in '/' with exit 23).
 Result<std::string> remote_name(const std::string& url) {
   auto parsed = parse_url(url);
   if (!parsed) return fail(Errc::write_failed, "Remote file name has no length");
-  std::string name = parsed->file_name();
+  Url u = *parsed;
+  u.target = u.target.substr(0, u.target.find('?'));
+  while (u.target.size() > 1 && u.target.back() == '/') u.target.pop_back();
+  std::string name = u.file_name();
   return name.empty() ? "curl_response" : name;
 }
 

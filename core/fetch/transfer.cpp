@@ -674,9 +674,13 @@ Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp)
   return n;
 }
 
-// -i shows trailers after the body, one "name: value" line each, as curl does.
+// -i shows trailers after the body, one "name: value" line each, as curl
+// does; -D gets them too, after the head they follow.
 void Transfer::on_trailers(const Headers& t) {
   if (env_.cfg.include_headers && mode_ == Mode::write) out_->write(field_lines(t));
+  if (env_.cb.header_dump) env_.cb.header_dump(field_lines(t));
+  if (env_.cfg.dump_header_stdout)
+    (stdout_side_ ? stdout_side_ : out_.get())->write(field_lines(t));
 }
 
 // Session callbacks may come from deep inside the session: act from the loop.

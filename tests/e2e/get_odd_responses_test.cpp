@@ -37,6 +37,22 @@ TEST_CASE("get reads odd framing and refuses non-HTTP replies as curl does", "[g
   }
 }
 
+TEST_CASE("get -D writes trailers after the head, as curl does", "[get][curl]") {
+  BadServer bs("trailers");
+  std::string dir = tmpdir() + "/dump-trailers";
+  REQUIRE(sh("mkdir -p " + dir).exit_code == 0);
+  for (const char* to : {"-", "FILE"}) {
+    INFO(to);
+    std::string dest = std::string(to) == "-" ? "-" : dir + "/h.txt";
+    auto mine = sh(get("-s -o /dev/null -D " + dest + " " + bs.url));
+    std::string mine_text = dest == "-" ? mine.out : slurp(dest);
+    auto curl = sh("curl -s -o /dev/null -D " + dest + " " + bs.url);
+    std::string curl_text = dest == "-" ? curl.out : slurp(dest);
+    CHECK(mine_text == curl_text);
+    CHECK_THAT(mine_text, ContainsSubstring("\r\nX-T: 1\r\n"));
+  }
+}
+
 TEST_CASE(
     "get refuses what curl 8 refuses: huge header lines, 5000+ headers, lengths that disagree",
     "[get][curl]") {
@@ -90,13 +106,16 @@ TEST_CASE("get --http2-prior-knowledge to a server that is not HTTP/2 is curl 8'
   }
 }
 
-TEST_CASE("get -O on a URL that ends in / saves curl_response, as curl 8", "[get][curl]") {
+TEST_CASE("get -O on a URL that ends in / names the file as curl 8 does", "[get][curl]") {
   Server s;
   std::string dir = tmpdir() + "/remote-name";
   std::filesystem::create_directories(dir);
   auto r = sh("cd " + dir + " && " + get("-sO " + s.base + "/"));
   CHECK(r.exit_code == 0);
   CHECK(std::filesystem::exists(dir + "/curl_response"));
+  r = sh("cd " + dir + " && " + get("-sO " + s.base + "/bytes/5/"));  // curl 8.14: "5"
+  CHECK(r.exit_code == 0);
+  CHECK(slurp(dir + "/5") == "abcde");
 }
 
 TEST_CASE("get --resolve '*:PORT:ADDR' serves every host, a host's own entry first",

@@ -52,15 +52,16 @@ std::string ProgressMeter::table_line(const fetch::Progress& p) {
                      total ? hms(left) : "--:--:--", size5(current_speed_));
 }
 
-// curl's width: the terminal's columns (stderr's, else $COLUMNS), else 80.
+// curl's width: $COLUMNS, else the terminal's columns, else 79.
 int ProgressMeter::terminal_width() {
-  winsize ws{};
-  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
   if (const char* env = std::getenv("COLUMNS")) {
     int n = std::atoi(env);
-    if (n > 0) return n;
+    if (n > 20 && n < 10000) return n;
   }
-  return 80;
+  winsize ws{};
+  for (int fd : {STDIN_FILENO, STDERR_FILENO})
+    if (::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 79;
 }
 
 std::string ProgressMeter::bar_line(const fetch::Progress& p) const {

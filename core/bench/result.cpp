@@ -42,6 +42,8 @@ ErrorKind classify(Errc code) {
     case Errc::timeout:
       return ErrorKind::timeout;
     case Errc::bad_response:
+    case Errc::unsupported_protocol:  // HTTP/0.9, a version or status line curl refuses
+    case Errc::too_large:             // a header line or head count past curl's limits
     case Errc::http2:
     case Errc::http2_stream:
       return ErrorKind::protocol;

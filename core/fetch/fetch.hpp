@@ -97,7 +97,7 @@ struct Config {
   uint64_t limit_rate = 0;
   HttpVersion http_version = HttpVersion::negotiate;
   // --http1.0: "HTTP/1.0" request lines (http_version is http1_1 then); the
-  // connection is kept only if the answer says so, as llhttp reads it.
+  // connection is kept only if the answer says so, as curl reads it.
   bool http10 = false;
   ProxyConfig proxy;      // -x, -U, -p, --noproxy and the environment's proxies
   bool parallel = false;  // -Z: run transfers concurrently

@@ -795,9 +795,7 @@ Millis Transfer::next_retry_delay() const {
                                           : Millis(1000LL << std::min(retry_count_, 9));
 }
 
-// Retries left, and (--retry-max-time) the retry would start within the
-// allowed time since the first attempt, as curl counts it.
-// curl's rule: another try while the time since the first one began is under
+// Retries left, and curl's rule: another try while the time since the first one began is under
 // --retry-max-time, whatever the delay before it.
 bool Transfer::retry_allowed() const {
   if (retries_left_ <= 0) return false;
@@ -808,7 +806,8 @@ bool Transfer::retry_allowed() const {
 
 bool Transfer::retry_later(const Error& e) {
   Millis delay = next_retry_delay();
-  if (!(retry_status_ || retry_error(e)) || !retry_allowed()) return false;
+  // A retried status was decided on with its head (its body is gone): go on.
+  if (!retry_status_ && (!retry_error(e) || !retry_allowed())) return false;
   // Bytes already handed to stdout cannot be taken back; a file can start over.
   if (body_written_ + body_queued_ > 0 && !out_->rewind()) return false;
   body_written_ = body_queued_ = 0;

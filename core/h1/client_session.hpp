@@ -1,5 +1,5 @@
 // HTTP/1.1 client session: requests over a Transport, optionally pipelined
-// (responses come back in order), responses parsed by llhttp, bodies handed to
+// (responses come back in order), responses parsed by ResponseParser, bodies handed to
 // a ResponseSink with backpressure (the socket is not read while the sink is
 // above its high-water mark).
 #pragma once

@@ -32,6 +32,7 @@ Length content_length(const Headers& headers) {
   bool overflow = false;
   for (const auto& [name, value] : headers.list()) {
     if (!iequals(name, "content-length")) continue;
+    if (value.empty()) return {false, {}};
     for (std::string_view rest = value; !rest.empty();) {
       std::string_view item = next_list_item(rest);
       if (item.empty() || !std::all_of(item.begin(), item.end(), is_digit)) return {false, {}};
@@ -60,6 +61,7 @@ void ResponseParser::reset() {
   line_.clear();
   lines_in_head_ = 0;
   started_ = head_done_ = done_ = keep_alive_ = switched_ = chunked_ = false;
+  after_informational_ = false;
   raw_remaining_ = chunk_remaining_ = body_bytes_ = 0;
   head_bytes_ = 0;
   failed_.reset();
@@ -105,9 +107,12 @@ Result<void> ResponseParser::feed_line(std::span<const char> data, std::size_t& 
   std::size_t n = take_line(data);
   consumed += n;
   if (state_ == State::status_line && !has_http_prefix())
-    return refuse(Errc::unsupported_protocol, "Received HTTP/0.9 when not allowed");
-  if (auto r = check_line_limits(n); !r) return r;
-  if (data[n - 1] != '\n') return {};
+    return after_informational_
+               ? refuse(Errc::bad_response, "Weird server reply: Invalid status line")
+               : refuse(Errc::unsupported_protocol, "Received HTTP/0.9 when not allowed");
+  bool whole = data[n - 1] == '\n';
+  if (auto r = check_line_limits(n, whole); !r) return r;
+  if (!whole) return {};
   if (state_ == State::status_line || state_ == State::header_line)
     resp_.header_bytes += line_.size() + 1;
   std::string_view line = line_;
@@ -117,21 +122,25 @@ Result<void> ResponseParser::feed_line(std::span<const char> data, std::size_t& 
   return r;
 }
 
-// curl 8's limits: 300 KiB for the heads of a response (trailers may take
-// twenty times that, as curl's total allows), 100 KiB for one line.
-Result<void> ResponseParser::check_line_limits(std::size_t taken) {
+// curl 8's limits, as it checks them: one line's length as its bytes come
+// (100 KiB in a head, 4 KiB for a trailer: both "too large"), the heads'
+// total (300 KiB, curl's 56) at each line's end. Memory stays bounded by the
+// line limit until then.
+Result<void> ResponseParser::check_line_limits(std::size_t taken, bool whole) {
+  std::size_t length = line_.size() - (!line_.empty() && line_.back() == '\r');
   if (state_ == State::chunk_size) {
-    if (line_.size() <= kMaxLineBytes) return {};
+    if (length <= kMaxLineBytes) return {};
     return refuse(Errc::recv_failed, "chunk size line too long");
   }
-  head_bytes_ += taken;
-  std::size_t limit = state_ == State::trailer_line ? 20 * kMaxHeadBytes : kMaxHeadBytes;
-  if (head_bytes_ > limit)
-    return refuse(Errc::recv_failed,
-                  fmt::format("Too large response headers: {} > {}", head_bytes_, limit));
-  if (line_.size() - (!line_.empty() && line_.back() == '\r') > kMaxLineBytes)
+  if (state_ == State::trailer_line && length > kMaxTrailerLineBytes)
+    return refuse(Errc::too_large, "Out of memory in chunked-encoding: a trailer line over 4 KiB");
+  if (length > kMaxLineBytes)
     return refuse(Errc::too_large,
                   fmt::format("Response header line longer than {} bytes", kMaxLineBytes));
+  head_bytes_ += taken;
+  if (whole && state_ != State::trailer_line && head_bytes_ > kMaxHeadBytes)
+    return refuse(Errc::recv_failed,
+                  fmt::format("Too large response headers: {} > {}", head_bytes_, kMaxHeadBytes));
   return {};
 }
 
@@ -188,21 +197,20 @@ Result<void> ResponseParser::on_line(std::string_view line) {
 }
 
 // curl 8's status line: "HTTP/1.0" or "HTTP/1.1" (or "HTTP/2", "HTTP/3"),
-// one space, three digits; what follows them is the reason. Another
-// version, or a line that does not fit, is curl's exit 1.
+// one space, three digits; what follows them is the reason, whatever it is
+// ("2000" is 200). Another version, or a line that does not fit, is exit 1.
 Result<void> ResponseParser::on_status_line(std::string_view line) {
   std::string_view v = line.substr(std::min<std::size_t>(line.size(), 5));  // after "HTTP/"
   bool minor = v.size() >= 3 && v[0] == '1' && v[1] == '.' && (v[2] == '0' || v[2] == '1');
   bool major_only = v.size() >= 2 && (v[0] == '2' || v[0] == '3') && v[1] == ' ';
   std::string_view code = v.substr(std::min<std::size_t>(v.size(), minor ? 4 : 2));
-  bool fine = (minor || major_only) && v[minor ? 3 : 1] == ' ' && code.size() >= 3 &&
+  std::size_t space = minor ? 3 : 1;
+  bool fine = (minor || major_only) && v.size() > space && v[space] == ' ' && code.size() >= 3 &&
               is_digit(code[0]) && is_digit(code[1]) && is_digit(code[2]);
   if (!fine)
     return refuse(Errc::unsupported_protocol, !v.empty() && v[0] == '1'
                                                   ? "Unsupported HTTP/1 subversion in response"
                                                   : "Unsupported HTTP version in response");
-  if (code.size() > 3 && is_digit(code[3]))
-    return refuse(Errc::bad_response, "Weird server reply: a status code of more than 3 digits");
   resp_.version_major = v[0] - '0';
   resp_.version_minor = minor ? v[2] - '0' : 0;
   resp_.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
@@ -249,15 +257,16 @@ Result<void> ResponseParser::on_head_end() {
     r = Response{};
     r.header_bytes = bytes;
     state_ = State::status_line;
+    after_informational_ = true;
     return {};
   }
   auto codings = r.headers.items("transfer-encoding");
   chunked_ = !codings.empty() && iequals(codings.back(), "chunked");
-  if (!chunked_) {  // chunked wins over Content-Length, as in curl
+  if (r.status != 204 && r.status != 304) {  // curl reads no length on those
     auto length = content_length(r.headers);
     if (!length.valid)
       return refuse(Errc::bad_response, "Weird server reply: Invalid Content-Length: value");
-    r.content_length = length.bytes;
+    if (!chunked_) r.content_length = length.bytes;  // chunked wins, as in curl
   }
   head_done_ = true;
   keep_alive_ = r.version_minor >= 1 ? !r.headers.has_token("connection", "close")

@@ -2,20 +2,24 @@
 // de-chunked body bytes, trailers and the end of each message.
 //
 // Written for curl's leniency rather than on llhttp: what a server sends,
-// curl 8 reads, and so must we. The last Content-Length wins and its leading
-// digits count ("5, 5"); chunked wins over Content-Length; anything after a
-// chunk size up to the line end is an extension ("5 ;x"); lines may end in a
-// bare LF; a response that does not start "HTTP/" is HTTP/0.9, refused.
-// Limits are curl 8's: 100 KiB per header line and 5000 header lines (both
-// "too large"), 300 KiB for all heads of one response. A Content-Length that
-// disagrees with another is refused, as curl 8.21 does (8.14 took the last).
+// curl 8 reads, and so must we. Content-Length may repeat or be a list if
+// every value is the same decimal number ("5, 5"); values that disagree, or
+// anything but digits, are refused as curl 8.21 refuses them (8.14 took the
+// leading digits of the last). Chunked wins over Content-Length; anything
+// after a chunk size up to the line end is an extension ("5 ;x"); lines may
+// end in a bare LF; a response that does not start "HTTP/" is HTTP/0.9,
+// refused. Limits are curl 8's: 100 KiB per header line, 4 KiB per trailer
+// line and 5000 header lines (all "too large"), 300 KiB for the heads of one
+// response.
 //
 // A body framed by Content-Length alone is counted here without parsing
 // ("raw" body): the session may then move its bytes from the socket to the
 // output without reading them (splice), telling the parser with body_moved().
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,9 +31,10 @@ namespace sluice {
 
 class ResponseParser {
  public:
-  static constexpr std::size_t kMaxHeadBytes = 300 * 1024;  // all heads of one response
-  static constexpr std::size_t kMaxLineBytes = 100 * 1024;  // one header or trailer line
-  static constexpr std::size_t kMaxHeaders = 5000;          // lines of one head
+  static constexpr std::size_t kMaxHeadBytes = 300 * 1024;   // all heads of one response
+  static constexpr std::size_t kMaxLineBytes = 100 * 1024;   // one header line
+  static constexpr std::size_t kMaxTrailerLineBytes = 4096;  // one trailer line
+  static constexpr std::size_t kMaxHeaders = 5000;           // lines of one head
 
   struct Events {
     std::function<void(const Response&)> informational;  // 1xx
@@ -81,7 +86,7 @@ class ResponseParser {
   };
 
   Result<void> feed_line(std::span<const char> data, std::size_t& consumed);
-  Result<void> check_line_limits(std::size_t taken);
+  Result<void> check_line_limits(std::size_t taken, bool whole);
   std::size_t take_line(std::span<const char> data);
   std::size_t take_body(std::span<const char> data);
   Result<void> on_line(std::string_view line);
@@ -104,8 +109,9 @@ class ResponseParser {
   bool started_ = false, head_done_ = false, done_ = false, keep_alive_ = false;
   bool switched_ = false;
   bool chunked_ = false;
-  uint64_t raw_remaining_ = 0;    // of a raw body
-  uint64_t chunk_remaining_ = 0;  // of the current chunk
+  bool after_informational_ = false;  // a 1xx came: what follows must be a status line
+  uint64_t raw_remaining_ = 0;        // of a raw body
+  uint64_t chunk_remaining_ = 0;      // of the current chunk
   uint64_t body_bytes_ = 0;
   std::size_t head_bytes_ = 0;  // toward kMaxHeadBytes
   std::optional<Error> failed_;

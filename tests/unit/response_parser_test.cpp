@@ -369,9 +369,12 @@ TEST_CASE("ResponseParser: connection closed inside the head", "[h1][parser]") {
 }
 
 TEST_CASE("ResponseParser: garbage is a bad response", "[h1][parser]") {
-  auto wire = GENERATE(as<std::string>{}, "HTTP/1.1 2000 OK\r\n\r\n",
-                       "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
-                       "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
+  auto wire =
+      GENERATE(as<std::string>{}, "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n",
+               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: abc\r\n\r\n",
+               "HTTP/1.1 100 Continue\r\n\r\nhello\r\n\r\n",
+               "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n",
+               "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
   auto mode = GENERATE(Feed::whole, Feed::bytewise);
   INFO(feed_name(mode) << ": " << wire);
   auto o = parse(wire, mode);
@@ -408,6 +411,10 @@ TEST_CASE("ResponseParser: odd framing that curl 8 reads", "[h1][parser]") {
       Case{"HTTP/2 on an HTTP/1.1 connection, as curl reads it",
            "HTTP/2 200\r\nContent-Length: 2\r\n\r\nhi", "hi"},
       Case{"no space before the reason", "HTTP/1.1 200OK\r\nContent-Length: 2\r\n\r\nhi", "hi"},
+      Case{"a fourth digit is the reason's", "HTTP/1.1 2000 OK\r\nContent-Length: 2\r\n\r\nhi",
+           "hi"},
+      Case{"204 and 304 read no Content-Length at all",
+           "HTTP/1.1 304 Not Modified\r\nContent-Length: 1\r\nContent-Length: abc\r\n\r\n", ""},
       Case{"chunked wins over Content-Length",
            "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n"
            "5\r\nhello\r\n0\r\n\r\n",
@@ -463,7 +470,9 @@ TEST_CASE("ResponseParser: what curl 8 calls a weird reply (8) or an unsupported
                Case{"HTTP/1.1 abc OK\r\n\r\n", Errc::unsupported_protocol},
                Case{"HTTP/x.y 200 OK\r\n\r\n", Errc::unsupported_protocol},
                Case{"HTTP/1.1 \r\n\r\n", Errc::unsupported_protocol},
-               Case{"HTTP/\r\n\r\n", Errc::unsupported_protocol});
+               Case{"HTTP/\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/1.1\r\n\r\n", Errc::unsupported_protocol},
+               Case{"HTTP/2\n\n", Errc::unsupported_protocol});
   auto mode = GENERATE(Feed::whole, Feed::bytewise);
   INFO(feed_name(mode) << ": " << c.wire);
   auto o = parse(c.wire, mode);
@@ -499,12 +508,28 @@ TEST_CASE("ResponseParser: curl 8's limits on one header line and on the number 
     REQUIRE_FALSE(o.fed);
     CHECK(o.fed.error().code == Errc::too_large);
   }
-  SECTION("a trailer line counts as a header line") {
-    auto o = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: " +
-                       std::string(ResponseParser::kMaxLineBytes, 't') + "\r\n\r\n",
-                   Feed::whole);
+  SECTION("a trailer line of 4 KiB is read, one byte more is too large") {
+    auto trailer = [](std::size_t n) {
+      return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: " +
+             std::string(n - 5, 't') + "\r\n\r\n";
+    };
+    auto o = parse(trailer(ResponseParser::kMaxTrailerLineBytes), Feed::whole);
+    REQUIRE(o.fed);
+    CHECK(o.done);
+    o = parse(trailer(ResponseParser::kMaxTrailerLineBytes + 1), Feed::whole);
     REQUIRE_FALSE(o.fed);
     CHECK(o.fed.error().code == Errc::too_large);
+  }
+  SECTION("a long line is too large before the heads' total counts, however it is split") {
+    std::string wire =
+        head("A: " + std::string(90 * 1024, 'a') + "\r\nB: " + std::string(90 * 1024, 'b') +
+             "\r\nC: " + std::string(90 * 1024, 'c') + "\r\nD: " + std::string(110 * 1024, 'd') +
+             "\r\n");
+    for (auto mode : {Feed::whole, Feed::bytewise}) {
+      auto o = parse(wire, mode);
+      REQUIRE_FALSE(o.fed);
+      CHECK(o.fed.error().code == Errc::too_large);
+    }
   }
 }
 

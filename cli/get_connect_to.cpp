@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <optional>
 #include <string_view>
+
+#include "cli/port_arg.hpp"
 
 namespace sluice::cli {
 
@@ -35,12 +36,9 @@ std::optional<std::string_view> take_field(std::string_view& rest, bool host, bo
 }
 
 // "" is 0 (any, or the URL's); otherwise 1-65535.
-std::optional<uint16_t> port_of(std::string_view s) {
+std::optional<uint16_t> port_or_any(std::string_view s) {
   if (s.empty()) return uint16_t{0};
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v == 0 || v > 65535) return std::nullopt;
-  return static_cast<uint16_t>(v);
+  return parse_port(s);
 }
 
 std::string lower(std::string_view s) {
@@ -63,7 +61,7 @@ Result<std::vector<fetch::ConnectToEntry>> parse_connect_to(const std::vector<st
     if (!to_port)
       return fail(Errc::option_syntax,
                   fmt::format("--connect-to '{}': expected HOST1:PORT1:HOST2:PORT2", item));
-    auto p1 = port_of(*from_port), p2 = port_of(*to_port);
+    auto p1 = port_or_any(*from_port), p2 = port_or_any(*to_port);
     if (!p1 || !p2)
       return fail(Errc::option_syntax, fmt::format("--connect-to '{}': bad port", item));
     out.push_back({lower(*from_host), lower(*to_host), *p1, *p2});

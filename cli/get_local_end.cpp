@@ -2,25 +2,19 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <string_view>
+
+#include "cli/port_arg.hpp"
 
 namespace sluice::cli {
 
 namespace {
 
-std::optional<uint16_t> port_of(std::string_view s) {
-  unsigned v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v == 0 || v > 65535) return std::nullopt;
-  return static_cast<uint16_t>(v);
-}
-
 // --local-port NUM or NUM-NUM (the first free one is taken).
 Result<void> local_port(std::string_view s, TcpClientOptions& o) {
   auto dash = s.find('-');
-  auto first = port_of(s.substr(0, dash));
-  auto last = dash == std::string_view::npos ? first : port_of(s.substr(dash + 1));
+  auto first = parse_port(s.substr(0, dash));
+  auto last = dash == std::string_view::npos ? first : parse_port(s.substr(dash + 1));
   if (!first || !last || *last < *first)
     return fail(Errc::bad_argument, fmt::format("--local-port: bad port or range '{}'", s));
   o.local_port = *first;

@@ -48,7 +48,7 @@ void check_rate(const std::string& json) {
 
 }  // namespace
 
-TEST_CASE("bench: rates come from the real window, not from -d", "[bench][honest]") {
+TEST_CASE("bench: rates come from the real window, not from -d", "[bench][honest][serial]") {
   Server s;
   std::string json = tmpdir() + "/window.json";
   // Each request takes 1.5 s: sending stops at 1 s, the answers come at 1.5 s
@@ -67,7 +67,7 @@ TEST_CASE("bench: rates come from the real window, not from -d", "[bench][honest
 }
 
 TEST_CASE("bench: -d bounds the run; what is still in flight is counted as such",
-          "[bench][honest]") {
+          "[bench][honest][serial]") {
   Server s;
   std::string json = tmpdir() + "/stalled.json";
   auto t0 = std::chrono::steady_clock::now();
@@ -86,7 +86,7 @@ TEST_CASE("bench: -d bounds the run; what is still in flight is counted as such"
 }
 
 TEST_CASE("bench: an overloaded open model reports what was really sent and why it lagged",
-          "[bench][honest][open]") {
+          "[bench][honest][open][serial]") {
   Server s;
   std::string json = tmpdir() + "/overload.json";
   // Two connections that each take 20 ms per request can carry ~100/s, not 100000/s.
@@ -148,7 +148,8 @@ TEST_CASE("bench: bad numbers are refused before any load, each with its reason"
   CHECK(server_requests(s) - before == 1);  // only our own /stats request below
 }
 
-TEST_CASE("bench: warm-up requests are not taken from -n and not counted", "[bench][honest]") {
+TEST_CASE("bench: warm-up requests are not taken from -n and not counted",
+          "[bench][honest][serial]") {
   Server s;
   std::string json = tmpdir() + "/warm.json";
   long before = server_requests(s);
@@ -204,7 +205,7 @@ TEST_CASE("bench: requests a server closes on unprocessed are retried, not faile
 }
 
 TEST_CASE("bench: a low rate is one schedule across threads, not one per thread",
-          "[bench][honest][open]") {
+          "[bench][honest][open][serial]") {
   Server s;
   std::string json = tmpdir() + "/low.json";
   auto r = sh(bench("-c 4 -t 2 --rate 1 -d 1s --json " + json + " " + s.base + "/bytes/8"), 30);

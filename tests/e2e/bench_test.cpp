@@ -60,7 +60,7 @@ TEST_CASE("bench counts equal the server's for h1, h1 pipelined, h2 and no keep-
 }
 
 TEST_CASE("bench open model: corrected percentiles show a stall that uncorrected ones hide",
-          "[bench][open]") {
+          "[bench][open][serial]") {
   Server s;
   std::string json = tmpdir() + "/open.json";
   Process b(bench("-c 2 -t 1 --rate 200 -d 4s --timeout 10s --json " + json + " " + s.base +

@@ -57,7 +57,8 @@ void zero_loss(const std::string& listen_addr, const std::string& target) {
 
 }  // namespace
 
-TEST_CASE("udp-probe to a closed port: drained, lingering costs under 10 % CPU", "[probe]") {
+TEST_CASE("udp-probe to a closed port: drained, lingering costs under 10 % CPU",
+          "[probe][serial]") {
   for (const char* target : {"127.0.0.1:1", "[::1]:1"}) {
     auto r = sh(probe(std::string(target) + " --count 1 --linger 1 --json"), 30);
     INFO(target << "\n" << r.out << r.err);
@@ -71,12 +72,12 @@ TEST_CASE("udp-probe to a closed port: drained, lingering costs under 10 % CPU",
   }
 }
 
-TEST_CASE("udp-probe --listen and a sender on 127.0.0.1 agree with zero loss", "[probe]") {
+TEST_CASE("udp-probe --listen and a sender on 127.0.0.1 agree with zero loss", "[probe][serial]") {
   int port = free_port();
   zero_loss("127.0.0.1:" + std::to_string(port), "127.0.0.1:" + std::to_string(port));
 }
 
-TEST_CASE("udp-probe --listen and a sender on ::1 agree with zero loss", "[probe]") {
+TEST_CASE("udp-probe --listen and a sender on ::1 agree with zero loss", "[probe][serial]") {
   int port = free_port();
   zero_loss("[::1]:" + std::to_string(port), "[::1]:" + std::to_string(port));
 }

@@ -257,7 +257,8 @@ TEST_CASE("serve h2 graceful stop: GOAWAY, in-flight /drip finishes, exit 0", "[
   }
 }
 
-TEST_CASE("serve h2 graceful stop with an idle h2 connection exits at once", "[serve][h2]") {
+TEST_CASE("serve h2 graceful stop with an idle h2 connection exits at once",
+          "[serve][h2][serial]") {
   Server s;
   Process idle(kRaw + "idle " + std::to_string(s.port) + " 20");
   // Ready once the server's SETTINGS came (python may take longer than a fixed sleep to start).

@@ -27,7 +27,8 @@ long open_connections(const Server& s) {
 
 }  // namespace
 
-TEST_CASE("serve answers a slowloris head with 408 within --request-timeout", "[serve][robust]") {
+TEST_CASE("serve answers a slowloris head with 408 within --request-timeout",
+          "[serve][robust][serial]") {
   Server s("--request-timeout 1");
   // One header byte every 100 ms: the connection is never idle, but the head
   // never completes.
@@ -182,7 +183,8 @@ TEST_CASE("serve SIGTERM lets an in-flight /drip finish, refuses new connections
   CHECK_THAT(s.proc.log(), ContainsSubstring("sluice serve: stopping"));
 }
 
-TEST_CASE("serve SIGTERM with idle keep-alive connections exits at once", "[serve][robust]") {
+TEST_CASE("serve SIGTERM with idle keep-alive connections exits at once",
+          "[serve][robust][serial]") {
   Server s;
   Process idle(kClient + "hold " + std::to_string(s.port) + " 3 20 idle");
   // "holding" once each of the three connections has had its exchange answered.

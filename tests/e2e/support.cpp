@@ -283,13 +283,35 @@ bool Process::wait_out(const std::string& needle, int timeout_ms) {
   return true;
 }
 
-Server::Server(const std::string& extra_args, bool tls)
-    : port(free_port()),
-      base(std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port)),
-      proc(std::string(sluice_bin()) + " serve --listen 127.0.0.1:" + std::to_string(port) +
-           (tls ? " --tls " : " ") + extra_args) {
-  wait_port(port);
+namespace {
+
+// The port of serve's "sluice serve: listening on SCHEME://127.0.0.1:PORT"
+// line on its stderr, once it is there; 0 if it exits or 10 s pass first.
+int bound_port(Process& proc) {
+  const std::string key = "listening on ";
+  int port = 0;
+  wait_until([&] {
+    auto log = proc.log();
+    auto at = log.find(key);
+    auto colon = at == std::string::npos ? at : log.find("127.0.0.1:", at);
+    auto eol = colon == std::string::npos ? colon : log.find('\n', colon);
+    if (eol != std::string::npos) port = std::atoi(log.c_str() + colon + 10);
+    return port > 0 || !proc.running();
+  });
+  return port;
 }
+
+}  // namespace
+
+Server::Server(const std::string& extra_args, bool tls)
+    : Server(extra_args, tls,
+             (" " + extra_args + " ").find(" -q ") != std::string::npos ? free_port() : 0) {}
+
+Server::Server(const std::string& extra_args, bool tls, int fixed_port)
+    : proc(std::string(sluice_bin()) + " serve --listen 127.0.0.1:" + std::to_string(fixed_port) +
+           (tls ? " --tls " : " ") + extra_args),
+      port(fixed_port ? (wait_port(fixed_port), fixed_port) : bound_port(proc)),
+      base(std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port)) {}
 
 long Server::stat(const std::string& name) const {
   auto r = sh("curl -sk -m 10 " + base + "/stats");

@@ -78,9 +78,12 @@ bool wait_until(const std::function<bool()>& ready, int timeout_ms = 10000);
 // A free UDP port on 127.0.0.1 (bound and released).
 int free_udp_port();
 
-// `sluice serve` on a free port, ready when constructed.
+// `sluice serve` on 127.0.0.1:0, ready when constructed: the port is the one
+// its "listening on" line names, so parallel tests never race for a port.
+// A quiet server (-q) prints no such line: it gets a free port instead.
 struct Server {
   explicit Server(const std::string& extra_args = "", bool tls = false);
+  Server(const std::string& extra_args, bool tls, int fixed_port);  // 0: let it bind one
   // A counter from its /stats ("requests", "connections", "open"), -1 when it
   // cannot be read. The /stats request counts itself: one more request, and
   // one more connection, open while it is answered.
@@ -88,9 +91,9 @@ struct Server {
   // Waits until it has routed n requests besides the /stats requests this
   // call polls with (all since it started): load that has reached it.
   bool wait_requests(long n, int timeout_ms = 10000) const;
+  Process proc;
   int port;
   std::string base;  // "http://127.0.0.1:PORT" or https
-  Process proc;
 };
 
 std::string tmpdir();  // a fresh directory under /tmp, per test process

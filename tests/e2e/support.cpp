@@ -288,14 +288,15 @@ namespace {
 // The port of serve's "sluice serve: listening on SCHEME://127.0.0.1:PORT"
 // line on its stderr, once it is there; 0 if it exits or 10 s pass first.
 int bound_port(Process& proc) {
-  const std::string key = "listening on ";
+  const std::string key = "listening on ", host = "127.0.0.1:";
   int port = 0;
   wait_until([&] {
     auto log = proc.log();
     auto at = log.find(key);
-    auto colon = at == std::string::npos ? at : log.find("127.0.0.1:", at);
-    auto eol = colon == std::string::npos ? colon : log.find('\n', colon);
-    if (eol != std::string::npos) port = std::atoi(log.c_str() + colon + 10);
+    auto host_at = at == std::string::npos ? at : log.find(host, at);
+    // Only a whole line: the port's digits may still be on their way.
+    if (host_at != std::string::npos && log.find('\n', host_at) != std::string::npos)
+      port = std::atoi(log.c_str() + host_at + host.size());
     return port > 0 || !proc.running();
   });
   return port;

@@ -83,7 +83,6 @@ int free_udp_port();
 // A quiet server (-q) prints no such line: it gets a free port instead.
 struct Server {
   explicit Server(const std::string& extra_args = "", bool tls = false);
-  Server(const std::string& extra_args, bool tls, int fixed_port);  // 0: let it bind one
   // A counter from its /stats ("requests", "connections", "open"), -1 when it
   // cannot be read. The /stats request counts itself: one more request, and
   // one more connection, open while it is answered.
@@ -94,6 +93,9 @@ struct Server {
   Process proc;
   int port;
   std::string base;  // "http://127.0.0.1:PORT" or https
+
+ private:
+  Server(const std::string& extra_args, bool tls, int fixed_port);  // 0: let it bind one
 };
 
 std::string tmpdir();  // a fresh directory under /tmp, per test process

@@ -19,6 +19,7 @@
 #include "cli/bench_report.hpp"
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/option_binders.hpp"
 #include "core/bench/histogram_spectrum.hpp"
 #include "core/bench/result_json.hpp"
 #include "core/bench/threshold.hpp"

@@ -25,6 +25,7 @@
 #include "cli/get_proxy.hpp"
 #include "cli/get_upload.hpp"
 #include "cli/http_version_arg.hpp"
+#include "cli/option_binders.hpp"
 #include "cli/progress.hpp"
 #include "cli/size_arg.hpp"
 #include "cli/url_glob.hpp"

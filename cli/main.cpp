@@ -3,6 +3,7 @@
 // tables (`sluice --generate man|bash|zsh|fish`).
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstring>
 #include <optional>
 #include <string>

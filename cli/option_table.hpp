@@ -1,13 +1,19 @@
 // One option table per subcommand: the single source of --help, man/sluice.1 and
-// the shell completions (`sluice --generate man|bash|zsh|fish`).
+// the shell completions (`sluice --generate man|bash|zsh|fish`). The helpers
+// that make an option's CLI11 binding are in cli/option_binders.hpp: CLI11 is
+// header-only and heavy, so only the files that bind options include it.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace sluice::cli {
 
@@ -42,48 +48,6 @@ struct CommandSpec {
   std::vector<OptionSpec> options;
   std::vector<std::pair<std::string, std::string>> extra_sections;  // title, body
 };
-
-template <class T>
-OptionSpec value(std::string names, std::string metavar, std::string help, T& target,
-                 bool file_arg = false) {
-  return {std::move(names), std::move(metavar), std::move(help),
-          [&target](CLI::App& app, const OptionSpec& s) {
-            auto* o = app.add_option(s.names, target, s.help)->type_name(s.metavar);
-            // Each occurrence of a repeatable option takes exactly one value,
-            // so "-o FILE URL" leaves URL positional, as in curl.
-            if (!s.positional()) o->allow_extra_args(false);
-            return o;
-          },
-          file_arg};
-}
-
-// A repeatable option whose occurrences keep their command-line order among
-// those of the options that share `target`: each appends {tag, value}.
-template <class Tag>
-OptionSpec ordered(std::string names, std::string metavar, std::string help, Tag tag,
-                   std::vector<std::pair<Tag, std::string>>& target, bool file_arg = false) {
-  return {std::move(names), std::move(metavar), std::move(help),
-          [&target, tag](CLI::App& app, const OptionSpec& s) {
-            auto* o = app.add_option_function<std::string>(
-                s.names, [&target, tag](const std::string& v) { target.emplace_back(tag, v); },
-                s.help);
-            // Run at each occurrence, not once after parsing: that is the order.
-            return o->type_name(s.metavar)->trigger_on_parse()->allow_extra_args(false);
-          },
-          file_arg};
-}
-
-inline OptionSpec flag(std::string names, std::string help, bool& target) {
-  return {std::move(names), "", std::move(help), [&target](CLI::App& app, const OptionSpec& s) {
-            return app.add_flag(s.names, target, s.help);
-          }};
-}
-
-inline OptionSpec counted(std::string names, std::string help, int& target) {
-  return {std::move(names), "", std::move(help), [&target](CLI::App& app, const OptionSpec& s) {
-            return app.add_flag(s.names, target, s.help);
-          }};
-}
 
 // Long and short names of an option, e.g. {"-o", "--output"}.
 std::vector<std::string> split_names(const std::string& names);

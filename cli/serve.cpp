@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/option_binders.hpp"
 #include "cli/size_arg.hpp"
 #include "core/serve/server.hpp"
 #include "core/serve/synthetic.hpp"

@@ -31,8 +31,10 @@ bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 # chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.
 # python3-cryptography: the QUIC Initials of the handshake-flood test helper.
 # tinyproxy: a real HTTP proxy for the get -x/--proxy tests.
+# clang-19, libclang-rt-19-dev: libFuzzer (the fuzz preset; test.sh fuzzes every parser briefly).
 test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 python3-cryptography pv
-           procps time man-db bc chromium iproute2 tinyproxy)
+           procps time man-db bc chromium iproute2 tinyproxy
+           clang-19 libclang-rt-19-dev)
 # ngtcp2's example client and server (gtlsclient, gtlsserver), built on the
 # same ngtcp2 1.11 as the module. The e2e tests also pass with Debian 12's 0.12.
 test_bp_pkgs=(ngtcp2-client ngtcp2-server)

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything (tests' peers included), builds with warnings as errors,
-# and runs every test through CTest in two stages: under ASan+UBSan (minus the
-# peak-RSS properties, which the sanitizer's own memory use would swamp), then
-# the default (RelWithDebInfo) build. Tests run two per core (most wait on
-# sockets and timers); those tagged [serial] run alone (tests/CMakeLists.txt).
-# Both stages always run, so one failure never hides the other's results;
-# the exit status fails if either failed.
+# and runs every test through CTest in three stages: under ASan+UBSan (minus
+# the peak-RSS properties, which the sanitizer's own memory use would swamp);
+# libFuzzer on every parser for SLUICE_FUZZ_SECONDS each (default 15; the
+# fuzz preset's fuzz-run:TARGET tests, which replay each checked-in corpus
+# first); then the default (RelWithDebInfo) build. Tests run two per core
+# (most wait on sockets and timers); those tagged [serial] run alone
+# (tests/CMakeLists.txt). Every stage always runs, so one failure never hides
+# another's results; the exit status fails if any failed.
 # `.ci/run` runs exactly this; its output ends with the default stage's CTest
 # summary.
 set -uo pipefail
@@ -18,8 +20,18 @@ if SLUICE_WERROR=1 scripts/build.sh asan; then
 else
   asan=1
 fi
-((asan)) && echo "test.sh: the ASan stage FAILED (see above); the default stage runs anyway"
+((asan)) && echo "test.sh: the ASan stage FAILED (see above); the others run anyway"
+fuzz=0
+# Only the fuzz targets: the fuzz preset's sluice itself is not needed.
+if cmake --preset fuzz -DSLUICE_WERROR=ON -DSLUICE_FUZZ_SECONDS="${SLUICE_FUZZ_SECONDS:-15}" >/dev/null &&
+  cmake --build --preset fuzz -j"$(nproc)" --target fuzz_targets; then
+  # One fuzzer per core: each is CPU-bound.
+  ctest --preset fuzz -j"$(nproc)" "$@" || fuzz=1
+else
+  fuzz=1
+fi
+((fuzz)) && echo "test.sh: the fuzz stage FAILED (see above); the default stage runs anyway"
 SLUICE_WERROR=1 scripts/build.sh default || exit 1
 ctest --preset default -j"$jobs" "$@" || exit 1
-((asan)) && exit 1
+((asan || fuzz)) && exit 1
 exit 0

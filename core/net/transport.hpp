@@ -1,5 +1,5 @@
 // A transport moves bytes over a connected socket: plain TCP or TCP+TLS.
-// Sessions (h1, later h2) talk to this interface only.
+// The client sessions (h1, h2) and serve's connections talk to this interface only.
 #pragma once
 
 #include <sys/types.h>

@@ -3,6 +3,8 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include "cli/option_binders.hpp"
+
 using sluice::cli::CommandSpec;
 using sluice::cli::config_arguments;
 using sluice::cli::flag;

@@ -1,9 +1,9 @@
-#include "cli/option_table.hpp"
-
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <string>
 #include <vector>
+
+#include "cli/option_binders.hpp"
 
 using Catch::Matchers::ContainsSubstring;
 using sluice::cli::CommandSpec;

@@ -221,7 +221,7 @@ int run_merge(const BenchArgs& a) {
                "shards\n",
                fmt::join(missing, ", "), info.shard_count, info.merged_shards.size(),
                info.shard_count);
-  bench::Config shown;
+  bench::BenchConfig shown;
   auto cfg = nlohmann::json::parse(info.config_json);
   shown.urls = cfg["urls"].get<std::vector<std::string>>();
   shown.connections = cfg["connections"].get<int>();
@@ -246,7 +246,7 @@ void print_live(const bench::LiveReport& l, bool lines) {
 }
 
 // Exit code of a finished run: a signal first, then --fail-if, then output.
-int finish_run(const BenchArgs& a, const bench::Config& cfg, const bench::Results& res,
+int finish_run(const BenchArgs& a, const bench::BenchConfig& cfg, const bench::Results& res,
                const std::vector<bench::Threshold>& thresholds, OutFile& json, OutFile& hgrm) {
   ReportContext ctx;
   ctx.requested_rate = cfg.rate / cfg.shard_count;

@@ -53,7 +53,7 @@ Result<double> rate_arg(const std::string& s) {
   return *v;
 }
 
-Result<void> shard_arg(const std::string& s, bench::Config& c) {
+Result<void> shard_arg(const std::string& s, bench::BenchConfig& c) {
   int i = 0, n = 0;
   char slash = 0;
   std::istringstream in(s);
@@ -64,7 +64,7 @@ Result<void> shard_arg(const std::string& s, bench::Config& c) {
   return {};
 }
 
-Result<void> load_numbers(const BenchArgs& a, bench::Config& c) {
+Result<void> load_numbers(const BenchArgs& a, bench::BenchConfig& c) {
   if (!a.requests.empty()) {
     auto n = count_arg(a.requests, "-n/--requests", 1);
     if (!n) return std::unexpected(n.error());
@@ -85,7 +85,7 @@ Result<void> load_numbers(const BenchArgs& a, bench::Config& c) {
   return {};
 }
 
-Result<void> load_durations(const BenchArgs& a, bench::Config& c) {
+Result<void> load_durations(const BenchArgs& a, bench::BenchConfig& c) {
   if (!a.duration.empty()) {
     auto d = duration_arg(a.duration, "-d/--duration", true);
     if (!d) return std::unexpected(d.error());
@@ -109,8 +109,8 @@ Result<void> load_durations(const BenchArgs& a, bench::Config& c) {
 
 }  // namespace
 
-Result<bench::Config> make_bench_config(const BenchArgs& a) {
-  bench::Config c;
+Result<bench::BenchConfig> make_bench_config(const BenchArgs& a) {
+  bench::BenchConfig c;
   c.urls = a.urls;
   c.connections = a.connections;
   c.threads = a.threads > 0 ? a.threads

@@ -22,6 +22,6 @@ struct BenchArgs {
        no_keepalive = false, insecure = false, progress = false;
 };
 
-Result<bench::Config> make_bench_config(const BenchArgs& a);
+Result<bench::BenchConfig> make_bench_config(const BenchArgs& a);
 
 }  // namespace sluice::cli

@@ -12,7 +12,7 @@
 
 namespace sluice::cli {
 
-using nlohmann::json;
+using Json = nlohmann::json;
 
 namespace {
 
@@ -24,8 +24,8 @@ struct BadField : std::runtime_error {
 };
 
 // The value at a dotted path ("summary.latency.p50_us"), or nullptr.
-const json* field_at(const json& j, std::string_view path) {
-  const json* at = &j;
+const Json* field_at(const Json& j, std::string_view path) {
+  const Json* at = &j;
   for (size_t from = 0; from <= path.size();) {
     size_t dot = std::min(path.find('.', from), path.size());
     if (!at->is_object()) return nullptr;
@@ -37,26 +37,26 @@ const json* field_at(const json& j, std::string_view path) {
   return at;
 }
 
-const json& need(const json& j, std::string_view path, bool (json::*is)() const noexcept,
+const Json& need(const Json& j, std::string_view path, bool (Json::*is)() const noexcept,
                  const char* what) {
-  const json* v = field_at(j, path);
+  const Json* v = field_at(j, path);
   if (!v || !(v->*is)()) throw BadField(fmt::format("{} is missing or not {}", path, what));
   return *v;
 }
 
-double number(const json& j, std::string_view path) {
-  return need(j, path, &json::is_number, "a number").get<double>();
+double number(const Json& j, std::string_view path) {
+  return need(j, path, &Json::is_number, "a number").get<double>();
 }
 
 // A latency summary: the percentiles of the table and the spectrum of the charts,
 // checked so that the page's script can trust them.
-json latency(const json& j, const std::string& path) {
-  json out;
+Json latency(const Json& j, const std::string& path) {
+  Json out;
   for (const char* key :
        {"count", "mean_us", "p50_us", "p90_us", "p99_us", "p99_9_us", "p99_99_us", "max_us"})
-    out[key] = need(j, path + "." + key, &json::is_number, "a number");
-  const json& spectrum = need(j, path + ".spectrum", &json::is_array, "an array");
-  for (const json& pt : spectrum)
+    out[key] = need(j, path + "." + key, &Json::is_number, "a number");
+  const Json& spectrum = need(j, path + ".spectrum", &Json::is_array, "an array");
+  for (const Json& pt : spectrum)
     if (!pt.is_array() || pt.size() != 2 || !pt[0].is_number() || !pt[1].is_number())
       throw BadField(path + ".spectrum holds something other than [percentile, value] pairs");
   out["spectrum"] = spectrum;
@@ -65,21 +65,21 @@ json latency(const json& j, const std::string& path) {
 
 // The per-second timeline, optional: null when the file has none. In a second
 // without completions the percentiles may be null.
-json timeline(const json& j) {
+Json timeline(const Json& j) {
   if (!j.contains("timeline") || j["timeline"].is_null()) return nullptr;
-  json out;
-  out["interval_ms"] = need(j, "timeline.interval_ms", &json::is_number, "a number");
+  Json out;
+  out["interval_ms"] = need(j, "timeline.interval_ms", &Json::is_number, "a number");
   if (out["interval_ms"].get<double>() <= 0) throw BadField("timeline.interval_ms is not > 0");
-  const json* stop = field_at(j["timeline"], "stop_s");
-  out["stop_s"] = stop && stop->is_number() ? *stop : json(nullptr);
-  out["points"] = json::array();
-  for (const json& p : need(j, "timeline.points", &json::is_array, "an array")) {
-    json pt;
+  const Json* stop = field_at(j["timeline"], "stop_s");
+  out["stop_s"] = stop && stop->is_number() ? *stop : Json(nullptr);
+  out["points"] = Json::array();
+  for (const Json& p : need(j, "timeline.points", &Json::is_array, "an array")) {
+    Json pt;
     for (const char* key : {"t_s", "requests", "errors"})
-      pt[key] = need(p, key, &json::is_number, "a number in every timeline point");
+      pt[key] = need(p, key, &Json::is_number, "a number in every timeline point");
     for (const char* key : {"p50_us", "p99_us"}) {
-      const json* v = field_at(p, key);
-      pt[key] = v && v->is_number() ? *v : json(nullptr);
+      const Json* v = field_at(p, key);
+      pt[key] = v && v->is_number() ? *v : Json(nullptr);
     }
     out["points"].push_back(std::move(pt));
   }
@@ -87,20 +87,20 @@ json timeline(const json& j) {
 }
 
 // What the page shows of one result file.
-json page_run(const std::string& label, const json& j) {
+Json page_run(const std::string& label, const Json& j) {
   if (!j.is_object()) throw BadField("not a JSON object");
   int version = j.value("schema_version", 0);
   if (version != 1 && version != bench::kSchemaVersion)  // 1: before the timeline
     throw BadField(fmt::format("not a sluice bench result (schema_version 1 or {} expected)",
                                bench::kSchemaVersion));
-  json r;
+  Json r;
   r["label"] = label;
-  r["config"] = need(j, "config", &json::is_object, "an object");
+  r["config"] = need(j, "config", &Json::is_object, "an object");
   for (const char* key : {"shard", "merged_shards", "start_ms"})
-    r[key] = j.contains(key) ? j[key] : json(nullptr);
-  r["requests"] = need(j, "counters.requests", &json::is_number, "a number");
-  r["status"] = need(j, "counters.status", &json::is_object, "an object");
-  r["errors"] = need(j, "counters.errors", &json::is_object, "an object");
+    r[key] = j.contains(key) ? j[key] : Json(nullptr);
+  r["requests"] = need(j, "counters.requests", &Json::is_number, "a number");
+  r["status"] = need(j, "counters.status", &Json::is_object, "an object");
+  r["errors"] = need(j, "counters.errors", &Json::is_object, "an object");
   double errors = 0;
   for (const auto& [kind, n] : r["errors"].items()) errors += number(r["errors"], kind);
   r["errors_total"] = errors;
@@ -111,15 +111,15 @@ json page_run(const std::string& label, const json& j) {
   r["latency"] = latency(j, "summary.latency");
   r["corrected"] = field_at(j, "summary.latency_corrected")
                        ? latency(j, "summary.latency_corrected")
-                       : json(nullptr);
+                       : Json(nullptr);
   r["timeline"] = timeline(j);
   return r;
 }
 
 // JSON inside <script>: a "</script>" in a label or URL must not end the element.
 // '<' occurs only inside JSON strings, where \u003c means the same.
-std::string script_safe(const json& data) {
-  std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
+std::string script_safe(const Json& data) {
+  std::string text = data.dump(-1, ' ', false, Json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size());
   for (char c : text) out += c == '<' ? std::string("\\u003c") : std::string(1, c);
@@ -139,7 +139,7 @@ Result<nlohmann::json> bench_page_run(const nlohmann::json& result, const std::s
 std::string render_bench_html(const std::vector<nlohmann::json>& page_runs) {
   // CMakeLists.txt refuses a template without the marker (a static_assert on
   // it is not a constant expression under ASan with g++ 12).
-  json data = json::object();
+  Json data = Json::object();
   data["runs"] = page_runs;
   std::string page(kBenchHtmlTemplate);
   page.replace(page.find(kDataMarker), kDataMarker.size(), script_safe(data));

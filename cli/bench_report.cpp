@@ -91,7 +91,7 @@ std::string rate_text(double r) {
 }
 
 // What was run: the threads and connections actually used, this shard's share.
-std::string header_line(const bench::Config& cfg, const bench::Results& r,
+std::string header_line(const bench::BenchConfig& cfg, const bench::Results& r,
                         const ReportContext& ctx) {
   std::string model = cfg.open_model()
                           ? fmt::format("open model, {}/s requested", rate_text(ctx.requested_rate))
@@ -174,7 +174,7 @@ std::string stop_lines(const bench::Results& r) {
 
 }  // namespace
 
-std::string start_line(const bench::Config& cfg) {
+std::string start_line(const bench::BenchConfig& cfg) {
   bench::Results planned;
   planned.connections =
       static_cast<int>(bench::shard_part(cfg.connections, cfg.shard_index, cfg.shard_count));
@@ -184,7 +184,7 @@ std::string start_line(const bench::Config& cfg) {
   return header_line(cfg, planned, ctx);
 }
 
-std::string render_bench_report(const bench::Config& cfg, const bench::Results& r,
+std::string render_bench_report(const bench::BenchConfig& cfg, const bench::Results& r,
                                 const ReportContext& ctx) {
   const auto& k = r.counters;
   double window = std::max(r.window_s, 1e-9);

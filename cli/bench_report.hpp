@@ -18,9 +18,9 @@ struct ReportContext {
 };
 
 // The header as the run starts: the threads and connections this run will use.
-std::string start_line(const bench::Config& cfg);
+std::string start_line(const bench::BenchConfig& cfg);
 
-std::string render_bench_report(const bench::Config& cfg, const bench::Results& r,
+std::string render_bench_report(const bench::BenchConfig& cfg, const bench::Results& r,
                                 const ReportContext& ctx);
 std::string format_us(int64_t us);  // "812us", "12.30ms", "1.20s"
 

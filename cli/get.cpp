@@ -1,4 +1,4 @@
-// `sluice get`: curl-compatible fetching. Parses flags into fetch::Config,
+// `sluice get`: curl-compatible fetching. Parses flags into fetch::FetchConfig,
 // renders -v, -w and the progress meter, and maps errors to curl's exit codes.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -355,7 +355,7 @@ Result<std::vector<fetch::ResolveEntry>> parse_resolve(const std::vector<std::st
 }
 
 // -C N for every target, or -C - for each: the size its output file has.
-Result<void> resume_offsets(const GetArgs& a, fetch::Config& c) {
+Result<void> resume_offsets(const GetArgs& a, fetch::FetchConfig& c) {
   if (a.continue_at.empty()) return {};
   uint64_t fixed = 0;
   if (a.continue_at != "-") {
@@ -377,7 +377,7 @@ Result<void> resume_offsets(const GetArgs& a, fetch::Config& c) {
 
 // --cacert/--capath (or CURL_CA_BUNDLE, as curl reads it), TLS versions, the
 // client certificate and the pins.
-Result<void> tls_options(const GetArgs& a, fetch::Config& c) {
+Result<void> tls_options(const GetArgs& a, fetch::FetchConfig& c) {
   c.tls.verify = !a.insecure;
   c.tls.ca_file = a.cacert;
   if (c.tls.ca_file.empty()) c.tls.ca_file = first_env({"CURL_CA_BUNDLE"});
@@ -421,7 +421,7 @@ Result<std::string> with_password(const std::string& user) {
 }
 
 // -u, --oauth2-bearer and -e into c.
-Result<void> identity(const GetArgs& a, fetch::Config& c) {
+Result<void> identity(const GetArgs& a, fetch::FetchConfig& c) {
   auto user = with_password(a.user);
   if (!user) return std::unexpected(user.error());
   c.user = *user;
@@ -434,7 +434,7 @@ Result<void> identity(const GetArgs& a, fetch::Config& c) {
 }
 
 // -x, -U, --noproxy and -p, or the environment's proxies, into c.
-Result<void> proxy_options(const GetArgs& a, fetch::Config& c) {
+Result<void> proxy_options(const GetArgs& a, fetch::FetchConfig& c) {
   auto user = with_password(a.proxy_user);
   if (!user) return std::unexpected(user.error());
   auto pc = proxy_config({a.proxy, *user, a.noproxy, a.proxytunnel});
@@ -485,7 +485,7 @@ Result<std::string> remote_name(const std::string& url) {
 // The targets of one command-line URL: its glob's expansions (-g: itself),
 // each with the URL's -o template ("#N": glob N's value) or -O name.
 Result<void> add_targets(const GetArgs& a, std::size_t url_num, const std::string* output,
-                         bool remote, fetch::Config& c) {
+                         bool remote, fetch::FetchConfig& c) {
   auto glob = UrlGlob::parse(a.globoff ? "" : a.urls[url_num]);  // -g: one, as given
   if (!glob) return std::unexpected(glob.error());
   if (glob->count() > kMaxTargets - c.targets.size())
@@ -510,7 +510,7 @@ Result<void> add_targets(const GetArgs& a, std::size_t url_num, const std::strin
 
 // Every URL's targets, in order. A bad glob after the first URL is left in
 // `late`: curl fetches the URLs before it, then fails with its error.
-Result<void> add_all_targets(const GetArgs& a, fetch::Config& c, std::optional<Error>& late) {
+Result<void> add_all_targets(const GetArgs& a, fetch::FetchConfig& c, std::optional<Error>& late) {
   int remote_left = a.remote_name_all ? static_cast<int>(a.urls.size()) : a.remote_name;
   for (std::size_t k = 0; k < a.urls.size(); ++k) {
     const std::string* output = k < a.outputs.size() ? &a.outputs[k] : nullptr;
@@ -526,10 +526,10 @@ Result<void> add_all_targets(const GetArgs& a, fetch::Config& c, std::optional<E
   return {};
 }
 
-Result<fetch::Config> make_config(const GetArgs& given, std::optional<Error>& late) {
+Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error>& late) {
   GetArgs a = given;
   a.urls.insert(a.urls.begin(), given.url_opts.begin(), given.url_opts.end());
-  fetch::Config c;
+  fetch::FetchConfig c;
   if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
   if (auto r = add_all_targets(a, c, late); !r) return std::unexpected(r.error());
   c.method = a.request;
@@ -723,7 +723,7 @@ void share_globals(const std::vector<GetArgs*>& ops) {
 // An operation: its arguments, and the fetch they make.
 struct Operation {
   const GetArgs& args;
-  fetch::Config cfg;
+  fetch::FetchConfig cfg;
   std::optional<Error> late;  // a bad glob in a later URL: reported after the others ran
 };
 

@@ -30,7 +30,7 @@ std::string guess_type(const std::string& filename) {
 }
 
 // Names in quotes, as HTML5 escapes them: '"' and line breaks percent-encoded.
-std::string quoted(std::string_view s) {
+std::string form_quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"')
@@ -105,8 +105,9 @@ Result<Form> build_form(const std::vector<FormField>& fields, const std::string&
   for (const auto& f : fields) {
     auto p = parse_field(f);
     if (!p) return std::unexpected(p.error());
-    form.body += "--" + boundary + "\r\nContent-Disposition: form-data; name=" + quoted(p->name);
-    if (p->is_file || !p->filename.empty()) form.body += "; filename=" + quoted(p->filename);
+    form.body +=
+        "--" + boundary + "\r\nContent-Disposition: form-data; name=" + form_quoted(p->name);
+    if (p->is_file || !p->filename.empty()) form.body += "; filename=" + form_quoted(p->filename);
     form.body += "\r\n";
     if (!p->type.empty()) form.body += "Content-Type: " + p->type + "\r\n";
     form.body += "\r\n" + p->value + "\r\n";

@@ -26,7 +26,7 @@ std::string with_file_name(const std::string& url, const std::string& file) {
 }  // namespace
 
 Result<void> attach_uploads(const std::vector<std::string>& files, bool other_body,
-                            fetch::Config& c) {
+                            fetch::FetchConfig& c) {
   if (files.empty()) return {};
   if (other_body)
     return fail(Errc::bad_argument,

@@ -15,6 +15,6 @@ namespace sluice::cli {
 // given too (one method only, curl's error). An unreadable file is
 // Errc::read_failed (curl's 26).
 Result<void> attach_uploads(const std::vector<std::string>& files, bool other_body,
-                            fetch::Config& c);
+                            fetch::FetchConfig& c);
 
 }  // namespace sluice::cli

@@ -1,4 +1,4 @@
-// `sluice udp-probe`: flags -> probe::Config, a live line each second when
+// `sluice udp-probe`: flags -> probe::ProbeConfig, a live line each second when
 // stdout is a terminal, the report as a table or JSON, and the exit code:
 // 0 when the run completed (ICMP and send errors are data, not failures),
 // 2 for bad flags, 3 for a bad address, 6 when the host does not resolve.
@@ -37,7 +37,7 @@ const char* kMeasures =
     "wake-ups               returns from epoll_wait\n"
     "CPU                    user and system time (getrusage) and their share of wall time";
 
-const char* kBehaviour =
+const char* kProbeBehaviour =
     "Every UDP socket has IP_RECVERR/IPV6_RECVERR on. An ICMP error raises EPOLLERR\n"
     "(level-triggered) until it is read, so on EPOLLERR the error queue is drained,\n"
     "at most 32 entries per wake-up; if it cannot be read, SO_ERROR is read instead.\n"
@@ -57,8 +57,8 @@ const char* kBehaviour =
     "3 for a malformed address, 6 when the host cannot be resolved, 7 when the\n"
     "receiver cannot bind, 130 when a signal interrupted the sender.";
 
-Result<probe::Config> make_config(const ProbeArgs& a) {
-  probe::Config c;
+Result<probe::ProbeConfig> make_config(const ProbeArgs& a) {
+  probe::ProbeConfig c;
   if (a.connected && a.unconnected)
     return fail(Errc::bad_argument, "--connected and --unconnected cannot be used together");
   if (a.ipv4 && a.ipv6) return fail(Errc::bad_argument, "-4 and -6 cannot be used together");
@@ -142,7 +142,7 @@ std::string live_line(const probe::Report& r) {
       r.sent, r.send_errors, r.received, r.icmp_errors, r.wakeups, 100 * r.cpu_share());
 }
 
-std::string table(const probe::Report& r, const probe::Config& c) {
+std::string table(const probe::Report& r, const probe::ProbeConfig& c) {
   std::string mode =
       fmt::format("batch {}, error queue {}", c.batch, c.drain ? "drained" : "NOT drained");
   std::string out;
@@ -177,7 +177,7 @@ std::string json_addr(const SocketAddr& a) {
   return a.len ? fmt::format("\"{}\"", a.to_string()) : "null";
 }
 
-std::string json(const probe::Report& r, const probe::Config& c) {
+std::string json(const probe::Report& r, const probe::ProbeConfig& c) {
   std::string icmp;
   for (const auto& k : r.icmp) {
     const auto& e = k.error;
@@ -238,7 +238,7 @@ CommandSpec probe_spec(ProbeArgs& a) {
       flag("--no-echo", "With --listen, count only; send nothing back", a.no_echo),
       flag("--json", "Print the report as one JSON object", a.json),
   };
-  s.extra_sections = {{"Measures", kMeasures}, {"Behaviour", kBehaviour}};
+  s.extra_sections = {{"Measures", kMeasures}, {"Behaviour", kProbeBehaviour}};
   return s;
 }
 

@@ -76,7 +76,7 @@ const char* kHttp2 =
     "--keepalive-timeout without progress. SIGINT/SIGTERM: GOAWAY at once, the\n"
     "final GOAWAY when open streams are done (or after 1 s), then close.";
 
-const char* kBehaviour =
+const char* kServeBehaviour =
     "HTTP/1.1 keep-alive and pipelining (responses in request order); Connection:\n"
     "close and HTTP/1.0 without keep-alive close after the response; HEAD sends\n"
     "headers only; Expect: 100-continue is answered. A malformed request (or an\n"
@@ -238,7 +238,7 @@ CommandSpec serve_spec(ServeArgs& a) {
   s.extra_sections = {
       {"Endpoints", endpoint_section()},
       {"Routing", kRouting},
-      {"Behaviour", kBehaviour},
+      {"Behaviour", kServeBehaviour},
       {"HTTP/2", kHttp2},
   };
   return s;

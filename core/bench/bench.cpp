@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "core/bench/worker.hpp"
+#include "core/bench/generator.hpp"
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/http/dialer.hpp"
@@ -13,7 +13,7 @@ namespace sluice::bench {
 
 namespace {
 
-Result<void> validate(const Config& c) {
+Result<void> validate(const BenchConfig& c) {
   if (c.urls.empty()) return fail(Errc::bad_argument, "no URL given");
   if (c.connections < 1) return fail(Errc::bad_argument, "-c/--connections must be at least 1");
   if (c.threads < 1) return fail(Errc::bad_argument, "-t/--threads must be at least 1");
@@ -31,8 +31,8 @@ Result<void> validate(const Config& c) {
   return {};
 }
 
-Result<std::vector<Request>> build_requests(const Config& c) {
-  fetch::Config fc;
+Result<std::vector<Request>> build_requests(const BenchConfig& c) {
+  fetch::FetchConfig fc;
   fc.method = c.method;
   fc.headers = c.headers;
   fc.data = c.data;
@@ -54,10 +54,10 @@ Result<std::vector<Request>> build_requests(const Config& c) {
 // One connection to the target before any load, dialled as the workers dial
 // theirs: a wrong port or certificate, or a server without HTTP/3, fails
 // here with its own exit code instead of as a flood of errors.
-Result<void> preflight(const Config& cfg, const Url& u, std::shared_ptr<TlsContext> tls) {
+Result<void> preflight(const BenchConfig& cfg, const Url& u, std::shared_ptr<TlsContext> tls) {
   Loop loop;
   std::optional<Error> err;
-  std::unique_ptr<Session> session;  // closed before the loop goes
+  std::unique_ptr<ClientSession> session;  // closed before the loop goes
   auto done = [&](Result<Dialed> r) {
     if (r)
       session = std::move(r->session);
@@ -113,7 +113,7 @@ int wait_for_start(std::optional<int64_t> start_at_ms, const sigset_t& set) {
 // to every worker of every shard in turn: worker g of P starts g / rate after
 // the start and steps P / rate. So --rate 1 -d 1s sends one request, not one
 // per thread.
-Clock::duration schedule_phase(const Config& cfg, int thread) {
+Clock::duration schedule_phase(const BenchConfig& cfg, int thread) {
   if (!cfg.open_model()) return {};
   double g = cfg.shard_index + static_cast<double>(cfg.shard_count) * thread;
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(g / cfg.rate));
@@ -126,7 +126,7 @@ uint64_t shard_part(uint64_t total, int index, int count) {
   return total / n + (i < total % n ? 1 : 0);
 }
 
-Result<Results> run(const Config& cfg, const Callbacks& cb) {
+Result<Results> run(const BenchConfig& cfg, const Callbacks& cb) {
   if (auto v = validate(cfg); !v) return std::unexpected(v.error());
   auto requests = build_requests(cfg);
   if (!requests) return std::unexpected(requests.error());
@@ -157,14 +157,14 @@ Result<Results> run(const Config& cfg, const Callbacks& cb) {
     return total;
   }
   TimePoint start = Clock::now();
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<Generator>> workers;
   for (int t = 0; t < threads; ++t) {
     Share s;
     s.connections = static_cast<int>(shard_part(conns, t, threads));
     if (reqs) s.requests = shard_part(*reqs, t, threads);
     s.rate = rate * s.connections / conns;
     s.phase = schedule_phase(cfg, t);
-    workers.push_back(std::make_unique<Worker>(cfg, s, *requests, tls, start));
+    workers.push_back(std::make_unique<Generator>(cfg, s, *requests, tls, start));
   }
   std::vector<std::thread> pool;
   std::atomic<int> running{threads};

@@ -23,7 +23,7 @@ struct Callbacks {
 
 // Validates the configuration and the target (one connection to each origin)
 // before any load is sent.
-Result<Results> run(const Config& cfg, const Callbacks& cb);
+Result<Results> run(const BenchConfig& cfg, const Callbacks& cb);
 
 // This shard's part of a total: I of N gets total/N, plus one of the remainder.
 uint64_t shard_part(uint64_t total, int index, int count);

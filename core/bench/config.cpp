@@ -6,7 +6,7 @@ namespace sluice::bench {
 
 // Everything that defines the test, not the shard: merging results of
 // different tests would produce numbers that mean nothing.
-std::string canonical_config(const Config& c) {
+std::string canonical_config(const BenchConfig& c) {
   nlohmann::ordered_json j;
   j["urls"] = c.urls;
   j["connections"] = c.connections;
@@ -28,7 +28,7 @@ std::string canonical_config(const Config& c) {
 
 // SHA-256 is OpenSSL's, in the TLS module: loaded here, at the end of a
 // run, when a plain http:// bench has not loaded it already.
-Result<std::string> config_hash(const Config& c) {
+Result<std::string> config_hash(const BenchConfig& c) {
   auto m = tls::load_module();
   if (!m) return std::unexpected(m.error());
   return (*m)->sha256_hex(canonical_config(c));

@@ -13,7 +13,7 @@ namespace sluice::bench {
 
 using Millis = std::chrono::milliseconds;
 
-struct Config {
+struct BenchConfig {
   std::vector<std::string> urls;  // round-robin over them
   int connections = 10;
   int threads = 1;
@@ -42,7 +42,7 @@ struct Config {
 
 // The part of the configuration that all shards of one test share; its hash
 // lets `bench merge` refuse results of different tests.
-std::string canonical_config(const Config& c);
-Result<std::string> config_hash(const Config& c);  // hex SHA-256 of canonical_config
+std::string canonical_config(const BenchConfig& c);
+Result<std::string> config_hash(const BenchConfig& c);  // hex SHA-256 of canonical_config
 
 }  // namespace sluice::bench

@@ -15,7 +15,7 @@ namespace {
 // time; they share the connection pool and an ordered stdout.
 class Engine {
  public:
-  Engine(const Config& cfg, const Callbacks& cb)
+  Engine(const FetchConfig& cfg, const Callbacks& cb)
       : cfg_(cfg), cb_(cb), pool_(loop_), stdout_(loop_, cfg.max_buffer) {
     reports_.resize(cfg_.targets.size());
     done_.resize(cfg_.targets.size());
@@ -124,7 +124,7 @@ class Engine {
     loop_.defer([this] { loop_.stop(); });
   }
 
-  Config cfg_;
+  FetchConfig cfg_;
   Callbacks cb_;
   Loop loop_;
   Pool pool_;
@@ -139,7 +139,7 @@ class Engine {
 
 }  // namespace
 
-std::vector<Report> run(const Config& cfg, const Callbacks& cb) {
+std::vector<Report> run(const FetchConfig& cfg, const Callbacks& cb) {
   Engine engine(cfg, cb);
   return engine.run();
 }

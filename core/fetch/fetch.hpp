@@ -41,7 +41,7 @@ struct ConnectToEntry {  // --connect-to HOST1:PORT1:HOST2:PORT2; empty matches/
   uint16_t from_port = 0, to_port = 0;
 };
 
-struct Config {
+struct FetchConfig {
   std::vector<Target> targets;
   std::string method;                // empty: GET, POST with data, HEAD with head_only
   std::vector<std::string> headers;  // "Name: value", "Name:" removes, "Name;" empty
@@ -165,6 +165,6 @@ struct Callbacks {
 
 // Runs all targets; returns one report per target that was attempted. Stops
 // early on a write error to stdout or on a signal (the error says which).
-std::vector<Report> run(const Config& cfg, const Callbacks& cb);
+std::vector<Report> run(const FetchConfig& cfg, const Callbacks& cb);
 
 }  // namespace sluice::fetch

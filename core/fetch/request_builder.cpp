@@ -39,7 +39,7 @@ bool removes(std::string_view line, std::string_view name) {
 // -u user:password, or else http://user:password@host/ -> "Basic
 // dXNlcjpwYXNzd29yZA==", as curl sends it (a user without ':' has an empty
 // password); --oauth2-bearer -> "Bearer TOKEN". -H Authorization replaces it.
-std::optional<std::string> authorization(const Config& cfg, const Url& url) {
+std::optional<std::string> authorization(const FetchConfig& cfg, const Url& url) {
   if (!cfg.bearer.empty()) return "Bearer " + cfg.bearer;
   std::string plain = cfg.user;
   if (plain.empty() && !url.userinfo.empty())
@@ -56,7 +56,7 @@ namespace {
 // curl 8's rule: HTTP/1.1 bodies over 1 MiB or of unknown length announce
 // "Expect: 100-continue", unless -H names Expect at all ("Expect:" turns it
 // off); a user's own "Expect: 100-continue" is waited for too.
-bool expects_continue(const Config& cfg, const Request& r) {
+bool expects_continue(const FetchConfig& cfg, const Request& r) {
   constexpr uint64_t kThreshold = 1024 * 1024;
   if (!r.has_body || r.http10) return false;
   for (const auto& line : cfg.headers) {
@@ -70,7 +70,7 @@ bool expects_continue(const Config& cfg, const Request& r) {
 
 }  // namespace
 
-Request build_request(const Config& cfg, const Url& url, std::shared_ptr<BodySource> upload) {
+Request build_request(const FetchConfig& cfg, const Url& url, std::shared_ptr<BodySource> upload) {
   Request r;
   r.url = url;
   r.http10 = cfg.http10;

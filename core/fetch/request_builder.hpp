@@ -7,7 +7,7 @@
 namespace sluice::fetch {
 
 // upload: -T's body for this target (PUT unless cfg.method says otherwise).
-Request build_request(const Config& cfg, const Url& url,
+Request build_request(const FetchConfig& cfg, const Url& url,
                       std::shared_ptr<BodySource> upload = nullptr);
 
 // The request for the next hop of a redirect (curl's rules: 301/302 turn a POST

@@ -415,7 +415,7 @@ std::size_t Transfer::head_size(const Request& r) const {
 // The request as it goes out: with the cookie engine on, the jar's cookies
 // for this hop's URL (and -b's literal ones) join any -H Cookie in one field.
 const Request& Transfer::cookied() {
-  const Config& cfg = env_.cfg;
+  const FetchConfig& cfg = env_.cfg;
   if (!cfg.cookies && cfg.cookie_literal.empty()) return req_;
   std::string value = cfg.cookies ? cfg.cookies->header_for(req_.url, std::time(nullptr)) : "";
   if (!cfg.cookie_literal.empty()) value += (value.empty() ? "" : "; ") + cfg.cookie_literal;
@@ -683,7 +683,7 @@ void Transfer::on_trailers(const Headers& t) {
     (stdout_side_ ? stdout_side_ : out_.get())->write(field_lines(t));
 }
 
-// Session callbacks may come from deep inside the session: act from the loop.
+// ClientSession callbacks may come from deep inside the session: act from the loop.
 void Transfer::on_end() {
   auto alive = alive_;
   env_.loop.defer([this, alive] {
@@ -706,7 +706,7 @@ void Transfer::on_error(const Error& e) {
 void Transfer::release_session(bool cancel) {
   if (!session_) return;
   if (cancel) session_->cancel(stream_);
-  Session* s = session_;
+  ClientSession* s = session_;
   session_ = nullptr;
   env_.pool.release(s);
 }

@@ -6,11 +6,11 @@
 
 #include "core/fetch/body_decoder.hpp"
 #include "core/fetch/fetch.hpp"
+#include "core/http/client_session.hpp"
 #include "core/http/dialer.hpp"
 #include "core/http/file_output.hpp"
 #include "core/http/output.hpp"
 #include "core/http/pool.hpp"
-#include "core/http/session.hpp"
 
 namespace sluice::fetch {
 
@@ -18,7 +18,7 @@ namespace sluice::fetch {
 struct TransferEnv {
   Loop& loop;
   Pool& pool;
-  const Config& cfg;
+  const FetchConfig& cfg;
   const Callbacks& cb;
   std::function<Result<std::shared_ptr<TlsContext>>()> tls_ctx;
 };
@@ -103,8 +103,8 @@ class Transfer final : public ResponseSink {
   const Proxy* proxy_ = nullptr;  // the proxy this hop goes through, if any
   std::unique_ptr<Output> out_;
   Output* stdout_side_ = nullptr;
-  FileOutput* file_ = nullptr;  // out_, when the body goes to -o/-O's file
-  Session* session_ = nullptr;  // leased from the pool
+  FileOutput* file_ = nullptr;        // out_, when the body goes to -o/-O's file
+  ClientSession* session_ = nullptr;  // leased from the pool
   StreamId stream_ = 0;
   std::unique_ptr<Dialer> dialer_;
   bool connecting_ = false;  // counted in the pool's connect bookkeeping

@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "core/h1/response_parser.hpp"
-#include "core/http/session.hpp"
+#include "core/http/client_session.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/wakeup_mark.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice {
 
-class H1ClientSession final : public Session, private IoHandler {
+class H1ClientSession final : public ClientSession, private IoHandler {
  public:
   // max_pipeline: requests that may be outstanding at once (1: no pipelining).
   H1ClientSession(Loop& loop, std::unique_ptr<Transport> transport, std::size_t read_size,
@@ -33,7 +33,7 @@ class H1ClientSession final : public Session, private IoHandler {
   }
   bool reusable() const override { return queue_.empty() && !closed_ && keep_alive_ && !paused_; }
   std::string protocol() const override { return "1.1"; }
-  const SessionStats& stats() const override { return stats_; }
+  const ClientSessionStats& stats() const override { return stats_; }
 
   // Receives the request head as sent, for -v.
   std::function<void(std::string_view)> trace_request;
@@ -103,7 +103,7 @@ class H1ClientSession final : public Session, private IoHandler {
   TimerId continue_timer_ = 0;  // armed while the body waits for a 100 Continue
   bool chunked_ = false;        // sent with chunked framing (length unknown)
   std::size_t read_size_;       // per read, into the thread's ReadScratch
-  SessionStats stats_;
+  ClientSessionStats stats_;
   bool paused_ = false;
   bool aborted_ = false;
   bool closed_ = false;

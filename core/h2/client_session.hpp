@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/http/session.hpp"
+#include "core/http/client_session.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/wakeup_mark.hpp"
 #include "core/util/buffer.hpp"
@@ -24,7 +24,7 @@ struct H2ClientConfig {
   uint32_t max_concurrent_streams = 100;  // we never open more than this, whatever the peer allows
 };
 
-class H2ClientSession final : public Session, private IoHandler {
+class H2ClientSession final : public ClientSession, private IoHandler {
  public:
   // The client half of an HTTP/1.1 "Upgrade: h2c" that the server accepted
   // (RFC 7540 3.2): the request already sent becomes stream 1.
@@ -49,7 +49,7 @@ class H2ClientSession final : public Session, private IoHandler {
   bool can_submit() const override;
   bool reusable() const override { return !closed_ && !goaway_; }
   std::string protocol() const override { return "2"; }
-  const SessionStats& stats() const override { return stats_; }
+  const ClientSessionStats& stats() const override { return stats_; }
 
   // '>' request heads, '<' response heads, '*' events (GOAWAY, RST_STREAM), for -v.
   std::function<void(char, std::string_view)> trace;
@@ -109,7 +109,7 @@ class H2ClientSession final : public Session, private IoHandler {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   ChainBuffer out_;
   static constexpr std::size_t kReadSize = 64 * 1024;  // per read, into ReadScratch
-  SessionStats stats_;
+  ClientSessionStats stats_;
   WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow; after transport_ and stats_
   bool closed_ = false, goaway_ = false, in_recv_ = false;
   bool frame_seen_ = false;  // the server sent at least one frame (its SETTINGS)

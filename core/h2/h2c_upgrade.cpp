@@ -48,14 +48,14 @@ void H2cUpgradeSession::switch_to_h2(std::unique_ptr<Transport> t, std::string r
   if (on_h2_) on_h2_(*h2_);
 }
 
-void H2cUpgradeSession::watch_idle(Session& s) {
+void H2cUpgradeSession::watch_idle(ClientSession& s) {
   s.on_idle_close = [this, alive = alive_] {
     if (*alive && on_idle_close) on_idle_close();
   };
 }
 
-const SessionStats& H2cUpgradeSession::stats() const {
-  const SessionStats& now = current().stats();
+const ClientSessionStats& H2cUpgradeSession::stats() const {
+  const ClientSessionStats& now = current().stats();
   stats_.bytes_in = now.bytes_in + (h2_ ? h1_stats_.bytes_in : 0);
   stats_.bytes_out = now.bytes_out + (h2_ ? h1_stats_.bytes_out : 0);
   return stats_;

@@ -9,11 +9,11 @@
 
 #include "core/h1/client_session.hpp"
 #include "core/h2/client_session.hpp"
-#include "core/http/session.hpp"
+#include "core/http/client_session.hpp"
 
 namespace sluice {
 
-class H2cUpgradeSession final : public Session {
+class H2cUpgradeSession final : public ClientSession {
  public:
   // on_h2 is called with the HTTP/2 session once the server switched (for -v).
   H2cUpgradeSession(Loop& loop, std::unique_ptr<H1ClientSession> h1, H2ClientConfig cfg,
@@ -27,16 +27,16 @@ class H2cUpgradeSession final : public Session {
   bool can_submit() const override { return current().can_submit(); }
   bool reusable() const override { return current().reusable(); }
   std::string protocol() const override { return current().protocol(); }
-  const SessionStats& stats() const override;
+  const ClientSessionStats& stats() const override;
 
   // The request as sent to ask for the switch: upgrade headers added.
   static Request with_upgrade(const Request& req, const H2ClientConfig& cfg);
 
  private:
-  Session& current() const { return h2_ ? static_cast<Session&>(*h2_) : *h1_; }
+  ClientSession& current() const { return h2_ ? static_cast<ClientSession&>(*h2_) : *h1_; }
   void switch_to_h2(std::unique_ptr<Transport> t, std::string received, ResponseSink* sink,
                     bool head);
-  void watch_idle(Session& s);
+  void watch_idle(ClientSession& s);
 
   Loop& loop_;
   std::unique_ptr<H1ClientSession> h1_;
@@ -44,8 +44,8 @@ class H2cUpgradeSession final : public Session {
   H2ClientConfig cfg_;
   std::function<void(H2ClientSession&)> on_h2_;
   bool asked_ = false;
-  SessionStats h1_stats_;  // what HTTP/1.1 moved before the switch
-  mutable SessionStats stats_;
+  ClientSessionStats h1_stats_;  // what HTTP/1.1 moved before the switch
+  mutable ClientSessionStats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -179,7 +179,7 @@ H3ClientSession::Stream* H3ClientSession::stream(int64_t id) {
   return it == streams_.end() ? nullptr : &it->second;
 }
 
-const SessionStats& H3ClientSession::stats() const {
+const ClientSessionStats& H3ClientSession::stats() const {
   stats_.bytes_in = quic_->bytes_in();
   stats_.bytes_out = quic_->bytes_out();
   return stats_;

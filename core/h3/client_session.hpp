@@ -1,5 +1,5 @@
 // HTTP/3 client session (nghttp3) over a QuicClient: many request streams on
-// one QUIC connection, behind the same Session interface as h1 and h2. Flow
+// one QUIC connection, behind the same ClientSession interface as h1 and h2. Flow
 // control follows the consumer as in h2: a stream's window is given back
 // only for body bytes its consumer has taken, the connection's on receipt.
 #pragma once
@@ -15,7 +15,7 @@
 #include "core/h3/h3_glue.hpp"
 #include "core/h3/quic_client.hpp"
 #include "core/http/body_source.hpp"
-#include "core/http/session.hpp"
+#include "core/http/client_session.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice::h3 {
@@ -25,7 +25,7 @@ struct H3ClientConfig {
   std::function<void(char, std::string_view)> trace;  // -v: '>' request heads, '*' events
 };
 
-class H3ClientSession final : public Session, private Http3Glue {
+class H3ClientSession final : public ClientSession, private Http3Glue {
  public:
   // Called once, from the loop: the handshake is done and HTTP/3 is set up,
   // or the connection failed. The session may be destroyed inside it.
@@ -42,7 +42,7 @@ class H3ClientSession final : public Session, private Http3Glue {
   bool can_submit() const override;
   bool reusable() const override { return !closed_ && !goaway_; }
   std::string protocol() const override { return "3"; }
-  const SessionStats& stats() const override;
+  const ClientSessionStats& stats() const override;
 
   const QuicClient& quic() const { return *quic_; }
 
@@ -95,7 +95,7 @@ class H3ClientSession final : public Session, private Http3Glue {
   std::unique_ptr<QuicClient> quic_;
   std::unordered_map<int64_t, Stream> streams_;
   std::vector<int64_t> with_pending_;  // streams whose pending body awaits on_read_done
-  mutable SessionStats stats_;
+  mutable ClientSessionStats stats_;
   bool closed_ = false, goaway_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

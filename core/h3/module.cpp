@@ -33,7 +33,7 @@ class ModuleImpl final : public Module {
                        nghttp3_version(0)->version_str, gnutls_check_version(nullptr));
   }
 
-  Result<std::unique_ptr<Session>> dial(Loop& loop, QuicDialSpec spec, Ready ready) override {
+  Result<std::unique_ptr<ClientSession>> dial(Loop& loop, QuicDialSpec spec, Ready ready) override {
     // The ready callback needs the session it reports on, which exists only
     // once connect() returns.
     auto session = std::make_shared<H3ClientSession*>(nullptr);
@@ -46,7 +46,7 @@ class ModuleImpl final : public Module {
     auto s = H3ClientSession::connect(loop, quic_config(spec), std::move(cfg), std::move(on_ready));
     if (!s) return std::unexpected(s.error());
     *session = s->get();
-    return std::unique_ptr<Session>(std::move(*s));
+    return std::unique_ptr<ClientSession>(std::move(*s));
   }
 
   Result<std::unique_ptr<QuicListener>> listen(Loop& loop, const QuicListenSpec& spec,

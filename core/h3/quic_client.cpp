@@ -15,7 +15,6 @@ namespace sluice::h3 {
 
 namespace {
 
-constexpr int kReadRounds = 16;
 constexpr int kReceiveBuffer = 4 << 20;
 // A PING after this long without a packet from the server (at most half the
 // idle timeout). Why: when our address changes under us (NAT rebinding) and

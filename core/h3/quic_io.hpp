@@ -29,6 +29,8 @@ inline constexpr std::size_t kRxSlots = 64;
 // larger slots, about as many packets per system call as kRxSlots.
 inline constexpr std::size_t kGroSlots = 4;
 inline constexpr std::size_t kTxPacketMax = 2048;
+// Receive batches one readiness event reads before the loop's other work.
+inline constexpr int kReadRounds = 16;
 
 ngtcp2_tstamp to_tstamp(TimePoint t);
 TimePoint from_tstamp(ngtcp2_tstamp t);

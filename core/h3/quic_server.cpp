@@ -15,7 +15,6 @@ namespace sluice::h3 {
 namespace {
 
 constexpr uint32_t kResetsPerSecond = 100;  // stateless resets per listener
-constexpr int kReadRounds = 16;
 constexpr int kBuffer = 4 << 20;  // socket send and receive buffers (up to the sysctl caps)
 
 std::string cid_key(const uint8_t* data, std::size_t len) {

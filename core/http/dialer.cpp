@@ -86,7 +86,7 @@ void Dialer::tcp_connected(Result<Connected> r) {
   finish(std::move(d));
 }
 
-std::unique_ptr<Session> Dialer::make_session(std::unique_ptr<Transport> t, bool h2) const {
+std::unique_ptr<ClientSession> Dialer::make_session(std::unique_ptr<Transport> t, bool h2) const {
   auto trace = opts_.trace;
   auto trace_h2 = [trace](H2ClientSession& s) {
     if (trace) s.trace = trace;

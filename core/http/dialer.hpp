@@ -1,11 +1,11 @@
 // One place that turns an origin and a version policy into a connected
-// Session: resolve, TCP and TLS (Connector), then the protocol that ALPN or
+// ClientSession: resolve, TCP and TLS (Connector), then the protocol that ALPN or
 // the policy chose (HTTP/1.1, h2, or HTTP/1.1 asking to upgrade to h2c); or
 // QUIC and HTTP/3 through the HTTP/3 module, racing TCP after a head start
 // when the policy allows a fallback. Through an HTTP proxy (ConnectSpec::proxy)
 // it is TCP only: HTTP/1.1 in absolute-form to the proxy, or anything ALPN
 // chooses inside a CONNECT tunnel. Both `get` (fetch::Transfer) and `bench`
-// (bench::Worker) dial through it.
+// (bench::Generator) dial through it.
 #pragma once
 
 #include <functional>
@@ -15,10 +15,10 @@
 #include <string_view>
 
 #include "core/h2/client_session.hpp"
+#include "core/http/client_session.hpp"
 #include "core/http/connector.hpp"
 #include "core/http/h3_module.hpp"
 #include "core/http/http_version.hpp"
-#include "core/http/session.hpp"
 
 namespace sluice {
 
@@ -48,7 +48,7 @@ struct DialOptions {
 };
 
 struct Dialed {
-  std::unique_ptr<Session> session;
+  std::unique_ptr<ClientSession> session;
   bool h2 = false;  // h2 from the start (ALPN or prior knowledge), not an h2c upgrade
   bool h3 = false;
   bool tls = false;
@@ -77,7 +77,7 @@ class Dialer {
   }
   void start_tcp();
   void tcp_connected(Result<Connected> r);
-  std::unique_ptr<Session> make_session(std::unique_ptr<Transport> t, bool h2) const;
+  std::unique_ptr<ClientSession> make_session(std::unique_ptr<Transport> t, bool h2) const;
   void start_quic();
   void quic_resolved(Result<std::vector<SocketAddr>> r);
   void quic_ready(Result<h3::QuicDialed> r);
@@ -92,8 +92,8 @@ class Dialer {
   std::optional<Connector> connector_;  // TCP, once started
   std::optional<Error> tcp_error_, quic_error_;
   std::unique_ptr<AsyncResolve> quic_lookup_;
-  std::unique_ptr<Session> quic_session_;  // handshaking
-  Dialed quic_;                            // what is known of it so far
+  std::unique_ptr<ClientSession> quic_session_;  // handshaking
+  Dialed quic_;                                  // what is known of it so far
   TimerId head_start_ = 0;
   int connect_status_ = 0;
   bool finished_ = false;

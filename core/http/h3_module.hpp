@@ -13,7 +13,7 @@
 #include <memory>
 #include <string>
 
-#include "core/http/session.hpp"
+#include "core/http/client_session.hpp"
 #include "core/loop/loop.hpp"
 #include "core/net/address.hpp"
 #include "core/util/error.hpp"
@@ -101,7 +101,8 @@ class Module {
   // is called once, from the loop, when the handshake is done (the session
   // takes requests) or failed. The caller may destroy the session inside it.
   using Ready = std::function<void(Result<QuicDialed>)>;
-  virtual Result<std::unique_ptr<Session>> dial(Loop& loop, QuicDialSpec spec, Ready ready) = 0;
+  virtual Result<std::unique_ptr<ClientSession>> dial(Loop& loop, QuicDialSpec spec,
+                                                      Ready ready) = 0;
   // Binds a QUIC listener on the loop; router must outlive it.
   virtual Result<std::unique_ptr<QuicListener>> listen(Loop& loop, const QuicListenSpec& spec,
                                                        serve::RequestRouter& router) = 0;

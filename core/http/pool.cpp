@@ -8,13 +8,13 @@ Pool::~Pool() {
   for (auto& e : entries_) e->session->on_idle_close = nullptr;
 }
 
-Pool::Entry* Pool::find(Session* s) {
+Pool::Entry* Pool::find(ClientSession* s) {
   for (auto& e : entries_)
     if (e->session.get() == s) return e.get();
   return nullptr;
 }
 
-Session* Pool::acquire(const std::string& key) {
+ClientSession* Pool::acquire(const std::string& key) {
   for (auto& e : entries_) {
     if (e->key != key || !e->session->can_submit()) continue;
     e->leases++;
@@ -23,17 +23,17 @@ Session* Pool::acquire(const std::string& key) {
   return nullptr;
 }
 
-Session* Pool::add(const std::string& key, std::unique_ptr<Session> s) {
+ClientSession* Pool::add(const std::string& key, std::unique_ptr<ClientSession> s) {
   s->conn_id = next_id_++;
   auto e = std::make_unique<Entry>(Entry{key, std::move(s), 1});
-  Session* raw = e->session.get();
+  ClientSession* raw = e->session.get();
   watch_idle_close(*e);
   entries_.push_back(std::move(e));
   return raw;
 }
 
 void Pool::watch_idle_close(Entry& e) {
-  Session* raw = e.session.get();
+  ClientSession* raw = e.session.get();
   // The server may close a connection nobody uses: forget it then.
   e.session->on_idle_close = [this, raw] {
     Entry* entry = find(raw);
@@ -41,14 +41,14 @@ void Pool::watch_idle_close(Entry& e) {
   };
 }
 
-void Pool::release(Session* s) {
+void Pool::release(ClientSession* s) {
   Entry* e = find(s);
   if (!e) return;
   if (e->leases > 0) e->leases--;
   if (e->leases == 0 && !s->reusable()) drop(s);
 }
 
-void Pool::drop(Session* s) {
+void Pool::drop(ClientSession* s) {
   auto it = std::find_if(entries_.begin(), entries_.end(),
                          [s](const auto& e) { return e->session.get() == s; });
   if (it == entries_.end()) return;

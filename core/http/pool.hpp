@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/http/session.hpp"
+#include "core/http/client_session.hpp"
 #include "core/loop/loop.hpp"
 
 namespace sluice {
@@ -25,11 +25,11 @@ class Pool {
   }
 
   // A session of this origin that can take a request now (leased), or nullptr.
-  Session* acquire(const std::string& key);
+  ClientSession* acquire(const std::string& key);
   // Takes ownership of a new session and leases it once.
-  Session* add(const std::string& key, std::unique_ptr<Session> s);
+  ClientSession* add(const std::string& key, std::unique_ptr<ClientSession> s);
   // Ends a lease. A session nobody leases that cannot be reused is dropped.
-  void release(Session* s);
+  void release(ClientSession* s);
 
   // Connection set-up bookkeeping, so followers can wait for the leader.
   bool connecting(const std::string& key) const;
@@ -42,11 +42,11 @@ class Pool {
  private:
   struct Entry {
     std::string key;
-    std::unique_ptr<Session> session;
+    std::unique_ptr<ClientSession> session;
     int leases = 0;
   };
-  Entry* find(Session* s);
-  void drop(Session* s);
+  Entry* find(ClientSession* s);
+  void drop(ClientSession* s);
   void watch_idle_close(Entry& e);
 
   Loop& loop_;

@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "core/loop/loop.hpp"
-#include "core/probe/listener.hpp"
+#include "core/probe/receiver.hpp"
 #include "core/probe/sender.hpp"
 
 namespace sluice::probe {
@@ -17,7 +17,7 @@ namespace {
 constexpr std::size_t kMaxPayload = 65507;
 constexpr unsigned kMaxBatch = 1024;  // UIO_MAXIOV
 
-Result<void> validate(const Config& c) {
+Result<void> validate(const ProbeConfig& c) {
   if (c.batch < 1 || c.batch > kMaxBatch)
     return fail(Errc::bad_argument, fmt::format("--batch: 1..{}", kMaxBatch));
   if (c.size > kMaxPayload)
@@ -56,7 +56,7 @@ void schedule_progress(Loop& loop, Report& r, const Meter& m, const Callbacks& c
 
 }  // namespace
 
-Result<Report> run(const Config& cfg, const Callbacks& cb) {
+Result<Report> run(const ProbeConfig& cfg, const Callbacks& cb) {
   if (auto v = validate(cfg); !v) return std::unexpected(v.error());
   std::optional<SocketAddr> target;
   if (!cfg.listen) {
@@ -77,7 +77,7 @@ Result<Report> run(const Config& cfg, const Callbacks& cb) {
 
   Meter meter;
   std::optional<Sender> sender;
-  std::optional<Listener> listener;
+  std::optional<Receiver> listener;
   if (cfg.listen) {
     listener.emplace(loop, cfg, report);
     if (auto s = listener->start(); !s) return std::unexpected(s.error());

@@ -14,7 +14,7 @@
 
 namespace sluice::probe {
 
-struct Config {
+struct ProbeConfig {
   // Sender: where to send (resolved by run()).
   std::string host;
   uint16_t port = 0;
@@ -73,6 +73,6 @@ struct Callbacks {
 // Runs to the end (count/duration reached, then linger; or a signal). Errors
 // are data in the report; an Error means the run could not start: bad or
 // unresolvable address, no socket, bind failed.
-Result<Report> run(const Config& config, const Callbacks& callbacks = {});
+Result<Report> run(const ProbeConfig& config, const Callbacks& callbacks = {});
 
 }  // namespace sluice::probe

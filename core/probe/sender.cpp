@@ -14,7 +14,7 @@ namespace {
 constexpr int kPacedBatchesPerDispatch = 16;
 }  // namespace
 
-Sender::Sender(Loop& loop, const Config& cfg, const SocketAddr& target, Report& report)
+Sender::Sender(Loop& loop, const ProbeConfig& cfg, const SocketAddr& target, Report& report)
     : loop_(loop),
       cfg_(cfg),
       target_(target),

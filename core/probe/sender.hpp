@@ -14,7 +14,7 @@ namespace sluice::probe {
 
 class Sender {
  public:
-  Sender(Loop& loop, const Config& cfg, const SocketAddr& target, Report& report);
+  Sender(Loop& loop, const ProbeConfig& cfg, const SocketAddr& target, Report& report);
   Result<void> start();
   void finish();  // after the loop: closes the send phase if a signal cut it short
 
@@ -27,7 +27,7 @@ class Sender {
   void stop_sending();
 
   Loop& loop_;
-  const Config& cfg_;
+  const ProbeConfig& cfg_;
   SocketAddr target_;
   Report& r_;
   MmsgCalls calls_;

@@ -29,6 +29,10 @@ enum class ReadEnd {
 
 inline constexpr std::size_t kReadChunk = 16 * 1024;
 inline constexpr std::size_t kReadBudget = 256 * 1024;  // per call: fairness between connections
+// The lingering close: after our last byte, how long we wait for the peer's
+// FIN, and how many of its bytes we are willing to discard meanwhile.
+inline constexpr Millis kLinger{2000};
+inline constexpr std::size_t kLingerMax = 1 << 20;
 
 // Reads while allowed() holds, at most kReadBudget per call, handing each
 // chunk to on_bytes. After a would-block read, read_wants holds what it waits

@@ -11,7 +11,7 @@
 #include "core/http/status.hpp"
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/pattern.hpp"
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 namespace sluice::serve {
 

@@ -4,17 +4,15 @@
 
 #include <algorithm>
 
-#include "core/serve/connection.hpp"
 #include "core/serve/fixed_response.hpp"
+#include "core/serve/h1_connection.hpp"
 #include "core/serve/worker.hpp"
 
 namespace sluice::serve {
 
 namespace {
-constexpr int kRounds = 4;           // fill/flush rounds per drive(): ~kHighWater
-constexpr Millis kLinger{2000};      // after our last byte, for the peer's FIN
-constexpr Millis kDrainLinger{200};  // the same while the server stops
-constexpr std::size_t kLingerMax = 1 << 20;
+constexpr int kFillRounds = 4;       // fill/flush rounds per drive(): ~kHighWater
+constexpr Millis kDrainLinger{200};  // kLinger while the server stops
 // Framed before each flush. Streams queue about one DATA frame each, and
 // each TLS write is one record, so flushing after every frame made short
 // records of frame headers and tails. Batched, the records are whole 16 KiB
@@ -104,7 +102,7 @@ void H2Connection::drive() {
   // Until the socket is full or nothing was sent. (Not "until nothing was
   // pulled": after a WINDOW_UPDATE the queued frame goes first and the pull
   // follows, and stopping there cost an EPOLLOUT round trip per resume.)
-  for (int round = 0; round < kRounds && state_ == State::open; ++round) {
+  for (int round = 0; round < kFillRounds && state_ == State::open; ++round) {
     pull_streams();
     bool sent = false;
     if (!pump(&sent)) return;

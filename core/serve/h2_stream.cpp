@@ -7,7 +7,8 @@
 namespace sluice::serve {
 
 namespace {
-constexpr int kMaxPulls = 16;  // per pull(): an endpoint saying `more` without writing cannot spin
+constexpr int kStreamPulls =
+    16;  // per pull(): an endpoint saying `more` without writing cannot spin
 }
 
 H2Stream::H2Stream(H2Connection& conn, int32_t id, const RequestHead& head) : conn_(conn) {
@@ -41,7 +42,7 @@ bool H2Stream::wants_pull() const {
 }
 
 void H2Stream::pull() {
-  for (int i = 0; i < kMaxPulls && wants_pull(); ++i) pull_state_ = endpoint_->pull(*this);
+  for (int i = 0; i < kStreamPulls && wants_pull(); ++i) pull_state_ = endpoint_->pull(*this);
   mark_filling();
 }
 

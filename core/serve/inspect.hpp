@@ -21,7 +21,7 @@
 #include <string_view>
 
 #include "core/serve/exchange.hpp"
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 namespace sluice::serve {
 

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "core/http/headers.hpp"
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 namespace sluice::serve {
 

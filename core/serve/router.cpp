@@ -2,9 +2,9 @@
 
 #include "core/serve/fixed_response.hpp"
 #include "core/serve/methods.hpp"
+#include "core/serve/request_target.hpp"
 #include "core/serve/static_files.hpp"
 #include "core/serve/synthetic.hpp"
-#include "core/serve/target.hpp"
 
 namespace sluice::serve {
 
@@ -34,7 +34,7 @@ std::unique_ptr<Endpoint> Router::route(const RequestHead& req) {
   if (!decoded) return error_response(400);
   auto path = normalize_absolute_path(*decoded);
   if (!path) return error_response(403);  // ".." above the root, as static files answer it
-  Target normalised{*path, target->query};
+  RequestTarget normalised{*path, target->query};
   if (auto e = make_synthetic(req, normalised, env_.stats, files_.has_value())) return e;
   if (!files_) return error_response(404);
   if (auto e = answer_method(req.method, kFileMethods)) return e;

@@ -1,5 +1,5 @@
 // What a worker holds for each client connection, whatever its protocol: an
-// h1 Connection (which also sniffs for h2) or an H2Connection it handed over to.
+// H1Connection (which also sniffs for h2) or an H2Connection it handed over to.
 #pragma once
 
 namespace sluice::serve {

@@ -19,7 +19,7 @@ namespace sluice::serve {
 namespace {
 
 constexpr std::size_t kReadBlock = 16 * 1024;
-constexpr int kBlocksPerPull = 4;  // cached bytes: a pull queues at most 64 KiB
+constexpr int kFileBlocksPerPull = 4;  // cached bytes: a pull queues at most 64 KiB
 // File reads: one preadv fills up to four queue blocks (a 1 GiB download over
 // h3 made 65k pread calls at one block each), and a pull reads at most four
 // times, each only while the writer has room.
@@ -92,7 +92,7 @@ class FileBody final : public Endpoint {
     if (left_ == 0) return true;
     if (file_->has_bytes) {
       std::size_t n =
-          static_cast<std::size_t>(std::min<uint64_t>(left_, kReadBlock * kBlocksPerPull));
+          static_cast<std::size_t>(std::min<uint64_t>(left_, kReadBlock * kFileBlocksPerPull));
       w.write(std::string_view(file_->bytes).substr(static_cast<std::size_t>(offset_), n));
       advance(n);
       return true;

@@ -19,15 +19,15 @@
 
 #include "core/serve/exchange.hpp"
 #include "core/serve/file_cache.hpp"
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 namespace sluice::serve {
 
 // A request's path, as the Router has already decoded and normalised it.
 struct StaticPath {
-  const Target& target;      // as sent: its path's trailing slash, its query
-  std::string_view decoded;  // percent-decoded
-  std::string_view rel;      // normalised, relative to the root ("" is the root)
+  const RequestTarget& target;  // as sent: its path's trailing slash, its query
+  std::string_view decoded;     // percent-decoded
+  std::string_view rel;         // normalised, relative to the root ("" is the root)
 };
 
 std::unique_ptr<Endpoint> make_static(const RequestHead& req, const StaticPath& p, FileCache& files,

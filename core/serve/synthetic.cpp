@@ -21,7 +21,7 @@ namespace {
 
 constexpr std::string_view kOctets = "application/octet-stream";
 constexpr std::string_view kText = kPlainTextType;
-constexpr int kBlocksPerPull = 4;  // bound the work one pull() does for one connection
+constexpr int kSyntheticBlocksPerPull = 4;  // bound the work one pull() does for one connection
 constexpr uint64_t kMaxDelayMs = 3'600'000;
 // Body sizes and rates stop at 2^63 - 1: off_t's range, and what clients that
 // keep lengths signed can read. No offset, range or length sum can wrap below it.
@@ -59,7 +59,7 @@ class PatternBody final : public Endpoint {
       started_ = true;
       w.head(status_, headers_, chunked_ ? std::nullopt : std::optional<uint64_t>(left_));
     }
-    for (int i = 0; i < kBlocksPerPull && left_ > 0 && w.has_room(); ++i) {
+    for (int i = 0; i < kSyntheticBlocksPerPull && left_ > 0 && w.has_room(); ++i) {
       std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left_, kPatternMaxSlice));
       w.write(pattern_slice(offset_, n));
       offset_ += n;
@@ -183,7 +183,8 @@ class Echo final : public Endpoint {
   bool started_ = false;
 };
 
-std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req, const Target& t) {
+std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req,
+                                const RequestTarget& t) {
   auto n = parse_size(n_text);
   if (!n) return text(400, "/bytes/N: N must be a byte count below 2^63\n");
   bool chunked = query_param(t.query, "chunked").value_or("0") == "1";
@@ -204,7 +205,7 @@ std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req,
   return std::make_unique<PatternBody>(200, std::move(h), 0, *n, false);
 }
 
-std::unique_ptr<Endpoint> drip(const Target& t) {
+std::unique_ptr<Endpoint> drip(const RequestTarget& t) {
   auto total = parse_size(query_param(t.query, "bytes").value_or("1024"));
   auto rate = parse_size(query_param(t.query, "rate").value_or("1024"));
   if (!total || !rate || *rate == 0)
@@ -266,7 +267,7 @@ std::unique_ptr<Endpoint> index_page() {
 // What a synthetic endpoint is made from.
 struct Call {
   const RequestHead& req;
-  const Target& t;
+  const RequestTarget& t;
   std::string_view rest;  // of the path, after an entry that ends in '/'
   const Stats* stats;
 };
@@ -343,7 +344,7 @@ std::string_view endpoint_index() {
          "/                     this index (with --root: the root directory instead)\n";
 }
 
-std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const Target& t,
+std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const RequestTarget& t,
                                          const Stats* stats, bool have_root) {
   std::string_view rest;
   const SyntheticPath* p = find_path(t.path, rest);

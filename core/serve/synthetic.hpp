@@ -17,14 +17,14 @@
 #include <string_view>
 
 #include "core/serve/exchange.hpp"
+#include "core/serve/request_target.hpp"
 #include "core/serve/stats.hpp"
-#include "core/serve/target.hpp"
 
 namespace sluice::serve {
 
 // nullptr when t.path (decoded and normalised, router.hpp) is not synthetic.
 // With a --root, "/" belongs to the static tree and is not synthetic.
-std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const Target& t,
+std::unique_ptr<Endpoint> make_synthetic(const RequestHead& req, const RequestTarget& t,
                                          const Stats* stats, bool have_root);
 
 std::string_view endpoint_index();

@@ -12,7 +12,7 @@
 
 #include "core/http/h3_module.hpp"
 #include "core/net/tls.hpp"
-#include "core/serve/connection.hpp"
+#include "core/serve/h1_connection.hpp"
 #include "core/serve/h2_connection.hpp"
 #include "core/serve/listener.hpp"
 #include "core/util/small_alloc.hpp"
@@ -104,8 +104,8 @@ void Worker::accept(Fd fd, std::string_view alt_svc) {
   } else {
     t = std::make_unique<PlainTransport>(std::move(fd));
   }
-  auto c = std::make_unique<Connection>(*this, std::move(t), alt_svc);
-  Connection* raw = c.get();
+  auto c = std::make_unique<H1Connection>(*this, std::move(t), alt_svc);
+  H1Connection* raw = c.get();
   add_connection(std::move(c));
   raw->start();
 }

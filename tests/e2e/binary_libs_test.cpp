@@ -14,7 +14,7 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SLUICE_SANITIZED)  // tests/CMakeLists.txt
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;

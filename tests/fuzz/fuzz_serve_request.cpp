@@ -1,6 +1,6 @@
 // libFuzzer target "serve_request": the serve side's HTTP/1.1 request parser
 // (H1ServerSession), fed bytes as a client would send them, in small random
-// splits, and answered the way serve's Connection answers. Input: a flags
+// splits, and answered the way serve's H1Connection answers. Input: a flags
 // byte, a byte that seeds the split sizes, then the bytes from the client.
 // Flags: bit 0, each response goes out as soon as its request head is in
 // (before the body: the held-response path); bit 1, responses have no
@@ -92,7 +92,7 @@ bool Client::feed(std::string& pending) {
     pending.erase(0, fed.consumed);
     if (fed.state == H1ServerSession::Parse::error) return fail();
     if (fed.state == H1ServerSession::Parse::more) {
-      // Connection keeps what is not consumed and feeds it again: left
+      // H1Connection keeps what is not consumed and feeds it again: left
       // unconsumed without a pause, it would loop on it for ever.
       if (!pending.empty()) __builtin_trap();
       if (early && checker.open && !session.head_sent()) respond();
@@ -110,7 +110,7 @@ bool Client::feed(std::string& pending) {
 bool Client::fail() {
   int status = session.error_status();
   if (status < 400 || status > 505) __builtin_trap();
-  // A response under way (or complete) stands: Connection only closes.
+  // A response under way (or complete) stands: H1Connection only closes.
   if (session.head_sent()) return false;
   session.send_error(status);
   // A 100 Continue may come first, but no part of a response held back. A

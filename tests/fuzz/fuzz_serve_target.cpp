@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 namespace {
 

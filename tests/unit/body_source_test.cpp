@@ -94,7 +94,7 @@ TEST_CASE("body_of and body_length: an upload, a body in memory, none", "[body_s
 
 TEST_CASE("build_request with -T: PUT unless -X, no Content-Type; 303 drops the body",
           "[body_source][request_builder]") {
-  fetch::Config cfg;
+  fetch::FetchConfig cfg;
   auto url = parse_url("http://h/up");
   REQUIRE(url);
   auto body = std::make_shared<MemoryBody>("data");

@@ -7,7 +7,7 @@
 using sluice::Request;
 using sluice::Url;
 using sluice::fetch::build_request;
-using sluice::fetch::Config;
+using sluice::fetch::FetchConfig;
 using sluice::fetch::is_redirect;
 using sluice::fetch::is_transient_status;
 using sluice::fetch::redirect_request;
@@ -28,7 +28,7 @@ std::string header(const Request& r, std::string_view name) {
 }  // namespace
 
 TEST_CASE("build_request: defaults", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   auto r = build_request(cfg, url("http://example.com/x?y=1"));
   CHECK(r.method == "GET");
   CHECK(r.url.str() == "http://example.com/x?y=1");
@@ -41,7 +41,7 @@ TEST_CASE("build_request: defaults", "[request_builder]") {
 }
 
 TEST_CASE("build_request: user agent, HEAD and explicit method", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.user_agent = "agent/2";
   CHECK(header(build_request(cfg, url("http://h/")), "user-agent") == "agent/2");
 
@@ -52,7 +52,7 @@ TEST_CASE("build_request: user agent, HEAD and explicit method", "[request_build
 }
 
 TEST_CASE("build_request: -H replaces a default header", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"accept: text/html", "User-Agent:   custom/1"};
   auto r = build_request(cfg, url("http://h/"));
   CHECK(header(r, "Accept") == "text/html");
@@ -65,7 +65,7 @@ TEST_CASE("build_request: -H replaces a default header", "[request_builder]") {
 }
 
 TEST_CASE("build_request: -H 'Name:' removes, -H 'Name;' sends it empty", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"User-Agent:", "X-Empty;", "Accept: \t"};
   auto r = build_request(cfg, url("http://h/"));
   CHECK_FALSE(r.headers.has("User-Agent"));
@@ -76,7 +76,7 @@ TEST_CASE("build_request: -H 'Name:' removes, -H 'Name;' sends it empty", "[requ
 }
 
 TEST_CASE("build_request: extra headers and lines without ':' or ';'", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"X-Trace: abc:def", "NoColonHere", "X-Two: 2"};
   auto r = build_request(cfg, url("http://h/"));
   CHECK(header(r, "X-Trace") == "abc:def");
@@ -86,7 +86,7 @@ TEST_CASE("build_request: extra headers and lines without ':' or ';'", "[request
 }
 
 TEST_CASE("build_request: data makes a form POST", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.data = "a=1&b=2";
   auto r = build_request(cfg, url("http://h/form"));
   CHECK(r.method == "POST");
@@ -116,7 +116,7 @@ TEST_CASE("build_request: data makes a form POST", "[request_builder]") {
 }
 
 TEST_CASE("redirect_request: method rules", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.data = "x=1";
   const Request post = build_request(cfg, url("http://h/form"));
   const Url next = url("http://h/next");
@@ -141,7 +141,7 @@ TEST_CASE("redirect_request: method rules", "[request_builder]") {
     CHECK_FALSE(r.headers.has("content-type"));
   }
   SECTION("303 keeps HEAD") {
-    Request head = build_request(Config{}, url("http://h/"));
+    Request head = build_request(FetchConfig{}, url("http://h/"));
     head.method = "HEAD";
     CHECK(redirect_request(head, 303, next).method == "HEAD");
   }
@@ -164,7 +164,7 @@ TEST_CASE("redirect_request: method rules", "[request_builder]") {
 }
 
 TEST_CASE("redirect_request: Authorization stays on the same host only", "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"Authorization: Bearer secret"};
   const Request prev = build_request(cfg, url("http://h/a"));
   CHECK(header(redirect_request(prev, 302, url("http://h/b")), "authorization") == "Bearer secret");
@@ -174,7 +174,7 @@ TEST_CASE("redirect_request: Authorization stays on the same host only", "[reque
 TEST_CASE("redirect_request: Authorization is dropped on a port or scheme change",
           "[request_builder][bug]") {
   // curl (CVE-2022-27776) sends credentials only to the same host, port and scheme.
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"Authorization: Bearer secret"};
   const Request prev = build_request(cfg, url("https://h/a"));
   CHECK_FALSE(redirect_request(prev, 302, url("https://h:8443/b")).headers.has("Authorization"));
@@ -184,7 +184,7 @@ TEST_CASE("redirect_request: Authorization is dropped on a port or scheme change
 TEST_CASE("redirect_request: a custom Cookie header is not sent to another host",
           "[request_builder][bug]") {
   // curl drops -H "Cookie: ..." together with Authorization when following to another host.
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"Cookie: session=secret"};
   const Request prev = build_request(cfg, url("http://h/a"));
   CHECK_FALSE(redirect_request(prev, 302, url("http://other/b")).headers.has("Cookie"));
@@ -199,7 +199,7 @@ TEST_CASE("is_redirect and is_transient_status", "[request_builder]") {
 
 TEST_CASE("build_request: a repeated -H sends every value, a default is replaced once",
           "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.headers = {"X-A: 1", "X-A: 2", "Accept: text/plain", "Accept: text/html", "Host: other"};
   auto r = build_request(cfg, url("http://example.com/"));
   int xa = 0, accept = 0;
@@ -214,7 +214,7 @@ TEST_CASE("build_request: a repeated -H sends every value, a default is replaced
 
 TEST_CASE("build_request: URL credentials become Basic auth, as curl sends them",
           "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   // Percent-escapes are decoded first: "us@er" / "p:w".
   auto r = build_request(cfg, url("http://us%40er:p%3Aw@example.com/"));
   CHECK(header(r, "Authorization") == "Basic dXNAZXI6cDp3");
@@ -226,17 +226,17 @@ TEST_CASE("build_request: URL credentials become Basic auth, as curl sends them"
   CHECK(header(build_request(cfg, url("http://bob:pw@example.com/")), "Authorization") ==
         "Bearer t");
   // They stay with their origin across a redirect.
-  auto same = redirect_request(build_request(Config{}, url("http://bob:pw@example.com/a")), 302,
-                               url("http://example.com/b"));
+  auto same = redirect_request(build_request(FetchConfig{}, url("http://bob:pw@example.com/a")),
+                               302, url("http://example.com/b"));
   CHECK(header(same, "Authorization") == "Basic Ym9iOnB3");
-  auto other = redirect_request(build_request(Config{}, url("http://bob:pw@example.com/a")), 302,
-                                url("http://elsewhere.example/b"));
+  auto other = redirect_request(build_request(FetchConfig{}, url("http://bob:pw@example.com/a")),
+                                302, url("http://elsewhere.example/b"));
   CHECK(header(other, "Authorization") == "<absent>");
 }
 
 TEST_CASE("build_request: -u, --oauth2-bearer, -e and --json set their headers",
           "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.user = "al:pw";
   // -u wins over the URL's own credentials, as in curl.
   CHECK(header(build_request(cfg, url("http://x:y@h/")), "Authorization") == "Basic YWw6cHc=");
@@ -247,7 +247,7 @@ TEST_CASE("build_request: -u, --oauth2-bearer, -e and --json set their headers",
   cfg.headers = {"Authorization: Custom z"};  // -H replaces it
   CHECK(header(build_request(cfg, url("http://h/")), "Authorization") == "Custom z");
 
-  Config j;
+  FetchConfig j;
   j.data = "{}";
   j.json = true;
   j.referer = "http://from/";
@@ -262,7 +262,7 @@ TEST_CASE("build_request: -u, --oauth2-bearer, -e and --json set their headers",
 
 TEST_CASE("redirect_request: -e ';auto' names the URL left, without its credentials",
           "[request_builder]") {
-  Config cfg;
+  FetchConfig cfg;
   cfg.referer = "http://first/";
   auto r = build_request(cfg, url("http://u:p@h/a?q=1"));
   auto kept = redirect_request(r, 302, url("http://h/b"));

@@ -131,16 +131,17 @@ void exchange(Client& c, H2ServerSession& srv, std::size_t limit = 1 << 20) {
 }
 
 // A session with default settings, its events and a client: most cases need no more.
-struct Session {
+struct H2ServerFixture {
   Server ev;
   H2ServerSession srv{ev, H2ServerSettings{}, ServerLimits{}};
   Client c;
-  Session() { ev.session = &srv; }
+  H2ServerFixture() { ev.session = &srv; }
 };
 
 }  // namespace
 
-TEST_CASE_METHOD(Session, "h2 server session: request heads and responses", "[h2][session]") {
+TEST_CASE_METHOD(H2ServerFixture, "h2 server session: request heads and responses",
+                 "[h2][session]") {
   int32_t get = c.get("GET", "/bytes/5?x=1");
   int32_t head = c.get("HEAD", "/bytes/5");
   exchange(c, srv);
@@ -233,7 +234,7 @@ TEST_CASE("h2 server session: --h2-reset-rate sets the rapid-reset allowance", "
   CHECK(many < 2500);
 }
 
-TEST_CASE_METHOD(Session,
+TEST_CASE_METHOD(H2ServerFixture,
                  "h2 server session: rapid reset ends the connection with ENHANCE_YOUR_CALM",
                  "[h2][session]") {
   bool alive = true;
@@ -349,7 +350,8 @@ TEST_CASE("h2 server session: an unsized request body over the limit is answered
 }
 
 TEST_CASE_METHOD(
-    Session, "h2 server session: a body written in slices leaves in whole-block frames, no runts",
+    H2ServerFixture,
+    "h2 server session: a body written in slices leaves in whole-block frames, no runts",
     "[h2][session]") {
   c.big_windows();
   int32_t id = c.get("GET", "/bytes/N");
@@ -383,7 +385,7 @@ TEST_CASE_METHOD(
   CHECK(frames.back() == total - (frames.size() - 1) * per_block);
 }
 
-TEST_CASE_METHOD(Session, "h2 server session: a body that stops filling leaves at once",
+TEST_CASE_METHOD(H2ServerFixture, "h2 server session: a body that stops filling leaves at once",
                  "[h2][session]") {
   int32_t id = c.get("GET", "/drip");
   exchange(c, srv);

@@ -7,7 +7,7 @@
 #include "core/serve/mime.hpp"
 #include "core/serve/pattern.hpp"
 #include "core/serve/range.hpp"
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 using namespace sluice::serve;
 

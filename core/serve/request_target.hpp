@@ -10,14 +10,14 @@
 
 namespace sluice::serve {
 
-struct Target {
+struct RequestTarget {
   std::string_view path;   // raw, still percent-encoded: "/a%20b"
   std::string_view query;  // after '?', without it
 };
 
 // Origin-form ("/p?q") and absolute-form ("http://host/p?q"), without any
 // "#fragment"; nullopt for anything else ("*", authority-form).
-std::optional<Target> split_target(std::string_view target);
+std::optional<RequestTarget> split_target(std::string_view target);
 
 using sluice::percent_decode;  // core/util/percent.hpp
 

@@ -1,4 +1,4 @@
-#include "core/probe/listener.hpp"
+#include "core/probe/receiver.hpp"
 
 #include <algorithm>
 
@@ -6,14 +6,14 @@
 
 namespace sluice::probe {
 
-Listener::Listener(Loop& loop, const Config& cfg, Report& report)
+Receiver::Receiver(Loop& loop, const ProbeConfig& cfg, Report& report)
     : loop_(loop),
       cfg_(cfg),
       r_(report),
       calls_(counted_calls(report)),
       in_(cfg.batch, std::max<std::size_t>(cfg.size, 2048)) {}
 
-Result<void> Listener::start() {
+Result<void> Receiver::start() {
   r_.listen = true;
   UdpSocket::Events ev;
   ev.readable = [this] { receive(); };
@@ -36,7 +36,7 @@ Result<void> Listener::start() {
   return {};
 }
 
-void Listener::receive() {
+void Receiver::receive() {
   auto msgs = in_.for_recv();
   std::size_t n = 0;
   for (int attempt = 0;; ++attempt) {
@@ -57,7 +57,7 @@ void Listener::receive() {
 
 // Replies are not queued: like any UDP echo, what the socket will not take
 // right now is dropped (and counted).
-void Listener::echo(std::size_t n) {
+void Receiver::echo(std::size_t n) {
   in_.reply_in_place(n);
   auto sent = send_batch(sock_->fd(), in_.prefix(n), calls_);
   if (!sent) {

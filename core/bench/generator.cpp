@@ -1,4 +1,4 @@
-#include "core/bench/worker.hpp"
+#include "core/bench/generator.hpp"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -29,8 +29,8 @@ std::pair<double, double> thread_cpu() {
 }  // namespace
 
 // One request in flight: the sink a session writes the response into.
-struct Worker::Slot final : ResponseSink {
-  Worker* w = nullptr;
+struct Generator::Slot final : ResponseSink {
+  Generator* w = nullptr;
   Conn* conn = nullptr;
   bool busy = false;
   bool measured = false;  // sent while measuring: its outcome is counted
@@ -50,9 +50,9 @@ struct Worker::Slot final : ResponseSink {
   void on_error(const Error& e) override { w->completed(*this, &e); }
 };
 
-struct Worker::Conn {
+struct Generator::Conn {
   std::unique_ptr<Dialer> dialer;
-  std::unique_ptr<Session> session;
+  std::unique_ptr<ClientSession> session;
   std::vector<Slot> slots;
   int inflight = 0;
   uint64_t issued = 0;    // requests sent on this connection
@@ -62,7 +62,7 @@ struct Worker::Conn {
   TimerId retry = 0;
 };
 
-DialOptions dial_options(const Config& cfg) {
+DialOptions dial_options(const BenchConfig& cfg) {
   DialOptions opts;
   opts.version = cfg.http_version;
   opts.h1_max_pipeline = static_cast<std::size_t>(cfg.keepalive ? cfg.depth(false) : 1);
@@ -71,14 +71,14 @@ DialOptions dial_options(const Config& cfg) {
   return opts;
 }
 
-Backpressure Worker::Slot::on_body(std::span<const char> b) {
+Backpressure Generator::Slot::on_body(std::span<const char> b) {
   bytes += b.size();
   conn->session->consumed(id, b.size());  // discarded at once: give the window back
   return Backpressure::ok;
 }
 
-Worker::Worker(const Config& cfg, Share share, std::vector<Request> requests,
-               std::shared_ptr<TlsContext> tls, TimePoint start)
+Generator::Generator(const BenchConfig& cfg, Share share, std::vector<Request> requests,
+                     std::shared_ptr<TlsContext> tls, TimePoint start)
     : cfg_(cfg),
       share_(share),
       requests_(std::move(requests)),
@@ -95,14 +95,14 @@ Worker::Worker(const Config& cfg, Share share, std::vector<Request> requests,
         std::chrono::duration<double>(1.0 / share_.rate));
 }
 
-Worker::~Worker() = default;
+Generator::~Generator() = default;
 
-Histogram Worker::snapshot() {
+Histogram Generator::snapshot() {
   std::lock_guard lock(snapshot_mutex_);
   return published_;
 }
 
-void Worker::run() {
+void Generator::run() {
   // The schedule's timers fire within the timer slack: make it 1 ns, not 50 us.
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   if (cfg_.warmup.count() == 0) start_measuring();
@@ -115,13 +115,13 @@ void Worker::run() {
   conns_.clear();
 }
 
-void Worker::start_measuring() {
+void Generator::start_measuring() {
   phase_ = Phase::measuring;
   measured_ = true;
   std::tie(cpu_at_start_user_, cpu_at_start_sys_) = thread_cpu();
 }
 
-void Worker::on_phase_timer() {
+void Generator::on_phase_timer() {
   TimePoint now = Clock::now();
   if (phase_ == Phase::warmup && now >= measure_start_) start_measuring();
   if (phase_ == Phase::measuring && now >= measure_end_) begin_stop(now);
@@ -131,28 +131,28 @@ void Worker::on_phase_timer() {
   if (phase_ == Phase::draining) phase_timer_.arm(grace_end_);
 }
 
-bool Worker::budget_left() const {
+bool Generator::budget_left() const {
   return !share_.requests || budget_used_ < *share_.requests;
 }
 
-bool Worker::may_send() const {
+bool Generator::may_send() const {
   if (phase_ == Phase::warmup) return true;
   return phase_ == Phase::measuring && budget_left();
 }
 
-bool Worker::has_room(const Conn& c) const {
+bool Generator::has_room(const Conn& c) const {
   return c.session && c.session->can_submit() && c.inflight < static_cast<int>(c.slots.size()) &&
          (cfg_.keepalive || c.issued == 0);
 }
 
 // A connection with nothing in flight that will take no more requests.
-bool Worker::spent(const Conn& c) const {
+bool Generator::spent(const Conn& c) const {
   if (!c.session || c.inflight > 0) return false;
   if (!cfg_.keepalive && c.issued > 0) return true;  // one request per connection
   return !c.session->can_submit() && !c.session->reusable();
 }
 
-void Worker::open(Conn& c) {
+void Generator::open(Conn& c) {
   if (!may_send()) return maybe_finish();
   // With -n, a connection that could get no request is not opened (exact
   // connection counts with --no-keepalive).
@@ -170,7 +170,7 @@ void Worker::open(Conn& c) {
   c.dialer->start();
 }
 
-void Worker::on_connected(Conn& c, Result<Dialed> r) {
+void Generator::on_connected(Conn& c, Result<Dialed> r) {
   c.dialer.reset();
   connecting_--;
   if (!r) return connect_failed(c, r.error());
@@ -192,7 +192,7 @@ void Worker::on_connected(Conn& c, Result<Dialed> r) {
   maybe_finish();
 }
 
-void Worker::record_connection(const Conn& c, const Dialed& d) {
+void Generator::record_connection(const Conn& c, const Dialed& d) {
   results_.counters.connections++;
   // Set-up: connect start to a connection ready for requests (name lookup,
   // TCP and TLS; or the QUIC handshake, which has no separate TCP phase).
@@ -206,13 +206,13 @@ void Worker::record_connection(const Conn& c, const Dialed& d) {
   note_negotiated(results_.cipher, d.tls_cipher);
 }
 
-void Worker::first_response(Conn& c, bool measured) {
+void Generator::first_response(Conn& c, bool measured) {
   if (c.responded) return;
   c.responded = true;
   if (measured) results_.first_response_time.record(micros(Clock::now() - c.connect_start));
 }
 
-void Worker::connect_failed(Conn& c, const Error& e) {
+void Generator::connect_failed(Conn& c, const Error& e) {
   live_.errors.fetch_add(1, std::memory_order_relaxed);
   if (phase_ == Phase::measuring) {
     results_.counters.errors[static_cast<size_t>(classify(e.code))]++;
@@ -231,13 +231,13 @@ void Worker::connect_failed(Conn& c, const Error& e) {
   });
 }
 
-Worker::Slot* Worker::free_slot(Conn& c) {
+Generator::Slot* Generator::free_slot(Conn& c) {
   auto it = std::find_if(c.slots.begin(), c.slots.end(), [](const Slot& s) { return !s.busy; });
   return it == c.slots.end() ? nullptr : &*it;
 }
 
 // Closed model: keep the connection's slots busy, retries first.
-void Worker::fill(Conn& c) {
+void Generator::fill(Conn& c) {
   while (has_room(c) && may_send()) {
     Slot* s = free_slot(c);
     if (!s) break;
@@ -250,7 +250,7 @@ void Worker::fill(Conn& c) {
   }
 }
 
-bool Worker::issue(Conn& c, Slot& s, Pending p) {
+bool Generator::issue(Conn& c, Slot& s, Pending p) {
   const Request& req = requests_[next_request_++ % requests_.size()];
   s.busy = true;
   s.status = 0;
@@ -280,7 +280,7 @@ bool Worker::issue(Conn& c, Slot& s, Pending p) {
   return true;
 }
 
-void Worker::count_second(TimePoint now, int64_t latency_us, bool error) {
+void Generator::count_second(TimePoint now, int64_t latency_us, bool error) {
   auto since = now < measure_start_ ? Clock::duration::zero() : now - measure_start_;
   auto sec =
       static_cast<std::size_t>(std::chrono::duration_cast<std::chrono::seconds>(since).count());
@@ -297,13 +297,13 @@ void Worker::count_second(TimePoint now, int64_t latency_us, bool error) {
   if (error) p.errors++;
 }
 
-void Worker::close_second() {
+void Generator::close_second() {
   if (second_hist_.total_count() == 0) return;
   results_.timeline[second_].histogram = encode_base64(second_hist_).value_or("");
   second_hist_.reset();
 }
 
-void Worker::record_success(Slot& s, TimePoint now) {
+void Generator::record_success(Slot& s, TimePoint now) {
   Counters& k = results_.counters;
   k.requests++;
   k.bytes += s.bytes;
@@ -319,7 +319,7 @@ void Worker::record_success(Slot& s, TimePoint now) {
   count_second(now, shown, s.status >= 400);
 }
 
-void Worker::completed(Slot& s, const Error* e) {
+void Generator::completed(Slot& s, const Error* e) {
   if (!s.busy) return;
   s.busy = false;
   Conn& c = *s.conn;
@@ -344,7 +344,7 @@ void Worker::completed(Slot& s, const Error* e) {
 // A request the server never processed (pipelined past its "Connection:
 // close", above its GOAWAY's last stream, or refused) goes out again, keeping
 // its due time: a server that closes gracefully is not failing requests.
-bool Worker::retry(Slot& s, const Error& e) {
+bool Generator::retry(Slot& s, const Error& e) {
   if (e.code != Errc::empty_reply || s.bytes > 0) return false;
   // Unbounded while the connection made progress (nginx's keepalive_requests
   // can refuse the same request on connection after connection).
@@ -361,7 +361,7 @@ bool Worker::retry(Slot& s, const Error& e) {
   return true;
 }
 
-void Worker::after_completion(Conn& c) {
+void Generator::after_completion(Conn& c) {
   if (!spent(c)) {
     // Sessions accept a new request from inside their callbacks (h1 after the
     // response is done, nghttp2 from on_stream_close): no deferral per request.
@@ -378,9 +378,9 @@ void Worker::after_completion(Conn& c) {
   });
 }
 
-void Worker::conn_lost(Conn& c) {
+void Generator::conn_lost(Conn& c) {
   // Destroyed after this iteration: it may still be on the call stack.
-  loop_.defer([s = std::shared_ptr<Session>(std::move(c.session))] {});
+  loop_.defer([s = std::shared_ptr<ClientSession>(std::move(c.session))] {});
   c.inflight = 0;
   for (auto& s : c.slots) s.busy = false;
   open(c);
@@ -389,7 +389,7 @@ void Worker::conn_lost(Conn& c) {
 // Open model: requests fall due at fixed intervals whatever the server does;
 // a due request waits for a free slot, and its latency counts from when it was
 // due (coordinated omission corrected, as wrk2 does).
-void Worker::tick() {
+void Generator::tick() {
   // Start at a different connection each time, so the first ones do not take
   // every request.
   std::size_t n = conns_.size();
@@ -408,13 +408,13 @@ void Worker::tick() {
   maybe_finish();
 }
 
-bool Worker::due_now(TimePoint now) const {
+bool Generator::due_now(TimePoint now) const {
   return cfg_.open_model() && next_due_ <= now && next_due_ < measure_end_ && may_send();
 }
 
 // Open model: retries first, then the schedule's due requests, while this
 // connection has room.
-void Worker::dispatch(Conn& c) {
+void Generator::dispatch(Conn& c) {
   TimePoint now = Clock::now();
   while (has_room(c) && may_send()) {
     Slot* s = free_slot(c);
@@ -435,14 +435,14 @@ void Worker::dispatch(Conn& c) {
 
 // Connections left without a session (closed while nothing was queued for
 // them) come back when there is something to send again.
-void Worker::reopen_idle() {
+void Generator::reopen_idle() {
   bool work = cfg_.open_model() ? !retries_.empty() || due_now(Clock::now()) : may_send();
   if (!work || !may_send()) return;
   for (auto& c : conns_)
     if (!c->session && !c->dialer && !c->retry) open(*c);
 }
 
-void Worker::sweep() {
+void Generator::sweep() {
   TimePoint now = Clock::now();
   if (stop_requested_.load(std::memory_order_relaxed) &&
       (phase_ == Phase::warmup || phase_ == Phase::measuring))
@@ -466,7 +466,7 @@ void Worker::sweep() {
 }
 
 // Nothing more is sent; what is in flight gets the grace period.
-void Worker::begin_stop(TimePoint now) {
+void Generator::begin_stop(TimePoint now) {
   bool measured = phase_ == Phase::measuring;
   phase_ = Phase::draining;
   pace_.cancel();
@@ -487,14 +487,14 @@ void Worker::begin_stop(TimePoint now) {
   maybe_finish();
 }
 
-void Worker::maybe_finish() {
+void Generator::maybe_finish() {
   if (phase_ == Phase::done) return;
   bool idle = std::all_of(conns_.begin(), conns_.end(), [](auto& c) { return c->inflight == 0; });
   if (phase_ == Phase::draining && idle) return finish();
   if (phase_ == Phase::measuring && !budget_left() && idle && retries_.empty()) finish();
 }
 
-void Worker::finish() {
+void Generator::finish() {
   phase_ = Phase::done;
   if (measured_) {
     auto [user, sys] = thread_cpu();

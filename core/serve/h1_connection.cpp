@@ -1,4 +1,4 @@
-#include "core/serve/connection.hpp"
+#include "core/serve/h1_connection.hpp"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,12 +18,10 @@
 namespace sluice::serve {
 
 namespace {
-constexpr int kMaxPulls = 64;  // per produce()
-constexpr int kRounds = 16;    // produce/flush/next-request rounds per drive()
+constexpr int kProducePulls = 64;  // per produce()
+constexpr int kDriveRounds = 16;   // produce/flush/next-request rounds per drive()
 constexpr std::size_t kSendfileChunk = 1 << 20;
 constexpr uint64_t kCopyLoopbackAbove = 32 << 20;  // see can_sendfile
-constexpr Millis kLinger{2000};                    // after our last byte, for the peer's FIN
-constexpr std::size_t kLingerMax = 1 << 20;        // bytes we are willing to discard meanwhile
 
 // RFC 7540 3.2: a bodiless HTTP/1.1 request that asks for h2c, with exactly
 // one HTTP2-Settings that decodes to whole SETTINGS entries. Anything else
@@ -41,8 +39,8 @@ std::optional<H2cUpgrade> h2c_upgrade_of(const RequestHead& head) {
 }
 }  // namespace
 
-Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport,
-                       std::string_view alt_svc)
+H1Connection::H1Connection(Worker& worker, std::unique_ptr<Transport> transport,
+                           std::string_view alt_svc)
     : worker_(worker),
       alt_svc_(alt_svc),
       loop_(worker.loop()),
@@ -56,12 +54,12 @@ Connection::Connection(Worker& worker, std::unique_ptr<Transport> transport,
   session_.set_alt_svc(alt_svc_);
 }
 
-Connection::~Connection() {
+H1Connection::~H1Connection() {
   if (state_ != State::closed) loop_.remove(transport_->fd());  // worker teardown
   endpoint_.reset();  // cancels the endpoint's timers while the loop is still there
 }
 
-void Connection::start() {
+void H1Connection::start() {
   accepted_ = head_started_ = last_progress_ = loop_.now();
   state_ = transport_->is_tls() ? State::handshake : State::open;
   sniffing_ = !transport_->is_tls();
@@ -77,7 +75,7 @@ void Connection::start() {
     drive();
 }
 
-void Connection::on_io(uint32_t events) {
+void H1Connection::on_io(uint32_t events) {
   if (state_ == State::closed) return;
   if (peer_gone(events)) {
     close_now();
@@ -89,7 +87,7 @@ void Connection::on_io(uint32_t events) {
     drive();
 }
 
-void Connection::continue_handshake() {
+void H1Connection::continue_handshake() {
   auto done = transport_->handshake();
   if (!done) {
     close_now();
@@ -111,7 +109,7 @@ void Connection::continue_handshake() {
 // h2c by prior knowledge: the first bytes of a plain connection are either
 // the h2 preface or an h1 request. False while they are still undecided (or
 // handed over); data then holds what h1 is to parse.
-bool Connection::sniff(std::string_view& data) {
+bool H1Connection::sniff(std::string_view& data) {
   if (sniffed_.empty() && data.size() >= h2::kClientPreface.size()) {  // the usual case: no copy
     if (h2::match_client_preface(data) == h2::PrefaceMatch::full) {
       hand_over_to_h2(std::string(data));
@@ -135,7 +133,7 @@ bool Connection::sniff(std::string_view& data) {
   return true;
 }
 
-void Connection::hand_over_to_h2(std::string already_read, std::optional<H2cUpgrade> upgrade) {
+void H1Connection::hand_over_to_h2(std::string already_read, std::optional<H2cUpgrade> upgrade) {
   state_ = State::closed;
   loop_.remove(transport_->fd());
   timer_.cancel();
@@ -145,7 +143,7 @@ void Connection::hand_over_to_h2(std::string already_read, std::optional<H2cUpgr
 
 // A request that asked for h2c has been read whole: HTTP/2 answers it, with
 // whatever the client sent after it (its connection preface).
-bool Connection::switch_if_upgraded() {
+bool H1Connection::switch_if_upgraded() {
   if (!upgrade_ || !request_done_ || state_ != State::open) return false;
   std::string rest = in_.take_all();
   auto up = std::move(upgrade_);
@@ -157,13 +155,13 @@ bool Connection::switch_if_upgraded() {
 // The one place that advances the state machine: read, produce, write, and
 // move on to the next pipelined request. Bounded, so a busy connection yields
 // to the others; level-triggered epoll brings it back.
-void Connection::drive() {
+void H1Connection::drive() {
   if (state_ == State::lingering) {
     linger();
   } else if (state_ == State::open || state_ == State::closing) {
     read_input();
     if (switch_if_upgraded()) return;
-    for (int round = 0; round < kRounds && state_ != State::closed; ++round) {
+    for (int round = 0; round < kDriveRounds && state_ != State::closed; ++round) {
       produce();
       if (!flush()) return;
       if (!complete_exchange()) break;
@@ -183,15 +181,15 @@ void Connection::drive() {
   if (reading_allowed() && transport_->has_buffered_read()) schedule_drive();
 }
 
-void Connection::schedule_drive() {
+void H1Connection::schedule_drive() {
   if (state_ != State::closed) deferred_drive_.schedule();
 }
 
-bool Connection::reading_allowed() const {
+bool H1Connection::reading_allowed() const {
   return state_ == State::open && !peer_eof_ && queued() < kHighWater && in_.size() < kMaxPending;
 }
 
-void Connection::read_input() {
+void H1Connection::read_input() {
   ReadEnd end = read_budgeted(
       *transport_, read_wants_, [this] { return reading_allowed(); },
       [this](std::string_view bytes) {
@@ -212,7 +210,7 @@ void Connection::read_input() {
   }
 }
 
-void Connection::feed(std::string_view data) {
+void H1Connection::feed(std::string_view data) {
   if (sniffing_ && !sniff(data)) return;
   if (idle_) {  // first byte of the next request: its head must now arrive in time
     idle_ = false;
@@ -230,7 +228,7 @@ void Connection::feed(std::string_view data) {
   if (fed.consumed < data.size()) in_.append(data.substr(fed.consumed));
 }
 
-void Connection::parse_pending() {
+void H1Connection::parse_pending() {
   while (state_ == State::open && !in_.empty() && !session_.paused()) {
     std::string_view chunk = in_.front();
     auto fed = session_.feed(chunk);
@@ -242,16 +240,16 @@ void Connection::parse_pending() {
   }
 }
 
-void Connection::produce() {
+void H1Connection::produce() {
   // Bounded: an endpoint that says `more` without writing cannot spin the loop.
-  for (int i = 0; i < kMaxPulls && state_ == State::open && endpoint_ &&
+  for (int i = 0; i < kProducePulls && state_ == State::open && endpoint_ &&
                   pull_state_ == Pull::more && !session_.response_ended() && has_room();
        ++i)
     pull_state_ = endpoint_->pull(*this);
 }
 
 // Writes what is queued; false when the connection died.
-bool Connection::flush() {
+bool H1Connection::flush() {
   if (state_ == State::closed) return false;
   bool progressed = false;
   Flushed f = flush_queue(*transport_, session_.out(), write_wants_, progressed);
@@ -266,12 +264,12 @@ bool Connection::flush() {
 // TCP_CORK while a file goes out: the head queued before it and the file's
 // first bytes leave in full segments instead of a small one each (nginx's
 // tcp_nopush); uncorking at the end pushes the last partial segment.
-void Connection::cork(bool on) {
+void H1Connection::cork(bool on) {
   int v = on ? 1 : 0;
   ::setsockopt(transport_->fd(), IPPROTO_TCP, TCP_CORK, &v, sizeof v);
 }
 
-bool Connection::send_file() {
+bool H1Connection::send_file() {
   if (file_.left == 0) return true;
   while (file_.left > 0) {
     auto off = static_cast<off_t>(file_.offset);
@@ -295,7 +293,7 @@ bool Connection::send_file() {
 
 // When the response is out and the request fully read, the exchange is over:
 // close, or start on the next request. True when another request may follow.
-bool Connection::complete_exchange() {
+bool H1Connection::complete_exchange() {
   if (state_ != State::open || !endpoint_ || !session_.response_ended() || !output_empty())
     return false;
   if (!session_.keep_alive() || draining_) {
@@ -317,7 +315,7 @@ bool Connection::complete_exchange() {
 }
 
 // A request we cannot serve (400, 405, 408, 413, 414, 431, 501): a last response, then close.
-void Connection::fail_request(int status) {
+void H1Connection::fail_request(int status) {
   if (session_.head_sent() && !session_.response_ended()) {
     close_now();  // mid-response: only a close can tell the client
     return;
@@ -334,7 +332,7 @@ void Connection::fail_request(int status) {
   begin_close();
 }
 
-void Connection::begin_close() {
+void H1Connection::begin_close() {
   if (state_ != State::open) return;
   state_ = State::closing;
   closing_since_ = loop_.now();
@@ -343,7 +341,7 @@ void Connection::begin_close() {
 // Closing right away with unread request bytes in the kernel would send a
 // RST, which can destroy the response before the client reads it. So shut
 // down our side, then read and drop until the peer closes (bounded).
-void Connection::start_lingering() {
+void H1Connection::start_lingering() {
   endpoint_.reset();
   in_.clear();
   shut_down_sending(*transport_);
@@ -352,11 +350,11 @@ void Connection::start_lingering() {
   linger();
 }
 
-void Connection::linger() {
+void H1Connection::linger() {
   if (linger_read(transport_->fd(), lingered_, kLingerMax)) close_now();
 }
 
-void Connection::update_interest() {
+void H1Connection::update_interest() {
   uint32_t ev = 0;
   if (state_ == State::lingering) {
     ev = EPOLLIN;
@@ -368,7 +366,7 @@ void Connection::update_interest() {
   loop_.modify(transport_->fd(), ev);
 }
 
-void Connection::drain() {
+void H1Connection::drain() {
   draining_ = true;
   bool idle = state_ == State::open && !endpoint_ && !session_.in_request() && in_.empty();
   if (state_ == State::handshake || idle) {
@@ -378,7 +376,7 @@ void Connection::drain() {
   if (state_ == State::open && endpoint_ && !session_.head_sent()) session_.force_close();
 }
 
-void Connection::close_now() {
+void H1Connection::close_now() {
   if (state_ == State::closed) return;
   state_ = State::closed;
   loop_.remove(transport_->fd());
@@ -388,7 +386,7 @@ void Connection::close_now() {
 
 // ---- deadlines -------------------------------------------------------------
 
-TimePoint Connection::deadline() const {
+TimePoint H1Connection::deadline() const {
   const ServeConfig& cfg = worker_.config();
   switch (state_) {
     case State::handshake:
@@ -412,7 +410,7 @@ TimePoint Connection::deadline() const {
   return head_started_ + cfg.request_timeout;  // slowloris: the whole head, in time
 }
 
-void Connection::on_deadline() {
+void H1Connection::on_deadline() {
   if (deadline() > loop_.now()) {
     timer_.arm(deadline());
     return;
@@ -420,7 +418,7 @@ void Connection::on_deadline() {
   expire();
 }
 
-void Connection::expire() {
+void H1Connection::expire() {
   bool head_in_progress =
       state_ == State::open && !endpoint_ && (session_.in_request() || !in_.empty());
   if (!head_in_progress) {  // idle, stalled mid-response, or a close that takes too long
@@ -433,7 +431,7 @@ void Connection::expire() {
 
 // ---- RequestEvents ---------------------------------------------------------
 
-void Connection::on_request_head(const RequestHead& head) {
+void H1Connection::on_request_head(const RequestHead& head) {
   if (!transport_->is_tls() && !draining_) {
     upgrade_ = h2c_upgrade_of(head);
     if (upgrade_) {  // answered (and counted) over HTTP/2 once the request is read
@@ -452,26 +450,26 @@ void Connection::on_request_head(const RequestHead& head) {
   pull_state_ = endpoint_->pull(*this);
 }
 
-void Connection::on_request_body(std::string_view bytes) {
+void H1Connection::on_request_body(std::string_view bytes) {
   if (endpoint_) endpoint_->on_body(*this, bytes);
 }
 
-void Connection::on_request_end() {
+void H1Connection::on_request_end() {
   request_done_ = true;
   if (endpoint_) endpoint_->on_body_end(*this);
 }
 
 // ---- ResponseWriter --------------------------------------------------------
 
-void Connection::head(int status, const Headers& headers, std::optional<uint64_t> length) {
+void H1Connection::head(int status, const Headers& headers, std::optional<uint64_t> length) {
   if (!session_.head_sent()) session_.send_head(status, headers, length);
 }
 
-void Connection::write(std::string_view bytes) {
+void H1Connection::write(std::string_view bytes) {
   if (session_.head_sent()) session_.send_body(bytes);
 }
 
-bool Connection::has_room() const {
+bool H1Connection::has_room() const {
   return queued() < kHighWater && file_.left == 0;
 }
 
@@ -481,26 +479,26 @@ bool Connection::has_room() const {
 // (1 GiB: 0.6 s of client CPU, against 0.2 s when we copy into fresh socket
 // buffers ourselves, and 1.4x the speed). Small files stay zero-copy: their
 // pages are cache-hot and sendfile is worth 1.5x in requests/s.
-bool Connection::can_sendfile(uint64_t size) {
+bool H1Connection::can_sendfile(uint64_t size) {
   if (transport_->is_tls()) return false;
   if (size < kCopyLoopbackAbove) return true;
   if (!peer_loopback_) peer_loopback_ = is_loopback_peer(transport_->fd());
   return !*peer_loopback_;
 }
 
-int Connection::body_rooms(std::size_t max, std::span<char>* spans, int count) {
+int H1Connection::body_rooms(std::size_t max, std::span<char>* spans, int count) {
   if (!session_.head_sent()) return 0;
   return session_.body_rooms(max, spans, count);  // none for HEAD: its framing is none
 }
 
-void Connection::sendfile(int fd, uint64_t offset, uint64_t length) {
+void H1Connection::sendfile(int fd, uint64_t offset, uint64_t length) {
   if (!session_.head_sent() || session_.response_ended() || session_.body_suppressed()) return;
   file_ = {fd, offset, length};
   cork(true);
   session_.sent_out_of_band(length);  // accounted now: the framing is Content-Length
 }
 
-void Connection::wake() {
+void H1Connection::wake() {
   if (state_ != State::open || !endpoint_) return;
   pull_state_ = Pull::more;
   schedule_drive();  // never re-enter the endpoint from its own callback

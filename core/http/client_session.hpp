@@ -1,5 +1,8 @@
-// A client protocol session over one connection (h1 or h2). The fetch and bench
-// engines talk to this interface only, never to a concrete protocol type.
+// A client protocol session over one connection (h1, h2 or h3). The fetch and
+// bench engines talk to this interface only, never to a concrete protocol
+// type. (The server side's protocol layers are H1ServerSession,
+// H2ServerSession and H3ServerSession: framers that serve's connections
+// drive, with no common interface.)
 #pragma once
 
 #include <cstdint>
@@ -13,14 +16,14 @@ namespace sluice {
 
 using StreamId = int32_t;
 
-struct SessionStats {
+struct ClientSessionStats {
   uint64_t bytes_in = 0;   // wire bytes received
   uint64_t bytes_out = 0;  // wire bytes sent
 };
 
-class Session {
+class ClientSession {
  public:
-  virtual ~Session() = default;
+  virtual ~ClientSession() = default;
   // Starts a request; the sink receives the response. h1 takes one at a time,
   // h2 as many as the peer's SETTINGS_MAX_CONCURRENT_STREAMS allows.
   virtual Result<StreamId> submit(const Request& req, ResponseSink& sink) = 0;
@@ -36,7 +39,7 @@ class Session {
   // No stream open and able to take requests later: may wait in the pool.
   virtual bool reusable() const = 0;
   virtual std::string protocol() const = 0;  // "1.1" or "2"
-  virtual const SessionStats& stats() const = 0;
+  virtual const ClientSessionStats& stats() const = 0;
   // Called (from the loop) when the connection is gone while no stream is open.
   std::function<void()> on_idle_close;
   // Both ends of the connection, set by whoever dialed it: a transfer that

@@ -1,4 +1,4 @@
-#include "core/serve/target.hpp"
+#include "core/serve/request_target.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 
 namespace sluice::serve {
 
-std::optional<Target> split_target(std::string_view t) {
+std::optional<RequestTarget> split_target(std::string_view t) {
   // A fragment is the client's business (RFC 9110 7.1): never part of what is asked for.
   t = t.substr(0, t.find('#'));
   if (!t.starts_with('/')) {
@@ -18,7 +18,7 @@ std::optional<Target> split_target(std::string_view t) {
     auto slash = t.find('/', scheme_end + 3);
     t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
   }
-  Target out;
+  RequestTarget out;
   auto q = t.find('?');
   out.path = t.substr(0, q);
   if (q != std::string_view::npos) out.query = t.substr(q + 1);

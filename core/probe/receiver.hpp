@@ -11,9 +11,9 @@
 
 namespace sluice::probe {
 
-class Listener {
+class Receiver {
  public:
-  Listener(Loop& loop, const Config& cfg, Report& report);
+  Receiver(Loop& loop, const ProbeConfig& cfg, Report& report);
   Result<void> start();
 
  private:
@@ -21,7 +21,7 @@ class Listener {
   void echo(std::size_t n);
 
   Loop& loop_;
-  const Config& cfg_;
+  const ProbeConfig& cfg_;
   Report& r_;
   MmsgCalls calls_;
   DatagramBatch in_;

@@ -33,15 +33,15 @@ class Worker;
 inline constexpr std::size_t kHighWater = 256 * 1024;
 inline constexpr std::size_t kMaxPending = 64 * 1024;
 
-class Connection final : public ServedConnection,
-                         private IoHandler,
-                         private RequestEvents,
-                         private ResponseWriter {
+class H1Connection final : public ServedConnection,
+                           private IoHandler,
+                           private RequestEvents,
+                           private ResponseWriter {
  public:
-  Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string_view alt_svc = {});
-  ~Connection() override;
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  H1Connection(Worker& worker, std::unique_ptr<Transport> transport, std::string_view alt_svc = {});
+  ~H1Connection() override;
+  H1Connection(const H1Connection&) = delete;
+  H1Connection& operator=(const H1Connection&) = delete;
 
   void start() override;
   void drain() override;      // graceful stop: finish the exchange in flight, then close

@@ -1,5 +1,6 @@
-// One bench worker: its own loop, connections and counters on one thread;
-// nothing is shared with other workers while it runs (h2load's model).
+// One load generator (h2load's "worker"): its own loop, connections and
+// counters on one thread; nothing is shared with the other generators while
+// it runs (h2load's model).
 //
 // Phases: warm-up (load sent, nothing counted), measuring, then the stop (at
 // -d, at the end of -n, or on request): nothing more is sent, requests in
@@ -15,9 +16,9 @@
 
 #include "core/bench/config.hpp"
 #include "core/bench/result.hpp"
+#include "core/http/client_session.hpp"
 #include "core/http/dialer.hpp"
 #include "core/http/message.hpp"
-#include "core/http/session.hpp"
 #include "core/loop/loop.hpp"
 
 namespace sluice::bench {
@@ -25,7 +26,7 @@ namespace sluice::bench {
 // How every connection of the run is dialled (the preflight's too). One depth
 // for either protocol, known before ALPN answers: the session made is h1
 // (pipelined that deep), h2 or h3 (that many streams).
-DialOptions dial_options(const Config& cfg);
+DialOptions dial_options(const BenchConfig& cfg);
 
 // This worker's share of the test.
 struct Share {
@@ -41,11 +42,11 @@ struct Live {
   std::atomic<uint64_t> requests{0}, errors{0};
 };
 
-class Worker {
+class Generator {
  public:
-  Worker(const Config& cfg, Share share, std::vector<Request> requests,
-         std::shared_ptr<TlsContext> tls, TimePoint start);
-  ~Worker();
+  Generator(const BenchConfig& cfg, Share share, std::vector<Request> requests,
+            std::shared_ptr<TlsContext> tls, TimePoint start);
+  ~Generator();
   void run();  // on the worker's thread; returns when its share is done
   // From any thread: stop sending now and finish as at the end of -d.
   void request_stop() { stop_requested_.store(true, std::memory_order_relaxed); }
@@ -101,7 +102,7 @@ class Worker {
   void count_second(TimePoint now, int64_t latency_us, bool error);
   void close_second();
 
-  const Config& cfg_;
+  const BenchConfig& cfg_;
   Share share_;
   std::vector<Request> requests_;
   std::shared_ptr<TlsContext> tls_;

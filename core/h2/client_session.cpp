@@ -124,6 +124,7 @@ bool H2ClientSession::can_submit() const {
 }
 
 Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink) {
+  if (closed_ && failure_) return std::unexpected(*failure_);
   if (!can_submit()) return fail(Errc::internal, "HTTP/2 session cannot take a stream now");
   RequestFields fields(req);
   auto nv = fields.as<nghttp2_nv>(NGHTTP2_NV_FLAG_NONE);
@@ -428,7 +429,7 @@ bool H2ClientSession::receive(std::span<const char> bytes) {
 void H2ClientSession::flush() {
   // nghttp2 forbids mem_send from inside its callbacks (a sink that consumed or
   // submitted from there): do_read flushes once mem_recv has returned.
-  if (closed_ || in_recv_) return;
+  if (closed_ || in_recv_ || write_failed_) return;
   while (out_.size() < kOutHighWater) {
     const uint8_t* data;
     ssize_t n = nghttp2_session_mem_send(ng_, &data);
@@ -442,7 +443,7 @@ void H2ClientSession::flush() {
     iovec iov[16];
     int cnt = out_.peek(iov, 16);
     auto w = transport_->writev(iov, cnt);
-    if (!w) return fail_all(w.error());
+    if (!w) return on_send_error(w.error());
     if (*w == kWouldBlock) break;
     stats_.bytes_out += static_cast<uint64_t>(*w);
     out_.consume(static_cast<std::size_t>(*w));
@@ -455,9 +456,19 @@ void H2ClientSession::flush() {
     }
   }
   if (out_.empty() && transport_->write_pending()) {
-    if (auto sent = transport_->flush(); !sent) return fail_all(sent.error());
+    if (auto sent = transport_->flush(); !sent) return on_send_error(sent.error());
   }
   update_interest();
+}
+
+// A write failed. If the server has gone, a read says so (end of stream, a
+// reset, its GOAWAY), and that is what went wrong, as curl (which reads
+// first) reports it; if not, the send itself failed: curl's 55.
+void H2ClientSession::on_send_error(const Error& e) {
+  auto alive = alive_;
+  write_failed_ = true;
+  do_read();
+  if (*alive && !closed_) fail_all(e);
 }
 
 void H2ClientSession::update_interest() {
@@ -477,31 +488,32 @@ void H2ClientSession::fail_all(const Error& e, bool peer_closed) {
   auto streams = std::move(streams_);
   streams_.clear();
   close();
-  // The server said why it was leaving (GOAWAY with an error code), then
-  // closed: that reason, not the bare close, is what went wrong.
-  std::optional<Error> goaway = goaway_error();
+  if (!failure_) failure_ = stream_error(e, peer_closed, 0, false);
   for (auto& [id, s] : streams) {
     if (!s.sink) continue;
-    if (s.aborted) {
+    if (s.aborted)
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
-    } else if (goaway) {
-      s.sink->on_error(*goaway);
-    } else if (!frame_seen_ && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
-      // Not one frame came back: no HTTP/2 server (curl 8's 16, not 52).
-      s.sink->on_error({Errc::http2,
-                        "Remote peer returned unexpected data while we expected SETTINGS frame. "
-                        "Perhaps, peer does not support HTTP/2 properly."});
-    } else if (!s.head_done && (e.code == Errc::recv_failed || e.code == Errc::send_failed)) {
-      s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
-    } else if (e.code == Errc::recv_failed && peer_closed) {
-      s.sink->on_error(
-          {Errc::http2_stream,
-           fmt::format(
-               "HTTP/2 stream {} was not closed cleanly before end of the underlying stream", id)});
-    } else {
-      s.sink->on_error(e);
-    }
+    else
+      s.sink->on_error(stream_error(e, peer_closed, id, s.head_done));
   }
+}
+
+Error H2ClientSession::stream_error(const Error& e, bool peer_closed, int32_t id,
+                                    bool head_done) const {
+  // The server said why it was leaving (GOAWAY with an error code), then
+  // closed: that reason, not the bare close, is what went wrong.
+  if (auto goaway = goaway_error()) return *goaway;
+  if (e.code != Errc::recv_failed) return e;
+  if (!frame_seen_)  // not one frame came back: no HTTP/2 server (curl 8's 16, not 52)
+    return {Errc::http2,
+            "Remote peer returned unexpected data while we expected SETTINGS frame. "
+            "Perhaps, peer does not support HTTP/2 properly."};
+  if (!head_done) return {Errc::empty_reply, "Empty reply from server"};
+  if (peer_closed)
+    return {Errc::http2_stream,
+            fmt::format(
+                "HTTP/2 stream {} was not closed cleanly before end of the underlying stream", id)};
+  return e;
 }
 
 void H2ClientSession::close() {

@@ -98,6 +98,9 @@ class H2ClientSession final : public ClientSession, private IoHandler {
   // EOF (a stream cut by it is curl's 92), not with a transport error such
   // as a reset or a TLS EOF without close_notify (curl's 56, passed on).
   void fail_all(const Error& e, bool peer_closed = false);
+  // What a stream (id, or none yet: 0) ended by e reports, as curl does.
+  Error stream_error(const Error& e, bool peer_closed, int32_t id, bool head_done) const;
+  void on_send_error(const Error& e);
   void close();
   Stream* stream(int32_t id);
 
@@ -112,8 +115,12 @@ class H2ClientSession final : public ClientSession, private IoHandler {
   ClientSessionStats stats_;
   WakeupMark wakeup_;  // SO_RCVLOWAT while long bodies flow; after transport_ and stats_
   bool closed_ = false, goaway_ = false, in_recv_ = false;
-  bool frame_seen_ = false;  // the server sent at least one frame (its SETTINGS)
+  bool write_failed_ = false;  // a write failed: nothing more is sent
+  bool frame_seen_ = false;    // the server sent at least one frame (its SETTINGS)
   uint32_t goaway_code_ = 0;
+  // What closed the session, for a stream submitted after it (a send that
+  // failed on the preface, before any stream was open).
+  std::optional<Error> failure_;
 };
 
 }  // namespace sluice

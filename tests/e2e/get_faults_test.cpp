@@ -1,6 +1,6 @@
 // e2e fault injection for `sluice get` (issue: a test suite that cannot lie):
 // a full disk, a full stdout, a server that dies mid-body, a consumer that
-// leaves while the stream waits for it. Each gets curl's exit code, one line
+// leaves while the stream waits for it, a send that fails. Each gets curl's exit code, one line
 // of error, no hang, and keeps the bytes that had arrived.
 #include <signal.h>
 #include <sys/stat.h>
@@ -113,6 +113,38 @@ TEST_CASE("get: the server is killed mid-body: curl's codes, the bytes so far ke
 
 // The consumer stops reading (the stream pauses at high water), then goes
 // away: the fetch ends with 23 at once, on h1 (the splice path) and on h2.
+// The connection fails under our writes (peers/fail_send.c, preloaded into
+// sluice and curl alike): the request's head (h2: the preface, SETTINGS or
+// HEADERS), or the body 100 kB into an upload, over h1 and h2. The server stays up, so a read sees
+// nothing amiss: only the send failed, and both tools must say 55 in one line. Under TLS a failure
+// in the handshake is the handshake's, 35.
+TEST_CASE("get: a send that fails is curl's 55 over h1 and h2, head or body", "[get][faults]") {
+  Server s;
+  Server tls("", true);
+  std::string body = random_file("send.bin", 500'000);
+  // ASan's runtime must come first among the preloaded libraries, unless told.
+  std::string preload = std::string("ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}") +
+                        "verify_asan_link_order=0 LD_PRELOAD=" + FAIL_SEND_LIB + " ";
+  struct Case {
+    std::string flags;
+    int after;  // bytes that go out before the failure
+    int exit_code;
+  };
+  const std::string h2 = "--http2-prior-knowledge ";
+  for (const Case& c :
+       {Case{s.base, 0, 55}, Case{s.base, 50, 55}, Case{"-T " + body + " " + s.base, 100'000, 55},
+        Case{h2 + s.base, 24, 55}, Case{h2 + s.base, 90, 55},
+        Case{h2 + "-T " + body + " " + s.base, 100'000, 55}, Case{"-k " + tls.base, 100, 35}}) {
+    for (std::string tool : {get(""), std::string("curl")}) {
+      INFO(tool << " " << c.flags << " failing after " << c.after << " bytes");
+      auto r = sh(preload + "SLUICE_FAIL_SEND_AFTER=" + std::to_string(c.after) + " " + tool +
+                  " -sS -o /dev/null " + c.flags + "/upload");
+      CHECK(r.exit_code == c.exit_code);
+      CHECK(lines(r.err) == 1);
+    }
+  }
+}
+
 TEST_CASE("get: a consumer that leaves while the stream is paused: 23, no hang",
           "[get][faults][backpressure]") {
   Server plain;

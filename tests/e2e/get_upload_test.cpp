@@ -15,13 +15,6 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-// A file of n random bytes in the test's directory.
-std::string random_file(const std::string& name, long n) {
-  std::string path = tmpdir() + "/" + name;
-  REQUIRE(sh("head -c " + std::to_string(n) + " /dev/urandom > " + path).exit_code == 0);
-  return path;
-}
-
 // What /upload answers for the bytes of path: {"bytes":N,"crc32":"..."}.
 std::string upload_answer(const std::string& path) {
   auto r =

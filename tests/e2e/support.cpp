@@ -95,6 +95,12 @@ std::string tmpdir() {
   return dir;
 }
 
+std::string random_file(const std::string& name, long n) {
+  std::string path = tmpdir() + "/" + name;
+  REQUIRE(sh("head -c " + std::to_string(n) + " /dev/urandom > " + path).exit_code == 0);
+  return path;
+}
+
 namespace {
 
 // A sanitizer report must never pass for an exit code sluice uses itself

@@ -99,5 +99,7 @@ struct Server {
 };
 
 std::string tmpdir();  // a fresh directory under /tmp, per test process
+// A file of n random bytes in tmpdir(); returns its path.
+std::string random_file(const std::string& name, long n);
 
 }  // namespace e2e

@@ -115,9 +115,11 @@ TEST_CASE("get: the server is killed mid-body: curl's codes, the bytes so far ke
 // away: the fetch ends with 23 at once, on h1 (the splice path) and on h2.
 // The connection fails under our writes (peers/fail_send.c, preloaded into
 // sluice and curl alike): the request's head (h2: the preface, SETTINGS or
-// HEADERS), or the body 100 kB into an upload, over h1 and h2. The server stays up, so a read sees
-// nothing amiss: only the send failed, and both tools must say 55 in one line. Under TLS a failure
-// in the handshake is the handshake's, 35.
+// HEADERS), or the body 100 kB into an upload, over h1 and h2. The server
+// stays up, so a read sees nothing amiss: only the send failed, and sluice
+// says 55 in one line, as curl 8 does. curl 7.88 says 16 for an h2 preface
+// it could not send; under TLS a failure in the handshake is the
+// handshake's, 35, for both.
 TEST_CASE("get: a send that fails is curl's 55 over h1 and h2, head or body", "[get][faults]") {
   Server s;
   Server tls("", true);
@@ -127,19 +129,23 @@ TEST_CASE("get: a send that fails is curl's 55 over h1 and h2, head or body", "[
                         "verify_asan_link_order=0 LD_PRELOAD=" + FAIL_SEND_LIB + " ";
   struct Case {
     std::string flags;
-    int after;  // bytes that go out before the failure
-    int exit_code;
+    int after;          // bytes that go out before the failure
+    int exit_code;      // sluice's, and curl 8's
+    int curl_7_88 = 0;  // curl 7.88's where it differs
   };
   const std::string h2 = "--http2-prior-knowledge ";
   for (const Case& c :
        {Case{s.base, 0, 55}, Case{s.base, 50, 55}, Case{"-T " + body + " " + s.base, 100'000, 55},
-        Case{h2 + s.base, 24, 55}, Case{h2 + s.base, 90, 55},
+        Case{h2 + s.base, 24, 55, 16}, Case{h2 + s.base, 90, 55},
         Case{h2 + "-T " + body + " " + s.base, 100'000, 55}, Case{"-k " + tls.base, 100, 35}}) {
     for (std::string tool : {get(""), std::string("curl")}) {
       INFO(tool << " " << c.flags << " failing after " << c.after << " bytes");
       auto r = sh(preload + "SLUICE_FAIL_SEND_AFTER=" + std::to_string(c.after) + " " + tool +
                   " -sS -o /dev/null " + c.flags + "/upload");
-      CHECK(r.exit_code == c.exit_code);
+      if (tool == "curl" && c.curl_7_88 != 0)
+        CHECK((r.exit_code == c.exit_code || r.exit_code == c.curl_7_88));
+      else
+        CHECK(r.exit_code == c.exit_code);
       CHECK(lines(r.err) == 1);
     }
   }

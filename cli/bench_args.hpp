@@ -1,5 +1,5 @@
 // `sluice bench`'s command line: the raw values as typed, and their checked
-// translation into the engine's Config. Numbers are read here, not by CLI11,
+// translation into the engine's BenchConfig. Numbers are read here, not by CLI11,
 // so that each bad one gets its own one-line reason (exit 2).
 #pragma once
 

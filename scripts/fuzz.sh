@@ -7,7 +7,7 @@
 # (clang 19, ASan + UBSan; build/fuzz), then runs it on a scratch copy of its
 # seed corpus (tests/fuzz/run_bounded.sh): new inputs and crashes go to
 # build/fuzz/work/TARGET, never into the repository. Idempotent; installs
-# clang 19 and its runtime if missing (scripts/setup.sh --test).
+# clang 19 and its runtime if missing (scripts/setup.sh --fuzz).
 #
 # scripts/test.sh runs every target briefly (the fuzz preset's CTest tests
 # fuzz-run:TARGET); this is for a longer run of one.
@@ -19,7 +19,7 @@ seconds=${2:-60}
 corpus=tests/fuzz/corpus/$target
 [[ -d $corpus ]] || { echo "fuzz.sh: no target '$target' (no $corpus)" >&2; exit 2; }
 
-scripts/setup.sh --test >/dev/null
+scripts/setup.sh --fuzz >/dev/null
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j"${FUZZ_JOBS:-$(nproc)}" --target "fuzz_$target"
 

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything sluice needs from Debian 12 + bookworm-backports.
-# Idempotent and non-interactive. Usage: scripts/setup.sh [--test]
-#   --test  also installs the test/benchmark peers (curl, nghttp2, wrk, pv, chromium, ...).
+# Idempotent and non-interactive. Usage: scripts/setup.sh [--test|--fuzz]
+#   --test  also installs the test/benchmark peers (curl, nghttp2, wrk, pv, chromium, ...)
+#           and libFuzzer's (scripts/test.sh fuzzes too)
+#   --fuzz  also installs libFuzzer's only: clang 19, its runtime and symbolizer
 set -euo pipefail
 
 want_test=0
-[[ "${1:-}" == "--test" ]] && want_test=1
+want_fuzz=0
+[[ "${1:-}" == "--test" ]] && want_test=1 && want_fuzz=1
+[[ "${1:-}" == "--fuzz" ]] && want_fuzz=1
 
 SUDO=""
 [[ $(id -u) -ne 0 ]] && SUDO="sudo"
@@ -31,10 +35,11 @@ bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 # chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.
 # python3-cryptography: the QUIC Initials of the handshake-flood test helper.
 # tinyproxy: a real HTTP proxy for the get -x/--proxy tests.
-# clang-19, libclang-rt-19-dev: libFuzzer (the fuzz preset; test.sh fuzzes every parser briefly).
 test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 python3-cryptography pv
-           procps time man-db bc chromium iproute2 tinyproxy
-           clang-19 libclang-rt-19-dev)
+           procps time man-db bc chromium iproute2 tinyproxy)
+# libFuzzer (the fuzz preset; test.sh fuzzes every parser briefly), and
+# llvm-19's llvm-symbolizer, so a finding's stack trace names functions and lines.
+fuzz_pkgs=(clang-19 libclang-rt-19-dev llvm-19)
 # ngtcp2's example client and server (gtlsclient, gtlsserver), built on the
 # same ngtcp2 1.11 as the module. The e2e tests also pass with Debian 12's 0.12.
 test_bp_pkgs=(ngtcp2-client ngtcp2-server)
@@ -50,6 +55,7 @@ need_bp=($(missing "${bp_pkgs[@]}"))
 need_test=()
 need_test_bp=()
 ((want_test)) && need_test=($(missing "${test_pkgs[@]}"))
+((want_fuzz)) && need_test+=($(missing "${fuzz_pkgs[@]}"))
 ((want_test)) && need_test_bp=($(missing "${test_bp_pkgs[@]}"))
 
 if ((${#need[@]} + ${#need_bp[@]} + ${#need_test[@]} + ${#need_test_bp[@]})); then

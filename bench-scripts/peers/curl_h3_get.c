@@ -7,23 +7,23 @@
 #include <curl/curl.h>
 #include <stdio.h>
 
-static size_t write_body(char *data, size_t size, size_t n, void *user) {
+static size_t write_body(char* data, size_t size, size_t n, void* user) {
   (void)user;
   return fwrite(data, size, n, stdout);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 2 && argc != 3) {
     fprintf(stderr, "usage: %s URL [UPLOAD_FILE]\n", argv[0]);
     return 2;
   }
-  FILE *upload = NULL;
+  FILE* upload = NULL;
   if (argc == 3 && !(upload = fopen(argv[2], "rb"))) {
     perror(argv[2]);
     return 26;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  CURL *c = curl_easy_init();
+  CURL* c = curl_easy_init();
   curl_easy_setopt(c, CURLOPT_URL, argv[1]);
   curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_3ONLY);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);

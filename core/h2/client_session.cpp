@@ -79,7 +79,6 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
   s.sink = up.sink;
   s.head = up.head;
   if (rv == 0) streams_.emplace(1, std::move(s));
-  flush();
   // What followed the 101 is already HTTP/2; it is read from the loop, so the
   // sink hears of stream 1 only after the switch is complete.
   loop_.defer([this, alive = alive_, rv, bytes = std::move(up.received), sink = up.sink] {
@@ -92,6 +91,7 @@ H2ClientSession::H2ClientSession(Loop& loop, std::unique_ptr<Transport> transpor
     do_read();
     if (*alive && !closed_) update_interest();
   });
+  flush();  // after: what a failed write defers runs after those bytes are parsed
 }
 
 void H2ClientSession::start() {
@@ -117,7 +117,8 @@ H2ClientSession::Stream* H2ClientSession::stream(int32_t id) {
 }
 
 bool H2ClientSession::can_submit() const {
-  if (closed_ || goaway_ || !nghttp2_session_check_request_allowed(ng_)) return false;
+  if (closed_ || goaway_ || write_failed_ || !nghttp2_session_check_request_allowed(ng_))
+    return false;
   uint32_t peer_max =
       nghttp2_session_get_remote_settings(ng_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
   return streams_.size() < std::min(peer_max, cfg_.max_concurrent_streams);
@@ -125,7 +126,10 @@ bool H2ClientSession::can_submit() const {
 
 Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (closed_ && failure_) return std::unexpected(*failure_);
-  if (!can_submit()) return fail(Errc::internal, "HTTP/2 session cannot take a stream now");
+  // A session whose write failed still takes the stream, which then ends with
+  // the others as on_send_error decides; the pool offers it to no one else.
+  if (!write_failed_ && !can_submit())
+    return fail(Errc::internal, "HTTP/2 session cannot take a stream now");
   RequestFields fields(req);
   auto nv = fields.as<nghttp2_nv>(NGHTTP2_NV_FLAG_NONE);
   Stream s;
@@ -416,6 +420,8 @@ bool H2ClientSession::receive(std::span<const char> bytes) {
   in_recv_ = false;
   if (rv < 0) {
     flush();  // our GOAWAY, if nghttp2 queued one
+    if (!*alive) return false;
+    if (closed_) return false;
     fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
                                        nghttp2_strerror(static_cast<int>(rv)))});
     return false;
@@ -463,12 +469,16 @@ void H2ClientSession::flush() {
 
 // A write failed. If the server has gone, a read says so (end of stream, a
 // reset, its GOAWAY), and that is what went wrong, as curl (which reads
-// first) reports it; if not, the send itself failed: curl's 55.
+// first) reports it; if not, the send itself failed: curl's 55. From the
+// loop: flush() runs inside submit(), consumed() and the constructors, where
+// no sink may hear anything yet.
 void H2ClientSession::on_send_error(const Error& e) {
-  auto alive = alive_;
   write_failed_ = true;
-  do_read();
-  if (*alive && !closed_) fail_all(e);
+  loop_.defer([this, alive = alive_, e] {
+    if (!*alive || closed_) return;
+    do_read();
+    if (*alive && !closed_) fail_all(e);
+  });
 }
 
 void H2ClientSession::update_interest() {

@@ -47,7 +47,7 @@ class H2ClientSession final : public ClientSession, private IoHandler {
   void resume(StreamId) override {}  // the window does the pausing
   void cancel(StreamId id) override;
   bool can_submit() const override;
-  bool reusable() const override { return !closed_ && !goaway_; }
+  bool reusable() const override { return !closed_ && !goaway_ && !write_failed_; }
   std::string protocol() const override { return "2"; }
   const ClientSessionStats& stats() const override { return stats_; }
 

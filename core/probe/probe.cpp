@@ -77,10 +77,10 @@ Result<Report> run(const ProbeConfig& cfg, const Callbacks& cb) {
 
   Meter meter;
   std::optional<Sender> sender;
-  std::optional<Receiver> listener;
+  std::optional<Receiver> receiver;
   if (cfg.listen) {
-    listener.emplace(loop, cfg, report);
-    if (auto s = listener->start(); !s) return std::unexpected(s.error());
+    receiver.emplace(loop, cfg, report);
+    if (auto s = receiver->start(); !s) return std::unexpected(s.error());
     if (cb.listening) cb.listening(report.local);
   } else {
     sender.emplace(loop, cfg, *target, report);

@@ -108,7 +108,7 @@ class FileBody final : public Endpoint {
     return copy_some(w);
   }
 
-  // TLS, h2/h3, or a large file to a loopback client (Connection::
+  // TLS, h2/h3, or a large file to a loopback client (H1Connection::
   // can_sendfile): read and queue the bytes, straight into the writer's queue
   // when it offers room (h2, h3, h1 with a Content-Length), several blocks per
   // preadv, else through a buffer.

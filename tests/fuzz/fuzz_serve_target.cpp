@@ -1,5 +1,5 @@
 // libFuzzer target "serve_target": how serve turns a request-target into a
-// file path and a Location (core/serve/target.*): split_target,
+// file path and a Location (core/serve/request_target.*): split_target,
 // percent-decoding, normalize_(absolute_)path, percent_encode_path,
 // query_param and parse_u64. Input: the request-target.
 #include <cctype>

@@ -39,6 +39,9 @@ test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 python3-
            procps time man-db bc chromium iproute2 tinyproxy)
 # libFuzzer (the fuzz preset; test.sh fuzzes every parser briefly), and
 # llvm-19's llvm-symbolizer, so a finding's stack trace names functions and lines.
+# clang 19, not Debian 12's default 14: libstdc++ 12 offers std::expected
+# (core's Result) only to compilers whose __cpp_concepts is C++20's, which
+# clang reports from 19 on.
 fuzz_pkgs=(clang-19 libclang-rt-19-dev llvm-19)
 # ngtcp2's example client and server (gtlsclient, gtlsserver), built on the
 # same ngtcp2 1.11 as the module. The e2e tests also pass with Debian 12's 0.12.

@@ -420,8 +420,7 @@ bool H2ClientSession::receive(std::span<const char> bytes) {
   in_recv_ = false;
   if (rv < 0) {
     flush();  // our GOAWAY, if nghttp2 queued one
-    if (!*alive) return false;
-    if (closed_) return false;
+    if (!*alive || closed_) return false;
     fail_all({Errc::http2, fmt::format("Error in the HTTP2 framing layer: {}",
                                        nghttp2_strerror(static_cast<int>(rv)))});
     return false;

@@ -88,7 +88,8 @@ void apply_attribute(Attributes& a, std::string_view name, std::string_view valu
                      std::time_t now) {
   if (iequals(name, "domain")) {
     if (value.starts_with('.')) value.remove_prefix(1);
-    if (!value.empty()) a.domain = ascii_lower(value);
+    // "#x" would be written to a cookie file (-c) as a comment line: no domain.
+    if (!value.empty() && value[0] != '#') a.domain = ascii_lower(value);
   } else if (iequals(name, "path")) {
     if (value.starts_with('/')) a.path = value;
   } else if (iequals(name, "expires")) {

@@ -20,7 +20,8 @@ namespace {
 // The server's own count of h3 requests and connections, from its /stats.
 std::string server_stat(const Server& s, const std::string& key) {
   return sh("curl -sk " + s.base +
-            "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"" + key + "\"])'")
+            "/stats | " SLUICE_PYTHON3 " -c 'import json,sys; print(json.load(sys.stdin)[\"" + key +
+            "\"])'")
       .out;
 }
 

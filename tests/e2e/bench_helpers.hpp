@@ -16,8 +16,17 @@ inline std::string bench(const std::string& args) {
 // A value from the JSON results, via python3 (no JSON parser in the tests):
 // expr is a Python expression over the decoded document `d`.
 inline std::string field(const std::string& file, const std::string& expr) {
-  auto r = sh("python3 -c \"import json; d=json.load(open('" + file + "')); print(" + expr + ")\"");
+  auto r = sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + file + "')); print(" + expr +
+              ")\"");
   return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
+}
+
+// How many requests `sluice serve` says it answered (its /stats).
+inline long server_requests(const Server& s) {
+  auto r = sh("curl -s " + s.base +
+              "/stats | " SLUICE_PYTHON3
+              " -c 'import json,sys; print(json.load(sys.stdin)[\"requests\"])'");
+  return std::stol(r.out);
 }
 
 inline double num(const std::string& file, const std::string& expr) {

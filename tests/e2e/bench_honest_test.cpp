@@ -22,12 +22,6 @@ namespace {
 
 using Seconds = std::chrono::duration<double>;
 
-long server_requests(const Server& s) {
-  auto r = sh("curl -s " + s.base +
-              "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"requests\"])'");
-  return std::stol(r.out);
-}
-
 // Every request sent is accounted for exactly once.
 void check_accounting(const std::string& json) {
   double sent = num(json, "d['counters']['sent']");
@@ -283,16 +277,16 @@ TEST_CASE("bench merge: checks its inputs and says what is missing", "[bench][me
   CHECK(num(m, "d['threads']") == num(a, "d['threads']") + num(b, "d['threads']"));
   // A file whose counters disagree with its histogram is refused.
   std::string bad = tmpdir() + "/bad.json";
-  sh("python3 -c \"import json; d=json.load(open('" + b +
+  sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + b +
      "')); d['counters']['requests'] += 1; json.dump(d, open('" + bad + "', 'w'))\"");
   auto refused = sh(bench("merge " + a + " " + bad));
   CHECK(refused.exit_code == 2);
   CHECK_THAT(refused.err, ContainsSubstring("histogram"));
-  sh("python3 -c \"import json; d=json.load(open('" + b +
+  sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + b +
      "')); d['histograms']['unit'] = 'ms'; json.dump(d, open('" + bad + "', 'w'))\"");
   CHECK(sh(bench("merge " + a + " " + bad)).exit_code == 2);
   // Shards that started far apart are merged with a warning.
-  sh("python3 -c \"import json; d=json.load(open('" + b +
+  sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + b +
      "')); d['start_ms'] += 5000; json.dump(d, open('" + bad + "', 'w'))\"");
   auto apart = sh(bench("merge " + a + " " + bad));
   CHECK(apart.exit_code == 0);

@@ -57,7 +57,7 @@ size_t count_of(const std::string& text, const std::string& what) {
 // newer `sluice bench --json` writes them (hand-made: this bench has none yet),
 // and a URL that would end the page's data block if it were not escaped.
 void add_timeline(const std::string& from, const std::string& to) {
-  auto r = sh("python3 -c \"import json; d=json.load(open('" + from +
+  auto r = sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + from +
               "')); d['config']['urls'][0] += '?</script><i>x</i>'; "
               "d['window_us']=3000000; d['timeline']={'interval_ms': 1000, 'points': ["
               "{'t_s': 0, 'requests': 900, 'errors': 0, 'p50_us': 110, 'p99_us': 950}, "

@@ -10,27 +10,18 @@
 #include <sstream>
 #include <thread>
 
-#include "support.hpp"
+#include "bench_helpers.hpp"
 
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-std::string bench(const std::string& args) {
-  return std::string(sluice_bin()) + " bench " + args;
-}
-
 // A number from the JSON results, via python3 (no JSON parser in the tests).
 std::string json_field(const std::string& file, const std::string& expr) {
-  return sh("python3 -c \"import json; d=json.load(open('" + file + "')); print(" + expr + ")\"")
+  return sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + file + "')); print(" + expr +
+            ")\"")
       .out;
-}
-
-long server_requests(const Server& s) {
-  auto r = sh("curl -s " + s.base +
-              "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"requests\"])'");
-  return std::stol(r.out);
 }
 
 }  // namespace

@@ -107,12 +107,12 @@ TEST_CASE("the man page's examples use only options their subcommand has", "[doc
 TEST_CASE("every checked-in benchmark result is valid JSON", "[docs][bench]") {
   // The scripts compute with bc, which prints 0.5 as ".5": not JSON, and a
   // reader of results/*.json would choke on exactly the ratios that matter.
-  auto r = e2e::sh(
-      "python3 -c 'import glob, json, sys\n"
-      "files = glob.glob(sys.argv[1] + \"/*.json\")\n"
-      "assert files\n"
-      "for f in files: json.load(open(f))\n"
-      "print(len(files))' " SLUICE_SOURCE_DIR "/bench-scripts/results");
+  auto r = e2e::sh(SLUICE_PYTHON3
+                   " -c 'import glob, json, sys\n"
+                   "files = glob.glob(sys.argv[1] + \"/*.json\")\n"
+                   "assert files\n"
+                   "for f in files: json.load(open(f))\n"
+                   "print(len(files))' " SLUICE_SOURCE_DIR "/bench-scripts/results");
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK(std::stoi("0" + r.out) > 0);

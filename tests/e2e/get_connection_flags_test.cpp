@@ -11,9 +11,7 @@
 using Catch::Matchers::ContainsSubstring;
 using namespace e2e;
 
-namespace {
-const std::string kCurl = "curl ";
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("get --http1.0 and -0 send an HTTP/1.0 request line, as curl does", "[get][http1.0]") {
   BadServer peer("request-line");  // answers with the request line it got

@@ -170,7 +170,7 @@ TEST_CASE("get: a consumer that leaves while the stream is paused: 23, no hang",
 // succeeds nor fails, and --connect-timeout ends it with curl's 28.
 TEST_CASE("get --connect-timeout against a full accept queue: 28 on time", "[get][faults]") {
   int port = free_port();
-  Process full("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/full_backlog.py " +
+  Process full(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/full_backlog.py " +
                std::to_string(port));
   REQUIRE(full.wait_out("full"));
   for (std::string tool : {get(""), std::string("curl")}) {

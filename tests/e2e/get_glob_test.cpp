@@ -10,8 +10,6 @@ using namespace e2e;
 
 namespace {
 
-const std::string kCurl = "curl ";
-
 // The same arguments through sluice get and curl.
 std::pair<RunResult, RunResult> both(const std::string& args) {
   return {sh(get(args)), sh(kCurl + args)};

@@ -158,7 +158,7 @@ TEST_CASE("h2 errors map to curl's codes: RST_STREAM 92, GOAWAY and bad frames 1
         Case{"goaway-kept", 16, "GOAWAY from the server: COMPRESSION_ERROR"},
         Case{"goaway-mid", 16, "GOAWAY from the server: INTERNAL_ERROR"}}) {
     int port = free_port();
-    Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py " +
+    Process fake(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py " +
                  std::string(mode) + " " + std::to_string(port));
     REQUIRE(wait_port(port));
     auto r =
@@ -184,7 +184,8 @@ TEST_CASE("h2: a fast body that stalls short of the SO_RCVLOWAT mark is all deli
   // The bursts raise the socket's low-water mark; the last 64 KiB + 123 bytes
   // sit below it until the stall watchdog lowers it, seconds before -m.
   int port = free_port();
-  Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py burst-stall " +
+  Process fake(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR
+                              "/tests/e2e/peers/h2_fake_server.py burst-stall " +
                std::to_string(port));
   REQUIRE(wait_port(port));
   auto r =
@@ -245,7 +246,7 @@ TEST_CASE("get --http2 on http:// upgrades to h2c where the server agrees, as cu
   int py_port = free_port();
   REQUIRE(sh("mkdir -p " + tmpdir() + "/py && echo hi > " + tmpdir() + "/py/hi.txt").exit_code ==
           0);
-  Process py("python3 -m http.server --bind 127.0.0.1 --directory " + tmpdir() + "/py " +
+  Process py(SLUICE_PYTHON3 " -m http.server --bind 127.0.0.1 --directory " + tmpdir() + "/py " +
              std::to_string(py_port));
   REQUIRE(wait_port(py_port));
   auto plain = sh(get("-s --http2 -w ' %{http_version} %{http_code}' http://127.0.0.1:" +
@@ -255,7 +256,7 @@ TEST_CASE("get --http2 on http:// upgrades to h2c where the server agrees, as cu
 
 TEST_CASE("get: a 101 nobody asked for, or an upgrade to garbage, is an error", "[get][h2][exit]") {
   int port = free_port();
-  Process bad("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py switch " +
+  Process bad(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/badserver.py switch " +
               std::to_string(port));
   REQUIRE(wait_port(port));
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";

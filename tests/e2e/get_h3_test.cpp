@@ -190,7 +190,7 @@ TEST_CASE("get: the HTTP/3 flags exclude the other version flags", "[get][h3]") 
 TEST_CASE("get --http3-only through a lossy relay: 3% loss, duplicates and reordering",
           "[get][h3]") {
   Gtlsserver g;
-  Process relay("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
+  Process relay(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
                 std::to_string(g.port) + " 0.03 0.01 0.02 7");
   REQUIRE(relay.wait_out("relay "));
   std::string out = relay.out();

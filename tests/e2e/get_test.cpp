@@ -68,8 +68,8 @@ TEST_CASE("get against python3's http.server (a server that is not ours)", "[get
       sh("mkdir -p " + dir + " && head -c 2000000 /dev/urandom > " + dir + "/f.bin").exit_code ==
       0);
   int port = free_port();
-  Process py("python3 -m http.server " + std::to_string(port) + " --bind 127.0.0.1 --directory " +
-             dir);
+  Process py(SLUICE_PYTHON3 " -m http.server " + std::to_string(port) +
+             " --bind 127.0.0.1 --directory " + dir);
   REQUIRE(wait_port(port));
   std::string url = "http://127.0.0.1:" + std::to_string(port) + "/f.bin";
   CHECK(sha_of(get("-s " + url)) == sha_of("cat " + dir + "/f.bin"));
@@ -177,7 +177,8 @@ TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][ex
     CHECK(mine.out == curl.out);
     CHECK_THAT(mine.err, ContainsSubstring("Unsupported response code"));
     int port = free_port();
-    Process fake("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_fake_server.py status-051 " +
+    Process fake(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR
+                                "/tests/e2e/peers/h2_fake_server.py status-051 " +
                  std::to_string(port));
     REQUIRE(wait_port(port));
     std::string h2 = "--http2-prior-knowledge -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
@@ -299,7 +300,8 @@ TEST_CASE("get -w renders curl's variables and %{json}", "[get][writeout]") {
              s.base + "/bytes/777"));
   CHECK(r.out == "200|777|1|1.1|" + std::to_string(s.port) + "|0");
   auto j = sh(get("-s -o /dev/null -w '%{json}' " + s.base + "/bytes/1") +
-              " | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d[\"http_code\"], "
+              " | " SLUICE_PYTHON3
+              " -c 'import json,sys; d=json.load(sys.stdin); print(d[\"http_code\"], "
               "d[\"size_download\"])'");
   CHECK(j.out == "200 1\n");
   auto e = sh(get("-s -w '%{exitcode} %{errormsg}' http://127.0.0.1:1/"));
@@ -313,7 +315,8 @@ TEST_CASE("get %{json} has every key curl's has, %{header_json} and %{url.*} as 
   std::string url = "'http://u:p@127.0.0.1:" + std::to_string(s.port) + "/bytes/3?x=1#frag'";
   auto keys = [](const std::string& tool, const std::string& u) {
     return sh(tool + " -s -o /dev/null -w '%{json}' " + u +
-              " | python3 -c 'import json,sys; print(\" \".join(sorted(json.load(sys.stdin))))'")
+              " | " SLUICE_PYTHON3
+              " -c 'import json,sys; print(\" \".join(sorted(json.load(sys.stdin))))'")
         .out;
   };
   auto words = [](const std::string& text) {

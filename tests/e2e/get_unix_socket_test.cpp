@@ -19,8 +19,8 @@ namespace {
 
 struct UnixServer {
   explicit UnixServer(const std::string& path, const std::string& flags = "")
-      : proc("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/unix_http_server.py '" + path + "' " +
-             flags) {
+      : proc(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/unix_http_server.py '" + path +
+             "' " + flags) {
     REQUIRE(proc.wait_out("listening"));
   }
   Process proc;

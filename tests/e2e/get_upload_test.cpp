@@ -18,7 +18,8 @@ namespace {
 // What /upload answers for the bytes of path: {"bytes":N,"crc32":"..."}.
 std::string upload_answer(const std::string& path) {
   auto r =
-      sh("python3 -c 'import sys, zlib; d = open(sys.argv[1], \"rb\").read(); "
+      sh(SLUICE_PYTHON3
+         " -c 'import sys, zlib; d = open(sys.argv[1], \"rb\").read(); "
          "print(\"{\\\"bytes\\\":%d,\\\"crc32\\\":\\\"%08x\\\"}\" % (len(d), zlib.crc32(d)))' " +
          path);
   REQUIRE(r.exit_code == 0);

@@ -19,12 +19,10 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-const std::string kClient = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve_client.py ";
-
 // Sends raw bytes (written with \r\n and \xNN escapes, no single quote) and
 // returns everything the server sent until it closed.
 std::string raw(const Server& s, const std::string& wire) {
-  auto r = sh(kClient + "send " + std::to_string(s.port) + " '" + wire + "'", 30);
+  auto r = sh(kServeClient + "send " + std::to_string(s.port) + " '" + wire + "'", 30);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   return r.out;

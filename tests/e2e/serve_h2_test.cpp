@@ -19,7 +19,7 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-const std::string kRaw = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_raw_client.py ";
+const std::string kRaw = SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/h2_raw_client.py ";
 
 // "<http_version> <code> <bytes>" of one curl transfer.
 std::string curl_w(const std::string& args) {

@@ -21,9 +21,9 @@ using Catch::Matchers::ContainsSubstring;
 namespace {
 
 long stat(const Server& s, const std::string& key) {
-  auto r =
-      sh("curl -sk " + s.base +
-         "/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"" + key + "\"])'");
+  auto r = sh("curl -sk " + s.base +
+              "/stats | " SLUICE_PYTHON3 " -c 'import json,sys; print(json.load(sys.stdin)[\"" +
+              key + "\"])'");
   REQUIRE(r.exit_code == 0);
   return std::stol(r.out);
 }
@@ -50,7 +50,7 @@ std::string relay_port(Process& relay) {
 // relay's counters returned once it has stopped.
 std::map<std::string, long> download_through_relay(const H3Server& s, const std::string& relay_args,
                                                    const std::string& size) {
-  Process relay("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
+  Process relay(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_relay.py " +
                 std::to_string(s.srv.port) + " " + relay_args);
   std::string url = "https://127.0.0.1:" + relay_port(relay) + "/bytes/" + size;
   auto want = sha_of(get("-s --http1.1 -k " + s.url("/bytes/" + size)));
@@ -122,7 +122,7 @@ TEST_CASE(
     "can read: INVALID_TOKEN",
     "[serve][h3][quic]") {
   H3Server s;
-  auto r = sh("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/quic_bad_token.py " +
+  auto r = sh(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/quic_bad_token.py " +
               std::to_string(s.srv.port));
   INFO(r.out << r.err);
   CHECK(r.out == "close 11\n");  // INVALID_TOKEN, sealed with the client's own Initial keys
@@ -146,7 +146,8 @@ TEST_CASE(
     "them and rate limited",
     "[serve][h3][quic]") {
   H3Server s;
-  std::string probe = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/stateless_reset_probe.py " +
+  std::string probe = SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR
+                                     "/tests/e2e/peers/stateless_reset_probe.py " +
                       std::to_string(s.srv.port);
   auto one = sh(probe + " 1 60");
   INFO(one.out);
@@ -172,7 +173,7 @@ namespace {
 // quic_initial_flood.py: COUNT protected Initials, each a new connection that
 // never finishes its handshake; its output as counts.
 std::map<std::string, long> flood(const Server& s, int count) {
-  auto r = sh("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/quic_initial_flood.py " +
+  auto r = sh(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/quic_initial_flood.py " +
                   std::to_string(s.port) + " " + std::to_string(count),
               120);
   INFO(r.out << r.err);

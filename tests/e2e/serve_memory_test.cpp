@@ -16,7 +16,7 @@ struct Burst {
 };
 
 Burst burst(const Server& s, int n, const std::string& mode) {
-  auto r = sh("python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/conn_burst.py burst " +
+  auto r = sh(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/conn_burst.py burst " +
                   std::to_string(s.port) + " " + std::to_string(s.proc.pid()) + " " +
                   std::to_string(n) + " " + mode,
               120);

@@ -17,8 +17,6 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-const std::string kClient = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve_client.py ";
-
 long open_connections(const Server& s) {
   auto r = sh("curl -s " + s.base + "/stats");
   auto at = r.out.find("\"open\":");
@@ -32,7 +30,7 @@ TEST_CASE("serve answers a slowloris head with 408 within --request-timeout",
   Server s("--request-timeout 1");
   // One header byte every 100 ms: the connection is never idle, but the head
   // never completes.
-  auto r = sh(kClient + "slowloris " + std::to_string(s.port) + " 0.1", 20);
+  auto r = sh(kServeClient + "slowloris " + std::to_string(s.port) + " 0.1", 20);
   REQUIRE(r.exit_code == 0);
   double secs = std::stod(r.out);
   CHECK(secs >= 0.9);
@@ -63,15 +61,17 @@ TEST_CASE("serve rejects oversized heads (431), bodies (413) and garbage (400)",
   CHECK(small.out == "200");
 
   std::string port = std::to_string(s.port);
-  auto r = sh(kClient + "send " + port + " 'HELLO WORLD\\r\\n\\r\\n'");
+  auto r = sh(kServeClient + "send " + port + " 'HELLO WORLD\\r\\n\\r\\n'");
   CHECK_THAT(r.out, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
   CHECK_THAT(r.out, ContainsSubstring("Connection: close\r\n"));
-  r = sh(kClient + "send " + port + " 'GET / HTTP/1.1\\r\\nHost: a\\r\\nBad Header\\r\\n\\r\\n'");
+  r = sh(kServeClient + "send " + port +
+         " 'GET / HTTP/1.1\\r\\nHost: a\\r\\nBad Header\\r\\n\\r\\n'");
   CHECK_THAT(r.out, StartsWith("HTTP/1.1 400 "));
-  r = sh(kClient + "send " + port + " 'CONNECT example.com:443 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n'");
+  r = sh(kServeClient + "send " + port +
+         " 'CONNECT example.com:443 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n'");
   CHECK_THAT(r.out, StartsWith("HTTP/1.1 405 "));
   // A valid request before the garbage is still answered, in order.
-  r = sh(kClient + "send " + port +
+  r = sh(kServeClient + "send " + port +
          " 'GET /bytes/2 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nXX\\x01\\r\\n\\r\\n'");
   CHECK_THAT(r.out, StartsWith("HTTP/1.1 200 OK\r\n"));
   CHECK_THAT(r.out, ContainsSubstring("HTTP/1.1 400 Bad Request\r\n"));
@@ -102,7 +102,7 @@ TEST_CASE("serve answers a chunked body over --max-body-size with 413 on any pat
 TEST_CASE("serve answers HTTP/1.1 without one Host with 400, HTTP/2.0 and up over h1 with 505",
           "[serve][robust]") {
   Server s;
-  std::string send = kClient + "send " + std::to_string(s.port) + " ";
+  std::string send = kServeClient + "send " + std::to_string(s.port) + " ";
   auto r = sh(send + "'GET /bytes/1 HTTP/1.1\\r\\n\\r\\n'");
   CHECK_THAT(r.out, StartsWith("HTTP/1.1 400 Bad Request\r\n"));
   CHECK_THAT(r.out, ContainsSubstring("Connection: close\r\n"));
@@ -123,7 +123,7 @@ TEST_CASE("serve survives a client that resets mid-response while serving anothe
   Server s;
   Process slow("curl -s -o /dev/null '" + s.base + "/drip?bytes=4000&rate=4000'");
   for (int i = 0; i < 5; ++i) {
-    auto r = sh(kClient + "reset " + std::to_string(s.port) + " /bytes/1000000000 1000000");
+    auto r = sh(kServeClient + "reset " + std::to_string(s.port) + " /bytes/1000000000 1000000");
     CHECK(r.exit_code == 0);
   }
   auto sha = sh("curl -s " + s.base + "/bytes/1000000 | sha256sum | cut -c1-64");
@@ -142,8 +142,8 @@ TEST_CASE("serve survives a client that resets mid-response while serving anothe
 TEST_CASE("serve memory stays bounded while a client does not read /bytes/1000000000",
           "[serve][robust]") {
   Server s;
-  auto r = sh(kClient + "stall " + std::to_string(s.port) + " " + std::to_string(s.proc.pid()) +
-                  " /bytes/1000000000 2",
+  auto r = sh(kServeClient + "stall " + std::to_string(s.port) + " " +
+                  std::to_string(s.proc.pid()) + " /bytes/1000000000 2",
               30);
   REQUIRE(r.exit_code == 0);
   std::istringstream in(r.out);
@@ -186,7 +186,7 @@ TEST_CASE("serve SIGTERM lets an in-flight /drip finish, refuses new connections
 TEST_CASE("serve SIGTERM with idle keep-alive connections exits at once",
           "[serve][robust][serial]") {
   Server s;
-  Process idle(kClient + "hold " + std::to_string(s.port) + " 3 20 idle");
+  Process idle(kServeClient + "hold " + std::to_string(s.port) + " 3 20 idle");
   // "holding" once each of the three connections has had its exchange answered.
   REQUIRE(idle.wait_out("holding"));
   auto t0 = std::chrono::steady_clock::now();
@@ -220,7 +220,7 @@ TEST_CASE("serve stop is bounded: --shutdown-timeout, or a second signal", "[ser
 
 TEST_CASE("serve closes idle keep-alive connections after --keepalive-timeout", "[serve][robust]") {
   Server s("--keepalive-timeout 1");
-  auto r = sh(kClient + "idle " + std::to_string(s.port), 20);
+  auto r = sh(kServeClient + "idle " + std::to_string(s.port), 20);
   REQUIRE(r.exit_code == 0);
   double secs = std::stod(r.out);
   CHECK(secs >= 0.9);
@@ -229,7 +229,7 @@ TEST_CASE("serve closes idle keep-alive connections after --keepalive-timeout", 
 
 TEST_CASE("serve --max-connections closes connections over the limit", "[serve][robust]") {
   Server s("--max-connections 2");
-  Process holder(kClient + "hold " + std::to_string(s.port) + " 2 5");
+  Process holder(kServeClient + "hold " + std::to_string(s.port) + " 2 5");
   REQUIRE(holder.wait_out("holding"));  // both connected (they queue ahead of curl's)
   auto r = sh("curl -s -o /dev/null -w '%{http_code}' " + s.base + "/bytes/1");
   CHECK(r.exit_code != 0);  // accepted and closed at once: curl sees an empty reply or a reset

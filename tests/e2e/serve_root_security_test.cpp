@@ -17,8 +17,7 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-const std::string kClient = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve_client.py ";
-const std::string kRace = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/symlink_race.py ";
+const std::string kRace = SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/symlink_race.py ";
 
 std::string make_root(const std::string& name) {
   std::string root = tmpdir() + "/" + name;
@@ -29,7 +28,7 @@ std::string make_root(const std::string& name) {
 }
 
 std::string raw(int port, const std::string& request) {
-  return sh(kClient + "send " + std::to_string(port) + " '" + request + "'", 30).out;
+  return sh(kServeClient + "send " + std::to_string(port) + " '" + request + "'", 30).out;
 }
 
 }  // namespace

@@ -22,8 +22,6 @@ using Catch::Matchers::StartsWith;
 
 namespace {
 
-const std::string kClient = "python3 " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve_client.py ";
-
 // The /bytes pattern as documented: byte i is alphabet[i % 36].
 std::string pattern(uint64_t first, uint64_t n) {
   static const std::string a = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -141,7 +139,7 @@ TEST_CASE("serve keeps connections alive (plain and TLS) and honours Connection:
 TEST_CASE("serve pipelining answers in request order; HTTP/1.0 closes", "[serve]") {
   Server s;
   std::string port = std::to_string(s.port);
-  auto r = sh(kClient + "send " + port +
+  auto r = sh(kServeClient + "send " + port +
               " 'GET /delay/200 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"
               "GET /bytes/3 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n"
               "POST /echo HTTP/1.1\\r\\nHost: a\\r\\nContent-Length: 4\\r\\n\\r\\nping"
@@ -159,17 +157,17 @@ TEST_CASE("serve pipelining answers in request order; HTTP/1.0 closes", "[serve]
   // Nothing after the request that said Connection: close.
   CHECK(r.out.find("HTTP/1.1", created + 1) == std::string::npos);
 
-  r = sh(kClient + "send " + port + " 'GET /bytes/3 HTTP/1.0\\r\\n\\r\\n'");
+  r = sh(kServeClient + "send " + port + " 'GET /bytes/3 HTTP/1.0\\r\\n\\r\\n'");
   CHECK_THAT(r.out, ContainsSubstring("Connection: close\r\n"));
   CHECK_THAT(r.out, ContainsSubstring("\r\n\r\nabc"));
-  r = sh(kClient + "send " + port +
+  r = sh(kServeClient + "send " + port +
          " 'GET /bytes/3 HTTP/1.0\\r\\nConnection: keep-alive\\r\\n\\r\\nGET /bytes/2 "
          "HTTP/1.0\\r\\n\\r\\n'");
   CHECK_THAT(r.out, ContainsSubstring("Connection: keep-alive\r\n"));
   CHECK_THAT(r.out, ContainsSubstring("\r\n\r\nab"));
 
   // A client that half-closes after its requests still gets every answer.
-  r = sh(kClient + "send " + port +
+  r = sh(kServeClient + "send " + port +
          " 'GET /bytes/2 HTTP/1.1\\r\\nHost: a\\r\\n\\r\\nGET /bytes/4 HTTP/1.1\\r\\nHost: "
          "a\\r\\n\\r\\n' shut");
   CHECK_THAT(r.out, ContainsSubstring("\r\n\r\nab"));
@@ -293,7 +291,7 @@ TEST_CASE("serve static files: types, ranges, directories, errors, no escape", "
   CHECK(status_of("--path-as-is " + s.base + "/sub/..%2f..%2foutside.txt") == "403");
   CHECK(status_of(s.base + "/leak.txt") == "404");
   auto raw =
-      sh(kClient + "send " + std::to_string(s.port) +
+      sh(kServeClient + "send " + std::to_string(s.port) +
          " 'GET /../../../../etc/passwd HTTP/1.1\\r\\nHost: a\\r\\nConnection: close\\r\\n\\r\\n'");
   CHECK_THAT(raw.out, StartsWith("HTTP/1.1 403 "));
   CHECK(raw.out.find("root:") == std::string::npos);
@@ -467,7 +465,7 @@ TEST_CASE("serve --tls --cert/--key: clients verify it, the fingerprint printed 
 // without waiting for the socket, which has nothing more to say.
 TEST_CASE("serve answers TLS-pipelined requests past a full output queue", "[serve]") {
   Server tls("", true);
-  auto r = sh(kClient + "tls-pipeline " + std::to_string(tls.port) + " 8 /bytes/300000", 30);
+  auto r = sh(kServeClient + "tls-pipeline " + std::to_string(tls.port) + " 8 /bytes/300000", 30);
   REQUIRE(r.exit_code == 0);
   auto got = std::stoul(r.out);
   CHECK(got > 8 * 300000u);
@@ -521,7 +519,8 @@ TEST_CASE("serve's inspection endpoints answer as httpbin's do: /headers, /basic
                                             (std::string(path) == "brotli" ? "br" : path)));
     for (const std::string& tool : {std::string("curl"), std::string(sluice_bin()) + " get"}) {
       auto body = sh(tool + " -s --compressed -H 'X-B: 7' " + url +
-                     " | python3 -c 'import json,sys; d=json.load(sys.stdin); "
+                     " | " SLUICE_PYTHON3
+                     " -c 'import json,sys; d=json.load(sys.stdin); "
                      "print(d[\"" +
                      key + "\"], d[\"headers\"][\"X-B\"], d[\"method\"])'");
       CHECK(body.out == "True 7 GET\n");

@@ -14,6 +14,10 @@ inline const char* sluice_bin() {
   return SLUICE_BIN;
 }
 
+// tests/e2e/peers/serve_client.py: raw requests, the way no client library sends them.
+inline const std::string kServeClient =
+    SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/serve_client.py ";
+
 struct RunResult {
   int exit_code = -1;  // 128+signal when killed
   std::string out, err;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <catch2/catch_test_macros.hpp>
-#include <fstream>
 #include <string>
 
 #include "core/fetch/request_builder.hpp"
@@ -11,6 +10,7 @@
 #include "core/loop/loop.hpp"
 #include "core/net/transport.hpp"
 #include "core/util/percent.hpp"
+#include "temp_file.hpp"
 
 using namespace sluice;
 
@@ -28,12 +28,6 @@ std::string drain(BodySource& src, std::size_t piece) {
   }
 }
 
-std::string temp_file(const std::string& content) {
-  std::string path = "/tmp/sluice_body_source_test_" + std::to_string(::getpid());
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
-}
-
 }  // namespace
 
 TEST_CASE("MemoryBody: read in pieces, counted, rewound", "[body_source]") {
@@ -49,7 +43,8 @@ TEST_CASE("MemoryBody: read in pieces, counted, rewound", "[body_source]") {
 TEST_CASE("FileBody: a regular file has its length, reads by offset and rewinds", "[body_source]") {
   std::string content(100'000, 'x');
   content[99'999] = 'y';
-  std::string path = temp_file(content);
+  TempFile file(content);
+  const std::string& path = file.path;
   auto f = FileBody::open(path);
   REQUIRE(f);
   CHECK((*f)->length() == 100'000u);
@@ -66,7 +61,6 @@ TEST_CASE("FileBody: a regular file has its length, reads by offset and rewinds"
   auto second = (*f)->read(buf);
   REQUIRE_FALSE(second);
   CHECK(second.error().code == Errc::read_failed);
-  ::unlink(path.c_str());
 }
 
 TEST_CASE("FileBody: a missing file or a directory is read_failed", "[body_source]") {

@@ -2,14 +2,11 @@
 // order, and -G's query.
 #include "cli/get_data.hpp"
 
-#include <unistd.h>
-
 #include <catch2/catch_test_macros.hpp>
-#include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "core/util/percent.hpp"
+#include "temp_file.hpp"
 
 using sluice::form_urlencode;
 using sluice::cli::append_query;
@@ -23,12 +20,6 @@ std::string body(const std::vector<DataPiece>& pieces) {
   auto b = assemble_data(pieces);
   REQUIRE(b);
   return *b;
-}
-
-std::string temp_file(const std::string& content) {
-  std::string path = "/tmp/sluice-get-data-" + std::to_string(::getpid()) + ".txt";
-  std::ofstream(path, std::ios::binary) << content;
-  return path;
 }
 
 }  // namespace
@@ -54,21 +45,21 @@ TEST_CASE("assemble_data: the data flags joined in their order, as curl joins th
 }
 
 TEST_CASE("assemble_data: --data-urlencode's five forms", "[get][data]") {
-  std::string f = temp_file("a b\n&c");
+  TempFile file("a b\n&c");
+  const std::string& f = file.path;
   CHECK(body({{DataKind::urlencode, "plain text&"}}) == "plain+text%26");
   CHECK(body({{DataKind::urlencode, "=x y"}}) == "x+y");
   CHECK(body({{DataKind::urlencode, "a b=c&d"}}) == "a b=c%26d");  // the name as given
   CHECK(body({{DataKind::urlencode, "@" + f}}) == "a+b%0A%26c");
   CHECK(body({{DataKind::urlencode, "n@" + f}}) == "n=a+b%0A%26c");
-  std::remove(f.c_str());
 }
 
 TEST_CASE("assemble_data: @FILE is read whole, with CR and LF dropped only by -d", "[get][data]") {
-  std::string f = temp_file("l1\r\nl2\n");
+  TempFile file("l1\r\nl2\n");
+  const std::string& f = file.path;
   CHECK(body({{DataKind::ascii, "@" + f}}) == "l1l2");
   CHECK(body({{DataKind::binary, "@" + f}}) == "l1\r\nl2\n");
   CHECK(body({{DataKind::json, "@" + f}}) == "l1\r\nl2\n");
-  std::remove(f.c_str());
   auto missing = assemble_data({{DataKind::binary, "@/nonexistent/x"}});
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == sluice::Errc::read_failed);

@@ -178,6 +178,12 @@ void Generator::on_connected(Conn& c, Result<Dialed> r) {
   bool multiplexed = r->h2 || r->h3;  // requests are streams
   int depth = cfg_.keepalive ? cfg_.depth(multiplexed) : 1;
   c.session = std::move(r->session);
+  // Without this, a connection the server closed while idle (its keep-alive
+  // timeout, a GOAWAY between requests) would sit unused, and the open model
+  // would report the requests it could not send as the target's lag.
+  c.session->on_idle_close = [this, &c, s = c.session.get()] {
+    if (c.session.get() == s) idle_closed(c);
+  };
   c.slots.assign(static_cast<std::size_t>(depth), Slot{});
   for (auto& s : c.slots) {
     s.w = this;
@@ -224,6 +230,10 @@ void Generator::connect_failed(Conn& c, const Error& e) {
     }
   }
   maybe_finish();
+  reopen_later(c);
+}
+
+void Generator::reopen_later(Conn& c) {
   if (phase_ == Phase::draining || phase_ == Phase::done) return;
   c.retry = loop_.after(kReconnectDelay, [this, &c] {
     c.retry = 0;
@@ -384,6 +394,20 @@ void Generator::conn_lost(Conn& c) {
   c.inflight = 0;
   for (auto& s : c.slots) s.busy = false;
   open(c);
+}
+
+// The server closed a connection with nothing in flight: a new one replaces
+// it, as wrk and h2load reconnect, and that is no error. One closed within
+// kReconnectDelay before it took a request is dialed again only after that
+// delay, so a server that closes every connection at once is not dialed in a
+// loop. (An h2 server's idle timeout closes unused connections too: each
+// comes back at once, ready for the next request due.)
+void Generator::idle_closed(Conn& c) {
+  if (!spent(c)) return;
+  if (c.issued > 0 || Clock::now() - c.connect_start >= kReconnectDelay) return conn_lost(c);
+  loop_.defer([s = std::shared_ptr<ClientSession>(std::move(c.session))] {});
+  maybe_finish();
+  reopen_later(c);
 }
 
 // Open model: requests fall due at fixed intervals whatever the server does;

@@ -74,6 +74,7 @@ class Generator {
   void open(Conn& c);
   void on_connected(Conn& c, Result<Dialed> r);
   void connect_failed(Conn& c, const Error& e);
+  void reopen_later(Conn& c);  // after kReconnectDelay
   void record_connection(const Conn& c, const Dialed& d);
   void first_response(Conn& c, bool measured);
   void fill(Conn& c);
@@ -86,6 +87,7 @@ class Generator {
   bool retry(Slot& s, const Error& e);
   void after_completion(Conn& c);
   void conn_lost(Conn& c);
+  void idle_closed(Conn& c);
   void tick();  // open model: requests become due
   void dispatch(Conn& c);
   bool due_now(TimePoint now) const;

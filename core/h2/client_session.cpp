@@ -367,6 +367,10 @@ void H2ClientSession::do_read() {
   // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).
   if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && all_sent())
     return fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
+  // The server is going away and no stream of ours is open: the connection is
+  // done, as curl closes it. The pool (or bench) hears of it now, not when the
+  // server's own close arrives, which may linger.
+  if (goaway_ && streams_.empty() && !nghttp2_session_want_write(ng_) && all_sent()) return close();
   if (drained) return wait_for_input();
   // Out of rounds: back to epoll (level-triggered, so a socket with bytes
   // left wakes us at once, the mark back at 1), and to the timers after it.

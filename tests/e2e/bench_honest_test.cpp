@@ -209,6 +209,30 @@ TEST_CASE("bench: a low rate is one schedule across threads, not one per thread"
   CHECK_THAT(half.out, ContainsSubstring("0.5/s requested"));
 }
 
+TEST_CASE("bench: a connection the server closes while idle is replaced, not counted as lag",
+          "[bench][honest][open][serial]") {
+  // Each connection waits about a second between requests; the server closes
+  // it after 0.1 s idle, so every request after the first needs a new one.
+  // (One due while both are being replaced waits for a connect: that is real.)
+  Server s("--keepalive-timeout 0.1");
+  for (std::string proto : {"", "--http2-prior-knowledge"}) {
+    INFO(proto);
+    std::string json = tmpdir() + "/idle" + std::to_string(proto.size()) + ".json";
+    long connections_before = s.stat("connections");
+    auto r = sh(
+        bench("-c 2 -t 1 --rate 2 -d 3s " + proto + " --json " + json + " " + s.base + "/bytes/8"),
+        30);
+    REQUIRE(r.exit_code == 0);
+    CHECK(num(json, "d['counters']['sent']") >= 5);  // 6 due
+    CHECK(num(json, "d['counters']['unsent']") <= 1);
+    CHECK(field(json, "sum(d['counters']['errors'].values())") == "0");
+    CHECK(field(json, "d['counters']['requests']") == field(json, "d['counters']['sent']"));
+    check_accounting(json);
+    // The requests came over new connections (the /stats requests count theirs).
+    CHECK(s.stat("connections") - connections_before >= 4);
+  }
+}
+
 TEST_CASE("bench: the header shows the threads and connections really used", "[bench][honest]") {
   Server s;
   std::string json = tmpdir() + "/header.json";

@@ -5,9 +5,9 @@
 # libFuzzer on every parser for SLUICE_FUZZ_SECONDS each (default 15; the
 # fuzz preset's fuzz-run:TARGET tests, which replay each checked-in corpus
 # first; skipped when arguments for CTest are given); then the default
-# (RelWithDebInfo) build. Tests run two per core (most wait on sockets and
-# timers); those tagged [serial] run alone (tests/CMakeLists.txt). Every stage always runs, so one failure never hides
-# another's results; the exit status fails if any failed.
+# (RelWithDebInfo) build. Tests run two per core; those tagged [serial] run
+# alone (tests/CMakeLists.txt). Every stage always runs, so one failure never
+# hides another's results; the exit status fails if any failed.
 # `.ci/run` runs exactly this; its output ends with the default stage's CTest
 # summary.
 set -uo pipefail

@@ -389,11 +389,15 @@ void Generator::after_completion(Conn& c) {
 }
 
 void Generator::conn_lost(Conn& c) {
+  drop_session(c);
+  open(c);
+}
+
+void Generator::drop_session(Conn& c) {
   // Destroyed after this iteration: it may still be on the call stack.
   loop_.defer([s = std::shared_ptr<ClientSession>(std::move(c.session))] {});
   c.inflight = 0;
   for (auto& s : c.slots) s.busy = false;
-  open(c);
 }
 
 // The server closed a connection with nothing in flight: a new one replaces
@@ -405,7 +409,7 @@ void Generator::conn_lost(Conn& c) {
 void Generator::idle_closed(Conn& c) {
   if (!spent(c)) return;
   if (c.issued > 0 || Clock::now() - c.connect_start >= kReconnectDelay) return conn_lost(c);
-  loop_.defer([s = std::shared_ptr<ClientSession>(std::move(c.session))] {});
+  drop_session(c);
   maybe_finish();
   reopen_later(c);
 }

@@ -86,7 +86,8 @@ class Generator {
   void completed(Slot& s, const Error* e);
   bool retry(Slot& s, const Error& e);
   void after_completion(Conn& c);
-  void conn_lost(Conn& c);
+  void conn_lost(Conn& c);  // replaced at once
+  void drop_session(Conn& c);
   void idle_closed(Conn& c);
   void tick();  // open model: requests become due
   void dispatch(Conn& c);

@@ -365,12 +365,12 @@ void H2ClientSession::do_read() {
   flush();
   if (!*alive || closed_) return;
   // nghttp2 ended the session itself (e.g. a malformed frame: it queued GOAWAY).
-  if (!nghttp2_session_want_read(ng_) && !nghttp2_session_want_write(ng_) && all_sent())
+  if (!nghttp2_session_want_read(ng_) && said_all())
     return fail_all({Errc::http2, "Error in the HTTP2 framing layer"});
   // The server is going away and no stream of ours is open: the connection is
   // done, as curl closes it. The pool (or bench) hears of it now, not when the
   // server's own close arrives, which may linger.
-  if (goaway_ && streams_.empty() && !nghttp2_session_want_write(ng_) && all_sent()) return close();
+  if (goaway_ && streams_.empty() && said_all()) return close();
   if (drained) return wait_for_input();
   // Out of rounds: back to epoll (level-triggered, so a socket with bytes
   // left wakes us at once, the mark back at 1), and to the timers after it.
@@ -388,8 +388,7 @@ void H2ClientSession::do_read() {
 // the server (WINDOW_UPDATEs, our upload) is out, so the server can send
 // what bytes_coming() counts without hearing from us.
 void H2ClientSession::wait_for_input() {
-  bool said_all = all_sent() && !nghttp2_session_want_write(ng_);
-  wakeup_.before_wait(said_all ? bytes_coming() : 0);
+  wakeup_.before_wait(said_all() ? bytes_coming() : 0);
 }
 
 // How many body bytes the server may still send without hearing from us:

@@ -88,6 +88,8 @@ class H2ClientSession final : public ClientSession, private IoHandler {
   bool receive(std::span<const char> bytes);  // false when the session ended
   // Our frames are all in the socket: none queued, none staged by TLS.
   bool all_sent() const { return out_.empty() && !transport_->write_pending(); }
+  // ... and nghttp2 has nothing more to frame: we owe the server nothing.
+  bool said_all() const { return all_sent() && !nghttp2_session_want_write(ng_); }
   void flush();  // frames nghttp2 has queued -> out_ -> transport
   void update_interest();
   uint64_t bytes_coming() const;

@@ -15,17 +15,6 @@
 using namespace e2e;
 using Catch::Matchers::ContainsSubstring;
 
-namespace {
-
-// A number from the JSON results, via python3 (no JSON parser in the tests).
-std::string json_field(const std::string& file, const std::string& expr) {
-  return sh(SLUICE_PYTHON3 " -c \"import json; d=json.load(open('" + file + "')); print(" + expr +
-            ")\"")
-      .out;
-}
-
-}  // namespace
-
 TEST_CASE("bench counts equal the server's for h1, h1 pipelined, h2 and no keep-alive", "[bench]") {
   Server s;
   struct Case {
@@ -41,11 +30,11 @@ TEST_CASE("bench counts equal the server's for h1, h1 pipelined, h2 and no keep-
     auto r = sh(bench(c.flags + " -n 2000 --json " + json + " " + s.base + "/bytes/64"), 120);
     REQUIRE(r.exit_code == 0);
     long after = server_requests(s);
-    CHECK(json_field(json, "d['counters']['requests']") == "2000\n");
-    CHECK(json_field(json, "d['counters']['status']['200']") == "2000\n");
+    CHECK(field(json, "d['counters']['requests']") == "2000");
+    CHECK(field(json, "d['counters']['status']['200']") == "2000");
     CHECK(after - before - 1 == 2000);  // minus our own /stats request
     if (std::string(c.name) == "no keep-alive")
-      CHECK(json_field(json, "d['counters']['connections']") == "2000\n");
+      CHECK(field(json, "d['counters']['connections']") == "2000");
     CHECK_THAT(r.out, ContainsSubstring("requests: 2000"));
   }
 }
@@ -68,12 +57,12 @@ TEST_CASE("bench open model: corrected percentiles show a stall that uncorrected
   ::kill(s.proc.pid(), SIGCONT);
   CHECK(b.running());  // the stall fell inside the run, not after it
   REQUIRE(b.wait(60) == 0);
-  long corrected_p90 = std::stol(json_field(json, "d['summary']['latency_corrected']['p90_us']"));
-  long uncorrected_p90 = std::stol(json_field(json, "d['summary']['latency']['p90_us']"));
+  long corrected_p90 = std::stol(field(json, "d['summary']['latency_corrected']['p90_us']"));
+  long uncorrected_p90 = std::stol(field(json, "d['summary']['latency']['p90_us']"));
   INFO("p90 corrected " << corrected_p90 << " us, uncorrected " << uncorrected_p90 << " us");
   CHECK(corrected_p90 > 200000);    // about a quarter of the run waited up to a second
   CHECK(uncorrected_p90 < 100000);  // only the requests in flight saw the stall
-  CHECK(std::stol(json_field(json, "d['counters']['requests']")) > 600);
+  CHECK(std::stol(field(json, "d['counters']['requests']")) > 600);
 }
 
 TEST_CASE("bench merge of two shards equals one run; mismatched configurations are refused",
@@ -84,14 +73,14 @@ TEST_CASE("bench merge of two shards equals one run; mismatched configurations a
   std::string common = "-c 4 -t 1 -n 1001 " + s.base + "/bytes/32";
   REQUIRE(sh(bench("--shard 0/2 --json " + a + " " + common)).exit_code == 0);
   REQUIRE(sh(bench("--shard 1/2 --json " + b + " " + common)).exit_code == 0);
-  CHECK(json_field(a, "d['counters']['requests']") == "501\n");
-  CHECK(json_field(b, "d['counters']['requests']") == "500\n");
+  CHECK(field(a, "d['counters']['requests']") == "501");
+  CHECK(field(b, "d['counters']['requests']") == "500");
   auto r = sh(bench("merge " + a + " " + b + " --json " + m));
   REQUIRE(r.exit_code == 0);
-  CHECK(json_field(m, "d['counters']['requests']") == "1001\n");
-  CHECK(json_field(m, "d['merged_shards']") == "[0, 1]\n");
+  CHECK(field(m, "d['counters']['requests']") == "1001");
+  CHECK(field(m, "d['merged_shards']") == "[0, 1]");
   // The merged histogram holds every sample.
-  CHECK(json_field(m, "d['summary']['latency']['count']") == "1001\n");
+  CHECK(field(m, "d['summary']['latency']['count']") == "1001");
   auto twice = sh(bench("merge " + a + " " + a));
   CHECK(twice.exit_code == 2);
   std::string other = tmpdir() + "/other.json";
@@ -124,7 +113,7 @@ TEST_CASE("bench keeps going and reports when the target dies mid-run", "[bench]
   REQUIRE(b.running());
   s.reset();  // the server is killed
   REQUIRE(b.wait(30) == 0);
-  CHECK(std::stol(json_field(json, "d['counters']['requests']")) > 0);
-  long errors = std::stol(json_field(json, "sum(d['counters']['errors'].values())"));
+  CHECK(std::stol(field(json, "d['counters']['requests']")) > 0);
+  long errors = std::stol(field(json, "sum(d['counters']['errors'].values())"));
   CHECK(errors > 0);
 }

@@ -11,8 +11,6 @@
 using Catch::Matchers::ContainsSubstring;
 using namespace e2e;
 
-namespace {}  // namespace
-
 TEST_CASE("get --http1.0 and -0 send an HTTP/1.0 request line, as curl does", "[get][http1.0]") {
   BadServer peer("request-line");  // answers with the request line it got
   for (const char* flag : {"--http1.0", "-0"}) {

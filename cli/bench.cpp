@@ -36,11 +36,14 @@ CommandSpec bench_spec(BenchArgs& a) {
       "sluice bench [OPTIONS] URL...   |   sluice bench merge FILE.json...   |   "
       "sluice bench report FILE.json... -o FILE.html";
   s.summary =
-      "HTTP/1.1 and HTTP/2 load generator: closed and open models, HDR latency, mergeable JSON.";
+      "HTTP/1.1, HTTP/2 and HTTP/3 load generator: closed and open models, HDR latency, mergeable "
+      "JSON.";
   s.description =
       "Closed model (default): each connection keeps -m requests in flight and sends the next as "
       "soon as one completes. Open model (--rate): requests fall due at fixed intervals whatever "
-      "the server does; latency is reported from when each was due (coordinated omission "
+      "the server does, from when the connections are set up (at most 2 s after the start, as "
+      "wrk2 starts its clock once connected); latency is reported from when each was due "
+      "(coordinated omission "
       "corrected, like wrk2) and from when it was sent. One event loop per thread, connections "
       "spread over them, nothing shared while running. Several URLs (one origin) are used "
       "round-robin. `sluice bench merge A.json B.json...` adds results of shards exactly. "

@@ -2,7 +2,7 @@
 complete -c sluice -n '__fish_use_subcommand' -a get -d 'Fetch URLs over HTTP/1.1 or HTTP/2 (plain or TLS) with curl-compatible flags and exit codes.'
 complete -c sluice -n '__fish_use_subcommand' -a serve -d 'Serve HTTP/1.1, HTTP/2 (TLS or h2c) and HTTP/3 (--tls --http3): static files and synthetic test endpoints.'
 complete -c sluice -n '__fish_use_subcommand' -a udp-probe -d 'Send UDP datagrams and measure ICMP errors, wake-ups and CPU.'
-complete -c sluice -n '__fish_use_subcommand' -a bench -d 'HTTP/1.1 and HTTP/2 load generator: closed and open models, HDR latency, mergeable JSON.'
+complete -c sluice -n '__fish_use_subcommand' -a bench -d 'HTTP/1.1, HTTP/2 and HTTP/3 load generator: closed and open models, HDR latency, mergeable JSON.'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l url -r -f -d 'A URL to fetch (before those given without --url); repeatable'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s K -l config -r -F -d 'Read options from FILE in curl\'s config syntax (\'-\': stdin), in place'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s o -l output -r -F -d 'Write the body to FILE instead of stdout (one per URL, in order; \'#1\', \'#2\'... name the value a globbed URL\'s first, second... glob took)'

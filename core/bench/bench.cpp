@@ -203,17 +203,18 @@ Result<Results> run(const BenchConfig& cfg, const Callbacks& cb) {
   // A signal after the workers ended still asks for exit 130/143.
   if (int sig = wait_signal(signals, {}); sig && !total.stopped_by) total.stopped_by = sig;
 
-  TimePoint first = TimePoint::max(), last = TimePoint::min(), stop = TimePoint::min();
+  TimePoint first = TimePoint::max(), last = TimePoint::min();
+  std::optional<Clock::duration> stop;  // after the measured start, as the timeline counts
   for (auto& w : workers) {
-    stop = std::max(stop, w->stop_at());
+    if (w->stop_at() != TimePoint::min())
+      stop = std::max(stop.value_or(Clock::duration::min()), w->stop_at() - w->measure_start());
     if (auto m = total.merge(w->results()); !m) return std::unexpected(m.error());
     first = std::min(first, w->first_send());
     last = std::max(last, w->window_end());
   }
   total.window_s = first < last ? std::chrono::duration<double>(last - first).count() : 0;
   total.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
-  if (stop != TimePoint::min())
-    total.stop_s = std::chrono::duration<double>(stop - (start + cfg.warmup)).count();
+  if (stop) total.stop_s = std::chrono::duration<double>(*stop).count();
   total.threads = threads;
   total.connections = conns;
   return total;

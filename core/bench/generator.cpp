@@ -10,7 +10,9 @@ namespace sluice::bench {
 namespace {
 constexpr Millis kSweep{50};            // timeouts and stop requests are checked this often
 constexpr Millis kReconnectDelay{100};  // after a failed connect
-constexpr Millis kPublish{1000};        // live histogram copy for the progress line
+// Open model: the longest the schedule waits for the connections' set-up.
+constexpr Millis kSetupWait{2000};
+constexpr Millis kPublish{1000};  // live histogram copy for the progress line
 // A request refused unprocessed this often by connections that answered
 // nothing has failed (a server that refuses everything must not loop us).
 constexpr int kMaxAttempts = 3;
@@ -86,6 +88,7 @@ Generator::Generator(const BenchConfig& cfg, Share share, std::vector<Request> r
       start_(start),
       pace_(loop_, [this] { tick(); }),
       phase_timer_(loop_, [this] { on_phase_timer(); }),
+      setup_wait_(loop_, [this] { begin_schedule(); }),
       second_hist_(*Histogram::make(second_histogram_settings())) {
   measure_start_ = start_ + cfg_.warmup;
   measure_end_ = cfg_.duration.count() > 0 ? measure_start_ + cfg_.duration : TimePoint::max();
@@ -106,13 +109,36 @@ void Generator::run() {
   // The schedule's timers fire within the timer slack: make it 1 ns, not 50 us.
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   if (cfg_.warmup.count() == 0) start_measuring();
-  on_phase_timer();  // arms the first phase change
-  next_due_ = start_ + share_.phase;
+  // The first phase change; the open model's window waits for begin_schedule.
+  if (!cfg_.open_model()) on_phase_timer();
   for (auto& c : conns_) open(*c);
   loop_.after(kSweep, [this] { sweep(); });
-  if (cfg_.open_model() && next_due_ < measure_end_) pace_.arm(next_due_);
+  if (cfg_.open_model()) {
+    setup_wait_.arm(Clock::now() + kSetupWait);
+    if (connecting_ == 0) begin_schedule();
+  }
   loop_.run();
   conns_.clear();
+}
+
+// Open model: the schedule, and the measured window with it, starts once
+// every connection is set up or has failed (wrk2 starts each connection's
+// clock once it is connected). Started at once, its first due requests waited
+// for handshakes and were reported as the target's lag. After kSetupWait it
+// starts anyway: a target that is slow to accept connections shows as lag.
+// Each worker shifts by its own wait; the offsets between workers' due times
+// (share_.phase) and the window's length stay as they were.
+void Generator::begin_schedule() {
+  if (scheduled_) return;
+  scheduled_ = true;
+  setup_wait_.cancel();
+  TimePoint now = Clock::now();
+  auto waited = now - start_;
+  measure_start_ += waited;
+  if (measure_end_ != TimePoint::max()) measure_end_ += waited;
+  next_due_ = now + share_.phase;
+  on_phase_timer();  // arms the shifted window's phase changes
+  if (may_send() && next_due_ < measure_end_) pace_.arm(next_due_);
 }
 
 void Generator::start_measuring() {
@@ -173,6 +199,7 @@ void Generator::open(Conn& c) {
 void Generator::on_connected(Conn& c, Result<Dialed> r) {
   c.dialer.reset();
   connecting_--;
+  if (cfg_.open_model() && connecting_ == 0) begin_schedule();
   if (!r) return connect_failed(c, r.error());
   if (phase_ == Phase::measuring) record_connection(c, *r);
   bool multiplexed = r->h2 || r->h3;  // requests are streams
@@ -532,6 +559,7 @@ void Generator::finish() {
   close_second();
   pace_.cancel();
   phase_timer_.cancel();
+  setup_wait_.cancel();
   for (auto& c : conns_) {
     for (auto& s : c->slots)
       if (s.busy) {

@@ -60,6 +60,9 @@ class Generator {
   TimePoint window_end() const { return std::max(last_done_, stop_at_); }
   // When sending stopped (-d or a signal); TimePoint::min() for a -n run that ended.
   TimePoint stop_at() const { return stop_at_; }
+  // Where this worker's timeline starts: the start plus the warm-up, and in
+  // the open model plus the connections' set-up (begin_schedule).
+  TimePoint measure_start() const { return measure_start_; }
 
  private:
   struct Conn;
@@ -94,6 +97,7 @@ class Generator {
   bool due_now(TimePoint now) const;
   void sweep();           // per-request timeouts, stop requests, live histogram
   void on_phase_timer();  // warm-up end, -d end, grace end
+  void begin_schedule();  // open model: once the connections are set up
   void start_measuring();
   void begin_stop(TimePoint now);
   void end_grace();
@@ -120,10 +124,12 @@ class Generator {
   TimePoint start_, measure_start_, measure_end_;
   TimePoint first_send_ = TimePoint::max(), last_done_ = TimePoint::min();
   TimePoint stop_at_ = TimePoint::min(), grace_end_ = TimePoint::max();
-  TimePoint next_due_, last_publish_;
+  TimePoint next_due_ = TimePoint::max(), last_publish_;
   Clock::duration interval_{};
   Deadline pace_;         // open model: the next due request
   Deadline phase_timer_;  // the next phase change
+  Deadline setup_wait_;   // open model: the schedule starts at the latest then
+  bool scheduled_ = false;
   // Unprocessed requests to send again, before any new one (open model: with
   // their due time). Due requests of the open model are not queued: they are
   // the schedule from next_due_ up to now, sent as connections have room, so

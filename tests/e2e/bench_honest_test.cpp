@@ -99,6 +99,27 @@ TEST_CASE("bench: an overloaded open model reports what was really sent and why 
   CHECK_THAT(r.out, ContainsSubstring("BEHIND: the target did not keep up"));
 }
 
+TEST_CASE("bench: the open model's schedule starts once the connections are up",
+          "[bench][honest][open][serial]") {
+  // A target that answers at once never makes a request wait: before, the
+  // first due request waited for the handshakes, and a healthy server was
+  // reported as "BEHIND". Over TLS the handshakes take longest.
+  for (bool tls : {false, true}) {
+    INFO((tls ? "https" : "http"));
+    Server s("", tls);
+    std::string json = tmpdir() + "/schedule.json";
+    auto r =
+        sh(bench("-k -c 8 -t 1 --rate 20 -d 1s --json " + json + " " + s.base + "/bytes/10"), 60);
+    REQUIRE(r.exit_code == 0);
+    CHECK(field(json, "d['counters']['sent']") == "20");  // rate x duration, exactly
+    CHECK(field(json, "d['counters']['requests']") == "20");
+    CHECK(field(json, "d['counters']['waited']") == "0");
+    CHECK(num(json, "d['counters']['connections']") == 8);
+    CHECK_THAT(r.out, !ContainsSubstring("BEHIND"));
+    check_accounting(json);
+  }
+}
+
 TEST_CASE("bench: SIGINT and SIGTERM stop the run with a partial report and JSON",
           "[bench][honest][signal]") {
   Server s;

@@ -76,6 +76,13 @@ Result<void> ServerConnection::accept(const ngtcp2_pkt_hd& hd,
   // the bytes).
   s.max_stream_window = spec.stream_window;
   s.max_window = 16 << 20;
+  // Every packet that asks for an acknowledgement gets one in the next write,
+  // which comes right after the read batch: a request's ACK rides in the
+  // packets of its response. With ngtcp2's default (every second packet),
+  // a client's lone packet of requests was acknowledged by a packet of its
+  // own when the ACK delay ran out: one packet in three the server sent,
+  // 13% of its CPU at 64 connections x 10 streams.
+  s.ack_thresh = 1;
 
   ngtcp2_transport_params p;
   ngtcp2_transport_params_default(&p);

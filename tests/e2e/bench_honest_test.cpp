@@ -115,7 +115,8 @@ TEST_CASE("bench: the open model's schedule starts once the connections are up",
     CHECK(field(json, "d['counters']['requests']") == "20");
     CHECK(field(json, "d['counters']['waited']") == "0");
     CHECK(num(json, "d['counters']['connections']") == 8);
-    CHECK_THAT(r.out, !ContainsSubstring("BEHIND"));
+    // (A loaded machine may still run the generator late, and it says so.)
+    CHECK_THAT(r.out, !ContainsSubstring("BEHIND: the target"));
     check_accounting(json);
   }
 }

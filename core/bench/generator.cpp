@@ -48,6 +48,7 @@ struct Generator::Slot final : ResponseSink {
     w->first_response(*conn, measured);
   }
   Backpressure on_body(std::span<const char> b) override;
+  bool wants_fields() const override { return false; }
   void on_end() override { w->completed(*this, nullptr); }
   void on_error(const Error& e) override { w->completed(*this, &e); }
 };

@@ -22,24 +22,29 @@ constexpr std::size_t kUploadInFlight = 1024 * 1024;
 // nghttp3's C callbacks, forwarding to the session.
 struct H3Callbacks {
   static H3ClientSession& self(void* user) { return *static_cast<H3ClientSession*>(user); }
+  // Request streams carry their Stream (submit); the others (control, QPACK) none.
+  static H3ClientSession::Stream* of(void* stream_user) {
+    return static_cast<H3ClientSession::Stream*>(stream_user);
+  }
 
-  static int recv_header(nghttp3_conn*, int64_t id, int32_t token, nghttp3_rcbuf* name,
-                         nghttp3_rcbuf* value, uint8_t, void* user, void*) {
-    auto* s = self(user).stream(id);
+  static int recv_header(nghttp3_conn*, int64_t, int32_t token, nghttp3_rcbuf* name,
+                         nghttp3_rcbuf* value, uint8_t, void*, void* stream_user) {
+    auto* s = of(stream_user);
     if (!s) return 0;
     std::string_view n = rcbuf_view(name), v = rcbuf_view(value);
     if (token == NGHTTP3_QPACK_TOKEN__STATUS) {
       std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
       return 0;
     }
-    (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
     s->resp.header_bytes += n.size() + v.size() + 4;  // as if "name: value\r\n"
+    if (!s->keep_fields) return 0;
+    (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
     return 0;
   }
 
-  static int end_headers(nghttp3_conn*, int64_t id, int fin, void* user, void*) {
+  static int end_headers(nghttp3_conn*, int64_t id, int fin, void* user, void* stream_user) {
     auto& session = self(user);
-    if (auto* s = session.stream(id)) {
+    if (auto* s = of(stream_user)) {
       session.headers_complete(id, *s);
       if (fin) s->end_seen = true;
     }
@@ -47,9 +52,9 @@ struct H3Callbacks {
   }
 
   static int recv_data(nghttp3_conn*, int64_t id, const uint8_t* data, size_t len, void* user,
-                       void*) {
+                       void* stream_user) {
     auto& session = self(user);
-    if (auto* s = session.stream(id))
+    if (auto* s = of(stream_user))
       session.take_body(id, *s, {reinterpret_cast<const char*>(data), len});
     return 0;
   }
@@ -60,8 +65,8 @@ struct H3Callbacks {
     return 0;
   }
 
-  static int end_stream(nghttp3_conn*, int64_t id, void* user, void*) {
-    if (auto* s = self(user).stream(id)) s->end_seen = true;
+  static int end_stream(nghttp3_conn*, int64_t, void*, void* stream_user) {
+    if (auto* s = of(stream_user)) s->end_seen = true;
     return 0;
   }
 
@@ -90,8 +95,8 @@ struct H3Callbacks {
   }
 
   static nghttp3_ssize read_body(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
-                                 uint32_t* flags, void* user, void*) {
-    auto* s = self(user).stream(id);
+                                 uint32_t* flags, void* user, void* stream_user) {
+    auto* s = of(stream_user);
     if (s && s->upload && veccnt > 0) return self(user).read_upload(id, *s, vec, flags);
     *flags |= NGHTTP3_DATA_FLAG_EOF;
     if (!s || s->body_given || s->body.empty() || veccnt == 0) return 0;
@@ -104,9 +109,10 @@ struct H3Callbacks {
   }
 
   // Body bytes nghttp3 gave to QUIC that the server has now acknowledged.
-  static int acked_stream_data(nghttp3_conn*, int64_t id, uint64_t n, void* user, void*) {
+  static int acked_stream_data(nghttp3_conn*, int64_t id, uint64_t n, void* user,
+                               void* stream_user) {
     auto& session = self(user);
-    if (auto* s = session.stream(id)) session.upload_acked(id, *s, n);
+    if (auto* s = of(stream_user)) session.upload_acked(id, *s, n);
     return 0;
   }
 };
@@ -148,7 +154,7 @@ Result<std::unique_ptr<H3ClientSession>> H3ClientSession::connect(Loop& loop, Qu
 
 H3ClientSession::~H3ClientSession() {
   *alive_ = false;
-  for (auto& [id, s] : streams_) s.sink = nullptr;
+  for (auto& s : open_) s->sink = nullptr;
   quic_.reset();  // its CONNECTION_CLOSE goes out; no callback reaches us after this
   if (h3_) nghttp3_conn_del(h3_);
 }
@@ -175,8 +181,57 @@ Result<void> H3ClientSession::setup_http3() {
 }
 
 H3ClientSession::Stream* H3ClientSession::stream(int64_t id) {
-  auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : &it->second;
+  for (auto& s : open_)
+    if (s->id == id) return s.get();
+  return nullptr;
+}
+
+H3ClientSession::Stream& H3ClientSession::open_stream(int64_t id) {
+  std::unique_ptr<Stream> s;
+  if (spare_.empty()) {
+    s = std::make_unique<Stream>();
+  } else {
+    s = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  s->id = id;
+  return *open_.emplace_back(std::move(s));
+}
+
+std::unique_ptr<H3ClientSession::Stream> H3ClientSession::take_stream(int64_t id) {
+  auto it = std::find_if(open_.begin(), open_.end(), [id](auto& s) { return s->id == id; });
+  if (it == open_.end()) return nullptr;
+  std::unique_ptr<Stream> s = std::move(*it);
+  *it = std::move(open_.back());
+  open_.pop_back();
+  return s;
+}
+
+void H3ClientSession::keep_spare(std::unique_ptr<Stream> s) {
+  s->reuse();
+  spare_.push_back(std::move(s));
+}
+
+// Keep in step with Stream's fields.
+void H3ClientSession::Stream::reuse() {
+  id = -1;
+  sink = nullptr;
+  resp.status = 0;
+  resp.reason.clear();
+  resp.headers.clear();
+  resp.trailers.clear();
+  resp.header_bytes = 0;
+  resp.content_length.reset();
+  body.clear();
+  body_given = false;
+  upload.release();
+  upload_out.clear();
+  upload_error.reset();
+  upload_full = false;
+  pending.clear();
+  unconsumed = uncredited = 0;
+  head_done = end_seen = aborted = false;
+  keep_fields = true;
 }
 
 const ClientSessionStats& H3ClientSession::stats() const {
@@ -187,7 +242,7 @@ const ClientSessionStats& H3ClientSession::stats() const {
 
 bool H3ClientSession::can_submit() const {
   return h3_ && !closed_ && !goaway_ && ngtcp2_conn_get_streams_bidi_left(quic_->conn()) > 0 &&
-         streams_.size() < cfg_.max_concurrent_streams;
+         open_.size() < cfg_.max_concurrent_streams;
 }
 
 Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink) {
@@ -198,17 +253,18 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
                 fmt::format("HTTP/3: cannot open a stream: {}", ngtcp2_strerror(rv)));
   RequestFields fields(req);
   auto nv = fields.as<nghttp3_nv>(NGHTTP3_NV_FLAG_NONE);
-  Stream& s = streams_[id];
+  Stream& s = open_stream(id);
   s.sink = &sink;
+  s.keep_fields = sink.wants_fields();
   if (req.upload)
     s.upload = BodyHold(body_of(req));  // rewound: a redirect or a retry sends it again
   else if (req.has_body)
     s.body = req.body;
   nghttp3_data_reader reader{H3Callbacks::read_body};
   int rv = nghttp3_conn_submit_request(h3_, id, nv.data(), nv.size(),
-                                       req.has_body ? &reader : nullptr, nullptr);
+                                       req.has_body ? &reader : nullptr, &s);
   if (rv != 0) {
-    streams_.erase(id);
+    keep_spare(take_stream(id));
     ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, h3err::kInternal);
     return std::unexpected(h3_error("request", rv));
   }
@@ -310,13 +366,15 @@ void H3ClientSession::headers_complete(int64_t id, Stream& s) {
 }
 
 void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
-  auto it = streams_.find(id);
-  if (it == streams_.end()) return;
-  deliver(id, it->second);
-  it = streams_.find(id);  // the sink may have opened streams meanwhile
-  if (it == streams_.end()) return;
-  Stream s = std::move(it->second);
-  streams_.erase(it);
+  if (Stream* open = stream(id)) deliver(id, *open);
+  std::unique_ptr<Stream> taken = take_stream(id);  // the sink may have closed it meanwhile
+  if (!taken) return;
+  Stream& s = *taken;
+  struct Spare {  // back to the spares once the sink has been told
+    H3ClientSession& session;
+    std::unique_ptr<Stream>& stream;
+    ~Spare() { session.keep_spare(std::move(stream)); }
+  } spare{*this, taken};
   if (!s.sink) return;
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
@@ -333,7 +391,7 @@ void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
         {Errc::http3,
          fmt::format("HTTP/3 stream {} was not closed cleanly: error 0x{:x}", id, app_error)});
   }
-  if (streams_.empty() && closed_ && on_idle_close) loop_.defer(on_idle_close);
+  if (open_.empty() && closed_ && on_idle_close) loop_.defer(on_idle_close);
 }
 
 // Credit goes back every half window consumed, as in the h2 session.
@@ -358,9 +416,11 @@ void H3ClientSession::cancel(StreamId id) {
 }
 
 void H3ClientSession::fail_all(const Error& e) {
-  auto streams = std::move(streams_);
-  streams_.clear();
-  for (auto& [id, s] : streams) {
+  auto streams = std::move(open_);
+  open_.clear();
+  for (auto& held : streams) {
+    Stream& s = *held;
+    int64_t id = s.id;
     if (!s.sink) continue;
     if (s.aborted) {
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});

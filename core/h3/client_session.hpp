@@ -9,7 +9,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "core/h3/h3_glue.hpp"
@@ -48,6 +47,8 @@ class H3ClientSession final : public ClientSession, private Http3Glue {
 
  private:
   struct Stream {
+    void reuse();  // as new for another request, its buffers keeping their capacity
+    int64_t id = -1;
     ResponseSink* sink = nullptr;  // nullptr once cancelled
     Response resp{.status = 0, .version_major = 3, .version_minor = 0};
     std::string body;  // request body; nghttp3 sends from it until the stream closes
@@ -65,12 +66,17 @@ class H3ClientSession final : public ClientSession, private Http3Glue {
     std::size_t unconsumed = 0;  // received, not yet taken by the consumer
     std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
     bool head_done = false, end_seen = false, aborted = false;
+    // The sink reads more than the status and sizes (bench's does not).
+    bool keep_fields = true;
   };
 
   H3ClientSession(Loop& loop, H3ClientConfig cfg, uint64_t stream_window, Ready ready);
   static const nghttp3_callbacks& callbacks();
   Result<void> setup_http3();
   Stream* stream(int64_t id);
+  Stream& open_stream(int64_t id);
+  std::unique_ptr<Stream> take_stream(int64_t id);  // out of open_
+  void keep_spare(std::unique_ptr<Stream> s);
   void headers_complete(int64_t id, Stream& s);
   void take_body(int64_t id, Stream& s, std::span<const char> bytes);
   nghttp3_ssize read_upload(int64_t id, Stream& s, nghttp3_vec* vec, uint32_t* flags);
@@ -93,7 +99,11 @@ class H3ClientSession final : public ClientSession, private Http3Glue {
   uint64_t stream_window_;
   Ready ready_;
   std::unique_ptr<QuicClient> quic_;
-  std::unordered_map<int64_t, Stream> streams_;
+  // The open streams: a handful per connection, found by a scan (nghttp3's
+  // callbacks carry the Stream itself). Closed ones are kept for the next
+  // requests: a request allocated a map node, a Stream and its buffers.
+  std::vector<std::unique_ptr<Stream>> open_;
+  std::vector<std::unique_ptr<Stream>> spare_;
   std::vector<int64_t> with_pending_;  // streams whose pending body awaits on_read_done
   mutable ClientSessionStats stats_;
   bool closed_ = false, goaway_ = false;

@@ -78,6 +78,9 @@ class ResponseSink {
     return -1;
   }
   virtual void on_trailers(const Headers&) {}
+  // False: the sink reads only the status and the sizes of the head, and
+  // a multiplexed session need not keep the fields (a load generator's).
+  virtual bool wants_fields() const { return true; }
   virtual void on_end() = 0;
   virtual void on_error(const Error& e) = 0;
 };

@@ -134,6 +134,7 @@ Result<StreamId> H2ClientSession::submit(const Request& req, ResponseSink& sink)
   auto nv = fields.as<nghttp2_nv>(NGHTTP2_NV_FLAG_NONE);
   Stream s;
   s.sink = &sink;
+  s.keep_fields = sink.wants_fields();
   s.head = req.head();
   s.body = BodyHold(body_of(req));
   nghttp2_data_provider provider{};
@@ -201,8 +202,14 @@ int H2ClientSession::on_header(nghttp2_session*, const nghttp2_frame* frame, con
     std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
     return 0;
   }
-  (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
   s->resp.header_bytes += namelen + valuelen + 4;  // as if "name: value\r\n"
+  if (s->keep_fields) {
+    (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
+  } else if (!s->head_done && n == "content-length") {  // a short body is still told apart
+    uint64_t length = 0;
+    if (std::from_chars(v.data(), v.data() + v.size(), length).ec == std::errc())
+      s->resp.content_length = length;
+  }
   return 0;
 }
 

@@ -65,6 +65,7 @@ class H2ClientSession final : public ClientSession, private IoHandler {
     uint64_t body_in = 0;             // DATA payload received (padding excluded)
     bool head = false;                // a HEAD request: no body follows the response head
     bool head_done = false, end_seen = false, aborted = false;
+    bool keep_fields = true;       // the sink reads more than the status and sizes
     std::string not_sent;          // why nghttp2 could not send the request's HEADERS
     bool not_sent_goaway = false;  // because a GOAWAY came first: safe to send elsewhere
   };

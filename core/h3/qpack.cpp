@@ -1,6 +1,7 @@
 #include "core/h3/qpack.hpp"
 
 #include <array>
+#include <charconv>
 #include <vector>
 
 #include "core/h2/huffman.hpp"
@@ -258,6 +259,15 @@ void encode_field(std::string& out, std::string_view name, std::string_view valu
   }
   hpack::append_prefixed_integer(out, 0x50, 4, slot->entries.front());  // 01 N=0 T=1
   put_string(out, 0x00, 7, value);
+}
+
+void encode_content_length(std::string& out, uint64_t length) {
+  constexpr uint8_t kIndex = 4;  // content-length: 0
+  if (length == 0) return hpack::append_prefixed_integer(out, 0xc0, 6, kIndex);
+  char digits[20];
+  auto end = std::to_chars(digits, digits + sizeof digits, length).ptr;
+  hpack::append_prefixed_integer(out, 0x50, 4, kIndex);
+  put_string(out, 0x00, 7, {digits, static_cast<std::size_t>(end - digits)});
 }
 
 void encode_status(std::string& out, int status) {

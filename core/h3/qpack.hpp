@@ -66,5 +66,7 @@ void begin_section(std::string& out);
 void encode_field(std::string& out, std::string_view name, std::string_view value);
 // :status, by index where the static table has the code.
 void encode_status(std::string& out, int status);
+// content-length, by its static entry (index 4) without looking the name up.
+void encode_content_length(std::string& out, uint64_t length);
 
 }  // namespace sluice::qpack

@@ -14,6 +14,20 @@ namespace {
 
 constexpr int kMaxPulls = 16;  // per stream per drive: an endpoint saying `more` cannot spin
 
+// The fields every response starts with, encoded once a second (the date's
+// resolution), not looked up and encoded again for every response.
+std::string_view server_and_date() {
+  thread_local std::string date, encoded;
+  std::string_view now = current_http_date();
+  if (now != date) {
+    date.assign(now);
+    encoded.clear();
+    qpack::encode_field(encoded, "server", "sluice");
+    qpack::encode_field(encoded, "date", date);
+  }
+  return encoded;
+}
+
 }  // namespace
 
 // A stream is new or comes back from closed(), which has emptied its head.
@@ -235,8 +249,7 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
   section.clear();
   qpack::begin_section(section);
   qpack::encode_status(section, status);
-  qpack::encode_field(section, "server", "sluice");
-  qpack::encode_field(section, "date", current_http_date());
+  section.append(server_and_date());
   char lower[256];
   for (const auto& [name, value] : headers.list()) {
     if (is_connection_specific(name)) continue;
@@ -248,12 +261,7 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
                    [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
     qpack::encode_field(section, {to, n.size()}, value);
   }
-  if (length) {
-    char digits[20];
-    auto end = std::to_chars(digits, digits + sizeof digits, *length).ptr;
-    qpack::encode_field(section, "content-length",
-                        {digits, static_cast<std::size_t>(end - digits)});
-  }
+  if (length) qpack::encode_content_length(section, *length);
   enqueue_frame(frame_type::kHeaders, section);
   if (no_body_) ended_ = true;
   ready();

@@ -45,19 +45,24 @@ std::unique_ptr<Endpoint> text(int status, std::string body, Headers h = {}) {
 }
 
 // /bytes/N (and a Range of it): the pattern from `offset`, `length` bytes.
+// Its fields are its own (a Range's Content-Range) or, for the common
+// answers, one shared list: no field list built and freed per request.
 class PatternBody final : public Endpoint {
  public:
   PatternBody(int status, Headers h, uint64_t offset, uint64_t length, bool chunked)
       : status_(status),
-        headers_(std::move(h)),
+        own_(std::move(h)),
+        headers_(&own_),
         offset_(offset),
         left_(length),
         chunked_(chunked) {}
+  PatternBody(const Headers& shared, uint64_t length, bool chunked)
+      : status_(200), headers_(&shared), left_(length), chunked_(chunked) {}
 
   Pull pull(ResponseWriter& w) override {
     if (!started_) {
       started_ = true;
-      w.head(status_, headers_, chunked_ ? std::nullopt : std::optional<uint64_t>(left_));
+      w.head(status_, *headers_, chunked_ ? std::nullopt : std::optional<uint64_t>(left_));
     }
     for (int i = 0; i < kSyntheticBlocksPerPull && left_ > 0 && w.has_room(); ++i) {
       std::size_t n = static_cast<std::size_t>(std::min<uint64_t>(left_, kPatternMaxSlice));
@@ -72,8 +77,9 @@ class PatternBody final : public Endpoint {
 
  private:
   int status_;
-  Headers headers_;
-  uint64_t offset_, left_;
+  Headers own_;
+  const Headers* headers_;
+  uint64_t offset_ = 0, left_;
   bool chunked_;
   bool started_ = false;
 };
@@ -188,21 +194,27 @@ std::unique_ptr<Endpoint> bytes(std::string_view n_text, const RequestHead& req,
   auto n = parse_size(n_text);
   if (!n) return text(400, "/bytes/N: N must be a byte count below 2^63\n");
   bool chunked = query_param(t.query, "chunked").value_or("0") == "1";
-  Headers h = content_type(kOctets);
-  if (chunked) return std::make_unique<PatternBody>(200, std::move(h), 0, *n, true);
-  h.add("Accept-Ranges", "bytes");
+  static const Headers kChunked = content_type(kOctets);
+  if (chunked) return std::make_unique<PatternBody>(kChunked, *n, true);
+  static const Headers kWhole = [] {
+    Headers h = content_type(kOctets);
+    h.add("Accept-Ranges", "bytes");
+    return h;
+  }();
   auto range_header = req.headers.get("Range");
-  RangeRequest r = range_header ? parse_range(*range_header, *n) : RangeRequest{};
+  if (!range_header) return std::make_unique<PatternBody>(kWhole, *n, false);
+  RangeRequest r = parse_range(*range_header, *n);
   if (r.kind == RangeRequest::unsatisfiable) {
     Headers e;
     e.add("Content-Range", fmt::format("bytes */{}", *n));
     return error_response(416, std::move(e));
   }
   if (r.kind == RangeRequest::satisfiable) {
+    Headers h = kWhole;
     h.add("Content-Range", fmt::format("bytes {}-{}/{}", r.first, r.last, *n));
     return std::make_unique<PatternBody>(206, std::move(h), r.first, r.length(), false);
   }
-  return std::make_unique<PatternBody>(200, std::move(h), 0, *n, false);
+  return std::make_unique<PatternBody>(kWhole, *n, false);
 }
 
 std::unique_ptr<Endpoint> drip(const RequestTarget& t) {

@@ -159,6 +159,22 @@ TEST_CASE("qpack: every status code, indexed or literal, decodes as :status", "[
   CHECK(ok.size() == 3);  // one byte: static index 25
 }
 
+TEST_CASE("qpack: content-length by its static entry decodes as the length", "[qpack]") {
+  for (uint64_t n : {uint64_t{0}, uint64_t{7}, uint64_t{100}, uint64_t{1} << 40,
+                     uint64_t{9223372036854775807}}) {
+    std::string section;
+    sluice::qpack::begin_section(section);
+    sluice::qpack::encode_content_length(section, n);
+    Fields want{{"content-length", std::to_string(n)}};
+    INFO(n);
+    CHECK(nghttp3_decode(section) == want);
+  }
+  std::string zero;
+  sluice::qpack::begin_section(zero);
+  sluice::qpack::encode_content_length(zero, 0);
+  CHECK(zero.size() == 3);  // one byte: static index 4 ("content-length: 0")
+}
+
 TEST_CASE("qpack: references to a dynamic table are decompression failures", "[qpack]") {
   bool failed = false;
   ours_decode(std::string("\x01\x00\xc0", 3), &failed);  // Required Insert Count 1

@@ -112,8 +112,11 @@ H2ClientSession::~H2ClientSession() {
 }
 
 H2ClientSession::Stream* H2ClientSession::stream(int32_t id) {
+  if (id == last_id_) return last_;
   auto it = streams_.find(id);
-  return it == streams_.end() ? nullptr : &it->second;
+  if (it == streams_.end()) return nullptr;
+  last_id_ = id;
+  return last_ = &it->second;
 }
 
 bool H2ClientSession::can_submit() const {
@@ -291,6 +294,7 @@ int H2ClientSession::on_stream_close(nghttp2_session*, int32_t id, uint32_t erro
   if (it == self->streams_.end()) return 0;
   Stream s = std::move(it->second);
   self->streams_.erase(it);
+  self->forget_streams();
   if (!s.sink) return 0;
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
@@ -506,6 +510,7 @@ std::optional<Error> H2ClientSession::goaway_error() const {
 void H2ClientSession::fail_all(const Error& e, bool peer_closed) {
   auto streams = std::move(streams_);
   streams_.clear();
+  forget_streams();
   close();
   if (!failure_) failure_ = stream_error(e, peer_closed, 0, false);
   for (auto& [id, s] : streams) {

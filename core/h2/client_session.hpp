@@ -112,6 +112,15 @@ class H2ClientSession final : public ClientSession, private IoHandler {
   H2ClientConfig cfg_;
   nghttp2_session* ng_ = nullptr;
   std::unordered_map<int32_t, Stream> streams_;
+  // The stream last looked up: nghttp2 calls back for one stream many times
+  // in a row (each header field, each DATA chunk), and hashing its id each
+  // time was 3.5% of a load generator's CPU. Forgotten when it is erased.
+  int32_t last_id_ = -1;
+  Stream* last_ = nullptr;
+  void forget_streams() {
+    last_id_ = -1;
+    last_ = nullptr;
+  }
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   ChainBuffer out_;
   static constexpr std::size_t kReadSize = 64 * 1024;  // per read, into ReadScratch

@@ -4,9 +4,25 @@
 
 namespace sluice {
 
+namespace {
+
+// The Host field when the request has one; the URL's authority is built only
+// when it has not (value_or would build it for every request).
+std::string authority_of(const Request& req) {
+  auto host = req.headers.get("host");
+  return host ? std::string(*host) : req.url.authority();
+}
+
+std::string length_of(const Request& req) {
+  auto n = body_length(req);
+  return n ? std::to_string(*n) : std::string();
+}
+
+}  // namespace
+
 RequestFields::RequestFields(const Request& req)
-    : authority_(req.headers.get("host").value_or(req.url.authority())),
-      length_(body_length(req) ? std::to_string(*body_length(req)) : std::string()),
+    : authority_(authority_of(req)),
+      length_(length_of(req)),
       method_(req.method),
       target_(req.url.target) {
   const auto& fields = req.headers.list();

@@ -113,7 +113,8 @@ Result<void> parse_authority(std::string_view auth, Url& u) {
 
 std::string Url::authority() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return default_port() ? h : fmt::format("{}:{}", h, port);
+  if (!default_port()) h.append(":").append(std::to_string(port));
+  return h;
 }
 
 std::string Url::origin() const {

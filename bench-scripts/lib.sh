@@ -6,6 +6,9 @@ SLUICE=${SLUICE:-$ROOT/build/default/sluice}
 RESULTS=$ROOT/bench-scripts/results
 mkdir -p "$RESULTS"
 PIDS=()
+# Debian's interpreter, not the first python3 on PATH: a pyenv shim there costs
+# 0.5 s of CPU per start, and Debian's has the modules setup.sh installs.
+if [[ -x /usr/bin/python3 ]]; then python3() { /usr/bin/python3 "$@"; }; fi
 cleanup() { for p in "${PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 

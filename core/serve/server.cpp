@@ -46,9 +46,6 @@ std::string url_for(const SocketAddr& a, bool tls) {
   return fmt::format("{}://{}", tls ? "https" : "http", a.to_string());
 }
 
-// Every worker gets its own socket per address (SO_REUSEPORT spreads the
-// connections); all are bound here, before any thread starts, so that a
-// failure is reported once and nothing half-starts.
 // With --http3, each worker also gets a QUIC listener on the UDP port of the
 // same number (quic: the module and the spec, local address aside).
 struct QuicPlan {
@@ -56,34 +53,64 @@ struct QuicPlan {
   h3::QuicListenSpec spec;
 };
 
+// One address's sockets for every worker, not yet handed to them.
+struct Bound {
+  SocketAddr addr;
+  std::vector<Fd> tcp;
+  std::vector<std::unique_ptr<h3::QuicListener>> quic;
+};
+
+Result<Bound> bind_address(SocketAddr addr, const std::vector<std::unique_ptr<Worker>>& workers,
+                           const ListenOptions& opt, const QuicPlan& quic) {
+  Bound b;
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    auto fd = tcp_listen(addr, opt);
+    if (!fd) return std::unexpected(fd.error());
+    addr = local_address(fd->get());  // port 0: the others bind the port the first got
+    b.tcp.push_back(std::move(*fd));
+  }
+  b.addr = addr;
+  if (!quic.module) return b;
+  h3::QuicListenSpec spec = quic.spec;
+  spec.local = addr;
+  spec.reuse_port = workers.size() > 1;
+  for (std::size_t i = 0; i < workers.size(); ++i) {
+    spec.worker = static_cast<unsigned>(i);  // bound in this order
+    auto l = quic.module->listen(workers[i]->loop(), spec, *workers[i]);
+    if (!l) return std::unexpected(l.error());
+    b.quic.push_back(std::move(*l));
+  }
+  return b;
+}
+
+// Every worker gets its own socket per address (SO_REUSEPORT spreads the
+// connections); all are bound here, before any thread starts, so that a
+// failure is reported once and nothing half-starts. With --http3 an address
+// of port 0 takes a port free for TCP and UDP alike: the kernel picks TCP's,
+// and that number may be taken on UDP (a QUIC client's source port), so a
+// clash is tried again with another port rather than failing at random.
 Result<void> bind_listeners(const ServeConfig& cfg, std::vector<std::unique_ptr<Worker>>& workers,
                             const ServeEvents& events, const QuicPlan& quic) {
+  constexpr int kPortTries = 32;
   ListenOptions opt;
   // Only with several threads: otherwise a second server on the same port
   // would silently share it instead of failing.
   opt.reuse_port = workers.size() > 1;
   opt.defer_accept_s = cfg.defer_accept ? 1 : 0;
-  for (SocketAddr addr : cfg.listen) {
-    for (auto& w : workers) {
-      auto fd = tcp_listen(addr, opt);
-      if (!fd) return std::unexpected(fd.error());
-      addr = local_address(fd->get());  // port 0: the others bind the port the first got
-      // h1/h2 over TLS point clients at the QUIC listener of the same port.
-      std::string alt_svc = quic.module ? fmt::format("h3=\":{}\"", addr.port()) : "";
-      w->add_listener(std::move(*fd), std::move(alt_svc));
+  for (const SocketAddr& want : cfg.listen) {
+    auto b = bind_address(want, workers, opt, quic);
+    for (int tries = 1; !b && want.port() == 0 && b.error().sys == EADDRINUSE && tries < kPortTries;
+         ++tries)
+      b = bind_address(want, workers, opt, quic);
+    if (!b) return std::unexpected(b.error());
+    // h1/h2 over TLS point clients at the QUIC listener of the same port.
+    std::string alt_svc = quic.module ? fmt::format("h3=\":{}\"", b->addr.port()) : "";
+    for (std::size_t i = 0; i < workers.size(); ++i) {
+      workers[i]->add_listener(std::move(b->tcp[i]), alt_svc);
+      if (quic.module) workers[i]->add_quic_listener(std::move(b->quic[i]));
     }
-    if (events.listening) events.listening(url_for(addr, cfg.tls));
-    if (!quic.module) continue;
-    h3::QuicListenSpec spec = quic.spec;
-    spec.local = addr;
-    spec.reuse_port = workers.size() > 1;
-    for (auto& w : workers) {
-      spec.worker = static_cast<unsigned>(&w - workers.data());  // bound in this order
-      auto l = quic.module->listen(w->loop(), spec, *w);
-      if (!l) return std::unexpected(l.error());
-      w->add_quic_listener(std::move(*l));
-    }
-    if (events.quic_listening) events.quic_listening(addr.to_string());
+    if (events.listening) events.listening(url_for(b->addr, cfg.tls));
+    if (quic.module && events.quic_listening) events.quic_listening(b->addr.to_string());
   }
   return {};
 }

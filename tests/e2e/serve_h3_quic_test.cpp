@@ -207,6 +207,29 @@ TEST_CASE(
   CHECK_THAT(r.err, ContainsSubstring("Retry"));
 }
 
+TEST_CASE("serve --http3 on port 0 takes a port free on UDP too, on a host busy with UDP",
+          "[serve][h3][quic][serial]") {
+  // Half the ephemeral UDP ports are taken: the TCP port the kernel picks is
+  // then taken on UDP about half the time, and serve used to fail (exit 7)
+  // after announcing a port it could not serve QUIC on.
+  Process squatter(SLUICE_PYTHON3 " " SLUICE_SOURCE_DIR "/tests/e2e/peers/udp_port_squatter.py");
+  REQUIRE(wait_until([&] { return squatter.out().find("squatting") != std::string::npos; }, 30000));
+  INFO(squatter.out());
+  for (int i = 0; i < 6; ++i) {
+    INFO("server " << i);
+    Server s("--http3", true);
+    INFO(s.proc.log());
+    REQUIRE(s.port > 0);
+    REQUIRE(s.proc.running());
+    auto r =
+        sh(get("-s --http3-only -k -o /dev/null -w '%{http_version}' " + s.base + "/bytes/10"));
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "3");
+  }
+  squatter.signal(SIGTERM);
+  CHECK(squatter.wait(10) == 0);
+}
+
 TEST_CASE("serve --http3: memory stays bounded during a handshake flood", "[serve][h3][quic]") {
   H3Server s("--quic-max-handshakes 100");
   long before = rss_kb(s.srv.proc.pid());

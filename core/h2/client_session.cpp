@@ -205,14 +205,7 @@ int H2ClientSession::on_header(nghttp2_session*, const nghttp2_frame* frame, con
     std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
     return 0;
   }
-  s->resp.header_bytes += namelen + valuelen + 4;  // as if "name: value\r\n"
-  if (s->keep_fields) {
-    (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
-  } else if (!s->head_done && n == "content-length") {  // a short body is still told apart
-    uint64_t length = 0;
-    if (std::from_chars(v.data(), v.data() + v.size(), length).ec == std::errc())
-      s->resp.content_length = length;
-  }
+  take_response_field(s->resp, s->head_done, s->keep_fields, n, v);
   return 0;
 }
 

@@ -36,9 +36,7 @@ struct H3Callbacks {
       std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
       return 0;
     }
-    s->resp.header_bytes += n.size() + v.size() + 4;  // as if "name: value\r\n"
-    if (!s->keep_fields) return 0;
-    (s->head_done ? s->resp.trailers : s->resp.headers).add(std::string(n), std::string(v));
+    take_response_field(s->resp, s->head_done, s->keep_fields, n, v);
     return 0;
   }
 
@@ -212,26 +210,20 @@ void H3ClientSession::keep_spare(std::unique_ptr<Stream> s) {
   spare_.push_back(std::move(s));
 }
 
-// Keep in step with Stream's fields.
+// As a new Stream, but the buffers a request and its response fill keep their
+// capacity (as RequestHead::reset_keeping_capacity does for the server).
 void H3ClientSession::Stream::reuse() {
-  id = -1;
-  sink = nullptr;
-  resp.status = 0;
-  resp.reason.clear();
-  resp.headers.clear();
-  resp.trailers.clear();
-  resp.header_bytes = 0;
-  resp.content_length.reset();
-  body.clear();
-  body_given = false;
-  upload.release();
-  upload_out.clear();
-  upload_error.reset();
-  upload_full = false;
-  pending.clear();
-  unconsumed = uncredited = 0;
-  head_done = end_seen = aborted = false;
-  keep_fields = true;
+  Headers headers = std::move(resp.headers), trailers = std::move(resp.trailers);
+  std::string request_body = std::move(body), pending_body = std::move(pending);
+  *this = Stream{};
+  headers.clear();
+  trailers.clear();
+  request_body.clear();
+  pending_body.clear();
+  resp.headers = std::move(headers);
+  resp.trailers = std::move(trailers);
+  body = std::move(request_body);
+  pending = std::move(pending_body);
 }
 
 const ClientSessionStats& H3ClientSession::stats() const {

@@ -49,6 +49,25 @@ std::string RequestFields::trace_text(std::string_view version) const {
   return head;
 }
 
+namespace {
+
+void read_content_length(Response& resp, std::string_view value) {
+  uint64_t v = 0;
+  if (std::from_chars(value.data(), value.data() + value.size(), v).ec == std::errc())
+    resp.content_length = v;
+}
+
+}  // namespace
+
+void take_response_field(Response& resp, bool head_done, bool keep_fields, std::string_view name,
+                         std::string_view value) {
+  resp.header_bytes += name.size() + value.size() + 4;  // as if "name: value\r\n"
+  if (keep_fields)
+    (head_done ? resp.trailers : resp.headers).add(std::string(name), std::string(value));
+  else if (!head_done && name == "content-length")
+    read_content_length(resp, value);
+}
+
 void complete_header_section(Response& resp, bool& head_done, ResponseSink* sink) {
   if (head_done) {
     if (sink) sink->on_trailers(resp.trailers);
@@ -57,15 +76,12 @@ void complete_header_section(Response& resp, bool& head_done, ResponseSink* sink
   if (resp.status >= 100 && resp.status < 200) {
     if (sink) sink->on_informational(resp);
     resp.headers.clear();
+    resp.content_length.reset();  // one an interim head had, read without the fields
     return;
   }
   head_done = true;
   resp.header_bytes += 13;  // "HTTP/2 200\r\n" + the blank line
-  if (auto cl = resp.headers.get("content-length")) {
-    uint64_t v = 0;
-    if (std::from_chars(cl->data(), cl->data() + cl->size(), v).ec == std::errc())
-      resp.content_length = v;
-  }
+  if (auto cl = resp.headers.get("content-length")) read_content_length(resp, *cl);
   if (sink) sink->on_headers(resp);
 }
 

@@ -45,6 +45,13 @@ class RequestFields {
   std::string_view method_, target_;
 };
 
+// One field of a response head or of its trailers (:status aside), as an h2
+// or h3 session receives it: counted in header_bytes, and kept for the sink,
+// or, for a sink that wants no fields (wants_fields()), only its
+// Content-Length read (the h2 session's read wake-ups need it).
+void take_response_field(Response& resp, bool head_done, bool keep_fields, std::string_view name,
+                         std::string_view value);
+
 // A stream's header section is complete: trailers (after the final head),
 // an informational (1xx) head, or the final head, whose Content-Length it
 // reads. Tells the sink (nullptr: a cancelled stream) and updates head_done.

@@ -42,35 +42,47 @@ run_once() {
     'BEGIN {printf "%s %.0f %s\n", rps, (ticks > 0 ? n / (ticks / hz) : 0), err}'
 }
 
+# measure_rounds: ROUNDS rounds, the servers taking turns (a drift in the shared
+# machine's speed hits both alike); per server the median req/s and requests
+# per server-CPU-second in M_RPS and M_EFF, the errors in M_ERRS and each
+# run's req/s in M_RUNS
+declare -A M_RPS M_EFF M_ERRS M_RUNS
+measure_rounds() {
+  local server r e x runs_eff
+  declare -A effs
+  M_RUNS=() M_ERRS=([sluice]=0 [gtlsserver]=0)
+  for _ in $(seq "$ROUNDS"); do
+    for server in sluice gtlsserver; do
+      read -r r e x < <(run_once "https://127.0.0.1:${PORT[$server]}/bytes/100" "${PID[$server]}")
+      M_RUNS[$server]+="$r " effs[$server]+="$e " M_ERRS[$server]=$((M_ERRS[$server] + x))
+    done
+  done
+  for server in sluice gtlsserver; do
+    M_RPS[$server]=$(tr ' ' '\n' <<<"${M_RUNS[$server]}" | grep . | median)
+    M_EFF[$server]=$(tr ' ' '\n' <<<"${effs[$server]}" | grep . | median)
+  done
+}
+
 json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"load\":\"sluice bench --http3-only -t1 -c64 -m10\",\"servers\":{"
-# Both servers stay up (an idle one costs nothing) and take turns round by
-# round, so a drift in the shared machine's speed hits both alike.
-declare -A RPS EFF PORT PID RUNS_RPS RUNS_EFF ERRS
+# Both servers stay up (an idle one costs nothing) and take turns round by round.
+declare -A PORT PID
 for server in sluice gtlsserver; do
   PORT[$server]=$(free_port)
   # gtlsserver serves the file bytes/100; sluice generates /bytes/100
   start_h3_server $server "${PORT[$server]}" "$tmp"
   PID[$server]=$LAST_PID
   load --http3-only -c 64 -m 10 -n 20000 "https://127.0.0.1:${PORT[$server]}/bytes/100"  # warm-up
-  ERRS[$server]=0
 done
-for _ in $(seq "$ROUNDS"); do
-  for server in sluice gtlsserver; do
-    read -r r e x < <(run_once "https://127.0.0.1:${PORT[$server]}/bytes/100" "${PID[$server]}")
-    RUNS_RPS[$server]+="$r " RUNS_EFF[$server]+="$e " ERRS[$server]=$((ERRS[$server] + x))
-  done
-done
+measure_rounds
 for server in sluice gtlsserver; do
-  RPS[$server]=$(tr ' ' '\n' <<<"${RUNS_RPS[$server]}" | grep . | median)
-  EFF[$server]=$(tr ' ' '\n' <<<"${RUNS_EFF[$server]}" | grep . | median)
   printf 'h3 %-10s %8.0f req/s  %8.0f req per server-CPU-s  (errors %s; runs: %s)\n' \
-    "$server" "${RPS[$server]}" "${EFF[$server]}" "${ERRS[$server]}" "${RUNS_RPS[$server]}"
-  json+="\"$server\":{\"rps\":${RPS[$server]},\"req_per_server_cpu_s\":${EFF[$server]},\"errors\":${ERRS[$server]}},"
+    "$server" "${M_RPS[$server]}" "${M_EFF[$server]}" "${M_ERRS[$server]}" "${M_RUNS[$server]}"
+  json+="\"$server\":{\"rps\":${M_RPS[$server]},\"req_per_server_cpu_s\":${M_EFF[$server]},\"errors\":${M_ERRS[$server]}},"
 done
-json="${json%,}},\"rps_ratio\":$(ratio "${RPS[sluice]}" "${RPS[gtlsserver]}"),"
-json+="\"efficiency_ratio\":$(ratio "${EFF[sluice]}" "${EFF[gtlsserver]}"),"
+json="${json%,}},\"rps_ratio\":$(ratio "${M_RPS[sluice]}" "${M_RPS[gtlsserver]}"),"
+json+="\"efficiency_ratio\":$(ratio "${M_EFF[sluice]}" "${M_EFF[gtlsserver]}"),"
 printf 'sluice serve vs gtlsserver: req/s x%s, requests per server-CPU-second x%s\n' \
-  "$(ratio "${RPS[sluice]}" "${RPS[gtlsserver]}")" "$(ratio "${EFF[sluice]}" "${EFF[gtlsserver]}")"
+  "$(ratio "${M_RPS[sluice]}" "${M_RPS[gtlsserver]}")" "$(ratio "${M_EFF[sluice]}" "${M_EFF[gtlsserver]}")"
 
 # Two supplements, with the servers the bottleneck. On a 2-core machine the
 # one-core generator is the ceiling of the figures above (sluice serve ran
@@ -85,28 +97,20 @@ printf 'sluice serve vs gtlsserver: req/s x%s, requests per server-CPU-second x%
 #   the core left to the server): 1.3-1.45x by req/s in trials.
 # bound_runs KEY: ROUNDS rounds of both servers; their medians under "KEY" in the JSON
 bound_runs() {
-  local key=$1 server r e x
-  declare -A B_RPS B_EFF B_ERRS=([sluice]=0 [gtlsserver]=0)
-  for _ in $(seq "$ROUNDS"); do
-    for server in sluice gtlsserver; do
-      read -r r e x < <(run_once "https://127.0.0.1:${PORT[$server]}/bytes/100" "${PID[$server]}")
-      B_RPS[$server]+="$r " B_EFF[$server]+="$e " B_ERRS[$server]=$((B_ERRS[$server] + x))
-    done
-  done
+  local key=$1 server
+  measure_rounds
   json+="\"$key\":{"
   for server in sluice gtlsserver; do
-    B_RPS[$server]=$(tr ' ' '\n' <<<"${B_RPS[$server]}" | grep . | median)
-    B_EFF[$server]=$(tr ' ' '\n' <<<"${B_EFF[$server]}" | grep . | median)
     printf '%s: h3 %-10s %8.0f req/s  %8.0f req per server-CPU-s  (errors %s)\n' \
-      "$key" "$server" "${B_RPS[$server]}" "${B_EFF[$server]}" "${B_ERRS[$server]}"
-    json+="\"$server\":{\"rps\":${B_RPS[$server]},\"req_per_server_cpu_s\":${B_EFF[$server]},"
-    json+="\"errors\":${B_ERRS[$server]}},"
+      "$key" "$server" "${M_RPS[$server]}" "${M_EFF[$server]}" "${M_ERRS[$server]}"
+    json+="\"$server\":{\"rps\":${M_RPS[$server]},\"req_per_server_cpu_s\":${M_EFF[$server]},"
+    json+="\"errors\":${M_ERRS[$server]}},"
   done
-  json+="\"rps_ratio\":$(ratio "${B_RPS[sluice]}" "${B_RPS[gtlsserver]}"),"
-  json+="\"efficiency_ratio\":$(ratio "${B_EFF[sluice]}" "${B_EFF[gtlsserver]}")},"
+  json+="\"rps_ratio\":$(ratio "${M_RPS[sluice]}" "${M_RPS[gtlsserver]}"),"
+  json+="\"efficiency_ratio\":$(ratio "${M_EFF[sluice]}" "${M_EFF[gtlsserver]}")},"
   printf '%s: sluice serve vs gtlsserver: req/s x%s, requests per server-CPU-second x%s\n' \
-    "$key" "$(ratio "${B_RPS[sluice]}" "${B_RPS[gtlsserver]}")" \
-    "$(ratio "${B_EFF[sluice]}" "${B_EFF[gtlsserver]}")"
+    "$key" "$(ratio "${M_RPS[sluice]}" "${M_RPS[gtlsserver]}")" \
+    "$(ratio "${M_EFF[sluice]}" "${M_EFF[gtlsserver]}")"
 }
 
 CAP_PCT=${CAP_PCT:-60}

@@ -43,13 +43,12 @@ CommandSpec bench_spec(BenchArgs& a) {
       "soon as one completes. Open model (--rate): requests fall due at fixed intervals whatever "
       "the server does, from when the connections are set up (at most 2 s after the start, as "
       "wrk2 starts its clock once connected); latency is reported from when each was due "
-      "(coordinated omission "
-      "corrected, like wrk2) and from when it was sent. One event loop per thread, connections "
-      "spread over them, nothing shared while running. Several URLs (one origin) are used "
-      "round-robin. `sluice bench merge A.json B.json...` adds results of shards exactly. "
-      "`sluice bench report A.json B.json... -o report.html` draws them in one self-contained "
-      "HTML page: latency by percentile, corrected vs uncorrected, requests and errors over "
-      "time.";
+      "(coordinated omission corrected, like wrk2) and from when it was sent. One event loop per "
+      "thread, connections spread over them, nothing shared while running. Several URLs (one "
+      "origin) are used round-robin. `sluice bench merge A.json B.json...` adds results of shards "
+      "exactly. `sluice bench report A.json B.json... -o report.html` draws them in one "
+      "self-contained HTML page: latency by percentile, corrected vs uncorrected, requests and "
+      "errors over time.";
   s.options = {
       value("urls", "URL", "URLs to load (or: merge FILE..., report FILE...)", a.urls),
       value("-c,--connections", "N", "Connections in all (default 10)", a.connections),

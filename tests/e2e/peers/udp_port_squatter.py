@@ -1,8 +1,8 @@
 """Holds UDP sockets on half the odd ports of the ephemeral range on
 127.0.0.1, as a host busy with QUIC clients might: Linux gives bind() to
 port 0 odd ports (and connect() even ones), so a TCP port the kernel picks
-for a listener is then taken on UDP about half the time. Prints "squatting N" once bound, and ends
-on SIGTERM or by itself after a minute."""
+for a listener is then taken on UDP about half the time. Prints "squatting N"
+once bound, and ends on SIGTERM or by itself after a minute."""
 import resource
 import signal
 import socket
@@ -11,7 +11,7 @@ import time
 
 
 def main():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         low, high = (int(x) for x in f.read().split())

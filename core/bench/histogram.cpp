@@ -143,7 +143,8 @@ std::int64_t Histogram::lowest_equivalent(std::int64_t v) const noexcept {
 }
 
 std::int64_t Histogram::highest_equivalent(std::int64_t v) const noexcept {
-  return lowest_equivalent(v) + equivalent_range(v) - 1;
+  // The range's top may be 2^63: its last value is not, but the sum on the way is.
+  return lowest_equivalent(v) + (equivalent_range(v) - 1);
 }
 
 std::int64_t Histogram::median_equivalent(std::int64_t v) const noexcept {

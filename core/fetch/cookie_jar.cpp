@@ -185,7 +185,10 @@ void CookieJar::load(std::string_view text, std::time_t now) {
   while (!text.empty()) {
     auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
-    if (line.ends_with('\r')) line.remove_suffix(1);
+    // CRs and blanks at the end in any mix ("v\r\r", "v\r \r"): the value
+    // -c writes back must end where the one read did.
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
     line = trim_ows(line);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (line.size() > 11 && iequals(line.substr(0, 11), "set-cookie:")) {

@@ -23,7 +23,9 @@ Result<std::size_t> BodyDecoder::pump(const std::function<bool()>& room,
     // input left: it is asked again before the body counts as decoded.
     more_ = chunk_.size() == kDecodedChunk;
     if (!chunk_.empty() && !emit(chunk_)) break;
-    if (decoder_->finished() && chunk_.empty()) {  // what follows the coded stream is ignored
+    // What follows the coded stream's end, and that the decoder will not
+    // take, is ignored (zstd takes another frame; gzip ignores the rest).
+    if (decoder_->finished() && n == 0 && chunk_.empty()) {
       used += coded_.size() - at_;
       at_ = coded_.size();
     }

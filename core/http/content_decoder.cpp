@@ -5,6 +5,8 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdint>
+
 #include "core/http/headers.hpp"
 
 namespace sluice {
@@ -114,6 +116,17 @@ class BrotliDecoder final : public ContentDecoder {
   bool done_ = false;
 };
 
+// A frame's first four bytes: RFC 8878's magic number or a skippable
+// frame's. libzstd also takes its pre-1.0 "legacy" frames, but only when the
+// magic number arrives in one piece: split across reads, the same bytes fail.
+// HTTP's zstd coding is RFC 8878's, so only its frames are taken, however the
+// body is split.
+bool is_rfc8878_magic(std::string_view four) {
+  uint32_t magic = 0;
+  for (int i = 3; i >= 0; --i) magic = magic << 8 | static_cast<unsigned char>(four[i]);
+  return magic == 0xFD2FB528u || (magic & 0xFFFFFFF0u) == 0x184D2A50u;
+}
+
 class ZstdDecoder final : public ContentDecoder {
  public:
   ZstdDecoder() : s_(ZSTD_createDStream()) {
@@ -127,6 +140,41 @@ class ZstdDecoder final : public ContentDecoder {
 
   Result<void> decode(std::string_view& in, std::string& out, std::size_t max_out) override {
     if (max_out == 0) return {};
+    if (at_frame_start_) {
+      if (!take_magic(in)) return {};
+      if (!is_rfc8878_magic(magic_))
+        return std::unexpected(corrupt("zstd", "not an RFC 8878 frame (unknown magic number)"));
+      at_frame_start_ = false;
+      magic_unfed_ = kMagicSize;
+    }
+    if (magic_unfed_ > 0) {  // libzstd has not taken all of the magic number yet
+      std::string_view magic = std::string_view(magic_).substr(kMagicSize - magic_unfed_);
+      std::size_t had = out.size();
+      auto r = feed(magic, out, max_out);
+      magic_unfed_ = magic.size();
+      if (!r || magic_unfed_ > 0) return r;
+      magic_.clear();
+      max_out -= out.size() - had;
+      if (max_out == 0) return {};
+    }
+    return feed(in, out, max_out);
+  }
+  bool finished() const override { return frame_done_; }
+
+ private:
+  static constexpr std::size_t kMagicSize = 4;
+
+  // Gathers a frame's magic number from the front of `in`; true once whole.
+  bool take_magic(std::string_view& in) {
+    while (magic_.size() < kMagicSize && !in.empty()) {
+      magic_ += in.front();
+      in.remove_prefix(1);
+      frame_done_ = false;
+    }
+    return magic_.size() == kMagicSize;
+  }
+
+  Result<void> feed(std::string_view& in, std::string& out, std::size_t max_out) {
     std::size_t start = out.size();
     out.resize(start + max_out);
     ZSTD_inBuffer src{in.data(), in.size(), 0};
@@ -135,17 +183,19 @@ class ZstdDecoder final : public ContentDecoder {
     in.remove_prefix(src.pos);
     out.resize(start + dst.pos);
     if (ZSTD_isError(rv)) return std::unexpected(corrupt("zstd", ZSTD_getErrorName(rv)));
-    // 0: a frame ended and everything of it was flushed. Another frame may
-    // follow (zstd streams can be concatenated), which clears this again.
+    // 0: a frame ended and everything of it was flushed (libzstd stops
+    // there). Another frame may follow: zstd streams can be concatenated.
     // A call that moved nothing (asked for output that was not there) says
     // nothing new about the frame.
     if (src.pos > 0 || dst.pos > 0) frame_done_ = rv == 0;
+    if (frame_done_) at_frame_start_ = true;
     return {};
   }
-  bool finished() const override { return frame_done_; }
 
- private:
   ZSTD_DStream* s_;
+  std::string magic_;  // a frame's first bytes, checked before libzstd sees them
+  bool at_frame_start_ = true;
+  std::size_t magic_unfed_ = 0;  // of magic_, what libzstd has still to take
   bool frame_done_ = false;
 };
 

@@ -18,7 +18,8 @@ class ContentDecoder {
   // Decodes from the front of `in` (advancing it past what was used) and
   // appends at most max_out bytes to `out`. Fails on corrupt input.
   virtual Result<void> decode(std::string_view& in, std::string& out, std::size_t max_out) = 0;
-  // The encoded stream's end was seen (input after it is ignored).
+  // The encoded stream's end was seen. zstd's may go on with another frame,
+  // which it then takes; the others take nothing after it (it is ignored).
   virtual bool finished() const = 0;
 };
 

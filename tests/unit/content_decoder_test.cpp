@@ -125,3 +125,31 @@ TEST_CASE("content decoders: a cut, corrupt or unknown body is told apart", "[co
   BodyDecoder empty(make_content_decoder("gzip"));  // a HEAD or 204: nothing to decode
   CHECK(empty.complete());
 }
+
+TEST_CASE("content decoders: zstd takes RFC 8878 frames, concatenated and skippable, only",
+          "[compressed]") {
+  std::string a = sample(50'000), b = sample(30'000);
+  // A skippable frame: magic 0x184D2A5?, a 4-byte size, that many bytes.
+  std::string skippable("\x5A\x2A\x4D\x18\x03\x00\x00\x00xyz", 11);
+  std::string coded = encode("zstd", a) + skippable + encode("zstd", b);
+  for (std::size_t piece : {std::size_t{1}, std::size_t{3}, coded.size()}) {
+    INFO("pieces of " << piece);
+    bool complete = false;
+    CHECK(decode_all("zstd", coded, piece, 3, complete) == a + b);
+    CHECK(complete);
+  }
+  // A pre-1.0 ("legacy") zstd frame: libzstd would take one whose magic
+  // number came in one read but not one split across reads. Neither is
+  // RFC 8878's, so both fail alike.
+  std::string legacy("\x26\xb5\x2f\xfd\x04\x20\xea", 7);
+  for (std::size_t piece : {std::size_t{1}, std::size_t{2}, legacy.size()}) {
+    INFO("legacy frame in pieces of " << piece);
+    BodyDecoder d(make_content_decoder("zstd"));
+    bool ok = true;
+    for (std::size_t at = 0; at < legacy.size() && ok; at += piece) {
+      d.add(legacy.substr(at, piece));
+      ok = d.pump([] { return true; }, [](std::string_view) { return true; }).has_value();
+    }
+    CHECK_FALSE(ok);
+  }
+}

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fn_handler.hpp"
 #include "test_pipe.hpp"
 
 using sluice::Clock;
@@ -19,15 +20,7 @@ using sluice::Loop;
 using sluice::Millis;
 using sluice::TimerId;
 
-namespace {
-
-struct FnHandler : IoHandler {
-  std::function<void(uint32_t)> fn;
-  explicit FnHandler(std::function<void(uint32_t)> f) : fn(std::move(f)) {}
-  void on_io(uint32_t events) override { fn(events); }
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("Loop: run() returns at once when there is nothing to wait for", "[loop]") {
   Loop loop;

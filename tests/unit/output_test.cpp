@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 
+#include "fn_handler.hpp"
 #include "test_pipe.hpp"
 
 using sluice::Errc;
@@ -24,12 +25,6 @@ namespace {
 void ignore_sigpipe() {
   ::signal(SIGPIPE, SIG_IGN);
 }
-
-struct FnHandler : IoHandler {
-  std::function<void(uint32_t)> fn;
-  explicit FnHandler(std::function<void(uint32_t)> f) : fn(std::move(f)) {}
-  void on_io(uint32_t events) override { fn(events); }
-};
 
 bool nonblocking(int fd) {
   return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;

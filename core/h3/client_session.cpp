@@ -1,10 +1,14 @@
 #include "core/h3/client_session.hpp"
 
-#include <charconv>
+#include <fmt/format.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "core/h3/h3_frame.hpp"
 #include "core/http/stream_fields.hpp"
-#include "core/util/small_alloc.hpp"
 
 namespace sluice::h3 {
 
@@ -12,127 +16,147 @@ namespace {
 
 constexpr uint32_t kCreditSteps = 2;            // window updates per stream window consumed
 constexpr std::size_t kMaxPending = 64 * 1024;  // body bytes gathered before the sink sees them
-// -T bytes handed to nghttp3 and not yet acknowledged, per stream: enough to
-// keep loopback busy between acknowledgements, and the bound on what a slow
+// -T bytes queued and not yet acknowledged, per stream: enough to keep
+// loopback busy between acknowledgements, and the bound on what a slow
 // server makes us hold.
 constexpr std::size_t kUploadInFlight = 1024 * 1024;
+constexpr std::size_t kUploadRead = 16 * 1024;  // -T bytes per DATA frame
+constexpr int kPeekBlocks = 96;
+
+bool client_bidi(int64_t id) {
+  return (id & 0x3) == 0;
+}
+bool server_uni(int64_t id) {
+  return (id & 0x3) == 3;
+}
+
+// A frame's header (type, length) in front of its payload.
+void append_frame_header(std::string& out, uint64_t type, uint64_t length) {
+  uint8_t buf[16];
+  uint8_t* p = put_varint(buf, type);
+  p = put_varint(p, length);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(p - buf));
+}
 
 }  // namespace
 
-// nghttp3's C callbacks, forwarding to the session.
-struct H3Callbacks {
-  static H3ClientSession& self(void* user) { return *static_cast<H3ClientSession*>(user); }
-  // Request streams carry their Stream (submit); the others (control, QPACK) none.
-  static H3ClientSession::Stream* of(void* stream_user) {
-    return static_cast<H3ClientSession::Stream*>(stream_user);
-  }
+// One request and its response. The request's bytes stay where ngtcp2 can
+// refer to them until the server acknowledges them: `out` (the HEADERS
+// frame, and an in-memory body as one DATA frame) is built whole at submit
+// and never grows; -T's DATA frames queue in upload_out, whose blocks never
+// move, and leave it as they are acknowledged.
+struct H3ClientSession::Stream final : ResponseReader::Handler {
+  explicit Stream(H3ClientSession* owner) : session(owner) {}
+  void reuse();  // as new for another request, its buffers keeping their capacity
 
-  static int recv_header(nghttp3_conn*, int64_t, int32_t token, nghttp3_rcbuf* name,
-                         nghttp3_rcbuf* value, uint8_t, void*, void* stream_user) {
-    auto* s = of(stream_user);
-    if (!s) return 0;
-    std::string_view n = rcbuf_view(name), v = rcbuf_view(value);
-    if (token == NGHTTP3_QPACK_TOKEN__STATUS) {
-      std::from_chars(v.data(), v.data() + v.size(), s->resp.status);
-      return 0;
-    }
-    take_response_field(s->resp, s->head_done, s->keep_fields, n, v);
-    return 0;
-  }
+  H3ClientSession* session;
+  int64_t id = -1;
+  ResponseSink* sink = nullptr;  // nullptr once cancelled
+  Response resp{.status = 0, .version_major = 3, .version_minor = 0};
+  ResponseReader reader;
+  bool keep_fields = true;  // the sink reads more than the status and sizes (bench's does not)
 
-  static int end_headers(nghttp3_conn*, int64_t id, int fin, void* user, void* stream_user) {
-    auto& session = self(user);
-    if (auto* s = of(stream_user)) {
-      session.headers_complete(id, *s);
-      if (fin) s->end_seen = true;
-    }
-    return 0;
-  }
+  // Out.
+  std::string out;
+  bool has_upload = false, upload_ended = false, upload_waiting = false;
+  BodyHold upload;
+  ChainBuffer upload_out;
+  std::optional<Error> upload_error;  // the source failed: the stream is reset
+  uint64_t sent = 0, acked = 0;  // bytes of out, then of the upload, given to ngtcp2 / acknowledged
+  std::size_t offered = 0;       // in the last chunk filled
+  bool fin_offered = false, fin_sent = false;
+  bool blocked = false, write_shut = false, in_ready = false;
 
-  static int recv_data(nghttp3_conn*, int64_t id, const uint8_t* data, size_t len, void* user,
-                       void* stream_user) {
-    auto& session = self(user);
-    if (auto* s = of(stream_user))
-      session.take_body(id, *s, {reinterpret_cast<const char*>(data), len});
-    return 0;
-  }
+  // In. Body bytes of this read batch, handed to the sink in one piece:
+  // QUIC delivers a packet's worth (~1.2 KB) per call, too little per write(2).
+  std::string pending;
+  std::size_t unconsumed = 0;  // received, not yet taken by the consumer
+  std::size_t uncredited = 0;  // taken by the consumer, window not yet returned
+  bool head_done = false, aborted = false;
+  std::optional<uint64_t> reset_code;  // the server reset its side with this
+  std::optional<Error> fault;          // the response broke the rules: the stream was reset
 
-  // Bytes nghttp3 held back (a QPACK-blocked header block) and has now read.
-  static int deferred_consume(nghttp3_conn*, int64_t id, size_t n, void* user, void*) {
-    self(user).quic_->extend_stream(id, n);
-    return 0;
+  // ResponseReader::Handler
+  void on_field(std::string_view name, std::string_view value) override {
+    take_response_field(resp, head_done, keep_fields, name, value);
   }
+  void on_section(int status) override { session->section_done(*this, status); }
+  void on_data(std::span<const uint8_t> bytes) override { session->take_body(*this, bytes); }
 
-  static int end_stream(nghttp3_conn*, int64_t, void*, void* stream_user) {
-    if (auto* s = of(stream_user)) s->end_seen = true;
-    return 0;
+  // Sending, for the session's next_chunk and chunk_* calls.
+  uint64_t upload_front() const { return std::max<uint64_t>(acked, out.size()); }
+  uint64_t queued() const { return upload_front() + upload_out.size(); }
+  bool upload_can_grow() const {
+    return has_upload && !upload_ended && !upload_waiting && sent == queued() &&
+           upload_out.size() < kUploadInFlight;
   }
-
-  static int stream_close(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
-    self(user).stream_closed(id, code);
-    return 0;
+  bool sendable() const {
+    if (write_shut || blocked || fin_sent) return false;
+    return sent < queued() || !has_upload || upload_ended || upload_can_grow();
   }
-
-  static int stop_sending(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
-    ngtcp2_conn_shutdown_stream_read(self(user).quic_->conn(), 0, id, code);
-    return 0;
-  }
-
-  static int reset_stream(nghttp3_conn*, int64_t id, uint64_t code, void* user, void*) {
-    ngtcp2_conn_shutdown_stream_write(self(user).quic_->conn(), 0, id, code);
-    return 0;
-  }
-
-  // The server's GOAWAY: no new requests on this connection.
-  static int shutdown(nghttp3_conn*, int64_t id, void* user) {
-    auto& session = self(user);
-    session.goaway_ = true;
-    if (session.cfg_.trace)
-      session.cfg_.trace('*', fmt::format("HTTP/3 GOAWAY received (id {})", id));
-    return 0;
-  }
-
-  static nghttp3_ssize read_body(nghttp3_conn*, int64_t id, nghttp3_vec* vec, size_t veccnt,
-                                 uint32_t* flags, void* user, void* stream_user) {
-    auto* s = of(stream_user);
-    if (s && s->upload && veccnt > 0) return self(user).read_upload(id, *s, vec, flags);
-    *flags |= NGHTTP3_DATA_FLAG_EOF;
-    if (!s || s->body_given || s->body.empty() || veccnt == 0) return 0;
-    // The whole body at once: it stays in the Stream until the stream closes,
-    // which is after the server acknowledged it.
-    s->body_given = true;
-    vec[0].base = reinterpret_cast<uint8_t*>(s->body.data());
-    vec[0].len = s->body.size();
-    return 1;
-  }
-
-  // Body bytes nghttp3 gave to QUIC that the server has now acknowledged.
-  static int acked_stream_data(nghttp3_conn*, int64_t id, uint64_t n, void* user,
-                               void* stream_user) {
-    auto& session = self(user);
-    if (auto* s = of(stream_user)) session.upload_acked(id, *s, n);
-    return 0;
-  }
+  void fill(StreamChunk& chunk);
+  void written(std::size_t n);
+  void acknowledged(uint64_t n);
 };
 
-const nghttp3_callbacks& H3ClientSession::callbacks() {
-  static const nghttp3_callbacks cb = [] {
-    nghttp3_callbacks c{};
-    c.stream_close = H3Callbacks::stream_close;
-    c.recv_data = H3Callbacks::recv_data;
-    c.deferred_consume = H3Callbacks::deferred_consume;
-    c.recv_header = H3Callbacks::recv_header;
-    c.end_headers = H3Callbacks::end_headers;
-    c.recv_trailer = H3Callbacks::recv_header;
-    c.end_trailers = H3Callbacks::end_headers;
-    c.stop_sending = H3Callbacks::stop_sending;
-    c.end_stream = H3Callbacks::end_stream;
-    c.reset_stream = H3Callbacks::reset_stream;
-    c.shutdown = H3Callbacks::shutdown;
-    c.acked_stream_data = H3Callbacks::acked_stream_data;
-    return c;
-  }();
-  return cb;
+void H3ClientSession::Stream::reuse() {
+  Headers headers = std::move(resp.headers), trailers = std::move(resp.trailers);
+  std::string out_bytes = std::move(out), pending_body = std::move(pending);
+  *this = Stream(session);
+  headers.clear();
+  trailers.clear();
+  out_bytes.clear();
+  pending_body.clear();
+  resp.headers = std::move(headers);
+  resp.trailers = std::move(trailers);
+  out = std::move(out_bytes);
+  pending = std::move(pending_body);
+}
+
+// The bytes not yet given to ngtcp2, as vectors: the rest of `out`, then the
+// upload's queued frames past those in flight.
+void H3ClientSession::Stream::fill(StreamChunk& chunk) {
+  if (upload_can_grow()) session->pull_upload(*this);
+  chunk.stream_id = id;
+  chunk.count = 0;
+  offered = 0;
+  auto add = [&](const void* p, std::size_t len) {
+    chunk.vecs[chunk.count++] = {static_cast<uint8_t*>(const_cast<void*>(p)), len};
+    offered += len;
+  };
+  if (sent < out.size()) add(out.data() + sent, out.size() - sent);
+  if (has_upload && sent + offered < queued()) {
+    std::size_t skip = static_cast<std::size_t>(sent + offered - upload_front());
+    // Blocks from the front, sent ones too: kUploadInFlight keeps the queue
+    // to about 64 of them, so kPeekBlocks sees past those in flight.
+    iovec iov[kPeekBlocks];
+    int blocks = upload_out.peek(iov, kPeekBlocks);
+    for (int i = 0; i < blocks && chunk.count < StreamChunk::kMaxVecs; ++i) {
+      if (skip >= iov[i].iov_len) {
+        skip -= iov[i].iov_len;
+        continue;
+      }
+      add(static_cast<char*>(iov[i].iov_base) + skip, iov[i].iov_len - skip);
+      skip = 0;
+    }
+  }
+  fin_offered = (!has_upload || upload_ended) && sent + offered == queued();
+  chunk.fin = fin_offered;
+  if (chunk.count == 0 && !fin_offered) chunk.stream_id = -1;  // waits for the source or acks
+}
+
+void H3ClientSession::Stream::written(std::size_t n) {
+  sent += n;
+  if (fin_offered && n == offered) fin_sent = true;
+}
+
+// Acknowledged bytes of the upload leave its queue; a full queue has room
+// again.
+void H3ClientSession::Stream::acknowledged(uint64_t n) {
+  uint64_t front = upload_front();
+  acked += n;
+  upload_out.consume(static_cast<std::size_t>(upload_front() - front));
+  if (has_upload && sendable()) session->want_send(*this);
 }
 
 H3ClientSession::H3ClientSession(Loop& loop, H3ClientConfig cfg, uint64_t stream_window,
@@ -154,28 +178,11 @@ H3ClientSession::~H3ClientSession() {
   *alive_ = false;
   for (auto& s : open_) s->sink = nullptr;
   quic_.reset();  // its CONNECTION_CLOSE goes out; no callback reaches us after this
-  if (h3_) nghttp3_conn_del(h3_);
 }
 
-// The control stream and the two QPACK streams, as RFC 9114 6.2 requires of
-// both ends, once the handshake has told us the server's stream limits.
-Result<void> H3ClientSession::setup_http3() {
-  nghttp3_settings settings;
-  nghttp3_settings_default(&settings);
-  settings.qpack_max_dtable_capacity = 4096;
-  settings.qpack_blocked_streams = 100;
-  if (int rv = nghttp3_conn_client_new(&h3_, &callbacks(), &settings,
-                                       small_alloc::table<nghttp3_mem>(), this))
-    return std::unexpected(h3_error("set-up", rv));
-  ngtcp2_conn* conn = quic_->conn();
-  int64_t control, qenc, qdec;
-  if (ngtcp2_conn_open_uni_stream(conn, &control, nullptr) != 0 ||
-      ngtcp2_conn_open_uni_stream(conn, &qenc, nullptr) != 0 ||
-      ngtcp2_conn_open_uni_stream(conn, &qdec, nullptr) != 0)
-    return fail(Errc::http3, "HTTP/3 set-up: the server allows too few unidirectional streams");
-  if (auto r = check_h3("control stream", nghttp3_conn_bind_control_stream(h3_, control)); !r)
-    return r;
-  return check_h3("QPACK streams", nghttp3_conn_bind_qpack_streams(h3_, qenc, qdec));
+std::unexpected<Error> H3ClientSession::connection_error(uint64_t code, std::string_view what) {
+  close_code_ = code;
+  return fail(Errc::http3, fmt::format("HTTP/3: {}", what));
 }
 
 H3ClientSession::Stream* H3ClientSession::stream(int64_t id) {
@@ -187,7 +194,7 @@ H3ClientSession::Stream* H3ClientSession::stream(int64_t id) {
 H3ClientSession::Stream& H3ClientSession::open_stream(int64_t id) {
   std::unique_ptr<Stream> s;
   if (spare_.empty()) {
-    s = std::make_unique<Stream>();
+    s = std::make_unique<Stream>(this);
   } else {
     s = std::move(spare_.back());
     spare_.pop_back();
@@ -202,28 +209,14 @@ std::unique_ptr<H3ClientSession::Stream> H3ClientSession::take_stream(int64_t id
   std::unique_ptr<Stream> s = std::move(*it);
   *it = std::move(open_.back());
   open_.pop_back();
+  turns_.remove(*s);
+  if (filling_ == s.get()) filling_ = nullptr;
   return s;
 }
 
 void H3ClientSession::keep_spare(std::unique_ptr<Stream> s) {
   s->reuse();
   spare_.push_back(std::move(s));
-}
-
-// As a new Stream, but the buffers a request and its response fill keep their
-// capacity (as RequestHead::reset_keeping_capacity does for the server).
-void H3ClientSession::Stream::reuse() {
-  Headers headers = std::move(resp.headers), trailers = std::move(resp.trailers);
-  std::string request_body = std::move(body), pending_body = std::move(pending);
-  *this = Stream{};
-  headers.clear();
-  trailers.clear();
-  request_body.clear();
-  pending_body.clear();
-  resp.headers = std::move(headers);
-  resp.trailers = std::move(trailers);
-  body = std::move(request_body);
-  pending = std::move(pending_body);
 }
 
 const ClientSessionStats& H3ClientSession::stats() const {
@@ -233,100 +226,100 @@ const ClientSessionStats& H3ClientSession::stats() const {
 }
 
 bool H3ClientSession::can_submit() const {
-  return h3_ && !closed_ && !goaway_ && ngtcp2_conn_get_streams_bidi_left(quic_->conn()) > 0 &&
+  return control_.opened() && !closed_ && !goaway_ &&
+         ngtcp2_conn_get_streams_bidi_left(quic_->conn()) > 0 &&
          open_.size() < cfg_.max_concurrent_streams;
 }
 
 Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink) {
   if (!can_submit()) return fail(Errc::internal, "HTTP/3 session cannot take a stream now");
+  Stream& s = open_stream(-1);
   int64_t id = -1;
-  if (int rv = ngtcp2_conn_open_bidi_stream(quic_->conn(), &id, nullptr); rv != 0)
+  if (int rv = ngtcp2_conn_open_bidi_stream(quic_->conn(), &id, &s); rv != 0) {
+    keep_spare(take_stream(-1));
     return fail(Errc::send_failed,
                 fmt::format("HTTP/3: cannot open a stream: {}", ngtcp2_strerror(rv)));
-  RequestFields fields(req);
-  auto nv = fields.as<nghttp3_nv>(NGHTTP3_NV_FLAG_NONE);
-  Stream& s = open_stream(id);
+  }
+  s.id = id;
   s.sink = &sink;
   s.keep_fields = sink.wants_fields();
-  if (req.upload)
+  s.reader.start(req.method == "HEAD");
+  RequestFields fields(req);
+  std::string& section = scratch_;
+  section.clear();
+  qpack::begin_section(section);
+  for (const auto& [name, value] : fields.list()) qpack::encode_field(section, name, value);
+  append_frame_header(s.out, frame_type::kHeaders, section.size());
+  s.out += section;
+  if (req.upload) {
+    s.has_upload = true;
     s.upload = BodyHold(body_of(req));  // rewound: a redirect or a retry sends it again
-  else if (req.has_body)
-    s.body = req.body;
-  nghttp3_data_reader reader{H3Callbacks::read_body};
-  int rv = nghttp3_conn_submit_request(h3_, id, nv.data(), nv.size(),
-                                       req.has_body ? &reader : nullptr, &s);
-  if (rv != 0) {
-    keep_spare(take_stream(id));
-    ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, h3err::kInternal);
-    return std::unexpected(h3_error("request", rv));
+  } else if (req.has_body && !req.body.empty()) {
+    append_frame_header(s.out, frame_type::kData, req.body.size());
+    s.out += req.body;
   }
   if (cfg_.trace) {
     cfg_.trace('*', fmt::format("[HTTP/3] [{}] OPENED stream for {}", id, req.url.str()));
     cfg_.trace('>', fields.trace_text("HTTP/3"));
   }
-  quic_->schedule_write();
+  want_send(s);
   return static_cast<StreamId>(id);
 }
 
-// One block of -T's source per call, into the bytes kept until acknowledged.
-// A source with nothing yet, or a full budget, blocks the stream until
-// wait_for_upload or upload_acked resumes it.
-nghttp3_ssize H3ClientSession::read_upload(int64_t id, Stream& s, nghttp3_vec* vec,
-                                           uint32_t* flags) {
-  if (s.upload_out.size() >= kUploadInFlight) {
-    s.upload_full = true;
-    return NGHTTP3_ERR_WOULDBLOCK;
-  }
-  std::span<char> room = s.upload_out.tail_room();
-  auto n = s.upload->read(room);
-  if (!n) {  // reset from the loop, not inside nghttp3's write; stream_closed reports why
-    s.upload_error = n.error();
-    s.upload.release();
-    loop_.defer([this, alive = alive_, id] {
-      if (*alive && stream(id) && !closed_) {
-        ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
-        quic_->schedule_write();
-      }
-    });
-    return NGHTTP3_ERR_WOULDBLOCK;
-  }
-  if (*n == kWouldBlock) {
-    wait_for_upload(id, s);
-    return NGHTTP3_ERR_WOULDBLOCK;
-  }
-  if (*n == 0) {
-    *flags |= NGHTTP3_DATA_FLAG_EOF;
-    s.upload.release();
-    return 0;
-  }
-  s.upload_out.commit(static_cast<std::size_t>(*n));
-  vec[0].base = reinterpret_cast<uint8_t*>(room.data());
-  vec[0].len = static_cast<std::size_t>(*n);
-  return 1;
-}
-
-void H3ClientSession::wait_for_upload(int64_t id, Stream& s) {
-  s.upload->wait(loop_, [this, alive = alive_, id] {
-    if (!*alive || closed_ || !stream(id)) return;
-    nghttp3_conn_resume_stream(h3_, id);
-    quic_->schedule_write();
-  });
-}
-
-void H3ClientSession::upload_acked(int64_t id, Stream& s, uint64_t n) {
-  s.upload_out.consume(static_cast<std::size_t>(n));  // an in-memory body has none here
-  if (!s.upload_full || s.upload_out.size() >= kUploadInFlight) return;
-  s.upload_full = false;
-  nghttp3_conn_resume_stream(h3_, id);
+void H3ClientSession::want_send(Stream& s) {
+  turns_.add(s);
   quic_->schedule_write();
 }
 
-void H3ClientSession::take_body(int64_t id, Stream& s, std::span<const char> bytes) {
+// One read of -T's source, queued as a DATA frame. A source with nothing
+// yet wakes the stream when it has.
+void H3ClientSession::pull_upload(Stream& s) {
+  upload_buf_.resize(kUploadRead);
+  auto n = s.upload->read(upload_buf_);
+  if (!n) {  // reset from the loop, not inside a write; stream_closed reports why
+    s.upload_error = n.error();
+    s.upload.release();
+    s.upload_waiting = true;  // nothing more to send
+    loop_.defer([this, alive = alive_, id = s.id] {
+      if (*alive && stream(id) && !closed_) reset_stream(id, h3err::kRequestCancelled);
+    });
+    return;
+  }
+  if (*n == kWouldBlock) return wait_for_upload(s);
+  if (*n == 0) {
+    s.upload_ended = true;
+    s.upload.release();
+    return;
+  }
+  std::string header;
+  append_frame_header(header, frame_type::kData, static_cast<uint64_t>(*n));
+  s.upload_out.append(header);
+  s.upload_out.append(std::string_view(upload_buf_.data(), static_cast<std::size_t>(*n)));
+}
+
+void H3ClientSession::wait_for_upload(Stream& s) {
+  s.upload_waiting = true;
+  s.upload->wait(loop_, [this, alive = alive_, id = s.id] {
+    if (!*alive || closed_) return;
+    if (Stream* again = stream(id)) {
+      again->upload_waiting = false;
+      want_send(*again);
+    }
+  });
+}
+
+void H3ClientSession::section_done(Stream& s, int status) {
+  if (status) s.resp.status = status;
+  if (s.head_done) deliver(s.id, s);  // the body before its trailers
+  complete_header_section(s.resp, s.head_done, s.sink);
+}
+
+void H3ClientSession::take_body(Stream& s, std::span<const uint8_t> bytes) {
   if (!s.sink || s.aborted) return;
   s.unconsumed += bytes.size();
-  if (s.pending.empty()) with_pending_.push_back(id);
-  s.pending.append(bytes.data(), bytes.size());
-  if (s.pending.size() >= std::min<std::size_t>(kMaxPending, stream_window_ / 4)) deliver(id, s);
+  if (s.pending.empty()) with_pending_.push_back(s.id);
+  s.pending.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  if (s.pending.size() >= std::min<std::size_t>(kMaxPending, stream_window_ / 4)) deliver(s.id, s);
 }
 
 void H3ClientSession::deliver(int64_t id, Stream& s) {
@@ -336,8 +329,7 @@ void H3ClientSession::deliver(int64_t id, Stream& s) {
   if (!s.sink || s.aborted) return;
   if (s.sink->on_body(bytes) == Backpressure::abort) {
     s.aborted = true;
-    ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
-    quic_->schedule_write();
+    reset_stream(id, h3err::kRequestCancelled);
   }
   // The sink may have cancelled or (through the pool) closed: look again
   // before keeping the buffer for the next batch.
@@ -345,16 +337,46 @@ void H3ClientSession::deliver(int64_t id, Stream& s) {
   if (Stream* again = stream(id); again && again->pending.empty()) again->pending.swap(bytes);
 }
 
+void H3ClientSession::reset_stream(int64_t id, uint64_t code) {
+  ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, code);
+  quic_->schedule_write();
+}
+
+// A malformed response: the stream is reset; its sink hears why once it closes.
+void H3ClientSession::stream_fault(Stream& s) {
+  const ResponseReader::Fault& f = s.reader.fault();
+  s.fault = Error{Errc::http3, fmt::format("HTTP/3 stream {}: {}", s.id, f.what)};
+  reset_stream(s.id, f.code);
+}
+
+// The server takes no request from the stream it names on (RFC 9114 5.2):
+// those are failed as never processed (bench sends them again) and reset;
+// the others finish. From the loop: a sink told of its end may close us.
+void H3ClientSession::goaway_received(uint64_t first_refused) {
+  goaway_ = true;
+  if (cfg_.trace) cfg_.trace('*', fmt::format("HTTP/3 GOAWAY received (id {})", first_refused));
+  loop_.defer([this, alive = alive_, first_refused] {
+    if (!*alive || closed_) return;
+    std::vector<int64_t> refused;
+    for (auto& s : open_)
+      if (static_cast<uint64_t>(s->id) >= first_refused && s->sink) refused.push_back(s->id);
+    for (int64_t id : refused) {
+      Stream* s = stream(id);
+      if (!s || !s->sink) continue;
+      ResponseSink* sink = std::exchange(s->sink, nullptr);
+      reset_stream(id, h3err::kRequestCancelled);
+      sink->on_error({Errc::empty_reply,
+                      fmt::format("HTTP/3 stream {} was refused by the server's GOAWAY", id)});
+      if (!*alive) return;
+    }
+  });
+}
+
 void H3ClientSession::on_read_done() {
   auto ids = std::move(with_pending_);
   with_pending_.clear();
   for (int64_t id : ids)
     if (Stream* s = stream(id)) deliver(id, *s);
-}
-
-void H3ClientSession::headers_complete(int64_t id, Stream& s) {
-  if (s.head_done) deliver(id, s);  // the body before its trailers
-  complete_header_section(s.resp, s.head_done, s.sink);
 }
 
 void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
@@ -368,20 +390,23 @@ void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
     ~Spare() { session.keep_spare(std::move(stream)); }
   } spare{*this, taken};
   if (!s.sink) return;
+  uint64_t code = s.reset_code.value_or(app_error);
   if (s.aborted) {
     s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
   } else if (s.upload_error) {
     s.sink->on_error(*s.upload_error);
-  } else if (app_error == NGHTTP3_H3_NO_ERROR && s.end_seen && s.head_done) {
+  } else if (s.fault) {
+    s.sink->on_error(*s.fault);
+  } else if (code == h3err::kNoError && s.reader.complete()) {
     s.sink->on_end();
-  } else if (app_error == NGHTTP3_H3_REQUEST_REJECTED) {
+  } else if (code == h3err::kRequestRejected) {
     // Never processed by the server (RFC 9114 4.1.1): safe to retry elsewhere.
     s.sink->on_error(
         {Errc::empty_reply, fmt::format("HTTP/3 stream {} was rejected by the server", id)});
   } else {
     s.sink->on_error(
         {Errc::http3,
-         fmt::format("HTTP/3 stream {} was not closed cleanly: error 0x{:x}", id, app_error)});
+         fmt::format("HTTP/3 stream {} was not closed cleanly: error 0x{:x}", id, code)});
   }
   if (open_.empty() && closed_ && on_idle_close) loop_.defer(on_idle_close);
 }
@@ -402,20 +427,22 @@ void H3ClientSession::cancel(StreamId id) {
   Stream* s = stream(id);
   if (!s) return;
   s->sink = nullptr;
-  if (closed_) return;
-  ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, NGHTTP3_H3_REQUEST_CANCELLED);
-  quic_->schedule_write();
+  if (!closed_) reset_stream(id, h3err::kRequestCancelled);
 }
 
 void H3ClientSession::fail_all(const Error& e) {
   auto streams = std::move(open_);
   open_.clear();
+  turns_.clear();
+  filling_ = nullptr;
   for (auto& held : streams) {
     Stream& s = *held;
     int64_t id = s.id;
     if (!s.sink) continue;
     if (s.aborted) {
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
+    } else if (s.fault) {
+      s.sink->on_error(*s.fault);
     } else if (!s.head_done && e.code == Errc::recv_failed) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
     } else if (e.code == Errc::recv_failed) {
@@ -430,7 +457,8 @@ void H3ClientSession::fail_all(const Error& e) {
 // --- QuicApp ---
 
 Result<void> H3ClientSession::on_handshake_done() {
-  if (auto r = setup_http3(); !r) return r;
+  if (!control_.open(quic_->conn()))
+    return fail(Errc::http3, "HTTP/3 set-up: the server allows no unidirectional stream");
   if (cfg_.trace) {
     const auto& tls = quic_->tls();
     cfg_.trace('*', fmt::format("QUIC handshake done: {} / {}, ALPN: {}", tls.version(),
@@ -444,12 +472,105 @@ Result<void> H3ClientSession::on_handshake_done() {
   return {};
 }
 
+Result<std::size_t> H3ClientSession::on_stream_data(int64_t id, std::span<const uint8_t> data,
+                                                    bool fin, void* user) {
+  if (server_uni(id)) {
+    auto before = peer_.goaway_id();
+    PeerStreams::Verdict v = peer_.receive(id, data, fin);
+    if (v.error) return connection_error(v.error, v.what);
+    if (v.stop_reading)
+      ngtcp2_conn_shutdown_stream_read(quic_->conn(), 0, id, h3err::kStreamCreation);
+    if (auto now = peer_.goaway_id(); now && now != before) goaway_received(*now);
+    return data.size();
+  }
+  if (!client_bidi(id))  // 6.1: a server opens no request streams
+    return connection_error(h3err::kStreamCreation, "a bidirectional stream from the server");
+  auto* s = static_cast<Stream*>(user);
+  if (!s) return data.size();
+  std::size_t consumed = s->reader.receive(data, fin, decoder_, *s);
+  const ResponseReader::Fault& f = s->reader.fault();
+  if (f.code && f.connection) return connection_error(f.code, f.what);
+  if (f.code && !s->fault) stream_fault(*s);
+  return consumed;
+}
+
+Result<void> H3ClientSession::on_stream_acked(int64_t, uint64_t n, void* user) {
+  if (auto* s = static_cast<Stream*>(user)) s->acknowledged(n);
+  return {};
+}
+
 Result<void> H3ClientSession::on_stream_closed(int64_t id, std::optional<uint64_t> app_error,
                                                void*) {
-  if (!h3_) return {};
-  int rv = nghttp3_conn_close_stream(h3_, id, app_error.value_or(NGHTTP3_H3_NO_ERROR));
-  if (rv == NGHTTP3_ERR_STREAM_NOT_FOUND) return {};
-  return check_h3("stream close", rv);
+  if (server_uni(id)) {  // a type we do not read: room for another
+    peer_.forget(id);
+    ngtcp2_conn_extend_max_streams_uni(quic_->conn(), 1);
+    return {};
+  }
+  if (client_bidi(id)) stream_closed(id, app_error.value_or(h3err::kNoError));
+  return {};
+}
+
+// The server reset a stream: a critical one ends the connection; a request
+// stream is over (our side stops sending too).
+Result<void> H3ClientSession::on_stream_reset(int64_t id, uint64_t app_error, void* user) {
+  if (server_uni(id)) {
+    PeerStreams::Verdict v = peer_.reset(id);
+    if (v.error) return connection_error(v.error, v.what);
+    return {};
+  }
+  auto* s = static_cast<Stream*>(user);
+  if (!s) return {};
+  s->reset_code = app_error;
+  if (!s->fin_sent)
+    ngtcp2_conn_shutdown_stream_write(quic_->conn(), 0, id, h3err::kRequestCancelled);
+  return {};
+}
+
+Result<void> H3ClientSession::on_stream_window(int64_t id, void* user) {
+  if (id == control_.id()) {
+    control_.set_blocked(false);
+    quic_->schedule_write();
+  } else if (auto* s = static_cast<Stream*>(user)) {
+    s->blocked = false;
+    if (s->sendable()) want_send(*s);
+  }
+  return {};
+}
+
+// The control stream first, then the streams with bytes to send, in turn.
+Result<void> H3ClientSession::next_chunk(StreamChunk& chunk) {
+  filling_ = nullptr;
+  if (!control_.fill(chunk)) filling_ = turns_.fill(chunk);
+  return {};
+}
+
+Result<void> H3ClientSession::chunk_written(int64_t id, std::size_t n) {
+  if (id == control_.id()) {
+    control_.written(n);
+  } else if (filling_ && filling_->id == id) {
+    filling_->written(n);
+    turns_.next_turn();
+  }
+  return {};
+}
+
+Result<void> H3ClientSession::chunk_blocked(int64_t id) {
+  if (id == control_.id())
+    control_.set_blocked(true);
+  else if (filling_ && filling_->id == id)
+    filling_->blocked = true;
+  return {};
+}
+
+// The server's STOP_SENDING: ngtcp2 reset our side; the response may still come.
+Result<void> H3ClientSession::chunk_shut(int64_t id) {
+  if (id == control_.id())
+    return connection_error(h3err::kClosedCriticalStream, "our control stream was shut");
+  if (filling_ && filling_->id == id) {
+    filling_->write_shut = true;
+    filling_->upload.release();
+  }
+  return {};
 }
 
 void H3ClientSession::on_closed(const Error& e) {

@@ -3,6 +3,7 @@
 // own HTTP/3 layer reads and writes.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -104,6 +105,60 @@ class FrameHeader {
   uint8_t bytes_[16]{};
   std::size_t len_ = 0;
   uint64_t type_ = 0, length_ = 0;
+};
+
+// Where a request stream's reader is among its frames: gathering a frame's
+// header, or inside its payload. Both request-stream readers (the server's
+// RequestStream, the client's ResponseReader) walk their bytes with it:
+//   while (!data.empty()) {
+//     if (!cur.in_payload()) {
+//       if (!cur.header(data, consumed)) break;  // the rest of a header is to come
+//       ...the frame's type may come here?
+//     }
+//     bool done = cur.payload(data, piece);  // up to the payload's end
+//     ...use piece; if (!done) break;
+//   }
+class FrameCursor {
+ public:
+  // Takes header bytes from the front of data (added to taken); true once
+  // the next frame's header is whole: type() and length() are then its.
+  bool header(std::span<const uint8_t>& data, std::size_t& taken) {
+    std::size_t before = data.size();
+    bool whole = header_.feed(data);
+    taken += before - data.size();
+    if (!whole) return false;
+    type_ = header_.type();
+    length_ = remaining_ = header_.length();
+    header_.reset();
+    in_payload_ = true;
+    return true;
+  }
+  // The next piece of the payload from the front of data; true when it
+  // reaches the payload's end (the next call reads a header again).
+  bool payload(std::span<const uint8_t>& data, std::span<const uint8_t>& piece) {
+    std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(remaining_, data.size()));
+    piece = data.first(take);
+    data = data.subspan(take);
+    remaining_ -= take;
+    if (remaining_ > 0) return false;
+    in_payload_ = false;
+    return true;
+  }
+  bool in_payload() const { return in_payload_; }
+  // The stream ended inside a frame: a connection error (RFC 9114 7.1).
+  bool cut() const { return in_payload_ || header_.started(); }
+  uint64_t type() const { return type_; }
+  uint64_t length() const { return length_; }
+  void reset() {
+    header_.reset();
+    in_payload_ = false;
+    type_ = length_ = remaining_ = 0;
+  }
+
+ private:
+  FrameHeader header_;
+  bool in_payload_ = false;
+  uint64_t type_ = 0, length_ = 0, remaining_ = 0;
 };
 
 }  // namespace sluice::h3

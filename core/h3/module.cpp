@@ -2,7 +2,6 @@
 // symbol sluice-h3.so exports.
 #include <fmt/format.h>
 #include <gnutls/gnutls.h>
-#include <nghttp3/nghttp3.h>
 #include <ngtcp2/ngtcp2.h>
 
 #include "core/h3/client_session.hpp"
@@ -29,8 +28,8 @@ QuicClientConfig quic_config(const QuicDialSpec& spec) {
 class ModuleImpl final : public Module {
  public:
   std::string versions() const override {
-    return fmt::format("ngtcp2/{} nghttp3/{} GnuTLS/{}", ngtcp2_version(0)->version_str,
-                       nghttp3_version(0)->version_str, gnutls_check_version(nullptr));
+    return fmt::format("ngtcp2/{} GnuTLS/{}", ngtcp2_version(0)->version_str,
+                       gnutls_check_version(nullptr));
   }
 
   Result<std::unique_ptr<ClientSession>> dial(Loop& loop, QuicDialSpec spec, Ready ready) override {

@@ -49,14 +49,14 @@ PeerStreams::Verdict PeerStreams::receive(int64_t id, std::span<const uint8_t> d
       break;
   }
   if (!v.error && fin && critical(u.type))
-    return error(h3err::kClosedCriticalStream, "the client closed a critical stream");
+    return error(h3err::kClosedCriticalStream, "the peer closed a critical stream");
   return v;
 }
 
 PeerStreams::Verdict PeerStreams::reset(int64_t id) {
   Uni& u = find(id);
   if (critical(u.type))
-    return error(h3err::kClosedCriticalStream, "the client reset a critical stream");
+    return error(h3err::kClosedCriticalStream, "the peer reset a critical stream");
   return {};
 }
 
@@ -82,7 +82,8 @@ PeerStreams::Verdict PeerStreams::stream_type(Uni& u, std::span<const uint8_t>& 
       return {};
     }
     if (type == uni_type::kPush)
-      return error(h3err::kStreamCreation, "a push stream from a client");
+      return peer_is_server_ ? error(h3err::kIdError, "a push stream, with no push allowed")
+                             : error(h3err::kStreamCreation, "a push stream from a client");
     return {0, {}, true};  // an extension we do not know (6.2.3): not read
   }
   return {};
@@ -146,11 +147,20 @@ PeerStreams::Verdict PeerStreams::frame_ends(Uni& u) {
   }
   if (u.frame_type == kSkipped) return {};
   // GOAWAY, MAX_PUSH_ID, CANCEL_PUSH: one varint. We push nothing, and a
-  // client's GOAWAY names push IDs: nothing to act on but their order.
+  // client's GOAWAY names push IDs: nothing to act on but their order. A
+  // server's names a request stream; it may not raise the push limit, and
+  // there is no push of ours to cancel (7.2.3, 7.2.7).
   uint64_t v = 0;
   auto bytes = std::span(reinterpret_cast<const uint8_t*>(u.payload.data()), u.payload.size());
   if (get_varint(bytes, v) != u.payload.size())
     return error(h3err::kFrame, "a malformed control frame");
+  if (peer_is_server_) {
+    if (u.frame_type == frame_type::kMaxPushId)
+      return error(h3err::kFrameUnexpected, "a MAX_PUSH_ID from a server");
+    if (u.frame_type == frame_type::kCancelPush)
+      return error(h3err::kIdError, "a CANCEL_PUSH, with no push allowed");
+    if (v % 4 != 0) return error(h3err::kIdError, "a GOAWAY naming no request stream");
+  }
   if (u.frame_type == frame_type::kMaxPushId) {
     if (max_push_id_ && v < *max_push_id_) return error(h3err::kIdError, "MAX_PUSH_ID went down");
     max_push_id_ = v;

@@ -1,9 +1,11 @@
-// The client's unidirectional streams as the server reads them (RFC 9114
-// 6.2, RFC 9204 4.2): its control stream (SETTINGS first, then GOAWAY,
-// MAX_PUSH_ID, CANCEL_PUSH and unknown frames), and its QPACK encoder and
-// decoder streams, which, with our table at capacity 0, may carry only a
-// capacity of 0 and stream cancellations. Push streams are an error from a
-// client; other types are dropped unread (the caller stops reading them).
+// The peer's unidirectional streams (RFC 9114 6.2, RFC 9204 4.2), as the
+// server reads the client's or the client the server's: its control stream
+// (SETTINGS first, then GOAWAY, MAX_PUSH_ID from a client, CANCEL_PUSH and
+// unknown frames), and its QPACK encoder and decoder streams, which, with
+// our table at capacity 0, may carry only a capacity of 0 and stream
+// cancellations. Push streams are an error (a client's; a server's, as we
+// allow no push); other types are dropped unread (the caller stops reading
+// them).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,9 @@ namespace sluice::h3 {
 
 class PeerStreams {
  public:
+  // peer_is_server: the client's view (the server's streams).
+  explicit PeerStreams(bool peer_is_server = false) : peer_is_server_(peer_is_server) {}
+
   struct Verdict {
     uint64_t error = 0;  // an H3 error code for the connection; 0: all is well
     std::string_view what;
@@ -27,6 +32,9 @@ class PeerStreams {
   Verdict receive(int64_t id, std::span<const uint8_t> data, bool fin);
   Verdict reset(int64_t id);  // the client reset one of them
   void forget(int64_t id);    // it closed (a type we do not read)
+  // The last GOAWAY's ID: a server's names the first request stream it did
+  // not take.
+  std::optional<uint64_t> goaway_id() const { return goaway_id_; }
 
  private:
   static constexpr uint64_t kTypeUnknownYet = UINT64_MAX;  // Uni::type
@@ -60,6 +68,7 @@ class PeerStreams {
   // second only shrink (RFC 9114 7.2.7, 5.2).
   std::optional<uint64_t> max_push_id_, goaway_id_;
   bool have_control_ = false, have_encoder_ = false, have_decoder_ = false;
+  bool peer_is_server_;
 };
 
 }  // namespace sluice::h3

@@ -256,7 +256,10 @@ Result<void> QuicClient::feed(std::span<const std::byte> pkt, ngtcp2_tstamp now)
 Error QuicClient::error_from_read(int rv) {
   if (rv == NGTCP2_ERR_DRAINING) return closed_by_peer();
   if (rv == NGTCP2_ERR_CALLBACK_FAILURE && link_.app_error) {
-    ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
+    if (uint64_t code = app_.close_code())
+      ngtcp2_ccerr_set_application_error(&last_error_, code, nullptr, 0);
+    else
+      ngtcp2_ccerr_set_liberr(&last_error_, rv, nullptr, 0);
     return *link_.app_error;
   }
   if (rv == NGTCP2_ERR_CRYPTO) {

@@ -80,6 +80,9 @@ class QuicApp {
   virtual Result<void> chunk_written(int64_t id, std::size_t n) = 0;
   virtual Result<void> chunk_blocked(int64_t id) = 0;  // stream flow control
   virtual Result<void> chunk_shut(int64_t id) = 0;     // stream closed for writing
+  // After a call failed: the H3 error code to close the connection with
+  // (0: a transport INTERNAL_ERROR).
+  virtual uint64_t close_code() const { return 0; }
   // The connection is over (closed by the peer, by an error or by the idle
   // timer). Called once; the connection may be destroyed inside it.
   virtual void on_closed(const Error& e) = 0;

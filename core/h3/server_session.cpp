@@ -57,10 +57,7 @@ void H3ServerSession::retire(std::unique_ptr<serve::Endpoint> e) {
 }
 
 void H3ServerSession::want_send(RequestStream& s) {
-  if (!s.in_ready) {
-    s.in_ready = true;
-    ready_.push_back(&s);
-  }
+  turns_.add(s);
   schedule_write();
 }
 
@@ -69,17 +66,9 @@ std::unexpected<Error> H3ServerSession::connection_error(uint64_t code, std::str
   return fail(Errc::http3, fmt::format("HTTP/3: {}", what));
 }
 
-// Our control stream (6.2.1): its type, then SETTINGS, empty: every
-// setting we would send has the value we want as its default (a QPACK table
-// of capacity 0, no blocked streams, no field section limit announced).
 Result<void> H3ServerSession::on_handshake_done() {
-  if (ngtcp2_conn_open_uni_stream(conn(), &control_id_, nullptr) != 0)
+  if (!control_.open(conn()))
     return fail(Errc::http3, "HTTP/3 set-up: the client allows no unidirectional stream");
-  uint8_t* p = control_.data();
-  p = put_varint(p, uni_type::kControl);
-  p = put_varint(p, frame_type::kSettings);
-  p = put_varint(p, 0);
-  control_len_ = static_cast<std::size_t>(p - control_.data());
   schedule_write();
   return {};
 }
@@ -159,8 +148,8 @@ Result<void> H3ServerSession::on_stream_stop_sending(int64_t, uint64_t, void*) {
 }
 
 Result<void> H3ServerSession::on_stream_window(int64_t id, void* user) {
-  if (id == control_id_) {
-    control_blocked_ = false;
+  if (id == control_.id()) {
+    control_.set_blocked(false);
     schedule_write();
   } else if (RequestStream* s = as_stream(user); s && s->unblock()) {
     want_send(*s);
@@ -171,50 +160,30 @@ Result<void> H3ServerSession::on_stream_window(int64_t id, void* user) {
 // The control stream first, then the streams with bytes to send, in turn.
 Result<void> H3ServerSession::next_chunk(StreamChunk& chunk) {
   filling_ = nullptr;
-  if (control_sent_ < control_len_ && !control_blocked_) {
-    chunk.stream_id = control_id_;
-    chunk.vecs[0].base = control_.data() + control_sent_;
-    chunk.vecs[0].len = control_len_ - control_sent_;
-    chunk.count = 1;
-    return {};
-  }
-  while (!ready_.empty()) {
-    if (turn_ >= ready_.size()) turn_ = 0;
-    RequestStream* s = ready_[turn_];
-    if (!s->sendable()) {
-      s->in_ready = false;
-      ready_[turn_] = ready_.back();
-      ready_.pop_back();
-      continue;
-    }
-    s->fill(chunk);
-    if (chunk.stream_id < 0) continue;  // nothing unsent in view: off the list next time
-    filling_ = s;
-    return {};
-  }
+  if (!control_.fill(chunk)) filling_ = turns_.fill(chunk);
   return {};
 }
 
 Result<void> H3ServerSession::chunk_written(int64_t id, std::size_t n) {
-  if (id == control_id_) {
-    control_sent_ += n;
+  if (id == control_.id()) {
+    control_.written(n);
   } else if (filling_ && filling_->id() == id) {
     filling_->written(n);
-    ++turn_;  // the next stream's turn
+    turns_.next_turn();
   }
   return {};
 }
 
 Result<void> H3ServerSession::chunk_blocked(int64_t id) {
-  if (id == control_id_)
-    control_blocked_ = true;
+  if (id == control_.id())
+    control_.set_blocked(true);
   else if (filling_ && filling_->id() == id)
     filling_->blocked();
   return {};
 }
 
 Result<void> H3ServerSession::chunk_shut(int64_t id) {
-  if (id == control_id_)
+  if (id == control_.id())
     return connection_error(h3err::kClosedCriticalStream, "our control stream was shut");
   if (filling_ && filling_->id() == id) filling_->shut();
   return {};
@@ -247,10 +216,7 @@ void H3ServerSession::recycle_closed() {
 
 void H3ServerSession::stream_closed(RequestStream& s) {
   s.closed();
-  if (s.in_ready) {
-    ready_.erase(std::find(ready_.begin(), ready_.end(), &s));
-    s.in_ready = false;
-  }
+  turns_.remove(s);
   if (filling_ == &s) filling_ = nullptr;
   auto it = std::find_if(streams_.begin(), streams_.end(), [&s](auto& p) { return p.get() == &s; });
   if (it == streams_.end()) return;
@@ -263,14 +229,10 @@ void H3ServerSession::stream_closed(RequestStream& s) {
 // GOAWAY naming the first request stream not yet seen (5.2): the streams
 // already taken finish, later ones are refused.
 void H3ServerSession::shutdown() {
-  if (shutdown_ || control_id_ < 0) return;
+  if (shutdown_ || !control_.opened()) return;
   shutdown_ = true;
   goaway_id_ = next_bidi_;
-  uint8_t* p = control_.data() + control_len_;
-  p = put_varint(p, frame_type::kGoaway);
-  p = put_varint(p, varint_size(static_cast<uint64_t>(goaway_id_)));
-  p = put_varint(p, static_cast<uint64_t>(goaway_id_));
-  control_len_ = static_cast<std::size_t>(p - control_.data());
+  control_.goaway(static_cast<uint64_t>(goaway_id_));
   schedule_write();
 }
 

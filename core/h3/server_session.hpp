@@ -18,6 +18,7 @@
 #include "core/h3/peer_streams.hpp"
 #include "core/h3/qpack.hpp"
 #include "core/h3/quic_io.hpp"
+#include "core/h3/send_turns.hpp"
 #include "core/h3/server_stream.hpp"
 #include "core/serve/exchange.hpp"
 
@@ -37,7 +38,7 @@ class H3ServerSession final : public QuicApp {
   bool idle() const { return streams_.empty(); }
   bool shutting_down() const { return shutdown_; }
   // The H3 error code to close the connection with after an app error.
-  uint64_t close_code() const { return close_code_; }
+  uint64_t close_code() const override { return close_code_; }
 
  private:
   friend class RequestStream;
@@ -74,12 +75,7 @@ class H3ServerSession final : public QuicApp {
   ServerConnection& conn_;
   serve::RequestRouter& router_;
 
-  // Our control stream: its type, SETTINGS and later GOAWAY, in a buffer
-  // that never moves (ngtcp2 refers to unacknowledged bytes).
-  int64_t control_id_ = -1;
-  std::array<uint8_t, 32> control_{};
-  std::size_t control_len_ = 0, control_sent_ = 0;
-  bool control_blocked_ = false;
+  ControlStream control_;  // SETTINGS, and GOAWAY on a graceful stop
 
   PeerStreams peer_;
   std::vector<std::unique_ptr<RequestStream>> streams_;  // open request streams
@@ -87,9 +83,8 @@ class H3ServerSession final : public QuicApp {
   std::vector<std::unique_ptr<RequestStream>> free_;     // closed, kept for the next requests
   static constexpr std::size_t kFreeStreams = 32;
   std::vector<std::unique_ptr<serve::Endpoint>> retired_;  // reset streams' endpoints
-  std::vector<RequestStream*> ready_;  // streams with bytes to send, taken in turn
-  std::size_t turn_ = 0;               // ready_'s next stream
-  RequestStream* filling_ = nullptr;   // the stream of the last chunk handed out
+  SendTurns<RequestStream> turns_;                         // streams with bytes to send
+  RequestStream* filling_ = nullptr;  // the stream of the last chunk handed out
 
   // Shared by the streams: decoding and encoding are never interleaved.
   qpack::Decoder decoder_;

@@ -39,8 +39,6 @@ void RequestStream::open(int64_t id) {
   state_ = serve::Pull::done;
   rx_ = Rx::head;
   frame_.reset();
-  in_payload_ = false;
-  type_ = remaining_ = 0;
   section_.clear();
   body_bytes_ = uncredited_ = 0;
   request_ended_ = false;
@@ -61,38 +59,28 @@ std::size_t RequestStream::receive(std::span<const uint8_t> data, bool fin, uint
   std::size_t consumed = 0;
   while (!data.empty()) {
     if (rx_ == Rx::discard) return consumed + data.size();  // reset meanwhile
-    if (!in_payload_) {
-      std::size_t before = data.size();
-      bool whole = frame_.feed(data);
-      consumed += before - data.size();
-      if (!whole) break;
-      type_ = frame_.type();
-      remaining_ = frame_.length();
-      frame_.reset();
-      in_payload_ = true;
-      if ((conn_error = frame_start(type_, remaining_))) return consumed;
+    if (!frame_.in_payload()) {
+      if (!frame_.header(data, consumed)) break;
+      if ((conn_error = frame_start(frame_.type(), frame_.length()))) return consumed;
       if (rx_ == Rx::discard) return consumed + data.size();
     }
-    std::size_t take = static_cast<std::size_t>(std::min<uint64_t>(remaining_, data.size()));
-    auto piece = data.first(take);
-    data = data.subspan(take);
-    remaining_ -= take;
-    if (type_ == frame_type::kData) {
+    std::span<const uint8_t> piece;
+    bool done = frame_.payload(data, piece);
+    if (frame_.type() == frame_type::kData) {
       body(piece);  // consumed when the endpoint's queue has room (credit)
     } else {
-      consumed += take;
-      if (type_ == frame_type::kHeaders)
+      consumed += piece.size();
+      if (frame_.type() == frame_type::kHeaders)
         section_.append(reinterpret_cast<const char*>(piece.data()), piece.size());
     }
-    if (remaining_ > 0) break;
-    in_payload_ = false;
-    if (type_ == frame_type::kHeaders) {
+    if (!done) break;
+    if (frame_.type() == frame_type::kHeaders) {
       if ((conn_error = headers_done(fin && data.empty()))) return consumed;
     }
   }
   if (!fin) return consumed;
   // A frame cut short by the stream's end is a connection error (7.1).
-  if (in_payload_ || frame_.started()) {
+  if (frame_.cut()) {
     conn_error = h3err::kFrame;
     return consumed;
   }

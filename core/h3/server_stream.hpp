@@ -122,9 +122,7 @@ class RequestStream final : public serve::ResponseWriter {
 
   // In: the frame being read.
   Rx rx_ = Rx::head;
-  FrameHeader frame_;
-  bool in_payload_ = false;
-  uint64_t type_ = 0, remaining_ = 0;
+  FrameCursor frame_;
   std::string section_;  // a HEADERS frame's payload, gathered
   uint64_t body_bytes_ = 0, uncredited_ = 0;
   bool request_ended_ = false;

@@ -1,4 +1,4 @@
-// The HTTP/3 module seam. QUIC (ngtcp2), HTTP/3 (nghttp3) and the TLS inside
+// The HTTP/3 module seam. QUIC (ngtcp2), HTTP/3 (our own) and the TLS inside
 // QUIC (GnuTLS) live in a module, sluice-h3.so, that the binary loads with
 // dlopen(3) (core/util/module_loader) on the first use of HTTP/3: mapping and relocating GnuTLS and
 // its dependencies costs about 3 MiB of RSS, which an h1/h2 run must not pay (DESIGN.md). The
@@ -95,7 +95,7 @@ class QuicListener {
 class Module {
  public:
   virtual ~Module() = default;
-  // The libraries the module runs on: "ngtcp2/1.11.0 nghttp3/1.8.0 GnuTLS/3.7.9".
+  // The libraries the module runs on: "ngtcp2/1.11.0 GnuTLS/3.7.9".
   virtual std::string versions() const = 0;
   // Starts a QUIC connection and returns its HTTP/3 session at once; ready
   // is called once, from the loop, when the handshake is done (the session

@@ -26,7 +26,7 @@ class RequestFields {
   // "GET /path HTTP/3\r\n:authority: ...\r\n..." as -v prints a request head.
   std::string trace_text(std::string_view version) const;
 
-  // As nghttp2_nv / nghttp3_nv (name, value, namelen, valuelen, flags).
+  // As nghttp2_nv (name, value, namelen, valuelen, flags).
   template <class Nv>
   std::vector<Nv> as(decltype(Nv{}.flags) flags) const {
     std::vector<Nv> nv;

@@ -1,6 +1,6 @@
 #pragma once
 // A per-thread cache of small heap blocks for the C protocol libraries
-// (nghttp2, nghttp3, ngtcp2), which allocate and free a handful of small
+// (nghttp2, ngtcp2), which allocate and free a handful of small
 // objects per request: a stream, a frame's field array, an outbound item.
 // Under load these come in bursts (ten streams of a connection at a time)
 // that overflow glibc's per-thread cache of seven blocks per size, so most
@@ -29,7 +29,7 @@ void trim();
 // The blocks the calling thread's cache holds, in bytes.
 std::size_t cached_bytes();
 
-// A library's allocator table (nghttp2_mem, nghttp3_mem, ngtcp2_mem: the same
+// A library's allocator table (nghttp2_mem, ngtcp2_mem: the same
 // five members in the same order) that routes to this cache.
 template <class Mem>
 Mem* table() {

@@ -136,3 +136,25 @@ TEST_CASE("h3 control stream: MAX_PUSH_ID never goes down, GOAWAY's ID never up"
   CHECK(feed(goaway, 2, {0x07, 0x01, 0x04}) == 0);  // 4
   CHECK(feed(goaway, 2, {0x07, 0x01, 0x06}) == err::kIdError);
 }
+
+TEST_CASE("h3 control stream read by the client: the server's GOAWAY, and no push", "[h3]") {
+  PeerStreams goaway(true);
+  CHECK(feed(goaway, 3, kControlStart) == 0);
+  CHECK_FALSE(goaway.goaway_id());
+  CHECK(feed(goaway, 3, {0x07, 0x01, 0x08}) == 0);  // GOAWAY: request stream 8 on is refused
+  CHECK(goaway.goaway_id() == 8u);
+  CHECK(feed(goaway, 3, {0x07, 0x01, 0x04}) == 0);  // down to 4
+  CHECK(goaway.goaway_id() == 4u);
+  CHECK(feed(goaway, 3, {0x07, 0x01, 0x08}) == err::kIdError);  // never up
+  PeerStreams odd(true);
+  CHECK(feed(odd, 3, kControlStart) == 0);
+  CHECK(feed(odd, 3, {0x07, 0x01, 0x05}) == err::kIdError);  // not a request stream's ID
+  PeerStreams max_push(true);
+  CHECK(feed(max_push, 3, kControlStart) == 0);
+  CHECK(feed(max_push, 3, {0x0d, 0x01, 0x05}) == err::kFrameUnexpected);  // a client's frame
+  PeerStreams cancel(true);
+  CHECK(feed(cancel, 3, kControlStart) == 0);
+  CHECK(feed(cancel, 3, {0x03, 0x01, 0x00}) == err::kIdError);  // no push was allowed
+  PeerStreams push(true);
+  CHECK(feed(push, 3, {0x01}) == err::kIdError);  // a push stream, with no MAX_PUSH_ID sent
+}

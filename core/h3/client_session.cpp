@@ -99,18 +99,31 @@ struct H3ClientSession::Stream final : ResponseReader::Handler {
   void acknowledged(uint64_t n);
 };
 
+// Every member back to its start, in place: assigning a new Stream built
+// (and freed) a ChainBuffer's deque per request, 3% of bench's CPU.
 void H3ClientSession::Stream::reuse() {
   Headers headers = std::move(resp.headers), trailers = std::move(resp.trailers);
-  std::string out_bytes = std::move(out), pending_body = std::move(pending);
-  *this = Stream(session);
   headers.clear();
   trailers.clear();
-  out_bytes.clear();
-  pending_body.clear();
+  resp = Response{.status = 0, .version_major = 3, .version_minor = 0};
   resp.headers = std::move(headers);
   resp.trailers = std::move(trailers);
-  out = std::move(out_bytes);
-  pending = std::move(pending_body);
+  id = -1;
+  sink = nullptr;
+  keep_fields = true;
+  out.clear();
+  has_upload = upload_ended = upload_waiting = false;
+  upload.release();
+  upload_out.clear();
+  upload_error.reset();
+  sent = acked = 0;
+  offered = 0;
+  fin_offered = fin_sent = blocked = write_shut = in_ready = false;
+  pending.clear();
+  unconsumed = uncredited = 0;
+  head_done = aborted = false;
+  reset_code.reset();
+  fault.reset();
 }
 
 // The bytes not yet given to ngtcp2, as vectors: the rest of `out`, then the

@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "core/h2/request_fields.hpp"
-#include "core/http/headers.hpp"
 
 namespace sluice::h3 {
 
@@ -28,7 +27,26 @@ std::optional<uint64_t> parse_length(std::string_view v) {
 
 // As curl takes them: no NUL, CR or LF (a stray blank at an end is kept).
 bool valid_response_value(std::string_view v) {
-  return v.find_first_of(std::string_view("\0\r\n", 3)) == std::string_view::npos;
+  for (char c : v)
+    if (c == '\0' || c == '\r' || c == '\n') return false;
+  return true;
+}
+
+// RFC 9114 4.2's connection-specific fields, for a name known to be
+// lower-case (is_connection_specific also drops Host from requests).
+bool connection_specific(std::string_view n) {
+  switch (n.size()) {
+    case 7:
+      return n == "upgrade";
+    case 10:
+      return n == "connection" || n == "keep-alive";
+    case 16:
+      return n == "proxy-connection";
+    case 17:
+      return n == "transfer-encoding";
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -154,7 +172,7 @@ bool ResponseReader::field(std::string_view name, std::string_view value, bool t
     return true;
   }
   regular_seen_ = true;
-  if (is_connection_specific(name)) {
+  if (connection_specific(name)) {
     fail(h3err::kMessage, false, "a connection-specific field in the response");
     return false;
   }

@@ -9,7 +9,11 @@ PIDS=()
 # Debian's interpreter, not the first python3 on PATH: a pyenv shim there costs
 # 0.5 s of CPU per start, and Debian's has the modules setup.sh installs.
 if [[ -x /usr/bin/python3 ]]; then python3() { /usr/bin/python3 "$@"; }; fi
-cleanup() { for p in "${PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [[ -z ${CAP_DIR:-} ]] || rmdir "$CAP_DIR" 2>/dev/null || true  # see cap_begin
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -51,6 +55,33 @@ timed() {
 }
 # median_run RUNSFILE : the line of the median run by wall time ("wall cpu", or "wall cpu server")
 median_run() { sort -n "$1" | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
+# A CPU cap for servers, so that they and not the one-core load generator are
+# the bottleneck. cap_begin PCT: a cgroup whose CFS quota is PCT% of one CPU
+# (10 ms periods); false when this machine has no writable cpu controller.
+# cap_add PID...: moves each process and its children into it (nginx's
+# worker). cap_end: moves them back and removes the group.
+CAP_DIR="" CAP_ROOT=""
+cap_begin() {
+  if [[ -w /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then  # cgroup v1
+    CAP_ROOT=/sys/fs/cgroup/cpu CAP_DIR=/sys/fs/cgroup/cpu/sluice-cap.$$
+    mkdir "$CAP_DIR" && echo 10000 >"$CAP_DIR/cpu.cfs_period_us" &&
+      echo $(($1 * 100)) >"$CAP_DIR/cpu.cfs_quota_us" || CAP_DIR=""
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then  # cgroup v2
+    CAP_ROOT=/sys/fs/cgroup CAP_DIR=/sys/fs/cgroup/sluice-cap.$$
+    mkdir "$CAP_DIR" && echo "$(($1 * 100)) 10000" >"$CAP_DIR/cpu.max" || CAP_DIR=""
+  fi
+  [[ -n $CAP_DIR ]]
+}
+cap_add() {
+  local p
+  for p in "$@" $(for q in "$@"; do pgrep -P "$q" || true; done); do echo "$p" >"$CAP_DIR/cgroup.procs"; done
+}
+cap_end() {
+  local p
+  for p in $(cat "$CAP_DIR/cgroup.procs"); do echo "$p" >"$CAP_ROOT/cgroup.procs" || true; done
+  rmdir "$CAP_DIR"
+  CAP_DIR=""
+}
 ratio() { calc "$1 / $2" 3; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 need() { for c in "$@"; do command -v "$c" >/dev/null || { echo "missing $c: run scripts/setup.sh --test" >&2; exit 1; }; done; }

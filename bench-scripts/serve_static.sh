@@ -11,12 +11,17 @@
 #   h2  1 GiB    one curl --http2 download over TLS
 # Each load also records the server's CPU time, so "requests per server
 # CPU-second" compares servers even when the client on the other core is the
-# bottleneck. Output: results/serve_static.json
+# bottleneck. The one-core clients are, at 20 bytes: the servers do not fill
+# core 0. So the 20-byte loads run again ("h1_20_capped", "h2_20_capped")
+# with each server under a CFS quota of CAP_PCT% of core 0: then the server
+# is the bottleneck (skipped without a writable cgroup cpu controller).
+# Output: results/serve_static.json
 source "$(dirname "$0")/lib.sh"
 need wrk h2load openssl
 command -v h2o >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq h2o >/dev/null
 DURATION=${DURATION:-5}  # seconds per run
 ROUNDS=${ROUNDS:-3}      # runs per server and load; the median is kept
+CAP_PCT=${CAP_PCT:-50}   # the capped runs' share of core 0 per server; 0: none
 SERVERS=${SERVERS:-"sluice h2o nginx"}
 source "$(dirname "$0")/nginx_lib.sh"  # the certificate and nginx itself
 
@@ -93,8 +98,32 @@ check() {  # URL FILE
   curl -sf $k "$1" | cmp -s - "$2" || { echo "$1 did not answer the bytes of $2" >&2; exit 1; }
 }
 
+# measure LOAD KEY FILE: ROUNDS rounds of LOAD against every server in turn;
+# the median figure and server CPU per server under KEY
+measure() {
+  local l=$1 key=$2 file=$3 i server t0 t1 v
+  for server in $SERVERS; do runs[$server]="" effs[$server]=""; done
+  for i in $(seq "$ROUNDS"); do
+    for server in $SERVERS; do
+      t0=$(cpu_ticks "${pid[$server]}")
+      v=$(load "$l" "${base[$server]}/$file")
+      t1=$(cpu_ticks "${pid[$server]}")
+      runs[$server]+="$v "
+      round_val[$key,$server,$i]=$v
+      effs[$server]+="$(calc "($t1 - $t0) / $(getconf CLK_TCK)") "
+    done
+  done
+  for server in $SERVERS; do
+    fig[$key,$server]=$(printf '%s\n' ${runs[$server]} | median)
+    cpu[$key,$server]=$(printf '%s\n' ${effs[$server]} | median)
+    printf '%-13s %-7s %12.4f  server CPU %6.2f s  (runs: %s)\n' "$key" "$server" \
+      "${fig[$key,$server]}" "${cpu[$key,$server]}" "${runs[$server]}"
+  done
+}
+
 LOADS="h1_20 h2_20 h1_1m h2_1m h1_1g h2_1g"
-json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"results\":{"
+KEYS=$LOADS  # and the capped ones measured
+json="{\"duration_s\":$DURATION,\"rounds\":$ROUNDS,\"cap_pct\":$CAP_PCT,\"results\":{"
 declare -A fig cpu pid base runs effs round_val
 # All servers of a protocol run at once, idle but for the one under load, and
 # every round visits each of them in turn: a machine whose speed drifts over
@@ -114,29 +143,24 @@ for proto in plain tls; do
     file=f${l#*_}  # h1_20 -> f20, h2_1m -> f1m
     for server in $SERVERS; do
       [[ $l == *_1g ]] || load "$l" "${base[$server]}/$file" >/dev/null  # warm-up
-      runs[$server]="" effs[$server]=""
     done
-    for i in $(seq "$ROUNDS"); do
-      for server in $SERVERS; do
-        t0=$(cpu_ticks "${pid[$server]}")
-        v=$(load "$l" "${base[$server]}/$file")
-        t1=$(cpu_ticks "${pid[$server]}")
-        runs[$server]+="$v "
-        round_val[$l,$server,$i]=$v
-        effs[$server]+="$(calc "($t1 - $t0) / $(getconf CLK_TCK)") "
-      done
-    done
-    for server in $SERVERS; do
-      fig[$l,$server]=$(printf '%s\n' ${runs[$server]} | median)
-      cpu[$l,$server]=$(printf '%s\n' ${effs[$server]} | median)
-      printf '%-6s %-7s %12.4f  server CPU %6.2f s  (runs: %s)\n' "$l" "$server" "${fig[$l,$server]}" \
-        "${cpu[$l,$server]}" "${runs[$server]}"
-    done
+    measure "$l" "$l" "$file"
   done
+  # The 20-byte loads again with every server under a CPU cap, so that the
+  # server and not the one-core client is the bottleneck.
+  if [[ $CAP_PCT != 0 ]] && cap_begin "$CAP_PCT"; then
+    for server in $SERVERS; do cap_add "${pid[$server]}"; done
+    for l in $LOADS; do
+      [[ $l != *_20 || $proto == tls && $l == h1_* || $proto == plain && $l == h2_* ]] && continue
+      measure "$l" "${l}_capped" f20
+      [[ $KEYS == *${l}_capped* ]] || KEYS+=" ${l}_capped"
+    done
+    cap_end
+  fi
   for server in $SERVERS; do kill "${pid[$server]}"; wait "${pid[$server]}" 2>/dev/null || true; done
 done
 
-for l in $LOADS; do
+for l in $KEYS; do
   json+="\"$l\":{"
   for server in $SERVERS; do
     json+="\"$server\":{\"value\":${fig[$l,$server]},\"server_cpu_s\":${cpu[$l,$server]}},"
@@ -155,7 +179,7 @@ for l in $LOADS; do
       else ratio "${round_val[$l,sluice,$i]}" "${round_val[$l,$peer,$i]}"; fi
     done | median)
     json+="\"sluice_vs_$peer\":$r,\"sluice_vs_${peer}_paired\":$paired,"
-    printf '%-6s sluice vs %-6s %s  (median of per-round ratios %s)\n' "$l" "$peer" "$r" "$paired"
+    printf '%-13s sluice vs %-6s %s  (median of per-round ratios %s)\n' "$l" "$peer" "$r" "$paired"
   done
   json="${json%,}},"
 done

@@ -8,6 +8,7 @@
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/http/dialer.hpp"
+#include "core/http/h3_module.hpp"
 
 namespace sluice::bench {
 
@@ -139,6 +140,11 @@ Result<Results> run(const BenchConfig& cfg, const Callbacks& cb) {
     tls = *ctx;
   }
   if (auto p = preflight(cfg, requests->front().url, tls); !p) return std::unexpected(p.error());
+  // Over HTTP/3 too, each request's head is encoded once (the preflight
+  // loaded the module where QUIC is in play).
+  if (cfg.http_version == HttpVersion::http3 || cfg.http_version == HttpVersion::http3_only)
+    if (auto m = h3::load_module())
+      for (auto& r : *requests) r.h3_fields = (*m)->request_fields(r);
 
   // This shard's share, then each thread's share of that.
   int conns = static_cast<int>(shard_part(cfg.connections, cfg.shard_index, cfg.shard_count));

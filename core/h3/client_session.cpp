@@ -40,6 +40,11 @@ void append_frame_header(std::string& out, uint64_t type, uint64_t length) {
 
 }  // namespace
 
+void encode_request_fields(const RequestFields& fields, std::string& out) {
+  qpack::begin_section(out);
+  for (const auto& [name, value] : fields.list()) qpack::encode_field(out, name, value);
+}
+
 // One request and its response. The request's bytes stay where ngtcp2 can
 // refer to them until the server acknowledges them: `out` (the HEADERS
 // frame, and an in-memory body as one DATA frame) is built whole at submit
@@ -257,13 +262,17 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   s.sink = &sink;
   s.keep_fields = sink.wants_fields();
   s.reader.start(req.method == "HEAD");
-  RequestFields fields(req);
-  std::string& section = scratch_;
-  section.clear();
-  qpack::begin_section(section);
-  for (const auto& [name, value] : fields.list()) qpack::encode_field(section, name, value);
-  append_frame_header(s.out, frame_type::kHeaders, section.size());
-  s.out += section;
+  // bench encodes its requests once (Request::h3_fields); -v needs the fields.
+  std::optional<RequestFields> fields;
+  if (req.h3_fields.empty() || cfg_.trace) fields.emplace(req);
+  const std::string* section = &req.h3_fields;
+  if (req.h3_fields.empty()) {
+    scratch_.clear();
+    encode_request_fields(*fields, scratch_);
+    section = &scratch_;
+  }
+  append_frame_header(s.out, frame_type::kHeaders, section->size());
+  s.out += *section;
   if (req.upload) {
     s.has_upload = true;
     s.upload = BodyHold(body_of(req));  // rewound: a redirect or a retry sends it again
@@ -273,7 +282,7 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   }
   if (cfg_.trace) {
     cfg_.trace('*', fmt::format("[HTTP/3] [{}] OPENED stream for {}", id, req.url.str()));
-    cfg_.trace('>', fields.trace_text("HTTP/3"));
+    cfg_.trace('>', fields->trace_text("HTTP/3"));
   }
   want_send(s);
   return static_cast<StreamId>(id);

@@ -20,9 +20,14 @@
 #include "core/h3/send_turns.hpp"
 #include "core/http/body_source.hpp"
 #include "core/http/client_session.hpp"
+#include "core/http/stream_fields.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice::h3 {
+
+// Appends a request's field section (QPACK: static references and literals)
+// as a HEADERS frame's payload.
+void encode_request_fields(const RequestFields& fields, std::string& out);
 
 struct H3ClientConfig {
   uint32_t max_concurrent_streams = 100;  // we never open more, whatever the peer allows

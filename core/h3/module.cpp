@@ -32,6 +32,12 @@ class ModuleImpl final : public Module {
                        gnutls_check_version(nullptr));
   }
 
+  std::string request_fields(const Request& req) const override {
+    std::string section;
+    encode_request_fields(RequestFields(req), section);
+    return section;
+  }
+
   Result<std::unique_ptr<ClientSession>> dial(Loop& loop, QuicDialSpec spec, Ready ready) override {
     // The ready callback needs the session it reports on, which exists only
     // once connect() returns.

@@ -24,7 +24,7 @@ class RequestRouter;
 
 namespace sluice::h3 {
 
-inline constexpr int kAbiVersion = 8;
+inline constexpr int kAbiVersion = 9;
 inline constexpr const char* kEntrySymbol = "sluice_h3_module";
 inline constexpr const char* kModuleFile = "sluice-h3.so";
 
@@ -103,6 +103,9 @@ class Module {
   using Ready = std::function<void(Result<QuicDialed>)>;
   virtual Result<std::unique_ptr<ClientSession>> dial(Loop& loop, QuicDialSpec spec,
                                                       Ready ready) = 0;
+  // The request's HEADERS field section, QPACK-encoded as a session sends it:
+  // for Request::h3_fields.
+  virtual std::string request_fields(const Request& req) const = 0;
   // Binds a QUIC listener on the loop; router must outlive it.
   virtual Result<std::unique_ptr<QuicListener>> listen(Loop& loop, const QuicListenSpec& spec,
                                                        serve::RequestRouter& router) = 0;

@@ -20,11 +20,22 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+// By length first: the servers ask this of every response field they send.
 bool is_connection_specific(std::string_view name) {
-  for (auto h :
-       {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host"})
-    if (iequals(name, h)) return true;
-  return false;
+  switch (name.size()) {
+    case 4:
+      return iequals(name, "host");
+    case 7:
+      return iequals(name, "upgrade");
+    case 10:
+      return iequals(name, "connection") || iequals(name, "keep-alive");
+    case 16:
+      return iequals(name, "proxy-connection");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
+  }
 }
 
 void Headers::set(std::string_view name, std::string value) {

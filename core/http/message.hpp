@@ -33,6 +33,9 @@ struct Request {
   // once by a caller that sends the same request many times (bench); empty:
   // built per request.
   std::string h1_head;
+  // The same for HTTP/3: the HEADERS frame's QPACK field section as
+  // H3ClientSession encodes it (h3::Module::request_fields).
+  std::string h3_fields;
 
   bool idempotent() const {
     return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||

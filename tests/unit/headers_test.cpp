@@ -86,3 +86,12 @@ TEST_CASE("Headers: has_token", "[headers]") {
   CHECK_FALSE(h.has_token("Upgrade", "keep-alive"));
   CHECK_FALSE(h.has_token("Transfer-Encoding", "gzip,chunked"));
 }
+
+TEST_CASE("is_connection_specific: the hop-by-hop names, any case, and no others", "[headers]") {
+  for (const char* n :
+       {"connection", "Keep-Alive", "PROXY-CONNECTION", "transfer-encoding", "Upgrade", "host"})
+    CHECK(sluice::is_connection_specific(n));
+  for (const char* n : {"", "hosts", "te", "content-length", "connectio", "keep-alivE2",
+                        "upgrade-insecure-requests", "transfer-encodings", "x-host"})
+    CHECK_FALSE(sluice::is_connection_specific(n));
+}

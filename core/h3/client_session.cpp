@@ -23,13 +23,6 @@ constexpr std::size_t kUploadInFlight = 1024 * 1024;
 constexpr std::size_t kUploadRead = 16 * 1024;  // -T bytes per DATA frame
 constexpr int kPeekBlocks = 96;
 
-bool client_bidi(int64_t id) {
-  return (id & 0x3) == 0;
-}
-bool server_uni(int64_t id) {
-  return (id & 0x3) == 3;
-}
-
 // A frame's header (type, length) in front of its payload.
 void append_frame_header(std::string& out, uint64_t type, uint64_t length) {
   uint8_t buf[16];

@@ -37,6 +37,16 @@ inline constexpr uint64_t kNoError = 0x100, kGeneralProtocol = 0x101, kInternal 
                           kQpackDecoderStream = 0x202;
 }  // namespace h3err
 
+// Stream IDs by who opened them and which way they go (RFC 9000 2.1): the
+// client's bidirectional streams carry requests; the server's
+// unidirectional ones its control and QPACK streams.
+constexpr bool client_bidi(int64_t id) {
+  return (id & 0x3) == 0;
+}
+constexpr bool server_uni(int64_t id) {
+  return (id & 0x3) == 3;
+}
+
 // A varint's size from its first byte.
 constexpr std::size_t varint_length(uint8_t first) {
   return std::size_t{1} << (first >> 6);

@@ -8,10 +8,6 @@ namespace sluice::h3 {
 
 namespace {
 
-bool client_bidi(int64_t id) {
-  return (id & 0x3) == 0;
-}
-
 RequestStream* as_stream(void* user) {
   return static_cast<RequestStream*>(user);
 }

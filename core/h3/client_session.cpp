@@ -353,8 +353,20 @@ void H3ClientSession::deliver(int64_t id, Stream& s) {
 }
 
 void H3ClientSession::reset_stream(int64_t id, uint64_t code) {
+  if (Stream* s = stream(id)) drop_send_side(*s);
   ngtcp2_conn_shutdown_stream(quic_->conn(), 0, id, code);
   quic_->schedule_write();
+}
+
+// Nothing more of the stream goes out: it leaves the send list, and lets go
+// of -T's source at once (a retry on another stream reads it next; holding
+// it until ngtcp2 closes this one would read from it, or cancel the retry's
+// wait for it).
+void H3ClientSession::drop_send_side(Stream& s) {
+  turns_.remove(s);
+  if (filling_ == &s) filling_ = nullptr;
+  s.write_shut = true;
+  s.upload.release();
 }
 
 // A malformed response: the stream is reset; its sink hears why once it closes.
@@ -412,7 +424,9 @@ void H3ClientSession::stream_closed(int64_t id, uint64_t app_error) {
     s.sink->on_error(*s.upload_error);
   } else if (s.fault) {
     s.sink->on_error(*s.fault);
-  } else if (code == h3err::kNoError && s.reader.complete()) {
+  } else if (s.reader.complete()) {
+    // Whole, whatever ended our side (RFC 9114 4.1: a server may answer
+    // before the request is done, then stop it with any code).
     s.sink->on_end();
   } else if (code == h3err::kRequestRejected) {
     // Never processed by the server (RFC 9114 4.1.1): safe to retry elsewhere.
@@ -458,6 +472,8 @@ void H3ClientSession::fail_all(const Error& e) {
       s.sink->on_error({Errc::cancelled, "response abandoned by the consumer"});
     } else if (s.fault) {
       s.sink->on_error(*s.fault);
+    } else if (s.reader.complete() && !s.upload_error) {
+      s.sink->on_end();  // all of it came before the connection closed
     } else if (!s.head_done && e.code == Errc::recv_failed) {
       s.sink->on_error({Errc::empty_reply, "Empty reply from server"});
     } else if (e.code == Errc::recv_failed) {
@@ -538,6 +554,7 @@ Result<void> H3ClientSession::on_stream_reset(int64_t id, uint64_t app_error, vo
   s->reset_code = app_error;
   if (!s->fin_sent)
     ngtcp2_conn_shutdown_stream_write(quic_->conn(), 0, id, h3err::kRequestCancelled);
+  drop_send_side(*s);
   return {};
 }
 

@@ -71,6 +71,7 @@ class H3ClientSession final : public ClientSession, private QuicApp {
   void deliver(int64_t id, Stream& s);
   void stream_fault(Stream& s);
   void reset_stream(int64_t id, uint64_t code);
+  void drop_send_side(Stream& s);
   void goaway_received(uint64_t first_refused);
   void stream_closed(int64_t id, uint64_t app_error);
   void fail_all(const Error& e);

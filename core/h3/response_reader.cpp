@@ -144,6 +144,9 @@ void ResponseReader::section_done(qpack::Decoder& dec, Handler& h) {
   if (step == qpack::Decoder::Step::error)
     return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
   if (trailers) {
+    // The body is over once trailers come: short of its length, it is cut.
+    if (content_length_ && body_bytes_ < *content_length_)
+      return fail(h3err::kMessage, false, "a body shorter than its Content-Length");
     rx_ = Rx::trailers;
     return h.on_section(0);
   }

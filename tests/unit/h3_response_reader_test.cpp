@@ -139,6 +139,8 @@ TEST_CASE("h3 response: malformed responses are stream errors (H3_MESSAGE_ERROR)
       {"a bad length", headers({{":status", "200"}, {"content-length", "1x"}})},
       {"a body too long", headers({{":status", "200"}, {"content-length", "1"}}) + data("xy")},
       {"a body too short", headers({{":status", "200"}, {"content-length", "3"}}) + data("xy")},
+      {"a body too short, then trailers", headers({{":status", "200"}, {"content-length", "3"}}) +
+                                              data("xy") + headers({{"x-t", "1"}})},
       {"a pseudo-field in trailers",
        headers({{":status", "200"}}) + data("x") + headers({{":status", "200"}})},
   };

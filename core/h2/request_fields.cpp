@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "core/http/headers.hpp"
+
 namespace sluice::h2 {
 
 namespace {
@@ -76,9 +78,7 @@ FieldKind RequestFieldCheck::field(std::string_view name, std::string_view value
   if (name[0] == ':') return pseudo(name, value);
   regular_ = true;
   // Connection-specific fields have no place in HTTP/2 (8.2.2).
-  if (name == "connection" || name == "keep-alive" || name == "proxy-connection" ||
-      name == "transfer-encoding" || name == "upgrade")
-    return FieldKind::malformed;
+  if (is_hop_by_hop(name)) return FieldKind::malformed;
   if (name == "te") return value == "trailers" ? FieldKind::regular : FieldKind::malformed;
   if (name == "content-length" && !trailers_) {
     if (content_length_ || !all_digits(value)) return FieldKind::malformed;

@@ -26,9 +26,8 @@ constexpr int kPeekBlocks = 96;
 // A frame's header (type, length) in front of its payload.
 void append_frame_header(std::string& out, uint64_t type, uint64_t length) {
   uint8_t buf[16];
-  uint8_t* p = put_varint(buf, type);
-  p = put_varint(p, length);
-  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(p - buf));
+  uint8_t* end = put_frame_header(buf, type, length);
+  out.append(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(end - buf));
 }
 
 }  // namespace
@@ -254,7 +253,7 @@ Result<StreamId> H3ClientSession::submit(const Request& req, ResponseSink& sink)
   s.id = id;
   s.sink = &sink;
   s.keep_fields = sink.wants_fields();
-  s.reader.start(req.method == "HEAD");
+  s.reader.start(req.head());
   // bench encodes its requests once (Request::h3_fields); -v needs the fields.
   std::optional<RequestFields> fields;
   if (req.h3_fields.empty() || cfg_.trace) fields.emplace(req);

@@ -64,6 +64,12 @@ inline uint8_t* put_varint(uint8_t* p, uint64_t v) {
   return p + n;
 }
 
+// Writes a frame's header (type, then payload length) at p, which has room
+// for 16 bytes; returns the end.
+inline uint8_t* put_frame_header(uint8_t* p, uint64_t type, uint64_t length) {
+  return put_varint(put_varint(p, type), length);
+}
+
 // Reads a varint from the front of in; 0 when in holds only part of it.
 inline std::size_t get_varint(std::span<const uint8_t> in, uint64_t& v) {
   if (in.empty()) return 0;

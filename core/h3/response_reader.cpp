@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/h2/request_fields.hpp"
+#include "core/http/headers.hpp"
 
 namespace sluice::h3 {
 
@@ -30,23 +31,6 @@ bool valid_response_value(std::string_view v) {
   for (char c : v)
     if (c == '\0' || c == '\r' || c == '\n') return false;
   return true;
-}
-
-// RFC 9114 4.2's connection-specific fields, for a name known to be
-// lower-case (is_connection_specific also drops Host from requests).
-bool connection_specific(std::string_view n) {
-  switch (n.size()) {
-    case 7:
-      return n == "upgrade";
-    case 10:
-      return n == "connection" || n == "keep-alive";
-    case 16:
-      return n == "proxy-connection";
-    case 17:
-      return n == "transfer-encoding";
-    default:
-      return false;
-  }
 }
 
 }  // namespace
@@ -175,7 +159,7 @@ bool ResponseReader::field(std::string_view name, std::string_view value, bool t
     return true;
   }
   regular_seen_ = true;
-  if (connection_specific(name)) {
+  if (is_hop_by_hop(name)) {
     fail(h3err::kMessage, false, "a connection-specific field in the response");
     return false;
   }

@@ -59,7 +59,6 @@ class ResponseReader {
   const Fault& fault() const { return fault_; }
   // The stream ended after a final head, with all of its body.
   bool complete() const { return ended_ && rx_ != Rx::head && !fault_.code; }
-  bool head_done() const { return rx_ == Rx::body || rx_ == Rx::trailers; }
 
  private:
   enum class Rx { head, body, trailers, discard };

@@ -27,14 +27,13 @@ class ControlStream {
   bool open(ngtcp2_conn* conn) {
     if (ngtcp2_conn_open_uni_stream(conn, &id_, nullptr) != 0) return false;
     uint8_t* p = put_varint(bytes_.data(), uni_type::kControl);
-    p = put_varint(p, frame_type::kSettings);
-    p = put_varint(p, 0);
+    p = put_frame_header(p, frame_type::kSettings, 0);
     len_ = static_cast<std::size_t>(p - bytes_.data());
     return true;
   }
   void goaway(uint64_t first_refused) {
-    uint8_t* p = put_varint(bytes_.data() + len_, frame_type::kGoaway);
-    p = put_varint(p, varint_size(first_refused));
+    uint8_t* p =
+        put_frame_header(bytes_.data() + len_, frame_type::kGoaway, varint_size(first_refused));
     p = put_varint(p, first_refused);
     len_ = static_cast<std::size_t>(p - bytes_.data());
   }

@@ -341,9 +341,8 @@ Loop& RequestStream::loop() {
 // in out_ (the order of the bytes).
 void RequestStream::enqueue_frame(uint64_t type, std::string_view payload) {
   uint8_t header[16];
-  uint8_t* p = put_varint(header, type);
-  p = put_varint(p, payload.size());
-  enqueue({reinterpret_cast<char*>(header), static_cast<std::size_t>(p - header)});
+  uint8_t* end = put_frame_header(header, type, payload.size());
+  enqueue({reinterpret_cast<char*>(header), static_cast<std::size_t>(end - header)});
   enqueue(payload);
 }
 

@@ -20,11 +20,10 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
-// By length first: the servers ask this of every response field they send.
-bool is_connection_specific(std::string_view name) {
+// By length first: the servers ask this of every response field they send,
+// and the h2 and h3 readers of every field they receive.
+bool is_hop_by_hop(std::string_view name) {
   switch (name.size()) {
-    case 4:
-      return iequals(name, "host");
     case 7:
       return iequals(name, "upgrade");
     case 10:
@@ -36,6 +35,10 @@ bool is_connection_specific(std::string_view name) {
     default:
       return false;
   }
+}
+
+bool is_connection_specific(std::string_view name) {
+  return is_hop_by_hop(name) || (name.size() == 4 && iequals(name, "host"));
 }
 
 void Headers::set(std::string_view name, std::string value) {

@@ -25,8 +25,12 @@ std::string_view next_list_item(std::string_view& rest);
 // s with ASCII letters lower-cased: h2 and h3 field names on the wire.
 std::string ascii_lower(std::string_view s);
 
-// Hop-by-hop fields that have no meaning in HTTP/2 and HTTP/3 (RFC 9113
-// 8.2.2, RFC 9114 4.2), and Host, which :authority replaces.
+// Hop-by-hop fields, which have no meaning in HTTP/2 and HTTP/3 and make a
+// message that carries them malformed there (RFC 9113 8.2.2, RFC 9114 4.2):
+// Connection, Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade.
+bool is_hop_by_hop(std::string_view name);
+// Those, and Host, which :authority replaces: what an h2 or h3 message
+// built from HTTP/1-style fields leaves out.
 bool is_connection_specific(std::string_view name);
 
 class Headers {

@@ -94,4 +94,9 @@ TEST_CASE("is_connection_specific: the hop-by-hop names, any case, and no others
   for (const char* n : {"", "hosts", "te", "content-length", "connectio", "keep-alivE2",
                         "upgrade-insecure-requests", "transfer-encodings", "x-host"})
     CHECK_FALSE(sluice::is_connection_specific(n));
+  // Host is left out of h2/h3 messages built from HTTP/1-style fields, but it
+  // is no hop-by-hop field: an h2 request or an h3 response may carry it.
+  CHECK_FALSE(sluice::is_hop_by_hop("host"));
+  CHECK(sluice::is_hop_by_hop("Transfer-Encoding"));
+  CHECK(sluice::is_hop_by_hop("keep-alive"));
 }

@@ -128,9 +128,7 @@ void ResponseReader::section_done(qpack::Decoder& dec, Handler& h) {
   if (step == qpack::Decoder::Step::error)
     return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
   if (trailers) {
-    // The body is over once trailers come: short of its length, it is cut.
-    if (content_length_ && body_bytes_ < *content_length_)
-      return fail(h3err::kMessage, false, "a body shorter than its Content-Length");
+    if (!body_ends()) return;  // the body is over once trailers come
     rx_ = Rx::trailers;
     return h.on_section(0);
   }
@@ -188,8 +186,15 @@ void ResponseReader::stream_end() {
   ended_ = true;
   // A frame cut short by the stream's end is a connection error (7.1).
   if (frame_.cut()) return fail(h3err::kFrame, true, "a frame cut short by the stream's end");
-  if (rx_ == Rx::body && content_length_ && body_bytes_ < *content_length_)
-    fail(h3err::kMessage, false, "a body shorter than its Content-Length");
+  if (rx_ == Rx::body) body_ends();
+}
+
+// The body is over (trailers, or the stream's end): short of its
+// Content-Length, it was cut. False then.
+bool ResponseReader::body_ends() {
+  if (!content_length_ || body_bytes_ >= *content_length_) return true;
+  fail(h3err::kMessage, false, "a body shorter than its Content-Length");
+  return false;
 }
 
 }  // namespace sluice::h3

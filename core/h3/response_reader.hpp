@@ -68,6 +68,7 @@ class ResponseReader {
   bool field(std::string_view name, std::string_view value, bool trailers, Handler& h);
   void body(std::span<const uint8_t> bytes, Handler& h);
   void stream_end();
+  bool body_ends();
   void fail(uint64_t code, bool connection, std::string_view what);
 
   Rx rx_ = Rx::head;

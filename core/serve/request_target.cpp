@@ -47,6 +47,20 @@ std::optional<std::string> normalize_absolute_path(std::string_view decoded) {
   return out;
 }
 
+bool is_normal_path(std::string_view raw) {
+  if (raw.empty() || raw[0] != '/') return false;
+  if (raw.size() == 1) return true;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '%' || c == '\0') return false;
+    if (c != '/') continue;
+    // An empty segment ("//", a trailing '/'), or one that starts with a dot
+    // ("." and ".." among them).
+    if (i + 1 == raw.size() || raw[i + 1] == '/' || raw[i + 1] == '.') return false;
+  }
+  return true;
+}
+
 std::optional<std::string> normalize_path(std::string_view decoded) {
   auto path = normalize_absolute_path(decoded);
   if (!path) return std::nullopt;

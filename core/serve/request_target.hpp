@@ -30,6 +30,11 @@ std::optional<std::string> normalize_path(std::string_view decoded);
 // keeps this one string and views the relative path inside it.
 std::optional<std::string> normalize_absolute_path(std::string_view decoded);
 
+// A raw path that percent-decoding and normalize_absolute_path would leave as
+// it is: no '%', no NUL, no empty or dot-led segment, no trailing slash
+// ("/" aside). Most request paths are; the router then copies nothing.
+bool is_normal_path(std::string_view raw);
+
 // A decoded path, percent-encoded again for a Location header: unreserved
 // characters, sub-delims, ':', '@' and '/' stay, everything else is %XX.
 std::string percent_encode_path(std::string_view decoded);

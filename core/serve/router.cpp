@@ -30,19 +30,24 @@ std::unique_ptr<Endpoint> Router::route(const RequestHead& req) {
   if (!target) return error_response(400);
   // Synthetic paths are matched decoded and normalised, as nginx matches its
   // locations: "/a/../bytes/5" and "/bytes//5" are /bytes/5.
-  auto decoded = percent_decode(target->path);
-  if (!decoded) return error_response(400);
-  auto path = normalize_absolute_path(*decoded);
-  if (!path) return error_response(403);  // ".." above the root, as static files answer it
-  RequestTarget normalised{*path, target->query};
+  std::string_view decoded = target->path, path = target->path;
+  std::string decoded_copy, path_copy;
+  if (!is_normal_path(target->path)) {
+    auto d = percent_decode(target->path);
+    if (!d) return error_response(400);
+    decoded = decoded_copy = std::move(*d);
+    auto p = normalize_absolute_path(decoded);
+    if (!p) return error_response(403);  // ".." above the root, as static files answer it
+    path = path_copy = std::move(*p);
+  }
+  RequestTarget normalised{path, target->query};
   if (auto e = make_synthetic(req, normalised, env_.stats, files_.has_value())) return e;
   if (!files_) return error_response(404);
   if (auto e = answer_method(req.method, kFileMethods)) return e;
   // Static files also get the target as sent: a trailing slash still means a
   // directory there.
-  std::string_view rel = std::string_view(*path).substr(1);
-  auto e =
-      make_static(req, StaticPath{*target, *decoded, rel}, *files_, loop_.now(), loop_.wakeups());
+  auto e = make_static(req, StaticPath{*target, decoded, path.substr(1)}, *files_, loop_.now(),
+                       loop_.wakeups());
   if (!sweep_.armed() && files_->entries() > 0) sweep_.arm(loop_.now() + FileCache::kIdleTtl);
   return e;
 }

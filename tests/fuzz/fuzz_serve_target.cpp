@@ -1,6 +1,6 @@
 // libFuzzer target "serve_target": how serve turns a request-target into a
 // file path and a Location (core/serve/request_target.*): split_target,
-// percent-decoding, normalize_(absolute_)path, percent_encode_path,
+// percent-decoding, normalize_(absolute_)path, is_normal_path, percent_encode_path,
 // query_param and parse_u64. Input: the request-target.
 #include <cctype>
 #include <cstddef>
@@ -79,6 +79,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   check_u64(query);
   auto decoded = serve::percent_decode(target->path);
+  // The router's shortcut: a path it takes as it is must be what decoding
+  // and normalising would have made of it.
+  if (serve::is_normal_path(target->path)) {
+    auto abs = decoded ? serve::normalize_absolute_path(*decoded) : std::nullopt;
+    if (!abs || *abs != target->path) __builtin_trap();
+  }
   if (!decoded) return 0;
   if (auto abs = serve::normalize_absolute_path(*decoded)) {
     check_normalized(*abs, *decoded);

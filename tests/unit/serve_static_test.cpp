@@ -99,6 +99,21 @@ TEST_CASE("serve path: normalisation never leaves the root") {
   CHECK(path_within("/anything", "/"));
 }
 
+// The router takes such paths as they are, without decoding or normalising.
+TEST_CASE("serve path: a normal path is what decoding and normalising make of it") {
+  for (std::string_view p : {"/", "/bytes/100", "/a/b.txt", "/a.b/c..", "/a\\b"}) {
+    INFO(p);
+    CHECK(is_normal_path(p));
+    auto decoded = percent_decode(p);
+    REQUIRE(decoded);
+    CHECK(normalize_absolute_path(*decoded) == std::string(p));
+  }
+  for (std::string_view p : {"", "a", "//", "/a/", "/a//b", "/.", "/./a", "/a/..", "/.hidden",
+                             "/a%20b", "/%2e%2e", "/%"})
+    CHECK_FALSE(is_normal_path(p));
+  CHECK_FALSE(is_normal_path(std::string_view("/a\0b", 4)));
+}
+
 TEST_CASE("serve mime: content type by extension") {
   CHECK(content_type_for("/x/index.html") == "text/html; charset=utf-8");
   CHECK(content_type_for("a.HTM") == "text/html; charset=utf-8");

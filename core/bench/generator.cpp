@@ -295,7 +295,8 @@ bool Generator::issue(Conn& c, Slot& s, Pending p) {
   s.bytes = 0;
   s.due = p.due;
   s.attempt = p.attempt;
-  s.sent = Clock::now();
+  // Closed model: due when the slot came free, which fill() has just read.
+  s.sent = cfg_.open_model() ? Clock::now() : p.due;
   s.measured = phase_ == Phase::measuring;
   c.inflight++;
   c.issued++;

@@ -25,7 +25,7 @@ void apply_header(Headers& h, Headers& defaults, std::string_view line) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   if (value.empty()) return h.remove(name);
-  h.add(std::string(name), std::string(value));
+  h.add_copy(name, value);
 }
 
 // Whether -H line is "Name:" with nothing after it: curl's way to drop a

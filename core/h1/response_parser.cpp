@@ -241,7 +241,7 @@ Result<void> ResponseParser::on_header_line(std::string_view line, Headers& into
     if (auto more = trim_ows(line); !more.empty()) into.extend_last(more);
     return {};
   }
-  into.add(std::string(line.substr(0, colon)), std::string(trim_ows(line.substr(colon + 1))));
+  into.add_copy(line.substr(0, colon), trim_ows(line.substr(colon + 1)));
   return {};
 }
 

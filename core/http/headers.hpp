@@ -40,6 +40,12 @@ class Headers {
     if (list_.capacity() == 0) list_.reserve(kTypicalFields);
     list_.emplace_back(std::move(name), std::move(value));
   }
+  // The same from views: each string built in place, copied once (a parser's
+  // fields; add(std::string(n), std::string(v)) copied each twice).
+  void add_copy(std::string_view name, std::string_view value) {
+    if (list_.capacity() == 0) list_.reserve(kTypicalFields);
+    list_.emplace_back(name, value);
+  }
   void set(std::string_view name, std::string value);  // replaces all of that name
   // Appends " more" to the last field's value (an obsolete folded line).
   void extend_last(std::string_view more) {

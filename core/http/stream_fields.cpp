@@ -63,7 +63,7 @@ void take_response_field(Response& resp, bool head_done, bool keep_fields, std::
                          std::string_view value) {
   resp.header_bytes += name.size() + value.size() + 4;  // as if "name: value\r\n"
   if (keep_fields)
-    (head_done ? resp.trailers : resp.headers).add(std::string(name), std::string(value));
+    (head_done ? resp.trailers : resp.headers).add_copy(name, value);
   else if (!head_done && name == "content-length")
     read_content_length(resp, value);
 }

@@ -19,10 +19,6 @@ struct Recorder : RequestEvents {
   void on_request_end() override { ++ends; }
 };
 
-std::string drain(ChainBuffer& b) {
-  return b.take_all();
-}
-
 // Feeds data in pieces of `step` bytes, resuming after each complete request
 // (as the connection does once the response is out). Returns the last state.
 H1ServerSession::Parse feed_all(H1ServerSession& s, std::string_view data, std::size_t step) {
@@ -176,7 +172,7 @@ TEST_CASE("serve session: limits and malformed requests") {
     CHECK(s.error_status() == 413);
     CHECK_FALSE(s.head_sent());
     s.send_error(413);
-    CHECK(drain(s.out()).starts_with("HTTP/1.1 413 "));
+    CHECK(s.out().take_all().starts_with("HTTP/1.1 413 "));
   }
   SECTION("the response to a chunked body that fits goes out when it ends") {
     H1ServerSession s(r, {.max_body_size = 4});
@@ -186,7 +182,7 @@ TEST_CASE("serve session: limits and malformed requests") {
     s.end_response();
     CHECK(s.feed("4\r\nabcd\r\n0\r\n\r\n").state == H1ServerSession::Parse::paused);
     CHECK(s.response_ended());
-    CHECK(drain(s.out()).ends_with("\r\n\r\nok"));
+    CHECK(s.out().take_all().ends_with("\r\n\r\nok"));
   }
   SECTION("a partial head is in progress") {
     H1ServerSession s(r, {});
@@ -206,7 +202,7 @@ TEST_CASE("serve session: response framing") {
     s.send_head(200, h, 5);
     s.send_body("hello world");  // never more than announced
     s.end_response();
-    CHECK(without_date(drain(s.out())) ==
+    CHECK(without_date(s.out().take_all()) ==
           "HTTP/1.1 200 OK\r\nServer: sluice\r\nContent-Type: text/plain\r\nContent-Length: "
           "5\r\n\r\nhello");
     CHECK(s.keep_alive());
@@ -217,7 +213,7 @@ TEST_CASE("serve session: response framing") {
     s.send_head(200, {}, std::nullopt);
     s.send_body(std::string(20, 'x'));
     s.end_response();
-    CHECK(without_date(drain(s.out())) ==
+    CHECK(without_date(s.out().take_all()) ==
           "HTTP/1.1 200 OK\r\nServer: sluice\r\nTransfer-Encoding: chunked\r\n\r\n14\r\n" +
               std::string(20, 'x') + "\r\n0\r\n\r\n");
   }
@@ -226,14 +222,14 @@ TEST_CASE("serve session: response framing") {
     s.send_head(200, {}, std::nullopt);
     s.send_body("abc");
     s.end_response();
-    CHECK(without_date(drain(s.out())) ==
+    CHECK(without_date(s.out().take_all()) ==
           "HTTP/1.1 200 OK\r\nServer: sluice\r\nConnection: close\r\n\r\nabc");
     CHECK_FALSE(s.keep_alive());
   }
   SECTION("HTTP/1.0 keep-alive is acknowledged") {
     s.feed("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");  // paused on this request
     s.send_head(204, {}, std::nullopt);
-    CHECK(without_date(drain(s.out())) ==
+    CHECK(without_date(s.out().take_all()) ==
           "HTTP/1.1 204 No Content\r\nServer: sluice\r\nConnection: keep-alive\r\n\r\n");
     CHECK(s.response_ended());
   }
@@ -242,14 +238,14 @@ TEST_CASE("serve session: response framing") {
     s.send_head(200, {}, 100);
     s.send_body("ignored");
     CHECK(s.response_ended());
-    CHECK(without_date(drain(s.out())) ==
+    CHECK(without_date(s.out().take_all()) ==
           "HTTP/1.1 200 OK\r\nServer: sluice\r\nContent-Length: 100\r\n\r\n");
   }
   SECTION("Connection: close is honoured") {
     s.feed("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");  // paused on this request
     s.send_head(200, {}, 0);
     s.end_response();
-    CHECK(without_date(drain(s.out())).find("Connection: close\r\n") != std::string::npos);
+    CHECK(without_date(s.out().take_all()).find("Connection: close\r\n") != std::string::npos);
     CHECK_FALSE(s.keep_alive());
   }
   SECTION("a body shorter than announced forces a close") {
@@ -261,14 +257,14 @@ TEST_CASE("serve session: response framing") {
   }
   SECTION("error responses close") {
     s.send_error(431);
-    std::string out = without_date(drain(s.out()));
+    std::string out = without_date(s.out().take_all());
     CHECK(out.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
     CHECK(out.find("Connection: close\r\n") != std::string::npos);
     CHECK(out.ends_with("\r\n\r\n431 Request Header Fields Too Large\n"));
   }
   SECTION("100 Continue") {
     s.send_continue();
-    CHECK(drain(s.out()) == "HTTP/1.1 100 Continue\r\n\r\n");
+    CHECK(s.out().take_all() == "HTTP/1.1 100 Continue\r\n\r\n");
   }
 }
 

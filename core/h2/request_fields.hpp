@@ -13,12 +13,18 @@ namespace sluice::h2 {
 // name again.
 enum class FieldKind { malformed, method, scheme, path, authority, content_length, regular };
 
+// What a field's source guarantees: its name, or its value, is valid.
+struct Vouched {
+  bool name = false, value = false;
+};
+
 class RequestFieldCheck {
  public:
   // trailers: a trailer section (no pseudo-header fields at all).
   void reset(bool trailers = false);
-  // malformed: the request is malformed.
-  FieldKind field(std::string_view name, std::string_view value);
+  // malformed: the request is malformed. A name or value the caller vouches
+  // for (one from a decoder's static table) is not checked again.
+  FieldKind field(std::string_view name, std::string_view value, Vouched vouched = {});
   // After the last field: the pseudo-header fields the method needs are there.
   bool complete() const;
 
@@ -46,5 +52,7 @@ void add_request_field(RequestHead& h, FieldKind kind, std::string_view name,
 bool valid_field_name(std::string_view name);
 // Field values: no NUL, CR or LF, and no white space at either end (8.2.1).
 bool valid_field_value(std::string_view value);
+// A NUL, CR or LF anywhere in s (what no field value may hold).
+bool has_nul_cr_lf(std::string_view s);
 
 }  // namespace sluice::h2

@@ -1,5 +1,6 @@
 #include "core/h3/qpack.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <vector>
@@ -225,14 +226,18 @@ Decoder::Step Decoder::next(Field& field) {
   if (b & 0x80) {  // 1T: indexed field line
     if (!(b & 0x40) || !integer(6, index) || index >= kStatic.size()) return Step::error;
     field = kStatic[index];
+    field.static_name = field.static_value = true;
     return Step::field;
   }
   if (b & 0x40) {  // 01NT: literal with a name reference
     if (!(b & 0x10) || !integer(4, index) || index >= kStatic.size()) return Step::error;
     field.name = kStatic[index].name;
+    field.static_name = true;
+    field.static_value = false;
     return string(7, value_, field.value, true) ? Step::field : Step::error;
   }
   if (b & 0x20) {  // 001NH: literal with a literal name
+    field.static_name = field.static_value = false;
     if (!string(3, name_, field.name, false)) return Step::error;
     return string(7, value_, field.value, true) ? Step::field : Step::error;
   }
@@ -323,6 +328,25 @@ void encode_status(std::string& out, int status) {
                   static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10)};
   hpack::append_prefixed_integer(out, 0x50, 4, 24);
   put_string(out, 0x00, 7, {code, 3});
+}
+
+std::string_view ResponseFieldCache::encode(const Headers& headers) {
+  if (valid_ && headers.list() == list_) return encoded_;
+  encoded_.clear();
+  char lower[256];
+  for (const auto& [name, value] : headers.list()) {
+    if (is_connection_specific(name)) continue;
+    std::string_view n = name;
+    std::string long_name;
+    char* to = lower;
+    if (n.size() > sizeof lower) to = long_name.assign(n.size(), 0).data();
+    std::transform(n.begin(), n.end(), to,
+                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
+    qpack::encode_field(encoded_, {to, n.size()}, value);
+  }
+  list_ = headers.list();
+  valid_ = true;
+  return encoded_;
 }
 
 }  // namespace sluice::qpack

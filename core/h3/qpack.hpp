@@ -15,11 +15,18 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/http/headers.hpp"
 
 namespace sluice::qpack {
 
 struct Field {
   std::string_view name, value;
+  // From the static table, and so valid (a test checks every entry): the
+  // request check need not look at it again.
+  bool static_name = false, static_value = false;
 };
 
 inline constexpr std::size_t kStaticEntries = 99;
@@ -68,5 +75,20 @@ void encode_field(std::string& out, std::string_view name, std::string_view valu
 void encode_status(std::string& out, int status);
 // content-length, by its static entry (index 4) without looking the name up.
 void encode_content_length(std::string& out, uint64_t length);
+
+// A response's own fields, QPACK-encoded: names in lower case, the
+// connection-specific ones left out. Endpoints answer from a few shared lists
+// (every /bytes response has the same two fields), so the last list's
+// encoding is kept with a copy of the list to know it by: comparing costs a
+// tenth of encoding (which was an eighth of a small request's instructions).
+class ResponseFieldCache {
+ public:
+  std::string_view encode(const Headers& headers);
+
+ private:
+  std::vector<std::pair<std::string, std::string>> list_;
+  std::string encoded_;
+  bool valid_ = false;
+};
 
 }  // namespace sluice::qpack

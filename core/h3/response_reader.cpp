@@ -28,9 +28,7 @@ std::optional<uint64_t> parse_length(std::string_view v) {
 
 // As curl takes them: no NUL, CR or LF (a stray blank at an end is kept).
 bool valid_response_value(std::string_view v) {
-  for (char c : v)
-    if (c == '\0' || c == '\r' || c == '\n') return false;
-  return true;
+  return !h2::has_nul_cr_lf(v);
 }
 
 }  // namespace
@@ -124,7 +122,7 @@ void ResponseReader::section_done(qpack::Decoder& dec, Handler& h) {
   qpack::Field f;
   qpack::Decoder::Step step;
   while ((step = dec.next(f)) == qpack::Decoder::Step::field)
-    if (!field(f.name, f.value, trailers, h)) return;
+    if (!field(f, trailers, h)) return;
   if (step == qpack::Decoder::Step::error)
     return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
   if (trailers) {
@@ -142,9 +140,10 @@ void ResponseReader::section_done(qpack::Decoder& dec, Handler& h) {
 }
 
 // One field (RFC 9114 4.3): false when it makes the response malformed.
-bool ResponseReader::field(std::string_view name, std::string_view value, bool trailers,
-                           Handler& h) {
-  if (!h2::valid_field_name(name) || !valid_response_value(value)) {
+bool ResponseReader::field(const qpack::Field& f, bool trailers, Handler& h) {
+  std::string_view name = f.name, value = f.value;
+  if ((!f.static_name && !h2::valid_field_name(name)) ||
+      (!f.static_value && !valid_response_value(value))) {
     fail(h3err::kMessage, false, "an invalid field in the response");
     return false;
   }

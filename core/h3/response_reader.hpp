@@ -65,7 +65,7 @@ class ResponseReader {
 
   bool frame_start(uint64_t type, uint64_t length);
   void section_done(qpack::Decoder& dec, Handler& h);
-  bool field(std::string_view name, std::string_view value, bool trailers, Handler& h);
+  bool field(const qpack::Field& f, bool trailers, Handler& h);
   void body(std::span<const uint8_t> bytes, Handler& h);
   void stream_end();
   bool body_ends();

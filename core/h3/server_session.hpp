@@ -90,6 +90,7 @@ class H3ServerSession final : public QuicApp {
   qpack::Decoder decoder_;
   h2::RequestFieldCheck check_;
   std::string scratch_;
+  qpack::ResponseFieldCache response_fields_;
 
   int64_t next_bidi_ = 0;  // the lowest client request stream ID not yet seen
   int64_t goaway_id_ = INT64_MAX;

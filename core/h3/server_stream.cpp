@@ -39,7 +39,7 @@ void RequestStream::open(int64_t id) {
   state_ = serve::Pull::done;
   rx_ = Rx::head;
   frame_.reset();
-  section_.clear();
+  if (!section_.empty()) section_.clear();  // a stream reset inside a HEADERS frame
   body_bytes_ = uncredited_ = 0;
   request_ended_ = false;
   small_begin_ = small_end_ = 0;
@@ -68,15 +68,25 @@ std::size_t RequestStream::receive(std::span<const uint8_t> data, bool fin, uint
     bool done = frame_.payload(data, piece);
     if (frame_.type() == frame_type::kData) {
       body(piece);  // consumed when the endpoint's queue has room (credit)
-    } else {
-      consumed += piece.size();
-      if (frame_.type() == frame_type::kHeaders)
-        section_.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+      if (!done) break;
+      continue;
     }
-    if (!done) break;
-    if (frame_.type() == frame_type::kHeaders) {
-      if ((conn_error = headers_done(fin && data.empty()))) return consumed;
+    consumed += piece.size();
+    if (frame_.type() != frame_type::kHeaders) {
+      if (!done) break;
+      continue;
     }
+    // A field section that came whole (nearly always) is decoded where it
+    // lies; one split across reads is gathered first.
+    std::string_view section(reinterpret_cast<const char*>(piece.data()), piece.size());
+    if (!done || !section_.empty()) {
+      section_.append(section);
+      if (!done) break;
+      section = section_;
+    }
+    conn_error = headers_done(section, fin && data.empty());
+    if (!section_.empty()) section_.clear();
+    if (conn_error) return consumed;
   }
   if (!fin) return consumed;
   // A frame cut short by the stream's end is a connection error (7.1).
@@ -102,7 +112,6 @@ uint64_t RequestStream::frame_start(uint64_t type, uint64_t length) {
         stream_error(h3err::kExcessiveLoad);
         return 0;
       }
-      section_.clear();
       return 0;
     case frame_type::kData:
       return rx_ == Rx::body ? 0 : h3err::kFrameUnexpected;
@@ -117,9 +126,9 @@ uint64_t RequestStream::frame_start(uint64_t type, uint64_t length) {
   }
 }
 
-uint64_t RequestStream::headers_done(bool ends_here) {
+uint64_t RequestStream::headers_done(std::string_view section, bool ends_here) {
   bool trailers = rx_ != Rx::head;
-  if (uint64_t e = decode_fields(trailers)) return e;
+  if (uint64_t e = decode_fields(section, trailers)) return e;
   if (rx_ == Rx::discard) return 0;  // a malformed request: reset
   if (trailers) {
     rx_ = Rx::trailers;
@@ -134,12 +143,12 @@ uint64_t RequestStream::headers_done(bool ends_here) {
   return 0;
 }
 
-// Decodes section_ into the head (trailers: checked, then dropped). A
+// Decodes a field section into the head (trailers: checked, then dropped). A
 // decoding failure ends the connection; a malformed request, the stream.
-uint64_t RequestStream::decode_fields(bool trailers) {
+uint64_t RequestStream::decode_fields(std::string_view section, bool trailers) {
   qpack::Decoder& dec = session_.decoder_;
   h2::RequestFieldCheck& check = session_.check_;
-  if (!dec.begin(section_)) return h3err::kQpackDecompressionFailed;
+  if (!dec.begin(section)) return h3err::kQpackDecompressionFailed;
   check.reset(trailers);
   bool malformed = false;
   std::size_t bytes = 0;
@@ -147,7 +156,8 @@ uint64_t RequestStream::decode_fields(bool trailers) {
   qpack::Decoder::Step step;
   while ((step = dec.next(f)) == qpack::Decoder::Step::field) {
     bytes += f.name.size() + f.value.size() + 32;
-    h2::FieldKind kind = malformed ? h2::FieldKind::malformed : check.field(f.name, f.value);
+    h2::FieldKind kind = malformed ? h2::FieldKind::malformed
+                                   : check.field(f.name, f.value, {f.static_name, f.static_value});
     if (kind == h2::FieldKind::malformed) malformed = true;
     if (!malformed && !trailers && bytes <= kMaxFieldSection)
       h2::add_request_field(head_, kind, f.name, f.value);
@@ -238,17 +248,7 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
   qpack::begin_section(section);
   qpack::encode_status(section, status);
   section.append(server_and_date());
-  char lower[256];
-  for (const auto& [name, value] : headers.list()) {
-    if (is_connection_specific(name)) continue;
-    std::string_view n = name;
-    std::string long_name;
-    char* to = lower;
-    if (n.size() > sizeof lower) to = long_name.assign(n.size(), 0).data();
-    std::transform(n.begin(), n.end(), to,
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    qpack::encode_field(section, {to, n.size()}, value);
-  }
+  section.append(session_.response_fields_.encode(headers));
   if (length) qpack::encode_content_length(section, *length);
   enqueue_frame(frame_type::kHeaders, section);
   if (no_body_) ended_ = true;

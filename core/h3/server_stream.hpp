@@ -102,8 +102,8 @@ class RequestStream final : public serve::ResponseWriter {
 
   // A whole frame header has come: what its type means here.
   uint64_t frame_start(uint64_t type, uint64_t length);
-  uint64_t headers_done(bool ends_here);  // a whole HEADERS frame is in section_
-  uint64_t decode_fields(bool trailers);
+  uint64_t headers_done(std::string_view section, bool ends_here);  // a whole HEADERS frame
+  uint64_t decode_fields(std::string_view section, bool trailers);
   void body(std::span<const uint8_t> bytes);
   void request_end();
   void stream_error(uint64_t code);  // resets both directions with code
@@ -123,7 +123,7 @@ class RequestStream final : public serve::ResponseWriter {
   // In: the frame being read.
   Rx rx_ = Rx::head;
   FrameCursor frame_;
-  std::string section_;  // a HEADERS frame's payload, gathered
+  std::string section_;  // a HEADERS frame's payload split across reads, gathered
   uint64_t body_bytes_ = 0, uncredited_ = 0;
   bool request_ended_ = false;
 

@@ -221,3 +221,35 @@ TEST_CASE("qpack: one decoder across many sections, repeating and new values ali
     }
   }
 }
+
+TEST_CASE("qpack: a response's fields, encoded once per distinct list", "[qpack]") {
+  sluice::qpack::ResponseFieldCache cache;
+  sluice::Headers h;
+  h.add("Content-Type", "application/octet-stream");
+  h.add("Accept-Ranges", "bytes");
+  h.add("Connection", "close");  // connection-specific: never in HTTP/3
+  h.add("Host", "example.com");
+  h.add("X-Mixed-CASE", "Value Stays");
+  auto decode = [](std::string_view lines) {
+    std::string section;
+    sluice::qpack::begin_section(section);
+    section.append(lines);
+    return ours_decode(section);
+  };
+  Fields want{{"content-type", "application/octet-stream"},
+              {"accept-ranges", "bytes"},
+              {"x-mixed-case", "Value Stays"}};
+  std::string first(cache.encode(h));
+  CHECK(decode(first) == want);
+  CHECK(cache.encode(h) == first);  // the same list again: the kept encoding
+  // A list that differs only in a value, and one that differs in length.
+  sluice::Headers other;
+  for (const auto& [n, v] : h.list()) other.add(n, n == "Accept-Ranges" ? "none" : v);
+  want[1].second = "none";
+  CHECK(decode(cache.encode(other)) == want);
+  sluice::Headers shorter;
+  shorter.add("Content-Type", "application/octet-stream");
+  CHECK(decode(cache.encode(shorter)) == Fields{{"content-type", "application/octet-stream"}});
+  CHECK(decode(cache.encode(sluice::Headers{})).empty());
+  CHECK(cache.encode(h) == first);
+}

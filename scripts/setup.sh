@@ -35,8 +35,9 @@ bp_pkgs=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev catch2)
 # chromium: the e2e test of `sluice bench report` checks in a headless browser that the page draws.
 # python3-cryptography: the QUIC Initials of the handshake-flood test helper.
 # tinyproxy: a real HTTP proxy for the get -x/--proxy tests.
+# valgrind: bench-scripts/serve_h3_instructions.sh counts instructions per request.
 test_pkgs=(curl nghttp2-client nghttp2-server nghttp2-proxy wrk python3 python3-cryptography pv
-           procps time man-db bc chromium iproute2 tinyproxy)
+           procps time man-db bc chromium iproute2 tinyproxy valgrind)
 # libFuzzer (the fuzz preset; test.sh fuzzes every parser briefly), and
 # llvm-19's llvm-symbolizer, so a finding's stack trace names functions and lines.
 # clang 19, not Debian 12's default 14: libstdc++ 12 offers std::expected

@@ -38,7 +38,7 @@ void ResponseReader::start(bool head_request) {
   frame_.reset();
   ended_ = false;
   head_request_ = head_request;
-  section_.clear();
+  if (!section_.empty()) section_.clear();  // a response cut inside a HEADERS frame
   status_ = 0;
   regular_seen_ = false;
   content_length_.reset();
@@ -63,13 +63,24 @@ std::size_t ResponseReader::receive(std::span<const uint8_t> data, bool fin, qpa
     bool done = frame_.payload(data, piece);
     if (frame_.type() == frame_type::kData) {
       body(piece, h);  // consumed as the caller's consumer takes it
-    } else {
-      consumed += piece.size();
-      if (frame_.type() == frame_type::kHeaders)
-        section_.append(reinterpret_cast<const char*>(piece.data()), piece.size());
+      if (!done) break;
+      continue;
     }
-    if (!done) break;
-    if (frame_.type() == frame_type::kHeaders) section_done(dec, h);
+    consumed += piece.size();
+    if (frame_.type() != frame_type::kHeaders) {
+      if (!done) break;
+      continue;
+    }
+    // A field section that came whole (nearly always) is decoded where it
+    // lies; one split across reads is gathered first.
+    std::string_view section(reinterpret_cast<const char*>(piece.data()), piece.size());
+    if (!done || !section_.empty()) {
+      section_.append(section);
+      if (!done) break;
+      section = section_;
+    }
+    section_done(section, dec, h);
+    if (!section_.empty()) section_.clear();
   }
   if (rx_ == Rx::discard) return consumed + data.size();  // the rest is dropped
   if (fin) stream_end();
@@ -90,7 +101,6 @@ bool ResponseReader::frame_start(uint64_t type, uint64_t length) {
         fail(h3err::kExcessiveLoad, false, "a response head over 256 KiB");
         return false;
       }
-      section_.clear();
       return true;
     case frame_type::kData:
       if (rx_ == Rx::body) return true;
@@ -113,9 +123,9 @@ bool ResponseReader::frame_start(uint64_t type, uint64_t length) {
   }
 }
 
-void ResponseReader::section_done(qpack::Decoder& dec, Handler& h) {
+void ResponseReader::section_done(std::string_view section, qpack::Decoder& dec, Handler& h) {
   bool trailers = rx_ == Rx::body;
-  if (!dec.begin(section_)) return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
+  if (!dec.begin(section)) return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
   status_ = 0;
   regular_seen_ = false;
   if (!trailers) content_length_.reset();
@@ -156,7 +166,7 @@ bool ResponseReader::field(const qpack::Field& f, bool trailers, Handler& h) {
     return true;
   }
   regular_seen_ = true;
-  if (is_hop_by_hop(name)) {
+  if (!f.static_name && is_hop_by_hop(name)) {  // the static table holds none
     fail(h3err::kMessage, false, "a connection-specific field in the response");
     return false;
   }

@@ -64,7 +64,7 @@ class ResponseReader {
   enum class Rx { head, body, trailers, discard };
 
   bool frame_start(uint64_t type, uint64_t length);
-  void section_done(qpack::Decoder& dec, Handler& h);
+  void section_done(std::string_view section, qpack::Decoder& dec, Handler& h);
   bool field(const qpack::Field& f, bool trailers, Handler& h);
   void body(std::span<const uint8_t> bytes, Handler& h);
   void stream_end();
@@ -74,7 +74,7 @@ class ResponseReader {
   Rx rx_ = Rx::head;
   FrameCursor frame_;
   bool ended_ = false, head_request_ = false;
-  std::string section_;  // a HEADERS frame's payload, gathered
+  std::string section_;  // a HEADERS frame's payload split across reads, gathered
   int status_ = 0;
   bool regular_seen_ = false;  // in the current section
   std::optional<uint64_t> content_length_;

@@ -12,12 +12,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string_view>
 
 #include "core/h1/server_session.hpp"
 #include "core/loop/loop.hpp"
+#include "core/util/small_alloc.hpp"
 
 namespace sluice::serve {
 
@@ -60,6 +62,14 @@ class ResponseWriter {
 class Endpoint {
  public:
   virtual ~Endpoint() = default;
+  // An endpoint lives for one request and they come in bursts (ten streams
+  // of a connection at a time): from the per-thread block cache, not glibc's
+  // arena, whose path a burst overflowed into (core/util/small_alloc.hpp).
+  static void* operator new(std::size_t n) {
+    if (void* p = small_alloc::allocate(n)) return p;
+    throw std::bad_alloc();
+  }
+  static void operator delete(void* p) { small_alloc::release(p); }
   // First called right after the head is parsed (before any body byte).
   virtual Pull pull(ResponseWriter& w) = 0;
   virtual void on_body(ResponseWriter&, std::string_view) {}  // de-chunked request body

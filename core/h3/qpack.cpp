@@ -5,6 +5,7 @@
 #include <charconv>
 #include <vector>
 
+#include "core/h1/http_date.hpp"
 #include "core/h2/huffman.hpp"
 #include "core/h2/prefixed_integer.hpp"
 
@@ -328,6 +329,16 @@ void encode_status(std::string& out, int status) {
                   static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10)};
   hpack::append_prefixed_integer(out, 0x50, 4, 24);
   put_string(out, 0x00, 7, {code, 3});
+}
+
+std::string_view ResponseFieldCache::server_and_date(std::time_t now) {
+  if (now != second_) {
+    second_ = now;
+    server_and_date_.clear();
+    encode_field(server_and_date_, "server", "sluice");
+    encode_field(server_and_date_, "date", http_date(now));
+  }
+  return server_and_date_;
 }
 
 std::string_view ResponseFieldCache::encode(const Headers& headers) {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ctime>
 
-#include "core/h1/http_date.hpp"
 #include "core/h3/server_session.hpp"
 
 namespace sluice::h3 {
@@ -13,20 +13,6 @@ namespace sluice::h3 {
 namespace {
 
 constexpr int kMaxPulls = 16;  // per stream per drive: an endpoint saying `more` cannot spin
-
-// The fields every response starts with, encoded once a second (the date's
-// resolution), not looked up and encoded again for every response.
-std::string_view server_and_date() {
-  thread_local std::string date, encoded;
-  std::string_view now = current_http_date();
-  if (now != date) {
-    date.assign(now);
-    encoded.clear();
-    qpack::encode_field(encoded, "server", "sluice");
-    qpack::encode_field(encoded, "date", date);
-  }
-  return encoded;
-}
 
 }  // namespace
 
@@ -247,7 +233,7 @@ void RequestStream::head(int status, const Headers& headers, std::optional<uint6
   section.clear();
   qpack::begin_section(section);
   qpack::encode_status(section, status);
-  section.append(server_and_date());
+  section.append(session_.response_fields_.server_and_date(std::time(nullptr)));
   section.append(session_.response_fields_.encode(headers));
   if (length) qpack::encode_content_length(section, *length);
   enqueue_frame(frame_type::kHeaders, section);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/h1/http_date.hpp"
+
 using sluice::qpack::Decoder;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -252,4 +254,20 @@ TEST_CASE("qpack: a response's fields, encoded once per distinct list", "[qpack]
   CHECK(decode(cache.encode(shorter)) == Fields{{"content-type", "application/octet-stream"}});
   CHECK(decode(cache.encode(sluice::Headers{})).empty());
   CHECK(cache.encode(h) == first);
+}
+
+TEST_CASE("qpack: server and date, encoded again only when the second changes", "[qpack]") {
+  sluice::qpack::ResponseFieldCache cache;
+  auto decode = [](std::string_view lines) {
+    std::string section;
+    sluice::qpack::begin_section(section);
+    section.append(lines);
+    return ours_decode(section);
+  };
+  std::time_t t = 1'700'000'000;
+  CHECK(decode(cache.server_and_date(t)) ==
+        Fields{{"server", "sluice"}, {"date", sluice::http_date(t)}});
+  CHECK(decode(cache.server_and_date(t + 1)) ==
+        Fields{{"server", "sluice"}, {"date", sluice::http_date(t + 1)}});
+  CHECK(decode(cache.server_and_date(t + 1)).back().second == "Tue, 14 Nov 2023 22:13:21 GMT");
 }

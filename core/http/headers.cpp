@@ -1,6 +1,7 @@
 #include "core/http/headers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 namespace sluice {
@@ -58,11 +59,15 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
 
 namespace {
 
-bool is_tchar(char c) {
-  static constexpr std::string_view kSymbols = "!#$%&'*+-.^_`|~";
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         kSymbols.find(c) != std::string_view::npos;
-}
+// tchar (RFC 9110 5.6.2), by table: every field name of every h1 request
+// goes through is_token (a test per class cost ~12 instructions a byte).
+constexpr std::array<bool, 256> kTchar = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = t[c - 32] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
 
 }  // namespace
 
@@ -80,7 +85,9 @@ std::string_view next_list_item(std::string_view& rest) {
 }
 
 bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
+  bool ok = !s.empty();
+  for (unsigned char c : s) ok &= kTchar[c];
+  return ok;
 }
 
 bool Headers::has_token(std::string_view name, std::string_view token) const {

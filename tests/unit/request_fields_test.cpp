@@ -67,3 +67,17 @@ TEST_CASE("request fields: every QPACK static table entry is a valid field") {
     CHECK_FALSE(sluice::is_hop_by_hop(f.name));  // the response check skips that test too
   }
 }
+
+// is_token (h1 field names and methods): tchar of RFC 9110 5.6.2, both cases.
+TEST_CASE("request fields: a token is one or more tchar, every byte checked") {
+  const std::string_view symbols = "!#$%&'*+-.^_`|~";
+  for (int c = 0; c < 256; ++c) {
+    bool tchar = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c != 0 && symbols.find(static_cast<char>(c)) != std::string_view::npos);
+    std::string one(1, static_cast<char>(c));
+    INFO("byte " << c);
+    CHECK(sluice::is_token(one) == tchar);
+    CHECK(sluice::is_token("Content-" + one + "Type") == tchar);
+  }
+  CHECK_FALSE(sluice::is_token(""));
+}

@@ -70,6 +70,10 @@ class Endpoint {
     throw std::bad_alloc();
   }
   static void operator delete(void* p) { small_alloc::release(p); }
+  // The cache's blocks are aligned as malloc's: an over-aligned endpoint
+  // (none today) goes to the global aligned allocation instead.
+  static void* operator new(std::size_t n, std::align_val_t a) { return ::operator new(n, a); }
+  static void operator delete(void* p, std::align_val_t a) { ::operator delete(p, a); }
   // First called right after the head is parsed (before any body byte).
   virtual Pull pull(ResponseWriter& w) = 0;
   virtual void on_body(ResponseWriter&, std::string_view) {}  // de-chunked request body

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 
 namespace sluice::h3 {
 
@@ -175,6 +178,29 @@ class FrameCursor {
   FrameHeader header_;
   bool in_payload_ = false;
   uint64_t type_ = 0, length_ = 0, remaining_ = 0;
+};
+
+// A HEADERS frame's payload, for decoding: where it lies when it came in one
+// piece (nearly always; no copy), else gathered across reads.
+class FieldSection {
+ public:
+  // piece: the next part of the payload; done: it reaches the payload's end.
+  // Then the whole section (valid until the next call or reset()).
+  std::optional<std::string_view> add(std::span<const uint8_t> piece, bool done) {
+    std::string_view bytes(reinterpret_cast<const char*>(piece.data()), piece.size());
+    if (done && gathered_.empty()) return bytes;
+    gathered_.append(bytes);
+    if (!done) return std::nullopt;
+    return std::string_view(gathered_);
+  }
+  // After a section is decoded, and for a stream taken anew (one reset inside
+  // a HEADERS frame leaves a part gathered).
+  void reset() {
+    if (!gathered_.empty()) gathered_.clear();
+  }
+
+ private:
+  std::string gathered_;
 };
 
 }  // namespace sluice::h3

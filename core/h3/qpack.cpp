@@ -1,6 +1,5 @@
 #include "core/h3/qpack.hpp"
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 #include <vector>
@@ -343,18 +342,9 @@ std::string_view ResponseFieldCache::server_and_date(std::time_t now) {
 
 std::string_view ResponseFieldCache::encode(const Headers& headers) {
   if (valid_ && headers.list() == list_) return encoded_;
-  encoded_.clear();
-  char lower[256];
-  for (const auto& [name, value] : headers.list()) {
-    if (is_connection_specific(name)) continue;
-    std::string_view n = name;
-    std::string long_name;
-    char* to = lower;
-    if (n.size() > sizeof lower) to = long_name.assign(n.size(), 0).data();
-    std::transform(n.begin(), n.end(), to,
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-    qpack::encode_field(encoded_, {to, n.size()}, value);
-  }
+  encoded_.clear();  // a new list: encoded once, then known by the copy below
+  for (const auto& [name, value] : headers.list())
+    if (!is_connection_specific(name)) encode_field(encoded_, ascii_lower(name), value);
   list_ = headers.list();
   valid_ = true;
   return encoded_;

@@ -38,7 +38,7 @@ void ResponseReader::start(bool head_request) {
   frame_.reset();
   ended_ = false;
   head_request_ = head_request;
-  if (!section_.empty()) section_.clear();  // a response cut inside a HEADERS frame
+  section_.reset();
   status_ = 0;
   regular_seen_ = false;
   content_length_.reset();
@@ -61,26 +61,17 @@ std::size_t ResponseReader::receive(std::span<const uint8_t> data, bool fin, qpa
     }
     std::span<const uint8_t> piece;
     bool done = frame_.payload(data, piece);
+    std::optional<std::string_view> section;  // a whole HEADERS payload
     if (frame_.type() == frame_type::kData) {
       body(piece, h);  // consumed as the caller's consumer takes it
-      if (!done) break;
-      continue;
+    } else {
+      consumed += piece.size();
+      if (frame_.type() == frame_type::kHeaders) section = section_.add(piece, done);
     }
-    consumed += piece.size();
-    if (frame_.type() != frame_type::kHeaders) {
-      if (!done) break;
-      continue;
-    }
-    // A field section that came whole (nearly always) is decoded where it
-    // lies; one split across reads is gathered first.
-    std::string_view section(reinterpret_cast<const char*>(piece.data()), piece.size());
-    if (!done || !section_.empty()) {
-      section_.append(section);
-      if (!done) break;
-      section = section_;
-    }
-    section_done(section, dec, h);
-    if (!section_.empty()) section_.clear();
+    if (!done) break;
+    if (!section) continue;
+    section_done(*section, dec, h);
+    section_.reset();
   }
   if (rx_ == Rx::discard) return consumed + data.size();  // the rest is dropped
   if (fin) stream_end();

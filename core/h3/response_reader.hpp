@@ -74,7 +74,7 @@ class ResponseReader {
   Rx rx_ = Rx::head;
   FrameCursor frame_;
   bool ended_ = false, head_request_ = false;
-  std::string section_;  // a HEADERS frame's payload split across reads, gathered
+  FieldSection section_;
   int status_ = 0;
   bool regular_seen_ = false;  // in the current section
   std::optional<uint64_t> content_length_;

@@ -25,7 +25,7 @@ void RequestStream::open(int64_t id) {
   state_ = serve::Pull::done;
   rx_ = Rx::head;
   frame_.reset();
-  if (!section_.empty()) section_.clear();  // a stream reset inside a HEADERS frame
+  section_.reset();
   body_bytes_ = uncredited_ = 0;
   request_ended_ = false;
   small_begin_ = small_end_ = 0;
@@ -52,26 +52,17 @@ std::size_t RequestStream::receive(std::span<const uint8_t> data, bool fin, uint
     }
     std::span<const uint8_t> piece;
     bool done = frame_.payload(data, piece);
+    std::optional<std::string_view> section;  // a whole HEADERS payload
     if (frame_.type() == frame_type::kData) {
       body(piece);  // consumed when the endpoint's queue has room (credit)
-      if (!done) break;
-      continue;
+    } else {
+      consumed += piece.size();
+      if (frame_.type() == frame_type::kHeaders) section = section_.add(piece, done);
     }
-    consumed += piece.size();
-    if (frame_.type() != frame_type::kHeaders) {
-      if (!done) break;
-      continue;
-    }
-    // A field section that came whole (nearly always) is decoded where it
-    // lies; one split across reads is gathered first.
-    std::string_view section(reinterpret_cast<const char*>(piece.data()), piece.size());
-    if (!done || !section_.empty()) {
-      section_.append(section);
-      if (!done) break;
-      section = section_;
-    }
-    conn_error = headers_done(section, fin && data.empty());
-    if (!section_.empty()) section_.clear();
+    if (!done) break;
+    if (!section) continue;
+    conn_error = headers_done(*section, fin && data.empty());
+    section_.reset();
     if (conn_error) return consumed;
   }
   if (!fin) return consumed;

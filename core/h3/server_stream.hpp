@@ -123,7 +123,7 @@ class RequestStream final : public serve::ResponseWriter {
   // In: the frame being read.
   Rx rx_ = Rx::head;
   FrameCursor frame_;
-  std::string section_;  // a HEADERS frame's payload split across reads, gathered
+  FieldSection section_;
   uint64_t body_bytes_ = 0, uncredited_ = 0;
   bool request_ended_ = false;
 

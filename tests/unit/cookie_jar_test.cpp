@@ -100,3 +100,18 @@ TEST_CASE("cookie jar: a file of Set-Cookie lines, and lines it cannot read", "[
   CHECK(jar.header_for(url("http://h/"), kNow) == "any=1; empty=");
   CHECK(jar.header_for(url("http://www.example.com/"), kNow) == "any=1; scoped=2");
 }
+
+// Found by fuzz_cookie_jar: Domain=..x kept ".x", which -c wrote as "..x" and
+// -b then dropped. A second leading dot makes it no domain, as in the file.
+TEST_CASE("cookie jar: Domain with two leading dots is no domain", "[cookies]") {
+  CookieJar jar;
+  jar.receive(url("http://www.example.com/"), "a=1; Domain=..example.com", kNow);
+  CHECK(jar.header_for(url("http://www.example.com/"), kNow) == "a=1");
+  CHECK(jar.header_for(url("http://other.example.com/"), kNow).empty());
+  CookieJar from_file;
+  from_file.load("set-cookie: j=3; Domain=..-\n", kNow);
+  std::string written = from_file.netscape(kNow);
+  CookieJar again;
+  again.load(written, kNow);
+  CHECK(again.netscape(kNow) == written);
+}

@@ -341,12 +341,15 @@ void RequestStream::ready() {
 void RequestStream::fill(StreamChunk& chunk) {
   if (view_first_ == view_count_) build_view();
   chunk.stream_id = id_;
-  chunk.count = view_count_ - view_first_;
+  // Only what one packet can carry: a packet never takes more than
+  // kTxPacketMax, and ngtcp2 walks every vector it is given, per packet.
   offered_ = 0;
-  for (std::size_t i = 0; i < chunk.count; ++i) {
-    chunk.vecs[i] = view_[view_first_ + i];
-    offered_ += chunk.vecs[i].len;
+  std::size_t n = 0;
+  for (std::size_t i = view_first_; i < view_count_ && offered_ < kTxPacketMax; ++i, ++n) {
+    chunk.vecs[n] = view_[i];
+    offered_ += view_[i].len;
   }
+  chunk.count = n;
   fin_offered_ = ended_ && sent_ + offered_ == pending();
   chunk.fin = fin_offered_;
   // Nothing unsent in view (more in flight than kPeekBlocks blocks): no empty

@@ -123,6 +123,14 @@ uint64_t RequestStream::headers_done(std::string_view section, bool ends_here) {
 // Decodes a field section into the head (trailers: checked, then dropped). A
 // decoding failure ends the connection; a malformed request, the stream.
 uint64_t RequestStream::decode_fields(std::string_view section, bool trailers) {
+  // The table has capacity 0: a section means what its bytes say, whatever
+  // came before on the connection.
+  if (!trailers) {
+    if (const RequestHead* same = session_.last_request_.find(section)) {
+      head_ = *same;
+      return 0;
+    }
+  }
   qpack::Decoder& dec = session_.decoder_;
   h2::RequestFieldCheck& check = session_.check_;
   if (!dec.begin(section)) return h3err::kQpackDecompressionFailed;
@@ -144,6 +152,8 @@ uint64_t RequestStream::decode_fields(std::string_view section, bool trailers) {
     stream_error(h3err::kMessage);
   else if (bytes > kMaxFieldSection)
     stream_error(h3err::kExcessiveLoad);
+  else if (!trailers)
+    session_.last_request_.keep(section, head_);
   return 0;
 }
 

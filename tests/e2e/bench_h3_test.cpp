@@ -66,6 +66,21 @@ TEST_CASE("bench --http3-only -m: that many requests in flight on one QUIC conne
   CHECK(num(json, "d['window_us']") < 2e6);  // twenty rounds would be 4 s
 }
 
+// The server keeps each connection's last request head by its bytes
+// (RequestMemo): requests that differ in one byte, in turn on one
+// connection, must each get their own answer.
+TEST_CASE("bench --http3-only: requests taking turns on a connection get their own answers",
+          "[bench][h3]") {
+  H3Server s;
+  std::string json = tmpdir() + "/turns.json";
+  auto r = sh(bench("--http3-only -k -c 1 -m 1 -t 1 -n 300 --json " + json + " " + s.srv.base +
+                    "/status/201 " + s.srv.base + "/status/202 " + s.srv.base + "/status/203"),
+              60);
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(field(json, "d['counters']['status']") == "{'201': 100, '202': 100, '203': 100}");
+}
+
 TEST_CASE("bench --http3-only against gtlsserver: request counts add up", "[bench][h3]") {
   Gtlsserver g;
   std::string json = tmpdir() + "/g.json";

@@ -6,7 +6,7 @@ using namespace sluice::bench;
 
 namespace {
 
-Results sample() {
+Results threshold_sample() {
   Results r;
   for (int i = 1; i <= 100; ++i) r.latency.record(i * 1000);  // 1..100 ms
   r.counters.requests = 100;
@@ -18,7 +18,7 @@ Results sample() {
 std::vector<std::string> failed(const std::string& spec) {
   auto t = parse_thresholds(spec);
   REQUIRE(t);
-  return failed_thresholds(*t, sample(), false);
+  return failed_thresholds(*t, threshold_sample(), false);
 }
 
 }  // namespace
@@ -43,7 +43,7 @@ TEST_CASE("thresholds: each metric, unit and operator", "[thresholds]") {
 }
 
 TEST_CASE("thresholds: the open model is judged on corrected latency", "[thresholds]") {
-  Results r = sample();
+  Results r = threshold_sample();
   r.latency_corrected.record(5'000'000);
   auto t = parse_thresholds("max>1s");
   REQUIRE(t);

@@ -154,7 +154,7 @@ class FlatJson {
   std::size_t i_ = 0;
 };
 
-Report sample() {
+Report write_out_sample() {
   Report r;
   r.url_effective = "https://example.com/a?b=1";
   r.http_code = 200;
@@ -178,7 +178,8 @@ Report sample() {
   return r;
 }
 
-std::string render(const std::string& tmpl, const Report& r = sample(), int exit_code = 0) {
+std::string render(const std::string& tmpl, const Report& r = write_out_sample(),
+                   int exit_code = 0) {
   return render_write_out(tmpl, r, exit_code);
 }
 
@@ -187,7 +188,7 @@ std::string render(const std::string& tmpl, const Report& r = sample(), int exit
 TEST_CASE("write-out: every variable", "[write_out]") {
   CHECK(render("%{content_type}") == "text/html; charset=utf-8");
   CHECK(render("%{errormsg}") == "");
-  CHECK(render("%{exitcode}", sample(), 7) == "7");
+  CHECK(render("%{exitcode}", write_out_sample(), 7) == "7");
   CHECK(render("%{http_code}") == "200");
   CHECK(render("%{response_code}") == "200");
   CHECK(render("%{http_version}") == "1.1");
@@ -228,7 +229,7 @@ TEST_CASE("write-out: values of an empty report", "[write_out]") {
 }
 
 TEST_CASE("write-out: errormsg and exitcode of a failed transfer", "[write_out]") {
-  Report r = sample();
+  Report r = write_out_sample();
   r.error = sluice::Error{sluice::Errc::connect_failed, "Failed to connect to 127.0.0.1 port 1", 0};
   CHECK(render("%{exitcode}: %{errormsg}", r, 7) == "7: Failed to connect to 127.0.0.1 port 1");
 }
@@ -249,7 +250,8 @@ TEST_CASE("write-out: text around variables, escapes and %%", "[write_out]") {
 TEST_CASE("write-out: unknown and unterminated variables", "[write_out]") {
   // As curl: an unknown variable renders as nothing and is named for a warning.
   std::vector<std::string> unknown;
-  CHECK(sluice::cli::render_write_out("[%{no_such_var}]%{}", sample(), 0, &unknown) == "[]");
+  CHECK(sluice::cli::render_write_out("[%{no_such_var}]%{}", write_out_sample(), 0, &unknown) ==
+        "[]");
   CHECK(unknown == std::vector<std::string>{"no_such_var", ""});
   CHECK(render("[%{no_such_var}]") == "[]");
   CHECK(render("x %{http_code") == "x %{http_code");
@@ -294,13 +296,13 @@ TEST_CASE("write-out: %{json} is valid JSON holding the values", "[write_out]") 
     CHECK(m.count(key) == 1);
   }
   // report_json is what %{json} prints.
-  CHECK(report_json(sample(), 0) == json);
+  CHECK(report_json(write_out_sample(), 0) == json);
   // Text around %{json} is kept.
   CHECK(render("<%{json}>\\n") == "<" + json + ">\n");
 }
 
 TEST_CASE("write-out: %{json} escapes strings", "[write_out]") {
-  Report r = sample();
+  Report r = write_out_sample();
   r.url_effective = "http://h/\"quoted\"\\path";
   r.content_type = "a\tb\x01";
   r.error = sluice::Error{sluice::Errc::recv_failed, "line1\nline2", 0};
@@ -331,7 +333,7 @@ TEST_CASE("write-out: %{json} of a transfer without a response is valid JSON", "
 }
 
 TEST_CASE("write-out: curl 8's newer variables", "[write_out]") {
-  Report r = sample();
+  Report r = write_out_sample();
   r.url = "example.com/a?b=1";
   r.url_num = 3;
   r.filename_effective = "out/file.txt";
@@ -358,9 +360,10 @@ TEST_CASE("write-out: curl 8's newer variables", "[write_out]") {
 }
 
 TEST_CASE("write-out: %{onerror}, %{stderr}, %{stdout} and an escaped backslash", "[write_out]") {
-  CHECK(render("a%{onerror}b", sample(), 0) == "a");
-  CHECK(render("a%{onerror}b", sample(), 7) == "ab");
-  auto both = sluice::cli::render_write_out_streams("1%{stderr}2%{stdout}3\\\\", sample(), 0);
+  CHECK(render("a%{onerror}b", write_out_sample(), 0) == "a");
+  CHECK(render("a%{onerror}b", write_out_sample(), 7) == "ab");
+  auto both =
+      sluice::cli::render_write_out_streams("1%{stderr}2%{stdout}3\\\\", write_out_sample(), 0);
   CHECK(both.out == "13\\");
   CHECK(both.err == "2");
 }

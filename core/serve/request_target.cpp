@@ -50,15 +50,17 @@ std::optional<std::string> normalize_absolute_path(std::string_view decoded) {
 bool is_normal_path(std::string_view raw) {
   if (raw.empty() || raw[0] != '/') return false;
   if (raw.size() == 1) return true;
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '%' || c == '\0') return false;
-    if (c != '/') continue;
-    // An empty segment ("//", a trailing '/'), or one that starts with a dot
-    // ("." and ".." among them).
-    if (i + 1 == raw.size() || raw[i + 1] == '/' || raw[i + 1] == '.') return false;
+  if (raw.back() == '/') return false;  // a trailing empty segment
+  // Every request's path comes here: no branch per byte. Not normal: a '%'
+  // or NUL anywhere, or a '/' before '/' (an empty segment) or before '.'
+  // (a segment that starts with a dot, "." and ".." among them).
+  bool odd = false;
+  for (std::size_t i = 0; i + 1 < raw.size(); ++i) {
+    char c = raw[i], next = raw[i + 1];
+    odd |= (c == '%') | (c == '\0') | ((c == '/') & ((next == '/') | (next == '.')));
   }
-  return true;
+  odd |= (raw.back() == '%') | (raw.back() == '\0');
+  return !odd;
 }
 
 std::optional<std::string> normalize_path(std::string_view decoded) {

@@ -59,7 +59,8 @@ bool is_normal_path(std::string_view raw) {
     char c = raw[i], next = raw[i + 1];
     odd |= (c == '%') | (c == '\0') | ((c == '/') & ((next == '/') | (next == '.')));
   }
-  odd |= (raw.back() == '%') | (raw.back() == '\0');
+  char last = raw.back();
+  odd |= (last == '%') | (last == '\0');
   return !odd;
 }
 

@@ -517,7 +517,7 @@ Result<std::size_t> H3ClientSession::on_stream_data(int64_t id, std::span<const 
     return connection_error(h3err::kStreamCreation, "a bidirectional stream from the server");
   auto* s = static_cast<Stream*>(user);
   if (!s) return data.size();
-  std::size_t consumed = s->reader.receive(data, fin, decoder_, *s);
+  std::size_t consumed = s->reader.receive(data, fin, decoder_, *s, &last_response_);
   const ResponseReader::Fault& f = s->reader.fault();
   if (f.code && f.connection) return connection_error(f.code, f.what);
   if (f.code && !s->fault) stream_fault(*s);

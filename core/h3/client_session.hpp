@@ -103,7 +103,8 @@ class H3ClientSession final : public ClientSession, private QuicApp {
 
   ControlStream control_;
   PeerStreams peer_{true};
-  qpack::Decoder decoder_;  // shared by the streams: one section at a time
+  qpack::Decoder decoder_;      // shared by the streams: one section at a time
+  ResponseMemo last_response_;  // the last clean response head and what it decoded to
 
   // The open streams: a handful per connection, found by a scan or through
   // ngtcp2's stream user data. Closed ones are kept for the next requests.

@@ -52,7 +52,7 @@ void ResponseReader::fail(uint64_t code, bool connection, std::string_view what)
 }
 
 std::size_t ResponseReader::receive(std::span<const uint8_t> data, bool fin, qpack::Decoder& dec,
-                                    Handler& h) {
+                                    Handler& h, ResponseMemo* memo) {
   std::size_t consumed = 0;
   while (!data.empty() && rx_ != Rx::discard) {
     if (!frame_.in_payload()) {
@@ -70,7 +70,7 @@ std::size_t ResponseReader::receive(std::span<const uint8_t> data, bool fin, qpa
     }
     if (!done) break;
     if (!section) continue;
-    section_done(*section, dec, h);
+    section_done(*section, dec, h, memo);
     section_.reset();
   }
   if (rx_ == Rx::discard) return consumed + data.size();  // the rest is dropped
@@ -114,30 +114,66 @@ bool ResponseReader::frame_start(uint64_t type, uint64_t length) {
   }
 }
 
-void ResponseReader::section_done(std::string_view section, qpack::Decoder& dec, Handler& h) {
+void ResponseReader::section_done(std::string_view section, qpack::Decoder& dec, Handler& h,
+                                  ResponseMemo* memo) {
   bool trailers = rx_ == Rx::body;
-  if (!dec.begin(section)) return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
-  status_ = 0;
-  regular_seen_ = false;
-  if (!trailers) content_length_.reset();
-  qpack::Field f;
-  qpack::Decoder::Step step;
-  while ((step = dec.next(f)) == qpack::Decoder::Step::field)
-    if (!field(f, trailers, h)) return;
-  if (step == qpack::Decoder::Step::error)
-    return fail(h3err::kQpackDecompressionFailed, true, "QPACK");
+  const TakenHead* same = !trailers && memo ? memo->find(section) : nullptr;
+  TakenHead* taken = !same && !trailers && memo && memo->wants(section) ? &taken_ : nullptr;
+  if (same) {
+    replay(*same, h);
+  } else if (!decode(section, dec, trailers, h, taken)) {
+    return;
+  }
   if (trailers) {
     if (!body_ends()) return;  // the body is over once trailers come
     rx_ = Rx::trailers;
     return h.on_section(0);
   }
   if (!status_) return fail(h3err::kMessage, false, "a response head without :status");
+  if (taken) {
+    taken->status = status_;
+    taken->content_length = content_length_;
+    memo->keep(section, *taken);
+  }
   if (status_ >= 200) {
     rx_ = Rx::body;
     // No content: a response to HEAD, a 204 or a 304 (RFC 9110 6.4.1).
     if (head_request_ || status_ == 204 || status_ == 304) content_length_ = 0;
   }
   h.on_section(status_);
+}
+
+// The section's fields, checked and handed on (and gathered into taken):
+// false on a fault.
+bool ResponseReader::decode(std::string_view section, qpack::Decoder& dec, bool trailers,
+                            Handler& h, TakenHead* taken) {
+  if (!dec.begin(section)) {
+    fail(h3err::kQpackDecompressionFailed, true, "QPACK");
+    return false;
+  }
+  status_ = 0;
+  regular_seen_ = false;
+  if (!trailers) content_length_.reset();
+  if (taken) taken->fields.clear();
+  qpack::Field f;
+  qpack::Decoder::Step step;
+  while ((step = dec.next(f)) == qpack::Decoder::Step::field) {
+    if (!field(f, trailers, h)) return false;
+    if (taken && f.name[0] != ':') taken->fields.emplace_back(f.name, f.value);
+  }
+  if (step == qpack::Decoder::Step::error) {
+    fail(h3err::kQpackDecompressionFailed, true, "QPACK");
+    return false;
+  }
+  return true;
+}
+
+// A head kept by the memo, as decode() would have handed it on.
+void ResponseReader::replay(const TakenHead& head, Handler& h) {
+  status_ = head.status;
+  regular_seen_ = !head.fields.empty();
+  content_length_ = head.content_length;
+  for (const auto& [name, value] : head.fields) h.on_field(name, value);
 }
 
 // One field (RFC 9114 4.3): false when it makes the response malformed.

@@ -15,11 +15,24 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/h3/h3_frame.hpp"
 #include "core/h3/qpack.hpp"
+#include "core/http/section_memo.hpp"
 
 namespace sluice::h3 {
+
+// A head as the reader took it from a field section: what a connection's
+// ResponseMemo keeps for the same bytes again (the static table only: a
+// section means its bytes alone).
+struct TakenHead {
+  int status = 0;
+  std::optional<uint64_t> content_length;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+using ResponseMemo = SectionMemo<TakenHead>;
 
 class ResponseReader {
  public:
@@ -54,7 +67,10 @@ class ResponseReader {
 
   // In-order stream bytes. Returns how many are consumed at once: all but
   // DATA payloads, which the caller credits as its consumer takes them.
-  std::size_t receive(std::span<const uint8_t> data, bool fin, qpack::Decoder& dec, Handler& h);
+  // memo: the connection's, shared by its streams; a head whose bytes it
+  // holds is handed on from there, not decoded again.
+  std::size_t receive(std::span<const uint8_t> data, bool fin, qpack::Decoder& dec, Handler& h,
+                      ResponseMemo* memo = nullptr);
 
   const Fault& fault() const { return fault_; }
   // The stream ended after a final head, with all of its body.
@@ -64,7 +80,10 @@ class ResponseReader {
   enum class Rx { head, body, trailers, discard };
 
   bool frame_start(uint64_t type, uint64_t length);
-  void section_done(std::string_view section, qpack::Decoder& dec, Handler& h);
+  void section_done(std::string_view section, qpack::Decoder& dec, Handler& h, ResponseMemo* memo);
+  bool decode(std::string_view section, qpack::Decoder& dec, bool trailers, Handler& h,
+              TakenHead* taken);
+  void replay(const TakenHead& head, Handler& h);
   bool field(const qpack::Field& f, bool trailers, Handler& h);
   void body(std::span<const uint8_t> bytes, Handler& h);
   void stream_end();
@@ -80,6 +99,7 @@ class ResponseReader {
   std::optional<uint64_t> content_length_;
   uint64_t body_bytes_ = 0;
   Fault fault_;
+  TakenHead taken_;  // a head being gathered for the memo
 };
 
 }  // namespace sluice::h3

@@ -20,7 +20,8 @@
 #include "core/h3/quic_io.hpp"
 #include "core/h3/send_turns.hpp"
 #include "core/h3/server_stream.hpp"
-#include "core/http/request_memo.hpp"
+#include "core/http/request_head.hpp"
+#include "core/http/section_memo.hpp"
 #include "core/serve/exchange.hpp"
 
 namespace sluice::h3 {
@@ -92,7 +93,7 @@ class H3ServerSession final : public QuicApp {
   h2::RequestFieldCheck check_;
   std::string scratch_;
   qpack::ResponseFieldCache response_fields_;
-  RequestMemo last_request_;  // the last clean request section and its head
+  SectionMemo<RequestHead> last_request_;  // the last clean request section and its head
 
   int64_t next_bidi_ = 0;  // the lowest client request stream ID not yet seen
   int64_t goaway_id_ = INT64_MAX;

@@ -5,6 +5,8 @@
 // the fin with the last. Whatever the bytes: every byte is consumed or
 // handed on as body, a complete response has no fault, and both reads see
 // the same sections, fields and fault (and, without one, the same body).
+// Two more reads share a connection's memo of response heads (ResponseMemo):
+// what the second takes from the memo must be what decoding gave.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -35,7 +37,8 @@ struct Outcome {
   bool complete = false;
 };
 
-Outcome read(std::span<const uint8_t> stream, std::size_t piece, bool head) {
+Outcome read(std::span<const uint8_t> stream, std::size_t piece, bool head,
+             sluice::h3::ResponseMemo* memo = nullptr) {
   Outcome o;
   sluice::qpack::Decoder dec;
   sluice::h3::ResponseReader reader;
@@ -44,7 +47,7 @@ Outcome read(std::span<const uint8_t> stream, std::size_t piece, bool head) {
   do {
     auto part = stream.subspan(at, std::min(piece, stream.size() - at));
     at += part.size();
-    consumed += reader.receive(part, at == stream.size(), dec, o.seen);
+    consumed += reader.receive(part, at == stream.size(), dec, o.seen, memo);
   } while (at < stream.size() && !reader.fault().code);
   if (consumed > at || (!reader.fault().code && consumed + o.seen.body.size() != at))
     __builtin_trap();
@@ -62,11 +65,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::size_t piece = 1 + (data[0] >> 2);
   std::span<const uint8_t> stream(data + 1, size - 1);
   Outcome whole = read(stream, stream.size() + 1, head);
-  Outcome split = read(stream, piece, head);
-  if (whole.fault.code != split.fault.code || whole.fault.connection != split.fault.connection ||
-      whole.complete != split.complete || whole.seen.sections != split.seen.sections ||
-      whole.seen.fields != split.seen.fields)
-    __builtin_trap();
-  if (!whole.fault.code && whole.seen.body != split.seen.body) __builtin_trap();
+  sluice::h3::ResponseMemo memo;
+  for (const Outcome& other :
+       {read(stream, piece, head), read(stream, stream.size() + 1, head, &memo),
+        read(stream, piece, head, &memo)}) {
+    if (whole.fault.code != other.fault.code || whole.fault.connection != other.fault.connection ||
+        whole.complete != other.complete || whole.seen.sections != other.seen.sections ||
+        whole.seen.fields != other.seen.fields)
+      __builtin_trap();
+    if (!whole.fault.code && whole.seen.body != other.seen.body) __builtin_trap();
+  }
   return 0;
 }

@@ -57,7 +57,8 @@ struct Run {
 };
 
 // Feeds the stream's bytes in pieces of `piece`, the last with the fin.
-Run read(const std::string& stream, std::size_t piece, bool head_request = false) {
+Run read(const std::string& stream, std::size_t piece, bool head_request = false,
+         sluice::h3::ResponseMemo* memo = nullptr) {
   Run r;
   qpack::Decoder dec;
   r.reader.start(head_request);
@@ -67,7 +68,7 @@ Run read(const std::string& stream, std::size_t piece, bool head_request = false
   for (std::size_t at = 0; at < bytes.size() || at == 0; at += piece) {
     auto part = bytes.subspan(at, std::min(piece, bytes.size() - at));
     bool fin = at + part.size() >= bytes.size();
-    r.consumed += r.reader.receive(part, fin, dec, r.seen);
+    r.consumed += r.reader.receive(part, fin, dec, r.seen, memo);
     if (r.reader.fault().code || bytes.empty()) break;
   }
   return r;
@@ -112,6 +113,40 @@ TEST_CASE("h3 response: a HEAD response or a 304 has no body whatever its Conten
   CHECK_FALSE(get.reader.fault().connection);
   Run body_on_head = read(headers({{":status", "200"}}) + data("x"), 4, true);
   CHECK(body_on_head.reader.fault().code == err::kMessage);
+}
+
+TEST_CASE("h3 response: a connection's memo hands a repeated head on as decoding did", "[h3]") {
+  sluice::h3::ResponseMemo memo;
+  const Fields fields{{":status", "200"}, {"content-length", "5"}, {"x-a", "b"}};
+  std::string stream = headers(fields) + data("hello");
+  Run first = read(stream, stream.size(), false, &memo);
+  Run again = read(stream, 3, false, &memo);  // its head from the memo
+  CHECK(memo.copies() == 1);
+  for (const Run* r : {&first, &again}) {
+    CHECK(r->reader.fault().code == 0);
+    CHECK(r->reader.complete());
+    CHECK(r->seen.sections == std::vector<int>{200});
+    CHECK(r->seen.fields == Fields{{"content-length", "5"}, {"x-a", "b"}});
+    CHECK(r->seen.body == "hello");
+  }
+  // The body is still held to the remembered Content-Length, and a HEAD
+  // request's response still has none.
+  CHECK(read(headers(fields) + data("hell"), 4, false, &memo).reader.fault().code == err::kMessage);
+  Run head = read(headers(fields), 4, true, &memo);
+  CHECK(head.reader.fault().code == 0);
+  CHECK(head.reader.complete());
+  CHECK(memo.copies() == 1);  // all hits
+  // One byte different: decoded anew.
+  Run other =
+      read(headers({{":status", "200"}, {"content-length", "5"}, {"x-a", "c"}}) + data("hello"), 2,
+           false, &memo);
+  CHECK(other.seen.fields == Fields{{"content-length", "5"}, {"x-a", "c"}});
+  CHECK(memo.copies() == 2);
+  // A malformed head is never kept: the same bytes fail again.
+  std::string bad = headers({{":status", "200"}, {"connection", "close"}});
+  CHECK(read(bad, 1, false, &memo).reader.fault().code == err::kMessage);
+  CHECK(read(bad, 1, false, &memo).reader.fault().code == err::kMessage);
+  CHECK(memo.copies() == 2);
 }
 
 TEST_CASE("h3 response: a stream that ends early is incomplete, not a fault", "[h3]") {

@@ -1,12 +1,15 @@
-// RequestMemo: the same section bytes give back the head kept for them; any
-// other bytes (one byte changed, one more or less) miss; a run of misses
-// keeps few copies.
-#include "core/http/request_memo.hpp"
+// SectionMemo, as the h3 server keeps request heads in it: the same section
+// bytes give back the head kept for them; any other bytes (one byte changed,
+// one more or less) miss; a run of misses keeps few copies.
+#include "core/http/section_memo.hpp"
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
 
+#include "core/http/request_head.hpp"
+
 using namespace sluice;
+using RequestMemo = SectionMemo<RequestHead>;
 
 namespace {
 

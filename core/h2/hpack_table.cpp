@@ -16,11 +16,13 @@ void DynamicTable::evict_oldest() {
 }
 
 void DynamicTable::resize(std::size_t max_size) {
+  ++changes_;
   max_size_ = max_size;
   while (size_ > max_size_) evict_oldest();
 }
 
 bool DynamicTable::insert(std::string_view name, std::string_view value) {
+  ++changes_;  // evicted entries at least, even when the field is not kept
   std::size_t need = name.size() + value.size() + kEntryOverhead;
   // The new field may be a view of an entry about to be evicted (a literal
   // whose name is indexed): copy it first.

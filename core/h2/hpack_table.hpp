@@ -31,6 +31,9 @@ class DynamicTable {
   // stays its own while indices shift, so a caller can keep it and ask for
   // its index later (0: evicted since).
   uint64_t inserted() const { return inserted_; }
+  // Counts every insertion and resize: the same count means the same table
+  // (a header block's meaning depends on it).
+  uint64_t changes() const { return changes_; }
   std::size_t index_of(uint64_t number) const {
     uint64_t back = inserted_ - number;  // 0 for the newest
     return number != 0 && number <= inserted_ && back < count_ ? back + 1 : 0;
@@ -61,6 +64,7 @@ class DynamicTable {
   std::size_t newest_ = 0;   // where entry 1 sits in ring_
   std::size_t count_ = 0;
   uint64_t inserted_ = 0;
+  uint64_t changes_ = 0;
   std::size_t size_ = 0;
   std::size_t max_size_;
 };

@@ -295,6 +295,15 @@ bool H2ServerSession::header_block_done(std::string_view block, bool self_depend
 // dropped). False: a compression error, or a list far over the limit; both
 // end the connection. A malformed request resets its stream alone.
 bool H2ServerSession::decode_block(Stream* s, std::string_view block) {
+  uint64_t table = decoder_.table().changes();
+  if (s) {
+    const DecodedRequest* same = last_request_.find(block);
+    if (same && same->table == table) {
+      s->head = same->head;
+      s->header_bytes = same->header_bytes;
+      return true;
+    }
+  }
   decoder_.begin(block);
   check_.reset();
   bool malformed = false;
@@ -315,7 +324,12 @@ bool H2ServerSession::decode_block(Stream* s, std::string_view block) {
     if (!s->too_large) h2::add_request_field(s->head, kind, f.name, f.value);
   }
   if (step == hpack::Decoder::Step::error) return fail(kCompressionError);
-  if (s && (malformed || !check_.complete())) stream_error(*s, kProtocolError);
+  if (s && (malformed || !check_.complete())) {
+    stream_error(*s, kProtocolError);
+  } else if (s && !s->too_large && decoder_.table().changes() == table &&
+             last_request_.wants(block)) {
+    last_request_.keep(block, {s->head, s->header_bytes, table});
+  }
   return true;
 }
 

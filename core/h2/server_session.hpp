@@ -52,6 +52,7 @@
 #include "core/h2/rate_limit.hpp"
 #include "core/h2/request_fields.hpp"
 #include "core/http/request_head.hpp"
+#include "core/http/section_memo.hpp"
 #include "core/util/buffer.hpp"
 
 namespace sluice {
@@ -242,6 +243,16 @@ class H2ServerSession {
   hpack::Decoder decoder_;
   hpack::Encoder encoder_;
   h2::RequestFieldCheck check_;
+  // The last request header block that decoded clean without changing the
+  // decoder's table, with its head: the same bytes against the same table
+  // (h2load's and browsers' blocks are all indexed once the table is warm)
+  // are the same head, neither decoded nor checked again.
+  struct DecodedRequest {
+    RequestHead head;
+    std::size_t header_bytes = 0;
+    uint64_t table = 0;  // decoder_.table().changes() when it was decoded
+  };
+  SectionMemo<DecodedRequest> last_request_;
   std::vector<std::unique_ptr<Stream>> pool_;             // every stream this session made
   std::vector<Stream*> free_;                             // closed ones kept for reuse
   std::vector<Stream*> open_list_;                        // the streams not yet closed

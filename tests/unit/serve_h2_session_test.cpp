@@ -517,3 +517,38 @@ TEST_CASE("h2 server session: body_memory() counts the blocks of every stream's 
   r.send(raw_frame(NGHTTP2_WINDOW_UPDATE, 0, 1, std::string("\x00\x01\x00\x00", 4)));
   CHECK(r.srv->body_memory() == 2 * kBlockSize);
 }
+
+// The session keeps its last clean request block with its head (a
+// SectionMemo), but only for blocks that leave the decoder's table as it
+// was, and only while the table stays so: the same bytes against a changed
+// table are another request.
+TEST_CASE("h2 server session: a repeated header block is the same head only for the same table",
+          "[h2][session]") {
+  RawSession r;
+  auto headers = [&](int32_t id, const std::string& block) {
+    r.send(
+        raw_frame(NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, block));
+  };
+  const std::string method_scheme = "\x82\x86";  // :method GET, :scheme http
+  // Inserts :authority localhost (62), then :path /a (62; the authority 63).
+  headers(1, method_scheme + "\x41\x09localhost" + "\x44\x02/a");
+  // All indexed: :path /a, :authority localhost.
+  const std::string indexed = method_scheme + "\xbe\xbf";
+  headers(3, indexed);
+  headers(5, indexed);  // the same bytes, the same table
+  CHECK(r.ev.heads[3].target == "/a");
+  CHECK(r.ev.heads[5].target == "/a");
+  CHECK(r.ev.heads[5].headers.get("host") == "localhost");
+  // Inserts :path /b (62): now 63 is /a and 64 the authority.
+  headers(7, method_scheme + "\x44\x02/b" + "\xc0");
+  CHECK(r.ev.heads[7].target == "/b");
+  // The same bytes as stream 3's now name /b and /a: a malformed request
+  // (two :path), reset, not /a again.
+  headers(9, indexed);
+  CHECK(r.ev.heads.count(9) == 0);
+  CHECK(r.find(NGHTTP2_RST_STREAM, 9) != nullptr);
+  // And a block that reads right against the new table.
+  headers(11, method_scheme + "\xbe\xc0");
+  CHECK(r.ev.heads[11].target == "/b");
+  CHECK(r.alive);
+}

@@ -193,7 +193,7 @@ int H1ServerSession::on_url(llhttp_t* p, const char* at, size_t n) {
 
 int H1ServerSession::on_header_field(llhttp_t* p, const char* at, size_t n) {
   auto& s = self(p);
-  if (!s.count_head_bytes(n + 4)) return HPE_USER;  // + ": " and CRLF, roughly
+  if (!s.count_head_bytes(n)) return HPE_USER;
   s.field_.append(at, n);
   return 0;
 }
@@ -203,6 +203,9 @@ int H1ServerSession::on_header_field(llhttp_t* p, const char* at, size_t n) {
 // field: a proxy in front of us might read it differently.
 int H1ServerSession::on_header_field_complete(llhttp_t* p) {
   auto& s = self(p);
+  // ": " and CRLF, roughly, once per field: counted per piece of the name,
+  // the limit depended on how the head was split across reads.
+  if (!s.count_head_bytes(4)) return HPE_USER;
   if (is_token(s.field_)) return 0;
   s.error_status_ = 400;
   return HPE_USER;

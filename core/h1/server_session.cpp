@@ -83,10 +83,17 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
   feed_end_ = end;
   if (crlf_left_ > 0 && !check_chunk_crlf(pos, end)) return fail(400, 0);  // split across reads
   bool mid_request = in_request_;
+  if (!mid_request) {
+    std::size_t len = 0;
+    if (const RequestHead* same = last_request_.find_prefix(data, len); same)
+      return repeat(*same, len);
+  }
+  bool upgraded = false;
   llhttp_errno_t err = llhttp_execute(&parser_, pos, data.size());
   // We never switch protocols: a request with Upgrade is answered as plain
   // HTTP/1.1, and parsing simply continues after it.
   while (err == HPE_PAUSED_UPGRADE) {
+    upgraded = true;
     pos = llhttp_get_error_pos(&parser_);
     llhttp_resume_after_upgrade(&parser_);
     mid_request = in_request_;
@@ -97,6 +104,12 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
   std::size_t consumed = static_cast<std::size_t>(at - data.data());
   if (err == HPE_PAUSED) {
     paused_ = true;
+    // A request without a body, whole in this buffer from its first byte:
+    // the same bytes at the start of a later one are the same request. (One
+    // that ends the connection is not kept: nothing is parsed after it.)
+    if (!mid_request && !upgraded && !head_.has_body() && !head_.expect_continue &&
+        head_.keep_alive && last_request_.wants(data.substr(0, consumed)))
+      last_request_.keep(data.substr(0, consumed), head_);
     return {consumed, Parse::paused};
   }
   if (err == HPE_INVALID_METHOD) {
@@ -108,6 +121,24 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
   // llhttp knows versions 0.9 to 2.0: HTTP/3.0 and up fail here, after the major digit.
   bool newer_version = err == HPE_INVALID_VERSION && parser_.http_major > 1;
   return fail(error_status_ != 0 ? error_status_ : newer_version ? 505 : 400, consumed);
+}
+
+// A request whose head is the kept one, len bytes at the start of the buffer:
+// what llhttp's callbacks would do for it, without llhttp, which stays at
+// the start of a message (next_request()'s resume is then a no-op).
+H1ServerSession::Fed H1ServerSession::repeat(const RequestHead& head, std::size_t len) {
+  head_ = head;
+  headers_done_ = true;
+  head_bytes_ = method_bytes_ = 0;
+  body_bytes_ = chunk_left_ = 0;
+  keep_alive_ = head_.keep_alive;
+  in_request_ = true;
+  events_.on_request_head(head_);
+  in_request_ = false;
+  release_held();
+  events_.on_request_end();
+  paused_ = true;
+  return {len, Parse::paused};
 }
 
 // The request cannot be served: the connection answers error_status() and closes.

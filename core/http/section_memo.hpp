@@ -19,14 +19,14 @@ template <class Decoded>
 class SectionMemo {
  public:
   // What section decoded to when it is the section kept, else null.
-  const Decoded* find(std::string_view section) {
-    if (kept_ && section.size() == section_.size() &&
-        std::memcmp(section.data(), section_.data(), section.size()) == 0) {
-      misses_ = 0;
-      return &decoded_;
-    }
-    ++misses_;
-    return nullptr;
+  const Decoded* find(std::string_view section) { return lookup(section, true); }
+
+  // The same for the section data starts with (an h1 request head in its
+  // read buffer, maybe with more behind it); its length in len.
+  const Decoded* find_prefix(std::string_view data, std::size_t& len) {
+    const Decoded* d = lookup(data, false);
+    if (d) len = section_.size();
+    return d;
   }
 
   // Whether keep() would take section now: a caller can skip gathering what
@@ -52,6 +52,16 @@ class SectionMemo {
   static constexpr unsigned kRetryEvery = 64;
 
  private:
+  const Decoded* lookup(std::string_view data, bool whole) {
+    if (kept_ && (whole ? data.size() == section_.size() : data.size() >= section_.size()) &&
+        std::memcmp(data.data(), section_.data(), section_.size()) == 0) {
+      misses_ = 0;
+      return &decoded_;
+    }
+    ++misses_;
+    return nullptr;
+  }
+
   std::string section_;
   Decoded decoded_{};
   bool kept_ = false;

@@ -4,7 +4,10 @@
 // byte, a byte that seeds the split sizes, then the bytes from the client.
 // Flags: bit 0, each response goes out as soon as its request head is in
 // (before the body: the held-response path); bit 1, responses have no
-// Content-Length (chunked, or close-delimited for HTTP/1.0).
+// Content-Length (chunked, or close-delimited for HTTP/1.0). The same bytes
+// are then fed again in one piece, where the session's memo of its last
+// request (taken without llhttp) finds the most repeats: the heads must be
+// the same, request for request.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -29,12 +32,18 @@ struct Checker : sluice::RequestEvents {
   RequestHead head;
   uint64_t body = 0;        // of the current request
   uint64_t total_body = 0;  // of all requests
+  std::string heads;        // every head, in order, as text
 
   void on_request_head(const RequestHead& h) override {
     if (open || h.target.size() > kLimits.max_target_size) __builtin_trap();
     open = true;
     head = h;
     body = 0;
+    heads += h.method + ' ' + h.target + ' ' + std::to_string(h.version_major) + '.' +
+             std::to_string(h.version_minor) + ' ' +
+             std::to_string(h.content_length.value_or(~0ull)) + (h.chunked ? " chunked" : "") +
+             (h.keep_alive ? " keep" : "") + (h.expect_continue ? " continue" : "") + '\n';
+    for (const auto& [n, v] : h.headers.list()) heads += n + ": " + v + '\n';
   }
   void on_request_body(std::string_view bytes) override {
     if (!open) __builtin_trap();
@@ -121,21 +130,28 @@ bool Client::fail() {
   return false;
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 2) return 0;
-  std::string_view wire(reinterpret_cast<const char*>(data) + 2, size - 2);
+// The heads the session reported for wire fed in pieces of next_split(),
+// or in one piece when whole.
+std::string run(std::string_view wire, uint8_t flags, uint8_t seed, bool whole) {
   Checker checker;
   H1ServerSession session(checker, kLimits);
-  Client client{session, checker, (data[0] & 1) != 0, (data[0] & 2) != 0, data[1]};
+  Client client{session, checker, (flags & 1) != 0, (flags & 2) != 0, seed};
   std::string pending;
   for (std::size_t pos = 0; pos < wire.size();) {
-    std::size_t n = std::min(client.next_split(), wire.size() - pos);
+    std::size_t n = whole ? wire.size() : std::min(client.next_split(), wire.size() - pos);
     pending.append(wire.substr(pos, n));
     pos += n;
     if (!client.feed(pending)) break;
   }
   if (checker.total_body > wire.size()) __builtin_trap();
+  return checker.heads;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 2) return 0;
+  std::string_view wire(reinterpret_cast<const char*>(data) + 2, size - 2);
+  if (run(wire, data[0], data[1], false) != run(wire, data[0], data[1], true)) __builtin_trap();
   return 0;
 }

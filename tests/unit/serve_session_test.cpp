@@ -408,3 +408,50 @@ TEST_CASE("serve session: a field name that is not a token is 400, on any field"
     CHECK(r.heads.at(0).headers.get("x!#$%&'*+-.^_`|~y9") == "z");
   }
 }
+
+// The session keeps the last bodiless request that came whole in one buffer
+// and takes the same bytes again without llhttp: every request must still
+// come out as llhttp would have made it, in order, with its own body.
+TEST_CASE("serve session: repeated requests are the same heads, and bodies are never skipped") {
+  const std::string get = "GET /a HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n";
+  const std::string get_b = "GET /b HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n";  // same length
+  const std::string post = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+  const std::string close = "GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  const std::string wire = get + get + get_b + get + post + post + get + "\r\n" + get + close;
+  for (std::size_t step : {wire.size(), get.size(), std::size_t{1}, std::size_t{5}}) {
+    INFO("pieces of " << step);
+    Recorder r;
+    H1ServerSession s(r, {});
+    CHECK(feed_all(s, wire, step) == H1ServerSession::Parse::more);
+    REQUIRE(r.heads.size() == 9);
+    CHECK(r.ends == 9);
+    std::vector<std::string> targets;
+    for (const auto& h : r.heads) targets.push_back(h.target);
+    CHECK(targets ==
+          std::vector<std::string>{"/a", "/a", "/b", "/a", "/echo", "/echo", "/a", "/a", "/a"});
+    CHECK(r.body == "abcabc");
+    for (std::size_t i : {0, 1, 3, 6, 7}) {
+      CHECK(r.heads[i].method == "GET");
+      CHECK(r.heads[i].keep_alive);
+      CHECK(r.heads[i].headers.get("accept") == "*/*");
+      CHECK_FALSE(r.heads[i].content_length);
+    }
+    CHECK(r.heads[5].content_length == 3u);
+    CHECK_FALSE(r.heads[8].keep_alive);  // Connection: close, though it starts as /a does
+    CHECK(r.heads[8].headers.get("connection") == "close");
+  }
+}
+
+TEST_CASE("serve session: a repeated request still meets the limits of its session") {
+  // A session whose head limit the request passes, then one whose limit it
+  // does not: the memo is per session, and an over-limit head is never kept.
+  const std::string get =
+      "GET /a HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(200, 'v') + "\r\n\r\n";
+  Recorder r;
+  ServerLimits small;
+  small.max_header_size = 100;
+  H1ServerSession s(r, small);
+  CHECK(feed_all(s, get + get, get.size()) == H1ServerSession::Parse::error);
+  CHECK(s.error_status() == 431);
+  CHECK(r.heads.empty());
+}

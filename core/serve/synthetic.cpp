@@ -317,7 +317,10 @@ constexpr SyntheticPath kPaths[] = {
 
 // The entry owning path, and the argument it leaves; nullptr when none does.
 const SyntheticPath* find_path(std::string_view path, std::string_view& rest) {
+  if (path.size() < 2) return nullptr;  // "/" is the index page's
   for (const auto& p : kPaths) {
+    // A byte first: a static file's path is looked up here on every request.
+    if (p.path[1] != path[1]) continue;
     bool under = p.path.ends_with('/');
     if (under ? path.starts_with(p.path) : path == p.path) {
       rest = path.substr(p.path.size());

@@ -12,8 +12,10 @@
 # requests over N2-N1: start-up and connection set-up cancel out.
 # Output: results/serve_static_instructions.json
 source "$(dirname "$0")/lib.sh"
-need valgrind strace h2load openssl python3
-command -v h2o >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq h2o >/dev/null
+need valgrind h2load openssl python3
+for pkg in h2o strace; do
+  command -v $pkg >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkg >/dev/null
+done
 N1=${N1:-20000}
 N2=${N2:-80000}
 tmp=$(mktemp -d); chmod 755 "$tmp"

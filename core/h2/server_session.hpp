@@ -43,6 +43,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -300,6 +301,20 @@ class H2ServerSession {
   bool terminated_ = false;
   std::string control_out_;  // control frames and response heads, ahead of DATA
   std::string block_out_;    // an encoded header block, reused
+  // The last response head whose block was all references to the encoder's
+  // table, with that block: the same head while the table is unchanged
+  // (DynamicTable::changes()) encodes the same, so it is sent again as it is.
+  // Encoding a head field by field was a sixth of a small h2 request's
+  // instructions.
+  struct LastHead {
+    bool kept = false;
+    uint64_t table = 0;
+    int status = 0;
+    std::string date, length, block;
+    std::vector<std::pair<std::string, std::string>> fields;
+  };
+  static constexpr std::size_t kMaxLastHead = 512;
+  LastHead last_head_;
   ChainBuffer out_;
 };
 

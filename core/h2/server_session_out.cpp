@@ -257,15 +257,34 @@ void H2ServerSession::submit_head(int32_t id, Stream& s, int status, const Heade
   std::array<char, 20> len{};  // 2^64 - 1 has 20 digits
   char* len_end =
       length ? std::to_chars(len.data(), len.data() + len.size(), *length).ptr : len.data();
-  block_out_.clear();
-  encoder_.begin(block_out_);
-  encoder_.field(block_out_, ":status", std::string_view(code.data(), code.size()));
-  encoder_.field(block_out_, "server", "sluice");
-  encoder_.field(block_out_, "date", current_http_date());
-  for (const auto& [name, value] : headers.list()) encoder_.field(block_out_, name, value);
-  if (length) encoder_.field(block_out_, "content-length", std::string_view(len.data(), len_end));
-  if (!alt_svc_.empty()) encoder_.field(block_out_, "alt-svc", alt_svc_);
-  header_frames(id, block_out_, s.no_body);
+  std::string_view date = current_http_date(), length_text(len.data(), len_end);
+  uint64_t table = encoder_.table().changes();
+  LastHead& last = last_head_;
+  bool same = last.kept && last.table == table && last.status == status && last.date == date &&
+              last.length == length_text && last.fields == headers.list();
+  if (!same) {
+    block_out_.clear();
+    encoder_.begin(block_out_);
+    bool no_update = block_out_.empty();
+    encoder_.field(block_out_, ":status", std::string_view(code.data(), code.size()));
+    encoder_.field(block_out_, "server", "sluice");
+    encoder_.field(block_out_, "date", date);
+    for (const auto& [name, value] : headers.list()) encoder_.field(block_out_, name, value);
+    if (length) encoder_.field(block_out_, "content-length", length_text);
+    if (!alt_svc_.empty()) encoder_.field(block_out_, "alt-svc", alt_svc_);
+    // Only a block of references to an unchanged table means the same again.
+    last.kept =
+        no_update && encoder_.table().changes() == table && block_out_.size() <= kMaxLastHead;
+    if (last.kept) {
+      last.table = table;
+      last.status = status;
+      last.date.assign(date);
+      last.length.assign(length_text);
+      last.fields = headers.list();
+      last.block.assign(block_out_);
+    }
+  }
+  header_frames(id, same ? std::string_view(last.block) : std::string_view(block_out_), s.no_body);
   s.head_queued = true;
   if (s.no_body) {
     s.eof = true;

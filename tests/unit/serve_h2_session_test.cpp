@@ -552,3 +552,46 @@ TEST_CASE("h2 server session: a repeated header block is the same head only for 
   CHECK(r.ev.heads[11].target == "/b");
   CHECK(r.alive);
 }
+
+// A response head that encodes as references only is sent again as its
+// block while the encoder's table is unchanged: every head the client
+// decodes must still be its own, as heads of other kinds come between and
+// insert into the table, and after the client shrinks the table (a size
+// update must start the next block, and evicted entries are gone).
+TEST_CASE_METHOD(H2ServerFixture, "h2 server session: repeated response heads decode as their own",
+                 "[h2][session]") {
+  struct Answer {
+    const char* type;
+    std::string body;
+  };
+  const std::vector<Answer> answers = {
+      {"text/plain", "hello"},    {"text/plain", "hello"}, {"text/plain", "hello"},
+      {"text/html", "world"},     {"text/html", "world"},  {"text/plain", "hello"},
+      {"text/plain", "hi!"},      {"text/plain", "hello"}, {"text/plain", "hello"},
+      {"application/json", "{}"}, {"text/plain", "hello"}, {"text/plain", "hello"}};
+  std::vector<int32_t> ids;
+  for (std::size_t i = 0; i < answers.size(); ++i) ids.push_back(c.get("GET", "/x"));
+  exchange(c, srv);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (i == 8) {  // right after a head kept for sending again
+      nghttp2_settings_entry small{NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 64};
+      nghttp2_submit_settings(c.s, NGHTTP2_FLAG_NONE, &small, 1);
+      exchange(c, srv);
+    }
+    Headers rh;
+    rh.add("Content-Type", answers[i].type);
+    srv.send_head(ids[i], 200, rh, answers[i].body.size());
+    srv.send_body(ids[i], answers[i].body);
+    srv.end_response(ids[i]);
+    exchange(c, srv);  // one at a time: each block after the last one's insertions
+  }
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    INFO("response " << i);
+    CHECK(c.header(ids[i], ":status") == "200");
+    CHECK(c.header(ids[i], "content-type") == answers[i].type);
+    CHECK(c.header(ids[i], "content-length") == std::to_string(answers[i].body.size()));
+    CHECK(c.header(ids[i], "server") == "sluice");
+    CHECK(c.data[ids[i]] == answers[i].body);
+  }
+  CHECK(c.goaway_code == 0xffffffff);  // no COMPRESSION_ERROR
+}

@@ -108,7 +108,7 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
     // the same bytes at the start of a later one are the same request. (One
     // that ends the connection is not kept: nothing is parsed after it.)
     if (!mid_request && !upgraded && !head_.has_body() && !head_.expect_continue &&
-        head_.keep_alive && last_request_.wants(data.substr(0, consumed)))
+        head_.keep_alive)
       last_request_.keep(data.substr(0, consumed), head_);
     return {consumed, Parse::paused};
   }
@@ -127,16 +127,12 @@ H1ServerSession::Fed H1ServerSession::feed(std::string_view data) {
 // what llhttp's callbacks would do for it, without llhttp, which stays at
 // the start of a message (next_request()'s resume is then a no-op).
 H1ServerSession::Fed H1ServerSession::repeat(const RequestHead& head, std::size_t len) {
+  message_begun();
   head_ = head;
   headers_done_ = true;
-  head_bytes_ = method_bytes_ = 0;
-  body_bytes_ = chunk_left_ = 0;
   keep_alive_ = head_.keep_alive;
-  in_request_ = true;
   events_.on_request_head(head_);
-  in_request_ = false;
-  release_held();
-  events_.on_request_end();
+  message_done();
   paused_ = true;
   return {len, Parse::paused};
 }
@@ -195,15 +191,21 @@ bool H1ServerSession::count_head_bytes(std::size_t n) {
 
 int H1ServerSession::on_message_begin(llhttp_t* p) {
   auto& s = self(p);
-  s.in_request_ = true;
-  s.headers_done_ = false;
-  s.head_bytes_ = 0;
-  s.method_bytes_ = 0;
-  s.body_bytes_ = 0;
-  s.chunk_left_ = 0;
-  s.crlf_left_ = 0;
+  s.message_begun();
   s.head_ = RequestHead{};
   return 0;
+}
+
+// A request starts: from llhttp, or repeat() (which assigns the whole head
+// at once: clearing it first would free its header list each time).
+void H1ServerSession::message_begun() {
+  in_request_ = true;
+  headers_done_ = false;
+  head_bytes_ = 0;
+  method_bytes_ = 0;
+  body_bytes_ = 0;
+  chunk_left_ = 0;
+  crlf_left_ = 0;
 }
 
 int H1ServerSession::on_method(llhttp_t* p, const char*, size_t n) {
@@ -343,11 +345,15 @@ int H1ServerSession::on_body(llhttp_t* p, const char* at, size_t n) {
 }
 
 int H1ServerSession::on_message_complete(llhttp_t* p) {
-  auto& s = self(p);
-  s.in_request_ = false;
-  s.release_held();  // the body fitted
-  s.events_.on_request_end();
+  self(p).message_done();
   return HPE_PAUSED;  // one request at a time: responses stay in request order
+}
+
+// A request has all of its body: from llhttp, or repeat().
+void H1ServerSession::message_done() {
+  in_request_ = false;
+  release_held();  // the body fitted
+  events_.on_request_end();
 }
 
 // ---- response framing ------------------------------------------------------

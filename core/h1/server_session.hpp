@@ -95,6 +95,8 @@ class H1ServerSession {
 
   Fed fail(int status, std::size_t consumed);
   Fed repeat(const RequestHead& head, std::size_t len);
+  void message_begun();
+  void message_done();
   Fed refuse_method(std::string_view rest, bool begun);
   Fed take_refused_line(std::string_view data);
   bool count_head_bytes(std::size_t n);

@@ -327,7 +327,7 @@ bool H2ServerSession::decode_block(Stream* s, std::string_view block) {
   if (s && (malformed || !check_.complete())) {
     stream_error(*s, kProtocolError);
   } else if (s && !s->too_large && decoder_.table().changes() == table &&
-             last_request_.wants(block)) {
+             last_request_.wants(block)) {  // asked first: the head is copied only to be kept
     last_request_.keep(block, {s->head, s->header_bytes, table});
   }
   return true;

@@ -65,7 +65,7 @@ class SectionMemo {
   std::string section_;
   Decoded decoded_{};
   bool kept_ = false;
-  unsigned misses_ = 0;  // find() calls since the last hit
+  unsigned misses_ = 0;  // lookups since the last hit
   uint64_t copies_ = 0;
 };
 

@@ -86,7 +86,7 @@ class RequestStream final : public serve::ResponseWriter {
   bool has_room() const override {
     return pending() < kStreamBudget && pending() - sent_ < kUnsentBudget;
   }
-  bool can_sendfile(uint64_t) override { return false; }
+  bool can_sendfile() override { return false; }
   void sendfile(int, uint64_t, uint64_t) override {}
   void wake() override;
   void abort() override;

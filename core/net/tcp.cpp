@@ -140,19 +140,6 @@ Result<Fd> tcp_listen(const SocketAddr& addr, const ListenOptions& opt) {
   return fd;
 }
 
-bool is_loopback_peer(int fd) {
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
-  if (ss.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(ss).sin_addr;
-    return (ntohl(a.s_addr) >> 24) == 127;
-  }
-  if (ss.ss_family != AF_INET6) return false;
-  const auto& a6 = reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr;
-  return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
-}
-
 SocketAddr local_address(int fd) {
   SocketAddr a;
   a.len = sizeof a.ss;

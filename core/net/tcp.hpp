@@ -57,8 +57,6 @@ struct ListenOptions {
 };
 Result<Fd> tcp_listen(const SocketAddr& addr, const ListenOptions& opt);
 SocketAddr local_address(int fd);
-// The connected peer is on this host: 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104.
-bool is_loopback_peer(int fd);
 
 void set_nodelay(int fd);
 

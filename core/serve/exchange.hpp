@@ -40,8 +40,8 @@ class ResponseWriter {
   virtual void end() = 0;
   virtual bool has_room() const = 0;
   // Zero-copy file bytes (plain TCP only), sent after what is already queued.
-  // The fd must stay open until the endpoint is destroyed. size: the file's.
-  virtual bool can_sendfile(uint64_t size) = 0;
+  // The fd must stay open until the endpoint is destroyed.
+  virtual bool can_sendfile() = 0;
   virtual void sendfile(int fd, uint64_t offset, uint64_t length) = 0;
   virtual void wake() = 0;   // after Pull::wait, from the endpoint's timer
   virtual void abort() = 0;  // cannot finish (e.g. read error): close the connection

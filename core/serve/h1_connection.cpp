@@ -21,7 +21,6 @@ namespace {
 constexpr int kProducePulls = 64;  // per produce()
 constexpr int kDriveRounds = 16;   // produce/flush/next-request rounds per drive()
 constexpr std::size_t kSendfileChunk = 1 << 20;
-constexpr uint64_t kCopyLoopbackAbove = 32 << 20;  // see can_sendfile
 
 // RFC 7540 3.2: a bodiless HTTP/1.1 request that asks for h2c, with exactly
 // one HTTP2-Settings that decodes to whole SETTINGS entries. Anything else
@@ -473,17 +472,12 @@ bool H1Connection::has_room() const {
   return queued() < kHighWater && file_.left == 0;
 }
 
-// sendfile, except for a large file to a client on this host: over loopback
-// the client's recv() copies straight from our page-cache pages, cold in the
-// CPU caches once a file outgrows them, and that made curl the bottleneck
-// (1 GiB: 0.6 s of client CPU, against 0.2 s when we copy into fresh socket
-// buffers ourselves, and 1.4x the speed). Small files stay zero-copy: their
-// pages are cache-hot and sendfile is worth 1.5x in requests/s.
-bool H1Connection::can_sendfile(uint64_t size) {
-  if (transport_->is_tls()) return false;
-  if (size < kCopyLoopbackAbove) return true;
-  if (!peer_loopback_) peer_loopback_ = is_loopback_peer(transport_->fd());
-  return !*peer_loopback_;
+// sendfile on plain TCP, as nginx does, for every size. A copy of a large file to
+// a loopback client (until 2026-12) split the work over two cores and sped curl
+// up in some of a shared host's phases, but cost the server twice the CPU and
+// halved `sluice get`'s speed (1 GiB: 0.72 s against 0.36 s); see ARCHITECTURE.
+bool H1Connection::can_sendfile() {
+  return !transport_->is_tls();
 }
 
 int H1Connection::body_rooms(std::size_t max, std::span<char>* spans, int count) {

@@ -102,7 +102,7 @@ class H1Connection final : public ServedConnection,
   void write(std::string_view bytes) override;
   void end() override { session_.end_response(); }
   bool has_room() const override;
-  bool can_sendfile(uint64_t size) override;
+  bool can_sendfile() override;
   void sendfile(int fd, uint64_t offset, uint64_t length) override;
   int body_rooms(std::size_t max, std::span<char>* spans, int count) override;
   void commit_body(std::size_t n) override { session_.commit_body(n); }
@@ -121,9 +121,8 @@ class H1Connection final : public ServedConnection,
   std::optional<H2cUpgrade> upgrade_;  // the current request asked for h2c
   ChainBuffer in_;                     // read but not parsed: pipelined requests wait here
   FileSegment file_;
-  std::optional<bool> peer_loopback_;  // asked once, by the first large file
-  bool sniffing_ = false;              // plain: the first bytes may still turn out to be h2
-  std::string sniffed_;                // a partial preface so far
+  bool sniffing_ = false;  // plain: the first bytes may still turn out to be h2
+  std::string sniffed_;    // a partial preface so far
 
   State state_ = State::open;
   bool peer_eof_ = false;

@@ -48,7 +48,7 @@ class H2Stream final : public ResponseWriter {
   void commit_body(std::size_t n) override;
   void end() override;
   bool has_room() const override;
-  bool can_sendfile(uint64_t) override { return false; }  // bytes go through DATA frames
+  bool can_sendfile() override { return false; }  // bytes go through DATA frames
   void sendfile(int, uint64_t, uint64_t) override {}
   void wake() override;
   void abort() override;

@@ -97,9 +97,7 @@ class FileBody final : public Endpoint {
       advance(n);
       return true;
     }
-    // Asked with the file's size, not what is left, so one response never
-    // switches from copying to sendfile half way.
-    if (w.can_sendfile(static_cast<uint64_t>(file_->st.st_size))) {
+    if (w.can_sendfile()) {
       // has_room() stays false until the kernel has sent it
       w.sendfile(file_->fd.get(), offset_, left_);
       advance(left_);

@@ -36,7 +36,7 @@ struct Recorded final : ResponseWriter {
   void write(std::string_view b) override { body += b; }
   void end() override { ended = true; }
   bool has_room() const override { return body.size() < room_; }
-  bool can_sendfile(uint64_t) override { return false; }
+  bool can_sendfile() override { return false; }
   void sendfile(int, uint64_t, uint64_t) override {}
   void wake() override {}
   void abort() override {}

@@ -14,18 +14,15 @@ class ProgressMeter {
   explicit ProgressMeter(bool bar) : bar_(bar), width_(terminal_width()) {}
   void update(const fetch::Progress& p);
 
-  // Exposed for tests: "1024M", "12.3k", "  999".
-  static std::string size5(double bytes);
-  static std::string hms(double seconds);  // " 0:00:07", "  4d 03h"; "--:--:--" under 1 s
+  // Exposed for tests.
+  static std::string size5(uint64_t bytes);  // "12345", "  97k", "11.7M"
+  static std::string hms(int64_t seconds);   // " 0:00:07", "  4d 03h"; "--:--:--" for 0
   static int terminal_width();
-  // curl's Total: the slower direction's size at its average speed, in whole
-  // seconds (0: unknown). Left is Total less the whole seconds spent.
-  static uint64_t total_estimate(const fetch::Progress& p);
   std::string table_line(const fetch::Progress& p);  // one update's line, without the \r
 
  private:
   std::string bar_line(const fetch::Progress& p) const;
-  void sample_speed(const fetch::Progress& p);
+  void sample_speed(double elapsed, uint64_t done, uint64_t average);
   bool bar_;
   int width_;  // columns, for the -# bar
   bool header_done_ = false;
@@ -39,7 +36,7 @@ class ProgressMeter {
   std::array<Sample, kSamples> samples_{};    // [0]: nothing at the start
   uint64_t sample_count_ = 1;
   int64_t last_second_ = 0;
-  double current_speed_ = 0;
+  uint64_t current_speed_ = 0;
 };
 
 }  // namespace sluice::cli

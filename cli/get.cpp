@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -375,6 +376,18 @@ Result<void> resume_offsets(const GetArgs& a, fetch::FetchConfig& c) {
   return {};
 }
 
+// -r: a bare offset is taken as "from there on", with curl's warning.
+std::string range_arg(const GetArgs& a) {
+  const std::string& r = a.range;
+  if (r.empty() || !std::ranges::all_of(r, [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return r;
+  if (!a.silent)
+    fmt::print(stderr,
+               "Warning: A specified range MUST include at least one dash (-). "
+               "Appending one for you\n");
+  return r + "-";
+}
+
 // --cacert/--capath (or CURL_CA_BUNDLE, as curl reads it), TLS versions, the
 // client certificate and the pins.
 Result<void> tls_options(const GetArgs& a, fetch::FetchConfig& c) {
@@ -500,6 +513,7 @@ Result<void> add_targets(const GetArgs& a, std::size_t url_num, const std::strin
       auto name = remote_name(t.url);
       if (!name) return std::unexpected(name.error());
       t.output_path = *name;
+      t.remote_named = true;
     }
     if (!a.output_dir.empty() && !t.output_path.empty())
       t.output_path = a.output_dir + (a.output_dir.ends_with('/') ? "" : "/") + t.output_path;
@@ -606,7 +620,7 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
     if (b.find('=') != std::string::npos)  // curl's rule: with a '=' it is data, not a file
       c.cookie_literal += (c.cookie_literal.empty() ? "" : "; ") + b;
   if (auto v = resume_offsets(a, c); !v) return std::unexpected(v.error());
-  c.range = a.range;
+  c.range = range_arg(a);
   c.create_dirs = a.create_dirs;
   c.remove_on_error = a.remove_on_error;
   c.remote_header_name = a.remote_header_name;

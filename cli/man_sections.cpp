@@ -84,8 +84,8 @@ curl's; these are the known differences:
   - With --compressed, %{size_download} and %{speed_download} count the decoded
     bytes (what was written); curl counts the coded ones.
   - -X HEAD reads no body, as -I; curl waits for the body the answer announces.
-  - -w's %{url_effective} (and %{urle.*}) leave out user:password and the
-    #fragment; curl keeps both. -w reads \\ as one backslash (curl prints both).
+  - -w's %{url_effective} (and %{urle.*}) leave out user:password; curl
+    keeps it. -w reads \\ as one backslash (curl prints both).
 The test suite runs each of these, so the list stays true.)";
 
 }  // namespace

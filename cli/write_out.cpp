@@ -267,7 +267,7 @@ WriteOut render_write_out_streams(const std::string& tmpl, const fetch::Report& 
       ++i;
       continue;
     }
-    // %header{name}: that response field's value (all of them, ", "-joined).
+    // %header{name}: that response field's value; the first one when it repeats, as curl.
     bool header = std::string_view(tmpl).substr(i + 1).starts_with("header{");
     std::size_t open = header ? i + 7 : i + 1;
     if (tmpl[open] != '{') {
@@ -283,10 +283,9 @@ WriteOut render_write_out_streams(const std::string& tmpl, const fetch::Report& 
     i = close;
     auto& vars = variables();
     if (header) {
-      std::string joined;
-      for (const auto& [n, v] : r.headers.list())
-        if (iequals(n, name)) joined += (joined.empty() ? "" : ", ") + v;
-      *out += joined;
+      auto first = std::ranges::find_if(
+          r.headers.list(), [&](const auto& field) { return iequals(field.first, name); });
+      if (first != r.headers.list().end()) *out += first->second;
     } else if (name == "onerror") {
       if (exit_code == 0) break;  // the rest is for failed transfers only
     } else if (name == "stderr" || name == "stdout") {

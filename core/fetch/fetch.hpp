@@ -24,6 +24,7 @@ struct Target {
   std::string url;            // as typed
   std::string output_path;    // empty: stdout
   bool stdout_asked = false;  // -o -: stdout by request, binary bytes to a terminal too
+  bool remote_named = false;  // -O: the name is the URL's, and -J may replace it
   uint64_t resume_from = 0;   // -C: ask for the body from this offset and append (0: off)
   std::size_t url_num = 0;    // %{urlnum}: the URL it came from (a glob makes several targets)
   // -T: the body to send (PUT unless the method is given), streamed; nullptr: none.
@@ -57,7 +58,7 @@ struct FetchConfig {
   std::string range;                 // -r: "0-99", sent as Range: bytes=0-99
   bool create_dirs = false;          // --create-dirs
   bool remove_on_error = false;      // --remove-on-error: a failed transfer's file goes
-  bool remote_header_name = false;   // -J: -O's name from Content-Disposition
+  bool remote_header_name = false;   // -J: -O's name from Content-Disposition (not -o's)
   // -b/-c: the cookie engine (nullptr: off). Cookies that responses set are
   // kept here and sent on the requests they match; the caller owns it.
   CookieJar* cookies = nullptr;

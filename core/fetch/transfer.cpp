@@ -66,7 +66,7 @@ void Transfer::start() {
   if (auto r = open_output(); !r) return finish(r.error());
   auto url = parse_url(target_.url);
   if (!url) return finish(url.error());
-  rep_.url_effective = url->str();
+  rep_.url_effective = url->str_with_fragment();
   req_ = build_request(env_.cfg, *url, target_.upload);
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
   if (target_.resume_from > 0)
@@ -461,7 +461,10 @@ void Transfer::on_headers(const Response& r) {
   rep_.headers = r.headers;
   rep_.http_version = r.version_string();
   rep_.size_header += r.header_bytes;
-  rep_.content_type = std::string(r.headers.get("content-type").value_or(""));
+  // The last Content-Type, as curl's %{content_type} (it keeps each one it meets).
+  rep_.content_type.clear();
+  for (const auto& [n, v] : r.headers.list())
+    if (iequals(n, "content-type")) rep_.content_type = v;
   content_length_ = r.content_length;
   mode_ = Mode::write;
   auto location = r.headers.get("location");
@@ -508,7 +511,8 @@ void Transfer::on_headers(const Response& r) {
     }
   }
   if (mode_ == Mode::write && target_.resume_from > 0) take_resume_status(r);
-  if (mode_ == Mode::write && env_.cfg.remote_header_name && file_) take_file_name(r);
+  if (mode_ == Mode::write && env_.cfg.remote_header_name && target_.remote_named && file_)
+    take_file_name(r);
   if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
 }
 
@@ -743,7 +747,7 @@ void Transfer::after_response() {
     rep_.num_redirects++;
     rep_.time_redirect = since_start(Clock::now());
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_, env_.cfg.auto_referer);
-    rep_.url_effective = req_.url.str();
+    rep_.url_effective = req_.url.str_with_fragment();
     rep_.method = req_.method;
     stale_retried_ = false;  // a new request: it may meet a closed pooled connection too
     if (env_.cb.verbose)

@@ -80,7 +80,7 @@ void complete_header_section(Response& resp, bool& head_done, ResponseSink* sink
     return;
   }
   head_done = true;
-  resp.header_bytes += 13;  // "HTTP/2 200\r\n" + the blank line
+  resp.header_bytes += 15;  // curl's "HTTP/2 200 \r\n" (13, the reason left empty) + "\r\n"
   if (auto cl = resp.headers.get("content-length")) read_content_length(resp, *cl);
   if (sink) sink->on_headers(resp);
 }

@@ -150,7 +150,10 @@ Result<Url> parse_url(std::string_view s) {
   auto auth_end = s.find_first_of("/?#");
   if (auto r = parse_authority(s.substr(0, auth_end), u); !r) return std::unexpected(r.error());
   std::string_view rest = auth_end == std::string_view::npos ? "" : s.substr(auth_end);
-  rest = rest.substr(0, rest.find('#'));
+  if (auto hash = rest.find('#'); hash != std::string_view::npos) {
+    u.fragment = std::string(rest.substr(hash));
+    rest = rest.substr(0, hash);
+  }
   if (std::any_of(rest.begin(), rest.end(),
                   [](char c) { return bad_target_char(static_cast<unsigned char>(c)); }))
     return fail(Errc::bad_url, "URL rejected: Malformed input to a URL function");
@@ -180,7 +183,11 @@ Result<Url> resolve_reference(const Url& base, std::string_view raw_ref) {
   if (scheme_length(ref) != std::string_view::npos) return parse_url(ref);
   if (ref.starts_with("//")) return parse_url(base.scheme + ":" + std::string(ref));
   Url u = base;
-  ref = ref.substr(0, ref.find('#'));
+  u.fragment.clear();
+  if (auto hash = ref.find('#'); hash != std::string_view::npos) {
+    u.fragment = std::string(ref.substr(hash));
+    ref = ref.substr(0, hash);
+  }
   if (ref.starts_with('/')) {
     u.target = std::string(ref);
   } else if (ref.starts_with('?')) {

@@ -15,12 +15,14 @@ struct Url {
   uint16_t port = 0;     // always set (default from scheme)
   std::string target;    // path + "?query", at least "/"; no fragment
   std::string userinfo;  // "user:password" before '@', still percent-encoded; never in str()
+  std::string fragment;  // "#..." as typed, or empty: never sent, only reported (%{url_effective})
 
   bool tls() const { return scheme == "https"; }
   bool default_port() const { return port == (tls() ? 443 : 80); }
   std::string authority() const;  // Host header value: host[:port], v6 bracketed
   std::string origin() const;     // scheme://authority
   std::string str() const { return origin() + target; }
+  std::string str_with_fragment() const { return str() + fragment; }
   std::string file_name() const;  // last path segment, for -O
 };
 

@@ -61,6 +61,14 @@ TEST_CASE("get speaks h2 by ALPN and by prior knowledge with nghttpd", "[get][h2
   CHECK(sha_of(get("-s --http2-prior-knowledge " + n.h2c("small.bin"))) == want);  // padded DATA
   auto v = sh(get("-sk -o /dev/null -w '%{http_version} %{http_code}' " + n.https("small.bin")));
   CHECK(v.out == "2 200");
+  // %{size_header} counts the head as -D writes it, "HTTP/2 200 \r\n" and all, as curl's does.
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto sized = sh(client + "-sk -o /dev/null -D - -w '%{size_header}' " + n.https("small.bin"));
+    auto head_end = sized.out.find("\r\n\r\n");
+    REQUIRE(head_end != std::string::npos);
+    CHECK(sized.out.substr(head_end + 4) == std::to_string(head_end + 4));
+  }
   auto h1 = sh(get("-sk --http1.1 -o /dev/null -w '%{http_version}' " + n.https("small.bin")));
   CHECK(h1.exit_code != 0);  // nghttpd speaks only h2: ALPN fails or the reply is not HTTP/1
   // -v over a pooled session outliving the transfer that opened it (ASan run).

@@ -42,6 +42,7 @@ TEST_CASE("get -C resumes into the file as curl does: 206 appends, 416 is done, 
     CHECK(slurp(f) == "ab");  // untouched
     CHECK(sh(client + "-s -C 3 " + s.base + "/bytes/10").out == "defghij");
     CHECK(sh(client + "-s -r 2-4 " + s.base + "/bytes/10").out == "cde");
+    CHECK(sh(client + "-s -r 5 " + s.base + "/bytes/10").out == "fghij");  // "5-", warned
   }
   CHECK(sh(get("-s -C x " + s.base + "/bytes/10")).exit_code == 2);
 }
@@ -70,6 +71,14 @@ TEST_CASE("get -OJ takes Content-Disposition's name, without its directories", "
   CHECK_THAT(slurp(dir + "/x.txt"), ContainsSubstring("Content-Disposition"));
   CHECK_FALSE(exists(tmpdir() + "/x.txt"));
   CHECK_FALSE(exists(dir + "/response-headers"));
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);  // -J names only -O's files: -o's name stands
+    auto o = sh("cd " + dir + " && rm -f x.txt y.txt && " + client + "-s -J -o y.txt '" + s.base +
+                cd + "'");
+    CHECK(o.exit_code == 0);
+    CHECK_THAT(slurp(dir + "/y.txt"), ContainsSubstring("Content-Disposition"));
+    CHECK_FALSE(exists(dir + "/x.txt"));
+  }
 }
 
 TEST_CASE("get --remove-on-error deletes a failed transfer's file, never a good one",

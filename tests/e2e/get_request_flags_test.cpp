@@ -262,6 +262,12 @@ TEST_CASE("get -w: remote and local ends on a reused connection, %{url}, %header
         "0 127.0.0.1:" + port + " 127.0.0.1 1 [1]\n1 127.0.0.1:" + port + " 127.0.0.1 0 [22]\n");
   auto url = sh(get("-s -o /dev/null -w '%{url}' '" + s.base + "/bytes/1#frag'"));
   CHECK(url.out == s.base + "/bytes/1#frag");
+  // As curl 8.14: a fragment stays in %{url_effective}; a repeated field's first
+  // value in %header, the last Content-Type in %{content_type}.
+  auto repeated =
+      sh(get("-s -o /dev/null -w '%{url_effective} [%header{x-m}] [%{content_type}]' '" + s.base +
+             "/response-headers?X-M=a&X-M=b#frag'"));
+  CHECK(repeated.out == s.base + "/response-headers?X-M=a&X-M=b#frag [a] [application/json]");
   auto err =
       sh(get("-s -o /dev/null -o /dev/null -w 'fine%{onerror} broke %{exitcode}' "
              "http://127.0.0.1:1/ " +

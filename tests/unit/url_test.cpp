@@ -132,8 +132,12 @@ TEST_CASE("parse_url: target defaults and query without path", "[url]") {
   CHECK(must_parse("http://h:81?q=1").port == 81);
 }
 
-TEST_CASE("parse_url: fragments are dropped", "[url]") {
+TEST_CASE("parse_url: fragments are kept apart, never in the target", "[url]") {
   CHECK(must_parse("http://h/a#frag").target == "/a");
+  CHECK(must_parse("http://h/a#frag").fragment == "#frag");
+  CHECK(must_parse("http://h/a?b=1#frag").str() == "http://h/a?b=1");
+  CHECK(must_parse("http://h/a?b=1#frag").str_with_fragment() == "http://h/a?b=1#frag");
+  CHECK(must_parse("http://h/a").fragment.empty());
   CHECK(must_parse("http://h/a?b=1#frag").target == "/a?b=1");
   CHECK(must_parse("http://h#frag").target == "/");
   auto u = must_parse("http://h:8080#x");
@@ -254,10 +258,16 @@ TEST_CASE("resolve_reference", "[url]") {
     REQUIRE(u);
     CHECK(u->target == "/a/b/c?page=2");
   }
-  SECTION("fragment is dropped") {
+  SECTION("fragment is kept apart from the target, the Location's own") {
     auto u = resolve_reference(base, "/x#top");
     REQUIRE(u);
     CHECK(u->target == "/x");
+    CHECK(u->fragment == "#top");
+    Url from = base;
+    from.fragment = "#old";
+    auto plain = resolve_reference(from, "/y");
+    REQUIRE(plain);
+    CHECK(plain->fragment.empty());
   }
   SECTION("control characters are rejected") {
     auto u = resolve_reference(base, "/a\x01b");

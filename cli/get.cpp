@@ -23,6 +23,7 @@
 #include "cli/get_form.hpp"
 #include "cli/get_local_end.hpp"
 #include "cli/get_password.hpp"
+#include "cli/get_proto.hpp"
 #include "cli/get_proxy.hpp"
 #include "cli/get_upload.hpp"
 #include "cli/http_version_arg.hpp"
@@ -52,6 +53,9 @@ struct GetArgs {
   bool create_dirs = false, remote_name_all = false, remove_on_error = false;
   bool remote_header_name = false, no_buffer = false, no_progress_meter = false, globoff = false;
   bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false, http10 = false;
+  bool location_trusted = false, post301 = false, post302 = false, post303 = false;
+  bool no_effect = false;  // flags curl has that change nothing here (-q, --tcp-nodelay, ...)
+  std::string proto, proto_redir, proto_default;
   int parallel_max = 50;
   int verbose = 0;
   std::string request, user_agent = "sluice/0.1.0", write_out, cacert;
@@ -182,6 +186,28 @@ CommandSpec get_spec(GetArgs& a) {
       value("-A,--user-agent", "NAME", "User-Agent header to send", a.user_agent),
       flag("-L,--location", "Follow redirects (301/302/303/307/308), reusing the connection",
            a.location),
+      flag("--location-trusted",
+           "-L, and send -u's credentials and -H's Authorization and Cookie to other hosts too",
+           a.location_trusted),
+      flag("--post301", "Keep a POST a POST after a 301 (with -L)", a.post301),
+      flag("--post302", "Keep a POST a POST after a 302 (with -L)", a.post302),
+      flag("--post303", "Keep a POST a POST after a 303 (with -L)", a.post303),
+      value("--proto", "LIST",
+            "Protocols a transfer may use, as curl's list: '=https' (only), '-http', '+http', "
+            "'all'; another is exit 1",
+            a.proto),
+      value("--proto-redir", "LIST", "Protocols a redirect may lead to (--proto's list)",
+            a.proto_redir),
+      value("--proto-default", "PROTO", "The protocol of a URL given without one (default http)",
+            a.proto_default),
+      flag("-q,--disable", "Accepted for curl's sake: no ~/.curlrc is ever read", a.no_effect),
+      flag("--tcp-nodelay", "Accepted for curl's sake: TCP_NODELAY is always on", a.no_effect),
+      flag("--basic", "Accepted for curl's sake: Basic is the one authentication scheme",
+           a.no_effect),
+      flag("--ssl-reqd", "Accepted for curl's sake: https:// is TLS, http:// never upgrades",
+           a.no_effect),
+      flag("--styled-output", "Accepted for curl's sake: headers are never styled", a.no_effect),
+      flag("--no-styled-output", "Accepted for curl's sake: headers are never styled", a.no_effect),
       value("--max-redirs", "N", "Maximum number of redirects with -L (default 50, -1: no limit)",
             a.max_redirs),
       flag("-f,--fail", "Fail with exit code 22 on HTTP status >= 400, without writing the body",
@@ -373,6 +399,23 @@ Result<void> resume_offsets(const GetArgs& a, fetch::FetchConfig& c) {
     else if (!t.output_path.empty() && ::stat(t.output_path.c_str(), &st) == 0)
       t.resume_from = static_cast<uint64_t>(st.st_size);
   }
+  return {};
+}
+
+// --proto, --proto-redir (curl's default: http, https and two FTPs we do
+// not speak) and --proto-default, which names the scheme of the URLs given without one.
+Result<void> protocol_options(const GetArgs& a, fetch::FetchConfig& c) {
+  auto warn = [&](std::string_view w) {
+    if (!a.silent) fmt::print(stderr, "Warning: {}\n", w);
+  };
+  if (!a.proto.empty()) c.protocols = apply_proto_list(a.proto, {}, warn);
+  if (!a.proto_redir.empty()) c.redir_protocols = apply_proto_list(a.proto_redir, {}, warn);
+  if (a.proto_default.empty()) return {};
+  if (a.proto_default != "http" && a.proto_default != "https")
+    return fail(Errc::unsupported_protocol,
+                fmt::format("Unsupported protocol '{}' (--proto-default)", a.proto_default));
+  for (auto& t : c.targets)
+    if (t.url.find("://") == std::string::npos) t.url = a.proto_default + "://" + t.url;
   return {};
 }
 
@@ -580,7 +623,12 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.head_only = a.head;
   c.include_headers = a.include;
   c.user_agent = a.user_agent;
-  c.follow = a.location;
+  c.follow = a.location || a.location_trusted;
+  c.location_trusted = a.location_trusted;
+  c.post301 = a.post301;
+  c.post302 = a.post302;
+  c.post303 = a.post303;
+  if (auto v = protocol_options(a, c); !v) return std::unexpected(v.error());
   c.max_redirs = a.max_redirs < 0 ? std::numeric_limits<int>::max() : a.max_redirs;  // -1: no limit
   if (a.fail && a.fail_with_body)
     return fail(Errc::bad_argument, "You must select either --fail or --fail-with-body, not both.");

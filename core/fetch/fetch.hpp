@@ -31,6 +31,14 @@ struct Target {
   std::shared_ptr<BodySource> upload;
 };
 
+// The protocols a transfer may use (--proto) or a redirect may lead to (--proto-redir).
+struct SchemeSet {
+  bool http = true, https = true;
+  bool allows(std::string_view scheme) const {
+    return scheme == "https" ? https : scheme == "http" ? http : false;
+  }
+};
+
 struct ResolveEntry {  // --resolve HOST:PORT:ADDR
   std::string host;
   uint16_t port = 0;
@@ -71,6 +79,10 @@ struct FetchConfig {
   std::string user_agent = "sluice/0.1.0";
   bool follow = false;
   int max_redirs = 50;
+  SchemeSet protocols;            // --proto: for every request, redirects included
+  SchemeSet redir_protocols;      // --proto-redir: for where a redirect leads
+  bool location_trusted = false;  // --location-trusted: credentials follow to other hosts
+  bool post301 = false, post302 = false, post303 = false;  // --post30x: keep POST there
   bool fail_on_error = false;
   bool fail_with_body = false;  // --fail-with-body: exit 22 on >= 400, the body still written
   Millis connect_timeout{300000};

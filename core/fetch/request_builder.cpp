@@ -112,16 +112,21 @@ Request build_request(const FetchConfig& cfg, const Url& url, std::shared_ptr<Bo
   return r;
 }
 
-Request redirect_request(const Request& prev, int status, const Url& next, bool auto_referer) {
+Request redirect_request(const Request& prev, int status, const Url& next,
+                         const RedirectRules& rules) {
   Request r = prev;
   r.url = next;
-  if (auto_referer) r.headers.set("Referer", prev.url.str());  // str(): no credentials, no fragment
+  if (rules.auto_referer)
+    r.headers.set("Referer", prev.url.str());  // str(): no credentials, no fragment
   // curl's rule: 301 and 302 turn a POST into a GET, 303 anything but HEAD.
   // Under -X the body goes as the rule says, but the method string stays.
   std::string_view base = prev.method;
   if (prev.custom_method) base = prev.upload ? "PUT" : prev.has_body ? "POST" : "GET";
+  bool keep_post = (status == 301 && rules.post301) || (status == 302 && rules.post302) ||
+                   (status == 303 && rules.post303);
   bool to_get =
-      (status == 303 && base != "HEAD") || ((status == 301 || status == 302) && base == "POST");
+      !(keep_post && base == "POST") &&
+      ((status == 303 && base != "HEAD") || ((status == 301 || status == 302) && base == "POST"));
   if (to_get) {
     if (!prev.custom_method) r.method = "GET";
     r.body.clear();
@@ -131,7 +136,7 @@ Request redirect_request(const Request& prev, int status, const Url& next, bool 
     r.headers.remove("content-length");
   }
   // Credentials stay with their origin, as curl does without --location-trusted.
-  if (next.origin() != prev.url.origin()) {
+  if (!rules.trusted && next.origin() != prev.url.origin()) {
     r.headers.remove("authorization");
     r.headers.remove("cookie");
   }

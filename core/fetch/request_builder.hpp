@@ -10,11 +10,17 @@ namespace sluice::fetch {
 Request build_request(const FetchConfig& cfg, const Url& url,
                       std::shared_ptr<BodySource> upload = nullptr);
 
+struct RedirectRules {
+  bool auto_referer = false;  // -e ";auto": the Referer names the URL left
+  bool trusted = false;       // --location-trusted: credentials go to another origin too
+  bool post301 = false, post302 = false, post303 = false;  // --post30x: keep the POST
+};
+
 // The request for the next hop of a redirect (curl's rules: 301/302 turn a POST
-// into a GET, 303 turns anything but HEAD into a GET, its body dropped). With auto_referer
-// (-e ";auto") its Referer names the URL it leaves.
+// into a GET, 303 turns anything but HEAD into a GET, its body dropped, unless
+// --post30x says otherwise).
 Request redirect_request(const Request& prev, int status, const Url& next,
-                         bool auto_referer = false);
+                         const RedirectRules& rules = {});
 
 bool is_redirect(int status);
 bool is_transient_status(int status);  // worth a --retry

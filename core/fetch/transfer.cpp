@@ -66,6 +66,10 @@ void Transfer::start() {
   if (auto r = open_output(); !r) return finish(r.error());
   auto url = parse_url(target_.url);
   if (!url) return finish(url.error());
+  if (!env_.cfg.protocols.allows(url->scheme))
+    return finish(
+        Error{Errc::unsupported_protocol,
+              fmt::format("Protocol \"{}\" not supported or disabled in sluice", url->scheme)});
   rep_.url_effective = url->str_with_fragment();
   req_ = build_request(env_.cfg, *url, target_.upload);
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
@@ -488,6 +492,13 @@ void Transfer::on_headers(const Response& r) {
       pending_error_ = next.error();
       mode_ = Mode::discard;  // curl prints nothing of a redirect it cannot follow,
       rep_.num_redirects++;   // and counts it
+    } else if (!env_.cfg.protocols.allows(next->scheme) ||
+               !env_.cfg.redir_protocols.allows(next->scheme)) {
+      pending_error_ =
+          Error{Errc::unsupported_protocol,
+                fmt::format("Protocol \"{}\" not supported or disabled in sluice", next->scheme)};
+      mode_ = Mode::discard;
+      rep_.num_redirects++;
     } else {
       redirect_to_ = *next;
       mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;
@@ -746,7 +757,9 @@ void Transfer::after_response() {
     }
     rep_.num_redirects++;
     rep_.time_redirect = since_start(Clock::now());
-    req_ = redirect_request(req_, rep_.http_code, *redirect_to_, env_.cfg.auto_referer);
+    const auto& c = env_.cfg;
+    req_ = redirect_request(req_, rep_.http_code, *redirect_to_,
+                            {c.auto_referer, c.location_trusted, c.post301, c.post302, c.post303});
     rep_.url_effective = req_.url.str_with_fragment();
     rep_.method = req_.method;
     stale_retried_ = false;  // a new request: it may meet a closed pooled connection too

@@ -328,3 +328,28 @@ TEST_CASE("get --next: each operation its own options, globals for all, curl's e
   CHECK(from_cfg.out == "abz");
   CHECK(from_cfg.out == sh("curl -s -K " + cfg).out);
 }
+
+TEST_CASE("get --proto, --proto-redir, --proto-default and --post302 as curl 8.14 has them",
+          "[get][proto]") {
+  Server s;
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    CHECK(sh(client + "-s --proto =https " + s.base + "/bytes/1").exit_code == 1);
+    auto redir = sh(client + "-sL --proto-redir =https -o /dev/null -w '%{num_redirects}' " +
+                    s.base + "/redirect/1");
+    CHECK(redir.exit_code == 1);  // the hop to http:// is refused, and counted
+    CHECK(redir.out == "1");
+    auto allowed = sh(client + "-sL --proto-redir -all,http -o /dev/null -w '%{http_code}' " +
+                      s.base + "/redirect/1");
+    CHECK(allowed.exit_code == 0);
+    CHECK(allowed.out == "200");
+    auto bare = sh(client + "-q -s --tcp-nodelay --basic --proto-default http 127.0.0.1:" +
+                   std::to_string(s.port) + "/bytes/3");
+    CHECK(bare.exit_code == 0);
+    CHECK(bare.out == "abc");
+    auto post = sh(client + "-s --location-trusted --post302 -d a=1 -o /dev/null -w '%{method}' '" +
+                   s.base + "/redirect-to?url=/echo'");
+    CHECK(post.exit_code == 0);
+    CHECK(post.out == "POST");
+  }
+}

@@ -4,15 +4,19 @@
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
+#include <vector>
 
+#include "cli/get_proto.hpp"
 #include "core/util/percent.hpp"
 #include "temp_file.hpp"
 
 using sluice::form_urlencode;
 using sluice::cli::append_query;
+using sluice::cli::apply_proto_list;
 using sluice::cli::assemble_data;
 using sluice::cli::DataKind;
 using sluice::cli::DataPiece;
+using sluice::fetch::SchemeSet;
 
 namespace {
 
@@ -70,4 +74,51 @@ TEST_CASE("append_query: -G's data join the URL's query, before a fragment", "[g
   CHECK(append_query("http://h/p", "a=1") == "http://h/p?a=1");
   CHECK(append_query("http://h/p?z=0", "a=1") == "http://h/p?z=0&a=1");
   CHECK(append_query("http://h/p?z=0#f", "a=1") == "http://h/p?z=0&a=1#f");
+}
+
+// --proto and --proto-redir lists (cli/get_proto.cpp).
+
+namespace {
+
+struct ProtoApplied {
+  SchemeSet set;
+  std::vector<std::string> warnings;
+};
+
+ProtoApplied apply_proto(std::string_view list, SchemeSet from = {}) {
+  ProtoApplied a;
+  a.set = apply_proto_list(list, from, [&](std::string_view w) { a.warnings.emplace_back(w); });
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("apply_proto_list: '=' sets, '-' removes, '+' and none add", "[proto]") {
+  auto only_https = apply_proto("=https").set;
+  CHECK_FALSE(only_https.allows("http"));
+  CHECK(only_https.allows("https"));
+  auto no_http = apply_proto("-http").set;
+  CHECK_FALSE(no_http.allows("http"));
+  CHECK(no_http.allows("https"));
+  auto back = apply_proto("-all,+http", {}).set;
+  CHECK(back.allows("http"));
+  CHECK_FALSE(back.allows("https"));
+  auto plain = apply_proto("=http,https").set;
+  CHECK(plain.allows("http"));
+  CHECK(plain.allows("https"));
+  CHECK_FALSE(apply_proto("=").set.allows("https"));
+  CHECK_FALSE(SchemeSet{}.allows("ftp"));
+}
+
+TEST_CASE("apply_proto_list: curl's other protocols change nothing; unknown ones are warned of",
+          "[proto]") {
+  auto ftp_only = apply_proto("=ftp,sftp");
+  CHECK_FALSE(ftp_only.set.allows("http"));
+  CHECK_FALSE(ftp_only.set.allows("https"));
+  CHECK(ftp_only.warnings.empty());
+  auto odd = apply_proto("=https,gemini");
+  CHECK(odd.set.allows("https"));
+  REQUIRE(odd.warnings.size() == 1);
+  CHECK(odd.warnings[0] == "unrecognized protocol 'gemini'");
+  CHECK(apply_proto("HTTPS").set.allows("https"));  // case does not matter
 }

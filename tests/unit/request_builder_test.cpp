@@ -190,6 +190,30 @@ TEST_CASE("redirect_request: a custom Cookie header is not sent to another host"
   CHECK_FALSE(redirect_request(prev, 302, url("http://other/b")).headers.has("Cookie"));
 }
 
+TEST_CASE("redirect_request: --location-trusted keeps credentials on another host",
+          "[request_builder]") {
+  FetchConfig cfg;
+  cfg.headers = {"Authorization: Bearer secret", "Cookie: session=secret"};
+  const Request prev = build_request(cfg, url("http://h/a"));
+  auto r = redirect_request(prev, 302, url("http://other/b"), {.trusted = true});
+  CHECK(header(r, "authorization") == "Bearer secret");
+  CHECK(header(r, "cookie") == "session=secret");
+}
+
+TEST_CASE("redirect_request: --post301/302/303 keep the POST on their status only",
+          "[request_builder]") {
+  FetchConfig cfg;
+  cfg.data = "a=1";
+  const Request post = build_request(cfg, url("http://h/a"));
+  CHECK(redirect_request(post, 301, url("http://h/b"), {.post301 = true}).method == "POST");
+  CHECK(redirect_request(post, 302, url("http://h/b"), {.post302 = true}).method == "POST");
+  auto kept = redirect_request(post, 303, url("http://h/b"), {.post303 = true});
+  CHECK(kept.method == "POST");
+  CHECK(kept.has_body);
+  CHECK(redirect_request(post, 302, url("http://h/b"), {.post301 = true}).method == "GET");
+  CHECK(redirect_request(post, 303, url("http://h/b"), {.post302 = true}).method == "GET");
+}
+
 TEST_CASE("is_redirect and is_transient_status", "[request_builder]") {
   for (int s : {301, 302, 303, 307, 308}) CHECK(is_redirect(s));
   for (int s : {200, 300, 304, 305, 306, 400}) CHECK_FALSE(is_redirect(s));
@@ -267,7 +291,7 @@ TEST_CASE("redirect_request: -e ';auto' names the URL left, without its credenti
   auto r = build_request(cfg, url("http://u:p@h/a?q=1"));
   auto kept = redirect_request(r, 302, url("http://h/b"));
   CHECK(header(kept, "Referer") == "http://first/");
-  auto next = redirect_request(r, 302, url("http://h/b"), true);
+  auto next = redirect_request(r, 302, url("http://h/b"), {.auto_referer = true});
   CHECK(header(next, "Referer") == "http://h/a?q=1");
   CHECK(next.headers.items("Referer").size() == 1);
 }

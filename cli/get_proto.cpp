@@ -12,10 +12,10 @@ namespace sluice::cli {
 namespace {
 
 // What curl's --proto accepts besides http and https: no effect here, no warning.
-constexpr std::array<std::string_view, 26> kOtherCurlProtocols = {
+constexpr std::array<std::string_view, 27> kOtherCurlProtocols = {
     "dict", "file", "ftp",   "ftps", "gopher", "gophers", "imap", "imaps", "ipfs",
     "ipns", "ldap", "ldaps", "mqtt", "pop3",   "pop3s",   "rtmp", "rtsp",  "scp",
-    "sftp", "smb",  "smbs",  "smtp", "smtps",  "telnet",  "tftp", "ws"};
+    "sftp", "smb",  "smbs",  "smtp", "smtps",  "telnet",  "tftp", "ws",    "wss"};
 
 void set_all(fetch::SchemeSet& s, bool on) {
   s.http = s.https = on;
@@ -40,10 +40,9 @@ fetch::SchemeSet apply_proto_list(std::string_view list, fetch::SchemeSet set,
       set.http = add;
     } else if (iequals(token, "https")) {
       set.https = add;
-    } else if (iequals(token, "wss") ||
-               std::ranges::none_of(kOtherCurlProtocols,
+    } else if (std::ranges::none_of(kOtherCurlProtocols,
                                     [&](std::string_view p) { return iequals(token, p); })) {
-      if (!iequals(token, "wss")) warn(fmt::format("unrecognized protocol '{}'", token));
+      warn(fmt::format("unrecognized protocol '{}'", token));
     }
   }
   return set;

@@ -66,10 +66,7 @@ void Transfer::start() {
   if (auto r = open_output(); !r) return finish(r.error());
   auto url = parse_url(target_.url);
   if (!url) return finish(url.error());
-  if (!env_.cfg.protocols.allows(url->scheme))
-    return finish(
-        Error{Errc::unsupported_protocol,
-              fmt::format("Protocol \"{}\" not supported or disabled in sluice", url->scheme)});
+  if (!env_.cfg.protocols.allows(url->scheme)) return finish(protocol_refused(url->scheme));
   rep_.url_effective = url->str_with_fragment();
   req_ = build_request(env_.cfg, *url, target_.upload);
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
@@ -494,9 +491,7 @@ void Transfer::on_headers(const Response& r) {
       rep_.num_redirects++;   // and counts it
     } else if (!env_.cfg.protocols.allows(next->scheme) ||
                !env_.cfg.redir_protocols.allows(next->scheme)) {
-      pending_error_ =
-          Error{Errc::unsupported_protocol,
-                fmt::format("Protocol \"{}\" not supported or disabled in sluice", next->scheme)};
+      pending_error_ = protocol_refused(next->scheme);
       mode_ = Mode::discard;
       rep_.num_redirects++;
     } else {

@@ -128,6 +128,11 @@ std::string Url::file_name() const {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+Error protocol_refused(std::string_view scheme) {
+  return Error{Errc::unsupported_protocol,
+               fmt::format("Protocol \"{}\" not supported or disabled in sluice", scheme)};
+}
+
 Result<Url> parse_url(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -143,9 +148,7 @@ Result<Url> parse_url(std::string_view s) {
   } else {
     u.scheme = "http";
   }
-  if (u.scheme != "http" && u.scheme != "https")
-    return fail(Errc::unsupported_protocol,
-                fmt::format("Protocol \"{}\" not supported or disabled in sluice", u.scheme));
+  if (u.scheme != "http" && u.scheme != "https") return std::unexpected(protocol_refused(u.scheme));
   u.port = u.tls() ? 443 : 80;
   auto auth_end = s.find_first_of("/?#");
   if (auto r = parse_authority(s.substr(0, auth_end), u); !r) return std::unexpected(r.error());

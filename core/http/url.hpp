@@ -26,6 +26,9 @@ struct Url {
   std::string file_name() const;  // last path segment, for -O
 };
 
+// curl's exit 1 for a scheme sluice does not speak or --proto refuses.
+Error protocol_refused(std::string_view scheme);
+
 // A URL without a scheme is taken as http:// like curl does.
 Result<Url> parse_url(std::string_view s);
 // Resolves a Location header against the base URL.

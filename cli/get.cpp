@@ -18,10 +18,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/get_conditional.hpp"
 #include "cli/get_connect_to.hpp"
 #include "cli/get_data.hpp"
 #include "cli/get_form.hpp"
 #include "cli/get_local_end.hpp"
+#include "cli/get_netrc.hpp"
 #include "cli/get_password.hpp"
 #include "cli/get_proto.hpp"
 #include "cli/get_proxy.hpp"
@@ -55,6 +57,8 @@ struct GetArgs {
   bool tlsv1_2 = false, tlsv1_3 = false, proxytunnel = false, http10 = false;
   bool location_trusted = false, post301 = false, post302 = false, post303 = false;
   bool no_effect = false;  // flags curl has that change nothing here (-q, --tcp-nodelay, ...)
+  bool remote_time = false, no_clobber = false, netrc = false, netrc_optional = false;
+  std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string proto, proto_redir, proto_default;
   int parallel_max = 50;
   int verbose = 0;
@@ -114,6 +118,22 @@ CommandSpec get_spec(GetArgs& a) {
       flag("--create-dirs", "Create the missing directories of -o and -O paths", a.create_dirs),
       flag("--remove-on-error", "Delete the output file of a transfer that fails",
            a.remove_on_error),
+      flag("--no-clobber",
+           "Never overwrite a file with -o/-O: write NAME.1, NAME.2 ... NAME.99 instead (exit 23 "
+           "when all are taken)",
+           a.no_clobber),
+      flag("-R,--remote-time", "Give the output file the time of the response's Last-Modified",
+           a.remote_time),
+      value("-z,--time-cond", "DATE|FILE",
+            "Ask only for a document modified after DATE (any date curl_getdate reads) or "
+            "FILE's mtime; '-DATE': not modified since then. A 2xx whose Last-Modified does not "
+            "meet it is taken as a 304, its body not written; a 304 leaves the file as it was",
+            a.time_cond),
+      value("--etag-save", "FILE", "Write the response's ETag to FILE ('-': stdout)", a.etag_save,
+            true),
+      value("--etag-compare", "FILE",
+            "Send 'If-None-Match:' with the ETag FILE holds (as --etag-save wrote it)",
+            a.etag_compare, true),
       value("-C,--continue-at", "OFFSET|-",
             "Resume: ask for the body from OFFSET ('-': the output file's size) and append to "
             "the file; a server that cannot is exit 33",
@@ -163,6 +183,12 @@ CommandSpec get_spec(GetArgs& a) {
             "sent on redirects only to the same origin",
             a.user),
       value("--oauth2-bearer", "TOKEN", "Send 'Authorization: Bearer TOKEN'", a.bearer),
+      flag("-n,--netrc",
+           "Take the user and password for each host from ~/.netrc (without -u or credentials "
+           "in the URL); no such file is exit 26",
+           a.netrc),
+      flag("--netrc-optional", "As -n, and no such file is no error", a.netrc_optional),
+      value("--netrc-file", "FILE", "As -n, with FILE instead of ~/.netrc", a.netrc_file, true),
       value("-e,--referer", "URL",
             "Send 'Referer: URL'; 'URL;auto' (or ';auto') also sets it on each redirect to the "
             "URL left",
@@ -402,12 +428,17 @@ Result<void> resume_offsets(const GetArgs& a, fetch::FetchConfig& c) {
   return {};
 }
 
+// curl's warnf: "Warning: " on stderr, muted by -s.
+std::function<void(std::string_view)> warner(const GetArgs& a) {
+  return [silent = a.silent](std::string_view w) {
+    if (!silent) fmt::print(stderr, "Warning: {}\n", w);
+  };
+}
+
 // --proto, --proto-redir (curl's default: http, https and two FTPs we do
 // not speak) and --proto-default, which names the scheme of the URLs given without one.
 Result<void> protocol_options(const GetArgs& a, fetch::FetchConfig& c) {
-  auto warn = [&](std::string_view w) {
-    if (!a.silent) fmt::print(stderr, "Warning: {}\n", w);
-  };
+  auto warn = warner(a);
   if (!a.proto.empty()) c.protocols = apply_proto_list(a.proto, {}, warn);
   if (!a.proto_redir.empty()) c.redir_protocols = apply_proto_list(a.proto_redir, {}, warn);
   if (a.proto_default.empty()) return {};
@@ -614,6 +645,13 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
     c.content_type = std::move(form->content_type);
   }
   if (auto v = identity(a, c); !v) return std::unexpected(v.error());
+  if (a.netrc || a.netrc_optional || !a.netrc_file.empty()) {
+    auto netrc = load_netrc(a.netrc_file, a.netrc_optional);
+    if (!netrc) return std::unexpected(netrc.error());
+    c.netrc = std::move(*netrc);
+  }
+  apply_conditions(a.time_cond, a.etag_compare, warner(a), c);
+  if (auto v = prepare_etag_file(a.etag_save); !v) return std::unexpected(v.error());
   if (auto v = attach_uploads(a.upload, a.head || c.data.has_value() || a.get, c); !v)
     return std::unexpected(v.error());
   if (a.head && c.data)
@@ -671,6 +709,7 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.range = range_arg(a);
   c.create_dirs = a.create_dirs;
   c.remove_on_error = a.remove_on_error;
+  c.no_clobber = a.no_clobber;
   c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;
@@ -891,6 +930,7 @@ int run_get(GetArgs& first) {
       break;
     }
     for (const auto& r : *reports) {
+      after_transfer(r, op.args.remote_time, op.args.etag_save);
       code = r.error ? exit_code(r.error->code) : 0;
       if (r.error && r.error->code != Errc::aborted && !first_failure) first_failure = code;
       if (r.error && show_errors && r.error->code != Errc::cancelled)

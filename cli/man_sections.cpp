@@ -25,7 +25,9 @@ sluice-h3.so             QUIC, HTTP/3 and GnuTLS, loaded on the first HTTP/3 use
 /etc/ssl/certs           the system's trusted CAs (looked up per handshake, not loaded)
 ~/.curlrc                not read (curl reads it unless -q); name a config with -K
 -K FILE                  curl's config-file syntax; no file is read unless named
--c FILE                  cookies in the Netscape format curl writes)";
+-c FILE                  cookies in the Netscape format curl writes
+~/.netrc                 credentials per host, read only with -n or --netrc-optional
+                         (--netrc-file FILE names another))";
 
 constexpr const char* kExamples =
     R"(Fetch a page; fail on HTTP errors, quietly, with retries (a CI health check):
@@ -86,6 +88,8 @@ curl's; these are the known differences:
   - -X HEAD reads no body, as -I; curl waits for the body the answer announces.
   - -w's %{url_effective} (and %{urle.*}) leave out user:password; curl
     keeps it. -w reads \\ as one backslash (curl prints both).
+  - With -n, a URL that names both user and password is sent with them; curl
+    8.14 sends the URL's user with the .netrc entry's password.
 The test suite runs each of these, so the list stays true.)";
 
 }  // namespace

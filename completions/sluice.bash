@@ -13,6 +13,9 @@ _sluice() {
         -K|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --output-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        -z|--time-cond) COMPREPLY=(); return ;;
+        --etag-save) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --etag-compare) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -C|--continue-at) COMPREPLY=(); return ;;
         -r|--range) COMPREPLY=(); return ;;
         -X|--request) COMPREPLY=($(compgen -W "GET HEAD POST PUT DELETE PATCH OPTIONS TRACE" -- "$cur")); return ;;
@@ -28,6 +31,7 @@ _sluice() {
         -T|--upload-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -u|--user) COMPREPLY=(); return ;;
         --oauth2-bearer) COMPREPLY=(); return ;;
+        --netrc-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -e|--referer) COMPREPLY=(); return ;;
         -b|--cookie) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -c|--cookie-jar) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -66,7 +70,7 @@ _sluice() {
         --max-buffer) COMPREPLY=(); return ;;
       esac
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--url -K --config -o --output -O --remote-name --remote-name-all -g --globoff -J --remote-header-name --output-dir --create-dirs --remove-on-error -C --continue-at -r --range -i --include -I --head -X --request -H --header -d --data --data-ascii --data-binary --data-raw --data-urlencode --json -F --form --form-string -T --upload-file -G --get -u --user --oauth2-bearer -e --referer -b --cookie -c --cookie-jar --compressed -D --dump-header -A --user-agent -L --location --location-trusted --post301 --post302 --post303 --proto --proto-redir --proto-default -q --disable --tcp-nodelay --basic --ssl-reqd --styled-output --no-styled-output --max-redirs -f --fail --fail-with-body --fail-early -s --silent --no-progress-meter -N --no-buffer --stderr -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --retry-connrefused --retry-all-errors --retry-max-time --limit-rate --max-filesize -k --insecure --cacert --capath --tlsv1.2 --tlsv1.3 --tls-max -E --cert --key --pinnedpubkey --resolve --connect-to --unix-socket --abstract-unix-socket -x --proxy -U --proxy-user --noproxy -p --proxytunnel --interface --local-port --no-keepalive --keepalive-time -4 --ipv4 -6 --ipv6 -0 --http1.0 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -Z --parallel --parallel-max --max-buffer --next -# --progress-bar --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--url -K --config -o --output -O --remote-name --remote-name-all -g --globoff -J --remote-header-name --output-dir --create-dirs --remove-on-error --no-clobber -R --remote-time -z --time-cond --etag-save --etag-compare -C --continue-at -r --range -i --include -I --head -X --request -H --header -d --data --data-ascii --data-binary --data-raw --data-urlencode --json -F --form --form-string -T --upload-file -G --get -u --user --oauth2-bearer -n --netrc --netrc-optional --netrc-file -e --referer -b --cookie -c --cookie-jar --compressed -D --dump-header -A --user-agent -L --location --location-trusted --post301 --post302 --post303 --proto --proto-redir --proto-default -q --disable --tcp-nodelay --basic --ssl-reqd --styled-output --no-styled-output --max-redirs -f --fail --fail-with-body --fail-early -s --silent --no-progress-meter -N --no-buffer --stderr -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --retry-connrefused --retry-all-errors --retry-max-time --limit-rate --max-filesize -k --insecure --cacert --capath --tlsv1.2 --tlsv1.3 --tls-max -E --cert --key --pinnedpubkey --resolve --connect-to --unix-socket --abstract-unix-socket -x --proxy -U --proxy-user --noproxy -p --proxytunnel --interface --local-port --no-keepalive --keepalive-time -4 --ipv4 -6 --ipv6 -0 --http1.0 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -Z --parallel --parallel-max --max-buffer --next -# --progress-bar --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

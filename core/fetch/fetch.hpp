@@ -3,6 +3,7 @@
 // through OutputWriter with backpressure. Never prints: reports via callbacks.
 #pragma once
 
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,6 +51,20 @@ struct ConnectToEntry {  // --connect-to HOST1:PORT1:HOST2:PORT2; empty matches/
   uint16_t from_port = 0, to_port = 0;
 };
 
+// -z: ask only for a document modified after (or, "-DATE", not after) a time.
+// last_modified is curl's "=DATE": a Last-Modified request header, checked
+// as modified_since.
+struct TimeCondition {
+  enum class Kind { none, modified_since, unmodified_since, last_modified };
+  Kind kind = Kind::none;
+  std::time_t when = 0;
+};
+
+// One entry of a .netrc file (-n, --netrc-file); an empty machine is "default".
+struct NetrcEntry {
+  std::string machine, login, password;
+};
+
 struct FetchConfig {
   std::vector<Target> targets;
   std::string method;                // empty: GET, POST with data, HEAD with head_only
@@ -60,13 +75,20 @@ struct FetchConfig {
   bool compressed = false;           // --compressed: ask for and decode gzip, deflate, br, zstd
   std::string user;                  // -u "user:password": Basic auth (over URL credentials)
   std::string bearer;                // --oauth2-bearer TOKEN
-  std::string referer;               // -e URL
-  bool auto_referer = false;         // -e "URL;auto": each redirect names the page it left
-  bool dump_header_stdout = false;   // -D -: response heads go to stdout before their body
-  std::string range;                 // -r: "0-99", sent as Range: bytes=0-99
-  bool create_dirs = false;          // --create-dirs
-  bool remove_on_error = false;      // --remove-on-error: a failed transfer's file goes
-  bool remote_header_name = false;   // -J: -O's name from Content-Disposition (not -o's)
+  // -n/--netrc-file: credentials for hosts without -u or URL credentials
+  // (a URL's user name alone takes the password of that login's entry).
+  std::vector<NetrcEntry> netrc;
+  std::string referer;              // -e URL
+  bool auto_referer = false;        // -e "URL;auto": each redirect names the page it left
+  bool dump_header_stdout = false;  // -D -: response heads go to stdout before their body
+  std::string range;                // -r: "0-99", sent as Range: bytes=0-99
+  bool create_dirs = false;         // --create-dirs
+  bool remove_on_error = false;     // --remove-on-error: a failed transfer's file goes
+  bool remote_header_name = false;  // -J: -O's name from Content-Disposition (not -o's)
+  bool no_clobber = false;          // --no-clobber: an existing file stays; NAME.1 ... .99 instead
+  // -z: sent as If-(Un)Modified-Since; a 2xx whose Last-Modified does not meet
+  // it is taken as a 304 (its body unread), as curl does.
+  TimeCondition time_cond;
   // -b/-c: the cookie engine (nullptr: off). Cookies that responses set are
   // kept here and sent on the requests they match; the caller owns it.
   CookieJar* cookies = nullptr;

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/h1/http_date.hpp"
 #include "core/http/content_decoder.hpp"
 #include "core/util/base64.hpp"
 #include "core/util/percent.hpp"
@@ -36,6 +37,35 @@ bool removes(std::string_view line, std::string_view name) {
          trim_ows(line.substr(colon + 1)).empty();
 }
 
+// -z's request header, or nullptr.
+const char* time_cond_field(TimeCondition::Kind kind) {
+  switch (kind) {
+    case TimeCondition::Kind::modified_since:
+      return "If-Modified-Since";
+    case TimeCondition::Kind::unmodified_since:
+      return "If-Unmodified-Since";
+    case TimeCondition::Kind::last_modified:
+      return "Last-Modified";
+    case TimeCondition::Kind::none:
+      break;
+  }
+  return nullptr;
+}
+
+// The netrc entry for host (the first that names it, else "default"): its
+// "login:password". With a user name from the URL, only that login's entry.
+std::optional<std::string> netrc_credentials(const std::vector<NetrcEntry>& netrc,
+                                             std::string_view host, std::string_view user) {
+  const NetrcEntry* found = nullptr;
+  for (const auto& e : netrc) {
+    if (!user.empty() && e.login != user) continue;
+    if (iequals(e.machine, host)) return e.login + ":" + e.password;
+    if (e.machine.empty() && !found) found = &e;
+  }
+  if (found) return found->login + ":" + found->password;
+  return std::nullopt;
+}
+
 // -u user:password, or else http://user:password@host/ -> "Basic
 // dXNlcjpwYXNzd29yZA==", as curl sends it (a user without ':' has an empty
 // password); --oauth2-bearer -> "Bearer TOKEN". -H Authorization replaces it.
@@ -44,6 +74,8 @@ std::optional<std::string> authorization(const FetchConfig& cfg, const Url& url)
   std::string plain = cfg.user;
   if (plain.empty() && !url.userinfo.empty())
     plain = percent_decode(url.userinfo).value_or(url.userinfo);
+  if (cfg.user.empty() && plain.find(':') == std::string::npos)
+    if (auto from_netrc = netrc_credentials(cfg.netrc, url.host, plain)) plain = *from_netrc;
   if (plain.empty()) return std::nullopt;
   if (plain.find(':') == std::string::npos) plain += ':';
   return "Basic " + base64_encode(plain);
@@ -89,6 +121,8 @@ Request build_request(const FetchConfig& cfg, const Url& url, std::shared_ptr<Bo
   if (!cfg.referer.empty()) r.headers.add("Referer", cfg.referer);
   if (cfg.compressed) r.headers.add("Accept-Encoding", std::string(kAcceptEncoding));
   if (!cfg.range.empty()) r.headers.add("Range", "bytes=" + cfg.range);
+  if (auto name = time_cond_field(cfg.time_cond.kind))
+    r.headers.add(name, http_date(cfg.time_cond.when));
   if (cfg.data) {
     r.body = *cfg.data;
     r.has_body = true;

@@ -8,6 +8,7 @@
 
 #include "core/fetch/request_builder.hpp"
 #include "core/h1/client_session.hpp"
+#include "core/h1/http_date.hpp"
 #include "core/http/file_output.hpp"
 #include "core/http/paced_body.hpp"
 
@@ -82,7 +83,7 @@ Result<void> Transfer::open_output() {
       target_.output_path.empty() && !target_.stdout_asked && env_.cfg.stdout_is_terminal;
   if (!target_.output_path.empty()) {
     std::size_t high = env_.cfg.max_buffer;
-    FileOptions options{target_.resume_from > 0, env_.cfg.create_dirs};
+    FileOptions options{target_.resume_from > 0, env_.cfg.create_dirs, env_.cfg.no_clobber};
     auto file =
         std::make_unique<FileOutput>(env_.loop, target_.output_path, high, high / 4, options);
     file_ = file.get();
@@ -215,7 +216,7 @@ void Transfer::attempt(bool allow_reuse) {
   mode_ = Mode::write;
   redirect_to_.reset();
   pending_error_.reset();
-  retry_status_ = got_response_ = resend_without_expect_ = false;
+  retry_status_ = got_response_ = resend_without_expect_ = not_modified_ = false;
   drained_ = 0;
   decoder_.reset();
   end_waits_ = false;
@@ -505,6 +506,11 @@ void Transfer::on_headers(const Response& r) {
     pending_error_ =
         Error{Errc::http_status, fmt::format("The requested URL returned error: {}", r.status)};
     if (!env_.cfg.fail_with_body) mode_ = Mode::discard;  // --fail-with-body keeps it
+  } else if (!meets_time_condition(r)) {
+    rep_.http_code = 304;  // curl "simulates" the 304 the server did not send
+    not_modified_ = true;
+    mode_ = Mode::discard;
+    if (env_.cb.verbose) env_.cb.verbose('*', "The document's Last-Modified does not meet -z");
   } else if (env_.cfg.max_filesize && r.content_length &&
              *r.content_length > *env_.cfg.max_filesize) {
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
@@ -520,6 +526,19 @@ void Transfer::on_headers(const Response& r) {
   if (mode_ == Mode::write && env_.cfg.remote_header_name && target_.remote_named && file_)
     take_file_name(r);
   if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
+}
+
+// -z: a 2xx whose Last-Modified is not newer (or, "-DATE", not older) than
+// the condition is not wanted, whatever the server made of the request header.
+bool Transfer::meets_time_condition(const Response& r) const {
+  const TimeCondition& tc = env_.cfg.time_cond;
+  if (tc.kind == TimeCondition::Kind::none || tc.when == 0 || r.status < 200 || r.status >= 300)
+    return true;
+  auto field = r.headers.get("last-modified");
+  auto modified = field ? parse_http_date(*field) : std::nullopt;
+  if (!modified || *modified == 0) return true;
+  return tc.kind == TimeCondition::Kind::unmodified_since ? *modified < tc.when
+                                                          : *modified > tc.when;
 }
 
 // -C: a 206 goes on where the file ends; a 416 says there is nothing left
@@ -772,6 +791,7 @@ void Transfer::handle_error(const Error& e) {
   stop_connecting();
   // The write error from the consumer wins over whatever the aborted stream reports.
   if (out_->error()) return finish(*out_->error());
+  if (not_modified_) return finish(std::nullopt);  // -z's 304: its body was not wanted
   if (pending_error_ && mode_ == Mode::discard) return finish(pending_error_);
   if (mode_ == Mode::discard && redirect_to_) return after_response();  // too big to drain
   if (retry_status_) return after_response();
@@ -864,8 +884,10 @@ void Transfer::finish(std::optional<Error> err) {
 void Transfer::complete() {
   if (out_) {
     out_->on_empty = out_->on_failed = out_->on_low = nullptr;
-    // A file waiting for its first byte is created by a success, or says why not.
-    if (!rep_.error && (!out_->finish_ok() || out_->error())) rep_.error = *out_->error();
+    // A file waiting for its first byte is created by a success, or says why
+    // not; a 304 has no body and leaves the file as it was (curl's -z use).
+    if (!rep_.error && rep_.http_code != 304 && (!out_->finish_ok() || out_->error()))
+      rep_.error = *out_->error();
   }
   rep_.time_total = since_start(Clock::now());
   rep_.filename_effective = file_ ? file_->path() : "";

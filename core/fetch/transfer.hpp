@@ -74,6 +74,7 @@ class Transfer final : public ResponseSink {
   Backpressure write_body(std::span<const char> bytes);
   Backpressure write_plain(std::span<const char> bytes);
   std::optional<Error> take_encodings(const Response& r);
+  bool meets_time_condition(const Response& r) const;
   void take_resume_status(const Response& r);
   void take_file_name(const Response& r);
   Backpressure pump_decoder();
@@ -123,6 +124,7 @@ class Transfer final : public ResponseSink {
   bool resend_without_expect_ = false;  // a 417 to Expect: 100-continue: once more without it
   bool reused_ = false, stale_retried_ = false, finished_ = false, got_first_byte_ = false;
   bool got_response_ = false;  // a response head arrived for the current attempt
+  bool not_modified_ = false;  // -z's condition unmet: a 304 made of a 2xx
   int retries_left_ = 0, retry_count_ = 0;
   uint64_t drained_ = 0, body_written_ = 0;
   uint64_t body_queued_ = 0;              // body bytes handed to the output, not yet written out

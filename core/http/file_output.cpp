@@ -39,7 +39,9 @@ bool FileOutput::open() {
   if (error_) return false;
   if (options_.create_dirs) make_parents(path_);
   int mode = options_.append ? O_APPEND : O_TRUNC;
-  int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
+  int fd = options_.no_clobber && !options_.append
+               ? open_new()
+               : ::open(path_.c_str(), O_WRONLY | O_CREAT | mode | O_CLOEXEC, 0644);
   if (fd < 0) {
     error_ = Error{Errc::write_failed,
                    fmt::format("Failed to open the file {}: {}", path_, std::strerror(errno))};
@@ -60,6 +62,17 @@ bool FileOutput::open() {
     if (on_written) on_written(n);
   };
   return true;
+}
+
+int FileOutput::open_new() {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  int fd = ::open(path_.c_str(), kFlags, 0644);
+  for (int n = 1; fd < 0 && errno == EEXIST && n < 100; ++n) {
+    std::string next = fmt::format("{}.{}", path_, n);
+    fd = ::open(next.c_str(), kFlags, 0644);
+    if (fd >= 0) path_ = std::move(next);
+  }
+  return fd;
 }
 
 bool FileOutput::write(std::string_view bytes) {

@@ -15,6 +15,9 @@ namespace sluice {
 struct FileOptions {
   bool append = false;       // -C: keep what the file holds and add to it
   bool create_dirs = false;  // --create-dirs: make the missing directories of the path
+  // --no-clobber: an existing file is never replaced; the first free of
+  // PATH.1 ... PATH.99 is written instead (path() then names it), as curl does.
+  bool no_clobber = false;
 };
 
 class FileOutput final : public Output {
@@ -41,7 +44,8 @@ class FileOutput final : public Output {
   const std::string& path() const { return path_; }
 
  private:
-  bool open();  // false: error() says why
+  bool open();     // false: error() says why
+  int open_new();  // --no-clobber's open: -1 with errno when every name is taken
 
   Loop& loop_;
   std::string path_;

@@ -144,6 +144,15 @@ void head_by_method() {
   CHECK(r.out == "200 0");
 }
 
+void netrc_under_url_credentials() {
+  Server s;
+  std::string netrc = tmpdir() + "/differences-netrc";
+  write_file(netrc, "machine 127.0.0.1 login bob password fromnetrc\n");
+  std::string url = "http://bob:pw@127.0.0.1:" + std::to_string(s.port) + "/basic-auth/bob/pw";
+  auto r = sh(get("-s -n --netrc-file " + netrc + " -o /dev/null -w '%{http_code}' " + url));
+  CHECK(r.out == "200");
+}
+
 }  // namespace
 
 TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl][man]") {
@@ -163,6 +172,7 @@ TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl
       {"%{url_effective} (and %{urle.*}) leave out user:password", write_out_url_and_backslash},
       {"%{size_download} and %{speed_download} count the decoded", decoded_size},
       {"-X HEAD reads no body", head_by_method},
+      {"With -n, a URL that names both user and password", netrc_under_url_credentials},
   };
   auto bullets = documented_differences();
   REQUIRE(bullets.size() >= checks.size());

@@ -6,6 +6,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "get_helpers.hpp"
 
@@ -13,6 +14,11 @@ using Catch::Matchers::ContainsSubstring;
 using namespace e2e;
 
 namespace {
+
+// A 200 with "Last-Modified: Thu, 02 Jan 2020 03:04:05 GMT" (1577934245),
+// whatever the request's conditions say.
+const std::string kLastModified2020 =
+    "/response-headers?Last-Modified=Thu,%2002%20Jan%202020%2003:04:05%20GMT";
 
 bool exists(const std::string& path) {
   return sh("test -e '" + path + "'").exit_code == 0;
@@ -140,4 +146,110 @@ TEST_CASE("get to a terminal: a binary body is curl's 23, unless -o - or a pipe"
   auto err = on_tty(get("-sS " + s.base + "/zeros.bin"));
   CHECK_THAT(err.out, ContainsSubstring("--output -"));
   CHECK(std::count(err.out.begin(), err.out.end(), '\n') == 1);
+}
+
+TEST_CASE("get -z: If-Modified-Since from a date or a file, a 304 leaves the file alone",
+          "[get][output][time_cond]") {
+  Server s("--root " + tmpdir());
+  std::string dir = tmpdir();
+  write_file(dir + "/doc.txt", "fresh");
+  sh("touch -d '2020-01-02 03:04:05 UTC' " + dir + "/doc.txt");
+  std::string url = s.base + "/doc.txt";
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    std::string f = dir + "/copy";
+    write_file(f, "kept");  // newer than the document: the server answers 304
+    auto r = sh(client + "-s -z " + f + " -o " + f + " -w '%{http_code}' " + url);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "304");
+    CHECK(slurp(f) == "kept");
+    r = sh(client + "-s -z 'Jan 1 2019' -o " + f + " -w '%{http_code}' " + url);
+    CHECK(r.out == "200");
+    CHECK(slurp(f) == "fresh");
+    r = sh(client + "-s -z '-1 Jan 2019' -o /dev/null -w '%{http_code}' " + url);
+    CHECK(r.out == "412");  // If-Unmodified-Since: the document is newer
+    // Not a date and no such file: a warning, and no condition.
+    r = sh(client + "-z 'no such date' -w '%{http_code}' " + url + " 2>&1 >/dev/null");
+    CHECK_THAT(r.out, ContainsSubstring("Illegal date format for -z"));
+  }
+}
+
+TEST_CASE("get -z: a 2xx whose Last-Modified fails the condition is taken as a 304",
+          "[get][output][time_cond]") {
+  Server s;
+  std::string url = s.base + kLastModified2020;
+  std::string dir = tmpdir();
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto newer = sh(client + "-s -z 'Jan 1 2021' -o " + dir +
+                    "/n -w '%{http_code} %{size_download}' '" + url + "'");
+    CHECK(newer.exit_code == 0);
+    CHECK(newer.out == "304 0");
+    CHECK_FALSE(exists(dir + "/n"));  // no body, so no file
+    auto older = sh(client + "-s -z 'Jan 1 2019' -o /dev/null -w '%{http_code}' '" + url + "'");
+    CHECK(older.out == "200");
+    auto unmod = sh(client + "-s -z '-Jan 1 2019' -o /dev/null -w '%{http_code}' '" + url + "'");
+    CHECK(unmod.out == "304");
+  }
+}
+
+TEST_CASE("get -R gives the file the Last-Modified time; --no-clobber never overwrites",
+          "[get][output]") {
+  Server s;
+  std::string url = s.base + kLastModified2020;
+  std::string dir = tmpdir();
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    std::string f = dir + "/stamped";
+    REQUIRE(sh(client + "-s -R -o " + f + " '" + url + "'").exit_code == 0);
+    CHECK(sh("stat -c %Y " + f).out == "1577934245\n");
+    sh("rm -f " + f);
+    REQUIRE(sh(client + "-s -R '" + url + "' > /dev/null").exit_code ==
+            0);  // stdout: nothing to stamp
+
+    std::string kept = dir + "/kept";
+    write_file(kept, "mine");
+    auto r = sh(client + "-s --no-clobber -o " + kept + " -w '%{filename_effective}' " + s.base +
+                "/bytes/3");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == kept + ".1");
+    CHECK(slurp(kept) == "mine");
+    CHECK(slurp(kept + ".1") == "abc");
+    r = sh(client + "-s --no-clobber -o " + kept + " -w '%{filename_effective}' " + s.base +
+           "/bytes/3");
+    CHECK(r.out == kept + ".2");
+    sh("rm -f " + kept + "*");
+  }
+  // Every name taken: curl's 23, and no file is touched.
+  std::string full = dir + "/full";
+  for (int i = 0; i < 100; ++i) write_file(full + (i ? "." + std::to_string(i) : ""), "x");
+  auto r = sh(get("-s --no-clobber -o " + full + " " + s.base + "/bytes/3"));
+  CHECK(r.exit_code == 23);
+  CHECK(slurp(full) == "x");
+  CHECK(slurp(full + ".99") == "x");
+}
+
+TEST_CASE("get --etag-save and --etag-compare: curl's file, and If-None-Match from it",
+          "[get][output]") {
+  Server s;
+  std::string dir = tmpdir();
+  std::string with_etag = s.base + "/response-headers?ETag=%22v1%22";
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    std::string f = dir + "/etag";
+    REQUIRE(sh(client + "-s --etag-save " + f + " -o /dev/null '" + with_etag + "'").exit_code ==
+            0);
+    CHECK(slurp(f) == "\"v1\"\n");
+    auto sent = sh(client + "-s --etag-compare " + f + " " + s.base + "/headers");
+    CHECK(nlohmann::json::parse(sent.out)["headers"]["If-None-Match"] == "\"v1\"");
+    sh("rm -f " + f);
+  }
+  // No ETag in the answer: the file is made, and what it held stays.
+  std::string f = dir + "/etag2";
+  write_file(f, "\"old\"\n");
+  REQUIRE(sh(get("-s --etag-save " + f + " -o /dev/null " + s.base + "/bytes/1")).exit_code == 0);
+  CHECK(slurp(f) == "\"old\"\n");
+  auto none = sh(get("--etag-compare " + dir + "/missing " + s.base + "/headers"));
+  CHECK(nlohmann::json::parse(none.out)["headers"]["If-None-Match"] == "\"\"");
+  CHECK_THAT(none.err, ContainsSubstring("Failed to open"));
 }

@@ -178,13 +178,13 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
   auto preproxy = sh(get("--preproxy " + s.base + "/x " + s.base + "/echo"));
   CHECK(preproxy.exit_code == 2);
   CHECK_THAT(preproxy.err, ContainsSubstring("option --preproxy is not supported"));
-  auto cluster = sh(get("-sSfz x " + s.base + "/bytes/1"));  // -z inside a cluster of known ones
-  CHECK_THAT(cluster.err, ContainsSubstring("option -z is not supported"));
+  auto cluster = sh(get("-sSfQ x " + s.base + "/bytes/1"));  // -Q inside a cluster of known ones
+  CHECK_THAT(cluster.err, ContainsSubstring("option -Q is not supported"));
   auto bogus = sh(get("--no-such-flag " + s.base + "/bytes/1"));
   CHECK(bogus.exit_code == 2);
   CHECK(bogus.err == "sluice get: option --no-such-flag is unknown; see 'sluice get --help'\n");
   // Any option curl 8.14 lists gets the hint, long or short.
-  for (const char* flag : {"--proxy-insecure", "--request-target /", "-R", "--libcurl x", "-B"})
+  for (const char* flag : {"--proxy-insecure", "--request-target /", "-j", "--libcurl x", "-B"})
     CHECK_THAT(sh(get(std::string(flag) + " " + s.base + "/bytes/1")).err,
                ContainsSubstring("a curl option sluice does not have yet"));
   CHECK(s.stat("requests") - before == 1);  // the /stats request itself
@@ -352,4 +352,39 @@ TEST_CASE("get --proto, --proto-redir, --proto-default and --post302 as curl 8.1
     CHECK(post.exit_code == 0);
     CHECK(post.out == "POST");
   }
+}
+
+TEST_CASE("get --netrc-file, -n and --netrc-optional: credentials per host, as curl",
+          "[get][netrc]") {
+  Server s;
+  std::string dir = tmpdir();
+  std::string netrc = dir + "/netrc";
+  write_file(netrc,
+             "machine 127.0.0.1 login alice password s3cret\ndefault login anon password x\n");
+  std::string url = s.base + "/basic-auth/alice/s3cret";
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    CHECK(sh(client + "-s --netrc-file " + netrc + " -w '%{http_code}' -o /dev/null " + url).out ==
+          "200");
+    write_file(dir + "/.netrc", "machine 127.0.0.1 login alice password s3cret\n");
+    CHECK(sh("HOME=" + dir + " " + client + "-s -n -w '%{http_code}' -o /dev/null " + url).out ==
+          "200");
+    sh("rm " + dir + "/.netrc");
+    // The URL's own credentials win with --netrc-optional, -u over both.
+    std::string bob = "http://bob:pw@127.0.0.1:" + std::to_string(s.port) + "/basic-auth/bob/pw";
+    CHECK(sh(client + "-s --netrc-optional --netrc-file " + netrc +
+             " -w '%{http_code}' -o /dev/null " + bob)
+              .out == "200");
+    CHECK(sh(client + "-s --netrc-file " + netrc + " -u carol:c -w '%{http_code}' -o /dev/null " +
+             s.base + "/basic-auth/carol/c")
+              .out == "200");
+  }
+  // No such file: curl 8.14's exit 26 (7.88 went on without credentials).
+  auto missing = sh(get("-s --netrc-file " + dir + "/none " + url));
+  CHECK(missing.exit_code == 26);
+  CHECK(sh("HOME=" + dir + " " + get("-s -n " + url)).exit_code == 26);
+  auto optional = sh(get("-s --netrc-optional --netrc-file " + dir +
+                         "/none -o /dev/null -w '%{http_code}' " + url));
+  CHECK(optional.exit_code == 0);
+  CHECK(optional.out == "401");
 }

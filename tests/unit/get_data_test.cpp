@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/get_netrc.hpp"
 #include "cli/get_proto.hpp"
 #include "core/util/percent.hpp"
 #include "temp_file.hpp"
@@ -121,4 +122,32 @@ TEST_CASE("apply_proto_list: curl's other protocols change nothing; unknown ones
   REQUIRE(odd.warnings.size() == 1);
   CHECK(odd.warnings[0] == "unrecognized protocol 'gemini'");
   CHECK(apply_proto("HTTPS").set.allows("https"));  // case does not matter
+}
+
+TEST_CASE("parse_netrc: machines, default, quoting, comments and macros", "[get][netrc]") {
+  auto e = sluice::cli::parse_netrc(
+      "# a comment\n"
+      "machine example.com login alice password s3cret\n"
+      "macdef init\ncd /pub\nmachine fake login no\n\n"
+      "machine other.org\n  login \"a b\"\n  password \"p\\\"q\" account acct # trailing\n"
+      "default login anon password guest\n");
+  REQUIRE(e.size() == 3);
+  CHECK((e[0].machine == "example.com" && e[0].login == "alice" && e[0].password == "s3cret"));
+  CHECK((e[1].machine == "other.org" && e[1].login == "a b" && e[1].password == "p\"q"));
+  CHECK((e[2].machine.empty() && e[2].login == "anon" && e[2].password == "guest"));
+  CHECK(sluice::cli::parse_netrc("").empty());
+  CHECK(sluice::cli::parse_netrc("login orphan password x").empty());
+}
+
+TEST_CASE("load_netrc: a missing file is exit 26 unless optional", "[get][netrc]") {
+  auto missing = sluice::cli::load_netrc("/no/such/netrc", false);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == sluice::Errc::read_failed);
+  auto optional = sluice::cli::load_netrc("/no/such/netrc", true);
+  REQUIRE(optional);
+  CHECK(optional->empty());
+  TempFile f("machine h login u password p\n");
+  auto read = sluice::cli::load_netrc(f.path, false);
+  REQUIRE(read);
+  CHECK(read->size() == 1);
 }

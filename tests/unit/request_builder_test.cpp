@@ -295,3 +295,32 @@ TEST_CASE("redirect_request: -e ';auto' names the URL left, without its credenti
   CHECK(header(next, "Referer") == "http://h/a?q=1");
   CHECK(next.headers.items("Referer").size() == 1);
 }
+
+TEST_CASE("build_request: -z's If-Modified-Since or If-Unmodified-Since, -H's wins",
+          "[request_builder]") {
+  FetchConfig c;
+  c.time_cond = {sluice::fetch::TimeCondition::Kind::modified_since, 784111777};
+  CHECK(header(build_request(c, url("http://h/")), "If-Modified-Since") ==
+        "Sun, 06 Nov 1994 08:49:37 GMT");
+  c.time_cond.kind = sluice::fetch::TimeCondition::Kind::unmodified_since;
+  auto r = build_request(c, url("http://h/"));
+  CHECK(header(r, "If-Unmodified-Since") == "Sun, 06 Nov 1994 08:49:37 GMT");
+  CHECK(header(r, "If-Modified-Since") == "<absent>");
+  c.headers = {"If-Unmodified-Since: mine"};
+  CHECK(header(build_request(c, url("http://h/")), "If-Unmodified-Since") == "mine");
+}
+
+TEST_CASE("build_request: netrc credentials per host, under -u and the URL's own",
+          "[request_builder]") {
+  FetchConfig c;
+  c.netrc = {{"h", "alice", "pw"}, {"", "anon", "guest"}, {"h", "bob", "bobpw"}};
+  CHECK(header(build_request(c, url("http://h/")), "Authorization") == "Basic YWxpY2U6cHc=");
+  CHECK(header(build_request(c, url("http://other/")), "Authorization") ==
+        "Basic YW5vbjpndWVzdA==");  // default
+  CHECK(header(build_request(c, url("http://bob@h/")), "Authorization") ==
+        "Basic Ym9iOmJvYnB3");  // the URL's user takes that login's password
+  CHECK(header(build_request(c, url("http://carol:x@h/")), "Authorization") ==
+        "Basic Y2Fyb2w6eA==");
+  c.user = "dave:y";
+  CHECK(header(build_request(c, url("http://h/")), "Authorization") == "Basic ZGF2ZTp5");
+}

@@ -1,8 +1,15 @@
 #include "cli/size_arg.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
 #include <string>
+#include <vector>
+
+#include "cli/time_cond.hpp"
+#include "temp_file.hpp"
 
 using sluice::cli::parse_size;
 
@@ -48,4 +55,52 @@ TEST_CASE("parse_size: rejects malformed sizes", "[size_arg]") {
 TEST_CASE("parse_size: largest values that fit", "[size_arg]") {
   CHECK(parse_size("17179869183G") == 17179869183ull << 30);
   CHECK(parse_size("16777215T") == 16777215ull << 40);
+}
+
+// -z's dates, as curl_getdate(3) reads them (the values checked against
+// libcurl's own curl_getdate).
+TEST_CASE("parse_curl_date: curl_getdate's formats", "[size_arg][time_cond]") {
+  using sluice::cli::parse_curl_date;
+  CHECK(parse_curl_date("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);
+  CHECK(parse_curl_date("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777);
+  CHECK(parse_curl_date("Sun Nov  6 08:49:37 1994") == 784111777);
+  CHECK(parse_curl_date("06 Nov 1994 08:49:37") == 784111777);
+  CHECK(parse_curl_date("06 Nov 1994 09:49:37 +0100") == 784111777);
+  CHECK(parse_curl_date("06 Nov 1994 03:49:37 EST") == 784111777);
+  CHECK(parse_curl_date("20040912 15:05:58 -0700") == 1095026758);
+  CHECK(parse_curl_date("Thu, 12-Aug-2007 20:49:07 GMT") == 1186951747);
+  CHECK(parse_curl_date("12 Aug 2007") == 1186876800);
+  CHECK(parse_curl_date("Jan 1 2021") == 1609459200);
+  CHECK(parse_curl_date("1 jan 70") == 3155760000);  // two digits: 00-70 are the 2000s
+  CHECK(parse_curl_date("1 jan 71") == 31536000);
+  CHECK(parse_curl_date("1 Jan 2021 00:00 Z") == 1609459200);
+}
+
+TEST_CASE("parse_curl_date: what curl_getdate refuses", "[size_arg][time_cond]") {
+  using sluice::cli::parse_curl_date;
+  for (const char* bad : {"", "blah", "2021", "Nov 1994", "06 Nov", "January 1 2021", "32 Jan 2021",
+                          "1 Jan 2021 24:00:00", "1 Jan 1500", "file.txt", "1 Jan 2021 junk"})
+    CHECK_FALSE(parse_curl_date(bad));
+}
+
+TEST_CASE("time_cond_arg: a date, '-' for older, a file's mtime, or no condition",
+          "[size_arg][time_cond]") {
+  using Kind = sluice::fetch::TimeCondition::Kind;
+  std::vector<std::string> warned;
+  auto warn = [&](std::string_view w) { warned.emplace_back(w); };
+  auto tc = sluice::cli::time_cond_arg("Jan 1 2021", warn);
+  CHECK((tc.kind == Kind::modified_since && tc.when == 1609459200));
+  tc = sluice::cli::time_cond_arg("-Jan 1 2021", warn);
+  CHECK((tc.kind == Kind::unmodified_since && tc.when == 1609459200));
+  tc = sluice::cli::time_cond_arg("=Jan 1 2021", warn);
+  CHECK(tc.kind == Kind::last_modified);
+  CHECK(warned.empty());
+  TempFile file("x");
+  struct timespec times[2] = {{1234567890, 0}, {1234567890, 0}};
+  REQUIRE(::utimensat(AT_FDCWD, file.path.c_str(), times, 0) == 0);
+  tc = sluice::cli::time_cond_arg(file.path, warn);
+  CHECK((tc.kind == Kind::modified_since && tc.when == 1234567890));
+  tc = sluice::cli::time_cond_arg("/no/such/file", warn);
+  CHECK(tc.kind == Kind::none);
+  CHECK(warned.size() == 2);
 }

@@ -1,0 +1,80 @@
+#include "cli/get_conditional.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "cli/time_cond.hpp"
+
+namespace sluice::cli {
+
+namespace {
+
+// curl's file2string: every line of the file, its CR and LF dropped.
+std::optional<std::string> file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string line, out;
+  while (std::getline(in, line)) out += line.substr(0, line.find('\r'));
+  return out;
+}
+
+void save_etag(std::string_view etag, const std::string& path) {
+  std::string line = std::string(etag) + "\n";
+  if (path == "-") {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  (void)!::write(fd, line.data(), line.size());
+  ::close(fd);
+}
+
+// -R: the file's access and modification times, as curl sets both.
+void set_file_time(const std::string& path, std::time_t when) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // not /dev/null
+  struct timespec times[2] = {{when, 0}, {when, 0}};
+  ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+}
+
+}  // namespace
+
+void apply_conditions(const std::string& time_cond, const std::string& etag_compare,
+                      const Warn& warn, fetch::FetchConfig& c) {
+  if (!time_cond.empty()) c.time_cond = time_cond_arg(time_cond, warn);
+  if (etag_compare.empty()) return;
+  auto etag = file_text(etag_compare);
+  if (!etag) warn(fmt::format("Failed to open {}: {}", etag_compare, std::strerror(errno)));
+  c.headers.push_back("If-None-Match: " + (etag && !etag->empty() ? *etag : "\"\""));
+}
+
+Result<void> prepare_etag_file(const std::string& path) {
+  if (path.empty() || path == "-") return {};
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return fail(Errc::write_failed,
+                fmt::format("Failed creating file for saving etags: \"{}\"", path));
+  ::close(fd);
+  return {};
+}
+
+void after_transfer(const fetch::Report& r, bool remote_time, const std::string& etag_save) {
+  if (!etag_save.empty())
+    if (auto etag = r.headers.get("etag"); etag && !etag->empty()) save_etag(*etag, etag_save);
+  if (!remote_time || r.error || r.http_code < 200 || r.http_code >= 300 ||
+      r.filename_effective.empty())
+    return;
+  auto modified = r.headers.get("last-modified");
+  if (auto when = modified ? parse_curl_date(*modified) : std::nullopt)
+    set_file_time(r.filename_effective, *when);
+}
+
+}  // namespace sluice::cli

@@ -69,6 +69,7 @@ struct GetArgs {
   std::string unix_socket, abstract_unix_socket;
   std::string max_filesize, max_buffer = "1M", limit_rate;
   int max_redirs = 50, retry = 0;
+  int64_t speed_limit = 0, speed_time = 0;  // -Y, -y
   LocalEndArgs local_end;    // --interface, --local-port, --no-keepalive, --keepalive-time
   bool next_marker = false;  // --next itself never reaches the parser (get_operations.hpp)
   std::vector<std::shared_ptr<GetArgs>> next;  // the operations after each --next, in order
@@ -282,6 +283,14 @@ CommandSpec get_spec(GetArgs& a) {
             "no limit): the socket is read (h1) or the window opened (h2, h3) only as fast, and "
             "-T's file or -d's data is read only as fast",
             a.limit_rate),
+      value("-Y,--speed-limit", "BYTES",
+            "Fail with exit code 28 when fewer than BYTES per second move (both ways, over the "
+            "last five seconds) for --speed-time (default 30 s); not while the consumer holds "
+            "the transfer back",
+            a.speed_limit),
+      value("-y,--speed-time", "SECONDS",
+            "How long the transfer may stay under --speed-limit (default limit: 1 byte/s)",
+            a.speed_time),
       value("--max-filesize", "SIZE",
             "Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)", a.max_filesize),
       flag("-k,--insecure", "Do not verify the server certificate", a.insecure),
@@ -685,6 +694,12 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.retry_connrefused = a.retry_connrefused;
   c.retry_all_errors = a.retry_all_errors;
   c.retry_max_time = seconds_to_ms(a.retry_max_time);
+  if (a.speed_limit < 0 || a.speed_time < 0)
+    return fail(Errc::bad_argument, "--speed-limit and --speed-time must not be negative");
+  if (a.speed_limit || a.speed_time) {  // either alone: curl's default for the other
+    c.low_speed_limit = a.speed_limit ? static_cast<uint64_t>(a.speed_limit) : 1;
+    c.low_speed_time = Millis((a.speed_time ? a.speed_time : 30) * 1000);
+  }
   if (!a.max_filesize.empty()) {
     auto v = parse_size(a.max_filesize);
     if (!v)

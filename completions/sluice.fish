@@ -78,6 +78,8 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l retry-connrefused -d 
 complete -c sluice -n '__fish_seen_subcommand_from get' -l retry-all-errors -d 'With --retry, retry on every error (HTTP >= 400 too with -f or --fail-with-body)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l retry-max-time -r -f -d 'With --retry, start no retry later than SECONDS after the first attempt'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l limit-rate -r -f -d 'Receive and send bodies at SPEED bytes per second on average (k/M/G suffixes; 0: no limit): the socket is read (h1) or the window opened (h2, h3) only as fast, and -T\'s file or -d\'s data is read only as fast'
+complete -c sluice -n '__fish_seen_subcommand_from get' -s Y -l speed-limit -r -f -d 'Fail with exit code 28 when fewer than BYTES per second move (both ways, over the last five seconds) for --speed-time (default 30 s); not while the consumer holds the transfer back'
+complete -c sluice -n '__fish_seen_subcommand_from get' -s y -l speed-time -r -f -d 'How long the transfer may stay under --speed-limit (default limit: 1 byte/s)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l max-filesize -r -f -d 'Fail with exit code 63 when the body exceeds SIZE (k/M/G suffixes)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s k -l insecure -d 'Do not verify the server certificate'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l cacert -r -F -d 'Trust the CA certificates in FILE (PEM) instead of the system store'

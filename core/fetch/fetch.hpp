@@ -115,6 +115,10 @@ struct FetchConfig {
   bool retry_all_errors = false;   // every error is, HTTP >= 400 under -f included
   Millis retry_max_time{0};        // no retry that would start past this since the first try
   std::optional<uint64_t> max_filesize;
+  // --speed-limit/--speed-time: under low_speed_limit bytes per second (both
+  // ways, over the last five seconds) for low_speed_time is curl's exit 28.
+  uint64_t low_speed_limit = 0;  // 0: no check
+  Millis low_speed_time{30000};
   TlsClientConfig tls;
   std::vector<ResolveEntry> resolve;
   std::vector<ConnectToEntry> connect_to;  // the first that matches applies

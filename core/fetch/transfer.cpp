@@ -75,6 +75,8 @@ void Transfer::start() {
     req_.headers.set("Range", fmt::format("bytes={}-", target_.resume_from));
   rep_.method = req_.method;
   arm_progress();
+  if (env_.cfg.low_speed_limit)
+    speed_check_.emplace(env_.cfg.low_speed_limit, env_.cfg.low_speed_time);
   attempt(true);
 }
 
@@ -203,6 +205,26 @@ uint64_t Transfer::upload_total() const {
   return length ? *length : 0;
 }
 
+uint64_t Transfer::moved() const {
+  return body_written_ + body_queued_ + drained_ + uploaded();
+}
+
+// Once a second, as curl checks it, from the start of each attempt (a
+// retry's wait is not judged).
+void Transfer::arm_speed_check() {
+  if (!speed_check_) return;
+  if (speed_timer_) env_.loop.cancel(speed_timer_);
+  speed_timer_ = env_.loop.after(Millis(1000), [this] {
+    speed_timer_ = 0;
+    if (!speed_check_->too_slow(Clock::now(), moved(), out_->above_high()))
+      return arm_speed_check();
+    handle_error({Errc::timeout,
+                  fmt::format("Operation too slow. Less than {} bytes/sec "
+                              "transferred the last {} seconds",
+                              env_.cfg.low_speed_limit, env_.cfg.low_speed_time.count() / 1000)});
+  });
+}
+
 void Transfer::arm_progress() {
   if (!env_.cb.progress) return;
   progress_timer_ = env_.loop.after(Millis(500), [this] {
@@ -225,6 +247,10 @@ void Transfer::attempt(bool allow_reuse) {
   rate_bytes_ = credited_ = credit_owed_ = 0;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
+  if (speed_check_) {
+    speed_check_->start(Clock::now(), moved());
+    arm_speed_check();
+  }
   if (env_.cfg.max_time.count() > 0) {
     max_timer_ = env_.loop.after(env_.cfg.max_time, [this] {
       max_timer_ = 0;
@@ -847,6 +873,8 @@ bool Transfer::retry_later(const Error& e) {
   --retries_left_;
   ++retry_count_;
   rep_.num_retries = retry_count_;
+  if (speed_timer_) env_.loop.cancel(speed_timer_);  // the next attempt starts the check over
+  speed_timer_ = 0;
   // curl prints each failed try's error: a transport error, or -f's 22.
   if (env_.cb.attempt_failed && (!retry_status_ || fails(rep_.http_code)))
     env_.cb.attempt_failed(e);
@@ -916,7 +944,7 @@ void Transfer::interrupt(const Error& e) {
 }
 
 void Transfer::cancel_timers() {
-  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_, &rate_timer_}) {
+  for (TimerId* t : {&max_timer_, &connect_timer_, &progress_timer_, &rate_timer_, &speed_timer_}) {
     if (*t) env_.loop.cancel(*t);
     *t = 0;
   }

@@ -6,6 +6,7 @@
 
 #include "core/fetch/body_decoder.hpp"
 #include "core/fetch/fetch.hpp"
+#include "core/fetch/speed_check.hpp"
 #include "core/http/client_session.hpp"
 #include "core/http/dialer.hpp"
 #include "core/http/file_output.hpp"
@@ -90,6 +91,8 @@ class Transfer final : public ResponseSink {
   void resume_reading();
   void cancel_timers();
   void arm_progress();
+  void arm_speed_check();
+  uint64_t moved() const;  // body bytes received and sent so far (--speed-limit)
   uint64_t uploaded() const;
   uint64_t upload_total() const;
   double since_start(TimePoint t) const;
@@ -110,7 +113,8 @@ class Transfer final : public ResponseSink {
   std::unique_ptr<Dialer> dialer_;
   bool connecting_ = false;  // counted in the pool's connect bookkeeping
   TimePoint t0_;
-  TimerId max_timer_ = 0, connect_timer_ = 0, progress_timer_ = 0;
+  TimerId max_timer_ = 0, connect_timer_ = 0, progress_timer_ = 0, speed_timer_ = 0;
+  std::optional<SpeedCheck> speed_check_;  // --speed-limit
   // --limit-rate: bytes received since rate_start_ (the body's first byte),
   // window credit given and still owed, and the timer that ends a pause.
   TimerId rate_timer_ = 0;

@@ -275,3 +275,27 @@ TEST_CASE("get -w %{ssl_verify_result} is the X509 verification's result, with -
     CHECK(sh(client + plain.base + "/bytes/1").out == "0");
   }
 }
+
+TEST_CASE(
+    "get --speed-limit/--speed-time end a slow transfer with 28, as curl; a slow "
+    "consumer does not",
+    "[get][speed-limit]") {
+  Server s;
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    // 10 bytes/s against a 1000 bytes/s floor: exit 28 after the 2 s, not at the end (10 s).
+    auto t0 = std::chrono::steady_clock::now();
+    auto slow = sh(client + "-s -Y 1000 -y 2 -o /dev/null '" + s.base + "/drip?bytes=100&rate=10'");
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(slow.exit_code == 28);
+    CHECK(took < std::chrono::seconds(8));
+    // -y alone: at least 1 byte/s; a silent server for 4 s fails it.
+    CHECK(sh(client + "-s -y 1 -o /dev/null " + s.base + "/delay/4000").exit_code == 28);
+    CHECK(sh(client + "-s -Y 100 -y 1 -o /dev/null " + s.base + "/bytes/100000").exit_code == 0);
+  }
+  // Held back by a consumer that reads nothing for 3 s: not the network's slowness.
+  auto held = sh("set -o pipefail; " + get("-s -Y 100000 -y 1 " + s.base + "/bytes/67108864") +
+                     " | (sleep 3; cat >/dev/null)",
+                 60);
+  CHECK(held.exit_code == 0);
+}

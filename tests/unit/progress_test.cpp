@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/fetch/speed_check.hpp"
+
 using sluice::cli::ProgressMeter;
 
 TEST_CASE("size5: plain byte counts below 100000", "[progress]") {
@@ -123,4 +125,41 @@ TEST_CASE("table_line: Total and Left from the slower direction", "[progress]") 
   p.elapsed = 2;
   auto line = meter.table_line(p);
   CHECK(line.substr(46, 26) == " 0:01:00  0:00:02  0:00:58");
+}
+
+TEST_CASE("SpeedCheck: curl's low-speed rule over the last five seconds", "[progress][speed]") {
+  using sluice::Millis;
+  using sluice::fetch::SpeedCheck;
+  sluice::TimePoint t0{};
+  auto at = [&](int ms) { return t0 + Millis(ms); };
+  SECTION("a stall from the start ends after the time, not before") {
+    SpeedCheck c(100, Millis(3000));
+    c.start(t0, 0);
+    CHECK_FALSE(c.too_slow(at(1000), 0, false));
+    CHECK_FALSE(c.too_slow(at(2000), 50, false));
+    CHECK(c.too_slow(at(3000), 60, false));
+  }
+  SECTION("fast enough resets the clock; the window is five seconds") {
+    SpeedCheck c(100, Millis(2000));
+    c.start(t0, 0);
+    uint64_t moved = 0;
+    for (int s = 1; s <= 5; ++s) CHECK_FALSE(c.too_slow(at(s * 1000), moved += 1000, false));
+    // Stalled from 5 s: the window still holds fast seconds until 9 s.
+    for (int s = 6; s <= 9; ++s) CHECK_FALSE(c.too_slow(at(s * 1000), moved, false));
+    CHECK_FALSE(c.too_slow(at(10000), moved, false));  // nothing in five seconds: slow from here
+    CHECK_FALSE(c.too_slow(at(11000), moved, false));
+    CHECK(c.too_slow(at(12000), moved, false));
+  }
+  SECTION("a transfer held back by its consumer is not judged") {
+    SpeedCheck c(100, Millis(1000));
+    c.start(t0, 0);
+    for (int s = 1; s <= 10; ++s) CHECK_FALSE(c.too_slow(at(s * 1000), 0, true));
+    CHECK_FALSE(c.too_slow(at(11000), 0, false));  // slow from here
+    CHECK(c.too_slow(at(12000), 0, false));
+  }
+  SECTION("counts that go back (a retry started over) are no negative speed") {
+    SpeedCheck c(1, Millis(5000));
+    c.start(t0, 5000);
+    CHECK_FALSE(c.too_slow(at(1000), 0, false));
+  }
 }

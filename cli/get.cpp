@@ -41,6 +41,7 @@ namespace sluice::cli {
 
 struct GetArgs {
   std::vector<std::string> urls, url_opts, outputs, headers, resolve, connect_to, cookie;
+  std::vector<std::string> url_query;       // --url-query, in order
   std::vector<std::string> proxy, noproxy;  // the last one given counts; none: the environment
   std::vector<std::string> upload;          // -T: one per URL, in order
   std::vector<DataPiece> data;              // every data flag, in command-line order
@@ -58,7 +59,9 @@ struct GetArgs {
   bool location_trusted = false, post301 = false, post302 = false, post303 = false;
   bool no_effect = false;  // flags curl has that change nothing here (-q, --tcp-nodelay, ...)
   bool remote_time = false, no_clobber = false, netrc = false, netrc_optional = false;
+  bool path_as_is = false, junk_session = false, xattr = false;
   std::string time_cond, etag_save, etag_compare, netrc_file;
+  std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
   std::string proto, proto_redir, proto_default;
   int parallel_max = 50;
   int verbose = 0;
@@ -74,6 +77,7 @@ struct GetArgs {
   bool next_marker = false;  // --next itself never reaches the parser (get_operations.hpp)
   std::vector<std::shared_ptr<GetArgs>> next;  // the operations after each --next, in order
   double connect_timeout = 0, max_time = 0, retry_delay = 0, retry_max_time = 0;
+  double expect100_timeout = 1;
 };
 
 namespace {
@@ -123,6 +127,14 @@ CommandSpec get_spec(GetArgs& a) {
            "Never overwrite a file with -o/-O: write NAME.1, NAME.2 ... NAME.99 instead (exit 23 "
            "when all are taken)",
            a.no_clobber),
+      flag("--xattr",
+           "Store the URL, the Content-Type and the Referer in the file's extended attributes "
+           "(user.xdg.origin.url, user.mime_type, user.xdg.referrer.url), as curl does",
+           a.xattr),
+      value("--create-file-mode", "MODE",
+            "Accepted for curl's sake: it sets the mode of files made remotely (SFTP, SCP, "
+            "FILE), which sluice does not speak",
+            a.create_file_mode),
       flag("-R,--remote-time", "Give the output file the time of the response's Last-Modified",
            a.remote_time),
       value("-z,--time-cond", "DATE|FILE",
@@ -178,6 +190,12 @@ CommandSpec get_spec(GetArgs& a) {
             "(or '.') reads stdin, sent chunked; a URL ending in '/' gets FILE's base name; one "
             "per URL, in order",
             a.upload, true),
+      flag("--path-as-is", "Send the URL's path as typed: no squashing of '/../' and '/./'",
+           a.path_as_is),
+      value("--url-query", "DATA",
+            "Add DATA to each URL's query, encoded as --data-urlencode's ('+DATA': as it is); "
+            "repeatable, joined with &",
+            a.url_query),
       flag("-G,--get", "Send the data (-d and the like) as the URL's query in a GET", a.get),
       value("-u,--user", "USER[:PASSWORD]",
             "Basic authentication (asks for the password on the terminal when ':' is missing); "
@@ -198,6 +216,9 @@ CommandSpec get_spec(GetArgs& a) {
             "Send cookies: 'name=value; ...' as given, or read a cookie file (Netscape "
             "format or Set-Cookie lines); turns on the cookie engine; repeatable",
             a.cookie, true),
+      flag("-j,--junk-session-cookies",
+           "A new cookie session: the session cookies (no expiry) -b's files hold are not sent",
+           a.junk_session),
       value("-c,--cookie-jar", "FILE",
             "Write all cookies to FILE (curl's Netscape format; '-': stdout) at the end; turns "
             "on the cookie engine: cookies set by a response are sent on later requests and "
@@ -265,6 +286,10 @@ CommandSpec get_spec(GetArgs& a) {
       value("--connect-timeout", "SECONDS",
             "Maximum time for the connection (TCP + TLS) to be set up", a.connect_timeout),
       value("-m,--max-time", "SECONDS", "Maximum time for each transfer", a.max_time),
+      value("--expect100-timeout", "SECONDS",
+            "How long an HTTP/1.1 body that sent 'Expect: 100-continue' waits for the 100 "
+            "before it goes anyway (default 1)",
+            a.expect100_timeout),
       value("--retry", "N",
             "Retry transient failures (timeouts, 408/429/500/502/503/504) N times with backoff",
             a.retry),
@@ -630,6 +655,12 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   if (a.urls.empty()) return fail(Errc::bad_argument, "no URL specified");
   if (auto r = add_all_targets(a, c, late); !r) return std::unexpected(r.error());
   c.method = a.request;
+  if (!a.url_query.empty()) {
+    auto query = url_query(a.url_query);
+    if (!query) return std::unexpected(query.error());
+    for (auto& t : c.targets)
+      if (!query->empty()) t.url = append_query(t.url, *query);
+  }
   auto headers = header_lines(a.headers);
   if (!headers) return std::unexpected(headers.error());
   c.headers = std::move(*headers);
@@ -685,6 +716,9 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
       a.retry_max_time < 0)
     return fail(Errc::bad_argument, "timeouts and retry counts must not be negative");
   if (a.connect_timeout > 0) c.connect_timeout = seconds_to_ms(a.connect_timeout);
+  if (a.expect100_timeout < 0 || a.expect100_timeout > 86400)
+    return fail(Errc::bad_argument, "--expect100-timeout: 0 to 86400 seconds");
+  c.expect100_timeout = seconds_to_ms(a.expect100_timeout);
   if (a.max_time > 0) {
     c.max_time = seconds_to_ms(a.max_time);
     c.connect_timeout = std::min(c.connect_timeout, c.max_time);
@@ -725,6 +759,7 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.create_dirs = a.create_dirs;
   c.remove_on_error = a.remove_on_error;
   c.no_clobber = a.no_clobber;
+  c.path_as_is = a.path_as_is;
   c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;
@@ -895,6 +930,7 @@ Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar
     for (const auto& b : a.cookie)
       if (b.find('=') == std::string::npos && !b.empty())
         if (auto text = read_source(b)) jar.load(*text, std::time(nullptr));
+    if (a.junk_session) jar.drop_session_cookies();
     op.cfg.cookies = &jar;
   }
   return fetch::run(op.cfg, cb);
@@ -945,7 +981,7 @@ int run_get(GetArgs& first) {
       break;
     }
     for (const auto& r : *reports) {
-      after_transfer(r, op.args.remote_time, op.args.etag_save);
+      after_transfer(r, {op.args.remote_time, op.args.xattr, op.args.etag_save});
       code = r.error ? exit_code(r.error->code) : 0;
       if (r.error && r.error->code != Errc::aborted && !first_failure) first_failure = code;
       if (r.error && show_errors && r.error->code != Errc::cancelled)

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,12 +38,28 @@ void save_etag(std::string_view etag, const std::string& path) {
   ::close(fd);
 }
 
+// A file written (not /dev/null, not one a 304 left unmade).
+bool regular_file(const std::string& path) {
+  struct stat st {};
+  return !path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 // -R: the file's access and modification times, as curl sets both.
 void set_file_time(const std::string& path, std::time_t when) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // not /dev/null
   struct timespec times[2] = {{when, 0}, {when, 0}};
   ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+}
+
+// --xattr: a file system without user attributes just gets none, as in curl.
+void set_xattrs(const fetch::Report& r) {
+  auto set = [&](const char* name, const std::string& value) {
+    if (!value.empty())
+      ::setxattr(r.filename_effective.c_str(), name, value.data(), value.size(), 0);
+  };
+  set("user.xdg.origin.url", r.url_effective);  // credentials never in it
+  set("user.mime_type", r.content_type);
+  set("user.xdg.referrer.url", r.referer);
+  set("user.creator", "sluice");
 }
 
 }  // namespace
@@ -66,12 +83,12 @@ Result<void> prepare_etag_file(const std::string& path) {
   return {};
 }
 
-void after_transfer(const fetch::Report& r, bool remote_time, const std::string& etag_save) {
-  if (!etag_save.empty())
-    if (auto etag = r.headers.get("etag"); etag && !etag->empty()) save_etag(*etag, etag_save);
-  if (!remote_time || r.error || r.http_code < 200 || r.http_code >= 300 ||
-      r.filename_effective.empty())
-    return;
+void after_transfer(const fetch::Report& r, const FileMetadata& m) {
+  if (!m.etag_save.empty())
+    if (auto etag = r.headers.get("etag"); etag && !etag->empty()) save_etag(*etag, m.etag_save);
+  if (r.error || !regular_file(r.filename_effective)) return;
+  if (m.xattr) set_xattrs(r);
+  if (!m.remote_time || r.http_code < 200 || r.http_code >= 300) return;
   auto modified = r.headers.get("last-modified");
   if (auto when = modified ? parse_curl_date(*modified) : std::nullopt)
     set_file_time(r.filename_effective, *when);

@@ -23,8 +23,16 @@ void apply_conditions(const std::string& time_cond, const std::string& etag_comp
 // comes, as curl does); one that cannot be is curl's exit 23.
 Result<void> prepare_etag_file(const std::string& path);
 
+struct FileMetadata {
+  bool remote_time = false;  // -R
+  bool xattr = false;        // --xattr
+  std::string etag_save;     // --etag-save FILE
+};
+
 // After a transfer: its ETag into --etag-save's file (replacing what it held;
-// '-': stdout), and -R's time from a 2xx's Last-Modified on the file written.
-void after_transfer(const fetch::Report& r, bool remote_time, const std::string& etag_save);
+// '-': stdout); on the file a transfer that went well wrote, -R's time from a
+// 2xx's Last-Modified and --xattr's attributes (the URL without credentials,
+// the Content-Type, the Referer sent and user.creator), as curl sets them.
+void after_transfer(const fetch::Report& r, const FileMetadata& m);
 
 }  // namespace sluice::cli

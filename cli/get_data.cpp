@@ -55,6 +55,17 @@ Result<std::string> piece_text(const DataPiece& p) {
 
 }  // namespace
 
+Result<std::string> url_query(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& arg : args) {
+    auto part = arg.starts_with('+') ? Result<std::string>(arg.substr(1)) : urlencoded(arg);
+    if (!part) return part;
+    if (part->empty()) continue;
+    out += (out.empty() ? "" : "&") + *part;
+  }
+  return out;
+}
+
 // Read whole: a request body is sent from memory (-T is the streaming path).
 Result<std::string> read_source(const std::string& path) {
   if (path == "-")

@@ -32,6 +32,10 @@ Result<std::string> read_source(const std::string& path);
 // True when any piece is --json (which sets Content-Type and Accept).
 bool has_json(const std::vector<DataPiece>& pieces);
 
+// --url-query's arguments as one query: each encoded as --data-urlencode's,
+// or sent as it is after a leading '+', joined with '&'.
+Result<std::string> url_query(const std::vector<std::string>& args);
+
 // url with `query` added to its query (for -G): "?" or "&" as needed, before
 // any "#fragment".
 std::string append_query(const std::string& url, const std::string& query);

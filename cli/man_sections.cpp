@@ -60,8 +60,8 @@ constexpr const char* kDifferences =
 curl protocols are exit 1. Where both have a flag, its meaning and exit codes are
 curl's; these are the known differences:
   - No ~/.curlrc is read: only -K FILE.
-  - No -T globbing and no --expect100-timeout: a body over 1 MiB (or of unknown
-    length) on HTTP/1.1 waits up to 1 s for a 100 Continue, as curl 8's does (curl
+  - No -T globbing. A body over 1 MiB (or of unknown length) on HTTP/1.1 waits
+    up to --expect100-timeout (1 s) for a 100 Continue, as curl 8's does (curl
     7.88 also waits for small PUTs).
   - --next operations run one after another, each on its own connections (curl
     reuses a connection across them, and runs them together with -Z); an

@@ -13,6 +13,7 @@ _sluice() {
         -K|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --output-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --create-file-mode) COMPREPLY=(); return ;;
         -z|--time-cond) COMPREPLY=(); return ;;
         --etag-save) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --etag-compare) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -29,6 +30,7 @@ _sluice() {
         -F|--form) COMPREPLY=(); return ;;
         --form-string) COMPREPLY=(); return ;;
         -T|--upload-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --url-query) COMPREPLY=(); return ;;
         -u|--user) COMPREPLY=(); return ;;
         --oauth2-bearer) COMPREPLY=(); return ;;
         --netrc-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -45,6 +47,7 @@ _sluice() {
         -w|--write-out) COMPREPLY=($(compgen -W "%{certs} %{conn_id} %{content_type} %{curl_version} %{errormsg} %{exitcode} %{filename_effective} %{ftp_entry_path} %{http_code} %{http_connect} %{http_version} %{local_ip} %{local_port} %{method} %{num_certs} %{num_connects} %{num_headers} %{num_redirects} %{num_retries} %{proxy_ssl_verify_result} %{proxy_used} %{redirect_url} %{referer} %{remote_ip} %{remote_port} %{response_code} %{scheme} %{size_download} %{size_header} %{size_request} %{size_upload} %{speed_download} %{speed_upload} %{ssl_verify_result} %{time_appconnect} %{time_connect} %{time_namelookup} %{time_posttransfer} %{time_pretransfer} %{time_queue} %{time_redirect} %{time_starttransfer} %{time_total} %{tls_earlydata} %{url} %{url.fragment} %{url.host} %{url.options} %{url.password} %{url.path} %{url.port} %{url.query} %{url.scheme} %{url.user} %{url.zoneid} %{url_effective} %{urle.fragment} %{urle.host} %{urle.options} %{urle.password} %{urle.path} %{urle.port} %{urle.query} %{urle.scheme} %{urle.user} %{urle.zoneid} %{urlnum} %{xfer_id} %{json} %{header_json} %{onerror} %{stderr} %{stdout}" -- "$cur")); return ;;
         --connect-timeout) COMPREPLY=(); return ;;
         -m|--max-time) COMPREPLY=(); return ;;
+        --expect100-timeout) COMPREPLY=(); return ;;
         --retry) COMPREPLY=(); return ;;
         --retry-delay) COMPREPLY=(); return ;;
         --retry-max-time) COMPREPLY=(); return ;;
@@ -72,7 +75,7 @@ _sluice() {
         --max-buffer) COMPREPLY=(); return ;;
       esac
       if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--url -K --config -o --output -O --remote-name --remote-name-all -g --globoff -J --remote-header-name --output-dir --create-dirs --remove-on-error --no-clobber -R --remote-time -z --time-cond --etag-save --etag-compare -C --continue-at -r --range -i --include -I --head -X --request -H --header -d --data --data-ascii --data-binary --data-raw --data-urlencode --json -F --form --form-string -T --upload-file -G --get -u --user --oauth2-bearer -n --netrc --netrc-optional --netrc-file -e --referer -b --cookie -c --cookie-jar --compressed -D --dump-header -A --user-agent -L --location --location-trusted --post301 --post302 --post303 --proto --proto-redir --proto-default -q --disable --tcp-nodelay --basic --ssl-reqd --styled-output --no-styled-output --max-redirs -f --fail --fail-with-body --fail-early -s --silent --no-progress-meter -N --no-buffer --stderr -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --retry --retry-delay --retry-connrefused --retry-all-errors --retry-max-time --limit-rate -Y --speed-limit -y --speed-time --max-filesize -k --insecure --cacert --capath --tlsv1.2 --tlsv1.3 --tls-max -E --cert --key --pinnedpubkey --resolve --connect-to --unix-socket --abstract-unix-socket -x --proxy -U --proxy-user --noproxy -p --proxytunnel --interface --local-port --no-keepalive --keepalive-time -4 --ipv4 -6 --ipv6 -0 --http1.0 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -Z --parallel --parallel-max --max-buffer --next -# --progress-bar --help " -- "$cur"))
+        COMPREPLY=($(compgen -W "--url -K --config -o --output -O --remote-name --remote-name-all -g --globoff -J --remote-header-name --output-dir --create-dirs --remove-on-error --no-clobber --xattr --create-file-mode -R --remote-time -z --time-cond --etag-save --etag-compare -C --continue-at -r --range -i --include -I --head -X --request -H --header -d --data --data-ascii --data-binary --data-raw --data-urlencode --json -F --form --form-string -T --upload-file --path-as-is --url-query -G --get -u --user --oauth2-bearer -n --netrc --netrc-optional --netrc-file -e --referer -b --cookie -j --junk-session-cookies -c --cookie-jar --compressed -D --dump-header -A --user-agent -L --location --location-trusted --post301 --post302 --post303 --proto --proto-redir --proto-default -q --disable --tcp-nodelay --basic --ssl-reqd --styled-output --no-styled-output --max-redirs -f --fail --fail-with-body --fail-early -s --silent --no-progress-meter -N --no-buffer --stderr -S --show-error -v --verbose -w --write-out --connect-timeout -m --max-time --expect100-timeout --retry --retry-delay --retry-connrefused --retry-all-errors --retry-max-time --limit-rate -Y --speed-limit -y --speed-time --max-filesize -k --insecure --cacert --capath --tlsv1.2 --tlsv1.3 --tls-max -E --cert --key --pinnedpubkey --resolve --connect-to --unix-socket --abstract-unix-socket -x --proxy -U --proxy-user --noproxy -p --proxytunnel --interface --local-port --no-keepalive --keepalive-time -4 --ipv4 -6 --ipv6 -0 --http1.0 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only -Z --parallel --parallel-max --max-buffer --next -# --progress-bar --help " -- "$cur"))
       else
         COMPREPLY=($(compgen -f -- "$cur"))
       fi

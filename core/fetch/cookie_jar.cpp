@@ -183,6 +183,10 @@ std::string CookieJar::header_for(const Url& url, std::time_t now) const {
   return out;
 }
 
+void CookieJar::drop_session_cookies() {
+  std::erase_if(cookies_, [](const Cookie& c) { return !c.expires; });
+}
+
 void CookieJar::load(std::string_view text, std::time_t now) {
   while (!text.empty()) {
     auto nl = text.find('\n');

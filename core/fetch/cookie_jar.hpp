@@ -40,6 +40,9 @@ class CookieJar {
   // cannot read are skipped, as curl skips them.
   void load(std::string_view text, std::time_t now);
 
+  // -j: a new session; the session cookies (no expiry) held so far are gone.
+  void drop_session_cookies();
+
   // The jar in curl's Netscape format (-c), session cookies with expiry 0.
   std::string netscape(std::time_t now) const;
 

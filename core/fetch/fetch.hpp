@@ -100,6 +100,7 @@ struct FetchConfig {
   bool include_headers = false;  // -i
   std::string user_agent = "sluice/0.1.0";
   bool follow = false;
+  bool path_as_is = false;  // --path-as-is: "/../" and "/./" sent as typed
   int max_redirs = 50;
   SchemeSet protocols;            // --proto: for every request, redirects included
   SchemeSet redir_protocols;      // --proto-redir: for where a redirect leads
@@ -115,6 +116,7 @@ struct FetchConfig {
   bool retry_all_errors = false;   // every error is, HTTP >= 400 under -f included
   Millis retry_max_time{0};        // no retry that would start past this since the first try
   std::optional<uint64_t> max_filesize;
+  Millis expect100_timeout{1000};  // --expect100-timeout: the wait for a 100 Continue
   // --speed-limit/--speed-time: under low_speed_limit bytes per second (both
   // ways, over the last five seconds) for low_speed_time is curl's exit 28.
   uint64_t low_speed_limit = 0;  // 0: no check

@@ -143,6 +143,7 @@ Request build_request(const FetchConfig& cfg, const Url& url, std::shared_ptr<Bo
   }
   if (r.headers.has("host")) r.omit_host = false;
   r.expect_continue = expects_continue(cfg, r);
+  r.continue_wait_ms = static_cast<uint32_t>(cfg.expect100_timeout.count());
   return r;
 }
 

@@ -65,7 +65,7 @@ void Transfer::start() {
   rep_.url_effective = target_.url;
   rep_.url = target_.url;
   if (auto r = open_output(); !r) return finish(r.error());
-  auto url = parse_url(target_.url);
+  auto url = parse_url(target_.url, env_.cfg.path_as_is);
   if (!url) return finish(url.error());
   if (!env_.cfg.protocols.allows(url->scheme)) return finish(protocol_refused(url->scheme));
   rep_.url_effective = url->str_with_fragment();

@@ -104,7 +104,7 @@ Result<StreamId> H1ClientSession::submit(const Request& req, ResponseSink& sink)
     sending_ = BodyHold(body_of(req));
     chunked_ = req.headers.has_token("transfer-encoding", "chunked") ||
                (!body_length(req) && !req.headers.has("content-length"));
-    if (req.expect_continue && !req.http10) wait_for_continue();
+    if (req.expect_continue && !req.http10) wait_for_continue(Millis(req.continue_wait_ms));
   }
   do_write();
   if (!closed_) update_interest();
@@ -128,10 +128,10 @@ void H1ClientSession::update_interest() {
 }
 
 // The head goes now, the body after the server's 100 Continue, or after
-// kContinueWait without one (curl's --expect100-timeout default).
-void H1ClientSession::wait_for_continue() {
+// `wait` without one (curl's --expect100-timeout).
+void H1ClientSession::wait_for_continue(Millis wait) {
   auto alive = alive_;
-  continue_timer_ = loop_.after(kContinueWait, [this, alive] {
+  continue_timer_ = loop_.after(wait, [this, alive] {
     if (!*alive) return;
     continue_timer_ = 0;
     if (closed_) return;

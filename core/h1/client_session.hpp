@@ -60,7 +60,6 @@ class H1ClientSession final : public ClientSession, private IoHandler {
   // is below the mark: a slow peer keeps at most the mark plus a piece here.
   static constexpr std::size_t kSendPiece = 64 * 1024;
   static constexpr std::size_t kSendHighWater = 256 * 1024;
-  static constexpr Millis kContinueWait{1000};  // Expect: 100-continue, as curl waits
 
   struct Exchange {
     StreamId id;
@@ -78,7 +77,7 @@ class H1ClientSession final : public ClientSession, private IoHandler {
   void do_write();
   void pump_body();
   void wait_for_body();
-  void wait_for_continue();
+  void wait_for_continue(Millis wait);
   void end_continue_wait(bool send_body);
   void body_read_all();
   void send_failed(const Error& e);

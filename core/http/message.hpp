@@ -24,8 +24,10 @@ struct Request {
   bool http10 = false;    // HTTP/1.x: an "HTTP/1.0" request line (get --http1.0)
   // HTTP/1.1: send the head with "Expect: 100-continue" (unless the user's
   // headers name Expect) and hold the body until a 100, a final answer or a
-  // second has passed, as curl does for large and unknown-length bodies.
+  // second (continue_wait_ms, curl's --expect100-timeout) has passed, as curl
+  // does for large and unknown-length bodies.
   bool expect_continue = false;
+  uint32_t continue_wait_ms = 1000;
   // A body streamed from a file or stdin (-T), in place of `body`; its
   // length (if known) is the Content-Length. Read by one stream at a time.
   std::shared_ptr<BodySource> upload;

@@ -133,7 +133,7 @@ Error protocol_refused(std::string_view scheme) {
                fmt::format("Protocol \"{}\" not supported or disabled in sluice", scheme)};
 }
 
-Result<Url> parse_url(std::string_view s) {
+Result<Url> parse_url(std::string_view s, bool path_as_is) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   if (s.empty()) return fail(Errc::bad_url, "URL rejected: No URL given");
@@ -160,8 +160,8 @@ Result<Url> parse_url(std::string_view s) {
   if (std::any_of(rest.begin(), rest.end(),
                   [](char c) { return bad_target_char(static_cast<unsigned char>(c)); }))
     return fail(Errc::bad_url, "URL rejected: Malformed input to a URL function");
-  u.target =
-      remove_dot_segments(rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest));
+  u.target = rest.starts_with('/') ? std::string(rest) : "/" + std::string(rest);
+  if (!path_as_is) u.target = remove_dot_segments(u.target);
   return u;
 }
 

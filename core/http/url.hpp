@@ -29,8 +29,10 @@ struct Url {
 // curl's exit 1 for a scheme sluice does not speak or --proto refuses.
 Error protocol_refused(std::string_view scheme);
 
-// A URL without a scheme is taken as http:// like curl does.
-Result<Url> parse_url(std::string_view s);
+// A URL without a scheme is taken as http:// like curl does. Its path's
+// "/./" and "/../" are resolved (RFC 3986 5.2.4) unless path_as_is
+// (curl's --path-as-is).
+Result<Url> parse_url(std::string_view s, bool path_as_is = false);
 // Resolves a Location header against the base URL.
 Result<Url> resolve_reference(const Url& base, std::string_view ref);
 

@@ -52,10 +52,9 @@ void curlrc_is_not_read() {
   CHECK_THAT(sh("HOME=" + home + " curl -s " + bs.url).out, ContainsSubstring("X-From-Curlrc"));
 }
 
-void no_upload_glob_nor_expect_timeout() {
+void no_upload_glob() {
   Server s;
   CHECK(sh(get("-s -T '{a,b}' " + s.base + "/echo")).exit_code == 26);  // a file named so
-  CHECK(sh(get("-s --expect100-timeout 1 " + s.base + "/")).exit_code == 2);
 }
 
 void next_without_url_fetches_nothing() {
@@ -158,7 +157,7 @@ void netrc_under_url_credentials() {
 TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl][man]") {
   const std::vector<Check> checks = {
       {"No ~/.curlrc is read", curlrc_is_not_read},
-      {"No -T globbing and no --expect100-timeout", no_upload_glob_nor_expect_timeout},
+      {"No -T globbing", no_upload_glob},
       {"--next operations run one after another", next_without_url_fetches_nothing},
       {"-T of a directory is exit 26", upload_of_a_directory},
       {"Proxies are HTTP proxies", http_proxies_only},

@@ -253,3 +253,21 @@ TEST_CASE("get --etag-save and --etag-compare: curl's file, and If-None-Match fr
   CHECK(nlohmann::json::parse(none.out)["headers"]["If-None-Match"] == "\"\"");
   CHECK_THAT(none.err, ContainsSubstring("Failed to open"));
 }
+
+TEST_CASE("get --xattr stores the URL, Content-Type and Referer as curl does", "[get][output]") {
+  Server s;
+  std::string dir = tmpdir();
+  std::string url = "'http://u:p@127.0.0.1:" + std::to_string(s.port) + "/bytes/3?q=1#frag'";
+  auto attrs = [](const std::string& path) {  // all but user.creator ("curl" or "sluice")
+    return sh(std::string(SLUICE_PYTHON3) + " -c \"import os,sys; p=sys.argv[1]; " +
+              "print(sorted((k, os.getxattr(p, k)) for k in os.listxattr(p) " +
+              "if k != 'user.creator'))\" " + path)
+        .out;
+  };
+  REQUIRE(sh(get("-s --xattr -e http://ref.example/ -o " + dir + "/mine " + url)).exit_code == 0);
+  REQUIRE(sh("curl -s --xattr -e http://ref.example/ -o " + dir + "/theirs " + url).exit_code == 0);
+  CHECK(attrs(dir + "/mine") == attrs(dir + "/theirs"));
+  // Where the file system takes user attributes, the URL is there, credentials not.
+  std::string mine = attrs(dir + "/mine");
+  if (mine != "[]\n") CHECK_THAT(mine, ContainsSubstring("'http://127.0.0.1:"));
+}

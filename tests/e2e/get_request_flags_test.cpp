@@ -388,3 +388,35 @@ TEST_CASE("get --netrc-file, -n and --netrc-optional: credentials per host, as c
   CHECK(optional.exit_code == 0);
   CHECK(optional.out == "401");
 }
+
+TEST_CASE("get --url-query and --path-as-is shape the request target as curl's do", "[get][data]") {
+  Server s;
+  std::string args =
+      "-s -v -o /dev/null --url-query 'a=b c' --url-query '+x=y' "
+      "--url-query '=q&r' ";
+  std::string path_args = "-s -v -o /dev/null --path-as-is ";
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto q = sh(client + args + "'" + s.base + "/bytes/1?z=1#frag' 2>&1");
+    CHECK_THAT(q.out, ContainsSubstring("> GET /bytes/1?z=1&a=b+c&x=y&q%26r HTTP/1.1"));
+    auto p = sh(client + path_args + s.base + "/a/./../bytes/1 2>&1");
+    CHECK_THAT(p.out, ContainsSubstring("> GET /a/./../bytes/1 HTTP/1.1"));
+    auto squashed = sh(client + "-s -v -o /dev/null " + s.base + "/a/./../bytes/1 2>&1");
+    CHECK_THAT(squashed.out, ContainsSubstring("> GET /bytes/1 HTTP/1.1"));
+  }
+}
+
+TEST_CASE("get -j: -b's session cookies are not sent, those with an expiry are", "[get][cookies]") {
+  Server s;
+  std::string jar = tmpdir() + "/junk-jar";
+  write_file(jar,
+             "127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\t1\n"
+             "127.0.0.1\tFALSE\t/\tFALSE\t4102444800\tkept\t2\n");
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto all = seen_headers(client + "-s -b " + jar + " " + s.base + "/headers");
+    CHECK(all["Cookie"] == "session=1; kept=2");
+    auto junk = seen_headers(client + "-s -j -b " + jar + " " + s.base + "/headers");
+    CHECK(junk["Cookie"] == "kept=2");
+  }
+}

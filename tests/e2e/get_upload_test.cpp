@@ -223,6 +223,14 @@ TEST_CASE("get: Expect: 100-continue with a server that never sends 100, refuses
   CHECK(late.out.starts_with("got 2000000 expect=1\n"));
   CHECK(std::stod(late.out.substr(late.out.find('\n') + 1)) >= 0.9);
   CHECK(sh("curl -s -T " + big + " " + silent.url).out == "got 2000000 expect=1\n");
+  // --expect100-timeout sets the wait, for both.
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto longer = sh(client + "-s --expect100-timeout 2.5 -T " + big + " -w '%{time_total}' " +
+                     BadServer("expect-silent").url);
+    CHECK(longer.out.starts_with("got 2000000 expect=1\n"));
+    CHECK(std::stod(longer.out.substr(longer.out.find('\n') + 1)) >= 2.4);
+  }
   // A final answer instead of a 100: the body is never sent.
   BadServer reject("expect-reject");
   std::string w = " -w '%{http_code} %{size_upload}' ";

@@ -115,3 +115,11 @@ TEST_CASE("cookie jar: Domain with two leading dots is no domain", "[cookies]") 
   again.load(written, kNow);
   CHECK(again.netscape(kNow) == written);
 }
+
+TEST_CASE("cookie jar: -j drops the session cookies, keeps those with an expiry", "[cookies]") {
+  CookieJar jar;
+  jar.load("h\tFALSE\t/\tFALSE\t0\tsession\t1\nh\tFALSE\t/\tFALSE\t1900000000\tkept\t2\n", kNow);
+  REQUIRE(jar.cookies().size() == 2);
+  jar.drop_session_cookies();
+  CHECK(jar.header_for(url("http://h/"), kNow) == "kept=2");
+}

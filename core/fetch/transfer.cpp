@@ -680,6 +680,9 @@ Backpressure Transfer::pump_decoder() {
 Backpressure Transfer::write_plain(std::span<const char> bytes) {
   uint64_t total = body_written_ + body_queued_;
   if (env_.cfg.max_filesize && total + bytes.size() > *env_.cfg.max_filesize) {
+    // As curl: the body up to the limit is written, then the transfer fails.
+    if (uint64_t room = *env_.cfg.max_filesize - std::min(total, *env_.cfg.max_filesize))
+      write_plain(bytes.first(room));
     pending_error_ = Error{Errc::filesize_exceeded, "Maximum file size exceeded"};
     mode_ = Mode::discard;
     return Backpressure::abort;

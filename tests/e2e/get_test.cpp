@@ -148,6 +148,13 @@ TEST_CASE("every failure maps to curl's exit code", "[get][exit]") {
   CHECK(code("--max-filesize 1000 " + s.base + "/bytes/5000") == 63);
   CHECK(code("--max-filesize 1000 '" + s.base + "/bytes/5000?chunked=1'") == 63);
   CHECK(code("--bogus-flag " + s.base) == 2);
+  // Without a length to refuse at the head, the body up to the limit is written, as curl does.
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto part = sh(client + "-s --max-filesize 1200 '" + s.base + "/bytes/5000?chunked=1'");
+    CHECK(part.exit_code == 63);
+    CHECK(part.out == sh(get("-s " + s.base + "/bytes/1200")).out);
+  }
 }
 
 TEST_CASE("lying and broken servers: right code, received bytes kept", "[get][exit]") {

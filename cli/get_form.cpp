@@ -45,24 +45,45 @@ std::string form_quoted(std::string_view s) {
   return out + "\"";
 }
 
+// One word of curl's -F syntax from s[at]: "quoted" (\" and \\ escape a
+// quote and a backslash; what follows up to the next ';' is dropped, as curl
+// drops it), or everything up to the next ';'. `at` moves to that ';' (or the end).
+std::string form_word(std::string_view s, std::size_t& at) {
+  auto to_semicolon = [&](std::size_t from) {
+    auto semi = s.find(';', from);
+    return semi == std::string_view::npos ? s.size() : semi;
+  };
+  if (at >= s.size() || s[at] != '"') {
+    std::size_t start = at;
+    at = to_semicolon(at);
+    return std::string(s.substr(start, at - start));
+  }
+  std::string out;
+  for (++at; at < s.size() && s[at] != '"'; ++at) {
+    if (s[at] == '\\' && at + 1 < s.size() && (s[at + 1] == '"' || s[at + 1] == '\\')) ++at;
+    out += s[at];
+  }
+  at = to_semicolon(at);
+  return out;
+}
+
 // "value;type=x;filename=y": the value, then its parameters (curl's -F
-// syntax); a segment that is not a parameter stays part of the value.
+// syntax, each word maybe "quoted"); another parameter is dropped, as curl
+// skips an unknown one.
 void take_params(Part& p, std::string& value) {
-  std::string kept;
+  std::string_view s = value;
   std::size_t at = 0;
-  for (bool first = true;; first = false) {
-    auto semi = value.find(';', at);
-    std::string seg = value.substr(at, semi == std::string::npos ? semi : semi - at);
-    std::string_view param = seg;
-    while (!first && param.starts_with(' ')) param.remove_prefix(1);
-    if (!first && param.starts_with("type="))
-      p.type = param.substr(5);
-    else if (!first && param.starts_with("filename="))
-      p.filename = param.substr(9);
-    else
-      kept += (first ? "" : ";") + seg;
-    if (semi == std::string::npos) break;
-    at = semi + 1;
+  std::string kept = form_word(s, at);
+  while (at < s.size()) {  // at a ';'
+    ++at;
+    while (at < s.size() && s[at] == ' ') ++at;
+    std::string_view rest = s.substr(at);
+    std::string* into = rest.starts_with("type=")       ? &p.type
+                        : rest.starts_with("filename=") ? &p.filename
+                                                        : nullptr;
+    if (into) at += into == &p.type ? 5 : 9;
+    std::string word = form_word(s, at);
+    if (into) *into = std::move(word);
   }
   value = std::move(kept);
 }
@@ -92,7 +113,7 @@ Result<Part> parse_field(const FormField& f) {
   if (file) {
     p.is_file = true;
     if (p.filename.empty()) p.filename = value.substr(value.rfind('/') + 1);
-    if (p.type.empty()) p.type = guess_type(p.filename);
+    if (p.type.empty()) p.type = guess_type(value);  // the file's own name, as curl guesses
   }
   return p;
 }

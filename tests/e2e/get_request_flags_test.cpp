@@ -204,7 +204,8 @@ TEST_CASE("get -F sends the multipart body curl sends, boundary aside", "[get][f
   std::string f = tmpdir() + "/up.txt";
   { std::ofstream(f) << "file body\n"; }
   std::string args = "-s -F a=b -F 'f=@" + f + "' -F 'g=<" + f + "' -F 'h=@" + f +
-                     ";type=text/x;filename=z.bin' --form-string 'k=@raw' " + s.base + "/echo";
+                     ";type=text/x;filename=z.bin' --form-string 'k=@raw' -F 'q=\"x;y\\\"\"' " +
+                     "-F 'r=@\"" + f + "\";filename=\"a;b\"' -F 'u=v;unknown' " + s.base + "/echo";
   // Both boundaries, curl 7.88's (16 hex digits) and 8's (22 letters), read alike.
   std::string norm = " | sed -E 's/-{24}[A-Za-z0-9]{16,22}/BOUNDARY/g'";
   auto mine = sh(get(args) + norm);

@@ -21,7 +21,8 @@ TEST_CASE("build_form: fields, file parts, inline files, type= and filename=", "
                        {FormKind::parsed, "h=@" + file + ";type=text/x;filename=z.bin"},
                        {FormKind::literal, "k=@not;type=kept"},
                        {FormKind::parsed, "j=v;type=text/csv"},
-                       {FormKind::parsed, "q=\"x\";other"}},
+                       {FormKind::parsed, "q=\"x;y\\\"\";other"},
+                       {FormKind::parsed, "r=@\"" + file + "\";filename=\"a;b\""}},
                       "BB");
   REQUIRE(f);
   std::string base = file.substr(file.rfind('/') + 1);
@@ -37,7 +38,9 @@ TEST_CASE("build_form: fields, file parts, inline files, type= and filename=", "
             "--BB\r\nContent-Disposition: form-data; name=\"k\"\r\n\r\n@not;type=kept\r\n"
             "--BB\r\nContent-Disposition: form-data; name=\"j\"\r\nContent-Type: text/csv\r\n"
             "\r\nv\r\n"
-            "--BB\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\n\"x\";other\r\n"
+            "--BB\r\nContent-Disposition: form-data; name=\"q\"\r\n\r\nx;y\"\r\n"
+            "--BB\r\nContent-Disposition: form-data; name=\"r\"; filename=\"a;b\"\r\n"
+            "Content-Type: text/plain\r\n\r\nhi\n\r\n"
             "--BB--\r\n");
   std::remove(file.c_str());
 }

@@ -963,8 +963,11 @@ int run_get(GetArgs& first) {
       return print_coded_failure("sluice", r.error());
   bool show_errors = !first.silent || first.show_error;
   auto plan = plan_operations(ops);
+  // A bad option is named even under -s, as curl names it.
   if (!plan)
-    return show_errors ? print_coded_failure("sluice", plan.error()) : exit_code(plan.error().code);
+    return show_errors || plan.error().code == Errc::bad_argument
+               ? print_coded_failure("sluice", plan.error())
+               : exit_code(plan.error().code);
 
   // As curl: each failure is reported, and the last transfer's result is the
   // exit code (a stop by signal or a vanished consumer ends them all alike).

@@ -183,8 +183,14 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
   auto bogus = sh(get("--no-such-flag " + s.base + "/bytes/1"));
   CHECK(bogus.exit_code == 2);
   CHECK(bogus.err == "sluice get: option --no-such-flag is unknown; see 'sluice get --help'\n");
+  // A bad value is named under -s too, as curl names it.
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    auto bad = sh(client + "-s --tls-max 9 " + s.base + "/bytes/1");
+    CHECK(bad.exit_code == 2);
+    CHECK_FALSE(bad.err.empty());
+  }
   // Any option curl 8.14 lists gets the hint, long or short.
-  for (const char* flag : {"--proxy-insecure", "--request-target /", "-j", "--libcurl x", "-B"})
+  for (const char* flag : {"--proxy-insecure", "--request-target /", "-M", "--libcurl x", "-B"})
     CHECK_THAT(sh(get(std::string(flag) + " " + s.base + "/bytes/1")).err,
                ContainsSubstring("a curl option sluice does not have yet"));
   CHECK(s.stat("requests") - before == 1);  // the /stats request itself

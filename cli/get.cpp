@@ -27,6 +27,7 @@
 #include "cli/get_password.hpp"
 #include "cli/get_proto.hpp"
 #include "cli/get_proxy.hpp"
+#include "cli/get_trace.hpp"
 #include "cli/get_upload.hpp"
 #include "cli/http_version_arg.hpp"
 #include "cli/option_binders.hpp"
@@ -59,7 +60,8 @@ struct GetArgs {
   bool location_trusted = false, post301 = false, post302 = false, post303 = false;
   bool no_effect = false;  // flags curl has that change nothing here (-q, --tcp-nodelay, ...)
   bool remote_time = false, no_clobber = false, netrc = false, netrc_optional = false;
-  bool path_as_is = false, junk_session = false, xattr = false;
+  bool path_as_is = false, junk_session = false, xattr = false, trace_time = false;
+  std::string trace, trace_ascii;  // --trace FILE, --trace-ascii FILE (global, the last wins)
   std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
   std::string proto, proto_redir, proto_default;
@@ -276,6 +278,12 @@ CommandSpec get_spec(GetArgs& a) {
       value("--stderr", "FILE", "Write error messages, -v and the meter to FILE ('-': stdout)",
             a.stderr_file, true),
       flag("-S,--show-error", "With -s, still show error messages", a.show_error),
+      value("--trace", "FILE",
+            "Write every event and all bytes sent and received (headers, bodies; not TLS "
+            "records) to FILE as hex and text, as curl does ('-': stdout, '%': stderr)",
+            a.trace, true),
+      value("--trace-ascii", "FILE", "As --trace, the bytes as text only", a.trace_ascii, true),
+      flag("--trace-time", "Start each --trace or -v line with the time of day", a.trace_time),
       counted("-v,--verbose", "Show connection events and request/response headers on stderr",
               a.verbose),
       completes(value("-w,--write-out", "FORMAT",
@@ -809,14 +817,15 @@ void save_cookies(const fetch::CookieJar& jar, const std::string& path, bool sil
   if (!ok && !silent) fmt::print(stderr, "Warning: Failed to save cookies in {}\n", path);
 }
 
-void print_verbose(char kind, std::string_view text) {
+void print_verbose(char kind, std::string_view text, bool with_time) {
+  std::string stamp = with_time ? time_of_day_stamp() : "";
   std::string out;
   std::size_t start = 0;
   while (start < text.size()) {
     auto end = text.find('\n', start);
     std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
     if (line.ends_with('\r')) line.remove_suffix(1);
-    out += fmt::format("{} {}\n", kind, line);
+    out += fmt::format("{}{} {}\n", stamp, kind, line);
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
@@ -858,6 +867,9 @@ void share_globals(const std::vector<GetArgs*>& ops) {
     g.fail_early |= a->fail_early;
     if (a->parallel_max != GetArgs{}.parallel_max) g.parallel_max = a->parallel_max;
     if (!a->stderr_file.empty()) g.stderr_file = a->stderr_file;
+    if (!a->trace.empty() || !a->trace_ascii.empty())
+      g.trace = a->trace, g.trace_ascii = a->trace_ascii;
+    g.trace_time |= a->trace_time;
   }
   for (GetArgs* a : ops) {
     a->verbose = g.verbose;
@@ -868,6 +880,9 @@ void share_globals(const std::vector<GetArgs*>& ops) {
     a->fail_early = g.fail_early;
     a->parallel_max = g.parallel_max;
     a->stderr_file = g.stderr_file;
+    a->trace = g.trace;
+    a->trace_ascii = g.trace_ascii;
+    a->trace_time = g.trace_time;
   }
 }
 
@@ -886,10 +901,18 @@ bool cookie_engine(const GetArgs& a) {
 
 // Runs one operation's transfers; its -w, -D and meter are its own, the
 // cookie jar is every operation's (as curl shares it).
-Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar& jar) {
+Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar& jar,
+                                                 TraceWriter* trace) {
   const GetArgs& a = op.args;
   fetch::Callbacks cb;
-  if (a.verbose) cb.verbose = print_verbose;
+  if (a.verbose)
+    cb.verbose = [t = a.trace_time](char kind, std::string_view text) {
+      print_verbose(kind, text, t);
+    };
+  if (trace) {  // over -v, as curl's --trace is
+    cb.verbose = [trace](char kind, std::string_view text) { trace->event(kind, text); };
+    cb.trace_data = [trace](char kind, std::span<const char> b) { trace->data(kind, b); };
+  }
   std::string write_out = write_out_format(a.write_out);
   if (!write_out.empty())
     cb.write_out = [&](const fetch::Report& r) {
@@ -969,6 +992,15 @@ int run_get(GetArgs& first) {
                ? print_coded_failure("sluice", plan.error())
                : exit_code(plan.error().code);
 
+  std::unique_ptr<TraceWriter> trace;
+  if (!first.trace.empty() || !first.trace_ascii.empty()) {
+    auto opened = TraceWriter::open(first.trace.empty() ? first.trace_ascii : first.trace,
+                                    first.trace.empty() ? TraceStyle::ascii : TraceStyle::hex,
+                                    first.trace_time);
+    if (!opened) return print_coded_failure("sluice", opened.error());
+    trace = std::move(*opened);
+  }
+
   // As curl: each failure is reported, and the last transfer's result is the
   // exit code (a stop by signal or a vanished consumer ends them all alike).
   fetch::CookieJar jar;
@@ -977,7 +1009,7 @@ int run_get(GetArgs& first) {
   std::optional<Error> late;
   for (Operation& op : *plan) {
     show_errors = !op.args.silent || op.args.show_error;
-    auto reports = run_operation(op, jar);
+    auto reports = run_operation(op, jar, trace.get());
     if (!reports) {
       code = show_errors ? print_coded_failure("sluice", reports.error())
                          : exit_code(reports.error().code);

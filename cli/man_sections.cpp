@@ -88,6 +88,8 @@ curl's; these are the known differences:
   - -X HEAD reads no body, as -I; curl waits for the body the answer announces.
   - -w's %{url_effective} (and %{urle.*}) leave out user:password; curl
     keeps it. -w reads \\ as one backslash (curl prints both).
+  - --trace and --trace-ascii show the HTTP bytes but no TLS records (curl's
+    "Send SSL data" blocks), and their "== Info:" lines are sluice's -v lines.
   - With -n, a URL that names both user and password is sent with them; curl
     8.14 sends the URL's user with the .netrc entry's password.
 The test suite runs each of these, so the list stays true.)";

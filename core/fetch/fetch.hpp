@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -202,6 +203,9 @@ struct Callbacks {
   std::function<void(const Error&)> attempt_failed;
   // -D FILE: every response head as received (interim and redirect ones too).
   std::function<void(std::string_view head)> header_dump;
+  // --trace: body bytes as they go ('>': the request's, as read to be sent)
+  // and come ('<': the response's, de-chunked, not yet decoded).
+  std::function<void(char kind, std::span<const char> bytes)> trace_data;
 };
 
 // Runs all targets; returns one report per target that was attempted. Stops

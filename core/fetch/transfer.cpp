@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/fetch/request_builder.hpp"
+#include "core/fetch/traced_body.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/h1/http_date.hpp"
 #include "core/http/file_output.hpp"
@@ -71,6 +72,7 @@ void Transfer::start() {
   rep_.url_effective = url->str_with_fragment();
   req_ = build_request(env_.cfg, *url, target_.upload);
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
+  if (env_.cb.trace_data && req_.has_body) trace_body();
   if (target_.resume_from > 0)
     req_.headers.set("Range", fmt::format("bytes={}-", target_.resume_from));
   rep_.method = req_.method;
@@ -117,6 +119,15 @@ void Transfer::pace_body() {
   if (!source) source = std::make_shared<MemoryBody>(std::move(req_.body));
   req_.body.clear();
   req_.upload = std::make_shared<PacedBody>(std::move(source), env_.cfg.limit_rate);
+}
+
+// --trace: the request body is shown as it is read to be sent.
+void Transfer::trace_body() {
+  std::shared_ptr<BodySource> source = req_.upload;
+  if (!source) source = std::make_shared<MemoryBody>(std::move(req_.body));
+  req_.body.clear();
+  req_.upload = std::make_shared<TracedBody>(
+      std::move(source), [cb = &env_.cb](std::span<const char> b) { cb->trace_data('>', b); });
 }
 
 // Window credit for bytes the consumer took (h2, h3; a no-op on h1). Under
@@ -636,6 +647,7 @@ std::optional<Error> Transfer::take_encodings(const Response& r) {
 }
 
 Backpressure Transfer::on_body(std::span<const char> bytes) {
+  if (env_.cb.trace_data && mode_ != Mode::discard) env_.cb.trace_data('<', bytes);
   switch (mode_) {
     case Mode::discard:
       return Backpressure::abort;
@@ -711,7 +723,7 @@ Backpressure Transfer::write_plain(std::span<const char> bytes) {
 // total the head announced (so --max-filesize was settled there) are spliced.
 bool Transfer::can_splice_body() {
   return mode_ == Mode::write && content_length_ && !decoder_ && !env_.cfg.limit_rate &&
-         !check_binary_ && out_->can_splice();
+         !check_binary_ && !env_.cb.trace_data && out_->can_splice();
 }
 
 Result<ssize_t> Transfer::splice_body(int fd, std::size_t max, Backpressure& bp) {

@@ -82,7 +82,8 @@ class Transfer final : public ResponseSink {
   void on_output_low();
   void body_written(std::size_t n);
   std::size_t head_size(const Request& r) const;
-  void pace_body();  // --limit-rate on the request body
+  void pace_body();   // --limit-rate on the request body
+  void trace_body();  // --trace: the request body shown as it is read
   void credit(uint64_t n);
   void flush_credit();
   bool rate_throttles(std::size_t n);

@@ -143,6 +143,14 @@ void head_by_method() {
   CHECK(r.out == "200 0");
 }
 
+void trace_without_tls_records() {
+  Server s("", true);
+  auto r = sh(get("-sk --trace-ascii - -o /dev/null " + s.base + "/bytes/1"));
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, ContainsSubstring("<= Recv data, 1 bytes (0x1)"));
+  CHECK_THAT(r.out, !ContainsSubstring("SSL data"));
+}
+
 void netrc_under_url_credentials() {
   Server s;
   std::string netrc = tmpdir() + "/differences-netrc";
@@ -172,6 +180,8 @@ TEST_CASE("get: each difference from curl the man page lists holds", "[get][curl
       {"%{size_download} and %{speed_download} count the decoded", decoded_size},
       {"-X HEAD reads no body", head_by_method},
       {"With -n, a URL that names both user and password", netrc_under_url_credentials},
+      {"--trace and --trace-ascii show the HTTP bytes but no TLS records",
+       trace_without_tls_records},
   };
   auto bullets = documented_differences();
   REQUIRE(bullets.size() >= checks.size());

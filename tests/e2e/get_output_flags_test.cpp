@@ -271,3 +271,38 @@ TEST_CASE("get --xattr stores the URL, Content-Type and Referer as curl does", "
   std::string mine = attrs(dir + "/mine");
   if (mine != "[]\n") CHECK_THAT(mine, ContainsSubstring("'http://127.0.0.1:"));
 }
+
+TEST_CASE("get --trace-ascii and --trace: curl's blocks for headers and bodies, both ways",
+          "[get][output][trace]") {
+  Server s;
+  // The blocks' labels and sizes, and the body blocks whole; curl's own
+  // "== Info:" lines and a TLS record aside, the two traces match.
+  std::string keep = " | grep -v '^== Info' | sed -E '/Date: /s/[0-9]/9/g'";
+  std::string args = "-s -A agent -d hello=world -o /dev/null " + s.base + "/echo";
+  for (const char* style : {"--trace-ascii", "--trace"}) {
+    INFO(style);
+    auto mine = sh(get(std::string(style) + " - " + args) + keep);
+    auto theirs = sh("curl " + std::string(style) + " - " + args + keep);
+    CHECK_THAT(mine.out, ContainsSubstring("=> Send data, 11 bytes (0xb)\n"));
+    CHECK_THAT(mine.out, ContainsSubstring("<= Recv data, 11 bytes (0xb)\n"));
+    // Labels in order (curl sends Content-Length before Content-Type: same size).
+    auto labels = [](const std::string& t) {
+      std::string out;
+      for (std::size_t at = 0; at < t.size();) {
+        auto end = std::min(t.find('\n', at), t.size());
+        std::string line = t.substr(at, end - at);
+        if (line.starts_with("=> ") || line.starts_with("<= ")) out += line + "\n";
+        at = end + 1;
+      }
+      return out;
+    };
+    CHECK(labels(mine.out) == labels(theirs.out));
+  }
+  std::string file = tmpdir() + "/trace.txt";
+  REQUIRE(sh(get("-s --trace-ascii " + file + " --trace-time " + s.base + "/bytes/3")).out ==
+          "abc");
+  std::string t = slurp(file);
+  CHECK_THAT(t, ContainsSubstring("<= Recv data, 3 bytes (0x3)\n"));
+  CHECK(t.size() > 15);
+  CHECK(t[2] == ':');  // "HH:MM:SS.uuuuuu "
+}

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cli/get_trace.hpp"
 #include "core/fetch/speed_check.hpp"
 
 using sluice::cli::ProgressMeter;
@@ -162,4 +163,33 @@ TEST_CASE("SpeedCheck: curl's low-speed rule over the last five seconds", "[prog
     c.start(t0, 5000);
     CHECK_FALSE(c.too_slow(at(1000), 0, false));
   }
+}
+
+TEST_CASE("trace_block: curl's --trace and --trace-ascii dumps", "[progress][trace]") {
+  using sluice::cli::trace_block;
+  using sluice::cli::TraceStyle;
+  std::string head = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+  CHECK(trace_block("=> Send header", head, TraceStyle::ascii) ==
+        "=> Send header, 27 bytes (0x1b)\n"
+        "0000: GET / HTTP/1.1\n"
+        "0010: Host: h\n"
+        "0019: \n");
+  CHECK(trace_block("<= Recv data", std::string("a\0b\xff", 4), TraceStyle::hex) ==
+        "<= Recv data, 4 bytes (0x4)\n"
+        "0000: 61 00 62 ff                                     a.b.\n");
+  // 64 characters a line; a CRLF right at the width ends that line.
+  std::string wide = std::string(64, 'x') + "\r\n" + std::string(70, 'y');
+  CHECK(trace_block("<= Recv data", wide, TraceStyle::ascii) ==
+        "<= Recv data, 136 bytes (0x88)\n"
+        "0000: " +
+            std::string(64, 'x') +
+            "\n"
+            "0042: " +
+            std::string(64, 'y') +
+            "\n"
+            "0082: yyyyyy\n");
+  CHECK(trace_block("=> Send data", std::string(17, 'z'), TraceStyle::hex) ==
+        "=> Send data, 17 bytes (0x11)\n"
+        "0000: 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a 7a zzzzzzzzzzzzzzzz\n"
+        "0010: 7a                                              z\n");
 }

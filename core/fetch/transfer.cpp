@@ -33,6 +33,7 @@ std::string field_lines(const Headers& h) {
 }
 
 std::string head_text(const Response& r) {
+  if (!r.raw_head.empty()) return r.raw_head;  // h1: as it came, as curl passes it on
   // "HTTP/2 200 " and "HTTP/3 200 " with the trailing space: byte for byte
   // what curl 7.88 prints.
   std::string s = r.version_major >= 2
@@ -382,6 +383,7 @@ DialOptions Transfer::dial_options() const {
         std::min(o.h2.stream_window, static_cast<uint32_t>(std::max<std::size_t>(quarter, 16384)));
   }
   o.h2c_upgrade = true;
+  o.raw_heads = true;
   o.tls = env_.cfg.tls;
   o.tcp_tls_ctx = env_.tls_ctx;
   o.quic_handshake_timeout = env_.cfg.connect_timeout;

@@ -37,6 +37,8 @@ class H1ClientSession final : public ClientSession, private IoHandler {
 
   // Receives the request head as sent, for -v.
   std::function<void(std::string_view)> trace_request;
+  // Responses carry their heads as received (Response::raw_head).
+  void keep_raw_heads() { parser_.keep_raw_heads(); }
 
   // The server accepted "Upgrade: h2c" (101): this session is over and hands
   // on the transport, the bytes read past the 101 head, and the response's

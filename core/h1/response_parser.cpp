@@ -113,8 +113,10 @@ Result<void> ResponseParser::feed_line(std::span<const char> data, std::size_t& 
   bool whole = data[n - 1] == '\n';
   if (auto r = check_line_limits(n, whole); !r) return r;
   if (!whole) return {};
-  if (state_ == State::status_line || state_ == State::header_line)
+  if (state_ == State::status_line || state_ == State::header_line) {
     resp_.header_bytes += line_.size() + 1;
+    if (keep_raw_) resp_.raw_head.append(line_).push_back('\n');
+  }
   std::string_view line = line_;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   auto r = on_line(line);

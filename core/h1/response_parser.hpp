@@ -49,6 +49,8 @@ class ResponseParser {
   ResponseParser& operator=(const ResponseParser&) = delete;
 
   void expect_head_response(bool head) { head_request_ = head; }
+  // Each Response's raw_head is kept (curl passes heads through as they came).
+  void keep_raw_heads() { keep_raw_ = true; }
   // Parses data; stops right after a final response is complete, or after a
   // 101 head (the rest is left unread: `consumed` says how much was used).
   Result<void> feed(std::span<const char> data, std::size_t& consumed);
@@ -106,6 +108,7 @@ class ResponseParser {
   std::string line_;  // the line being read, without its end
   std::size_t lines_in_head_ = 0;
   bool head_request_ = false;
+  bool keep_raw_ = false;
   bool started_ = false, head_done_ = false, done_ = false, keep_alive_ = false;
   bool switched_ = false;
   bool chunked_ = false;

@@ -44,6 +44,7 @@ struct DialOptions {
   std::chrono::microseconds quic_read_coalesce{0};
   // -v: connection events ('*'), h1 request heads ('>'), h2 frames. It may
   // outlive the dialer's owner (sessions are pooled): capture nothing shorter-lived.
+  bool raw_heads = false;  // h1 responses keep their heads as received (get)
   std::function<void(char, std::string_view)> trace;
 };
 

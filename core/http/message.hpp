@@ -53,6 +53,9 @@ struct Response {
   Headers headers;
   Headers trailers;
   std::size_t header_bytes = 0;  // bytes of the head on the wire (all hops of 1xx included)
+  // HTTP/1.x, when the session keeps it (get's -i, -D, -v and --trace show
+  // it as curl does): this head's lines as they came, CR and LF as sent.
+  std::string raw_head;
   std::optional<uint64_t> content_length;
 
   std::string version_string() const {

@@ -37,6 +37,21 @@ TEST_CASE("get reads odd framing and refuses non-HTTP replies as curl does", "[g
   }
 }
 
+TEST_CASE("get -i, -D and --trace pass an HTTP/1.1 head on as it came, as curl does",
+          "[get][curl]") {
+  BadServer bs("odd-head");
+  for (const char* args : {"-s -i ", "-s -D - -o /dev/null ", "-s -I "}) {
+    INFO(args);
+    auto mine = sh(get(args + bs.url)), curl = sh("curl " + std::string(args) + bs.url);
+    CHECK(mine.exit_code == 0);
+    CHECK(mine.out == curl.out);
+  }
+  CHECK(sh(get("-s -i " + bs.url))
+            .out.starts_with("HTTP/1.1 200\r\nContent-Length: 2\r\nX-A:  spaced  \r\n"));
+  auto trace = sh(get("-s --trace-ascii - -o /dev/null " + bs.url));
+  CHECK_THAT(trace.out, ContainsSubstring("<= Recv header, 11 bytes (0xb)\n0000: x-lower: v.\n"));
+}
+
 TEST_CASE("get -D writes trailers after the head, as curl does", "[get][curl]") {
   BadServer bs("trailers");
   std::string dir = tmpdir() + "/dump-trailers";

@@ -740,3 +740,24 @@ TEST_CASE("ResponseParser: 101 Switching Protocols stops right after its head",
   CHECK(completes == 0);
   CHECK_FALSE(p.done());
 }
+
+TEST_CASE("ResponseParser: keep_raw_heads keeps each head as it came, 1xx apart", "[h1][parser]") {
+  std::vector<std::string> raws;
+  ResponseParser::Events ev;
+  ev.informational = [&](const Response& r) { raws.push_back(r.raw_head); };
+  ev.headers = [&](Response& r) { raws.push_back(r.raw_head); };
+  ResponseParser p(std::move(ev));
+  p.keep_raw_heads();
+  std::string in =
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      "HTTP/1.1 200\r\nX-A:  spaced  \r\nx-b: v\nFolded: a\r\n b\r\nContent-Length: 0\r\n\r\n";
+  for (char c : in) {  // a byte at a time: lines split across reads
+    std::size_t used = 0;
+    REQUIRE(p.feed({&c, 1}, used));
+  }
+  REQUIRE(raws.size() == 2);
+  CHECK(raws[0] == "HTTP/1.1 100 Continue\r\n\r\n");
+  CHECK(raws[1] ==
+        "HTTP/1.1 200\r\nX-A:  spaced  \r\nx-b: v\nFolded: a\r\n b\r\nContent-Length: 0\r\n\r\n");
+  CHECK(p.done());
+}

@@ -163,6 +163,10 @@ CANNED = {
     "many-headers": b"HTTP/1.1 200 OK\r\n" + b"X-H: 1\r\n" * 5001 + b"Content-Length: 2\r\n\r\nhi",
     "empty-location": b"HTTP/1.1 302 Found\r\nLocation:\r\nContent-Length: 5\r\n\r\nmoved",
     "bad-scheme": b"HTTP/1.1 302 Found\r\nLocation: ftp2://x/y\r\nContent-Length: 5\r\n\r\nmoved",
+    # A head as servers write it, not as a parser rebuilds it: no reason
+    # phrase, blanks kept, a bare LF, a folded line.
+    "odd-head": b"HTTP/1.1 200\r\nContent-Length: 2\r\nX-A:  spaced  \r\nx-lower: v\n"
+                b"Folded: a\r\n b\r\n\r\nok",
 }
 
 

@@ -61,6 +61,7 @@ struct GetArgs {
   bool no_effect = false;  // flags curl has that change nothing here (-q, --tcp-nodelay, ...)
   bool remote_time = false, no_clobber = false, netrc = false, netrc_optional = false;
   bool path_as_is = false, junk_session = false, xattr = false, trace_time = false;
+  bool skip_existing = false, parallel_immediate = false;
   std::string trace, trace_ascii;  // --trace FILE, --trace-ascii FILE (global, the last wins)
   std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
@@ -125,6 +126,10 @@ CommandSpec get_spec(GetArgs& a) {
       flag("--create-dirs", "Create the missing directories of -o and -O paths", a.create_dirs),
       flag("--remove-on-error", "Delete the output file of a transfer that fails",
            a.remove_on_error),
+      flag("--skip-existing",
+           "No transfer for an -o/-O file that exists already (-w still reports it, with no "
+           "response)",
+           a.skip_existing),
       flag("--no-clobber",
            "Never overwrite a file with -o/-O: write NAME.1, NAME.2 ... NAME.99 instead (exit 23 "
            "when all are taken)",
@@ -155,7 +160,7 @@ CommandSpec get_spec(GetArgs& a) {
             a.continue_at),
       value("-r,--range", "RANGE", "Ask for part of the body: 'START-END', 'START-', '-LAST'",
             a.range),
-      flag("-i,--include", "Include the response headers in the output", a.include),
+      flag("-i,--include,--show-headers", "Include the response headers in the output", a.include),
       flag("-I,--head", "Send HEAD and print the response headers only", a.head),
       completes(value("-X,--request", "METHOD", "Request method to use", a.request),
                 {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"}),
@@ -257,6 +262,18 @@ CommandSpec get_spec(GetArgs& a) {
       flag("--ssl-reqd", "Accepted for curl's sake: https:// is TLS, http:// never upgrades",
            a.no_effect),
       flag("--styled-output", "Accepted for curl's sake: headers are never styled", a.no_effect),
+      flag("--ca-native",
+           "Accepted for curl's sake: the system's CA store is the default trust already",
+           a.no_effect),
+      flag("--ssl-no-revoke,--ssl-revoke-best-effort",
+           "Accepted for curl's sake: revocation checks are Schannel's (Windows) in curl",
+           a.no_effect),
+      flag("--ssl-allow-beast,--false-start",
+           "Accepted for curl's sake: they change nothing for TLS 1.2 and 1.3", a.no_effect),
+      flag("-1,--tlsv1,--tlsv1.0,--tlsv1.1",
+           "Accepted for curl's sake: 'at least TLS 1.0/1.1'; the floor here is TLS 1.2, as "
+           "Debian's OpenSSL enforces for curl too",
+           a.no_effect),
       flag("--no-styled-output", "Accepted for curl's sake: headers are never styled", a.no_effect),
       value("--max-redirs", "N", "Maximum number of redirects with -L (default 50, -1: no limit)",
             a.max_redirs),
@@ -405,6 +422,10 @@ CommandSpec get_spec(GetArgs& a) {
       flag("-Z,--parallel",
            "Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order",
            a.parallel),
+      flag("--parallel-immediate",
+           "With -Z, open a connection for each transfer at once instead of waiting for the "
+           "first (which, if h2, would carry them all)",
+           a.parallel_immediate),
       value("--parallel-max", "N", "At most N transfers at once with -Z (default 50)",
             a.parallel_max),
       value("--max-buffer", "SIZE",
@@ -767,6 +788,8 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.create_dirs = a.create_dirs;
   c.remove_on_error = a.remove_on_error;
   c.no_clobber = a.no_clobber;
+  c.skip_existing = a.skip_existing;
+  c.parallel_immediate = a.parallel_immediate;
   c.path_as_is = a.path_as_is;
   c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
@@ -864,6 +887,7 @@ void share_globals(const std::vector<GetArgs*>& ops) {
     g.no_progress_meter |= a->no_progress_meter;
     g.progress_bar |= a->progress_bar;
     g.parallel |= a->parallel;
+    g.parallel_immediate |= a->parallel_immediate;
     g.fail_early |= a->fail_early;
     if (a->parallel_max != GetArgs{}.parallel_max) g.parallel_max = a->parallel_max;
     if (!a->stderr_file.empty()) g.stderr_file = a->stderr_file;
@@ -879,6 +903,7 @@ void share_globals(const std::vector<GetArgs*>& ops) {
     a->parallel = g.parallel;
     a->fail_early = g.fail_early;
     a->parallel_max = g.parallel_max;
+    a->parallel_immediate = g.parallel_immediate;
     a->stderr_file = g.stderr_file;
     a->trace = g.trace;
     a->trace_ascii = g.trace_ascii;

@@ -87,6 +87,10 @@ struct FetchConfig {
   bool remove_on_error = false;     // --remove-on-error: a failed transfer's file goes
   bool remote_header_name = false;  // -J: -O's name from Content-Disposition (not -o's)
   bool no_clobber = false;          // --no-clobber: an existing file stays; NAME.1 ... .99 instead
+  bool skip_existing = false;  // --skip-existing: no transfer at all for an -o/-O file that exists
+  // --parallel-immediate: with -Z, open a connection per transfer at once
+  // instead of waiting for the first one (it may be h2 and take them all).
+  bool parallel_immediate = false;
   // -z: sent as If-(Un)Modified-Since; a 2xx whose Last-Modified does not meet
   // it is taken as a 304 (its body unread), as curl does.
   TimeCondition time_cond;

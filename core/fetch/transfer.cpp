@@ -66,6 +66,13 @@ void Transfer::start() {
   t0_ = Clock::now();
   rep_.url_effective = target_.url;
   rep_.url = target_.url;
+  if (env_.cfg.skip_existing && !target_.output_path.empty() &&
+      ::access(target_.output_path.c_str(), F_OK) == 0) {
+    if (env_.cb.verbose)
+      env_.cb.verbose('*',
+                      fmt::format("skips transfer, \"{}\" exists locally", target_.output_path));
+    return finish(std::nullopt);  // curl's -w still runs, with no response (000)
+  }
   if (auto r = open_output(); !r) return finish(r.error());
   auto url = parse_url(target_.url, env_.cfg.path_as_is);
   if (!url) return finish(url.error());
@@ -282,7 +289,8 @@ void Transfer::attempt(bool allow_reuse) {
   }
   // With -Z, transfers to one origin wait for the first connection: it may be
   // h2 and take them all.
-  if (allow_reuse && env_.cfg.parallel && env_.pool.connecting(pool_key_)) {
+  if (allow_reuse && env_.cfg.parallel && !env_.cfg.parallel_immediate &&
+      env_.pool.connecting(pool_key_)) {
     auto alive = alive_;
     env_.pool.wait(pool_key_, [this, alive] {
       if (*alive && !finished_) attempt(true);
@@ -931,7 +939,8 @@ void Transfer::complete() {
     out_->on_empty = out_->on_failed = out_->on_low = nullptr;
     // A file waiting for its first byte is created by a success, or says why
     // not; a 304 has no body and leaves the file as it was (curl's -z use).
-    if (!rep_.error && rep_.http_code != 304 && (!out_->finish_ok() || out_->error()))
+    if (!rep_.error && got_response_ && rep_.http_code != 304 &&
+        (!out_->finish_ok() || out_->error()))
       rep_.error = *out_->error();
   }
   rep_.time_total = since_start(Clock::now());
@@ -942,7 +951,8 @@ void Transfer::complete() {
   // The request's last byte: with the head when there is no body; with a
   // body, no later than the answer's start (sessions do not report it).
   rep_.time_posttransfer = req_.has_body ? rep_.time_starttransfer : rep_.time_pretransfer;
-  if (env_.cb.progress)
+  bool skipped = !rep_.error && !got_response_;  // --skip-existing: no meter, as curl shows none
+  if (env_.cb.progress && !skipped)
     env_.cb.progress(
         {content_length_, body_written_, upload_total(), rep_.size_upload, rep_.time_total, true});
   auto done = done_;

@@ -299,3 +299,20 @@ TEST_CASE(
                  60);
   CHECK(held.exit_code == 0);
 }
+
+TEST_CASE("get -Z --parallel-immediate opens a connection per transfer at once",
+          "[get][parallel]") {
+  Server s;
+  std::string urls = " " + s.base + "/delay/200 " + s.base + "/delay/200 " + s.base + "/delay/200";
+  long before = s.stat("connections");
+  REQUIRE(sh(get("-s -Z --http2-prior-knowledge -o /dev/null -o /dev/null -o /dev/null" + urls))
+              .exit_code == 0);
+  long shared = s.stat("connections") - before - 1;  // less the /stats connection
+  CHECK(shared == 1);  // the first connection is waited for: h2 carries all three
+  before = s.stat("connections");
+  REQUIRE(sh(get("-s -Z --parallel-immediate --http2-prior-knowledge -o /dev/null -o /dev/null "
+                 "-o /dev/null" +
+                 urls))
+              .exit_code == 0);
+  CHECK(s.stat("connections") - before - 1 == 3);
+}

@@ -7,6 +7,7 @@
 #include <catch2/matchers/catch_matchers_string.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "get_helpers.hpp"
 
@@ -257,7 +258,7 @@ TEST_CASE("get --etag-save and --etag-compare: curl's file, and If-None-Match fr
 TEST_CASE("get --xattr stores the URL, Content-Type and Referer as curl does", "[get][output]") {
   Server s;
   std::string dir = tmpdir();
-  std::string url = "'http://u:p@127.0.0.1:" + std::to_string(s.port) + "/bytes/3?q=1#frag'";
+  std::string url = "'" + s.base + "/bytes/3?q=1#frag'";
   auto attrs = [](const std::string& path) {  // all but user.creator ("curl" or "sluice")
     return sh(std::string(SLUICE_PYTHON3) + " -c \"import os,sys; p=sys.argv[1]; " +
               "print(sorted((k, os.getxattr(p, k)) for k in os.listxattr(p) " +
@@ -268,7 +269,9 @@ TEST_CASE("get --xattr stores the URL, Content-Type and Referer as curl does", "
   REQUIRE(sh("curl -s --xattr -e http://ref.example/ -o " + dir + "/theirs " + url).exit_code == 0);
   CHECK(attrs(dir + "/mine") == attrs(dir + "/theirs"));
   // Where the file system takes user attributes, the URL is there, credentials not.
-  std::string mine = attrs(dir + "/mine");
+  std::string with_user = "'http://u:p@127.0.0.1:" + std::to_string(s.port) + "/bytes/3'";
+  REQUIRE(sh(get("-s --xattr -o " + dir + "/user " + with_user)).exit_code == 0);
+  std::string mine = attrs(dir + "/user");
   if (mine != "[]\n") CHECK_THAT(mine, ContainsSubstring("'http://127.0.0.1:"));
 }
 
@@ -305,4 +308,31 @@ TEST_CASE("get --trace-ascii and --trace: curl's blocks for headers and bodies, 
   CHECK_THAT(t, ContainsSubstring("<= Recv data, 3 bytes (0x3)\n"));
   CHECK(t.size() > 15);
   CHECK(t[2] == ':');  // "HH:MM:SS.uuuuuu "
+}
+
+TEST_CASE("get --skip-existing leaves an existing file and fetches nothing; --show-headers is -i",
+          "[get][output]") {
+  Server s;
+  std::string dir = tmpdir();
+  // Both flags are curl 8.10's: compared with curl only where it has them (not 7.88).
+  std::vector<std::string> clients = {get("")};
+  if (sh("curl --help all | grep -q -- --skip-existing").exit_code == 0) clients.push_back("curl ");
+  for (const std::string& client : clients) {
+    INFO(client);
+    std::string f = dir + "/exists";
+    write_file(f, "old");
+    long before = s.stat("requests");
+    auto r =
+        sh(client + "-s --skip-existing -o " + f + " -w '%{http_code}' " + s.base + "/bytes/3");
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "000");
+    CHECK(slurp(f) == "old");
+    CHECK(s.stat("requests") - before == 1);  // the /stats request itself
+    sh("rm " + f);
+    CHECK(sh(client + "-s --skip-existing -o " + f + " " + s.base + "/bytes/3").exit_code == 0);
+    CHECK(slurp(f) == "abc");
+    auto shown = sh(client + "-s --show-headers " + s.base + "/bytes/2");
+    CHECK(shown.out.starts_with("HTTP/1.1 200 OK\r\n"));
+    CHECK(shown.out.ends_with("\r\n\r\nab"));
+  }
 }

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "get_helpers.hpp"
 
@@ -148,8 +149,11 @@ TEST_CASE("every failure maps to curl's exit code", "[get][exit]") {
   CHECK(code("--max-filesize 1000 " + s.base + "/bytes/5000") == 63);
   CHECK(code("--max-filesize 1000 '" + s.base + "/bytes/5000?chunked=1'") == 63);
   CHECK(code("--bogus-flag " + s.base) == 2);
-  // Without a length to refuse at the head, the body up to the limit is written, as curl does.
-  for (const std::string& client : {get(""), std::string("curl ")}) {
+  // Without a length to refuse at the head, the body up to the limit is written, as curl 8.4
+  // and later do (7.88 did not check such a body at all).
+  std::vector<std::string> clients = {get("")};
+  if (curl_at_least(8, 4)) clients.push_back("curl ");
+  for (const std::string& client : clients) {
     INFO(client);
     auto part = sh(client + "-s --max-filesize 1200 '" + s.base + "/bytes/5000?chunked=1'");
     CHECK(part.exit_code == 63);

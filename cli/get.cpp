@@ -65,6 +65,7 @@ struct GetArgs {
   std::string trace, trace_ascii;  // --trace FILE, --trace-ascii FILE (global, the last wins)
   std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
+  std::string request_target;
   std::string proto, proto_redir, proto_default;
   int parallel_max = 50;
   int verbose = 0;
@@ -197,6 +198,10 @@ CommandSpec get_spec(GetArgs& a) {
             "(or '.') reads stdin, sent chunked; a URL ending in '/' gets FILE's base name; one "
             "per URL, in order",
             a.upload, true),
+      value("--request-target", "TARGET",
+            "Send TARGET as the request target instead of the URL's path and query (as "
+            "'OPTIONS *' needs)",
+            a.request_target),
       flag("--path-as-is", "Send the URL's path as typed: no squashing of '/../' and '/./'",
            a.path_as_is),
       value("--url-query", "DATA",
@@ -791,6 +796,7 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.skip_existing = a.skip_existing;
   c.parallel_immediate = a.parallel_immediate;
   c.path_as_is = a.path_as_is;
+  c.request_target = a.request_target;
   c.remote_header_name = a.remote_header_name;
   c.dump_header_stdout = a.dump_header == "-";
   c.compressed = a.compressed;

@@ -36,6 +36,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l json -r -f -d 'POST J
 complete -c sluice -n '__fish_seen_subcommand_from get' -s F -l form -r -f -d 'A multipart/form-data field: \'name=value\', \'name=@file\' (a file part), \'name=<file\' (its bytes as the value), \';type=\' and \';filename=\' after; repeatable'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l form-string -r -f -d 'A -F field whose value is taken as it is'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s T -l upload-file -r -F -d 'Send FILE as the body of a PUT (unless -X), streamed as the server takes it: \'-\' (or \'.\') reads stdin, sent chunked; a URL ending in \'/\' gets FILE\'s base name; one per URL, in order'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l request-target -r -f -d 'Send TARGET as the request target instead of the URL\'s path and query (as \'OPTIONS *\' needs)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l path-as-is -d 'Send the URL\'s path as typed: no squashing of \'/../\' and \'/./\''
 complete -c sluice -n '__fish_seen_subcommand_from get' -l url-query -r -f -d 'Add DATA to each URL\'s query, encoded as --data-urlencode\'s (\'+DATA\': as it is); repeatable, joined with &'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s G -l get -d 'Send the data (-d and the like) as the URL\'s query in a GET'

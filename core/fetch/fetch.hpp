@@ -106,6 +106,7 @@ struct FetchConfig {
   std::string user_agent = "sluice/0.1.0";
   bool follow = false;
   bool path_as_is = false;  // --path-as-is: "/../" and "/./" sent as typed
+  std::string request_target;  // --request-target: sent instead of the URL's path ("*")
   int max_redirs = 50;
   SchemeSet protocols;            // --proto: for every request, redirects included
   SchemeSet redir_protocols;      // --proto-redir: for where a redirect leads

@@ -79,6 +79,7 @@ void Transfer::start() {
   if (!env_.cfg.protocols.allows(url->scheme)) return finish(protocol_refused(url->scheme));
   rep_.url_effective = url->str_with_fragment();
   req_ = build_request(env_.cfg, *url, target_.upload);
+  if (!env_.cfg.request_target.empty()) req_.url.target = env_.cfg.request_target;
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
   if (env_.cb.trace_data && req_.has_body) trace_body();
   if (target_.resume_from > 0)

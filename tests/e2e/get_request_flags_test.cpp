@@ -427,3 +427,18 @@ TEST_CASE("get -j: -b's session cookies are not sent, those with an expiry are",
     CHECK(junk["Cookie"] == "kept=2");
   }
 }
+
+TEST_CASE("get --request-target sends its target instead of the URL's, as curl", "[get][data]") {
+  Server s;
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto star =
+        sh(client + "-s -v -X OPTIONS --request-target '*' -o /dev/null -w '%{http_code}' " +
+           s.base + "/x 2>&1");
+    CHECK_THAT(star.out, ContainsSubstring("> OPTIONS * HTTP/1.1"));
+    CHECK(star.out.ends_with("200"));
+    auto h2 =
+        sh(client + "-s --http2-prior-knowledge --request-target '/bytes/2' " + s.base + "/x");
+    CHECK(h2.out == "ab");
+  }
+}

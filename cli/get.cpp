@@ -43,6 +43,7 @@ namespace sluice::cli {
 struct GetArgs {
   std::vector<std::string> urls, url_opts, outputs, headers, resolve, connect_to, cookie;
   std::vector<std::string> url_query;       // --url-query, in order
+  std::vector<std::string> proxy_headers;   // --proxy-header, in order
   std::vector<std::string> proxy, noproxy;  // the last one given counts; none: the environment
   std::vector<std::string> upload;          // -T: one per URL, in order
   std::vector<DataPiece> data;              // every data flag, in command-line order
@@ -392,6 +393,11 @@ CommandSpec get_spec(GetArgs& a) {
             "Hosts reached directly, comma-separated: names match their subdomains too, "
             "addresses (ADDR/BITS too) match IPs, '*' all (over no_proxy/NO_PROXY)",
             a.noproxy),
+      value("--proxy-header", "LINE",
+            "A header for the proxy only: in CONNECT requests and in requests sent to it in "
+            "absolute form, never to the origin through a tunnel ('Name;' sends it empty, "
+            "@FILE: one per line); repeatable",
+            a.proxy_headers),
       flag("-p,--proxytunnel", "Go through the proxy with CONNECT for http:// URLs too",
            a.proxytunnel),
       value("--interface", "NAME|ADDR",
@@ -588,20 +594,6 @@ Result<void> identity(const GetArgs& a, fetch::FetchConfig& c) {
   return {};
 }
 
-// -x, -U, --noproxy and -p, or the environment's proxies, into c.
-Result<void> proxy_options(const GetArgs& a, fetch::FetchConfig& c) {
-  auto user = with_password(a.proxy_user);
-  if (!user) return std::unexpected(user.error());
-  auto pc = proxy_config({a.proxy, *user, a.noproxy, a.proxytunnel});
-  if (!pc) return std::unexpected(pc.error());
-  c.proxy = std::move(*pc);
-  return {};
-}
-
-Millis seconds_to_ms(double s) {
-  return Millis(static_cast<long long>(s * 1000));
-}
-
 // -H @FILE: every line of the file is a header (line ends dropped).
 Result<std::vector<std::string>> header_lines(const std::vector<std::string>& headers) {
   std::vector<std::string> out;
@@ -618,6 +610,22 @@ Result<std::vector<std::string>> header_lines(const std::vector<std::string>& he
     }
   }
   return out;
+}
+
+// -x, -U, --noproxy and -p, or the environment's proxies, into c.
+Result<void> proxy_options(const GetArgs& a, fetch::FetchConfig& c) {
+  auto user = with_password(a.proxy_user);
+  if (!user) return std::unexpected(user.error());
+  auto headers = header_lines(a.proxy_headers);
+  if (!headers) return std::unexpected(headers.error());
+  auto pc = proxy_config({a.proxy, *user, a.noproxy, a.proxytunnel, *headers});
+  if (!pc) return std::unexpected(pc.error());
+  c.proxy = std::move(*pc);
+  return {};
+}
+
+Millis seconds_to_ms(double s) {
+  return Millis(static_cast<long long>(s * 1000));
 }
 
 // curl walks a glob lazily and has no limit but 2^63; sluice lists every

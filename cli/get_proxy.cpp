@@ -1,6 +1,11 @@
 #include "cli/get_proxy.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
+#include <string_view>
+
+#include "core/http/headers.hpp"
 
 namespace sluice::cli {
 
@@ -20,6 +25,17 @@ Result<std::optional<Proxy>> proxy_for(const std::string& text, const std::strin
   return p;
 }
 
+// One --proxy-header as it is sent: "Name: value\r\n", "Name;" as "Name:\r\n";
+// "Name:" alone (curl's way to drop a header it adds) sends nothing.
+std::string proxy_header_line(std::string_view line) {
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos)
+    return line.ends_with(';') ? std::string(line.substr(0, line.size() - 1)) + ":\r\n" : "";
+  std::string_view value = trim_ows(line.substr(colon + 1));
+  if (value.empty()) return "";
+  return fmt::format("{}: {}\r\n", line.substr(0, colon), value);
+}
+
 }  // namespace
 
 Result<ProxyConfig> proxy_config(const ProxyArgs& a) {
@@ -35,6 +51,7 @@ Result<ProxyConfig> proxy_config(const ProxyArgs& a) {
   c.https = *for_https;
   c.no_proxy = a.noproxy.empty() ? first_env({"no_proxy", "NO_PROXY"}) : a.noproxy.back();
   c.tunnel_http = a.tunnel;
+  for (const auto& line : a.headers) c.headers += proxy_header_line(line);
   return c;
 }
 

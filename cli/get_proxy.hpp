@@ -15,6 +15,7 @@ struct ProxyArgs {
   std::string user;                  // -U "user:password" ("" for none)
   std::vector<std::string> noproxy;  // --noproxy, each occurrence
   bool tunnel = false;               // -p
+  std::vector<std::string> headers;  // --proxy-header: "Name: value", "Name;" (empty), @FILE
 };
 
 // The first of the environment's variables that is set and not empty ("" if none).

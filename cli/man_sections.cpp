@@ -68,7 +68,7 @@ curl's; these are the known differences:
     operation without a URL fails the command before anything is fetched.
   - -T of a directory is exit 26 (curl sends nothing and exits 0).
   - Proxies are HTTP proxies with Basic credentials: no SOCKS, no https:// proxy,
-    no Digest/NTLM/Negotiate, no --proxy-header.
+    no Digest/NTLM/Negotiate.
   - --unix-socket and --abstract-unix-socket together are exit 2 (curl keeps the
     last one).
   - The binary-output refusal (exit 23) is an error message, so -sS shows it;

@@ -105,7 +105,7 @@ struct FetchConfig {
   bool include_headers = false;  // -i
   std::string user_agent = "sluice/0.1.0";
   bool follow = false;
-  bool path_as_is = false;  // --path-as-is: "/../" and "/./" sent as typed
+  bool path_as_is = false;     // --path-as-is: "/../" and "/./" sent as typed
   std::string request_target;  // --request-target: sent instead of the URL's path ("*")
   int max_redirs = 50;
   SchemeSet protocols;            // --proto: for every request, redirects included

@@ -328,8 +328,8 @@ void Transfer::connect() {
     spec.unix_socket = *addr;
   }
   if (proxy_)
-    spec.proxy =
-        ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u), proxy_->authorization()};
+    spec.proxy = ProxyHop{proxy_->host, proxy_->port, env_.cfg.proxy.tunnels(u),
+                          proxy_->authorization(), env_.cfg.proxy.headers};
   for (const auto& c : env_.cfg.connect_to)
     if ((c.from_host.empty() || c.from_host == u.host) && (!c.from_port || c.from_port == u.port)) {
       spec.dial_host = c.to_host;
@@ -456,7 +456,7 @@ void Transfer::submit() {
 // forward proxy in absolute form); over h2 and h3 the same head with
 // "HTTP/2" in its request line, as curl counts it.
 std::size_t Transfer::head_size(const Request& r) const {
-  H1ClientSession::ProxyForm form{proxy_ ? proxy_->authorization() : ""};
+  H1ClientSession::ProxyForm form{proxy_ ? proxy_->authorization() : "", env_.cfg.proxy.headers};
   bool forward = proxy_ && !env_.cfg.proxy.tunnels(r.url);
   std::size_t n = H1ClientSession::serialize_head(r, forward ? &form : nullptr).size();
   return session_->protocol() == "2" || session_->protocol() == "3" ? n - 2 : n;

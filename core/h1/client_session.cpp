@@ -65,6 +65,7 @@ std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm*
     head += fmt::format("Host: {}\r\n", req.url.authority());
   if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
+  if (proxy) head += proxy->headers;
   for (const auto& [n, v] : req.headers.list())  // "X;" is sent "X:", as curl sends it
     head += v.empty() ? fmt::format("{}:\r\n", n) : fmt::format("{}: {}\r\n", n, v);
   if (req.expect_continue && !req.headers.has("expect")) head += "Expect: 100-continue\r\n";

@@ -51,6 +51,7 @@ class H1ClientSession final : public ClientSession, private IoHandler {
   // request-target is the absolute URL, and the proxy's credentials go along.
   struct ProxyForm {
     std::string authorization;  // Proxy-Authorization's value, "" for none
+    std::string headers;        // --proxy-header lines, "Name: value\r\n" each
   };
   std::optional<ProxyForm> via_proxy;
 

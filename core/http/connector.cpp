@@ -101,7 +101,8 @@ void Connector::tcp_connected() {
                                 ? fmt::format("[{}]:{}", host, spec_.target_port())
                                 : fmt::format("{}:{}", host, spec_.target_port());
     if (trace) trace('*', "Establish HTTP proxy tunnel to " + authority);
-    tunnel_ = std::make_unique<ProxyTunnel>(fd_.get(), authority, spec_.proxy->authorization);
+    tunnel_ = std::make_unique<ProxyTunnel>(fd_.get(), authority, spec_.proxy->authorization,
+                                            spec_.proxy->headers);
     if (trace) trace('>', tunnel_->request());
     return drive_tunnel();
   }

@@ -26,6 +26,7 @@ struct ProxyHop {
   uint16_t port = 0;
   bool tunnel = false;
   std::string authorization;  // Proxy-Authorization on CONNECT, "" for none
+  std::string headers;        // --proxy-header lines, "Name: value\r\n" each
 };
 
 struct ConnectSpec {

@@ -102,7 +102,8 @@ std::unique_ptr<ClientSession> Dialer::make_session(std::unique_ptr<Transport> t
                                              opts_.h1_max_pipeline);
   if (trace) s->trace_request = [trace](std::string_view head) { trace('>', head); };
   if (opts_.raw_heads) s->keep_raw_heads();
-  if (forwards()) s->via_proxy = H1ClientSession::ProxyForm{spec_.proxy->authorization};
+  if (forwards())
+    s->via_proxy = H1ClientSession::ProxyForm{spec_.proxy->authorization, spec_.proxy->headers};
   if (!upgrade) return s;
   return std::make_unique<H2cUpgradeSession>(loop_, std::move(s), opts_.h2, trace_h2);
 }

@@ -37,6 +37,7 @@ struct ProxyConfig {
   std::optional<Proxy> http, https;  // for http:// and https:// targets
   std::string no_proxy;              // --noproxy, else NO_PROXY
   bool tunnel_http = false;          // -p: CONNECT for http:// targets too
+  std::string headers;  // --proxy-header: lines for the proxy only, "Name: value\r\n" each
   // The proxy a request to u goes through, or nullptr for a direct connection.
   const Proxy* for_url(const Url& u) const;
   bool tunnels(const Url& u) const { return u.tls() || tunnel_http; }

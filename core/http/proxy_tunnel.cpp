@@ -7,11 +7,12 @@
 
 namespace sluice {
 
-ProxyTunnel::ProxyTunnel(int fd, const std::string& authority, const std::string& authorization)
+ProxyTunnel::ProxyTunnel(int fd, const std::string& authority, const std::string& authorization,
+                         const std::string& headers)
     : fd_(fd), parser_(ResponseParser::Events{.headers = [](Response&) {}}) {
   request_ = fmt::format("CONNECT {0} HTTP/1.1\r\nHost: {0}\r\n", authority);
   if (!authorization.empty()) request_ += fmt::format("Proxy-Authorization: {}\r\n", authorization);
-  request_ += "\r\n";
+  request_ += headers + "\r\n";
   // The answer to CONNECT has no body: whatever follows its head is the tunnel's.
   parser_.expect_head_response(true);
 }

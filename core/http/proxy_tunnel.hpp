@@ -18,7 +18,9 @@ class ProxyTunnel {
  public:
   // authority: "host:port" of the origin; authorization: Proxy-Authorization's
   // value, or "" for none.
-  ProxyTunnel(int fd, const std::string& authority, const std::string& authorization);
+  // headers: more lines for the CONNECT request, "Name: value\r\n" each.
+  ProxyTunnel(int fd, const std::string& authority, const std::string& authorization,
+              const std::string& headers = "");
   // true once the proxy said 2xx; false while waiting for wants(); an error
   // for any other answer (curl's exit 56) or a proxy that closed.
   Result<bool> drive();

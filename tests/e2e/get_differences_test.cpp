@@ -72,7 +72,7 @@ void http_proxies_only() {
   auto socks = sh(get("-sS -x socks5://127.0.0.1:9 http://127.0.0.1:9/"));
   CHECK(socks.exit_code == 7);
   CHECK_THAT(socks.err, ContainsSubstring("Unsupported proxy scheme"));
-  CHECK(sh(get("-s --proxy-header 'X: 1' http://127.0.0.1:9/")).exit_code == 2);
+  CHECK(sh(get("-s --proxy-digest -x 127.0.0.1:9 http://127.0.0.1:9/")).exit_code == 2);
 }
 
 void both_unix_sockets() {

@@ -219,3 +219,23 @@ TEST_CASE("get -x: a proxy that refuses, closes, is not there or has no address"
   CHECK(h3.exit_code == 3);
   CHECK(h3.err == "sluice: (3) HTTP/3 is not supported over a HTTP proxy\n");
 }
+
+TEST_CASE("get --proxy-header: to the proxy only, never through a tunnel, as curl",
+          "[get][proxy]") {
+  FakeProxy echo("echo");
+  Server s;
+  TinyProxy tp(connect_port(s));
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    // Absolute form: the proxy gets the request, -H's fields and its own.
+    auto seen = sh(client + "-s -H 'X-O: 1' --proxy-header 'X-P: 2' -x " + echo.addr +
+                   " http://example.invalid:81/a");
+    CHECK_THAT(seen.out, ContainsSubstring("\r\nX-O: 1\r\n"));
+    CHECK_THAT(seen.out, ContainsSubstring("\r\nX-P: 2\r\n"));
+    // A tunnel: the CONNECT carries it; the origin never sees it.
+    auto tunnel = sh(client + "-s -v -p --proxy-header 'X-P: 2' -x " + tp.addr + " " + s.base +
+                     "/headers 2>&1");
+    CHECK_THAT(tunnel.out, ContainsSubstring("> X-P: 2"));
+    CHECK_THAT(tunnel.out, !ContainsSubstring("\"X-P\""));
+  }
+}

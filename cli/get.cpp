@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/duration_arg.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/get_conditional.hpp"
 #include "cli/get_connect_to.hpp"
@@ -67,6 +68,7 @@ struct GetArgs {
   std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
   std::string request_target;
+  std::string rate;  // --rate N/U
   std::string proto, proto_redir, proto_default;
   int parallel_max = 50;
   int verbose = 0;
@@ -433,6 +435,10 @@ CommandSpec get_spec(GetArgs& a) {
       flag("-Z,--parallel",
            "Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order",
            a.parallel),
+      value("--rate", "N/U",
+            "Start at most N transfers per U (s, m, h or d, maybe '5m'; 'N' alone: per hour), "
+            "one after another; no effect with -Z, as in curl",
+            a.rate),
       flag("--parallel-immediate",
            "With -Z, open a connection for each transfer at once instead of waiting for the "
            "first (which, if h2, would carry them all)",
@@ -803,6 +809,11 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.no_clobber = a.no_clobber;
   c.skip_existing = a.skip_existing;
   c.parallel_immediate = a.parallel_immediate;
+  if (!a.rate.empty()) {
+    auto interval = parse_rate(a.rate);
+    if (!interval) return fail(Errc::bad_argument, fmt::format("--rate: bad rate '{}'", a.rate));
+    c.rate_interval = std::chrono::duration_cast<Clock::duration>(*interval);
+  }
   c.path_as_is = a.path_as_is;
   c.request_target = a.request_target;
   c.remote_header_name = a.remote_header_name;

@@ -127,6 +127,7 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l http2-prior-knowledge
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http3 -d 'Try HTTP/3 over QUIC first on https; fall back to TCP (h2, HTTP/1.1) if QUIC fails or is not connected after 200 ms'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l http3-only -d 'Use HTTP/3 over QUIC only on https; fail if that fails'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s Z -l parallel -d 'Fetch the URLs concurrently (h2: as streams of one connection); stdout keeps URL order'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l rate -r -f -d 'Start at most N transfers per U (s, m, h or d, maybe \'5m\'; \'N\' alone: per hour), one after another; no effect with -Z, as in curl'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l parallel-immediate -d 'With -Z, open a connection for each transfer at once instead of waiting for the first (which, if h2, would carry them all)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l parallel-max -r -f -d 'At most N transfers at once with -Z (default 50)'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l max-buffer -r -f -d 'High-water mark for body bytes waiting for the consumer (default 1M; reading resumes below a quarter of it)'

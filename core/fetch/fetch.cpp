@@ -57,8 +57,23 @@ class Engine {
     return cfg_.parallel ? static_cast<std::size_t>(std::max(1, cfg_.parallel_max)) : 1;
   }
 
+  // --rate: transfers one after another start no closer than this together.
+  bool wait_for_rate() {
+    if (cfg_.parallel || cfg_.rate_interval.count() == 0 || started_ == 0) return false;
+    if (rate_timer_) return true;
+    TimePoint due = last_start_ + cfg_.rate_interval;
+    if (Clock::now() >= due) return false;
+    rate_timer_ = loop_.timer(due, [this] {
+      rate_timer_ = 0;
+      start_more();
+    });
+    return true;
+  }
+
   void start_more() {
     while (!stopping_ && started_ < cfg_.targets.size() && active_.size() < limit()) {
+      if (wait_for_rate()) return;
+      last_start_ = Clock::now();
       std::size_t index = started_++;
       TransferEnv env{loop_, pool_, cfg_, cb_, [this] { return tls_ctx(); }};
       const Target& t = cfg_.targets[index];
@@ -135,6 +150,8 @@ class Engine {
   std::vector<bool> done_;
   std::size_t started_ = 0;
   bool stopping_ = false;
+  TimePoint last_start_;
+  TimerId rate_timer_ = 0;
 };
 
 }  // namespace

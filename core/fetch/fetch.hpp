@@ -152,6 +152,9 @@ struct FetchConfig {
   // it; with -Z those running are stopped with Errc::aborted)
   bool fail_early = false;
   int parallel_max = 50;  // at most this many at once
+  // --rate: transfers one after another start at least this far apart
+  // (0: as soon as the last ends); no effect with -Z, as in curl.
+  Clock::duration rate_interval{0};
 };
 
 struct Report {

@@ -316,3 +316,19 @@ TEST_CASE("get -Z --parallel-immediate opens a connection per transfer at once",
               .exit_code == 0);
   CHECK(s.stat("connections") - before - 1 == 3);
 }
+
+TEST_CASE("get --rate spaces the starts of transfers one after another, as curl", "[get][rate]") {
+  Server s;
+  std::string urls;
+  for (int i = 0; i < 5; ++i) urls += " " + s.base + "/bytes/1";
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = sh(client + "-s --rate 10/s" + urls);
+    auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "aaaaa");
+    CHECK(took >= std::chrono::milliseconds(380));  // four gaps of 100 ms at least
+  }
+  CHECK(sh(get("-s --rate 0/s " + s.base + "/bytes/1")).exit_code == 2);
+}

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/duration_arg.hpp"
 #include "cli/time_cond.hpp"
 #include "temp_file.hpp"
 
@@ -103,4 +104,16 @@ TEST_CASE("time_cond_arg: a date, '-' for older, a file's mtime, or no condition
   tc = sluice::cli::time_cond_arg("/no/such/file", warn);
   CHECK(tc.kind == Kind::none);
   CHECK(warned.size() == 2);
+}
+
+TEST_CASE("parse_rate: curl's --rate N/U", "[size_arg][rate]") {
+  using namespace std::chrono;
+  using sluice::cli::parse_rate;
+  CHECK(parse_rate("4/s") == nanoseconds(250'000'000));
+  CHECK(parse_rate("1/m") == seconds(60));
+  CHECK(parse_rate("2") == seconds(1800));  // per hour without a unit
+  CHECK(parse_rate("1/d") == hours(24));
+  CHECK(parse_rate("25/5m") == seconds(12));
+  for (const char* bad : {"", "0/s", "x/s", "4/x", "4/0s", "-1/s", "4/s/", "4/"})
+    CHECK_FALSE(parse_rate(bad));
 }

@@ -63,7 +63,7 @@ struct GetArgs {
   bool no_effect = false;  // flags curl has that change nothing here (-q, --tcp-nodelay, ...)
   bool remote_time = false, no_clobber = false, netrc = false, netrc_optional = false;
   bool path_as_is = false, junk_session = false, xattr = false, trace_time = false;
-  bool skip_existing = false, parallel_immediate = false;
+  bool skip_existing = false, parallel_immediate = false, digest = false, anyauth = false;
   std::string trace, trace_ascii;  // --trace FILE, --trace-ascii FILE (global, the last wins)
   std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
@@ -217,6 +217,13 @@ CommandSpec get_spec(GetArgs& a) {
             "sent on redirects only to the same origin",
             a.user),
       value("--oauth2-bearer", "TOKEN", "Send 'Authorization: Bearer TOKEN'", a.bearer),
+      flag("--digest",
+           "Use -u's credentials for HTTP Digest (RFC 7616: MD5, SHA-256, SHA-512-256, -sess, "
+           "qop=auth), answering the server's 401",
+           a.digest),
+      flag("--anyauth",
+           "Send no credentials until a 401 says which scheme: Digest if offered, else Basic",
+           a.anyauth),
       flag("-n,--netrc",
            "Take the user and password for each host from ~/.netrc (without -u or credentials "
            "in the URL); no such file is exit 26",
@@ -593,6 +600,9 @@ Result<void> identity(const GetArgs& a, fetch::FetchConfig& c) {
   if (!user) return std::unexpected(user.error());
   c.user = *user;
   c.bearer = a.bearer;
+  c.auth = a.anyauth  ? fetch::AuthScheme::any
+           : a.digest ? fetch::AuthScheme::digest
+                      : fetch::AuthScheme::basic;
   std::string_view referer = a.referer;
   c.auto_referer = referer.ends_with(";auto");
   if (c.auto_referer) referer.remove_suffix(5);

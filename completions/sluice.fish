@@ -42,6 +42,8 @@ complete -c sluice -n '__fish_seen_subcommand_from get' -l url-query -r -f -d 'A
 complete -c sluice -n '__fish_seen_subcommand_from get' -s G -l get -d 'Send the data (-d and the like) as the URL\'s query in a GET'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s u -l user -r -f -d 'Basic authentication (asks for the password on the terminal when \':\' is missing); sent on redirects only to the same origin'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l oauth2-bearer -r -f -d 'Send \'Authorization: Bearer TOKEN\''
+complete -c sluice -n '__fish_seen_subcommand_from get' -l digest -d 'Use -u\'s credentials for HTTP Digest (RFC 7616: MD5, SHA-256, SHA-512-256, -sess, qop=auth), answering the server\'s 401'
+complete -c sluice -n '__fish_seen_subcommand_from get' -l anyauth -d 'Send no credentials until a 401 says which scheme: Digest if offered, else Basic'
 complete -c sluice -n '__fish_seen_subcommand_from get' -s n -l netrc -d 'Take the user and password for each host from ~/.netrc (without -u or credentials in the URL); no such file is exit 26'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l netrc-optional -d 'As -n, and no such file is no error'
 complete -c sluice -n '__fish_seen_subcommand_from get' -l netrc-file -r -F -d 'As -n, with FILE instead of ~/.netrc'

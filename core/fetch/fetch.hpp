@@ -66,6 +66,10 @@ struct NetrcEntry {
   std::string machine, login, password;
 };
 
+// -u's scheme: Basic at once; Digest (--digest) or the best offered
+// (--anyauth: Digest, else Basic) once a 401 has said which.
+enum class AuthScheme { basic, digest, any };
+
 struct FetchConfig {
   std::vector<Target> targets;
   std::string method;                // empty: GET, POST with data, HEAD with head_only
@@ -76,6 +80,7 @@ struct FetchConfig {
   bool compressed = false;           // --compressed: ask for and decode gzip, deflate, br, zstd
   std::string user;                  // -u "user:password": Basic auth (over URL credentials)
   std::string bearer;                // --oauth2-bearer TOKEN
+  AuthScheme auth = AuthScheme::basic;
   // -n/--netrc-file: credentials for hosts without -u or URL credentials
   // (a URL's user name alone takes the password of that login's entry).
   std::vector<NetrcEntry> netrc;

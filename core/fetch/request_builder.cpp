@@ -71,6 +71,15 @@ std::optional<std::string> netrc_credentials(const std::vector<NetrcEntry>& netr
 // password); --oauth2-bearer -> "Bearer TOKEN". -H Authorization replaces it.
 std::optional<std::string> authorization(const FetchConfig& cfg, const Url& url) {
   if (!cfg.bearer.empty()) return "Bearer " + cfg.bearer;
+  if (cfg.auth != AuthScheme::basic) return std::nullopt;  // sent once the server has asked
+  auto plain = credentials(cfg, url);
+  if (!plain) return std::nullopt;
+  return "Basic " + base64_encode(*plain);
+}
+
+}  // namespace
+
+std::optional<std::string> credentials(const FetchConfig& cfg, const Url& url) {
   std::string plain = cfg.user;
   if (plain.empty() && !url.userinfo.empty())
     plain = percent_decode(url.userinfo).value_or(url.userinfo);
@@ -78,10 +87,8 @@ std::optional<std::string> authorization(const FetchConfig& cfg, const Url& url)
     if (auto from_netrc = netrc_credentials(cfg.netrc, url.host, plain)) plain = *from_netrc;
   if (plain.empty()) return std::nullopt;
   if (plain.find(':') == std::string::npos) plain += ':';
-  return "Basic " + base64_encode(plain);
+  return plain;
 }
-
-}  // namespace
 
 namespace {
 

@@ -22,6 +22,9 @@ struct RedirectRules {
 Request redirect_request(const Request& prev, int status, const Url& next,
                          const RedirectRules& rules = {});
 
+// "user:password" for url: -u's, else the URL's, else the .netrc entry's.
+std::optional<std::string> credentials(const FetchConfig& cfg, const Url& url);
+
 bool is_redirect(int status);
 bool is_transient_status(int status);  // worth a --retry
 

@@ -6,12 +6,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/fetch/digest_auth.hpp"
 #include "core/fetch/request_builder.hpp"
 #include "core/fetch/traced_body.hpp"
 #include "core/h1/client_session.hpp"
 #include "core/h1/http_date.hpp"
 #include "core/http/file_output.hpp"
 #include "core/http/paced_body.hpp"
+#include "core/net/tls.hpp"
+#include "core/util/base64.hpp"
 
 namespace sluice::fetch {
 
@@ -78,6 +81,7 @@ void Transfer::start() {
   if (!url) return finish(url.error());
   if (!env_.cfg.protocols.allows(url->scheme)) return finish(protocol_refused(url->scheme));
   rep_.url_effective = url->str_with_fragment();
+  first_origin_ = url->origin();
   req_ = build_request(env_.cfg, *url, target_.upload);
   if (!env_.cfg.request_target.empty()) req_.url.target = env_.cfg.request_target;
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
@@ -547,6 +551,8 @@ void Transfer::on_headers(const Response& r) {
       redirect_to_ = *next;
       mode_ = r.content_length && *r.content_length > kMaxDrain ? Mode::discard : Mode::drain;
     }
+  } else if (r.status == 401 && (auth_answer_ = answer_challenge(r))) {
+    mode_ = Mode::drain;  // read the 401's body, then ask again with the answer
   } else if (retry_status(r.status) && retry_allowed()) {
     retry_status_ = true;
     mode_ = Mode::discard;
@@ -574,6 +580,36 @@ void Transfer::on_headers(const Response& r) {
   if (mode_ == Mode::write && env_.cfg.remote_header_name && target_.remote_named && file_)
     take_file_name(r);
   if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
+}
+
+// --digest/--anyauth: the Authorization that answers a 401's challenge, once
+// per hop, with credentials for this origin (another one only with
+// --location-trusted, as for Basic).
+std::optional<std::string> Transfer::answer_challenge(const Response& r) {
+  const FetchConfig& c = env_.cfg;
+  if (c.auth == AuthScheme::basic || !c.bearer.empty() || auth_answered_) return std::nullopt;
+  if (req_.url.origin() != first_origin_ && !c.location_trusted) return std::nullopt;
+  auto plain = credentials(c, req_.url);
+  if (!plain) return std::nullopt;
+  std::optional<DigestChallenge> digest;
+  bool basic = false;
+  for (const auto& [name, value] : r.headers.list()) {
+    if (!iequals(name, "www-authenticate")) continue;
+    if (!digest) digest = parse_digest_challenge(value);
+    basic = basic || offers_basic(value);
+  }
+  if (!digest) {
+    if (c.auth == AuthScheme::any && basic) return "Basic " + base64_encode(*plain);
+    return std::nullopt;
+  }
+  auto module = tls::load_module();  // the hashes are OpenSSL's
+  if (!module) return std::nullopt;
+  auto colon = plain->find(':');
+  DigestInput in{plain->substr(0, colon), plain->substr(colon + 1), req_.method, req_.url.target,
+                 new_cnonce()};
+  return digest_authorization(*digest, in, [m = *module](std::string_view a, std::string_view t) {
+    return m->digest_hex(a, t);
+  });
 }
 
 // -z: a 2xx whose Last-Modified is not newer (or, "-DATE", not older) than
@@ -808,6 +844,13 @@ void Transfer::after_response() {
                               fmt::format("The requested URL returned error: {}", rep_.http_code)}
                       : Error{Errc::http_status, fmt::format("HTTP error {}", rep_.http_code)}))
     return;
+  if (auth_answer_) {  // --digest/--anyauth: the same request, answering the challenge
+    req_.headers.set("Authorization", *auth_answer_);
+    auth_answer_.reset();
+    auth_answered_ = true;
+    if (env_.cb.verbose) env_.cb.verbose('*', "Sending the request again with credentials");
+    return attempt(true);
+  }
   if (resend_without_expect_) {
     req_.expect_continue = false;
     req_.headers.remove("expect");
@@ -823,6 +866,7 @@ void Transfer::after_response() {
     }
     rep_.num_redirects++;
     rep_.time_redirect = since_start(Clock::now());
+    auth_answered_ = false;  // a new URL may ask again
     const auto& c = env_.cfg;
     req_ = redirect_request(req_, rep_.http_code, *redirect_to_,
                             {c.auto_referer, c.location_trusted, c.post301, c.post302, c.post303});
@@ -845,7 +889,8 @@ void Transfer::handle_error(const Error& e) {
   if (out_->error()) return finish(*out_->error());
   if (not_modified_) return finish(std::nullopt);  // -z's 304: its body was not wanted
   if (pending_error_ && mode_ == Mode::discard) return finish(pending_error_);
-  if (mode_ == Mode::discard && redirect_to_) return after_response();  // too big to drain
+  if (mode_ == Mode::discard && (redirect_to_ || auth_answer_))
+    return after_response();  // too big to drain
   if (retry_status_) return after_response();
   // A kept-alive connection the server had closed: retry once, fresh.
   if (reused_ && !got_response_ && req_.idempotent() && !stale_retried_ &&

@@ -76,6 +76,7 @@ class Transfer final : public ResponseSink {
   Backpressure write_plain(std::span<const char> bytes);
   std::optional<Error> take_encodings(const Response& r);
   bool meets_time_condition(const Response& r) const;
+  std::optional<std::string> answer_challenge(const Response& r);
   void take_resume_status(const Response& r);
   void take_file_name(const Response& r);
   Backpressure pump_decoder();
@@ -130,6 +131,11 @@ class Transfer final : public ResponseSink {
   bool reused_ = false, stale_retried_ = false, finished_ = false, got_first_byte_ = false;
   bool got_response_ = false;  // a response head arrived for the current attempt
   bool not_modified_ = false;  // -z's condition unmet: a 304 made of a 2xx
+  // --digest/--anyauth: the answer to a 401's challenge, sent on the next
+  // attempt; whether this hop has answered one (a second 401 is the answer).
+  std::optional<std::string> auth_answer_;
+  bool auth_answered_ = false;
+  std::string first_origin_;
   int retries_left_ = 0, retry_count_ = 0;
   uint64_t drained_ = 0, body_written_ = 0;
   uint64_t body_queued_ = 0;              // body bytes handed to the output, not yet written out

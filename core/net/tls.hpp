@@ -11,6 +11,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -59,7 +60,7 @@ class TlsContext {
 
 namespace tls {
 
-inline constexpr int kAbiVersion = 3;
+inline constexpr int kAbiVersion = 4;
 inline constexpr const char* kEntrySymbol = "sluice_tls_module";
 inline constexpr const char* kModuleFile = "sluice-tls.so";
 
@@ -74,6 +75,10 @@ class Module {
   // --pinnedpubkey's argument: each pin as the base64 of a SHA-256 digest.
   virtual Result<std::vector<std::string>> parse_pins(std::string_view arg) = 0;
   virtual std::string sha256_hex(std::string_view data) = 0;
+  // HTTP Digest's hashes (RFC 7616): "MD5", "SHA-256" or "SHA-512-256", as
+  // lower-case hex; nullopt for another name.
+  virtual std::optional<std::string> digest_hex(std::string_view algorithm,
+                                                std::string_view data) = 0;
 };
 
 // $SLUICE_TLS_MODULE when set, else beside the binary, else ../lib/sluice/.

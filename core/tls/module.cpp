@@ -34,10 +34,23 @@ class ModuleImpl final : public Module {
     return sluice::parse_pins(arg);
   }
 
-  std::string sha256_hex(std::string_view data) override {
+  std::string sha256_hex(std::string_view data) override { return hex_of(EVP_sha256(), data); }
+
+  std::optional<std::string> digest_hex(std::string_view algorithm,
+                                        std::string_view data) override {
+    const EVP_MD* md = algorithm == "MD5"           ? EVP_md5()
+                       : algorithm == "SHA-256"     ? EVP_sha256()
+                       : algorithm == "SHA-512-256" ? EVP_sha512_256()
+                                                    : nullptr;
+    if (!md) return std::nullopt;
+    return hex_of(md, data);
+  }
+
+ private:
+  static std::string hex_of(const EVP_MD* type, std::string_view data) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
-    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+    EVP_Digest(data.data(), data.size(), md, &len, type, nullptr);
     std::string hex;
     for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
     return hex;

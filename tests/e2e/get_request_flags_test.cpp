@@ -190,7 +190,7 @@ TEST_CASE("get: a curl flag sluice lacks is named in one line, exit 2, and nothi
     CHECK_FALSE(bad.err.empty());
   }
   // Any option curl 8.14 lists gets the hint, long or short.
-  for (const char* flag : {"--proxy-insecure", "--request-target /", "-M", "--libcurl x", "-B"})
+  for (const char* flag : {"--proxy-insecure", "--hsts x", "-M", "--libcurl x", "-B"})
     CHECK_THAT(sh(get(std::string(flag) + " " + s.base + "/bytes/1")).err,
                ContainsSubstring("a curl option sluice does not have yet"));
   CHECK(s.stat("requests") - before == 1);  // the /stats request itself
@@ -441,4 +441,32 @@ TEST_CASE("get --request-target sends its target instead of the URL's, as curl",
         sh(client + "-s --http2-prior-knowledge --request-target '/bytes/2' " + s.base + "/x");
     CHECK(h2.out == "ab");
   }
+}
+
+TEST_CASE("get --digest and --anyauth answer a 401's challenge as curl does", "[get][auth]") {
+  struct Case {
+    std::string mode, flag, want;
+  };
+  for (const auto& [mode, flag, want] : {Case{"md5", "--digest", "ok digest /p?q=1\n"},
+                                         Case{"sha256", "--digest", "ok digest /p?q=1\n"},
+                                         Case{"md5-sess", "--anyauth", "ok digest /p?q=1\n"},
+                                         Case{"noqop", "--digest", "ok digest /p?q=1\n"},
+                                         Case{"digest+basic", "--anyauth", "ok digest /p?q=1\n"},
+                                         Case{"basic-only", "--anyauth", "ok basic /p?q=1\n"},
+                                         Case{"basic-only", "--digest", "denied\n"}}) {
+    INFO(mode << " " << flag);
+    BadServer peer(mode, "digestserver.py");
+    std::string args = "-s " + flag + " -u alice:s3cret '" + peer.url + "p?q=1'";
+    auto mine = sh(get(args)), theirs = sh("curl " + args);
+    CHECK(mine.exit_code == 0);
+    CHECK(mine.out == want);
+    CHECK(mine.out == theirs.out);
+  }
+  BadServer peer("md5", "digestserver.py");
+  // A wrong password: one answer, then the 401 stands (-f: 22); a POST's body goes again.
+  CHECK(sh(get("-s --digest -u alice:nope -w '%{http_code}' " + peer.url)).out == "denied\n401");
+  CHECK(sh(get("-sf --digest -u alice:nope " + peer.url)).exit_code == 22);
+  auto post =
+      sh(get("-s --digest -u alice:s3cret -d hello -w ' %{size_upload}' " + peer.url + "post"));
+  CHECK(post.out == "ok digest /post\n 5");
 }

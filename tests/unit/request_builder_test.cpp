@@ -4,6 +4,8 @@
 #include <catch2/generators/catch_generators.hpp>
 #include <string>
 
+#include "core/fetch/digest_auth.hpp"
+
 using sluice::Request;
 using sluice::Url;
 using sluice::fetch::build_request;
@@ -323,4 +325,44 @@ TEST_CASE("build_request: netrc credentials per host, under -u and the URL's own
         "Basic Y2Fyb2w6eA==");
   c.user = "dave:y";
   CHECK(header(build_request(c, url("http://h/")), "Authorization") == "Basic ZGF2ZTp5");
+}
+
+TEST_CASE("digest auth: the challenge read, the answer built as RFC 7616 and curl have it",
+          "[request_builder][digest]") {
+  using namespace sluice::fetch;
+  auto c = parse_digest_challenge(
+      "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", algorithm=SHA-256-sess, "
+      "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", opaque=\"FQhe\\\"/qHs\"");
+  REQUIRE(c);
+  CHECK(c->realm == "http-auth@example.org");
+  CHECK(c->qop_auth);
+  CHECK(c->sess);
+  CHECK(c->algorithm == "SHA-256");
+  CHECK(c->opaque == "FQhe\"/qHs");
+  CHECK_FALSE(parse_digest_challenge("Basic realm=\"x\""));
+  CHECK_FALSE(parse_digest_challenge("Digest realm=\"no nonce\""));
+  CHECK(offers_basic("Basic realm=\"x\""));
+  CHECK_FALSE(offers_basic("Basically"));
+  // What is hashed, in order: a recording hash gives each input back in brackets.
+  std::vector<std::string> hashed;
+  DigestHash record = [&](std::string_view algo, std::string_view text) {
+    hashed.emplace_back(text);
+    return std::optional<std::string>("<" + std::string(algo) + ">");
+  };
+  DigestInput in{"Mufasa", "Circle of Life", "GET", "/dir/index.html", "cn", 1};
+  auto header = digest_authorization(*c, in, record);
+  REQUIRE(header);
+  CHECK(hashed == std::vector<std::string>{
+                      "Mufasa:http-auth@example.org:Circle of Life",
+                      "<SHA-256>:7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v:cn",  // -sess
+                      "GET:/dir/index.html",
+                      "<SHA-256>:7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v:00000001:cn:auth:"
+                      "<SHA-256>"});
+  CHECK(*header ==
+        "Digest username=\"Mufasa\", realm=\"http-auth@example.org\", "
+        "nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", uri=\"/dir/index.html\", "
+        "cnonce=\"cn\", nc=00000001, qop=auth, response=\"<SHA-256>\", opaque=\"FQhe\\\"/qHs\", "
+        "algorithm=SHA-256-sess");
+  CHECK(new_cnonce().size() == 32);
+  CHECK(new_cnonce() != new_cnonce());
 }

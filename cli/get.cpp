@@ -64,7 +64,8 @@ struct GetArgs {
   bool remote_time = false, no_clobber = false, netrc = false, netrc_optional = false;
   bool path_as_is = false, junk_session = false, xattr = false, trace_time = false;
   bool skip_existing = false, parallel_immediate = false, digest = false, anyauth = false;
-  std::string trace, trace_ascii;  // --trace FILE, --trace-ascii FILE (global, the last wins)
+  // --trace FILE and --trace-ascii FILE in command-line order (global: the last wins)
+  std::vector<std::pair<TraceStyle, std::string>> traces;
   std::string time_cond, etag_save, etag_compare, netrc_file;
   std::string create_file_mode;  // taken and unused: curl's is for SFTP, SCP and FILE
   std::string request_target;
@@ -79,7 +80,7 @@ struct GetArgs {
   std::string unix_socket, abstract_unix_socket;
   std::string max_filesize, max_buffer = "1M", limit_rate;
   int max_redirs = 50, retry = 0;
-  int64_t speed_limit = 0, speed_time = 0;  // -Y, -y
+  int64_t speed_limit = -1, speed_time = -1;  // -Y, -y (-1: not given)
   LocalEndArgs local_end;    // --interface, --local-port, --no-keepalive, --keepalive-time
   bool next_marker = false;  // --next itself never reaches the parser (get_operations.hpp)
   std::vector<std::shared_ptr<GetArgs>> next;  // the operations after each --next, in order
@@ -310,11 +311,12 @@ CommandSpec get_spec(GetArgs& a) {
       value("--stderr", "FILE", "Write error messages, -v and the meter to FILE ('-': stdout)",
             a.stderr_file, true),
       flag("-S,--show-error", "With -s, still show error messages", a.show_error),
-      value("--trace", "FILE",
-            "Write every event and all bytes sent and received (headers, bodies; not TLS "
-            "records) to FILE as hex and text, as curl does ('-': stdout, '%': stderr)",
-            a.trace, true),
-      value("--trace-ascii", "FILE", "As --trace, the bytes as text only", a.trace_ascii, true),
+      ordered("--trace", "FILE",
+              "Write every event and all bytes sent and received (headers, bodies; not TLS "
+              "records) to FILE as hex and text, as curl does ('-': stdout, '%': stderr)",
+              TraceStyle::hex, a.traces, true),
+      ordered("--trace-ascii", "FILE", "As --trace, the bytes as text only", TraceStyle::ascii,
+              a.traces, true),
       flag("--trace-time", "Start each --trace or -v line with the time of day", a.trace_time),
       counted("-v,--verbose", "Show connection events and request/response headers on stderr",
               a.verbose),
@@ -786,11 +788,14 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   c.retry_connrefused = a.retry_connrefused;
   c.retry_all_errors = a.retry_all_errors;
   c.retry_max_time = seconds_to_ms(a.retry_max_time);
-  if (a.speed_limit < 0 || a.speed_time < 0)
-    return fail(Errc::bad_argument, "--speed-limit and --speed-time must not be negative");
-  if (a.speed_limit || a.speed_time) {  // either alone: curl's default for the other
-    c.low_speed_limit = a.speed_limit ? static_cast<uint64_t>(a.speed_limit) : 1;
-    c.low_speed_time = Millis((a.speed_time ? a.speed_time : 30) * 1000);
+  if (a.speed_limit < -1 || a.speed_time < -1 || a.speed_time > 86400 * 365)
+    return fail(Errc::bad_argument, "--speed-limit and --speed-time: 0 or more (a year at most)");
+  // Either alone takes curl's default for the other (1 byte/s, 30 s); 0 turns it off.
+  int64_t limit = a.speed_limit >= 0 ? a.speed_limit : a.speed_time > 0 ? 1 : 0;
+  int64_t secs = a.speed_time >= 0 ? a.speed_time : 30;
+  if (limit > 0 && secs > 0) {
+    c.low_speed_limit = static_cast<uint64_t>(limit);
+    c.low_speed_time = Millis(secs * 1000);
   }
   if (!a.max_filesize.empty()) {
     auto v = parse_size(a.max_filesize);
@@ -926,8 +931,7 @@ void share_globals(const std::vector<GetArgs*>& ops) {
     g.fail_early |= a->fail_early;
     if (a->parallel_max != GetArgs{}.parallel_max) g.parallel_max = a->parallel_max;
     if (!a->stderr_file.empty()) g.stderr_file = a->stderr_file;
-    if (!a->trace.empty() || !a->trace_ascii.empty())
-      g.trace = a->trace, g.trace_ascii = a->trace_ascii;
+    if (!a->traces.empty()) g.traces = a->traces;
     g.trace_time |= a->trace_time;
   }
   for (GetArgs* a : ops) {
@@ -940,8 +944,7 @@ void share_globals(const std::vector<GetArgs*>& ops) {
     a->parallel_max = g.parallel_max;
     a->parallel_immediate = g.parallel_immediate;
     a->stderr_file = g.stderr_file;
-    a->trace = g.trace;
-    a->trace_ascii = g.trace_ascii;
+    a->traces = g.traces;
     a->trace_time = g.trace_time;
   }
 }
@@ -952,6 +955,17 @@ struct Operation {
   fetch::FetchConfig cfg;
   std::optional<Error> late;  // a bad glob in a later URL: reported after the others ran
 };
+
+// A -b file into the jar; with -j its session cookies are left out (the
+// jar's own, from earlier operations' responses, stay: curl's -j is about files).
+void load_cookie_file(fetch::CookieJar& jar, std::string_view text, bool junk_session) {
+  std::time_t now = std::time(nullptr);
+  if (!junk_session) return jar.load(text, now);
+  fetch::CookieJar file;
+  file.load(text, now);
+  file.drop_session_cookies();
+  jar.merge_from(file, now);
+}
 
 bool cookie_engine(const GetArgs& a) {
   return !a.cookie_jar.empty() ||
@@ -1012,8 +1026,7 @@ Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar
   if (cookie_engine(a)) {
     for (const auto& b : a.cookie)
       if (b.find('=') == std::string::npos && !b.empty())
-        if (auto text = read_source(b)) jar.load(*text, std::time(nullptr));
-    if (a.junk_session) jar.drop_session_cookies();
+        if (auto text = read_source(b)) load_cookie_file(jar, *text, a.junk_session);
     op.cfg.cookies = &jar;
   }
   return fetch::run(op.cfg, cb);
@@ -1037,6 +1050,14 @@ Result<std::vector<Operation>> plan_operations(const std::vector<GetArgs*>& ops)
   return out;
 }
 
+// A bad option value is named even under -s, as curl's parser names it; the
+// conflicts curl only warns about ("You can only select one HTTP request
+// method!", "You must select either --fail or --fail-with-body") stay quiet.
+bool names_bad_option(const Error& e) {
+  return e.code == Errc::bad_argument && !e.message.starts_with("You can only select") &&
+         !e.message.starts_with("You must select either");
+}
+
 int run_get(GetArgs& first) {
   std::vector<GetArgs*> ops = {&first};
   for (auto& n : first.next) ops.push_back(n.get());
@@ -1046,17 +1067,15 @@ int run_get(GetArgs& first) {
       return print_coded_failure("sluice", r.error());
   bool show_errors = !first.silent || first.show_error;
   auto plan = plan_operations(ops);
-  // A bad option is named even under -s, as curl names it.
   if (!plan)
-    return show_errors || plan.error().code == Errc::bad_argument
+    return show_errors || names_bad_option(plan.error())
                ? print_coded_failure("sluice", plan.error())
                : exit_code(plan.error().code);
 
   std::unique_ptr<TraceWriter> trace;
-  if (!first.trace.empty() || !first.trace_ascii.empty()) {
-    auto opened = TraceWriter::open(first.trace.empty() ? first.trace_ascii : first.trace,
-                                    first.trace.empty() ? TraceStyle::ascii : TraceStyle::hex,
-                                    first.trace_time);
+  if (!first.traces.empty()) {
+    const auto& [style, path] = first.traces.back();
+    auto opened = TraceWriter::open(path, style, first.trace_time);
     if (!opened) return print_coded_failure("sluice", opened.error());
     trace = std::move(*opened);
   }

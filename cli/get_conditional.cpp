@@ -77,8 +77,9 @@ Result<void> prepare_etag_file(const std::string& path) {
   if (path.empty() || path == "-") return {};
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0)
-    return fail(Errc::write_failed,
-                fmt::format("Failed creating file for saving etags: \"{}\"", path));
+    return fail(
+        Errc::read_failed,  // curl's 26 for it
+        fmt::format("Failed creating file for saving etags: \"{}\". Skip this transfer", path));
   ::close(fd);
   return {};
 }

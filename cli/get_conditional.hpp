@@ -20,7 +20,7 @@ void apply_conditions(const std::string& time_cond, const std::string& etag_comp
                       const Warn& warn, fetch::FetchConfig& c);
 
 // --etag-save FILE: created before any transfer (kept as it is until an ETag
-// comes, as curl does); one that cannot be is curl's exit 23.
+// comes, as curl does); one that cannot be is curl's exit 26.
 Result<void> prepare_etag_file(const std::string& path);
 
 struct FileMetadata {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cli/get_data.hpp"
+#include "core/http/headers.hpp"
 
 namespace sluice::cli {
 
@@ -16,9 +17,8 @@ struct Part {
   bool is_file = false;
 };
 
-// The types curl guesses for a file part from its extension; anything else
-// is application/octet-stream.
-std::string guess_type(const std::string& filename) {
+// The types curl guesses from a file name's extension; nullptr for another.
+const char* known_type(const std::string& filename) {
   static const std::pair<const char*, const char*> kTypes[] = {
       {".gif", "image/gif"},      {".jpg", "image/jpeg"},    {".jpeg", "image/jpeg"},
       {".png", "image/png"},      {".svg", "image/svg+xml"}, {".txt", "text/plain"},
@@ -26,7 +26,7 @@ std::string guess_type(const std::string& filename) {
       {".xml", "application/xml"}};
   for (auto [ext, type] : kTypes)
     if (filename.size() > std::strlen(ext) && filename.ends_with(ext)) return type;
-  return "application/octet-stream";
+  return nullptr;
 }
 
 // Names in quotes, as HTML5 escapes them: '"' and line breaks percent-encoded.
@@ -53,17 +53,20 @@ std::string form_word(std::string_view s, std::size_t& at) {
     auto semi = s.find(';', from);
     return semi == std::string_view::npos ? s.size() : semi;
   };
-  if (at >= s.size() || s[at] != '"') {
+  auto unquoted = [&] {
     std::size_t start = at;
     at = to_semicolon(at);
     return std::string(s.substr(start, at - start));
-  }
+  };
+  if (at >= s.size() || s[at] != '"') return unquoted();
   std::string out;
-  for (++at; at < s.size() && s[at] != '"'; ++at) {
-    if (s[at] == '\\' && at + 1 < s.size() && (s[at + 1] == '"' || s[at + 1] == '\\')) ++at;
-    out += s[at];
+  std::size_t i = at + 1;
+  for (; i < s.size() && s[i] != '"'; ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '"' || s[i + 1] == '\\')) ++i;
+    out += s[i];
   }
-  at = to_semicolon(at);
+  if (i >= s.size()) return unquoted();  // no closing quote: the word as it is, as curl takes it
+  at = to_semicolon(i);
   return out;
 }
 
@@ -78,9 +81,10 @@ void take_params(Part& p, std::string& value) {
     ++at;
     while (at < s.size() && s[at] == ' ') ++at;
     std::string_view rest = s.substr(at);
-    std::string* into = rest.starts_with("type=")       ? &p.type
-                        : rest.starts_with("filename=") ? &p.filename
-                                                        : nullptr;
+    auto named = [&](std::string_view param) {
+      return rest.size() >= param.size() && iequals(rest.substr(0, param.size()), param);
+    };
+    std::string* into = named("type=") ? &p.type : named("filename=") ? &p.filename : nullptr;
     if (into) at += into == &p.type ? 5 : 9;
     std::string word = form_word(s, at);
     if (into) *into = std::move(word);
@@ -105,15 +109,23 @@ Result<Part> parse_field(const FormField& f) {
   take_params(p, value);
   if (!file && !inline_file) {
     p.value = std::move(value);
+    // A value named as a file gets the type its name suggests, if any (curl's guess).
+    if (p.type.empty() && !p.filename.empty())
+      if (const char* t = known_type(p.filename)) p.type = t;
     return p;
   }
-  auto content = read_source(value);  // "-": stdin, as curl reads -F f=@-
+  if (inline_file) p.filename.clear();  // curl names no file for a "<file" value
+  auto content = read_source(value);    // "-": stdin, as curl reads -F f=@-
   if (!content) return std::unexpected(content.error());
   p.value = std::move(*content);
   if (file) {
     p.is_file = true;
     if (p.filename.empty()) p.filename = value.substr(value.rfind('/') + 1);
-    if (p.type.empty()) p.type = guess_type(value);  // the file's own name, as curl guesses
+    if (p.type.empty()) {  // curl's guess: by the name sent, else by the file's own
+      const char* t = known_type(p.filename);
+      if (!t) t = known_type(value);
+      p.type = t ? t : "application/octet-stream";
+    }
   }
   return p;
 }

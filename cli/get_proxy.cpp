@@ -32,7 +32,7 @@ std::string proxy_header_line(std::string_view line) {
   if (colon == std::string_view::npos)
     return line.ends_with(';') ? std::string(line.substr(0, line.size() - 1)) + ":\r\n" : "";
   std::string_view value = trim_ows(line.substr(colon + 1));
-  if (value.empty()) return "";
+  if (value.empty() || iequals(trim_ows(line.substr(0, colon)), "host")) return "";  // ours stays
   return fmt::format("{}: {}\r\n", line.substr(0, colon), value);
 }
 

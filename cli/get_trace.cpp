@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -89,6 +90,11 @@ void TraceWriter::put(std::string_view text) {
   while (!text.empty()) {
     ssize_t n = ::write(fd_, text.data(), text.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {  // stdout made non-blocking for the body: wait, lose nothing
+      pollfd p{fd_, POLLOUT, 0};
+      ::poll(&p, 1, -1);
+      continue;
+    }
     if (n <= 0) return;  // a trace that cannot be written does not stop the transfer
     text.remove_prefix(static_cast<std::size_t>(n));
   }

@@ -187,6 +187,10 @@ void CookieJar::drop_session_cookies() {
   std::erase_if(cookies_, [](const Cookie& c) { return !c.expires; });
 }
 
+void CookieJar::merge_from(const CookieJar& other, std::time_t now) {
+  for (Cookie c : other.cookies_) store(std::move(c), now);
+}
+
 void CookieJar::load(std::string_view text, std::time_t now) {
   while (!text.empty()) {
     auto nl = text.find('\n');

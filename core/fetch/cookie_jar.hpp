@@ -42,6 +42,8 @@ class CookieJar {
 
   // -j: a new session; the session cookies (no expiry) held so far are gone.
   void drop_session_cookies();
+  // Every cookie of other, as if received now (-j loads a file apart, then merges).
+  void merge_from(const CookieJar& other, std::time_t now);
 
   // The jar in curl's Netscape format (-c), session cookies with expiry 0.
   std::string netscape(std::time_t now) const;

@@ -83,7 +83,7 @@ void Transfer::start() {
   rep_.url_effective = url->str_with_fragment();
   first_origin_ = url->origin();
   req_ = build_request(env_.cfg, *url, target_.upload);
-  if (!env_.cfg.request_target.empty()) req_.url.target = env_.cfg.request_target;
+  req_.target_override = env_.cfg.request_target;
   if (env_.cfg.limit_rate && req_.has_body) pace_body();
   if (env_.cb.trace_data && req_.has_body) trace_body();
   if (target_.resume_from > 0)
@@ -128,19 +128,23 @@ void Transfer::body_written(std::size_t n) {
 // --limit-rate holds for what we send too, as in curl: the body (-T, or
 // -d's bytes) is read through a PacedBody, and the session sends it as read.
 void Transfer::pace_body() {
-  std::shared_ptr<BodySource> source = req_.upload;
-  if (!source) source = std::make_shared<MemoryBody>(std::move(req_.body));
+  req_.upload = std::make_shared<PacedBody>(body_source(), env_.cfg.limit_rate);
+}
+
+// The request body as a source: -T's, or -d's memory (whose size each hop's
+// %{size_request} still counts, as for a body sent from memory).
+std::shared_ptr<BodySource> Transfer::body_source() {
+  if (req_.upload) return req_.upload;
+  memory_body_size_ = req_.body.size();
+  auto source = std::make_shared<MemoryBody>(std::move(req_.body));
   req_.body.clear();
-  req_.upload = std::make_shared<PacedBody>(std::move(source), env_.cfg.limit_rate);
+  return source;
 }
 
 // --trace: the request body is shown as it is read to be sent.
 void Transfer::trace_body() {
-  std::shared_ptr<BodySource> source = req_.upload;
-  if (!source) source = std::make_shared<MemoryBody>(std::move(req_.body));
-  req_.body.clear();
   req_.upload = std::make_shared<TracedBody>(
-      std::move(source), [cb = &env_.cb](std::span<const char> b) { cb->trace_data('>', b); });
+      body_source(), [cb = &env_.cb](std::span<const char> b) { cb->trace_data('>', b); });
 }
 
 // Window credit for bytes the consumer took (h2, h3; a no-op on h1). Under
@@ -271,10 +275,8 @@ void Transfer::attempt(bool allow_reuse) {
   rate_bytes_ = credited_ = credit_owed_ = 0;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
-  if (speed_check_) {
-    speed_check_->start(Clock::now(), moved());
-    arm_speed_check();
-  }
+  if (speed_timer_) env_.loop.cancel(speed_timer_);  // judged from the request on (submit)
+  speed_timer_ = 0;
   if (env_.cfg.max_time.count() > 0) {
     max_timer_ = env_.loop.after(env_.cfg.max_time, [this] {
       max_timer_ = 0;
@@ -442,6 +444,10 @@ void Transfer::submit() {
   rep_.local_port = session_->local.len ? session_->local.port() : 0;
   rep_.ssl_verify_result = session_->tls_verify_result;
   rep_.time_pretransfer = since_start(Clock::now());
+  if (speed_check_) {  // curl judges the transfer, not the connect or TLS set-up
+    speed_check_->start(Clock::now(), moved());
+    arm_speed_check();
+  }
   // A body sent before (a redirect, a retry) goes again from its first byte.
   if (req_.upload && !req_.upload->rewind())
     return finish(Error{Errc::rewind_failed,
@@ -453,7 +459,10 @@ void Transfer::submit() {
   auto id = session_->submit(sent, *this);
   if (!id) return handle_error(id.error());
   stream_ = *id;
-  rep_.size_request += head_size(sent) + (sent.has_body && !sent.upload ? sent.body.size() : 0);
+  std::size_t body = !sent.has_body ? 0
+                     : !sent.upload ? sent.body.size()
+                                    : memory_body_size_.value_or(0);  // -T's: counted at the end
+  rep_.size_request += head_size(sent) + body;
 }
 
 // %{size_request}'s share of a request head: as HTTP/1.x sends it (to a
@@ -582,6 +591,17 @@ void Transfer::on_headers(const Response& r) {
   if (env_.cfg.include_headers || env_.cfg.head_only) out_->write(head_text(r));
 }
 
+// A redirect's new host has its own .netrc entry, as curl looks it up per
+// host (a host left behind took its Authorization with it).
+void Transfer::netrc_for_hop() {
+  const FetchConfig& c = env_.cfg;
+  if (c.netrc.empty() || !c.user.empty() || !c.bearer.empty() || c.auth != AuthScheme::basic ||
+      req_.headers.has("authorization"))
+    return;
+  if (auto plain = credentials(c, req_.url))
+    req_.headers.set("Authorization", "Basic " + base64_encode(*plain));
+}
+
 // --digest/--anyauth: the Authorization that answers a 401's challenge, once
 // per hop, with credentials for this origin (another one only with
 // --location-trusted, as for Basic).
@@ -605,8 +625,8 @@ std::optional<std::string> Transfer::answer_challenge(const Response& r) {
   auto module = tls::load_module();  // the hashes are OpenSSL's
   if (!module) return std::nullopt;
   auto colon = plain->find(':');
-  DigestInput in{plain->substr(0, colon), plain->substr(colon + 1), req_.method, req_.url.target,
-                 new_cnonce()};
+  DigestInput in{plain->substr(0, colon), plain->substr(colon + 1), req_.method,
+                 std::string(req_.target()), new_cnonce()};
   return digest_authorization(*digest, in, [m = *module](std::string_view a, std::string_view t) {
     return m->digest_hex(a, t);
   });
@@ -616,7 +636,9 @@ std::optional<std::string> Transfer::answer_challenge(const Response& r) {
 // the condition is not wanted, whatever the server made of the request header.
 bool Transfer::meets_time_condition(const Response& r) const {
   const TimeCondition& tc = env_.cfg.time_cond;
-  if (tc.kind == TimeCondition::Kind::none || tc.when == 0 || r.status < 200 || r.status >= 300)
+  // curl does not judge a ranged request's answer (-r, -C) by its date.
+  if (tc.kind == TimeCondition::Kind::none || tc.when == 0 || r.status < 200 || r.status >= 300 ||
+      !env_.cfg.range.empty() || target_.resume_from > 0)
     return true;
   auto field = r.headers.get("last-modified");
   auto modified = field ? parse_http_date(*field) : std::nullopt;
@@ -872,6 +894,7 @@ void Transfer::after_response() {
                             {c.auto_referer, c.location_trusted, c.post301, c.post302, c.post303});
     rep_.url_effective = req_.url.str_with_fragment();
     rep_.method = req_.method;
+    netrc_for_hop();
     stale_retried_ = false;  // a new request: it may meet a closed pooled connection too
     if (env_.cb.verbose)
       env_.cb.verbose('*',
@@ -993,7 +1016,8 @@ void Transfer::complete() {
   rep_.filename_effective = file_ ? file_->path() : "";
   if (rep_.time_starttransfer == 0 && got_first_byte_) rep_.time_starttransfer = rep_.time_total;
   rep_.size_upload = uploaded();
-  if (req_.upload) rep_.size_request += req_.upload->taken();  // -T's body, the last hop's
+  if (req_.upload && !memory_body_size_)
+    rep_.size_request += req_.upload->taken();  // -T's body, the last hop's
   // The request's last byte: with the head when there is no body; with a
   // body, no later than the answer's start (sessions do not report it).
   rep_.time_posttransfer = req_.has_body ? rep_.time_starttransfer : rep_.time_pretransfer;

@@ -77,6 +77,7 @@ class Transfer final : public ResponseSink {
   std::optional<Error> take_encodings(const Response& r);
   bool meets_time_condition(const Response& r) const;
   std::optional<std::string> answer_challenge(const Response& r);
+  void netrc_for_hop();
   void take_resume_status(const Response& r);
   void take_file_name(const Response& r);
   Backpressure pump_decoder();
@@ -85,6 +86,7 @@ class Transfer final : public ResponseSink {
   std::size_t head_size(const Request& r) const;
   void pace_body();   // --limit-rate on the request body
   void trace_body();  // --trace: the request body shown as it is read
+  std::shared_ptr<BodySource> body_source();
   void credit(uint64_t n);
   void flush_credit();
   bool rate_throttles(std::size_t n);
@@ -136,6 +138,7 @@ class Transfer final : public ResponseSink {
   std::optional<std::string> auth_answer_;
   bool auth_answered_ = false;
   std::string first_origin_;
+  std::optional<std::size_t> memory_body_size_;  // -d's body, made a source (pacing, --trace)
   int retries_left_ = 0, retry_count_ = 0;
   uint64_t drained_ = 0, body_written_ = 0;
   uint64_t body_queued_ = 0;              // body bytes handed to the output, not yet written out

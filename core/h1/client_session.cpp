@@ -59,11 +59,13 @@ H1ClientSession::~H1ClientSession() {
 }
 
 std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm* proxy) {
+  std::string absolute = proxy && req.target_override.empty() ? req.url.str() : "";
   std::string head = fmt::format("{} {} HTTP/1.{}\r\n", req.method,
-                                 proxy ? req.url.str() : req.url.target, req.http10 ? 0 : 1);
+                                 absolute.empty() ? req.target() : absolute, req.http10 ? 0 : 1);
   if (!req.headers.has("host") && !req.omit_host)
     head += fmt::format("Host: {}\r\n", req.url.authority());
-  if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
+  if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization") &&
+      !names_field(proxy->headers, "proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
   if (proxy) head += proxy->headers;
   for (const auto& [n, v] : req.headers.list())  // "X;" is sent "X:", as curl sends it

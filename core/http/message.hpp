@@ -22,6 +22,10 @@ struct Request {
   std::string body;
   bool has_body = false;  // a body (maybe empty) is sent: `body`, or `upload` when set
   bool http10 = false;    // HTTP/1.x: an "HTTP/1.0" request line (get --http1.0)
+  // get --request-target: sent instead of url.target (the request line, a
+  // forward proxy's too, and :path), on every hop; cookies still match url.
+  std::string target_override;
+  std::string_view target() const { return target_override.empty() ? url.target : target_override; }
   // HTTP/1.1: send the head with "Expect: 100-continue" (unless the user's
   // headers name Expect) and hold the body until a 100, a final answer or a
   // second (continue_wait_ms, curl's --expect100-timeout) has passed, as curl

@@ -24,14 +24,14 @@ RequestFields::RequestFields(const Request& req)
     : authority_(authority_of(req)),
       length_(length_of(req)),
       method_(req.method),
-      target_(req.url.target) {
+      target_(req.target()) {
   const auto& fields = req.headers.list();
   names_.reserve(fields.size());  // no reallocation: list_ holds views of them
   list_.reserve(fields.size() + 5);
   list_.emplace_back(":method", req.method);
   list_.emplace_back(":scheme", req.url.scheme);
   list_.emplace_back(":authority", authority_);
-  list_.emplace_back(":path", req.url.target);
+  list_.emplace_back(":path", target_);
   for (const auto& [n, v] : fields) {
     if (is_connection_specific(n)) continue;
     names_.push_back(ascii_lower(n));

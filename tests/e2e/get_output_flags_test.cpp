@@ -336,3 +336,21 @@ TEST_CASE("get --skip-existing leaves an existing file and fetches nothing; --sh
     CHECK(shown.out.ends_with("\r\n\r\nab"));
   }
 }
+
+TEST_CASE("get: review fixes to -z with ranges, --trace to a slow pipe and -y/-Y's zeros",
+          "[get][output]") {
+  Server s;
+  std::string url = s.base + kLastModified2020;
+  // A ranged request is not judged by its date (curl's rule): the 200 stands.
+  CHECK(sh(get("-s -z 'Jan 1 2021' -r 0-3 -o /dev/null -w '%{http_code}' '" + url + "'")).out ==
+        "200");
+  // --trace - while stdout is a pipe that stalls: every byte is traced, none lost.
+  auto traced =
+      sh("set -o pipefail; " + get("-s --trace-ascii - -o /dev/null " + s.base + "/bytes/3000000") +
+             " | (sleep 1; grep '^<= Recv data' | awk '{s += $4} END {print s}')",
+         60);
+  CHECK(traced.out == "3000000\n");
+  // -Y 0 or -y 0 turns the check off, as curl has it.
+  CHECK(sh(get("-s -y 1 -Y 0 -o /dev/null " + s.base + "/delay/1500")).exit_code == 0);
+  CHECK(sh(get("-s -Y 100 -y 0 -o /dev/null " + s.base + "/delay/1500")).exit_code == 0);
+}

@@ -239,3 +239,21 @@ TEST_CASE("get --proxy-header: to the proxy only, never through a tunnel, as cur
     CHECK_THAT(tunnel.out, !ContainsSubstring("\"X-P\""));
   }
 }
+
+TEST_CASE("get -x: --request-target and --proxy-header reach the proxy as curl sends them",
+          "[get][proxy]") {
+  FakeProxy echo("echo");
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto star = sh(client + "-s -X OPTIONS --request-target '*' -x " + echo.addr +
+                   " http://example.invalid:81/a");
+    CHECK_THAT(star.out, StartsWith("OPTIONS * HTTP/1.1\r\n"));
+    // The user's Proxy-Authorization over -U's, and one Host line: curl's own.
+    auto own = sh(client + "-s -U u:p --proxy-header 'Proxy-Authorization: Basic Zm9v' " +
+                  "--proxy-header 'Host: other' -x " + echo.addr + " http://example.invalid:81/a");
+    CHECK_THAT(own.out, ContainsSubstring("\r\nProxy-Authorization: Basic Zm9v\r\n"));
+    CHECK_THAT(own.out, !ContainsSubstring("dTpw"));
+    CHECK_THAT(own.out, ContainsSubstring("\r\nHost: example.invalid:81\r\n"));
+    CHECK_THAT(own.out, !ContainsSubstring("Host: other"));
+  }
+}

@@ -209,9 +209,11 @@ TEST_CASE("get -F sends the multipart body curl sends, boundary aside", "[get][f
   Server s;
   std::string f = tmpdir() + "/up.txt";
   { std::ofstream(f) << "file body\n"; }
-  std::string args = "-s -F a=b -F 'f=@" + f + "' -F 'g=<" + f + "' -F 'h=@" + f +
-                     ";type=text/x;filename=z.bin' --form-string 'k=@raw' -F 'q=\"x;y\\\"\"' " +
-                     "-F 'r=@\"" + f + "\";filename=\"a;b\"' -F 'u=v;unknown' " + s.base + "/echo";
+  std::string args =
+      "-s -F a=b -F 'f=@" + f + "' -F 'g=<" + f + "' -F 'h=@" + f +
+      ";type=text/x;filename=z.bin' --form-string 'k=@raw' -F 'q=\"x;y\\\"\"' " + "-F 'r=@\"" + f +
+      "\";filename=\"a;b\"' -F 'u=v;unknown' -F 'v=v;filename=x.txt' " + "-F 'w=<" + f +
+      ";filename=y.txt' -F 'x=v;TYPE=text/bar' -F 'y=\"open' " + s.base + "/echo";
   // Both boundaries, curl 7.88's (16 hex digits) and 8's (22 letters), read alike.
   std::string norm = " | sed -E 's/-{24}[A-Za-z0-9]{16,22}/BOUNDARY/g'";
   auto mine = sh(get(args) + norm);
@@ -469,4 +471,17 @@ TEST_CASE("get --digest and --anyauth answer a 401's challenge as curl does", "[
   auto post =
       sh(get("-s --digest -u alice:s3cret -d hello -w ' %{size_upload}' " + peer.url + "post"));
   CHECK(post.out == "ok digest /post\n 5");
+}
+
+TEST_CASE("get -j leaves the session cookies an earlier --next operation received",
+          "[get][cookies]") {
+  Server s;
+  std::string empty = tmpdir() + "/empty-jar";
+  write_file(empty, "");
+  for (const std::string& client : {get(""), std::string("curl ")}) {
+    INFO(client);
+    auto r = sh(client + "-s -b '' -o /dev/null '" + s.base + "/cookies/set?sess=1' --next -j -b " +
+                empty + " " + s.base + "/headers");
+    CHECK_THAT(r.out, ContainsSubstring("sess=1"));
+  }
 }

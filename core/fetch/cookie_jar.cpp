@@ -89,9 +89,11 @@ void apply_attribute(Attributes& a, std::string_view name, std::string_view valu
   if (iequals(name, "domain")) {
     if (value.starts_with('.')) value.remove_prefix(1);
     // "#x" would be written to a cookie file (-c) as a comment line, and
-    // "..x" (a dot left after the one removed) read back as no domain, as
-    // load() takes it: neither is a domain.
-    if (!value.empty() && value[0] != '#' && value[0] != '.') a.domain = ascii_lower(value);
+    // "..x" (a dot left after the one removed) or ". x" (a blank after it)
+    // read back as no domain, as load() takes them: none is a domain.
+    if (!value.empty() && value[0] != '#' && value[0] != '.' &&
+        value.find_first_of(" \t") == std::string_view::npos)
+      a.domain = ascii_lower(value);
   } else if (iequals(name, "path")) {
     if (value.starts_with('/')) a.path = value;
   } else if (iequals(name, "expires")) {

@@ -123,3 +123,11 @@ TEST_CASE("cookie jar: -j drops the session cookies, keeps those with an expiry"
   jar.drop_session_cookies();
   CHECK(jar.header_for(url("http://h/"), kNow) == "kept=2");
 }
+
+TEST_CASE("cookie jar: Domain with a blank after its dot is no domain", "[cookies]") {
+  CookieJar jar;
+  jar.load("Set-Cookie: j=3; Domain=. ex.example\n", kNow);
+  CookieJar again;
+  again.load(jar.netscape(kNow), kNow);
+  CHECK(again.netscape(kNow) == jar.netscape(kNow));  // -c writes what -b reads back
+}

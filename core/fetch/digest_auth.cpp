@@ -53,7 +53,7 @@ std::string_view scheme_rest(std::string_view field, std::string_view scheme) {
 }
 
 // A quoted-string value: '"' and '\' escaped.
-std::string quoted(std::string_view v) {
+std::string quote_param(std::string_view v) {
   std::string out = "\"";
   for (char c : v) {
     if (c == '"' || c == '\\') out += '\\';
@@ -117,11 +117,12 @@ std::optional<std::string> digest_authorization(const DigestChallenge& c, const 
   auto response = c.qop_auth ? hash(c.algorithm, fmt::format("{}:{}:{}:{}:auth:{}", *ha1, c.nonce,
                                                              nc, in.cnonce, *ha2))
                              : hash(c.algorithm, *ha1 + ":" + c.nonce + ":" + *ha2);
-  std::string out = fmt::format("Digest username={}, realm={}, nonce={}, uri={}", quoted(in.user),
-                                quoted(c.realm), quoted(c.nonce), quoted(in.uri));
-  if (c.qop_auth) out += fmt::format(", cnonce={}, nc={}, qop=auth", quoted(in.cnonce), nc);
+  std::string out =
+      fmt::format("Digest username={}, realm={}, nonce={}, uri={}", quote_param(in.user),
+                  quote_param(c.realm), quote_param(c.nonce), quote_param(in.uri));
+  if (c.qop_auth) out += fmt::format(", cnonce={}, nc={}, qop=auth", quote_param(in.cnonce), nc);
   out += fmt::format(", response=\"{}\"", *response);
-  if (!c.opaque.empty()) out += ", opaque=" + quoted(c.opaque);
+  if (!c.opaque.empty()) out += ", opaque=" + quote_param(c.opaque);
   if (c.algorithm != "MD5" || c.sess)
     out += fmt::format(", algorithm={}{}", c.algorithm, c.sess ? "-sess" : "");
   return out;

@@ -544,10 +544,7 @@ std::string range_arg(const GetArgs& a) {
   const std::string& r = a.range;
   if (r.empty() || !std::ranges::all_of(r, [](char ch) { return ch >= '0' && ch <= '9'; }))
     return r;
-  if (!a.silent)
-    fmt::print(stderr,
-               "Warning: A specified range MUST include at least one dash (-). "
-               "Appending one for you\n");
+  warner(a)("A specified range MUST include at least one dash (-). Appending one for you");
   return r + "-";
 }
 
@@ -718,8 +715,8 @@ Result<fetch::FetchConfig> make_config(const GetArgs& given, std::optional<Error
   if (!a.url_query.empty()) {
     auto query = url_query(a.url_query);
     if (!query) return std::unexpected(query.error());
-    for (auto& t : c.targets)
-      if (!query->empty()) t.url = append_query(t.url, *query);
+    if (!query->empty())
+      for (auto& t : c.targets) t.url = append_query(t.url, *query);
   }
   auto headers = header_lines(a.headers);
   if (!headers) return std::unexpected(headers.error());
@@ -909,12 +906,7 @@ Result<void> redirect_stderr(const std::string& path) {
 // ends dropped ("\\n" in the text makes a newline).
 std::string write_out_format(const std::string& given) {
   if (!given.starts_with('@')) return given;
-  std::ifstream file;
-  if (given != "@-") file.open(given.substr(1));
-  std::istream& f = given == "@-" ? std::cin : file;
-  std::string line, out;
-  while (std::getline(f, line)) out += line.substr(0, line.find('\r'));
-  return out;
+  return read_joined_lines(given.substr(1)).value_or("");
 }
 
 // curl's global options: given in any operation, they hold for all of them
@@ -1007,7 +999,7 @@ Result<std::vector<fetch::Report>> run_operation(Operation& op, fetch::CookieJar
   ProgressMeter pm(a.progress_bar);
   if (meter) cb.progress = [&](const fetch::Progress& p) { pm.update(p); };
   // -s mutes warnings; -S brings back errors only, as in curl.
-  if (!a.silent) cb.warning = [](std::string_view w) { fmt::print(stderr, "Warning: {}\n", w); };
+  if (!a.silent) cb.warning = warner(a);
   if (!a.silent || a.show_error)  // each failed try's error, then the retry's warning, as curl
     cb.attempt_failed = [](const Error& e) { print_coded_failure("sluice", e); };
 

@@ -8,22 +8,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
+#include "cli/get_data.hpp"
 #include "cli/time_cond.hpp"
 
 namespace sluice::cli {
 
 namespace {
-
-// curl's file2string: every line of the file, its CR and LF dropped.
-std::optional<std::string> file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string line, out;
-  while (std::getline(in, line)) out += line.substr(0, line.find('\r'));
-  return out;
-}
 
 void save_etag(std::string_view etag, const std::string& path) {
   std::string line = std::string(etag) + "\n";
@@ -68,7 +59,7 @@ void apply_conditions(const std::string& time_cond, const std::string& etag_comp
                       const Warn& warn, fetch::FetchConfig& c) {
   if (!time_cond.empty()) c.time_cond = time_cond_arg(time_cond, warn);
   if (etag_compare.empty()) return;
-  auto etag = file_text(etag_compare);
+  auto etag = read_joined_lines(etag_compare);
   if (!etag) warn(fmt::format("Failed to open {}: {}", etag_compare, std::strerror(errno)));
   c.headers.push_back("If-None-Match: " + (etag && !etag->empty() ? *etag : "\"\""));
 }

@@ -66,6 +66,16 @@ Result<std::string> url_query(const std::vector<std::string>& args) {
   return out;
 }
 
+std::optional<std::string> read_joined_lines(const std::string& path) {
+  std::ifstream file;
+  if (path != "-") file.open(path, std::ios::binary);
+  std::istream& in = path == "-" ? std::cin : file;
+  if (!in) return std::nullopt;
+  std::string line, out;
+  while (std::getline(in, line)) out += line.substr(0, line.find('\r'));
+  return out;
+}
+
 // Read whole: a request body is sent from memory (-T is the streaming path).
 Result<std::string> read_source(const std::string& path) {
   if (path == "-")

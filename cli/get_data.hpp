@@ -3,6 +3,7 @@
 // and --json.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,10 @@ Result<std::string> assemble_data(const std::vector<DataPiece>& pieces);
 // A whole input: the file at path, or stdin for "-". Shared by the data
 // flags, -F's files, -K and -b's cookie files.
 Result<std::string> read_source(const std::string& path);
+
+// curl's file2string: every line of the file ("-": stdin), its CR and LF
+// dropped; nullopt when it cannot be opened. -w @FILE and --etag-compare.
+std::optional<std::string> read_joined_lines(const std::string& path);
 
 // True when any piece is --json (which sets Content-Type and Accept).
 bool has_json(const std::vector<DataPiece>& pieces);

@@ -51,7 +51,17 @@ Result<ProxyConfig> proxy_config(const ProxyArgs& a) {
   c.https = *for_https;
   c.no_proxy = a.noproxy.empty() ? first_env({"no_proxy", "NO_PROXY"}) : a.noproxy.back();
   c.tunnel_http = a.tunnel;
-  for (const auto& line : a.headers) c.headers += proxy_header_line(line);
+  bool own_authorization = false;
+  for (const auto& line : a.headers) {
+    std::string sent = proxy_header_line(line);
+    std::string_view name = trim_ows(std::string_view(line).substr(0, line.find(':')));
+    own_authorization |= !sent.empty() && iequals(name, "proxy-authorization");
+    c.headers += sent;
+  }
+  // The user's own Proxy-Authorization replaces the one -U (or the proxy URL) would make.
+  if (own_authorization)
+    for (auto* p : {&c.http, &c.https})
+      if (*p) (*p)->credentials.clear();
   return c;
 }
 

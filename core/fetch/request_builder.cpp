@@ -74,10 +74,14 @@ std::optional<std::string> authorization(const FetchConfig& cfg, const Url& url)
   if (cfg.auth != AuthScheme::basic) return std::nullopt;  // sent once the server has asked
   auto plain = credentials(cfg, url);
   if (!plain) return std::nullopt;
-  return "Basic " + base64_encode(*plain);
+  return basic_authorization(*plain);
 }
 
 }  // namespace
+
+std::string basic_authorization(std::string_view credentials) {
+  return "Basic " + base64_encode(credentials);
+}
 
 std::optional<std::string> credentials(const FetchConfig& cfg, const Url& url) {
   std::string plain = cfg.user;

@@ -24,6 +24,8 @@ Request redirect_request(const Request& prev, int status, const Url& next,
 
 // "user:password" for url: -u's, else the URL's, else the .netrc entry's.
 std::optional<std::string> credentials(const FetchConfig& cfg, const Url& url);
+// Authorization's value for them: "Basic dXNlcjpwYXNz".
+std::string basic_authorization(std::string_view credentials);
 
 bool is_redirect(int status);
 bool is_transient_status(int status);  // worth a --retry

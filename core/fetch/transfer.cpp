@@ -14,7 +14,6 @@
 #include "core/http/file_output.hpp"
 #include "core/http/paced_body.hpp"
 #include "core/net/tls.hpp"
-#include "core/util/base64.hpp"
 
 namespace sluice::fetch {
 
@@ -233,6 +232,11 @@ uint64_t Transfer::upload_total() const {
   return length ? *length : 0;
 }
 
+void Transfer::stop_speed_check() {
+  if (speed_timer_) env_.loop.cancel(speed_timer_);
+  speed_timer_ = 0;
+}
+
 uint64_t Transfer::moved() const {
   return body_written_ + body_queued_ + drained_ + uploaded();
 }
@@ -241,7 +245,7 @@ uint64_t Transfer::moved() const {
 // retry's wait is not judged).
 void Transfer::arm_speed_check() {
   if (!speed_check_) return;
-  if (speed_timer_) env_.loop.cancel(speed_timer_);
+  stop_speed_check();
   speed_timer_ = env_.loop.after(Millis(1000), [this] {
     speed_timer_ = 0;
     if (!speed_check_->too_slow(Clock::now(), moved(), out_->above_high()))
@@ -275,8 +279,7 @@ void Transfer::attempt(bool allow_reuse) {
   rate_bytes_ = credited_ = credit_owed_ = 0;
   env_.loop.cancel(max_timer_);
   max_timer_ = 0;
-  if (speed_timer_) env_.loop.cancel(speed_timer_);  // judged from the request on (submit)
-  speed_timer_ = 0;
+  stop_speed_check();  // judged from the request on (submit)
   if (env_.cfg.max_time.count() > 0) {
     max_timer_ = env_.loop.after(env_.cfg.max_time, [this] {
       max_timer_ = 0;
@@ -599,7 +602,7 @@ void Transfer::netrc_for_hop() {
       req_.headers.has("authorization"))
     return;
   if (auto plain = credentials(c, req_.url))
-    req_.headers.set("Authorization", "Basic " + base64_encode(*plain));
+    req_.headers.set("Authorization", basic_authorization(*plain));
 }
 
 // --digest/--anyauth: the Authorization that answers a 401's challenge, once
@@ -619,7 +622,7 @@ std::optional<std::string> Transfer::answer_challenge(const Response& r) {
     basic = basic || offers_basic(value);
   }
   if (!digest) {
-    if (c.auth == AuthScheme::any && basic) return "Basic " + base64_encode(*plain);
+    if (c.auth == AuthScheme::any && basic) return basic_authorization(*plain);
     return std::nullopt;
   }
   auto module = tls::load_module();  // the hashes are OpenSSL's
@@ -967,8 +970,7 @@ bool Transfer::retry_later(const Error& e) {
   --retries_left_;
   ++retry_count_;
   rep_.num_retries = retry_count_;
-  if (speed_timer_) env_.loop.cancel(speed_timer_);  // the next attempt starts the check over
-  speed_timer_ = 0;
+  stop_speed_check();  // the next attempt starts the check over
   // curl prints each failed try's error: a transport error, or -f's 22.
   if (env_.cb.attempt_failed && (!retry_status_ || fails(rep_.http_code)))
     env_.cb.attempt_failed(e);

@@ -96,6 +96,7 @@ class Transfer final : public ResponseSink {
   void cancel_timers();
   void arm_progress();
   void arm_speed_check();
+  void stop_speed_check();
   uint64_t moved() const;  // body bytes received and sent so far (--speed-limit)
   uint64_t uploaded() const;
   uint64_t upload_total() const;

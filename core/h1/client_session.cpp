@@ -64,8 +64,7 @@ std::string H1ClientSession::serialize_head(const Request& req, const ProxyForm*
                                  absolute.empty() ? req.target() : absolute, req.http10 ? 0 : 1);
   if (!req.headers.has("host") && !req.omit_host)
     head += fmt::format("Host: {}\r\n", req.url.authority());
-  if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization") &&
-      !names_field(proxy->headers, "proxy-authorization"))
+  if (proxy && !proxy->authorization.empty() && !req.headers.has("proxy-authorization"))
     head += fmt::format("Proxy-Authorization: {}\r\n", proxy->authorization);
   if (proxy) head += proxy->headers;
   for (const auto& [n, v] : req.headers.list())  // "X;" is sent "X:", as curl sends it

@@ -14,19 +14,6 @@ bool iequals(std::string_view a, std::string_view b) {
                                             [&](char x, char y) { return fold(x) == fold(y); });
 }
 
-bool names_field(std::string_view lines, std::string_view name) {
-  for (std::size_t at = 0; at < lines.size();) {
-    auto end = lines.find('\n', at);
-    std::string_view line = lines.substr(at, end == std::string_view::npos ? end : end - at);
-    auto colon = line.find(':');
-    if (colon != std::string_view::npos && iequals(trim_ows(line.substr(0, colon)), name))
-      return true;
-    if (end == std::string_view::npos) break;
-    at = end + 1;
-  }
-  return false;
-}
-
 std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)

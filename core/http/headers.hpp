@@ -11,9 +11,6 @@ namespace sluice {
 
 bool iequals(std::string_view a, std::string_view b);
 
-// Whether a block of "Name: value\r\n" lines has a field called name.
-bool names_field(std::string_view lines, std::string_view name);
-
 // RFC 9110 5.6.2: a token is one or more tchars (letters, digits and
 // !#$%&'*+-.^_`|~). Field names and methods are tokens.
 bool is_token(std::string_view s);

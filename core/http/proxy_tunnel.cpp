@@ -11,8 +11,7 @@ ProxyTunnel::ProxyTunnel(int fd, const std::string& authority, const std::string
                          const std::string& headers)
     : fd_(fd), parser_(ResponseParser::Events{.headers = [](Response&) {}}) {
   request_ = fmt::format("CONNECT {0} HTTP/1.1\r\nHost: {0}\r\n", authority);
-  if (!authorization.empty() && !names_field(headers, "proxy-authorization"))
-    request_ += fmt::format("Proxy-Authorization: {}\r\n", authorization);
+  if (!authorization.empty()) request_ += fmt::format("Proxy-Authorization: {}\r\n", authorization);
   request_ += headers + "\r\n";
   // The answer to CONNECT has no body: whatever follows its head is the tunnel's.
   parser_.expect_head_response(true);
